@@ -1,0 +1,3 @@
+"""abroad: international mobility for outgoing students."""
+
+__version__ = "0.1.0"

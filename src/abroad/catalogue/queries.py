@@ -1,0 +1,180 @@
+"""Reusable reads of the catalogue. The public catalogue, the map and the API all filter
+offers through :func:`filter_offers`, so a filter means the same everywhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from abroad.catalogue.enums import AgreementStatus
+from abroad.catalogue.models import Agreement, CourseOfStudy, Institution, Offer
+from abroad.core.enums import CEFR, EQF
+
+
+@dataclass(frozen=True)
+class OfferFilter:
+    """What a student asks the catalogue. Empty strings mean "any"."""
+
+    course: str = ""  # CourseOfStudy.code: "what can I choose?"
+    country: str = ""  # ISO 3166-1 alpha-2
+    programme: str = ""  # Programme value
+    network: str = ""  # Network.code
+    language: str = ""  # ISO 639-1, the language of instruction
+    language_level: str = ""  # CEFR: the student's level; offers asking for more are hidden
+    eqf: int | None = None  # 6, 7 or 8
+    isced: str = ""  # an ISCED-F code, broad (2 digits), narrow (3) or detailed (4)
+    mobility_type: str = ""  # MobilityType value; "study" also matches study-or-thesis
+    q: str = ""  # free text: institution, city, Erasmus code, agreement reference
+    sort: str = "partner"
+
+    def is_empty(self) -> bool:
+        return all(getattr(self, f.name) in ("", None) for f in fields(self) if f.name != "sort")
+
+
+SORTS: dict[str, tuple[str, ...]] = {
+    "partner": ("agreement__partner__name", "id"),
+    "country": ("agreement__partner__country", "agreement__partner__name", "id"),
+    "city": ("agreement__partner__city", "agreement__partner__name", "id"),
+    "seats": ("-seats", "agreement__partner__name", "id"),
+    "months": ("-months", "agreement__partner__name", "id"),
+    "programme": ("agreement__programme", "agreement__partner__name", "id"),
+}
+
+
+def public_offers() -> QuerySet[Offer]:
+    """Offers of active agreements: what the public and students see."""
+    return Offer.objects.filter(agreement__status__in=AgreementStatus.public_states())
+
+
+def filter_offers(offers: QuerySet[Offer], wanted: OfferFilter) -> QuerySet[Offer]:
+    """Narrow ``offers`` to what ``wanted`` asks for, sorted as it asks."""
+    if wanted.course:
+        course = CourseOfStudy.objects.filter(code=wanted.course).only("level").first()
+        if course is None:
+            return offers.none()
+        offers = offers.filter(courses__code=wanted.course)
+        offers = offers.filter(**{_level_field(course.eqf): True})
+    if wanted.country:
+        offers = offers.filter(agreement__partner__country=wanted.country.upper())
+    if wanted.programme:
+        offers = offers.filter(agreement__programme=wanted.programme)
+    if wanted.network:
+        offers = offers.filter(
+            Q(agreement__network__code=wanted.network)
+            | Q(agreement__partner__networks__code=wanted.network)
+        )
+    if wanted.language:
+        offers = offers.filter(language=wanted.language)
+    if wanted.language_level:
+        offers = offers.filter(
+            Q(language_level="") | Q(language_level__in=_levels_up_to(wanted.language_level))
+        )
+    if wanted.eqf:
+        offers = offers.filter(**{_level_field(wanted.eqf): True})
+    if wanted.isced:
+        offers = offers.filter(isced_code__startswith=wanted.isced)
+    if wanted.mobility_type:
+        offers = offers.filter(mobility_type__in=_types_matching(wanted.mobility_type))
+    if wanted.q:
+        for word in wanted.q.split():
+            offers = offers.filter(
+                Q(agreement__partner__name__icontains=word)
+                | Q(agreement__partner__name_en__icontains=word)
+                | Q(agreement__partner__city__icontains=word)
+                | Q(agreement__partner__erasmus_code__icontains=word)
+                | Q(agreement__code__icontains=word)
+            )
+    if wanted.network or wanted.course:
+        offers = offers.distinct()
+    return offers.order_by(*SORTS.get(wanted.sort, SORTS["partner"]))
+
+
+def catalogue_page(wanted: OfferFilter) -> QuerySet[Offer]:
+    """The public catalogue's rows, with what each row shows joined in (constant queries)."""
+    return (
+        filter_offers(public_offers(), wanted)
+        .select_related("agreement", "agreement__partner", "agreement__network")
+        .annotate(course_count=Count("courses", distinct=True))
+    )
+
+
+def map_points(wanted: OfferFilter) -> list[dict[str, Any]]:
+    """One point per partner institution with matching offers, for the map."""
+    rows = (
+        filter_offers(public_offers(), wanted)
+        .filter(agreement__partner__latitude__isnull=False)
+        .values(
+            "agreement_id",
+            "agreement__code",
+            "agreement__programme",
+            "agreement__partner_id",
+            "agreement__partner__name",
+            "agreement__partner__name_en",
+            "agreement__partner__city",
+            "agreement__partner__country",
+            "agreement__partner__latitude",
+            "agreement__partner__longitude",
+            "seats",
+        )
+        .order_by()
+    )
+    points: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        point = points.setdefault(
+            row["agreement__partner_id"],
+            {
+                "id": row["agreement__partner_id"],
+                "name": row["agreement__partner__name_en"] or row["agreement__partner__name"],
+                "city": row["agreement__partner__city"],
+                "country": row["agreement__partner__country"],
+                "lat": float(row["agreement__partner__latitude"] or 0),
+                "lon": float(row["agreement__partner__longitude"] or 0),
+                "seats": 0,
+                "offers": 0,
+                "agreements": {},
+            },
+        )
+        point["seats"] += row["seats"]
+        point["offers"] += 1
+        point["agreements"][row["agreement_id"]] = {
+            "id": row["agreement_id"],
+            "code": row["agreement__code"],
+            "programme": row["agreement__programme"],
+        }
+    result = []
+    for point in sorted(points.values(), key=lambda p: p["name"]):
+        point["agreements"] = sorted(point["agreements"].values(), key=lambda a: a["code"])
+        result.append(point)
+    return result
+
+
+def public_agreements() -> QuerySet[Agreement]:
+    return Agreement.objects.filter(status__in=AgreementStatus.public_states())
+
+
+def partner_institutions() -> QuerySet[Institution]:
+    """Partners with at least one public agreement."""
+    return Institution.objects.filter(
+        agreements__status__in=AgreementStatus.public_states()
+    ).distinct()
+
+
+def _level_field(eqf: int) -> str:
+    return {
+        int(EQF.BACHELOR): "level_bachelor",
+        int(EQF.MASTER): "level_master",
+        int(EQF.DOCTORATE): "level_doctorate",
+    }.get(int(eqf), "level_bachelor")
+
+
+def _levels_up_to(level: str) -> list[str]:
+    values = [choice.value for choice in CEFR]
+    return values[: values.index(level) + 1]
+
+
+def _types_matching(mobility_type: str) -> list[str]:
+    if mobility_type in ("study", "thesis"):
+        return [mobility_type, "study_thesis"]
+    return [mobility_type]

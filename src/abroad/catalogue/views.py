@@ -1,0 +1,244 @@
+from __future__ import annotations
+
+import csv
+
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from abroad.catalogue import queries
+from abroad.catalogue.forms import OfferFilterForm
+from abroad.catalogue.models import (
+    Agreement,
+    Contact,
+    CourseOfStudy,
+    Institution,
+    Network,
+    Offer,
+    Promoter,
+    School,
+)
+
+PAGE_SIZE = 25
+INFO_PAGES = ("short-mobility", "double-degree", "networks", "erasmus", "athens")
+
+
+def _filters(request: HttpRequest) -> tuple[OfferFilterForm, queries.OfferFilter]:
+    form = OfferFilterForm(request.GET or None)
+    return form, form.to_filter() if request.GET else queries.OfferFilter()
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+@require_GET
+def offer_list(request: HttpRequest) -> HttpResponse:
+    """The public catalogue: every offer open to students, filtered from the URL."""
+    form, wanted = _filters(request)
+    paginator = Paginator(queries.catalogue_page(wanted), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "wanted": wanted,
+        "page": page,
+        "query": _query_without_page(request),
+        "selected_course": (
+            CourseOfStudy.objects.filter(code=wanted.course).first() if wanted.course else None
+        ),
+    }
+    template = "catalogue/offer_list.html"
+    if request.htmx:  # type: ignore[attr-defined]
+        template += "#results"
+    return render(request, template, context)
+
+
+@require_GET
+def offer_export(request: HttpRequest) -> HttpResponse:
+    """The filtered catalogue as CSV, for those who live in spreadsheets."""
+    _form, wanted = _filters(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="destinations.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("Agreement"),
+            _("Institution"),
+            _("Erasmus code"),
+            _("City"),
+            _("Country"),
+            _("Programme"),
+            _("Mobility type"),
+            _("Levels"),
+            _("ISCED-F"),
+            _("Seats"),
+            _("Months"),
+            _("Extendable"),
+            _("Language"),
+            _("Level"),
+        ]
+    )
+    for offer in queries.catalogue_page(wanted):
+        partner = offer.agreement.partner
+        writer.writerow(
+            [
+                offer.agreement.code,
+                partner.display_name,
+                partner.erasmus_code or "",
+                partner.city,
+                partner.country.code,
+                offer.agreement.programme,
+                offer.mobility_type,
+                " ".join(str(level) for level in offer.eqf_levels),
+                offer.isced_code,
+                offer.seats,
+                offer.months,
+                "yes" if offer.extendable else "no",
+                offer.language,
+                offer.language_level,
+            ]
+        )
+    return response
+
+
+def _visible_agreements(request: HttpRequest) -> QuerySet[Agreement]:
+    user = request.user
+    if user.is_authenticated and user.has_perm("catalogue.manage_agreements"):
+        return Agreement.objects.all()
+    return queries.public_agreements()
+
+
+@require_GET
+def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    offers = Offer.objects.prefetch_related(
+        Prefetch("courses", queryset=CourseOfStudy.objects.select_related("school"))
+    )
+    agreement = get_object_or_404(
+        _visible_agreements(request)
+        .select_related("partner", "network", "promoter__user", "promoter__school")
+        .prefetch_related(Prefetch("offers", queryset=offers)),
+        pk=pk,
+    )
+    return render(
+        request,
+        "catalogue/agreement_detail.html",
+        {
+            "agreement": agreement,
+            "partner": agreement.partner,
+            "networks": agreement.partner.networks.all(),
+            "other_agreements": _visible_agreements(request)
+            .filter(partner=agreement.partner)
+            .exclude(pk=agreement.pk),
+        },
+    )
+
+
+@require_GET
+def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    institution = get_object_or_404(Institution, pk=pk)
+    agreements = (
+        _visible_agreements(request)
+        .filter(partner=institution)
+        .select_related("network", "promoter__user")
+        .prefetch_related("offers")
+    )
+    if not institution.is_home and not agreements:
+        raise Http404
+    return render(
+        request,
+        "catalogue/institution_detail.html",
+        {
+            "institution": institution,
+            "agreements": agreements,
+            "networks": institution.networks.all(),
+        },
+    )
+
+
+@require_GET
+def map_view(request: HttpRequest) -> HttpResponse:
+    form, wanted = _filters(request)
+    from django.conf import settings
+
+    return render(
+        request,
+        "catalogue/map.html",
+        {
+            "form": form,
+            "wanted": wanted,
+            "query": _query_without_page(request),
+            "tile_url": settings.MAP_TILE_URL,
+            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        },
+    )
+
+
+@require_GET
+def map_data(request: HttpRequest) -> JsonResponse:
+    _form, wanted = _filters(request)
+    points = queries.map_points(wanted)
+    for point in points:
+        point["url"] = Institution(pk=point["id"]).get_absolute_url()
+        for agreement in point["agreements"]:
+            agreement["url"] = Agreement(pk=agreement["id"]).get_absolute_url()
+    return JsonResponse({"points": points, "count": len(points)})
+
+
+@require_GET
+def contacts(request: HttpRequest) -> HttpResponse:
+    """The International Mobility Unit and the promoting Schools and teachers."""
+    schools = School.objects.prefetch_related(
+        Prefetch(
+            "courses",
+            queryset=CourseOfStudy.objects.prefetch_related(
+                Prefetch("coordinators", queryset=Promoter.objects.select_related("user"))
+            ),
+        ),
+        Prefetch("contacts", queryset=Contact.objects.all()),
+    )
+    site_promoters = (
+        Promoter.objects.filter(agreements__status__in=["active"])
+        .select_related("user", "school")
+        .prefetch_related(
+            Prefetch(
+                "agreements",
+                queryset=queries.public_agreements()
+                .select_related("partner")
+                .order_by("partner__name"),
+            )
+        )
+        .distinct()
+    )
+    return render(
+        request,
+        "catalogue/contacts.html",
+        {
+            "office_contacts": Contact.objects.filter(school__isnull=True),
+            "schools": schools,
+            "site_promoters": site_promoters,
+        },
+    )
+
+
+@require_GET
+def info(request: HttpRequest, slug: str) -> HttpResponse:
+    if slug not in INFO_PAGES:
+        raise Http404
+    template_name = f"catalogue/info/{slug}.html"
+    try:
+        get_template(template_name)
+    except TemplateDoesNotExist:
+        raise Http404 from None
+    networks = Network.objects.prefetch_related("members") if slug in ("networks", "athens") else []
+    return render(
+        request,
+        template_name,
+        {"slug": slug, "pages": INFO_PAGES, "networks": networks},
+    )

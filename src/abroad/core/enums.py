@@ -1,0 +1,194 @@
+"""Shared enumerations: EQF levels, CEFR levels, ISCED-F 2013 fields, languages."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
+
+
+class EQF(models.IntegerChoices):
+    """European Qualifications Framework levels used in higher education."""
+
+    SHORT_CYCLE = 5, _("EQF 5 (short cycle)")
+    BACHELOR = 6, _("EQF 6 (Bachelor, Laurea)")
+    MASTER = 7, _("EQF 7 (Master, Laurea Magistrale)")
+    DOCTORATE = 8, _("EQF 8 (Doctorate)")
+
+
+class DegreeLevel(models.TextChoices):
+    """How a course of study is called at home, with its EQF level."""
+
+    BACHELOR = "BSc", _("Bachelor (Laurea)")
+    MASTER = "MSc", _("Master (Laurea Magistrale)")
+    SINGLE_CYCLE = "SC", _("Single-cycle Master (Laurea Magistrale a ciclo unico)")
+    DOCTORATE = "PhD", _("Doctorate (Dottorato)")
+
+    @property
+    def eqf(self) -> int:
+        return {"BSc": 6, "MSc": 7, "SC": 7, "PhD": 8}[self.value]
+
+
+class CEFR(models.TextChoices):
+    """Common European Framework of Reference for languages, in increasing order."""
+
+    A1 = "A1", "A1"
+    A2 = "A2", "A2"
+    B1 = "B1", "B1"
+    B2 = "B2", "B2"
+    C1 = "C1", "C1"
+    C2 = "C2", "C2"
+
+    @classmethod
+    def rank(cls, level: str) -> int:
+        """Position of a level, so that levels compare: ``rank("B2") > rank("B1")``."""
+        return [choice.value for choice in cls].index(level)
+
+    @classmethod
+    def at_least(cls, level: str) -> list[str]:
+        """The levels equal to or above ``level``."""
+        values = [choice.value for choice in cls]
+        return values[values.index(level) :]
+
+
+class Language(models.TextChoices):
+    """Languages of instruction (ISO 639-1), the ones partner universities teach in."""
+
+    EN = "en", _("English")
+    IT = "it", _("Italian")
+    FR = "fr", _("French")
+    DE = "de", _("German")
+    ES = "es", _("Spanish")
+    PT = "pt", _("Portuguese")
+    NL = "nl", _("Dutch")
+    CA = "ca", _("Catalan")
+    SV = "sv", _("Swedish")
+    DA = "da", _("Danish")
+    NO = "no", _("Norwegian")
+    FI = "fi", _("Finnish")
+    PL = "pl", _("Polish")
+    CS = "cs", _("Czech")
+    SK = "sk", _("Slovak")
+    SL = "sl", _("Slovenian")
+    HR = "hr", _("Croatian")
+    HU = "hu", _("Hungarian")
+    RO = "ro", _("Romanian")
+    BG = "bg", _("Bulgarian")
+    EL = "el", _("Greek")
+    ET = "et", _("Estonian")
+    LV = "lv", _("Latvian")
+    LT = "lt", _("Lithuanian")
+    TR = "tr", _("Turkish")
+    RU = "ru", _("Russian")
+    HE = "he", _("Hebrew")
+    ZH = "zh", _("Chinese")
+    JA = "ja", _("Japanese")
+    KO = "ko", _("Korean")
+
+
+# ISCED-F 2013 fields of education and training: broad (2 digits), narrow (3) and the
+# detailed fields (4) that a technical university's agreements use.
+ISCED_FIELDS: dict[str, StrOrPromise] = {
+    "00": _("Generic programmes and qualifications"),
+    "01": _("Education"),
+    "011": _("Education"),
+    "0111": _("Education science"),
+    "0114": _("Teacher training with subject specialisation"),
+    "02": _("Arts and humanities"),
+    "021": _("Arts"),
+    "0211": _("Audio-visual techniques and media production"),
+    "0212": _("Fashion, interior and industrial design"),
+    "0213": _("Fine arts"),
+    "0215": _("Music and performing arts"),
+    "022": _("Humanities (except languages)"),
+    "0222": _("History and archaeology"),
+    "0223": _("Philosophy and ethics"),
+    "023": _("Languages"),
+    "0231": _("Language acquisition"),
+    "0232": _("Literature and linguistics"),
+    "03": _("Social sciences, journalism and information"),
+    "031": _("Social and behavioural sciences"),
+    "0311": _("Economics"),
+    "0312": _("Political sciences and civics"),
+    "0313": _("Psychology"),
+    "0314": _("Sociology and cultural studies"),
+    "032": _("Journalism and information"),
+    "0322": _("Library, information and archival studies"),
+    "04": _("Business, administration and law"),
+    "041": _("Business and administration"),
+    "0411": _("Accounting and taxation"),
+    "0412": _("Finance, banking and insurance"),
+    "0413": _("Management and administration"),
+    "0414": _("Marketing and advertising"),
+    "042": _("Law"),
+    "0421": _("Law"),
+    "05": _("Natural sciences, mathematics and statistics"),
+    "051": _("Biological and related sciences"),
+    "0511": _("Biology"),
+    "0512": _("Biochemistry"),
+    "052": _("Environment"),
+    "0521": _("Environmental sciences"),
+    "053": _("Physical sciences"),
+    "0531": _("Chemistry"),
+    "0532": _("Earth sciences"),
+    "0533": _("Physics"),
+    "054": _("Mathematics and statistics"),
+    "0541": _("Mathematics"),
+    "0542": _("Statistics"),
+    "0588": _("Interdisciplinary natural sciences, mathematics and statistics"),
+    "06": _("Information and Communication Technologies"),
+    "061": _("Information and Communication Technologies"),
+    "0611": _("Computer use"),
+    "0612": _("Database and network design and administration"),
+    "0613": _("Software and applications development and analysis"),
+    "0688": _("Interdisciplinary Information and Communication Technologies"),
+    "07": _("Engineering, manufacturing and construction"),
+    "071": _("Engineering and engineering trades"),
+    "0711": _("Chemical engineering and processes"),
+    "0712": _("Environmental protection technology"),
+    "0713": _("Electricity and energy"),
+    "0714": _("Electronics and automation"),
+    "0715": _("Mechanics and metal trades"),
+    "0716": _("Motor vehicles, ships and aircraft"),
+    "072": _("Manufacturing and processing"),
+    "0721": _("Food processing"),
+    "0722": _("Materials (glass, paper, plastic and wood)"),
+    "0723": _("Textiles (clothes, footwear and leather)"),
+    "0724": _("Mining and extraction"),
+    "073": _("Architecture and construction"),
+    "0731": _("Architecture and town planning"),
+    "0732": _("Building and civil engineering"),
+    "0788": _("Interdisciplinary engineering, manufacturing and construction"),
+    "08": _("Agriculture, forestry, fisheries and veterinary"),
+    "081": _("Agriculture"),
+    "0811": _("Crop and livestock production"),
+    "09": _("Health and welfare"),
+    "091": _("Health"),
+    "0912": _("Medicine"),
+    "0914": _("Medical diagnostic and treatment technology"),
+    "10": _("Services"),
+    "104": _("Transport services"),
+    "1041": _("Transport services"),
+    "1022": _("Occupational health and safety"),
+}
+
+ISCED_BROAD_CHOICES: list[tuple[str, StrOrPromise]] = [
+    (code, format_lazy("{} {}", code, name))
+    for code, name in ISCED_FIELDS.items()
+    if len(code) == 2
+]
+ISCED_CHOICES: list[tuple[str, StrOrPromise]] = [
+    (code, format_lazy("{} {}", code, name))
+    for code, name in ISCED_FIELDS.items()
+    if len(code) in (3, 4)
+]
+
+
+def isced_name(code: str) -> str:
+    """The name of an ISCED-F code, or of its nearest broader field; '' if unknown."""
+    for length in range(len(code), 1, -1):
+        name = ISCED_FIELDS.get(code[:length])
+        if name is not None:
+            return str(name)
+    return ""

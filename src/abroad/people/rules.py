@@ -1,0 +1,32 @@
+"""Role predicates that every app's rules build on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+
+from abroad.people.enums import Role
+
+
+@rules.predicate
+def is_student(user: Any) -> bool:
+    return bool(user.is_authenticated and user.role == Role.STUDENT)
+
+
+@rules.predicate
+def is_promoter(user: Any) -> bool:
+    return bool(user.is_authenticated and user.role == Role.PROMOTER)
+
+
+@rules.predicate
+def is_office(user: Any) -> bool:
+    """The mobility office, administrators included."""
+    return bool(
+        user.is_authenticated and (user.role in (Role.OFFICE, Role.ADMIN) or user.is_superuser)
+    )
+
+
+@rules.predicate
+def is_admin(user: Any) -> bool:
+    return bool(user.is_authenticated and (user.role == Role.ADMIN or user.is_superuser))

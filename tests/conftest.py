@@ -1,0 +1,89 @@
+"""Shared fixtures: the personas (student, another student, promoter, office, anonymous),
+and the browser (Debian's Chromium driven by Playwright)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from abroad.people.enums import Role
+from abroad.people.models import User
+from tests.factories import CourseOfStudyFactory, PromoterFactory, UserFactory
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("ABROAD_CHROMIUM", "/usr/bin/chromium")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests need Chromium. Without it they skip, unless ABROAD_REQUIRE_BROWSER is
+    set (CI sets it), in which case they fail: in CI the browser tests must run."""
+    if shutil.which(CHROMIUM) or os.environ.get("ABROAD_REQUIRE_BROWSER"):
+        return
+    skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    for item in items:
+        if "e2e" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture
+def student(db: None) -> User:
+    return UserFactory(
+        username="student", role=Role.STUDENT, course_of_study=CourseOfStudyFactory()
+    )
+
+
+@pytest.fixture
+def other_student(db: None) -> User:
+    return UserFactory(username="other-student", role=Role.STUDENT)
+
+
+@pytest.fixture
+def promoter(db: None) -> User:
+    user: User = PromoterFactory(user__username="promoter").user
+    return user
+
+
+@pytest.fixture
+def office(db: None) -> User:
+    return UserFactory(username="office", role=Role.OFFICE)
+
+
+def logged_in(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def personas(student: User, other_student: User, promoter: User, office: User) -> dict[str, Client]:
+    """A client for each persona, anonymous included."""
+    return {
+        "student": logged_in(student),
+        "other_student": logged_in(other_student),
+        "promoter": logged_in(promoter),
+        "office": logged_in(office),
+        "anonymous": logged_in(None),
+    }
