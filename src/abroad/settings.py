@@ -167,6 +167,8 @@ HOME_ERASMUS_CODE = env("HOME_ERASMUS_CODE", "I  MILANO02")
 SITE_NAME = env("SITE_NAME", "abroad")
 
 NINJA_PAGINATION_PER_PAGE = 50
+# Kosovo has Erasmus+ institutions (XK in the Commission's list) but no ISO 3166 code yet.
+COUNTRIES_OVERRIDE = {"XK": _("Kosovo")}
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,24 @@
-from django.contrib import admin
+from __future__ import annotations
 
+import io
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.validators import FileExtensionValidator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from abroad.catalogue.importers.agreements import (
+    column_help,
+    export_agreements,
+    import_agreements,
+)
+from abroad.catalogue.importers.tables import Format
 from abroad.catalogue.models import (
     Agreement,
     Contact,
@@ -67,6 +86,24 @@ class OfferInline(admin.StackedInline[Offer, Agreement]):
     filter_horizontal = ("courses",)
 
 
+class AgreementImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("An .xlsx or .csv file with one row per offer, as the export writes it."),
+        validators=[FileExtensionValidator(["xlsx", "csv"])],
+    )
+    dry_run = forms.BooleanField(
+        label=_("Only check the file, import nothing"),
+        required=False,
+    )
+
+
+CONTENT_TYPES: dict[Format, str] = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
 @admin.register(Agreement)
 class AgreementAdmin(admin.ModelAdmin[Agreement]):
     list_display = ("code", "partner", "programme", "network", "start_year", "end_year", "status")
@@ -75,6 +112,80 @@ class AgreementAdmin(admin.ModelAdmin[Agreement]):
     autocomplete_fields = ("partner", "promoter")
     inlines = (OfferInline,)
     list_select_related = ("partner", "network")
+    actions = ("export_xlsx", "export_csv")
+
+    def has_manage_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("catalogue.manage_agreements")
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="catalogue_agreement_import",
+            ),
+            path(
+                "export/<str:fmt>/",
+                self.admin_site.admin_view(self.export_view),
+                name="catalogue_agreement_export",
+            ),
+        ]
+        return [*own, *super().get_urls()]
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload the agreements spreadsheet: the same import, and report, as the command."""
+        if not self.has_manage_permission(request):
+            raise Http404
+        form = AgreementImportForm(request.POST or None, request.FILES or None)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            report = import_agreements(
+                upload,
+                name=upload.name,
+                dry_run=form.cleaned_data["dry_run"],
+                actor=request.user,
+            )
+            if report.imported:
+                messages.success(request, _("The agreements were imported."))
+        context: dict[str, Any] = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import agreements"),
+            "form": form,
+            "report": report,
+            "columns": column_help(),
+        }
+        return TemplateResponse(request, "admin/catalogue/agreement/import.html", context)
+
+    def export_view(self, request: HttpRequest, fmt: str) -> HttpResponse:
+        """Every agreement, as a file the import reads back."""
+        if not self.has_manage_permission(request):
+            raise Http404
+        for known in CONTENT_TYPES:
+            if fmt == known:
+                return self._export(request, Agreement.objects.all(), known)
+        raise Http404
+
+    @admin.action(description=_("Export the selected agreements (XLSX)"), permissions=["manage"])
+    def export_xlsx(self, request: HttpRequest, queryset: QuerySet[Agreement]) -> HttpResponse:
+        return self._export(request, queryset, "xlsx")
+
+    @admin.action(description=_("Export the selected agreements (CSV)"), permissions=["manage"])
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[Agreement]) -> HttpResponse:
+        return self._export(request, queryset, "csv")
+
+    def _export(
+        self, request: HttpRequest, queryset: QuerySet[Agreement], fmt: Format
+    ) -> HttpResponse:
+        buffer = io.BytesIO()
+        export_agreements(buffer, agreements=queryset, fmt=fmt, actor=request.user)
+        name = f"agreements-{timezone.localdate():%Y-%m-%d}.{fmt}"
+        return HttpResponse(
+            buffer.getvalue(),
+            content_type=CONTENT_TYPES[fmt],
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
 
 @admin.register(Offer)

@@ -2,8 +2,9 @@
 
 The Commission's list pads the country prefix to three characters; people type one space
 (``I MILANO02``). We store the padded form and compare ignoring the padding. The format check
-is EQAR's ``([A-Z] |[A-Z]{2} |[A-Z]{3})[A-Z-]{1,8}[0-9]{2}`` on the single-space form, allowing
-the three-digit numbers the Commission has issued since (``E  BARCELO253``).
+is EQAR's ``([A-Z] |[A-Z]{2} |[A-Z]{3})[A-Z-]{1,8}[0-9]{2}`` on the single-space form, widened
+to what the Commission has issued since: three-digit numbers (``E  BARCELO253``) and
+nine-character cities (``I  FROSINONE03``, ``F  ST-JOSEPH01``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 
 _SINGLE_SPACE = re.compile(
-    r"^(?P<prefix>[A-Z] |[A-Z]{2} |[A-Z]{3})(?P<rest>[A-Z-]{1,8}[0-9]{2,3})$"
+    r"^(?P<prefix>[A-Z] |[A-Z]{2} |[A-Z]{3})(?P<rest>[A-Z-]{1,9}[0-9]{2,3})$"
 )
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from abroad.catalogue.enums import AgreementStatus
 from abroad.catalogue.models import Agreement, CourseOfStudy, Institution, Offer
@@ -96,8 +97,17 @@ def catalogue_page(wanted: OfferFilter) -> QuerySet[Offer]:
     return (
         filter_offers(public_offers(), wanted)
         .select_related("agreement", "agreement__partner", "agreement__network")
-        .annotate(course_count=Count("courses", distinct=True))
+        .annotate(course_count=Coalesce(Subquery(_course_count), 0, output_field=IntegerField()))
     )
+
+
+_course_count = (
+    Offer.courses.through.objects.filter(offer_id=OuterRef("pk"))
+    .order_by()
+    .values("offer_id")
+    .annotate(number=Count("*"))
+    .values("number")  # type: ignore[misc]  # the stubs cannot see annotations
+)
 
 
 def map_points(wanted: OfferFilter) -> list[dict[str, Any]]:

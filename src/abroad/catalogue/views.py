@@ -33,6 +33,12 @@ def _filters(request: HttpRequest) -> tuple[OfferFilterForm, queries.OfferFilter
     return form, form.to_filter() if request.GET else queries.OfferFilter()
 
 
+def _active_filters(wanted: queries.OfferFilter) -> int:
+    return sum(
+        1 for name, value in vars(wanted).items() if name != "sort" and value not in ("", None)
+    )
+
+
 def _query_without_page(request: HttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
@@ -48,6 +54,7 @@ def offer_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "wanted": wanted,
+        "active_filters": _active_filters(wanted),
         "page": page,
         "query": _query_without_page(request),
         "selected_course": (
@@ -173,6 +180,7 @@ def map_view(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "wanted": wanted,
+            "active_filters": _active_filters(wanted),
             "query": _query_without_page(request),
             "tile_url": settings.MAP_TILE_URL,
             "tile_attribution": settings.MAP_TILE_ATTRIBUTION,

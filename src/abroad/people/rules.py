@@ -30,3 +30,11 @@ def is_office(user: Any) -> bool:
 @rules.predicate
 def is_admin(user: Any) -> bool:
     return bool(user.is_authenticated and (user.role == Role.ADMIN or user.is_superuser))
+
+
+# The office sees people and sets their roles; only administrators create or delete accounts.
+rules.add_perm("people.view_user", is_office)
+rules.add_perm("people.change_user", is_office)
+rules.add_perm("people.add_user", is_admin)
+rules.add_perm("people.delete_user", is_admin)
+rules.add_perm("core.view_auditevent", is_office)

@@ -5,7 +5,7 @@
   var element = document.getElementById("map");
   if (!element || typeof L === "undefined") { return; }
   var data = element.dataset;
-  var map = L.map(element, { worldCopyJump: true, keyboard: true, minZoom: 2 }).setView([48, 12], 4);
+  var map = L.map(element, { worldCopyJump: true, keyboard: true, minZoom: 2, maxZoom: 12 }).setView([48, 12], 4);
   map.attributionControl.setPrefix(false);
 
   if (data.tileUrl) {
@@ -63,6 +63,9 @@
         cluster.addLayer(marker);
       });
       map.addLayer(cluster);
+      if (payload.points.length > 0 && window.location.search.length > 1) {
+        map.fitBounds(cluster.getBounds(), { padding: [30, 30], maxZoom: 7 });
+      }
       var status = document.getElementById("map-status");
       if (status) { status.textContent = payload.count + " " + data.textInstitutions; }
       element.dataset.loaded = "true";

@@ -1,0 +1,62 @@
+"""What every router of the API shares: pagination, enum documentation, validation errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Choices
+from django.utils import translation
+from ninja import Field, Schema
+from ninja.errors import ValidationError
+from ninja.pagination import PageNumberPagination
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+class PageInput(Schema):
+    page: int = Field(1, ge=1, title="Page", description="The page to return, from 1.")
+    page_size: int = Field(
+        PAGE_SIZE,
+        ge=1,
+        le=MAX_PAGE_SIZE,
+        title="Page size",
+        description=f"How many items per page: {PAGE_SIZE} unless asked, at most {MAX_PAGE_SIZE}.",
+    )
+
+
+class PageOutput(Schema):
+    items: list[Any]
+    count: int = Field(
+        title="Count", description="How many items match the filters, over all pages."
+    )
+
+
+class Pagination(PageNumberPagination):
+    """Page-number pagination: ``?page=2&page_size=100``; every answer carries the total
+    ``count`` of the items that match, over all pages."""
+
+    Input = PageInput  # type: ignore[assignment]
+    Output = PageOutput  # type: ignore[assignment]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(page_size=PAGE_SIZE, max_page_size=MAX_PAGE_SIZE, **kwargs)
+
+
+def describe_choices(intro: str, choices: type[Choices] | Iterable[tuple[Any, Any]]) -> str:
+    """``intro`` followed by a Markdown list of the values and what each means, for the
+    description of a field whose type is an enumeration."""
+    pairs = choices.choices if isinstance(choices, type) else list(choices)
+    # In English whatever language the request that first loads the URLconf asked for.
+    with translation.override("en"):
+        lines = "\n".join(f"- `{value}`: {label}" for value, label in pairs)
+    return f"{intro}\n\n{lines}"
+
+
+def invalid_query(field: str, message: str, value: str) -> ValidationError:
+    """A 422 error shaped like the ones ninja gives for a query parameter that does not
+    validate, for checks that need the database (an unknown course of study)."""
+    return ValidationError(
+        [{"type": "value_error", "loc": ["query", field], "msg": message, "input": value}]
+    )

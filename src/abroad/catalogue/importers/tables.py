@@ -1,0 +1,268 @@
+"""Read and write the office's spreadsheets, XLSX (openpyxl) or CSV, by the file's name.
+
+A table's header row is found by its column names, not by its position: the Commission's
+files start with a blank row, offices add a title above theirs. Column names compare as
+keys (``"Erasmus Code"`` and ``"erasmus_code"`` are both ``erasmus_code``). Every data row
+keeps the line it came from (the spreadsheet's row number, or the CSV line where the record
+starts), so that every message can name it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Literal, Protocol, TypeVar
+
+import openpyxl
+from openpyxl.utils import get_column_letter
+
+T = TypeVar("T")
+
+Format = Literal["xlsx", "csv"]
+Source = str | Path | IO[bytes]
+
+# How far down a sheet the header row may be.
+HEADER_SEARCH_ROWS = 20
+
+
+class TableError(Exception):
+    """The file as a whole cannot be read: wrong type, no header row, missing columns."""
+
+
+class Progress(Protocol):
+    """Wraps an iterable to show progress (tqdm), or returns it as it is."""
+
+    def __call__(self, iterable: Iterable[T], *, total: int, desc: str) -> Iterable[T]: ...
+
+
+def no_progress(iterable: Iterable[T], *, total: int, desc: str) -> Iterable[T]:
+    return iterable
+
+
+def clean(value: Any) -> str:
+    """A cell as trimmed text: NBSP is a space, runs of blanks are one space, whole floats
+    lose their ``.0`` (Excel stores 3 as 3.0), empty cells are ``""``."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return re.sub(r"\s+", " ", str(value).replace("\xa0", " ")).strip()
+
+
+def clean_text(value: Any) -> str:
+    """A free-text cell (notes): like :func:`clean`, but keeping its lines and spacing."""
+    if value is None:
+        return ""
+    lines = str(value).replace("\xa0", " ").replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(line.rstrip() for line in lines.split("\n")).strip()
+
+
+def column_key(name: Any) -> str:
+    """``"Erasmus Code"`` -> ``"erasmus_code"``; ``" agreement_code "`` -> ``"agreement_code"``."""
+    return re.sub(r"[^a-z0-9]+", "_", clean(name).lower()).strip("_")
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    cells: Mapping[str, Any]
+
+    def __getitem__(self, column: str) -> Any:
+        return self.cells.get(column)
+
+    def text(self, column: str) -> str:
+        return clean(self.cells.get(column))
+
+
+@dataclass
+class Table:
+    name: str
+    sheet: str | None
+    header_line: int
+    columns: list[str]  # the keys of the header's named columns, in the file's order
+    rows: list[Row] = field(default_factory=list)
+
+
+def file_format(name: str) -> Format:
+    suffix = Path(name).suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if suffix in (".csv", ".txt"):
+        return "csv"
+    raise TableError(f"{Path(name).name or name!r} is neither an .xlsx nor a .csv file")
+
+
+def source_name(source: Source, name: str | None = None) -> str:
+    if name:
+        return name
+    if isinstance(source, str | Path):
+        return str(source)
+    return str(getattr(source, "name", "") or "upload")
+
+
+def read_table(source: Source, *, anchors: Collection[str], name: str | None = None) -> Table:
+    """The first table in ``source`` whose header row has all the ``anchors`` column keys.
+
+    ``name`` (the file name) decides the format when ``source`` is an open file.
+    """
+    name = source_name(source, name)
+    fmt = file_format(name)
+    anchors = {column_key(anchor) for anchor in anchors}
+    try:
+        if fmt == "xlsx":
+            return _read_xlsx(source, anchors=anchors, name=name)
+        return _read_csv(source, anchors=anchors, name=name)
+    except TableError:
+        raise
+    except FileNotFoundError:
+        raise TableError(f"there is no file {name}") from None
+    except Exception as error:  # zipfile.BadZipFile, openpyxl's errors, csv.Error, OSError
+        raise TableError(f"{Path(name).name} cannot be read as {fmt.upper()}: {error}") from None
+
+
+def _header(cells: Sequence[Any], anchors: set[str]) -> list[str] | None:
+    keys = [column_key(cell) for cell in cells]
+    return keys if anchors <= set(keys) else None
+
+
+def _make_table(
+    name: str, sheet: str | None, header_line: int, keys: list[str], numbered: Iterable[Any]
+) -> Table:
+    duplicates = sorted({key for key in keys if key and keys.count(key) > 1})
+    if duplicates:
+        raise TableError(
+            f"the header row (line {header_line}) names the column(s) "
+            f"{', '.join(repr(d) for d in duplicates)} more than once: keep one of each"
+        )
+    table = Table(
+        name=name, sheet=sheet, header_line=header_line, columns=[key for key in keys if key]
+    )
+    positions = [(index, key) for index, key in enumerate(keys) if key]
+    for line, values in numbered:
+        if not any(clean(value) for value in values):
+            continue
+        cells = {key: values[index] if index < len(values) else None for index, key in positions}
+        table.rows.append(Row(line=line, cells=cells))
+    return table
+
+
+def _anchor_error(name: str, anchors: set[str]) -> TableError:
+    return TableError(
+        f"{Path(name).name} has no header row with the columns "
+        f"{', '.join(sorted(anchors))} in its first {HEADER_SEARCH_ROWS} rows"
+    )
+
+
+def _read_xlsx(source: Source, *, anchors: set[str], name: str) -> Table:
+    with warnings.catch_warnings():
+        # The Commission's files carry extensions openpyxl does not know; they are harmless.
+        warnings.simplefilter("ignore", UserWarning)
+        workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
+        try:
+            for sheet in workbook.worksheets:
+                rows = enumerate(sheet.iter_rows(values_only=True), start=1)
+                for line, values in rows:
+                    keys = _header(values, anchors)
+                    if keys is not None:
+                        return _make_table(name, sheet.title, line, keys, rows)
+                    if line >= HEADER_SEARCH_ROWS:
+                        break
+        finally:
+            workbook.close()
+    raise _anchor_error(name, anchors)
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel's "CSV" on Windows saves in the ANSI code page.
+        return data.decode("cp1252", errors="replace")
+
+
+def _read_csv(source: Source, *, anchors: set[str], name: str) -> Table:
+    data = Path(source).read_bytes() if isinstance(source, str | Path) else source.read()
+    text = _decode(data)
+    lines = text.splitlines(keepends=True)
+    first = next((line for line in lines if line.strip()), "")
+    # Excel in Italian (and most of Europe) separates with semicolons.
+    delimiter = max((",", ";", "\t"), key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+    def numbered() -> Iterator[tuple[int, list[str]]]:
+        end = 0
+        for values in reader:
+            yield end + 1, values
+            end = reader.line_num
+
+    rows = numbered()
+    for line, values in rows:
+        keys = _header(values, anchors)
+        if keys is not None:
+            return _make_table(name, None, line, keys, rows)
+        if line >= HEADER_SEARCH_ROWS:
+            break
+    raise _anchor_error(name, anchors)
+
+
+def write_table(
+    target: str | Path | IO[bytes],
+    *,
+    columns: Sequence[str],
+    rows: Iterable[Mapping[str, Any]],
+    fmt: Format | None = None,
+    sheet: str = "Sheet1",
+    text_columns: Collection[str] = (),
+) -> int:
+    """Write ``rows`` under a header of ``columns``; return the number of rows written.
+
+    ``text_columns`` are stored as text in XLSX, so that Excel keeps ``0715`` as it is.
+    """
+    if fmt is None:
+        fmt = file_format(str(target) if isinstance(target, str | Path) else target.name)
+    if fmt == "csv":
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        count = 0
+        for row in rows:
+            writer.writerow([_csv_value(row.get(column)) for column in columns])
+            count += 1
+        # A BOM, so that Excel opens the file as UTF-8.
+        data = ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        if isinstance(target, str | Path):
+            Path(target).write_bytes(data)
+        else:
+            target.write(data)
+        return count
+    workbook = openpyxl.Workbook(write_only=True)
+    worksheet = workbook.create_sheet(sheet)
+    for index, column in enumerate(columns, start=1):
+        worksheet.column_dimensions[get_column_letter(index)].width = max(12, len(column) + 2)
+    worksheet.freeze_panes = "A2"
+    worksheet.append(list(columns))
+    count = 0
+    text = set(text_columns)
+    for row in rows:
+        values: list[Any] = []
+        for column in columns:
+            value = row.get(column)
+            if column in text and value not in (None, ""):
+                cell = openpyxl.cell.WriteOnlyCell(worksheet, value=str(value))
+                cell.number_format = "@"
+                values.append(cell)
+            else:
+                values.append(value)
+        worksheet.append(values)
+        count += 1
+    workbook.save(target)
+    return count
+
+
+def _csv_value(value: Any) -> Any:
+    return "" if value is None else value

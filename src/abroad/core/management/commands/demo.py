@@ -1,0 +1,62 @@
+"""``python -m abroad demo [--serve] [--reset] [--addrport 127.0.0.1:8000]``: a ready-to-try
+installation. Migrates the database (SQLite in ./var unless ABROAD_DATABASE_URL says
+otherwise), loads the demo data once, prints the logins, and with --serve runs the site."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from abroad.catalogue import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Set up a demo: migrate, load Politecnico di Milano with real partners and invented "
+        "agreements, offers and people, print the logins; --serve also runs the site."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--serve", action="store_true", help="Run the site after loading (runserver)."
+        )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Empty the database first (every table: this deletes all data), then load.",
+        )
+        parser.add_argument(
+            "--addrport",
+            default="127.0.0.1:8000",
+            help="Where --serve listens (default 127.0.0.1:8000).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.stdout.write("Migrating the database...")
+        call_command("migrate", interactive=False, verbosity=0)
+        if options["reset"]:
+            self.stdout.write("Emptying the database (--reset)...")
+            call_command("flush", interactive=False, verbosity=0)
+
+        if demo.is_loaded():
+            self.stdout.write("The demo data is already loaded (use --reset to start again).")
+            summary = demo.summary()
+        else:
+            self.stdout.write("Loading the demo data...")
+            summary = demo.load_demo(stdout=self.stdout if options["verbosity"] > 1 else None)
+            self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        for line in summary.lines():
+            self.stdout.write(f"  {line}")
+
+        self.stdout.write("")
+        self.stdout.write(f"Log in with one of these users, password '{demo.PASSWORD}':")
+        for username, who in demo.LOGINS:
+            self.stdout.write(f"  {username:<10} {who}")
+
+        if options["serve"]:
+            address = options["addrport"]
+            self.stdout.write("")
+            self.stdout.write(f"Serving on http://{address}/ (Ctrl+C to stop)")
+            call_command("runserver", address, use_reloader=False)

@@ -1,0 +1,57 @@
+"""Browser fixtures: a live server with the demo data, accessibility and CSP checks,
+screenshots for the docs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import ConsoleMessage, Page
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SERIOUS = {"serious", "critical"}
+
+
+@pytest.fixture
+def demo_server(live_server: Any, transactional_db: None) -> str:
+    """The live server's URL, with the demo data loaded."""
+    from abroad.catalogue.demo import load_demo
+
+    load_demo()
+    return str(live_server.url)
+
+
+@pytest.fixture
+def console_errors(page: Page) -> list[str]:
+    """Errors the page logs (a CSP violation shows up here); the test asserts it is empty."""
+    errors: list[str] = []
+
+    def collect(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", collect)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
+def assert_accessible(page: Page) -> None:
+    """axe-core finds no serious or critical violation on the page as it is now."""
+    results = Axe().run(page)
+    serious = [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+        + ", ".join(str(node["target"]) for node in violation["nodes"][:5])
+        for violation in results.response["violations"]
+        if violation["impact"] in SERIOUS
+    ]
+    assert serious == [], f"{page.url}:\n" + "\n".join(serious)
+
+
+def screenshot(page: Page, name: str, *, full_page: bool = False) -> Path:
+    """Save a screenshot for the docs (docs/screenshots/<name>.png)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
