@@ -1,10 +1,17 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.templatetags.static import static as static_url
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 
 from abroad.api.api import api
 from abroad.core import views as core_views
+
+admin.site.site_header = _("abroad · mobility office")
+admin.site.site_title = _("abroad office")
+admin.site.index_title = _("Catalogue, people and audit log")
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -13,6 +20,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("office/admin/", admin.site.urls),
+    path("favicon.ico", RedirectView.as_view(url=static_url("abroad/favicon.svg"), permanent=True)),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

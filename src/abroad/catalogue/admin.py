@@ -30,23 +30,24 @@ from abroad.catalogue.models import (
     Promoter,
     School,
 )
+from abroad.core.admin import AuditedModelAdmin
 
 
 @admin.register(Institution)
-class InstitutionAdmin(admin.ModelAdmin[Institution]):
+class InstitutionAdmin(AuditedModelAdmin):
     list_display = ("name", "country", "city", "erasmus_code", "schac_code", "is_home")
     list_filter = ("is_home", "country")
     search_fields = ("name", "name_en", "city", "erasmus_code", "schac_code")
 
 
 @admin.register(School)
-class SchoolAdmin(admin.ModelAdmin[School]):
+class SchoolAdmin(AuditedModelAdmin):
     list_display = ("code", "name", "parent")
     search_fields = ("code", "name")
 
 
 @admin.register(CourseOfStudy)
-class CourseOfStudyAdmin(admin.ModelAdmin[CourseOfStudy]):
+class CourseOfStudyAdmin(AuditedModelAdmin):
     list_display = ("code", "name", "level", "school", "isced_code", "language")
     list_filter = ("level", "school", "language")
     search_fields = ("code", "name", "name_it")
@@ -60,14 +61,14 @@ class MembershipInline(admin.TabularInline[NetworkMembership, Network]):
 
 
 @admin.register(Network)
-class NetworkAdmin(admin.ModelAdmin[Network]):
+class NetworkAdmin(AuditedModelAdmin):
     list_display = ("name", "code", "website")
     inlines = (MembershipInline,)
     search_fields = ("name",)
 
 
 @admin.register(Promoter)
-class PromoterAdmin(admin.ModelAdmin[Promoter]):
+class PromoterAdmin(AuditedModelAdmin):
     list_display = ("__str__", "school", "email")
     list_filter = ("school",)
     search_fields = ("user__first_name", "user__last_name", "email")
@@ -75,7 +76,7 @@ class PromoterAdmin(admin.ModelAdmin[Promoter]):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin[Contact]):
+class ContactAdmin(AuditedModelAdmin):
     list_display = ("name", "kind", "school", "email", "phone", "order")
     list_filter = ("kind", "school")
 
@@ -105,7 +106,7 @@ CONTENT_TYPES: dict[Format, str] = {
 
 
 @admin.register(Agreement)
-class AgreementAdmin(admin.ModelAdmin[Agreement]):
+class AgreementAdmin(AuditedModelAdmin):
     list_display = ("code", "partner", "programme", "network", "start_year", "end_year", "status")
     list_filter = ("status", "programme", "network", "partner__country")
     search_fields = ("code", "partner__name", "partner__name_en", "partner__erasmus_code")
@@ -189,7 +190,7 @@ class AgreementAdmin(admin.ModelAdmin[Agreement]):
 
 
 @admin.register(Offer)
-class OfferAdmin(admin.ModelAdmin[Offer]):
+class OfferAdmin(AuditedModelAdmin):
     list_display = ("__str__", "mobility_type", "isced_code", "seats", "months", "language")
     list_filter = ("mobility_type", "language", "extendable", "agreement__programme")
     search_fields = ("agreement__code", "agreement__partner__name")

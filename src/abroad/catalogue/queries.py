@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from abroad.catalogue.enums import AgreementStatus
@@ -111,14 +111,14 @@ _course_count = (
 
 
 def map_points(wanted: OfferFilter) -> list[dict[str, Any]]:
-    """One point per partner institution with matching offers, for the map."""
-    rows = (
-        filter_offers(public_offers(), wanted)
-        .filter(agreement__partner__latitude__isnull=False)
-        .values(
-            "agreement_id",
-            "agreement__code",
-            "agreement__programme",
+    """One point per partner institution with matching offers, for the map (two queries,
+    grouped by the database)."""
+    matching = Offer.objects.filter(
+        pk__in=filter_offers(public_offers(), wanted).order_by().values("pk"),
+        agreement__partner__latitude__isnull=False,
+    )
+    partners = (
+        matching.values(
             "agreement__partner_id",
             "agreement__partner__name",
             "agreement__partner__name_en",
@@ -126,38 +126,39 @@ def map_points(wanted: OfferFilter) -> list[dict[str, Any]]:
             "agreement__partner__country",
             "agreement__partner__latitude",
             "agreement__partner__longitude",
-            "seats",
         )
+        .annotate(offer_count=Count("id"), seat_count=Sum("seats"))
         .order_by()
     )
-    points: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        point = points.setdefault(
-            row["agreement__partner_id"],
+    agreements: dict[int, list[dict[str, Any]]] = {}
+    for row in (
+        matching.values("agreement_id", "agreement__code", "agreement__programme")
+        .annotate(partner_id=F("agreement__partner_id"))
+        .distinct()
+        .order_by("agreement__code")
+    ):
+        agreements.setdefault(row["partner_id"], []).append(
             {
-                "id": row["agreement__partner_id"],
-                "name": row["agreement__partner__name_en"] or row["agreement__partner__name"],
-                "city": row["agreement__partner__city"],
-                "country": row["agreement__partner__country"],
-                "lat": float(row["agreement__partner__latitude"] or 0),
-                "lon": float(row["agreement__partner__longitude"] or 0),
-                "seats": 0,
-                "offers": 0,
-                "agreements": {},
-            },
+                "id": row["agreement_id"],
+                "code": row["agreement__code"],
+                "programme": row["agreement__programme"],
+            }
         )
-        point["seats"] += row["seats"]
-        point["offers"] += 1
-        point["agreements"][row["agreement_id"]] = {
-            "id": row["agreement_id"],
-            "code": row["agreement__code"],
-            "programme": row["agreement__programme"],
+    points = [
+        {
+            "id": row["agreement__partner_id"],
+            "name": row["agreement__partner__name_en"] or row["agreement__partner__name"],
+            "city": row["agreement__partner__city"],
+            "country": row["agreement__partner__country"],
+            "lat": float(row["agreement__partner__latitude"] or 0),
+            "lon": float(row["agreement__partner__longitude"] or 0),
+            "seats": row["seat_count"],
+            "offers": row["offer_count"],
+            "agreements": agreements.get(row["agreement__partner_id"], []),
         }
-    result = []
-    for point in sorted(points.values(), key=lambda p: p["name"]):
-        point["agreements"] = sorted(point["agreements"].values(), key=lambda a: a["code"])
-        result.append(point)
-    return result
+        for row in partners
+    ]
+    return sorted(points, key=lambda point: point["name"])
 
 
 def public_agreements() -> QuerySet[Agreement]:

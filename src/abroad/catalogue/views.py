@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -188,14 +189,22 @@ def map_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _url_pattern(name: str) -> str:
+    """The URL of ``name`` with ``{}`` where the pk goes: reverse() once, not per row."""
+    marker = 987654321
+    return reverse(name, kwargs={"pk": marker}).replace(str(marker), "{}")
+
+
 @require_GET
 def map_data(request: HttpRequest) -> JsonResponse:
     _form, wanted = _filters(request)
     points = queries.map_points(wanted)
+    institution_url = _url_pattern("catalogue:institution")
+    agreement_url = _url_pattern("catalogue:agreement")
     for point in points:
-        point["url"] = Institution(pk=point["id"]).get_absolute_url()
+        point["url"] = institution_url.format(point["id"])
         for agreement in point["agreements"]:
-            agreement["url"] = Agreement(pk=agreement["id"]).get_absolute_url()
+            agreement["url"] = agreement_url.format(agreement["id"])
     return JsonResponse({"points": points, "count": len(points)})
 
 

@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from abroad.core import audit
 from abroad.core.models import AuditEvent
 
 
@@ -21,3 +22,31 @@ class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class AuditedModelAdmin(admin.ModelAdmin[Any]):
+    """A ModelAdmin whose saves and deletes write to the audit log, like every service does."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        label = obj._meta.model_name
+        audit.record(
+            actor=request.user,
+            action=f"{label}.changed" if change else f"{label}.created",
+            obj=obj,
+            fields=sorted(form.changed_data),
+            via="admin",
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        audit.record(
+            actor=request.user, action=f"{obj._meta.model_name}.deleted", obj=obj, via="admin"
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            audit.record(
+                actor=request.user, action=f"{obj._meta.model_name}.deleted", obj=obj, via="admin"
+            )
+        super().delete_queryset(request, queryset)

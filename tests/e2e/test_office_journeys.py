@@ -1,0 +1,75 @@
+"""The International Mobility Unit in the browser: it logs in, uploads an agreements file with
+a mistake, reads the report, fixes the file and imports it; students then see the agreement."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from abroad.catalogue.importers.agreements import export_agreements
+from abroad.catalogue.models import Agreement
+from tests.e2e.conftest import screenshot
+
+pytestmark = pytest.mark.e2e
+
+
+def _log_in(page: Page, server: str, username: str) -> None:
+    page.goto(server + "/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("demo-password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def _agreement_file(tmp_path: Path, *, seats: str) -> Path:
+    """One real agreement exported, renamed to a new code, with ``seats`` on its first row."""
+    source = (
+        Agreement.objects.filter(status="active", offers__isnull=False).order_by("code").first()
+    )
+    assert source is not None
+    exported = tmp_path / "export.csv"
+    export_agreements(exported, agreements=Agreement.objects.filter(pk=source.pk))
+    with exported.open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        row["agreement_code"] = "EU-2027-0999"
+        row["start_year"] = "2027/2028"
+        row["end_year"] = "2029/2030"
+    rows[0]["seats"] = seats
+    target = tmp_path / f"agreements-{seats}.csv"
+    with target.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return target
+
+
+def test_office_imports_agreements_and_fixes_a_bad_row(
+    page: Page, demo_server: str, tmp_path: Path
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _log_in(page, demo_server, "office")
+    page.get_by_role("link", name="Office").click()
+    page.goto(demo_server + "/office/admin/catalogue/agreement/import/")
+
+    page.locator("#id_file").set_input_files(str(_agreement_file(tmp_path, seats="three")))
+    page.get_by_role("button", name="Import").click()
+    report = page.locator("#import-report")
+    expect(report).to_contain_text("Nothing was imported: the file has 1 problem.")
+    expect(report).to_contain_text("'three' is not a whole number between 1 and 200")
+    assert not Agreement.objects.filter(code="EU-2027-0999").exists()
+    screenshot(page, "office-import-errors", full_page=True)
+
+    page.locator("#id_file").set_input_files(str(_agreement_file(tmp_path, seats="3")))
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_text("The agreements were imported.")).to_be_visible()
+    screenshot(page, "office-import-done", full_page=True)
+    agreement = Agreement.objects.get(code="EU-2027-0999")
+    assert agreement.offers.order_by("id").first().seats == 3  # type: ignore[union-attr]
+
+    # Students find it in the catalogue at once.
+    page.goto(demo_server + "/destinations/?q=EU-2027-0999")
+    expect(page.locator(".result-count")).to_contain_text(f"{agreement.offers.count()} offer")
