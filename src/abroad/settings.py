@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "abroad.core",
     "abroad.people",
     "abroad.catalogue",
+    "abroad.mobility",
+    "abroad.selection",
 ]
 
 MIDDLEWARE = [

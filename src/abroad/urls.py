@@ -16,6 +16,7 @@ admin.site.index_title = _("Catalogue, people and audit log")
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("", include("abroad.catalogue.urls")),
+    path("calls/", include("abroad.selection.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from abroad.core.enums import CEFR, Language
 from abroad.people.enums import Role
 
 
@@ -58,3 +61,84 @@ class User(AbstractUser):
     @property
     def is_office(self) -> bool:
         return self.role in (Role.OFFICE, Role.ADMIN) or self.is_superuser
+
+
+class StudentCareer(models.Model):
+    """What the registrar knows of a student's career, as ranking and eligibility need it.
+    Imported from the registrar (CSV/XLSX); one row per student."""
+
+    student = models.OneToOneField(
+        User, verbose_name=_("student"), on_delete=models.CASCADE, related_name="career"
+    )
+    first_enrolment_year = models.PositiveSmallIntegerField(
+        _("first enrolment (academic year start)"),
+        help_text=_("The year of the first enrolment at university: 2023 for 2023/2024."),
+    )
+    credits_bachelor = models.PositiveSmallIntegerField(_("credits earned, first level"), default=0)
+    credits_master = models.PositiveSmallIntegerField(_("credits earned, second level"), default=0)
+    average_bachelor = models.DecimalField(
+        _("credit-weighted average, first level"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(18)), MaxValueValidator(Decimal(30))],
+    )
+    average_master = models.DecimalField(
+        _("credit-weighted average, second level"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(18)), MaxValueValidator(Decimal(30))],
+    )
+    first_year_completed = models.BooleanField(_("first year completed"), default=False)
+    previous_exchanges = models.PositiveSmallIntegerField(_("previous exchanges"), default=0)
+    months_used = models.PositiveSmallIntegerField(
+        _("mobility months used in this study cycle"), default=0
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("student career")
+        verbose_name_plural = _("student careers")
+
+    def __str__(self) -> str:
+        return str(self.student)
+
+    @property
+    def total_credits(self) -> int:
+        return self.credits_bachelor + self.credits_master
+
+    @property
+    def weighted_average(self) -> Decimal | None:
+        """The credit-weighted average over both levels (M in the engineering formula)."""
+        parts = [
+            (self.average_bachelor, self.credits_bachelor),
+            (self.average_master, self.credits_master),
+        ]
+        weighted = [(average, credits) for average, credits in parts if average and credits]
+        total = sum(credits for _, credits in weighted)
+        if not total:
+            return None
+        return sum((average * credits for average, credits in weighted), Decimal(0)) / total
+
+
+class LanguageCertificate(models.Model):
+    """A student's certified level in a language (CEFR)."""
+
+    student = models.ForeignKey(
+        User, verbose_name=_("student"), on_delete=models.CASCADE, related_name="certificates"
+    )
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    level = models.CharField(_("level"), max_length=2, choices=CEFR.choices)
+    name = models.CharField(_("certificate"), max_length=120, blank=True)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("language certificate")
+        verbose_name_plural = _("language certificates")
+        ordering = ("language", "-level")
+
+    def __str__(self) -> str:
+        return f"{self.get_language_display()} {self.level}"

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from abroad.catalogue import demo
+from abroad.selection.demo import load_selection_demo
 
 
 class Command(BaseCommand):
@@ -48,6 +49,9 @@ class Command(BaseCommand):
             summary = demo.load_demo(stdout=self.stdout if options["verbosity"] > 1 else None)
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         for line in summary.lines():
+            self.stdout.write(f"  {line}")
+        # The calls: careers, an open engineering call, a Design call with a published round.
+        for line in load_selection_demo().lines():
             self.stdout.write(f"  {line}")
 
         self.stdout.write("")

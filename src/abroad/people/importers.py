@@ -1,0 +1,589 @@
+"""Import what the registrar knows of students' careers (XLSX or CSV): credits, averages,
+first enrolment, previous exchanges and months used, and language certificates.
+
+One row per student, or several when the student has several certificates: the career columns
+are then repeated, the same, on each of the student's rows, and each row names one
+certificate (``language``, ``level``). The import is atomic: a file with any bad row imports
+nothing, and the report names every bad row with its line, its column and what to do.
+
+For each student in the file the career is created or replaced by the file's, and each of the
+file's certificates is added, or updates the level of the student's certificate in that
+language. Students who are not in the file, and certificates in other languages, are left as
+they are.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+
+from abroad.catalogue.importers.agreements import RowError
+from abroad.catalogue.importers.tables import (
+    Progress,
+    Row,
+    Source,
+    TableError,
+    clean,
+    no_progress,
+    read_table,
+    source_name,
+)
+from abroad.core import audit
+from abroad.core.academic_year import current_start_year, format_year, parse_year
+from abroad.core.enums import CEFR, Language
+from abroad.people.enums import Role
+from abroad.people.models import LanguageCertificate, StudentCareer, User
+
+STUDENT_NUMBER = "student_number"
+FIRST_ENROLMENT_YEAR = "first_enrolment_year"
+CREDITS_BACHELOR = "credits_bachelor"
+CREDITS_MASTER = "credits_master"
+AVERAGE_BACHELOR = "average_bachelor"
+AVERAGE_MASTER = "average_master"
+FIRST_YEAR_COMPLETED = "first_year_completed"
+PREVIOUS_EXCHANGES = "previous_exchanges"
+MONTHS_USED = "months_used"
+LANGUAGE = "language"
+LEVEL = "level"
+
+CAREER_COLUMNS = (
+    FIRST_ENROLMENT_YEAR,
+    CREDITS_BACHELOR,
+    CREDITS_MASTER,
+    AVERAGE_BACHELOR,
+    AVERAGE_MASTER,
+    FIRST_YEAR_COMPLETED,
+    PREVIOUS_EXCHANGES,
+    MONTHS_USED,
+)
+COLUMNS = (STUDENT_NUMBER, *CAREER_COLUMNS, LANGUAGE, LEVEL)
+REQUIRED_COLUMNS = (STUDENT_NUMBER, *CAREER_COLUMNS)
+CERTIFICATE_COLUMNS = (LANGUAGE, LEVEL)
+
+# Plausible bounds that are not in the model: a study cycle has at most 360 credits at a level
+# (a single-cycle degree 300, with extra exams), a student at most a few exchanges, and
+# 24 months of mobility per cycle at most (single-cycle degrees).
+MAX_CREDITS = 360
+MAX_EXCHANGES = 10
+MAX_MONTHS = 24
+OLDEST_ENROLMENT = 1970
+YES = {"yes", "y", "true", "1", "si", "sì", "x"}
+NO = {"no", "n", "false", "0"}
+TWO_PLACES = Decimal("0.01")
+
+
+def _average_bounds() -> tuple[Decimal, Decimal]:
+    """18 and 30: the model's validators hold the rule."""
+    low, high = Decimal(18), Decimal(30)
+    average = StudentCareer._meta.get_field(AVERAGE_BACHELOR)
+    assert isinstance(average, models.Field)
+    for validator in average.validators:
+        if isinstance(validator, MinValueValidator):
+            low = Decimal(validator.limit_value)
+        elif isinstance(validator, MaxValueValidator):
+            high = Decimal(validator.limit_value)
+    return low, high
+
+
+def column_help() -> list[tuple[str, str, bool]]:
+    """(column, what to write, required) for each column."""
+    low, high = _average_bounds()
+    described = {
+        STUDENT_NUMBER: _("the student number (matricola) of a student known to abroad"),
+        FIRST_ENROLMENT_YEAR: _("the year of the first enrolment, like 2023 or 2023/2024"),
+        CREDITS_BACHELOR: _("credits earned at the first level, 0 to %(max)d")
+        % {"max": MAX_CREDITS},
+        CREDITS_MASTER: _("credits earned at the second level, 0 to %(max)d")
+        % {"max": MAX_CREDITS},
+        AVERAGE_BACHELOR: _(
+            "the credit-weighted average at the first level, %(low)s to %(high)s, or empty"
+        )
+        % {"low": low, "high": high},
+        AVERAGE_MASTER: _(
+            "the credit-weighted average at the second level, %(low)s to %(high)s, or empty"
+        )
+        % {"low": low, "high": high},
+        FIRST_YEAR_COMPLETED: _("yes or no"),
+        PREVIOUS_EXCHANGES: _("exchanges already done, 0 to %(max)d (empty: 0)")
+        % {"max": MAX_EXCHANGES},
+        MONTHS_USED: _("months of mobility used in this study cycle, 0 to %(max)d (empty: 0)")
+        % {"max": MAX_MONTHS},
+        LANGUAGE: _("a certificate's language, an ISO 639-1 code like en; or empty"),
+        LEVEL: _("the certificate's CEFR level, A1 to C2; empty when language is"),
+    }
+    return [(column, str(described[column]), column in REQUIRED_COLUMNS) for column in COLUMNS]
+
+
+# ---------------------------------------------------------------------------------------
+# The report
+
+
+@dataclass
+class CareerImportReport:
+    file: str
+    dry_run: bool
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    students: int = 0
+    careers_created: int = 0
+    careers_updated: int = 0
+    careers_unchanged: int = 0
+    certificates_created: int = 0
+    certificates_updated: int = 0
+    certificates_unchanged: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def imported(self) -> bool:
+        return self.ok and not self.dry_run
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "rows": self.rows,
+            "students": self.students,
+            "careers_created": self.careers_created,
+            "careers_updated": self.careers_updated,
+            "careers_unchanged": self.careers_unchanged,
+            "certificates_created": self.certificates_created,
+            "certificates_updated": self.certificates_updated,
+            "certificates_unchanged": self.certificates_unchanged,
+        }
+
+    def summary(self) -> str:
+        name = Path(self.file).name
+        if self.errors:
+            return (
+                f"{name}: {len(self.errors)} problem(s) in {self.rows} rows; nothing was "
+                "imported. Correct the file and import it again."
+            )
+        return (
+            f"{self.rows} rows in {name}, {self.students} students: careers "
+            f"{self.careers_created} created, {self.careers_updated} updated, "
+            f"{self.careers_unchanged} unchanged; certificates {self.certificates_created} "
+            f"created, {self.certificates_updated} updated, {self.certificates_unchanged} "
+            "unchanged"
+        )
+
+    def lines(self) -> Iterator[str]:
+        yield ("DRY RUN, nothing was written. " if self.dry_run else "") + self.summary()
+        for error in self.errors:
+            yield f"  {error}"
+
+
+# ---------------------------------------------------------------------------------------
+# Reading cells
+
+
+class Invalid(Exception):
+    """A cell that cannot be read; the message says why and how to fix it."""
+
+
+def _quoted(value: str) -> str:
+    return f"'{value}'"
+
+
+def _whole(text: str, low: int, high: int) -> int:
+    if not re.fullmatch(r"\d+", text) or not low <= int(text) <= high:
+        raise Invalid(
+            _("%(value)s is not a whole number between %(low)d and %(high)d")
+            % {"value": _quoted(text), "low": low, "high": high}
+        )
+    return int(text)
+
+
+def _year(text: str) -> int:
+    latest = current_start_year()
+    try:
+        year = int(text) if re.fullmatch(r"\d{4}", text) else parse_year(text)
+    except ValueError:
+        raise Invalid(
+            _(
+                "%(value)s is not a year: write the year of the first enrolment, like 2023 "
+                "or 2023/2024"
+            )
+            % {"value": _quoted(text)}
+        ) from None
+    if not OLDEST_ENROLMENT <= year <= latest:
+        raise Invalid(
+            _("%(value)s is not a first enrolment between %(low)d and %(high)s")
+            % {"value": _quoted(text), "low": OLDEST_ENROLMENT, "high": format_year(latest)}
+        )
+    return year
+
+
+def _average(value: Any, text: str) -> Decimal:
+    low, high = _average_bounds()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = Decimal(str(value))
+    else:
+        try:
+            number = Decimal(text.replace(",", "."))  # Italian Excel writes 27,5
+        except InvalidOperation:
+            number = Decimal("NaN")
+    if not number.is_finite() or not low <= number <= high:
+        raise Invalid(
+            _("%(value)s is not an average between %(low)s and %(high)s")
+            % {"value": _quoted(text), "low": low, "high": high}
+        )
+    return number.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def _yes_no(text: str) -> bool:
+    key = text.lower()
+    if key in YES:
+        return True
+    if key in NO:
+        return False
+    raise Invalid(_("%(value)s is not yes or no") % {"value": _quoted(text)})
+
+
+def _language(text: str) -> str:
+    key = text.lower()
+    if key in Language.values:
+        return key
+    raise Invalid(
+        _("%(value)s is not a language code abroad knows: write an ISO 639-1 code like en, fr, de")
+        % {"value": _quoted(text)}
+    )
+
+
+def _level(text: str) -> str:
+    key = text.upper()
+    if key in CEFR.values:
+        return key
+    raise Invalid(
+        _("%(value)s is not a CEFR level: write A1, A2, B1, B2, C1 or C2")
+        % {"value": _quoted(text)}
+    )
+
+
+@dataclass
+class _Student:
+    """What the file says of one student, gathered from their rows."""
+
+    user: User
+    line: int
+    career: dict[str, Any]
+    certificates: dict[str, tuple[str, int]] = field(default_factory=dict)  # language -> level
+
+
+class _RowReader:
+    def __init__(self, row: Row, errors: list[RowError]) -> None:
+        self.row = row
+        self.errors = errors
+        self.ok = True
+
+    def error(self, column: str | None, message: str) -> None:
+        self.errors.append(RowError(self.row.line, column, message))
+        self.ok = False
+
+    def read(self, column: str, parse: Any, *, required: bool, default: Any = None) -> Any:
+        value = self.row[column]
+        text = clean(value)
+        if not text:
+            if required:
+                self.error(column, _("the cell is empty: write %(what)s") % _what(column))
+            return default
+        try:
+            return parse(value, text)
+        except Invalid as error:
+            self.error(column, str(error))
+            return default
+
+
+def _what(column: str) -> dict[str, str]:
+    return {"what": dict((c, h) for c, h, _r in column_help())[column]}
+
+
+def _read_career(reader: _RowReader) -> dict[str, Any]:
+    career = {
+        "first_enrolment_year": reader.read(
+            FIRST_ENROLMENT_YEAR, lambda _v, t: _year(t), required=True
+        ),
+        "credits_bachelor": reader.read(
+            CREDITS_BACHELOR, lambda _v, t: _whole(t, 0, MAX_CREDITS), required=False, default=0
+        ),
+        "credits_master": reader.read(
+            CREDITS_MASTER, lambda _v, t: _whole(t, 0, MAX_CREDITS), required=False, default=0
+        ),
+        "average_bachelor": reader.read(AVERAGE_BACHELOR, _average, required=False),
+        "average_master": reader.read(AVERAGE_MASTER, _average, required=False),
+        "first_year_completed": reader.read(
+            FIRST_YEAR_COMPLETED, lambda _v, t: _yes_no(t), required=True
+        ),
+        "previous_exchanges": reader.read(
+            PREVIOUS_EXCHANGES, lambda _v, t: _whole(t, 0, MAX_EXCHANGES), required=False, default=0
+        ),
+        "months_used": reader.read(
+            MONTHS_USED, lambda _v, t: _whole(t, 0, MAX_MONTHS), required=False, default=0
+        ),
+    }
+    for level, credits_column, average_column in (
+        ("bachelor", CREDITS_BACHELOR, AVERAGE_BACHELOR),
+        ("master", CREDITS_MASTER, AVERAGE_MASTER),
+    ):
+        credits, average = career[f"credits_{level}"], career[f"average_{level}"]
+        if credits and average is None and not clean(reader.row[average_column]):
+            reader.error(
+                average_column,
+                _("%(credits)s is %(value)d but %(average)s is empty: write the average")
+                % {"credits": credits_column, "value": credits, "average": average_column},
+            )
+        elif average is not None and not credits and not clean(reader.row[credits_column]):
+            reader.error(
+                credits_column,
+                _("%(average)s is given but %(credits)s is empty: write the credits")
+                % {"credits": credits_column, "average": average_column},
+            )
+    return career
+
+
+def _read_certificate(reader: _RowReader, present: set[str]) -> tuple[str, str] | None:
+    if LANGUAGE not in present:
+        return None
+    language = reader.read(LANGUAGE, lambda _v, t: _language(t), required=False)
+    level = reader.read(LEVEL, lambda _v, t: _level(t), required=False)
+    language_text, level_text = clean(reader.row[LANGUAGE]), clean(reader.row[LEVEL])
+    if language_text and not level_text:
+        reader.error(
+            LEVEL,
+            _("the cell is empty: write the level of the %(language)s certificate")
+            % {"language": language_text},
+        )
+    elif level_text and not language_text:
+        reader.error(
+            LANGUAGE,
+            _("the cell is empty: write the language of the %(level)s certificate")
+            % {"level": level_text},
+        )
+    if language and level:
+        return language, level
+    return None
+
+
+def _check_header(columns: list[str], header_line: int, errors: list[RowError]) -> None:
+    known = ", ".join(COLUMNS)
+    for column in columns:
+        if column not in COLUMNS:
+            errors.append(
+                RowError(
+                    header_line,
+                    column,
+                    _(
+                        "abroad does not read a column %(column)s: rename it to one of "
+                        "%(known)s, or remove it"
+                    )
+                    % {"column": _quoted(column), "known": known},
+                )
+            )
+    for column in REQUIRED_COLUMNS:
+        if column not in columns:
+            errors.append(
+                RowError(
+                    header_line,
+                    column,
+                    _("the header row has no column %(column)s: add it") % {"column": column},
+                )
+            )
+    present = set(columns) & set(CERTIFICATE_COLUMNS)
+    if len(present) == 1:
+        missing = next(iter(set(CERTIFICATE_COLUMNS) - present))
+        errors.append(
+            RowError(
+                header_line,
+                missing,
+                _("certificates need both columns language and level: add %(column)s")
+                % {"column": missing},
+            )
+        )
+
+
+def _collect(
+    rows: list[Row],
+    present: set[str],
+    users: dict[str, User],
+    errors: list[RowError],
+    progress: Progress,
+) -> dict[str, _Student]:
+    students: dict[str, _Student] = {}
+    for row in progress(rows, total=len(rows), desc="checking rows"):
+        reader = _RowReader(row, errors)
+        number = row.text(STUDENT_NUMBER)
+        user = None
+        if not number:
+            reader.error(
+                STUDENT_NUMBER, _("the cell is empty: write %(what)s") % _what(STUDENT_NUMBER)
+            )
+        else:
+            user = users.get(number)
+            if user is None:
+                reader.error(
+                    STUDENT_NUMBER,
+                    _(
+                        "no student has the number %(value)s: check it, or create the "
+                        "student's account first"
+                    )
+                    % {"value": _quoted(number)},
+                )
+            elif user.role != Role.STUDENT:
+                reader.error(
+                    STUDENT_NUMBER,
+                    _("%(value)s is the number of %(user)s, who is not a student")
+                    % {"value": _quoted(number), "user": user},
+                )
+        career = _read_career(reader)
+        certificate = _read_certificate(reader, present)
+        if user is None or not reader.ok:
+            continue
+        student = students.get(number)
+        if student is None:
+            student = students[number] = _Student(user=user, line=row.line, career=career)
+        else:
+            for name, value in career.items():
+                if value != student.career[name]:
+                    shown = _shown(student.career[name])
+                    errors.append(
+                        RowError(
+                            row.line,
+                            name,
+                            _(
+                                "%(value)s differs from %(first)s on line %(line)d for the same "
+                                "student %(number)s: a student's career columns must be the "
+                                "same on all their rows"
+                            )
+                            % {
+                                "value": _quoted(_shown(value)),
+                                "first": _quoted(shown),
+                                "line": student.line,
+                                "number": _quoted(number),
+                            },
+                        )
+                    )
+        if certificate is not None:
+            language, level = certificate
+            if language in student.certificates:
+                _level, first_line = student.certificates[language]
+                errors.append(
+                    RowError(
+                        row.line,
+                        LANGUAGE,
+                        _(
+                            "the student %(number)s already has a %(language)s certificate on "
+                            "line %(line)d: keep one row per language, with the highest level"
+                        )
+                        % {"number": _quoted(number), "language": language, "line": first_line},
+                    )
+                )
+            else:
+                student.certificates[language] = (level, row.line)
+    return students
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------
+# Import
+
+
+def _write(students: dict[str, _Student], report: CareerImportReport, progress: Progress) -> None:
+    user_ids = [student.user.pk for student in students.values()]
+    careers = {c.student_id: c for c in StudentCareer.objects.filter(student_id__in=user_ids)}
+    certificates: dict[tuple[int, str], list[LanguageCertificate]] = {}
+    for certificate in LanguageCertificate.objects.filter(student_id__in=user_ids):
+        certificates.setdefault((certificate.student_id, certificate.language), []).append(
+            certificate
+        )
+    new_careers: list[StudentCareer] = []
+    new_certificates: list[LanguageCertificate] = []
+    for student in progress(list(students.values()), total=len(students), desc="writing"):
+        user_id = student.user.pk
+        career = careers.get(user_id)
+        if career is None:
+            new_careers.append(StudentCareer(student=student.user, **student.career))
+        elif any(getattr(career, name) != value for name, value in student.career.items()):
+            for name, value in student.career.items():
+                setattr(career, name, value)
+            career.save()
+            report.careers_updated += 1
+        else:
+            report.careers_unchanged += 1
+        for language, (level, _line) in student.certificates.items():
+            held = certificates.get((user_id, language), [])
+            if not held:
+                new_certificates.append(
+                    LanguageCertificate(student=student.user, language=language, level=level)
+                )
+                continue
+            changed = [certificate for certificate in held if certificate.level != level]
+            for certificate in changed:
+                certificate.level = level
+                certificate.save(update_fields=["level"])
+            if changed:
+                report.certificates_updated += 1
+            else:
+                report.certificates_unchanged += 1
+    StudentCareer.objects.bulk_create(new_careers)
+    LanguageCertificate.objects.bulk_create(new_certificates)
+    report.careers_created = len(new_careers)
+    report.certificates_created = len(new_certificates)
+
+
+def import_careers(
+    source: Source,
+    *,
+    name: str | None = None,
+    dry_run: bool = False,
+    actor: Any = None,
+    progress: Progress = no_progress,
+) -> CareerImportReport:
+    """Import the careers in ``source`` (an XLSX or CSV file, or an open file with its
+    ``name``): all of them, or none when any row is bad (see the report's ``errors``)."""
+    file_name = source_name(source, name)
+    report = CareerImportReport(file=file_name, dry_run=dry_run)
+    try:
+        table = read_table(source, anchors=(STUDENT_NUMBER,), name=file_name)
+    except TableError as error:
+        report.errors.append(RowError(None, None, str(error)))
+        return report
+    report.rows = len(table.rows)
+    _check_header(table.columns, table.header_line, report.errors)
+    if report.errors:
+        return report
+    if not table.rows:
+        report.errors.append(
+            RowError(table.header_line, None, _("the file has no rows under its header"))
+        )
+        return report
+    numbers = {row.text(STUDENT_NUMBER) for row in table.rows} - {""}
+    users = {user.student_number: user for user in User.objects.filter(student_number__in=numbers)}
+    students = _collect(table.rows, set(table.columns), users, report.errors, progress)
+    if report.errors:
+        return report
+    report.students = len(students)
+    with transaction.atomic():
+        _write(students, report, progress)
+        if dry_run:
+            transaction.set_rollback(True)
+        else:
+            counts: dict[str, Any] = report.counts()
+            audit.record(
+                actor=actor, action="careers.imported", file=Path(file_name).name, **counts
+            )
+    return report

@@ -1,0 +1,45 @@
+"""``python -m abroad import-careers FILE [--dry-run]``: the registrar's careers spreadsheet."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from abroad.catalogue.importers.progress import terminal_progress
+from abroad.people.importers import COLUMNS, REQUIRED_COLUMNS, import_careers
+
+
+class Command(BaseCommand):
+    help = (
+        "Import students' careers and language certificates from the registrar's XLSX or CSV "
+        f"file, with the columns {', '.join(COLUMNS)} (required: {', '.join(REQUIRED_COLUMNS)}). "
+        "One row per student, or one per certificate with the career repeated. All or "
+        "nothing: a file with a bad row imports nothing and every bad row is listed."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="an .xlsx or .csv file")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check the file and report, write nothing"
+        )
+        parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.perf_counter()
+        report = import_careers(
+            options["file"],
+            dry_run=options["dry_run"],
+            progress=terminal_progress(quiet=options["quiet"]),
+        )
+        if report.errors:
+            for line in report.lines():
+                self.stderr.write(line)
+            raise CommandError(
+                f"nothing was imported: {len(report.errors)} problem(s) in {options['file']}"
+            )
+        if options["verbosity"] >= 1:
+            for line in report.lines():
+                self.stdout.write(line)
+            self.stdout.write(f"Done in {time.perf_counter() - started:.2f} s.")

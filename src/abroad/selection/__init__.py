@@ -1,0 +1,1 @@
+"""Calls, applications, preferences, ranking formulas, allocation rounds, nominations."""

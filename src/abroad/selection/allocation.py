@@ -1,0 +1,634 @@
+"""The allocation of exchange seats: student-proposing deferred acceptance.
+
+Pure Python, no Django: the selection services turn a call's applications into the plain
+dataclasses below, call :func:`allocate`, and store its result.
+
+The rules, in one place
+-----------------------
+* Each :class:`Applicant` lists offers in the order the student ranked them, best first. The
+  caller's eligibility check marks the offers the student cannot have, with a reason
+  (``Applicant.ineligible``); those are never assigned, and the explanation says why they were
+  skipped. The choice numbers in explanations follow the student's own ranking, so "2nd choice"
+  means the second offer the student wrote, even when the first was ineligible.
+* The common merit order ranks applicants by ``score`` (higher first), then by the caller's
+  ``tie_break`` key (smaller first, e.g. ``(previous_exchanges, years_since_enrolment,
+  submitted_at.timestamp())``), then by applicant id (smaller first). It is a strict order, so
+  the result never depends on the order of the input.
+* An offer may have its own priorities (``priorities[offer][applicant] = score``, higher
+  first), e.g. a commission's scores; ties there fall back to the common merit order. An
+  applicant missing from an offer's priorities is not acceptable to that offer.
+* The algorithm is student-proposing deferred acceptance (Gale and Shapley, with capacities):
+  the result is stable (no applicant and offer would both rather have each other), wastes no
+  seat, and gives every applicant the best offer they can have in any stable allocation. When
+  every offer uses the common merit order this is exactly serial dictatorship (in merit order,
+  each applicant takes their best offer with a free seat), which is what runs then.
+* Rounds: ``held`` maps applicants who accepted a seat in an earlier round to their offer; they
+  keep it and it counts against the offer's seats. ``excluded`` applicants (renounced, expired)
+  get nothing. Everyone else competes for the seats left.
+
+Cost: serial dictatorship is O(S log S + S·k) for S applicants with k preferences; deferred
+acceptance is O(S log S + P log c), P proposals, c seats per offer (one heap per offer).
+Explanations are computed on demand, per applicant.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from itertools import chain, compress, islice
+from operator import attrgetter, eq, lt
+from types import MappingProxyType
+from typing import Final, Literal
+
+__all__ = [
+    "Allocation",
+    "Applicant",
+    "Explanation",
+    "OfferResult",
+    "Outcome",
+    "SkipReason",
+    "Skipped",
+    "allocate",
+    "merit_order",
+    "render_explanation",
+]
+
+ApplicantId = int
+OfferId = int
+Method = Literal["serial dictatorship", "deferred acceptance"]
+
+_NO_REASONS: Final[Mapping[OfferId, str]] = MappingProxyType({})
+
+
+def _no_reasons() -> Mapping[OfferId, str]:
+    return _NO_REASONS
+
+
+# --------------------------------------------------------------------------------- input
+
+
+@dataclass(frozen=True, slots=True)
+class Applicant:
+    """One application: who, their merit, and the offers they ranked (best first).
+
+    ``ineligible`` maps some of the ranked offers to the reason the student cannot have them
+    (e.g. ``"German B2 required"``); offers not in it are eligible. ``tie_break`` orders
+    applicants with the same score: smaller first.
+    """
+
+    id: ApplicantId
+    score: float
+    preferences: tuple[OfferId, ...]
+    ineligible: Mapping[OfferId, str] = field(default_factory=_no_reasons, hash=False)
+    tie_break: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        # checked once here rather than at every allocation
+        if len(set(self.preferences)) != len(self.preferences):
+            raise ValueError(f"applicant {self.id}: an offer is ranked twice in {self.preferences}")
+
+
+# -------------------------------------------------------------------------------- output
+
+
+class Outcome(StrEnum):
+    ASSIGNED = "assigned"
+    UNASSIGNED = "unassigned"
+    HELD = "held"  # kept the seat accepted in an earlier round
+    EXCLUDED = "excluded"  # renounced or let an earlier offer expire
+
+
+class SkipReason(StrEnum):
+    FILLED = "filled"  # every seat went to applicants the offer ranks higher (or was held)
+    INELIGIBLE = "ineligible"  # the caller's eligibility check said no
+    NOT_RANKED = "not_ranked"  # the offer has its own priorities and did not rank the applicant
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A choice the applicant ranked above the one they got, and why they did not get it.
+
+    For ``FILLED``: ``cutoff`` is the score (at that offer) of the last applicant admitted
+    there in this run, or None when no seat was given there in this run (all held, or none);
+    ``own_score`` is the applicant's score at that offer; ``tied`` says the two are equal and
+    the tie-break decided. For ``INELIGIBLE``: ``detail`` is the caller's reason.
+    """
+
+    choice: int
+    offer: OfferId
+    reason: SkipReason
+    cutoff: float | None = None
+    own_score: float | None = None
+    tied: bool = False
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why an applicant got what they got. ``choice`` is 1-based in their own ranking;
+    ``skipped`` lists every better choice (every choice, when unassigned), best first."""
+
+    applicant: ApplicantId
+    outcome: Outcome
+    offer: OfferId | None = None
+    choice: int | None = None
+    skipped: tuple[Skipped, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OfferResult:
+    """One offer after the run: ``held`` seats from earlier rounds, ``admitted`` in this run,
+    and the ``cutoff``: the score (at this offer) of the last applicant admitted in this run,
+    None if nobody was."""
+
+    offer: OfferId
+    seats: int
+    held: int
+    admitted: int
+    cutoff: float | None
+
+    @property
+    def filled(self) -> int:
+        return self.held + self.admitted
+
+    @property
+    def remaining(self) -> int:
+        return self.seats - self.held - self.admitted
+
+
+class Allocation:
+    """The result of :func:`allocate`: ``assignment`` (every applicant -> offer or None),
+    ``offers`` (per offer: seats, held, admitted, remaining, cutoff), :meth:`explain` per
+    applicant, and ``method``, the algorithm that ran."""
+
+    __slots__ = (
+        "_applicants",
+        "_assigned",
+        "_capacities",
+        "_cutoffs",
+        "_excluded",
+        "_held",
+        "_held_count",
+        "_ids",
+        "_index",
+        "_offers",
+        "_order",
+        "_priorities",
+        "assignment",
+        "method",
+    )
+
+    def __init__(
+        self,
+        *,
+        method: Method,
+        applicants: list[Applicant],
+        ids: list[ApplicantId],
+        order: list[int],
+        assignment: dict[ApplicantId, OfferId | None],
+        assigned: list[OfferId | None],
+        capacities: Mapping[OfferId, int],
+        held: Mapping[ApplicantId, OfferId],
+        held_count: Mapping[OfferId, int],
+        excluded: frozenset[ApplicantId],
+        priorities: Mapping[OfferId, Mapping[ApplicantId, float]],
+        cutoffs: dict[OfferId, float],
+    ) -> None:
+        self.method: Method = method
+        self.assignment: Mapping[ApplicantId, OfferId | None] = MappingProxyType(assignment)
+        self._applicants = applicants  # in input order; j below is a position in it
+        self._ids = ids
+        self._order = order  # every j, in common merit order
+        self._assigned = assigned  # j -> offer won in this run
+        self._capacities = capacities
+        self._held = held
+        self._held_count = held_count
+        self._excluded = excluded
+        self._priorities = priorities
+        self._cutoffs = cutoffs
+        self._index: dict[ApplicantId, int] | None = None
+        self._offers: Mapping[OfferId, OfferResult] | None = None
+
+    @property
+    def offers(self) -> Mapping[OfferId, OfferResult]:
+        if self._offers is None:
+            admitted = Counter(self._assigned)
+            held, cutoffs = self._held_count, self._cutoffs
+            self._offers = MappingProxyType(
+                {
+                    offer: OfferResult(
+                        offer=offer,
+                        seats=seats,
+                        held=held.get(offer, 0),
+                        admitted=admitted[offer],
+                        cutoff=cutoffs.get(offer),
+                    )
+                    for offer, seats in self._capacities.items()
+                }
+            )
+        return self._offers
+
+    def explain(self, applicant_id: ApplicantId) -> Explanation:
+        """The structured explanation for one applicant (KeyError for an unknown id)."""
+        if self._index is None:
+            self._index = dict(zip(self._ids, range(len(self._ids)), strict=True))
+        applicant = self._applicants[self._index[applicant_id]]
+        if applicant_id in self._excluded:
+            return Explanation(applicant=applicant_id, outcome=Outcome.EXCLUDED)
+        prefs = applicant.preferences
+        if applicant_id in self._held:
+            held_offer = self._held[applicant_id]
+            choice = prefs.index(held_offer) + 1 if held_offer in prefs else None
+            return Explanation(
+                applicant=applicant_id, outcome=Outcome.HELD, offer=held_offer, choice=choice
+            )
+        offer = self.assignment[applicant_id]
+        skipped: list[Skipped] = []
+        choice = None
+        for number, wanted in enumerate(prefs, start=1):
+            if wanted == offer:
+                choice = number
+                break
+            skipped.append(self._why_not(applicant, number, wanted))
+        return Explanation(
+            applicant=applicant_id,
+            outcome=Outcome.UNASSIGNED if offer is None else Outcome.ASSIGNED,
+            offer=offer,
+            choice=choice,
+            skipped=tuple(skipped),
+        )
+
+    def explanations(self) -> Iterator[Explanation]:
+        """Every applicant's explanation, in common merit order."""
+        ids = self._ids
+        for j in self._order:
+            yield self.explain(ids[j])
+
+    def _why_not(self, applicant: Applicant, number: int, offer: OfferId) -> Skipped:
+        reason = applicant.ineligible.get(offer)
+        if reason is not None:
+            return Skipped(number, offer, SkipReason.INELIGIBLE, detail=reason)
+        ranking = self._priorities.get(offer)
+        if ranking is None:
+            own: float | None = applicant.score
+        else:
+            own = ranking.get(applicant.id)
+            if own is None:
+                return Skipped(number, offer, SkipReason.NOT_RANKED)
+        cutoff = self._cutoffs.get(offer)
+        return Skipped(
+            number,
+            offer,
+            SkipReason.FILLED,
+            cutoff=cutoff,
+            own_score=own,
+            tied=cutoff is not None and cutoff == own,
+        )
+
+
+# ------------------------------------------------------------------------------ algorithm
+#
+# Speed (benchmarks/allocation.py: a million applicants in about 2 s, or 8 s with per-offer
+# priorities). At that size the cost is mostly memory, not arithmetic: visiting objects in an
+# order other than the one they were created in misses the caches. So the applicants' fields
+# are read once, in input order, into plain lists; applicants are then named by their position
+# j in the input, the merit order is a list of positions, and the hot loops touch only those
+# lists and the preference tuples (applicants created in rank order, as the selection service
+# does, run about twice as fast). Offers with small whole-number ids index a list rather than
+# a dict. Checks run in C where they can (set and sum over whole lists).
+
+_ID = attrgetter("id")
+_SCORE = attrgetter("score")
+_TIE = attrgetter("tie_break")
+_PREFS = attrgetter("preferences")
+_INELIGIBLE = attrgetter("ineligible")
+
+SeatTable = list[int] | dict[OfferId, int]
+Heap = list[tuple[float, int]]  # (score at the offer, -merit position), worst on top
+Ranking = Mapping[ApplicantId, float]
+
+
+def merit_order(applicants: Iterable[Applicant]) -> list[Applicant]:
+    """Applicants in common merit order: score descending, then tie_break ascending, then id."""
+    apps = list(applicants)
+    return [apps[j] for j in _merit_positions(apps, list(map(_ID, apps)), list(map(_SCORE, apps)))]
+
+
+def _merit_positions(
+    apps: list[Applicant], ids: list[ApplicantId], scores: list[float]
+) -> list[int]:
+    """Input positions in merit order. Stable sorts on plain keys, the last deciding first,
+    are much faster than one sort on a composite key; and the tie-breaks only matter when
+    two scores are equal, so they are sorted for only when the input is not already by id or
+    some scores tie."""
+    n = len(apps)
+    any_ties = any(map(_TIE, apps))
+    if not any_ties and all(map(lt, ids, islice(ids, 1, None))):
+        order = list(range(n))  # already by id, the only tie-break
+    else:
+        order = sorted(range(n), key=scores.__getitem__, reverse=True)  # keeps ties in order
+        ranked = list(map(scores.__getitem__, order))
+        if not any(map(eq, ranked, islice(ranked, 1, None))):
+            return order
+        order = sorted(range(n), key=ids.__getitem__)
+        if any_ties:
+            order.sort(key=list(map(_TIE, apps)).__getitem__)
+    order.sort(key=scores.__getitem__, reverse=True)  # reverse keeps equal keys in order
+    return order
+
+
+def allocate(
+    applicants: Iterable[Applicant],
+    capacities: Mapping[OfferId, int],
+    *,
+    priorities: Mapping[OfferId, Mapping[ApplicantId, float]] | None = None,
+    held: Mapping[ApplicantId, OfferId] | None = None,
+    excluded: Collection[ApplicantId] = (),
+) -> Allocation:
+    """Allocate seats (``capacities``: offer -> seats) to ``applicants``.
+
+    ``priorities`` (optional) gives some offers their own ranking of applicants (offer ->
+    applicant -> score, higher first), overriding the common merit order there. ``held``
+    (applicant -> offer) and ``excluded`` (applicant ids) describe a later round: held and
+    excluded applicants must be among ``applicants`` (pass every application of the call);
+    the others compete for ``capacities`` minus the held seats. Raises ValueError, naming the
+    applicant or offer and the fix, for an inconsistent input. The input is not modified.
+    """
+    apps = list(applicants)
+    held = held or {}
+    priorities = priorities or {}
+    excluded_set = frozenset(excluded)
+    ids = list(map(_ID, apps))
+    scores = list(map(_SCORE, apps))
+    prefs = list(map(_PREFS, apps))
+    held_count = _validate(ids, scores, prefs, capacities, priorities, held, excluded_set)
+    order = _merit_positions(apps, ids, scores)
+    competing = order
+    if held or excluded_set:
+        out = held.keys() | excluded_set
+        competing = [j for j in order if ids[j] not in out]
+    eligible = prefs
+    restricted = list(compress(range(len(apps)), map(_INELIGIBLE, apps)))
+    if restricted:
+        eligible = prefs.copy()
+        for j in restricted:
+            ineligible = apps[j].ineligible
+            eligible[j] = tuple(o for o in prefs[j] if o not in ineligible)
+    table = _seat_table(capacities, held_count)
+    if priorities:
+        method: Method = "deferred acceptance"
+        assigned, cutoffs = _deferred_acceptance(
+            competing, eligible, ids, scores, table, priorities, capacities
+        )
+    else:
+        method = "serial dictatorship"
+        assigned, cutoffs = _serial_dictatorship(competing, eligible, scores, table)
+    assignment = dict(zip(ids, assigned, strict=True))
+    _check_ids(ids, assignment, held, excluded_set)
+    assignment.update(held)
+    return Allocation(
+        method=method,
+        applicants=apps,
+        ids=ids,
+        order=order,
+        assignment=assignment,
+        assigned=assigned,
+        capacities=capacities,
+        held=held,
+        held_count=held_count,
+        excluded=excluded_set,
+        priorities=priorities,
+        cutoffs=cutoffs,
+    )
+
+
+def _seat_table(capacities: Mapping[OfferId, int], held_count: Mapping[OfferId, int]) -> SeatTable:
+    """Free seats per offer: a list indexed by offer id when the ids are small whole numbers
+    (faster than hashing), a dict otherwise."""
+    keys = capacities.keys()
+    if keys and set(map(type, keys)) == {int}:
+        low, high = min(keys), max(keys)
+        if low >= 0 and high < 2 * len(keys) + 64:
+            table = [0] * (high + 1)
+            for offer, seats in capacities.items():
+                table[offer] = seats - held_count.get(offer, 0)
+            return table
+    return {offer: seats - held_count.get(offer, 0) for offer, seats in capacities.items()}
+
+
+def _serial_dictatorship(
+    order: list[int], eligible: list[tuple[OfferId, ...]], scores: list[float], table: SeatTable
+) -> tuple[list[OfferId | None], dict[OfferId, float]]:
+    """In merit order, each applicant takes their best eligible offer with a free seat."""
+    assigned: list[OfferId | None] = [None] * len(eligible)
+    # offer -> the last (so lowest) applicant admitted, or -1
+    last: list[int] | dict[OfferId, int] = [-1] * len(table) if isinstance(table, list) else {}
+    for j, prefs in zip(order, map(eligible.__getitem__, order), strict=True):
+        for offer in prefs:
+            left = table[offer]
+            if left:
+                table[offer] = left - 1
+                assigned[j] = offer
+                last[offer] = j
+                break
+    if isinstance(last, dict):
+        return assigned, {offer: scores[j] for offer, j in last.items()}
+    return assigned, {offer: scores[j] for offer, j in enumerate(last) if j >= 0}
+
+
+def _deferred_acceptance(
+    order: list[int],
+    eligible: list[tuple[OfferId, ...]],
+    ids: list[ApplicantId],
+    scores: list[float],
+    table: SeatTable,
+    priorities: Mapping[OfferId, Mapping[ApplicantId, float]],
+    capacities: Mapping[OfferId, int],
+) -> tuple[list[OfferId | None], dict[OfferId, float]]:
+    """Student-proposing deferred acceptance with one min-heap per offer, whose top is the
+    worst applicant it tentatively holds.
+
+    Applicants are named here by their merit position p (0 = best). Every offer ranks by
+    ``(score at the offer, -p)``; an offer without its own priorities uses the common score,
+    which orders exactly as the merit order. Free applicants propose best first, which keeps
+    displacements rare when the offers' priorities resemble the common order."""
+    m = len(order)
+    prefs_of = list(map(eligible.__getitem__, order))
+    id_of = list(map(ids.__getitem__, order))
+    common: Mapping[ApplicantId, float] = (
+        dict(zip(ids, scores, strict=True)) if len(priorities) < len(capacities) else {}
+    )
+    # ranking_of[offer][applicant id]: the applicant's score there (missing: not ranked)
+    ranking_of: list[Ranking] | dict[OfferId, Ranking]
+    heaps: list[Heap] | dict[OfferId, Heap]
+    # floor: the score to reach at a full offer (its worst's), -inf while seats are free
+    floor: list[float] | dict[OfferId, float]
+    if isinstance(table, list):
+        ranking_of = [common] * len(table)
+        heaps = [[] for _ in table]
+        floor = [-math.inf if seats else math.inf for seats in table]
+    else:
+        ranking_of = dict.fromkeys(capacities, common)
+        heaps = {offer: [] for offer in capacities}
+        floor = {offer: -math.inf if seats else math.inf for offer, seats in table.items()}
+    for offer, ranking in priorities.items():
+        ranking_of[offer] = ranking
+    next_choice = [0] * m
+    free = list(range(m - 1, -1, -1))
+    push, pop = free.append, free.pop
+    heappush, heapreplace = heapq.heappush, heapq.heapreplace
+    while free:
+        p = pop()
+        applicant_id = id_of[p]
+        k = next_choice[p]
+        for offer in prefs_of[p][k:]:
+            k += 1
+            score = ranking_of[offer].get(applicant_id)
+            if score is None or score < floor[offer]:  # not ranked there, or below its worst
+                continue
+            heap = heaps[offer]
+            if len(heap) < table[offer]:
+                heappush(heap, (score, -p))
+                if len(heap) == table[offer]:
+                    floor[offer] = heap[0][0]
+                break
+            # full, and the score is at least the worst's: higher score or merit displaces it
+            if heap and (score > heap[0][0] or -p > heap[0][1]):
+                push(-heapreplace(heap, (score, -p))[1])
+                floor[offer] = heap[0][0]
+                break
+        next_choice[p] = k
+    assigned: list[OfferId | None] = [None] * len(eligible)
+    cutoffs: dict[OfferId, float] = {}
+    for offer in capacities:
+        heap = heaps[offer]
+        if heap:
+            for _, minus_p in heap:
+                assigned[order[-minus_p]] = offer
+            cutoffs[offer] = heap[0][0]
+    return assigned, cutoffs
+
+
+def _has_nan(numbers: Collection[float]) -> bool:
+    """A NaN anywhere makes the sum NaN (so does inf - inf: then look one by one)."""
+    return math.isnan(sum(numbers)) and any(map(math.isnan, numbers))
+
+
+def _validate(
+    ids: list[ApplicantId],
+    scores: list[float],
+    prefs: list[tuple[OfferId, ...]],
+    capacities: Mapping[OfferId, int],
+    priorities: Mapping[OfferId, Mapping[ApplicantId, float]],
+    held: Mapping[ApplicantId, OfferId],
+    excluded: frozenset[ApplicantId],
+) -> dict[OfferId, int]:
+    """Check the input (fast paths in C, slow paths only to name the culprit); return the
+    number of held seats per offer. (Each Applicant checks its own preferences.)"""
+    if capacities and (
+        not set(map(type, capacities.values())) <= {int} or min(capacities.values()) < 0
+    ):
+        for offer, seats in capacities.items():
+            if not isinstance(seats, int) or seats < 0:
+                raise ValueError(f"offer {offer}: seats must be a whole number >= 0, not {seats!r}")
+    if _has_nan(scores):
+        culprit = ids[next(j for j, s in enumerate(scores) if math.isnan(s))]
+        raise ValueError(f"applicant {culprit}: score is NaN; give a number")
+    if not set(chain.from_iterable(prefs)) <= capacities.keys():
+        for applicant_id, ranked in zip(ids, prefs, strict=True):
+            for offer in ranked:
+                if offer not in capacities:
+                    raise ValueError(
+                        f"applicant {applicant_id}: preference {offer} is not an offer of "
+                        "this allocation; add its seats to capacities or drop the preference"
+                    )
+    for offer, ranking in priorities.items():
+        if offer not in capacities:
+            raise ValueError(f"priorities for offer {offer}, which has no seats in capacities")
+        if _has_nan(ranking.values()):
+            raise ValueError(f"offer {offer}: a priority score is NaN; give a number")
+    held_count: dict[OfferId, int] = {}
+    for applicant_id, offer in held.items():
+        if applicant_id in excluded:
+            raise ValueError(f"applicant {applicant_id} is both held and excluded")
+        if offer not in capacities:
+            raise ValueError(f"applicant {applicant_id} holds offer {offer}, not in capacities")
+        held_count[offer] = held_count.get(offer, 0) + 1
+    for offer, count in held_count.items():
+        if count > capacities[offer]:
+            raise ValueError(
+                f"offer {offer}: {count} seats are held but it has {capacities[offer]}; "
+                "raise its seats or release a held seat"
+            )
+    return held_count
+
+
+def _check_ids(
+    ids: list[ApplicantId],
+    assignment: dict[ApplicantId, OfferId | None],
+    held: Mapping[ApplicantId, OfferId],
+    excluded: frozenset[ApplicantId],
+) -> None:
+    """Checks on the applicant ids, made on the result's dict (it has to be built anyway)."""
+    if len(assignment) != len(ids):
+        seen: set[ApplicantId] = set()
+        for applicant_id in ids:
+            if applicant_id in seen:
+                raise ValueError(f"applicant {applicant_id} appears twice; pass it once")
+            seen.add(applicant_id)
+    for applicant_id in held:
+        if applicant_id not in assignment:
+            raise ValueError(
+                f"held applicant {applicant_id} is not among the applicants; pass every "
+                "application of the call, including the accepted ones"
+            )
+    for applicant_id in excluded:
+        if applicant_id not in assignment:
+            raise ValueError(f"excluded applicant {applicant_id} is not among the applicants")
+
+
+# --------------------------------------------------------------------------------- text
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _number(x: float) -> str:
+    text = f"{x:.4f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _render_skipped(s: Skipped) -> str:
+    head = f"your {_ordinal(s.choice)} choice"
+    if s.reason is SkipReason.INELIGIBLE:
+        return f"{head} was skipped (ineligible: {s.detail})"
+    if s.reason is SkipReason.NOT_RANKED:
+        return f"{head} did not rank you"
+    if s.cutoff is None:
+        return f"{head} had no free seat"
+    text = f"{head} was filled at score {_number(s.cutoff)}"
+    return f"{text} (you tied and lost the tie-break)" if s.tied else text
+
+
+def render_explanation(explanation: Explanation) -> str:
+    """English text, e.g. "2nd choice; your 1st choice was filled at score 27.4". The UI
+    translates from the structured :class:`Explanation` instead."""
+    e = explanation
+    if e.outcome is Outcome.EXCLUDED:
+        return "excluded from this round (seat renounced or acceptance expired)"
+    if e.outcome is Outcome.HELD:
+        which = f"your {_ordinal(e.choice)} choice" if e.choice else f"offer {e.offer}"
+        return f"{which}, accepted in an earlier round"
+    if e.outcome is Outcome.ASSIGNED:
+        head = f"{_ordinal(e.choice)} choice" if e.choice else f"offer {e.offer}"
+    elif not e.skipped:
+        return "no seat; you ranked no offer"
+    else:
+        head = "no seat"
+    return "; ".join([head, *map(_render_skipped, e.skipped)])

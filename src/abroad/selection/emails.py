@@ -1,0 +1,51 @@
+"""E-mails of the selection, one function each, rendered from subject/text templates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import translation
+
+if TYPE_CHECKING:
+    from abroad.selection.models import Application, Assignment
+
+
+def _send(template: str, context: dict[str, Any], to: str) -> None:
+    if not to:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string(f"selection/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"selection/email/{template}.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+
+
+def send_submission_confirmation(application: Application) -> None:
+    preferences = list(
+        application.preferences.select_related("call_offer__offer__agreement__partner")
+    )
+    _send(
+        "submitted",
+        {"application": application, "call": application.call, "preferences": preferences},
+        application.student.email,
+    )
+
+
+def send_results(assignments: Iterable[Assignment]) -> None:
+    for assignment in assignments:
+        _send(
+            "results",
+            {"assignment": assignment, "round": assignment.round, "call": assignment.round.call},
+            assignment.application.student.email,
+        )
+
+
+def send_acceptance_confirmation(assignment: Assignment) -> None:
+    _send(
+        "accepted",
+        {"assignment": assignment, "call": assignment.round.call},
+        assignment.application.student.email,
+    )

@@ -1,0 +1,143 @@
+"""The office's downloads of a call: the nominations to send to the hosts (XLSX or CSV) and the
+ranking (CSV). The rows are built here, once, and written by the spreadsheet writer the
+catalogue's exports use, so that a file opens in Excel with its codes and accents intact.
+
+Column names are stable keys (like the agreements spreadsheet's), not translated labels: other
+tools read these files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from abroad.catalogue.importers.tables import Format, file_format, write_table
+from abroad.core import audit
+from abroad.core.academic_year import format_year
+from abroad.selection import ranking, services
+from abroad.selection.models import Application, Assignment, Call
+
+NOMINATION_COLUMNS = (
+    "partner",
+    "partner_erasmus_code",
+    "student",
+    "student_number",
+    "email",
+    "course_of_study",
+    "level",
+    "months",
+    "academic_year",
+)
+# Kept as text in XLSX: Excel would turn a student number like 012345 into 12345.
+NOMINATION_TEXT_COLUMNS = ("partner_erasmus_code", "student_number")
+
+RANKING_COLUMNS = (
+    "rank",
+    "student",
+    "student_number",
+    "course_of_study",
+    "level",
+    "score",
+    "score_parts",
+    "eligible",
+    "eligibility_notes",
+    "preferences",
+)
+
+CONTENT_TYPES: dict[Format, str] = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+def _student_name(student: Any) -> str:
+    """Surname first, as the hosts' nomination forms ask."""
+    name = f"{student.last_name} {student.first_name}".strip()
+    return name or student.get_username()
+
+
+def nomination_rows(
+    call: Call, assignments: Iterable[Assignment] | None = None
+) -> Iterator[dict[str, Any]]:
+    """One row per accepted seat of ``call``, by partner then student (services.nominations)."""
+    year = format_year(call.academic_year)
+    for assignment in services.nominations(call) if assignments is None else assignments:
+        student = assignment.application.student
+        course = student.course_of_study
+        assert assignment.call_offer is not None  # an accepted seat is on an offer
+        offer = assignment.call_offer.offer
+        partner = offer.agreement.partner
+        yield {
+            "partner": partner.display_name,
+            "partner_erasmus_code": partner.erasmus_code or "",
+            "student": _student_name(student),
+            "student_number": student.student_number,
+            "email": student.email,
+            "course_of_study": course.name if course else "",
+            "level": course.level if course else "",
+            "months": offer.months,
+            "academic_year": year,
+        }
+
+
+def export_nominations(
+    call: Call,
+    target: str | Path | IO[bytes],
+    *,
+    fmt: Format | None = None,
+    actor: Any = None,
+) -> int:
+    """Write the nominations of ``call`` to ``target`` (XLSX or CSV, by its name or ``fmt``);
+    return the number of students written."""
+    if fmt is None:
+        fmt = file_format(str(target) if isinstance(target, str | Path) else target.name)
+    count = write_table(
+        target,
+        columns=NOMINATION_COLUMNS,
+        rows=nomination_rows(call),
+        fmt=fmt,
+        sheet="Nominations",
+        text_columns=NOMINATION_TEXT_COLUMNS,
+    )
+    audit.record(actor=actor, action="call.nominations_exported", obj=call, format=fmt, rows=count)
+    return count
+
+
+def _parts(details: dict[str, Any]) -> str:
+    return "; ".join(f"{name}={value}" for name, value in ranking.ordered_parts(details))
+
+
+def ranking_rows(applications: Iterable[Application]) -> Iterator[dict[str, Any]]:
+    """One row per application, as the ranking page shows it (preferences prefetched)."""
+    for application in applications:
+        student = application.student
+        course = student.course_of_study
+        yield {
+            "rank": application.rank if application.rank is not None else "",
+            "student": _student_name(student),
+            "student_number": student.student_number,
+            "course_of_study": course.name if course else "",
+            "level": course.level if course else "",
+            "score": str(application.score) if application.score is not None else "",
+            "score_parts": _parts(application.score_details),
+            "eligible": {True: "yes", False: "no", None: ""}[application.eligible],
+            "eligibility_notes": " ".join(application.eligibility_notes),
+            "preferences": "; ".join(
+                str(preference.call_offer.offer.agreement.partner)
+                for preference in application.preferences.all()
+            ),
+        }
+
+
+def export_ranking(
+    applications: Iterable[Application], target: IO[bytes], *, fmt: Format = "csv"
+) -> int:
+    return write_table(
+        target,
+        columns=RANKING_COLUMNS,
+        rows=ranking_rows(applications),
+        fmt=fmt,
+        sheet="Ranking",
+        text_columns=("student_number",),
+    )

@@ -1,0 +1,70 @@
+"""Who may do what with calls, applications and assignments.
+
+Calls are public. Students apply. An application is seen by its student, by the office, and
+by the promoters of the call's Schools; an assignment is answered by its student alone.
+Views answer 404 for an application or assignment the user may not see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+
+from abroad.people.rules import is_office, is_promoter, is_student
+
+
+def _owns(user: Any, application: Any) -> bool:
+    return bool(
+        application is not None
+        and user.is_authenticated
+        and application.student_id == getattr(user, "pk", None)
+    )
+
+
+def _promotes_for(user: Any, call: Any) -> bool:
+    """The promoter's School (or the School it is a section of) is one of the call's."""
+    promoter = getattr(user, "promoter", None)
+    if promoter is None or call is None:
+        return False
+    school = promoter.school
+    wanted = {school.pk, school.parent_id} - {None}
+    return call.schools.filter(pk__in=wanted).exists()
+
+
+@rules.predicate
+def is_application_owner(user: Any, application: Any) -> bool:
+    return _owns(user, application)
+
+
+@rules.predicate
+def is_promoter_of_application_call(user: Any, application: Any) -> bool:
+    return application is not None and _promotes_for(user, application.call)
+
+
+@rules.predicate
+def is_assignment_owner(user: Any, assignment: Any) -> bool:
+    return assignment is not None and _owns(user, assignment.application)
+
+
+@rules.predicate
+def is_promoter_of_assignment_call(user: Any, assignment: Any) -> bool:
+    return assignment is not None and _promotes_for(user, assignment.round.call)
+
+
+# Calls are public: their page, dates and destinations.
+rules.add_perm("selection.view_call", rules.always_allow)
+# Students rank destinations, submit and withdraw their own application (the services check
+# the deadline, the School and the career).
+rules.add_perm("selection.apply_to_call", is_student)
+rules.add_perm(
+    "selection.view_application",
+    is_application_owner | is_office | (is_promoter & is_promoter_of_application_call),
+)
+rules.add_perm("selection.change_application", is_student & is_application_owner)
+rules.add_perm(
+    "selection.view_assignment",
+    is_assignment_owner | is_office | (is_promoter & is_promoter_of_assignment_call),
+)
+rules.add_perm("selection.answer_assignment", is_assignment_owner)
+# The office runs calls: ranking, rounds, publication.
+rules.add_perm("selection.manage_calls", is_office)

@@ -1,0 +1,691 @@
+"""Every write and state transition of calls, applications and rounds. Views, the admin and
+the CLI all call these functions; each runs in one transaction and writes an audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from abroad.catalogue.enums import AgreementStatus
+from abroad.catalogue.models import CourseOfStudy, Offer
+from abroad.core import audit
+from abroad.core.enums import CEFR
+from abroad.mobility.services import create_mobility
+from abroad.people.models import LanguageCertificate, StudentCareer
+from abroad.selection import allocation, emails, ranking
+from abroad.selection.enums import ApplicationState, AssignmentState, RankingFormula, RoundState
+from abroad.selection.models import (
+    Application,
+    Assignment,
+    Call,
+    CallOffer,
+    CommissionScore,
+    Preference,
+    Round,
+)
+
+# The seat lock. A test turns it off to show the race it prevents (see the concurrency test).
+LOCK_SEATS = True
+
+
+class SelectionError(Exception):
+    """A transition that is not allowed, with a message for the person who tried it."""
+
+
+# ----------------------------------------------------------------------------- the offers
+
+
+def call_offer_candidates(call: Call) -> QuerySet[Offer]:
+    """Offers a call can include: active agreements covering its year, open to a course of
+    study of its Schools (or of their sections), in its programmes."""
+    offers = Offer.objects.filter(
+        agreement__status=AgreementStatus.ACTIVE,
+        agreement__start_year__lte=call.academic_year,
+        agreement__end_year__gte=call.academic_year,
+    )
+    schools = list(call.schools.all())
+    offers = offers.filter(
+        Q(courses__school__in=schools) | Q(courses__school__parent__in=schools)
+    ).distinct()
+    if call.programmes:
+        offers = offers.filter(agreement__programme__in=call.programmes)
+    return offers
+
+
+@transaction.atomic
+def fill_call_offers(*, call: Call, actor: Any = None) -> int:
+    """Put every candidate offer in the call with its seats; offers already there keep theirs."""
+    present = set(call.call_offers.values_list("offer_id", flat=True))
+    new = [
+        CallOffer(call=call, offer=offer, seats=offer.seats)
+        for offer in call_offer_candidates(call).exclude(pk__in=present)
+    ]
+    CallOffer.objects.bulk_create(new)
+    audit.record(actor=actor, action="call.offers_filled", obj=call, added=len(new))
+    return len(new)
+
+
+@dataclass
+class Availability:
+    """One offer of a call as a given student sees it: can they choose it, and if not, why."""
+
+    call_offer: CallOffer
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def available(self) -> bool:
+        return not self.reasons
+
+
+def offers_for_student(call: Call, student: Any) -> list[Availability]:
+    """Every offer of the call, with the reasons this student cannot choose it (level,
+    course of study, language). A constant number of queries, no per-offer lookups."""
+    course: CourseOfStudy | None = student.course_of_study
+    certificates = {
+        c.language: c.level for c in LanguageCertificate.objects.filter(student=student)
+    }
+    open_to_course: set[int] = set()
+    if course is not None:
+        open_to_course = set(
+            Offer.courses.through.objects.filter(
+                courseofstudy_id=course.pk, offer__call_offers__call=call
+            ).values_list("offer_id", flat=True)
+        )
+    call_offers = call.call_offers.select_related("offer__agreement__partner").order_by(
+        "offer__agreement__partner__name", "offer_id"
+    )
+    unknown_course = _("Your course of study is not known: contact the office.")
+    wrong_level = _("Not open at your degree level.")
+    wrong_course = _("Not open to your course of study.")
+    no_certificate = _("no certificate")
+    result = []
+    for call_offer in call_offers:
+        offer = call_offer.offer
+        reasons = []
+        if course is None:
+            reasons.append(unknown_course)
+        else:
+            if course.eqf not in offer.eqf_levels:
+                reasons.append(wrong_level)
+            if offer.pk not in open_to_course:
+                reasons.append(wrong_course)
+        if offer.language_level:
+            held = certificates.get(offer.language)
+            if held is None or CEFR.rank(held) < CEFR.rank(offer.language_level):
+                reasons.append(
+                    _("Needs %(language)s %(level)s; you have %(held)s.")
+                    % {
+                        "language": offer.get_language_display(),
+                        "level": offer.language_level,
+                        "held": held or no_certificate,
+                    }
+                )
+        result.append(Availability(call_offer=call_offer, reasons=reasons))
+    return result
+
+
+# ---------------------------------------------------------------------------- eligibility
+
+
+def eligibility_problems(
+    call: Call,
+    student: Any,
+    *,
+    schools: set[Any] | None = None,
+    career: StudentCareer | bool | None = True,
+) -> list[str]:
+    """Why the student may not apply to the call; empty if they may. ``schools`` (the call's)
+    and ``career`` (the student's, or None) can be passed in when ranking a whole call."""
+    problems = []
+    course: CourseOfStudy | None = student.course_of_study
+    if course is None:
+        return [_("Your course of study is not known: contact the office.")]
+    if schools is None:
+        schools = set(call.schools.all())
+    if course.school not in schools and course.school.parent not in schools:
+        problems.append(_("This call is not for your School."))
+    if not call.admits_level(course.level):
+        problems.append(_("This call is not for your degree level."))
+    if career is True:
+        career = StudentCareer.objects.filter(student=student).first()
+    if not isinstance(career, StudentCareer):
+        problems.append(_("Your career data has not reached us from the registrar yet."))
+        return problems
+    if call.require_first_year_completed and not career.first_year_completed:
+        problems.append(_("You must have completed your first year."))
+    if career.total_credits < call.min_credits:
+        problems.append(
+            _("You need at least %(credits)d credits; you have %(have)d.")
+            % {"credits": call.min_credits, "have": career.total_credits}
+        )
+    average = career.weighted_average
+    if call.min_average is not None and (average is None or average < call.min_average):
+        problems.append(
+            _("You need an average of at least %(average)s.") % {"average": call.min_average}
+        )
+    if career.months_used >= call.months_limit(course.level):
+        problems.append(_("You have used all the months of mobility of your study cycle."))
+    return problems
+
+
+# --------------------------------------------------------------------------- applications
+
+
+def _require_open(call: Call, now: dt.datetime) -> None:
+    if now < call.opens_at:
+        raise SelectionError(
+            _("Applications to this call open on %(when)s.") % _when(call.opens_at)
+        )
+    if now >= call.closes_at:
+        raise SelectionError(
+            _("Applications to this call closed on %(when)s: nothing was changed.")
+            % _when(call.closes_at)
+        )
+
+
+def _when(moment: dt.datetime) -> dict[str, str]:
+    local = timezone.localtime(moment)
+    return {"when": local.strftime("%d/%m/%Y %H:%M:%S")}
+
+
+@transaction.atomic
+def save_preferences(
+    *,
+    call: Call,
+    student: Any,
+    call_offer_ids: Sequence[int],
+    now: dt.datetime | None = None,
+) -> Application:
+    """Store the student's ranking (best first) as their draft, or as their submitted
+    application's new ranking. Refused after the deadline, leaving what is stored untouched."""
+    now = now or timezone.now()
+    _require_open(call, now)
+    if len(call_offer_ids) > call.max_preferences:
+        raise SelectionError(
+            _("You can rank at most %(max)d destinations.") % {"max": call.max_preferences}
+        )
+    if len(set(call_offer_ids)) != len(call_offer_ids):
+        raise SelectionError(_("Each destination can be ranked only once."))
+    available = {a.call_offer.pk: a for a in offers_for_student(call, student)}
+    for call_offer_id in call_offer_ids:
+        choice = available.get(call_offer_id)
+        if choice is None:
+            raise SelectionError(_("One of the destinations is not in this call."))
+        if not choice.available:
+            raise SelectionError(
+                _("%(partner)s: %(reasons)s")
+                % {
+                    "partner": choice.call_offer.offer.agreement.partner,
+                    "reasons": " ".join(choice.reasons),
+                }
+            )
+    application, _created = Application.objects.select_for_update().get_or_create(
+        call=call, student=student
+    )
+    if application.state == ApplicationState.WITHDRAWN:
+        application.state = ApplicationState.DRAFT
+        application.submitted_at = None
+        application.save(update_fields=["state", "submitted_at", "updated_at"])
+    application.preferences.all().delete()
+    Preference.objects.bulk_create(
+        Preference(application=application, rank=rank, call_offer_id=call_offer_id)
+        for rank, call_offer_id in enumerate(call_offer_ids, start=1)
+    )
+    audit.record(
+        actor=student,
+        action="application.preferences_saved",
+        obj=application,
+        preferences=list(call_offer_ids),
+    )
+    if application.state == ApplicationState.SUBMITTED:
+        # The student changed a submitted ranking: confirm the new one.
+        transaction.on_commit(lambda: emails.send_submission_confirmation(application))
+    return application
+
+
+@transaction.atomic
+def submit_application(
+    *, application: Application, actor: Any, now: dt.datetime | None = None
+) -> Application:
+    now = now or timezone.now()
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    _require_open(application.call, now)
+    problems = eligibility_problems(application.call, application.student)
+    if problems:
+        raise SelectionError(" ".join(problems))
+    if not application.preferences.exists():
+        raise SelectionError(_("Rank at least one destination before submitting."))
+    application.state = ApplicationState.SUBMITTED
+    application.submitted_at = now
+    application.save(update_fields=["state", "submitted_at", "updated_at"])
+    audit.record(actor=actor, action="application.submitted", obj=application)
+    transaction.on_commit(lambda: emails.send_submission_confirmation(application))
+    return application
+
+
+@transaction.atomic
+def withdraw_application(
+    *, application: Application, actor: Any, now: dt.datetime | None = None
+) -> Application:
+    now = now or timezone.now()
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    _require_open(application.call, now)
+    application.state = ApplicationState.WITHDRAWN
+    application.save(update_fields=["state", "updated_at"])
+    audit.record(actor=actor, action="application.withdrawn", obj=application)
+    return application
+
+
+@transaction.atomic
+def set_commission_score(
+    *,
+    application: Application,
+    portfolio: Decimal,
+    languages_motivation_cv: Decimal,
+    interview: Decimal,
+    actor: Any,
+) -> CommissionScore:
+    if application.call.formula != RankingFormula.COMMISSION:
+        raise SelectionError(_("This call ranks by formula: it has no commission scores."))
+    if application.call.rounds.exclude(state__in=[RoundState.DRAFT, RoundState.DRY_RUN]).exists():
+        raise SelectionError(_("A round is published: the scores can no longer change."))
+    for mark in (portfolio, languages_motivation_cv, interview):
+        if not Decimal(0) <= mark <= Decimal(10):
+            raise SelectionError(_("Each mark is between 0 and 10."))
+    score, _created = CommissionScore.objects.update_or_create(
+        application=application,
+        defaults={
+            "portfolio": portfolio,
+            "languages_motivation_cv": languages_motivation_cv,
+            "interview": interview,
+            "entered_by": actor,
+        },
+    )
+    audit.record(
+        actor=actor,
+        action="application.commission_scored",
+        obj=application,
+        portfolio=portfolio,
+        languages_motivation_cv=languages_motivation_cv,
+        interview=interview,
+    )
+    return score
+
+
+# -------------------------------------------------------------------------------- ranking
+
+
+@transaction.atomic
+def rank_call(*, call: Call, actor: Any = None, now: dt.datetime | None = None) -> int:
+    """Freeze every submitted application's score and its position in the ranking; mark
+    the ineligible ones. Returns how many applications were ranked."""
+    _require_closed(call, now or timezone.now())
+    if call.rounds.exclude(state=RoundState.DRAFT).exclude(state=RoundState.DRY_RUN).exists():
+        raise SelectionError(_("A round is published: the ranking can no longer change."))
+    applications = list(
+        call.applications.filter(state=ApplicationState.SUBMITTED)
+        .select_related("student__course_of_study__school__parent", "student__career")
+        .select_related("commission_score")
+        .order_by("submitted_at", "id")
+    )
+    keyed = []
+    schools = set(call.schools.all())
+    for order, application in enumerate(applications):
+        career = getattr(application.student, "career", None)
+        problems = eligibility_problems(call, application.student, schools=schools, career=career)
+        application.eligible = not problems
+        application.eligibility_notes = problems
+        if career is None:
+            application.score = None
+            application.score_details = {}
+            continue
+        plain = ranking.Career(
+            average=career.weighted_average,
+            credits=career.total_credits,
+            years_enrolled=(call.academic_year - career.first_enrolment_year),
+            previous_exchanges=career.previous_exchanges,
+        )
+        if call.formula == RankingFormula.COMMISSION:
+            marks = getattr(application, "commission_score", None)
+            score = ranking.commission(
+                plain,
+                ranking.CommissionMarks(
+                    marks.portfolio, marks.languages_motivation_cv, marks.interview
+                )
+                if marks
+                else None,
+            )
+        else:
+            score = ranking.engineering(plain)
+        application.score = score.value
+        application.score_details = score.parts
+        keyed.append(
+            (
+                -score.value,
+                ranking.tie_break(
+                    average=plain.average,
+                    previous_exchanges=plain.previous_exchanges,
+                    submitted_order=order,
+                ),
+                application.pk,
+                application,
+            )
+        )
+    keyed.sort(key=lambda item: item[:3])
+    for application in applications:
+        application.rank = None
+    for position, item in enumerate((k for k in keyed if k[3].eligible), start=1):
+        item[3].rank = position
+    _store_ranking(applications)
+    audit.record(actor=actor, action="call.ranked", obj=call, ranked=len(keyed))
+    return len(keyed)
+
+
+def _store_ranking(applications: list[Application]) -> None:
+    """One prepared UPDATE run for every row (executemany): Django's bulk_update builds a CASE
+    expression per row and per field, which takes seconds for a call of 20,000."""
+    fields: list[models.Field[Any, Any]] = []
+    for name in RANKING_FIELDS:
+        model_field = Application._meta.get_field(name)
+        assert isinstance(model_field, models.Field)
+        fields.append(model_field)
+    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    sql = (
+        f"UPDATE {connection.ops.quote_name(Application._meta.db_table)} "
+        f"SET {assignments} WHERE {connection.ops.quote_name('id')} = %s"
+    )
+    rows = [
+        [f.get_db_prep_save(getattr(application, f.attname), connection) for f in fields]
+        + [application.pk]
+        for application in applications
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+RANKING_FIELDS = ("score", "score_details", "rank", "eligible", "eligibility_notes")
+
+
+# ----------------------------------------------------------------------------- allocation
+
+
+def create_round(
+    *, call: Call, acceptance_deadline: dt.datetime, number: int | None = None, actor: Any = None
+) -> Round:
+    """A new round of ``call`` (the next number unless given), not yet run."""
+    with transaction.atomic():
+        rounds = list(Round.objects.select_for_update().filter(call=call).order_by("number"))
+        if number is None:
+            number = rounds[-1].number + 1 if rounds else 1
+        if number < 1:
+            raise SelectionError(_("A round's number is 1 or more."))
+        if any(existing.number == number for existing in rounds):
+            raise SelectionError(
+                _("Round %(number)d of this call exists already.") % {"number": number}
+            )
+        if timezone.is_naive(acceptance_deadline):
+            acceptance_deadline = timezone.make_aware(acceptance_deadline)
+        round = Round.objects.create(
+            call=call, number=number, acceptance_deadline=acceptance_deadline
+        )
+        audit.record(
+            actor=actor,
+            action="round.created",
+            obj=round,
+            number=number,
+            acceptance_deadline=acceptance_deadline,
+        )
+    return round
+
+
+def _require_closed(call: Call, now: dt.datetime) -> None:
+    if now < call.closes_at:
+        raise SelectionError(
+            _("Applications are open until %(when)s: rank and allocate after that.")
+            % _when(call.closes_at)
+        )
+
+
+@transaction.atomic
+def run_round(*, round: Round, actor: Any = None, now: dt.datetime | None = None) -> Round:
+    """Run (or re-run) a round as a dry run: assignments visible to the office only. The
+    previous run's result is kept for comparison."""
+    now = now or timezone.now()
+    round = Round.objects.select_for_update().get(pk=round.pk)
+    if round.state in (RoundState.PUBLISHED, RoundState.CLOSED):
+        raise SelectionError(_("This round is already published."))
+    call = round.call
+    _require_closed(call, now)
+    if call.rounds.filter(number__lt=round.number).exclude(state=RoundState.CLOSED).exists():
+        raise SelectionError(
+            _("Close the earlier rounds first: their students can still accept their seats.")
+        )
+    previous = dict(round.assignments.values_list("application_id", "call_offer_id"))
+    round.assignments.all().delete()
+
+    earlier = Assignment.objects.filter(round__call=call, round__number__lt=round.number)
+    held = dict(
+        earlier.filter(state=AssignmentState.ACCEPTED).values_list(
+            "application_id", "call_offer_id"
+        )
+    )
+    excluded = set(
+        earlier.filter(state__in=[AssignmentState.RENOUNCED, AssignmentState.EXPIRED]).values_list(
+            "application_id", flat=True
+        )
+    ) - set(held)
+    applications = list(
+        call.applications.filter(
+            state=ApplicationState.SUBMITTED, eligible=True, rank__isnull=False
+        )
+        .prefetch_related("preferences")
+        .order_by("rank")
+    )
+    applicants = [
+        allocation.Applicant(
+            id=application.pk,
+            score=float(application.score or 0),
+            preferences=tuple(p.call_offer_id for p in application.preferences.all()),
+            tie_break=(float(application.rank or 0),),
+        )
+        for application in applications
+    ]
+    ids = {a.id for a in applicants}
+    capacities = dict(call.call_offers.values_list("id", "seats"))
+    result = allocation.allocate(
+        applicants,
+        capacities,
+        held={a: o for a, o in held.items() if a in ids},
+        excluded=[a for a in excluded if a in ids],
+    )
+    rows = []
+    for application in applications:
+        if application.pk in held or application.pk in excluded:
+            continue
+        explanation = result.explain(application.pk)
+        offer_id = result.assignment.get(application.pk)
+        rows.append(
+            Assignment(
+                round=round,
+                application=application,
+                call_offer_id=offer_id,
+                choice=explanation.choice,
+                explanation=_explanation_data(explanation),
+                state=AssignmentState.OFFERED if offer_id else AssignmentState.NONE,
+            )
+        )
+    Assignment.objects.bulk_create(rows)
+    round.previous_result = {str(k): v for k, v in previous.items()}
+    round.state = RoundState.DRY_RUN
+    round.run_at = now
+    round.save(update_fields=["previous_result", "state", "run_at"])
+    audit.record(
+        actor=actor,
+        action="round.run",
+        obj=round,
+        offered=sum(1 for r in rows if r.call_offer_id),
+        applicants=len(rows),
+    )
+    return round
+
+
+def _explanation_data(explanation: allocation.Explanation) -> dict[str, Any]:
+    return {
+        "outcome": str(explanation.outcome),
+        "choice": explanation.choice,
+        "text": allocation.render_explanation(explanation),
+        "skipped": [
+            {
+                "choice": s.choice,
+                "offer": s.offer,
+                "reason": str(s.reason),
+                "cutoff": s.cutoff,
+                "own_score": s.own_score,
+                "tied": s.tied,
+                "detail": s.detail,
+            }
+            for s in explanation.skipped
+        ],
+    }
+
+
+def compare_with_previous(round: Round) -> list[dict[str, Any]]:
+    """Applications whose result changed since the previous run of this round."""
+    previous = {int(k): v for k, v in round.previous_result.items()}
+    if not previous:
+        return []
+    current = dict(round.assignments.values_list("application_id", "call_offer_id"))
+    return [
+        {"application": application_id, "before": previous.get(application_id), "after": after}
+        for application_id in sorted(set(previous) | set(current))
+        if (after := current.get(application_id)) != previous.get(application_id)
+    ]
+
+
+@transaction.atomic
+def publish_round(*, round: Round, actor: Any = None, now: dt.datetime | None = None) -> Round:
+    now = now or timezone.now()
+    round = Round.objects.select_for_update().get(pk=round.pk)
+    if round.state != RoundState.DRY_RUN:
+        raise SelectionError(_("Run the round before publishing it."))
+    if now >= round.acceptance_deadline:
+        raise SelectionError(
+            _("The acceptance deadline (%(when)s) has passed: set a later one first.")
+            % _when(round.acceptance_deadline)
+        )
+    round.state = RoundState.PUBLISHED
+    round.published_at = now
+    round.save(update_fields=["state", "published_at"])
+    audit.record(actor=actor, action="round.published", obj=round)
+    assignments = list(round.assignments.select_related("application__student", "round__call"))
+    transaction.on_commit(lambda: emails.send_results(assignments))
+    return round
+
+
+@transaction.atomic
+def accept_assignment(
+    *, assignment: Assignment, actor: Any, now: dt.datetime | None = None
+) -> Assignment:
+    """The student takes the seat: refused after the deadline or when the seats are gone
+    (the offer's row is locked while seats are counted). Creates the mobility."""
+    now = now or timezone.now()
+    # Lock the assignment itself: a double click or two tabs answer once.
+    assignment = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("round__call", "application__student")
+        .get(pk=assignment.pk)
+    )
+    _require_answerable(assignment, now)
+    if assignment.call_offer_id is None:
+        raise SelectionError(_("There is no seat to accept in this round."))
+    call_offers = CallOffer.objects.filter(pk=assignment.call_offer_id)
+    if LOCK_SEATS:
+        call_offers = call_offers.select_for_update()
+    call_offer = call_offers.select_related("offer__agreement__partner").get()
+    accepted = Assignment.objects.filter(
+        call_offer=call_offer, state=AssignmentState.ACCEPTED
+    ).count()
+    if accepted >= call_offer.seats:
+        raise SelectionError(_("Sorry: every seat of this destination has been taken."))
+    Assignment.objects.filter(pk=assignment.pk).update(
+        state=AssignmentState.ACCEPTED, decided_at=now
+    )
+    assignment.state = AssignmentState.ACCEPTED
+    assignment.decided_at = now
+    call = assignment.round.call
+    create_mobility(
+        student=assignment.application.student,
+        offer=call_offer.offer,
+        academic_year=call.academic_year,
+        origin=f"call:{call.code}",
+        actor=actor,
+    )
+    audit.record(actor=actor, action="assignment.accepted", obj=assignment)
+    transaction.on_commit(lambda: emails.send_acceptance_confirmation(assignment))
+    return assignment
+
+
+@transaction.atomic
+def renounce_assignment(
+    *, assignment: Assignment, actor: Any, now: dt.datetime | None = None
+) -> Assignment:
+    now = now or timezone.now()
+    assignment = (
+        Assignment.objects.select_for_update().select_related("round").get(pk=assignment.pk)
+    )
+    _require_answerable(assignment, now)
+    assignment.state = AssignmentState.RENOUNCED
+    assignment.decided_at = now
+    assignment.save(update_fields=["state", "decided_at"])
+    audit.record(actor=actor, action="assignment.renounced", obj=assignment)
+    return assignment
+
+
+def _require_answerable(assignment: Assignment, now: dt.datetime) -> None:
+    if assignment.round.state != RoundState.PUBLISHED:
+        raise SelectionError(_("The results of this round are not published."))
+    if assignment.state != AssignmentState.OFFERED:
+        raise SelectionError(_("You have already answered."))
+    if now >= assignment.round.acceptance_deadline:
+        raise SelectionError(
+            _("The deadline to accept was %(when)s: the seat has gone to the next round.")
+            % _when(assignment.round.acceptance_deadline)
+        )
+
+
+@transaction.atomic
+def close_round(*, round: Round, actor: Any = None, now: dt.datetime | None = None) -> int:
+    """After the deadline: silence is renunciation. Returns how many offers expired."""
+    now = now or timezone.now()
+    round = Round.objects.select_for_update().get(pk=round.pk)
+    if round.state != RoundState.PUBLISHED:
+        raise SelectionError(_("Only a published round can be closed."))
+    if now < round.acceptance_deadline:
+        raise SelectionError(_("The students can still answer until the deadline."))
+    expired = round.assignments.filter(state=AssignmentState.OFFERED).update(
+        state=AssignmentState.EXPIRED, decided_at=now
+    )
+    round.state = RoundState.CLOSED
+    round.save(update_fields=["state"])
+    audit.record(actor=actor, action="round.closed", obj=round, expired=expired)
+    return expired
+
+
+def nominations(call: Call) -> QuerySet[Assignment]:
+    """The accepted students of a call, per partner: what the office nominates to hosts."""
+    return (
+        Assignment.objects.filter(round__call=call, state=AssignmentState.ACCEPTED)
+        .select_related(
+            "application__student__course_of_study",
+            "call_offer__offer__agreement__partner",
+        )
+        .order_by("call_offer__offer__agreement__partner__name", "application__student__last_name")
+    )

@@ -1,0 +1,794 @@
+"""The office's side of the calls, under /calls/office/: the list of calls, each call's steps
+(fill the offers, rank, rounds: create, dry run, compare, publish, close), the commission's
+scores, and the nominations. Every step is a POST that calls one service and shows its
+SelectionError; the services write the audit log.
+
+Who: the office (``user.is_office``) does everything. A promoter whose School is one of the
+call's sees its ranking, read-only (an action answers 403); anybody else gets 404, and an
+anonymous visitor is sent to log in. The checks are the small functions below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from abroad.catalogue.importers.tables import Format
+from abroad.core.enums import DegreeLevel
+from abroad.people.models import User
+from abroad.selection import exports, services
+from abroad.selection.enums import ApplicationState, AssignmentState, RankingFormula, RoundState
+from abroad.selection.models import Application, Assignment, Call, CallOffer, Round
+from abroad.selection.ranking import ordered_parts
+from abroad.selection.services import SelectionError
+
+RANKING_PAGE_SIZE = 100
+
+# ------------------------------------------------------------------------------ who may
+
+
+def _user(request: HttpRequest) -> User:
+    """The logged-in user (the views are behind login_required)."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _is_office(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_office)
+
+
+def _promoter_school_ids(user: User) -> set[int]:
+    """The promoter's School and the School it is a section of; empty for anybody else."""
+    if not user.is_promoter:
+        return set()
+    promoter = getattr(user, "promoter", None)
+    if promoter is None:
+        return set()
+    return {promoter.school_id} | ({promoter.school.parent_id} - {None})
+
+
+def _promotes_for(user: User, call: Call) -> bool:
+    school_ids = _promoter_school_ids(user)
+    return bool(school_ids) and any(school.pk in school_ids for school in call.schools.all())
+
+
+def _get_call(code: str) -> Call:
+    return get_object_or_404(Call.objects.prefetch_related("schools"), code=code)
+
+
+def _office_call(request: HttpRequest, code: str) -> Call:
+    """The call, for the office. A promoter of the call may look but not act (403); anybody
+    else does not see it (404)."""
+    user = _user(request)
+    call = _get_call(code)
+    if _is_office(user):
+        return call
+    if _promotes_for(user, call):
+        raise PermissionDenied
+    raise Http404
+
+
+def _ranking_call(request: HttpRequest, code: str) -> Call:
+    """The call whose ranking the user may read: the office, or a promoter of its Schools."""
+    user = _user(request)
+    call = _get_call(code)
+    if _is_office(user) or _promotes_for(user, call):
+        return call
+    raise Http404
+
+
+def _round(call: Call, number: int) -> Round:
+    return get_object_or_404(Round, call=call, number=number)
+
+
+def _done(request: HttpRequest, message: str) -> None:
+    messages.success(request, message)
+
+
+def _failed(request: HttpRequest, error: SelectionError) -> None:
+    messages.error(request, str(error))
+
+
+# ------------------------------------------------------------------------- round creation
+
+
+# -------------------------------------------------------------------------------- forms
+
+
+class RoundForm(forms.Form):
+    acceptance_deadline = forms.DateTimeField(
+        label=gettext_lazy("Students accept by"),
+        help_text=gettext_lazy("Day and time (Italian time), e.g. 16/06/2027 12:00."),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def clean_acceptance_deadline(self) -> dt.datetime:
+        deadline: dt.datetime = self.cleaned_data["acceptance_deadline"]
+        if deadline <= timezone.now():
+            raise forms.ValidationError(_("The deadline must be in the future."))
+        return deadline
+
+
+def _mark(label: Any) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        min_value=Decimal(0),
+        max_value=Decimal(10),
+        max_digits=4,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.25", "min": "0", "max": "10"}),
+    )
+
+
+class CommissionScoreForm(forms.Form):
+    portfolio = _mark(gettext_lazy("Portfolio (0-10)"))
+    languages_motivation_cv = _mark(gettext_lazy("Languages, motivation, CV (0-10)"))
+    interview = _mark(gettext_lazy("Interview (0-10)"))
+
+
+ELIGIBILITY_CHOICES = [
+    ("", gettext_lazy("Any")),
+    ("eligible", gettext_lazy("Eligible")),
+    ("ineligible", gettext_lazy("Not eligible")),
+    ("unranked", gettext_lazy("Not ranked yet")),
+]
+
+
+class RankingFilterForm(forms.Form):
+    q = forms.CharField(
+        label=gettext_lazy("Student (name or number)"), required=False, max_length=100
+    )
+    eligibility = forms.ChoiceField(
+        label=gettext_lazy("Eligibility"), required=False, choices=ELIGIBILITY_CHOICES
+    )
+    level = forms.ChoiceField(
+        label=gettext_lazy("Degree level"),
+        required=False,
+        choices=[("", gettext_lazy("Any")), *DegreeLevel.choices],
+    )
+
+
+# ------------------------------------------------------------------------ the call list
+
+
+@login_required
+@require_GET
+def call_list(request: HttpRequest) -> HttpResponse:
+    """Every call with its counts, for the office; a promoter sees the calls of their School,
+    with a link to each ranking. Three queries whatever the number of calls."""
+    user = _user(request)
+    calls: QuerySet[Call] = Call.objects.prefetch_related("schools")
+    office = _is_office(user)
+    if not office:
+        school_ids = _promoter_school_ids(user)
+        if not school_ids:
+            raise Http404
+        calls = calls.filter(schools__in=school_ids).distinct()
+    else:
+        submitted = Q(applications__state=ApplicationState.SUBMITTED)
+        calls = calls.annotate(
+            drafts=Count(
+                "applications",
+                filter=Q(applications__state=ApplicationState.DRAFT),
+                distinct=True,
+            ),
+            submitted=Count("applications", filter=submitted, distinct=True),
+            eligible=Count(
+                "applications", filter=submitted & Q(applications__eligible=True), distinct=True
+            ),
+            round_count=Count("rounds", distinct=True),
+        )
+    return render(
+        request,
+        "selection/office/call_list.html",
+        {"calls": list(calls), "office": office, "now": timezone.now()},
+    )
+
+
+# ----------------------------------------------------------------------------- the call
+
+
+@login_required
+@require_GET
+def call_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """The call's steps, each with its counts and its button."""
+    call = _office_call(request, code)
+    states = Counter(
+        dict(call.applications.values("state").annotate(n=Count("id")).values_list("state", "n"))
+    )
+    submitted = call.applications.filter(state=ApplicationState.SUBMITTED)
+    offers = call.call_offers.aggregate(count=Count("id"), seats=Sum("seats"))
+    rounds = list(call.rounds.annotate(assigned=Count("assignments__call_offer")))
+    scored = 0
+    if call.formula == RankingFormula.COMMISSION:
+        scored = submitted.filter(commission_score__isnull=False).count()
+    return render(
+        request,
+        "selection/office/call_detail.html",
+        {
+            "call": call,
+            "now": timezone.now(),
+            "drafts": states[ApplicationState.DRAFT],
+            "submitted_count": states[ApplicationState.SUBMITTED],
+            "withdrawn": states[ApplicationState.WITHDRAWN],
+            "eligible": submitted.filter(eligible=True).count(),
+            "ineligible": submitted.filter(eligible=False).count(),
+            "ranked": submitted.filter(rank__isnull=False).count(),
+            "offer_count": offers["count"],
+            "seats": offers["seats"] or 0,
+            "rounds": rounds,
+            "round_form": RoundForm(),
+            "commission": call.formula == RankingFormula.COMMISSION,
+            "scored": scored,
+            "nominated": services.nominations(call).count(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def fill_offers(request: HttpRequest, code: str) -> HttpResponse:
+    call = _office_call(request, code)
+    try:
+        added = services.fill_call_offers(call=call, actor=_user(request))
+    except SelectionError as error:
+        _failed(request, error)
+    else:
+        total = call.call_offers.count()
+        _done(
+            request,
+            ngettext(
+                "%(added)d offer added; the call has %(total)d.",
+                "%(added)d offers added; the call has %(total)d.",
+                added,
+            )
+            % {"added": added, "total": total},
+        )
+    return redirect("selection:office_call", code=call.code)
+
+
+@login_required
+@require_POST
+def rank(request: HttpRequest, code: str) -> HttpResponse:
+    call = _office_call(request, code)
+    try:
+        ranked = services.rank_call(call=call, actor=_user(request))
+    except SelectionError as error:
+        _failed(request, error)
+        return redirect("selection:office_call", code=call.code)
+    eligible = call.applications.filter(state=ApplicationState.SUBMITTED, eligible=True).count()
+    _done(
+        request,
+        ngettext(
+            "%(ranked)d application scored, %(eligible)d eligible and ranked.",
+            "%(ranked)d applications scored, %(eligible)d eligible and ranked.",
+            ranked,
+        )
+        % {"ranked": ranked, "eligible": eligible},
+    )
+    return redirect("selection:office_ranking", code=call.code)
+
+
+# -------------------------------------------------------------------------- the ranking
+
+PART_LABELS = {
+    "average": gettext_lazy("average"),
+    "credits_per_year": gettext_lazy("credits per year"),
+    "credits_bonus": gettext_lazy("credits bonus"),
+    "exchanges_penalty": gettext_lazy("exchanges penalty"),
+    "portfolio": gettext_lazy("portfolio"),
+    "languages_motivation_cv": gettext_lazy("languages, motivation, CV"),
+    "interview": gettext_lazy("interview"),
+    "missing": gettext_lazy("missing"),
+}
+
+
+def score_parts(details: dict[str, Any]) -> list[tuple[str, str]]:
+    """The terms of a score, labelled for people."""
+    return [
+        (str(PART_LABELS.get(name, name)), str(value)) for name, value in ordered_parts(details)
+    ]
+
+
+def _ranking_queryset(call: Call, form: RankingFilterForm) -> QuerySet[Application]:
+    applications = (
+        call.applications.filter(state=ApplicationState.SUBMITTED)
+        .select_related("student__course_of_study")
+        .order_by(F("rank").asc(nulls_last=True), F("score").desc(nulls_last=True), "id")
+    )
+    if not form.is_valid():
+        return applications
+    wanted = form.cleaned_data
+    if wanted["q"]:
+        for word in wanted["q"].split():
+            applications = applications.filter(
+                Q(student__first_name__icontains=word)
+                | Q(student__last_name__icontains=word)
+                | Q(student__student_number__icontains=word)
+            )
+    if wanted["eligibility"] == "eligible":
+        applications = applications.filter(eligible=True)
+    elif wanted["eligibility"] == "ineligible":
+        applications = applications.filter(eligible=False)
+    elif wanted["eligibility"] == "unranked":
+        applications = applications.filter(eligible__isnull=True)
+    if wanted["level"]:
+        applications = applications.filter(student__course_of_study__level=wanted["level"])
+    return applications
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+@dataclass
+class RankingRow:
+    application: Application
+    parts: list[tuple[str, str]]
+
+
+@login_required
+@require_GET
+def ranking(request: HttpRequest, code: str) -> HttpResponse:
+    """The ranking: rank, student, score with its parts, eligibility notes; filters in the
+    URL. A constant number of queries."""
+    call = _ranking_call(request, code)
+    form = RankingFilterForm(request.GET)
+    paginator = Paginator(_ranking_queryset(call, form), RANKING_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = [RankingRow(a, score_parts(a.score_details)) for a in page.object_list]
+    active = sum(1 for name in ("q", "eligibility", "level") if request.GET.get(name))
+    template = "selection/office/ranking.html"
+    if getattr(request, "htmx", False):
+        template += "#results"
+    return render(
+        request,
+        template,
+        {
+            "call": call,
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": _query_without_page(request),
+            "active_filters": active,
+            "office": _is_office(_user(request)),
+        },
+    )
+
+
+@login_required
+@require_GET
+def ranking_export(request: HttpRequest, code: str) -> HttpResponse:
+    """The filtered ranking as CSV."""
+    call = _ranking_call(request, code)
+    form = RankingFilterForm(request.GET)
+    applications = _ranking_queryset(call, form).prefetch_related(
+        "preferences__call_offer__offer__agreement__partner"
+    )
+    buffer = io.BytesIO()
+    exports.export_ranking(applications, buffer)
+    return HttpResponse(
+        buffer.getvalue(),
+        content_type=exports.CONTENT_TYPES["csv"],
+        headers={"Content-Disposition": f'attachment; filename="ranking-{call.code}.csv"'},
+    )
+
+
+# ---------------------------------------------------------------------------- the rounds
+
+
+@login_required
+@require_POST
+def round_create(request: HttpRequest, code: str) -> HttpResponse:
+    call = _office_call(request, code)
+    form = RoundForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, " ".join(str(error) for errors in form.errors.values() for error in errors)
+        )
+        return redirect("selection:office_call", code=call.code)
+    try:
+        round = services.create_round(
+            call=call,
+            acceptance_deadline=form.cleaned_data["acceptance_deadline"],
+            actor=_user(request),
+        )
+    except SelectionError as error:
+        _failed(request, error)
+        return redirect("selection:office_call", code=call.code)
+    _done(request, _("Round %(number)d created: run it when ready.") % {"number": round.number})
+    return redirect("selection:office_round", code=call.code, number=round.number)
+
+
+@dataclass
+class OfferRow:
+    call_offer: CallOffer
+    demand: int  # applications that ranked it
+    held: int  # seats accepted in earlier rounds
+    admitted: int  # seats given by this round
+    cutoff: Decimal | None  # the lowest score admitted by this round
+
+    @property
+    def filled(self) -> int:
+        return self.held + self.admitted
+
+    @property
+    def remaining(self) -> int:
+        return self.call_offer.seats - self.filled
+
+
+@dataclass
+class StudentRow:
+    assignment: Assignment
+    seat: str  # the destination's name, empty for no seat
+    explanation: str
+
+
+def _ordinal_choice(number: int | None) -> str:
+    if number is None:
+        return ""
+    return _("choice %(number)d") % {"number": number}
+
+
+def explain(assignment: Assignment, partners: dict[int, str]) -> str:
+    """The stored explanation of an assignment in the reader's language, with partner names
+    (services store the offer's id)."""
+    data = assignment.explanation or {}
+    outcome = data.get("outcome")
+    if outcome == "assigned":
+        parts = [_("got their %(choice)s") % {"choice": _ordinal_choice(data.get("choice"))}]
+    elif outcome == "unassigned" and not data.get("skipped"):
+        return _("no seat: no destination ranked")
+    else:
+        parts = [_("no seat")]
+    for skipped in data.get("skipped", []):
+        where = _("%(choice)s (%(partner)s)") % {
+            "choice": _ordinal_choice(skipped.get("choice")),
+            "partner": partners.get(skipped.get("offer"), "?"),
+        }
+        reason = skipped.get("reason")
+        if reason == "ineligible":
+            text = _("%(where)s: not eligible (%(detail)s)") % {
+                "where": where,
+                "detail": skipped.get("detail", ""),
+            }
+        elif reason == "not_ranked":
+            text = _("%(where)s: not ranked by that destination") % {"where": where}
+        elif skipped.get("cutoff") is None:
+            text = _("%(where)s: no free seat") % {"where": where}
+        else:
+            text = _("%(where)s: full, last seat at score %(cutoff)s") % {
+                "where": where,
+                "cutoff": f"{skipped['cutoff']:.3f}",
+            }
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def _partners(call: Call) -> dict[int, CallOffer]:
+    return {
+        call_offer.pk: call_offer
+        for call_offer in call.call_offers.select_related("offer__agreement__partner")
+    }
+
+
+@login_required
+@require_GET
+def round_detail(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    """A round: its state and buttons, the result per offer (seats, filled, cutoff) and per
+    student (choice, explanation). A constant number of queries."""
+    call = _office_call(request, code)
+    round = _round(call, number)
+    call_offers = _partners(call)
+    names = {pk: str(co.offer.agreement.partner) for pk, co in call_offers.items()}
+    assignments = list(
+        round.assignments.select_related("application__student__course_of_study").order_by(
+            F("application__rank").asc(nulls_last=True), "application_id"
+        )
+    )
+    demand = dict(
+        call.call_offers.filter(preferences__application__state=ApplicationState.SUBMITTED)
+        .annotate(n=Count("preferences"))
+        .values_list("pk", "n")
+    )
+    held = Counter(
+        Assignment.objects.filter(
+            round__call=call, round__number__lt=round.number, state=AssignmentState.ACCEPTED
+        ).values_list("call_offer_id", flat=True)
+    )
+    admitted: Counter[int] = Counter()
+    cutoffs: dict[int, Decimal] = {}
+    for assignment in assignments:
+        offer_id = assignment.call_offer_id
+        if offer_id is None:
+            continue
+        admitted[offer_id] += 1
+        score = assignment.application.score
+        if score is not None and (offer_id not in cutoffs or score < cutoffs[offer_id]):
+            cutoffs[offer_id] = score
+    used = set(demand) | set(held) | set(admitted)
+    offer_rows = sorted(
+        (
+            OfferRow(
+                call_offer=call_offers[pk],
+                demand=demand.get(pk, 0),
+                held=held.get(pk, 0),
+                admitted=admitted.get(pk, 0),
+                cutoff=cutoffs.get(pk),
+            )
+            for pk in used
+            if pk in call_offers
+        ),
+        key=lambda row: (names[row.call_offer.pk], row.call_offer.pk),
+    )
+    choices = Counter(a.choice for a in assignments if a.call_offer_id is not None)
+    states = Counter(a.state for a in assignments)
+    student_rows = [
+        StudentRow(a, names.get(a.call_offer_id, "") if a.call_offer_id else "", explain(a, names))
+        for a in assignments
+    ]
+    now = timezone.now()
+    return render(
+        request,
+        "selection/office/round_detail.html",
+        {
+            "call": call,
+            "round": round,
+            "offer_rows": offer_rows,
+            "unused_offers": len(call_offers) - len(offer_rows),
+            "student_rows": student_rows,
+            "assigned": sum(1 for a in assignments if a.call_offer_id is not None),
+            "unassigned": sum(1 for a in assignments if a.call_offer_id is None),
+            "choices": sorted((c, n) for c, n in choices.items() if c is not None),
+            "states": [(AssignmentState(s).label, n) for s, n in sorted(states.items())],
+            "can_run": round.state in (RoundState.DRAFT, RoundState.DRY_RUN),
+            "can_publish": round.state == RoundState.DRY_RUN,
+            "can_close": round.state == RoundState.PUBLISHED,
+            "deadline_passed": now >= round.acceptance_deadline,
+            "has_previous": bool(round.previous_result),
+        },
+    )
+
+
+@dataclass
+class Change:
+    application: Application | None
+    before: str
+    after: str
+
+
+@login_required
+@require_GET
+def round_compare(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    """What changed since the previous dry run of the round (services.compare_with_previous)."""
+    call = _office_call(request, code)
+    round = _round(call, number)
+    changes = services.compare_with_previous(round)
+    names = {pk: str(co.offer.agreement.partner) for pk, co in _partners(call).items()}
+    applications = Application.objects.select_related("student").in_bulk(
+        [change["application"] for change in changes]
+    )
+    none = _("no seat")
+    rows = [
+        Change(
+            application=applications.get(change["application"]),
+            before=names.get(change["before"], none) if change["before"] else none,
+            after=names.get(change["after"], none) if change["after"] else none,
+        )
+        for change in changes
+    ]
+    template = "selection/office/round_compare.html"
+    if getattr(request, "htmx", False):
+        template += "#changes"
+    return render(
+        request,
+        template,
+        {
+            "call": call,
+            "round": round,
+            "changes": rows,
+            "has_previous": bool(round.previous_result),
+        },
+    )
+
+
+def _round_action(request: HttpRequest, code: str, number: int, action: str) -> HttpResponse:
+    call = _office_call(request, code)
+    round = _round(call, number)
+    user = _user(request)
+    try:
+        if action == "run":
+            round = services.run_round(round=round, actor=user)
+            offered = round.assignments.exclude(call_offer=None).count()
+            total = round.assignments.count()
+            changed = len(services.compare_with_previous(round))
+            message = _(
+                "Dry run done: %(offered)d of %(total)d students get a seat. Only the office "
+                "sees this result until you publish it."
+            ) % {"offered": offered, "total": total}
+            if round.previous_result:
+                message += " " + ngettext(
+                    "%(changed)d result changed since the previous run.",
+                    "%(changed)d results changed since the previous run.",
+                    changed,
+                ) % {"changed": changed}
+        elif action == "publish":
+            round = services.publish_round(round=round, actor=user)
+            message = _("Round %(number)d published: the students are told by e-mail.") % {
+                "number": round.number
+            }
+        else:
+            expired = services.close_round(round=round, actor=user)
+            message = ngettext(
+                "Round %(number)d closed: %(expired)d seat not accepted in time is free again.",
+                "Round %(number)d closed: %(expired)d seats not accepted in time are free again.",
+                expired,
+            ) % {"number": round.number, "expired": expired}
+    except SelectionError as error:
+        _failed(request, error)
+    else:
+        _done(request, message)
+    return redirect("selection:office_round", code=call.code, number=number)
+
+
+@login_required
+@require_POST
+def round_run(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    return _round_action(request, code, number, "run")
+
+
+@login_required
+@require_POST
+def round_publish(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    return _round_action(request, code, number, "publish")
+
+
+@login_required
+@require_POST
+def round_close(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    return _round_action(request, code, number, "close")
+
+
+# ------------------------------------------------------------------ commission's scores
+
+
+def _commission_call(request: HttpRequest, code: str) -> Call:
+    call = _office_call(request, code)
+    if call.formula != RankingFormula.COMMISSION:
+        raise Http404
+    return call
+
+
+def _commission_applications(call: Call) -> QuerySet[Application]:
+    return (
+        call.applications.filter(state=ApplicationState.SUBMITTED)
+        .select_related("student__course_of_study", "commission_score")
+        .order_by("student__last_name", "student__first_name", "id")
+    )
+
+
+@dataclass
+class ScoreRow:
+    application: Application
+    form: CommissionScoreForm
+
+
+def _score_form(application: Application, data: Any = None) -> CommissionScoreForm:
+    marks = getattr(application, "commission_score", None)
+    initial = (
+        {
+            "portfolio": marks.portfolio,
+            "languages_motivation_cv": marks.languages_motivation_cv,
+            "interview": marks.interview,
+        }
+        if marks
+        else None
+    )
+    return CommissionScoreForm(data, initial=initial, prefix=f"a{application.pk}")
+
+
+@login_required
+@require_GET
+def commission(request: HttpRequest, code: str) -> HttpResponse:
+    """One form per submitted application: the commission's three marks."""
+    call = _commission_call(request, code)
+    rows = [ScoreRow(a, _score_form(a)) for a in _commission_applications(call)]
+    return render(
+        request,
+        "selection/office/commission.html",
+        {"call": call, "rows": rows, "scored": sum(1 for r in rows if r.form.initial)},
+    )
+
+
+@login_required
+@require_POST
+def commission_score(request: HttpRequest, code: str, application: int) -> HttpResponse:
+    call = _commission_call(request, code)
+    found = get_object_or_404(_commission_applications(call), pk=application)
+    form = _score_form(found, request.POST)
+    if form.is_valid():
+        try:
+            services.set_commission_score(
+                application=found, actor=_user(request), **form.cleaned_data
+            )
+        except SelectionError as error:
+            _failed(request, error)
+        else:
+            _done(
+                request,
+                _("Scores saved for %(student)s. Rank the call again to update the ranking.")
+                % {"student": found.student},
+            )
+            return redirect(
+                reverse("selection:office_commission", kwargs={"code": call.code})
+                + f"#application-{found.pk}"
+            )
+    rows = [
+        ScoreRow(a, form if a.pk == found.pk else _score_form(a))
+        for a in _commission_applications(call)
+    ]
+    return render(
+        request,
+        "selection/office/commission.html",
+        {"call": call, "rows": rows, "scored": sum(1 for r in rows if r.form.initial)},
+        status=400,
+    )
+
+
+# ---------------------------------------------------------------------------- nominations
+
+
+@login_required
+@require_GET
+def nominations(request: HttpRequest, code: str) -> HttpResponse:
+    call = _office_call(request, code)
+    rows = list(exports.nomination_rows(call))
+    per_partner: dict[str, int] = defaultdict(int)
+    for row in rows:
+        per_partner[row["partner"]] += 1
+    return render(
+        request,
+        "selection/office/nominations.html",
+        {"call": call, "rows": rows, "partners": len(per_partner)},
+    )
+
+
+FORMATS: tuple[Format, ...] = ("xlsx", "csv")
+
+
+@login_required
+@require_GET
+def nominations_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    call = _office_call(request, code)
+    if fmt not in FORMATS:
+        raise Http404
+    chosen: Format = "xlsx" if fmt == "xlsx" else "csv"
+    buffer = io.BytesIO()
+    exports.export_nominations(call, buffer, fmt=chosen, actor=_user(request))
+    return HttpResponse(
+        buffer.getvalue(),
+        content_type=exports.CONTENT_TYPES[chosen],
+        headers={"Content-Disposition": f'attachment; filename="nominations-{call.code}.{chosen}"'},
+    )

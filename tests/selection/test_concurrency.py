@@ -1,0 +1,139 @@
+"""Seat acceptance under concurrency, on PostgreSQL: with the offer's row locked, never more
+acceptances than seats; with the lock removed, the race overbooks (which proves the test can
+see the bug it guards against)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import threading
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+
+from abroad.people.enums import Role
+from abroad.selection import services
+from abroad.selection.enums import ApplicationState, AssignmentState, RoundState
+from abroad.selection.models import Application, Assignment, Call, CallOffer, Round
+from abroad.selection.services import SelectionError
+from tests.factories import CourseOfStudyFactory, OfferFactory, SchoolFactory, UserFactory
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+]
+
+STUDENTS = 4
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL (set ABROAD_DATABASE_URL); CI runs this there")
+
+
+def _offered_to_all(seats: int) -> list[Assignment]:
+    """A published round where STUDENTS students were each offered the same seat(s) (as the
+    office may do by hand, or a stale page may allow)."""
+    now = timezone.now()
+    course = CourseOfStudyFactory(school=SchoolFactory(code="3I"))
+    call = Call.objects.create(
+        code="race",
+        title="Race",
+        academic_year=2027,
+        opens_at=now - dt.timedelta(days=2),
+        closes_at=now - dt.timedelta(days=1),
+    )
+    call_offer = CallOffer.objects.create(
+        call=call, offer=OfferFactory(courses=[course]), seats=seats
+    )
+    round_ = Round.objects.create(
+        call=call,
+        number=1,
+        state=RoundState.PUBLISHED,
+        acceptance_deadline=now + dt.timedelta(days=1),
+    )
+    assignments = []
+    for n in range(STUDENTS):
+        student = UserFactory(username=f"racer{n}", role=Role.STUDENT, course_of_study=course)
+        application = Application.objects.create(
+            call=call, student=student, state=ApplicationState.SUBMITTED, rank=n + 1
+        )
+        assignments.append(
+            Assignment.objects.create(
+                round=round_,
+                application=application,
+                call_offer=call_offer,
+                choice=1,
+                state=AssignmentState.OFFERED,
+            )
+        )
+    return assignments
+
+
+def _accept_all_at_once(
+    assignments: list[Assignment], monkeypatch: pytest.MonkeyPatch
+) -> list[str]:
+    """Every student accepts in their own thread and connection. A barrier inside the
+    transaction (after the seats were counted, before the commit) makes the race happen
+    whenever the code lets it; with the lock, the others wait at the lock instead and the
+    barrier times out."""
+    barrier = threading.Barrier(len(assignments), timeout=3)
+    real_create = services.create_mobility
+
+    def create_then_wait(**kwargs: Any) -> Any:
+        mobility = real_create(**kwargs)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait()
+        return mobility
+
+    monkeypatch.setattr(services, "create_mobility", create_then_wait)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def accept(assignment: Assignment) -> None:
+        try:
+            services.accept_assignment(assignment=assignment, actor=None)
+            result = "accepted"
+        except SelectionError as error:
+            result = str(error)
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=accept, args=(a,)) for a in assignments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def test_without_the_lock_concurrent_acceptances_overbook(monkeypatch: pytest.MonkeyPatch) -> None:
+    assignments = _offered_to_all(seats=1)
+    monkeypatch.setattr(services, "LOCK_SEATS", False)
+    outcomes = _accept_all_at_once(assignments, monkeypatch)
+    accepted = Assignment.objects.filter(state=AssignmentState.ACCEPTED).count()
+    assert outcomes.count("accepted") == accepted
+    assert accepted > 1, "the race did not happen: the test would not see a missing lock"
+
+
+def test_with_the_lock_no_seat_is_ever_overbooked(monkeypatch: pytest.MonkeyPatch) -> None:
+    assignments = _offered_to_all(seats=1)
+    assert services.LOCK_SEATS is True
+    outcomes = _accept_all_at_once(assignments, monkeypatch)
+    assert sorted(outcomes) == ["Sorry: every seat of this destination has been taken."] * (
+        STUDENTS - 1
+    ) + ["accepted"]
+    assert Assignment.objects.filter(state=AssignmentState.ACCEPTED).count() == 1
+
+
+def test_with_the_lock_two_seats_go_to_exactly_two(monkeypatch: pytest.MonkeyPatch) -> None:
+    assignments = _offered_to_all(seats=2)
+    outcomes = _accept_all_at_once(assignments, monkeypatch)
+    assert outcomes.count("accepted") == 2
+    assert Assignment.objects.filter(state=AssignmentState.ACCEPTED).count() == 2
