@@ -4,6 +4,7 @@ a mistake, reads the report, fixes the file and imports it; students then see th
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ from playwright.sync_api import Page, expect
 
 from abroad.catalogue.importers.agreements import export_agreements
 from abroad.catalogue.models import Agreement
-from tests.e2e.conftest import screenshot
+from abroad.selection.models import Call
+from tests.e2e.conftest import assert_accessible, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -73,3 +75,40 @@ def test_office_imports_agreements_and_fixes_a_bad_row(
     # Students find it in the catalogue at once.
     page.goto(demo_server + "/destinations/?q=EU-2027-0999")
     expect(page.locator(".result-count")).to_contain_text(f"{agreement.offers.count()} offer")
+
+
+def test_office_reviews_a_call_its_ranking_and_round(page: Page, demo_server: str) -> None:
+    """The demo's Design call: ranked by the commission, round 1 published."""
+    from abroad.selection.demo import load_selection_demo
+
+    load_selection_demo()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _log_in(page, demo_server, "office")
+    page.get_by_role("link", name="Calls", exact=True).click()
+    expect(page.get_by_role("link", name=re.compile("Design"))).to_be_visible()
+    assert_accessible(page)
+    page.goto(demo_server + "/calls/office/design-2027-1/")
+    assert_accessible(page)
+    screenshot(page, "office-call", full_page=True)
+    page.goto(demo_server + "/calls/office/design-2027-1/ranking/")
+    expect(page.locator("table tbody tr").first).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "office-ranking", full_page=True)
+    page.goto(demo_server + "/calls/office/design-2027-1/rounds/1/")
+    assert_accessible(page)
+    screenshot(page, "office-round", full_page=True)
+
+
+def test_promoter_sees_the_ranking_of_their_school_only(page: Page, demo_server: str) -> None:
+    from abroad.catalogue.models import Promoter
+    from abroad.selection.demo import load_selection_demo
+
+    load_selection_demo()
+    promoter = Promoter.objects.select_related("school").get(user__username="promoter")
+    _log_in(page, demo_server, "promoter")
+    page.get_by_role("link", name="Calls", exact=True).click()
+    visible = page.locator("main").inner_text()
+    for call in Call.objects.all():
+        schools = set(call.schools.all())
+        theirs = promoter.school in schools or promoter.school.parent in schools
+        assert (call.title in visible) == theirs, call.title
