@@ -21,8 +21,8 @@ from abroad.catalogue.importers.eche import (
     normalise_website,
     source_label,
 )
-from abroad.catalogue.importers.tables import TableError
 from abroad.catalogue.models import Institution
+from abroad.core.importing import TableError
 from abroad.core.models import AuditEvent
 
 HEADER = [

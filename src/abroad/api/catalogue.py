@@ -97,18 +97,17 @@ def _country_code(value: str | None) -> str | None:
 COUNTRY_DOC = "The partner's country, an ISO 3166-1 alpha-2 code such as `DE`."
 
 
-class InstitutionFilters(Schema):
-    """Filters on partner institutions. An empty value means "any"."""
+def _search(description: str) -> Any:
+    return Field(None, title="Search", description=description, max_length=100)
+
+
+class _PartnerFilters(Schema):
+    """What the filters on institutions and on agreements share: the partner's country, a
+    free-text search (each declares its own, to say what it searches), and that an empty
+    value means "any"."""
 
     country: str | None = Field(
         None, title="Country", description=COUNTRY_DOC, pattern=r"^[A-Za-z]{2}$"
-    )
-    q: str | None = Field(
-        None,
-        title="Search",
-        description="Free text; every word must appear in the institution's name, English "
-        "name, city, Erasmus code or SCHAC code.",
-        max_length=100,
     )
 
     @field_validator("*", mode="before")
@@ -121,25 +120,28 @@ class InstitutionFilters(Schema):
     def known_country(cls, value: str | None) -> str | None:
         return _country_code(value)
 
-    @field_validator("q")
+    @field_validator("q", check_fields=False)
     @classmethod
     def stripped(cls, value: str | None) -> str | None:
         return (value or "").strip() or None
 
 
-class AgreementFilters(Schema):
+class InstitutionFilters(_PartnerFilters):
+    """Filters on partner institutions. An empty value means "any"."""
+
+    q: str | None = _search(
+        "Free text; every word must appear in the institution's name, English name, city, "
+        "Erasmus code or SCHAC code."
+    )
+
+
+class AgreementFilters(_PartnerFilters):
     """The catalogue's filters that apply to a whole agreement: an agreement matches when
     one of its offers matches them. An empty value means "any"."""
 
-    country: str | None = Field(
-        None, title="Country", description=COUNTRY_DOC, pattern=r"^[A-Za-z]{2}$"
-    )
-    q: str | None = Field(
-        None,
-        title="Search",
-        description="Free text; every word must appear in the partner's name, English name, "
-        "city or Erasmus code, or in the agreement's reference.",
-        max_length=100,
+    q: str | None = _search(
+        "Free text; every word must appear in the partner's name, English name, city or "
+        "Erasmus code, or in the agreement's reference."
     )
 
     course: str | None = Field(
@@ -157,21 +159,6 @@ class AgreementFilters(Schema):
         "or with a partner that is a member of it.",
         max_length=40,
     )
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def empty_means_any(cls, value: Any) -> Any:
-        return None if value == "" else value
-
-    @field_validator("country")
-    @classmethod
-    def known_country(cls, value: str | None) -> str | None:
-        return _country_code(value)
-
-    @field_validator("q")
-    @classmethod
-    def stripped(cls, value: str | None) -> str | None:
-        return (value or "").strip() or None
 
     def to_filter(self) -> queries.OfferFilter:
         return queries.OfferFilter(

@@ -18,7 +18,6 @@ from abroad.catalogue.importers.agreements import (
     export_agreements,
     import_agreements,
 )
-from abroad.catalogue.importers.tables import Format
 from abroad.catalogue.models import (
     Agreement,
     Contact,
@@ -31,6 +30,7 @@ from abroad.catalogue.models import (
     School,
 )
 from abroad.core.admin import AuditedModelAdmin
+from abroad.core.importing import Format
 
 
 @admin.register(Institution)

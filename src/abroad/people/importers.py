@@ -15,30 +15,18 @@ they are.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models, transaction
+from django.db import models
 from django.utils.translation import gettext as _
 
-from abroad.catalogue.importers.agreements import RowError
-from abroad.catalogue.importers.tables import (
-    Progress,
-    Row,
-    Source,
-    TableError,
-    clean,
-    no_progress,
-    read_table,
-    source_name,
-)
-from abroad.core import audit
+from abroad.core import importing
 from abroad.core.academic_year import current_start_year, format_year, parse_year
 from abroad.core.enums import CEFR, Language
+from abroad.core.importing import Invalid, Progress, Row, RowError, clean, quoted
 from abroad.people.enums import Role
 from abroad.people.models import LanguageCertificate, StudentCareer, User
 
@@ -127,11 +115,7 @@ def column_help() -> list[tuple[str, str, bool]]:
 
 
 @dataclass
-class CareerImportReport:
-    file: str
-    dry_run: bool
-    rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
+class CareerImportReport(importing.ImportReport):
     students: int = 0
     careers_created: int = 0
     careers_updated: int = 0
@@ -139,14 +123,6 @@ class CareerImportReport:
     certificates_created: int = 0
     certificates_updated: int = 0
     certificates_unchanged: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def imported(self) -> bool:
-        return self.ok and not self.dry_run
 
     def counts(self) -> dict[str, int]:
         return {
@@ -160,44 +136,25 @@ class CareerImportReport:
             "certificates_unchanged": self.certificates_unchanged,
         }
 
-    def summary(self) -> str:
-        name = Path(self.file).name
-        if self.errors:
-            return (
-                f"{name}: {len(self.errors)} problem(s) in {self.rows} rows; nothing was "
-                "imported. Correct the file and import it again."
-            )
+    def imported_summary(self) -> str:
         return (
-            f"{self.rows} rows in {name}, {self.students} students: careers "
+            f"{super().imported_summary()}, {self.students} students: careers "
             f"{self.careers_created} created, {self.careers_updated} updated, "
             f"{self.careers_unchanged} unchanged; certificates {self.certificates_created} "
             f"created, {self.certificates_updated} updated, {self.certificates_unchanged} "
             "unchanged"
         )
 
-    def lines(self) -> Iterator[str]:
-        yield ("DRY RUN, nothing was written. " if self.dry_run else "") + self.summary()
-        for error in self.errors:
-            yield f"  {error}"
-
 
 # ---------------------------------------------------------------------------------------
 # Reading cells
-
-
-class Invalid(Exception):
-    """A cell that cannot be read; the message says why and how to fix it."""
-
-
-def _quoted(value: str) -> str:
-    return f"'{value}'"
 
 
 def _whole(text: str, low: int, high: int) -> int:
     if not re.fullmatch(r"\d+", text) or not low <= int(text) <= high:
         raise Invalid(
             _("%(value)s is not a whole number between %(low)d and %(high)d")
-            % {"value": _quoted(text), "low": low, "high": high}
+            % {"value": quoted(text), "low": low, "high": high}
         )
     return int(text)
 
@@ -212,12 +169,12 @@ def _year(text: str) -> int:
                 "%(value)s is not a year: write the year of the first enrolment, like 2023 "
                 "or 2023/2024"
             )
-            % {"value": _quoted(text)}
+            % {"value": quoted(text)}
         ) from None
     if not OLDEST_ENROLMENT <= year <= latest:
         raise Invalid(
             _("%(value)s is not a first enrolment between %(low)d and %(high)s")
-            % {"value": _quoted(text), "low": OLDEST_ENROLMENT, "high": format_year(latest)}
+            % {"value": quoted(text), "low": OLDEST_ENROLMENT, "high": format_year(latest)}
         )
     return year
 
@@ -234,7 +191,7 @@ def _average(value: Any, text: str) -> Decimal:
     if not number.is_finite() or not low <= number <= high:
         raise Invalid(
             _("%(value)s is not an average between %(low)s and %(high)s")
-            % {"value": _quoted(text), "low": low, "high": high}
+            % {"value": quoted(text), "low": low, "high": high}
         )
     return number.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
@@ -245,7 +202,7 @@ def _yes_no(text: str) -> bool:
         return True
     if key in NO:
         return False
-    raise Invalid(_("%(value)s is not yes or no") % {"value": _quoted(text)})
+    raise Invalid(_("%(value)s is not yes or no") % {"value": quoted(text)})
 
 
 def _language(text: str) -> str:
@@ -254,7 +211,7 @@ def _language(text: str) -> str:
         return key
     raise Invalid(
         _("%(value)s is not a language code abroad knows: write an ISO 639-1 code like en, fr, de")
-        % {"value": _quoted(text)}
+        % {"value": quoted(text)}
     )
 
 
@@ -263,8 +220,7 @@ def _level(text: str) -> str:
     if key in CEFR.values:
         return key
     raise Invalid(
-        _("%(value)s is not a CEFR level: write A1, A2, B1, B2, C1 or C2")
-        % {"value": _quoted(text)}
+        _("%(value)s is not a CEFR level: write A1, A2, B1, B2, C1 or C2") % {"value": quoted(text)}
     )
 
 
@@ -373,29 +329,7 @@ def _read_certificate(reader: _RowReader, present: set[str]) -> tuple[str, str] 
 
 
 def _check_header(columns: list[str], header_line: int, errors: list[RowError]) -> None:
-    known = ", ".join(COLUMNS)
-    for column in columns:
-        if column not in COLUMNS:
-            errors.append(
-                RowError(
-                    header_line,
-                    column,
-                    _(
-                        "abroad does not read a column %(column)s: rename it to one of "
-                        "%(known)s, or remove it"
-                    )
-                    % {"column": _quoted(column), "known": known},
-                )
-            )
-    for column in REQUIRED_COLUMNS:
-        if column not in columns:
-            errors.append(
-                RowError(
-                    header_line,
-                    column,
-                    _("the header row has no column %(column)s: add it") % {"column": column},
-                )
-            )
+    importing.check_columns(columns, header_line, errors, known=COLUMNS, required=REQUIRED_COLUMNS)
     present = set(columns) & set(CERTIFICATE_COLUMNS)
     if len(present) == 1:
         missing = next(iter(set(CERTIFICATE_COLUMNS) - present))
@@ -434,13 +368,13 @@ def _collect(
                         "no student has the number %(value)s: check it, or create the "
                         "student's account first"
                     )
-                    % {"value": _quoted(number)},
+                    % {"value": quoted(number)},
                 )
             elif user.role != Role.STUDENT:
                 reader.error(
                     STUDENT_NUMBER,
                     _("%(value)s is the number of %(user)s, who is not a student")
-                    % {"value": _quoted(number), "user": user},
+                    % {"value": quoted(number), "user": user},
                 )
         career = _read_career(reader)
         certificate = _read_certificate(reader, present)
@@ -463,10 +397,10 @@ def _collect(
                                 "same on all their rows"
                             )
                             % {
-                                "value": _quoted(_shown(value)),
-                                "first": _quoted(shown),
+                                "value": quoted(_shown(value)),
+                                "first": quoted(shown),
                                 "line": student.line,
-                                "number": _quoted(number),
+                                "number": quoted(number),
                             },
                         )
                     )
@@ -482,7 +416,7 @@ def _collect(
                             "the student %(number)s already has a %(language)s certificate on "
                             "line %(line)d: keep one row per language, with the highest level"
                         )
-                        % {"number": _quoted(number), "language": language, "line": first_line},
+                        % {"number": quoted(number), "language": language, "line": first_line},
                     )
                 )
             else:
@@ -546,30 +480,20 @@ def _write(students: dict[str, _Student], report: CareerImportReport, progress: 
 
 
 def import_careers(
-    source: Source,
+    source: importing.Source,
     *,
     name: str | None = None,
     dry_run: bool = False,
     actor: Any = None,
-    progress: Progress = no_progress,
+    progress: Progress = importing.no_progress,
 ) -> CareerImportReport:
     """Import the careers in ``source`` (an XLSX or CSV file, or an open file with its
     ``name``): all of them, or none when any row is bad (see the report's ``errors``)."""
-    file_name = source_name(source, name)
-    report = CareerImportReport(file=file_name, dry_run=dry_run)
-    try:
-        table = read_table(source, anchors=(STUDENT_NUMBER,), name=file_name)
-    except TableError as error:
-        report.errors.append(RowError(None, None, str(error)))
-        return report
-    report.rows = len(table.rows)
-    _check_header(table.columns, table.header_line, report.errors)
-    if report.errors:
-        return report
-    if not table.rows:
-        report.errors.append(
-            RowError(table.header_line, None, _("the file has no rows under its header"))
-        )
+    report = CareerImportReport(file=importing.source_name(source, name), dry_run=dry_run)
+    table = importing.read_import_table(
+        source, report, anchors=(STUDENT_NUMBER,), check_header=_check_header
+    )
+    if table is None:
         return report
     numbers = {row.text(STUDENT_NUMBER) for row in table.rows} - {""}
     users = {user.student_number: user for user in User.objects.filter(student_number__in=numbers)}
@@ -577,13 +501,7 @@ def import_careers(
     if report.errors:
         return report
     report.students = len(students)
-    with transaction.atomic():
-        _write(students, report, progress)
-        if dry_run:
-            transaction.set_rollback(True)
-        else:
-            counts: dict[str, Any] = report.counts()
-            audit.record(
-                actor=actor, action="careers.imported", file=Path(file_name).name, **counts
-            )
+    importing.write_atomically(
+        report, lambda: _write(students, report, progress), actor=actor, action="careers.imported"
+    )
     return report

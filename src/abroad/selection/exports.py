@@ -12,9 +12,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from abroad.catalogue.importers.tables import Format, file_format, write_table
 from abroad.core import audit
 from abroad.core.academic_year import format_year
+from abroad.core.importing import Format, file_format, write_table
 from abroad.selection import ranking, services
 from abroad.selection.models import Application, Assignment, Call
 

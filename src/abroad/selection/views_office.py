@@ -31,8 +31,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from abroad.catalogue.importers.tables import Format
 from abroad.core.enums import DegreeLevel
+from abroad.core.importing import Format
 from abroad.people.models import User
 from abroad.selection import exports, services
 from abroad.selection.enums import ApplicationState, AssignmentState, RankingFormula, RoundState

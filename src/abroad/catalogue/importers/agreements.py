@@ -26,20 +26,6 @@ from django.utils.translation import gettext as _
 
 from abroad.catalogue import erasmus_code
 from abroad.catalogue.enums import AgreementStatus, MobilityType, Programme
-from abroad.catalogue.importers.tables import (
-    Format,
-    Progress,
-    Row,
-    Source,
-    TableError,
-    clean,
-    clean_text,
-    file_format,
-    no_progress,
-    read_table,
-    source_name,
-    write_table,
-)
 from abroad.catalogue.models import (
     Agreement,
     CourseOfStudy,
@@ -52,6 +38,26 @@ from abroad.catalogue.models import (
 from abroad.core import audit
 from abroad.core.academic_year import format_year, parse_year
 from abroad.core.enums import CEFR, ISCED_CHOICES, DegreeLevel, Language
+from abroad.core.importing import (
+    Change,
+    Format,
+    ImportReport,
+    Invalid,
+    Progress,
+    Row,
+    RowError,
+    Source,
+    check_columns,
+    clean,
+    clean_text,
+    file_format,
+    no_progress,
+    quoted,
+    read_import_table,
+    source_name,
+    write_atomically,
+    write_table,
+)
 
 # The columns, in the order the export writes them. The first nineteen are the office's
 # sheet; the last three carry the rest of an agreement and an offer, so that a round trip
@@ -211,34 +217,6 @@ def _one_of(values: Iterable[str]) -> str:
 
 
 @dataclass(frozen=True)
-class RowError:
-    """One thing wrong with the file: where (line, column) and what to do about it."""
-
-    line: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        if self.line is not None and self.column is not None:
-            return f"line {self.line}, column '{self.column}': {self.message}"
-        if self.line is not None:
-            return f"line {self.line}: {self.message}"
-        if self.column is not None:
-            return f"column '{self.column}': {self.message}"
-        return self.message
-
-
-@dataclass(frozen=True)
-class Change:
-    field: str
-    old: str
-    new: str
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.old!r} -> {self.new!r}"
-
-
-@dataclass(frozen=True)
 class Outcome:
     """What the import does to one agreement."""
 
@@ -266,20 +244,8 @@ class Outcome:
 
 
 @dataclass
-class AgreementImportReport:
-    file: str
-    dry_run: bool
-    rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
+class AgreementImportReport(ImportReport):
     outcomes: list[Outcome] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def imported(self) -> bool:
-        return self.ok and not self.dry_run
 
     @property
     def created(self) -> list[Outcome]:
@@ -316,24 +282,16 @@ class AgreementImportReport:
             "offers_unchanged": self.offers_unchanged,
         }
 
-    def summary(self) -> str:
-        name = Path(self.file).name
-        if self.errors:
-            return (
-                f"{name}: {len(self.errors)} problem(s) in {self.rows} rows; nothing was "
-                "imported. Correct the file and import it again."
-            )
+    def imported_summary(self) -> str:
         return (
-            f"{self.rows} rows in {name}: agreements {len(self.created)} created, "
+            f"{super().imported_summary()}: agreements {len(self.created)} created, "
             f"{len(self.updated)} updated, {len(self.unchanged)} unchanged; offers "
             f"{self.offers_created} created, {self.offers_removed} removed, "
             f"{self.offers_unchanged} unchanged"
         )
 
     def lines(self) -> Iterator[str]:
-        yield ("DRY RUN, nothing was written. " if self.dry_run else "") + self.summary()
-        for error in self.errors:
-            yield f"  {error}"
+        yield from super().lines()
         for outcome in self.outcomes:
             if outcome.created or outcome.updated:
                 yield f"  {outcome}"
@@ -343,26 +301,18 @@ class AgreementImportReport:
 # Reading cells
 
 
-class Invalid(Exception):
-    """A cell that cannot be read; the message says why and how to fix it."""
-
-
-def _quoted(value: str) -> str:
-    return f"'{value}'"
-
-
 def _parse_year(text: str) -> int:
     low, high = _bounds(Agreement, "start_year")
     try:
         year = parse_year(text)
     except ValueError:
         raise Invalid(
-            _("%(value)s is not an academic year like 2026/2027") % {"value": _quoted(text)}
+            _("%(value)s is not an academic year like 2026/2027") % {"value": quoted(text)}
         ) from None
     if not low <= year <= high:
         raise Invalid(
             _("%(value)s is not an academic year between %(low)s and %(high)s")
-            % {"value": _quoted(text), "low": format_year(low), "high": format_year(high)}
+            % {"value": quoted(text), "low": format_year(low), "high": format_year(high)}
         )
     return year
 
@@ -373,7 +323,7 @@ def _choice(text: str, values: list[str], what: str | None = None) -> str:
         if key == value.lower():
             return value
     raise Invalid(
-        _("%(value)s is not %(what)s") % {"value": _quoted(text), "what": what or _one_of(values)}
+        _("%(value)s is not %(what)s") % {"value": quoted(text), "what": what or _one_of(values)}
     )
 
 
@@ -388,7 +338,7 @@ def _whole_number(value: Any, text: str, low: int, high: int) -> int:
     if number is None or not low <= number <= high:
         raise Invalid(
             _("%(value)s is not a whole number between %(low)d and %(high)d")
-            % {"value": _quoted(text), "low": low, "high": high}
+            % {"value": quoted(text), "low": low, "high": high}
         )
     return number
 
@@ -403,7 +353,7 @@ def _eqf_levels(text: str) -> list[int]:
                     "%(value)s is not a list of EQF levels among 6, 7 and 8 separated by ';', "
                     "like 6;7"
                 )
-                % {"value": _quoted(text)}
+                % {"value": quoted(text)}
             )
         levels.append(int(part))
     return sorted(set(levels))
@@ -425,7 +375,7 @@ def _isced(value: Any, text: str) -> str:
             "%(value)s is not an ISCED-F field code: write a code like 0715 (mechanics), "
             "0731 (architecture), 0732 (civil engineering), 0613 (software) or 0212 (design)"
         )
-        % {"value": _quoted(text)}
+        % {"value": quoted(text)}
     )
 
 
@@ -435,7 +385,7 @@ def _yes_no(text: str) -> bool:
         return True
     if key in NO:
         return False
-    raise Invalid(_("%(value)s is not yes or no") % {"value": _quoted(text)})
+    raise Invalid(_("%(value)s is not yes or no") % {"value": quoted(text)})
 
 
 def _max_text(text: str, length: int) -> str:
@@ -575,7 +525,7 @@ def _read_partner(reader: _RowReader, lookups: _Lookups) -> Any:
             reader.error(
                 PARTNER_ERASMUS_CODE,
                 _("%(value)s is not an Erasmus code: write one like 'I MILANO02' or 'NL DELFT01'")
-                % {"value": _quoted(code_text)},
+                % {"value": quoted(code_text)},
             )
             return _FAILED
         by_code = lookups.by_erasmus_code.get(erasmus_code.single_space(code))
@@ -586,7 +536,7 @@ def _read_partner(reader: _RowReader, lookups: _Lookups) -> Any:
                     "no institution has the Erasmus code %(value)s: check the code, or add the "
                     "institution first (import-institutions loads the Commission's list)"
                 )
-                % {"value": _quoted(code)},
+                % {"value": quoted(code)},
             )
             return _FAILED
     if schac_text:
@@ -598,7 +548,7 @@ def _read_partner(reader: _RowReader, lookups: _Lookups) -> Any:
                     "no institution has the SCHAC code %(value)s: check the code, or set it on "
                     "the institution first"
                 )
-                % {"value": _quoted(schac_text)},
+                % {"value": quoted(schac_text)},
             )
             return _FAILED
     if by_code is not None and by_schac is not None and by_code != by_schac:
@@ -609,9 +559,9 @@ def _read_partner(reader: _RowReader, lookups: _Lookups) -> Any:
                 "that of %(partner)s: correct one of the two, or leave one empty"
             )
             % {
-                "schac": _quoted(schac_text),
+                "schac": quoted(schac_text),
                 "other": by_schac,
-                "code": _quoted(code_text),
+                "code": quoted(code_text),
                 "partner": by_code,
             },
         )
@@ -639,7 +589,7 @@ def _read_agreement_columns(
             if found is None:
                 raise Invalid(
                     _("no network has the code %(value)s: write one of %(codes)s")
-                    % {"value": _quoted(text), "codes": codes}
+                    % {"value": quoted(text), "codes": codes}
                 )
             return found
 
@@ -664,7 +614,7 @@ def _read_agreement_columns(
                     "%(end)s comes before the start_year %(start)s: the last academic year "
                     "cannot come before the first"
                 )
-                % {"end": _quoted(format_year(end)), "start": _quoted(format_year(start))},
+                % {"end": quoted(format_year(end)), "start": quoted(format_year(start))},
             )
         else:
             values["end_year"] = end
@@ -687,14 +637,14 @@ def _read_agreement_columns(
             if len(by_email) > 1:
                 raise Invalid(
                     _("%(value)s is the e-mail of several promoters: write the username instead")
-                    % {"value": _quoted(text)}
+                    % {"value": quoted(text)}
                 )
             raise Invalid(
                 _(
                     "no promoter has the username or e-mail %(value)s: write those of a user "
                     "who is a promoter, or leave the cell empty"
                 )
-                % {"value": _quoted(text)}
+                % {"value": quoted(text)}
             )
 
         found_promoter = reader.read(PROMOTER, promoter, required=False)
@@ -788,7 +738,7 @@ def _read_courses(reader: _RowReader, lookups: _Lookups, levels: Any) -> frozens
                 "%(codes)s: not the code of a course of study or of a School; check the codes "
                 "in the courses of study"
             )
-            % {"codes": ", ".join(_quoted(code) for code in unknown)},
+            % {"codes": ", ".join(quoted(code) for code in unknown)},
         )
         return None
     if levels is _FAILED:
@@ -805,7 +755,7 @@ def _read_courses(reader: _RowReader, lookups: _Lookups, levels: Any) -> frozens
                         "offer's eqf_levels %(levels)s: add its level or remove the course"
                     )
                     % {
-                        "code": _quoted(code),
+                        "code": quoted(code),
                         "eqf": course.eqf,
                         "levels": ";".join(map(str, levels)),
                     },
@@ -826,7 +776,7 @@ def _read_courses(reader: _RowReader, lookups: _Lookups, levels: Any) -> frozens
                     "the School %(code)s has no course of study at EQF %(levels)s: name the "
                     "courses, or change eqf_levels"
                 )
-                % {"code": _quoted(code), "levels": ";".join(map(str, levels))},
+                % {"code": quoted(code), "levels": ";".join(map(str, levels))},
             )
             continue
         ids.update(matching)
@@ -838,29 +788,7 @@ def _read_courses(reader: _RowReader, lookups: _Lookups, levels: Any) -> frozens
 
 
 def _check_header(columns: list[str], header_line: int, errors: list[RowError]) -> None:
-    known = ", ".join(COLUMNS)
-    for column in columns:
-        if column not in COLUMNS:
-            errors.append(
-                RowError(
-                    header_line,
-                    column,
-                    _(
-                        "abroad does not read a column %(column)s: rename it to one of "
-                        "%(known)s, or remove it"
-                    )
-                    % {"column": _quoted(column), "known": known},
-                )
-            )
-    for column in REQUIRED_COLUMNS:
-        if column not in columns:
-            errors.append(
-                RowError(
-                    header_line,
-                    column,
-                    _("the header row has no column %(column)s: add it") % {"column": column},
-                )
-            )
+    check_columns(columns, header_line, errors, known=COLUMNS, required=REQUIRED_COLUMNS)
     if not set(PARTNER_COLUMNS) & set(columns):
         errors.append(
             RowError(
@@ -911,7 +839,7 @@ def _collect(
             reader.error(
                 AGREEMENT_CODE,
                 _("%(value)s is longer than %(max)d characters: shorten it")
-                % {"value": _quoted(code), "max": code_length},
+                % {"value": quoted(code), "max": code_length},
             )
         values = _read_agreement_columns(reader, lookups, present)
         has_offer = any(clean(row[column]) for column in OFFER_COLUMNS if column in present)
@@ -934,10 +862,10 @@ def _collect(
                             "all its rows"
                         )
                         % {
-                            "value": _quoted(_display(name, value)),
-                            "first": _quoted(_display(name, data.values[name])),
+                            "value": quoted(_display(name, value)),
+                            "first": quoted(_display(name, data.values[name])),
                             "line": data.lines[name],
-                            "code": _quoted(code),
+                            "code": quoted(code),
                         },
                     )
                 )
@@ -1030,7 +958,7 @@ def _write(plans: list[_Plan], progress: Progress) -> None:
                             "use (students chose them): keep those offers in the file as they "
                             "are, or change them in the admin"
                         )
-                        % {"code": _quoted(plan.data.code)},
+                        % {"code": quoted(plan.data.code)},
                     )
                 ) from None
         offers = Offer.objects.bulk_create(
@@ -1055,21 +983,9 @@ def import_agreements(
 ) -> AgreementImportReport:
     """Import the agreements in ``source`` (an XLSX or CSV file, or an open file with its
     ``name``): all of them, or none when any row is bad (see the report's ``errors``)."""
-    file_name = source_name(source, name)
-    report = AgreementImportReport(file=file_name, dry_run=dry_run)
-    try:
-        table = read_table(source, anchors=(AGREEMENT_CODE,), name=file_name)
-    except TableError as error:
-        report.errors.append(RowError(None, None, str(error)))
-        return report
-    report.rows = len(table.rows)
-    _check_header(table.columns, table.header_line, report.errors)
-    if report.errors:
-        return report
-    if not table.rows:
-        report.errors.append(
-            RowError(table.header_line, None, _("the file has no rows under its header"))
-        )
+    report = AgreementImportReport(file=source_name(source, name), dry_run=dry_run)
+    table = read_import_table(source, report, anchors=(AGREEMENT_CODE,), check_header=_check_header)
+    if table is None:
         return report
     present = set(table.columns)
     lookups = _Lookups.load(table.rows)
@@ -1097,12 +1013,9 @@ def import_agreements(
     if dry_run:
         return report
     try:
-        with transaction.atomic():
-            _write(plans, progress)
-            counts: dict[str, Any] = report.counts()
-            audit.record(
-                actor=actor, action="agreements.imported", file=Path(file_name).name, **counts
-            )
+        write_atomically(
+            report, lambda: _write(plans, progress), actor=actor, action="agreements.imported"
+        )
     except _Rollback as rollback:
         report.outcomes = []
         report.errors.append(rollback.error)

@@ -23,12 +23,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 from django_countries import countries
 
 from abroad.catalogue import erasmus_code
-from abroad.catalogue.importers.tables import (
+from abroad.catalogue.models import Institution
+from abroad.core.importing import (
+    Change,
     Progress,
     Row,
     Source,
@@ -36,9 +38,8 @@ from abroad.catalogue.importers.tables import (
     no_progress,
     read_table,
     source_name,
+    write_atomically,
 )
-from abroad.catalogue.models import Institution
-from abroad.core import audit
 
 # The column keys of the Commission's header (see tables.column_key).
 CODE = "erasmus_code"
@@ -80,24 +81,8 @@ class Rejected:
         return f"row {self.line}{code}: {self.reason}"
 
 
-@dataclass(frozen=True)
-class LeftOut:
-    line: int
-    erasmus_code: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"row {self.line} ({self.erasmus_code}): {self.message}"
-
-
-@dataclass(frozen=True)
-class Change:
-    field: str
-    old: str
-    new: str
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.old!r} -> {self.new!r}"
+class LeftOut(Rejected):
+    """A value left out of a row that is imported: the ``reason`` says which and why."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +108,17 @@ class EcheReport:
     unchanged: int = 0
     rejected: list[Rejected] = field(default_factory=list)
     warnings: list[LeftOut] = field(default_factory=list)
+
+    def counts(self) -> dict[str, Any]:
+        """What the audit log records of an import."""
+        return {
+            "source": self.source,
+            "rows": self.rows,
+            "created": len(self.created),
+            "updated": len(self.updated),
+            "unchanged": self.unchanged,
+            "rejected": len(self.rejected),
+        }
 
     def summary(self) -> str:
         verb = "would be" if self.dry_run else "were"
@@ -298,7 +294,7 @@ def import_eche(
 ) -> EcheReport:
     """Create or update the institutions of the ECHE list in ``source``.
 
-    Raises :class:`~abroad.catalogue.importers.tables.TableError` when the file cannot be
+    Raises :class:`~abroad.core.importing.TableError` when the file cannot be
     read or has no header row with the Erasmus code, legal name and country columns.
     """
     file_name = source_name(source, name)
@@ -338,7 +334,8 @@ def import_eche(
     if dry_run:
         return report
     now = timezone.now()
-    with transaction.atomic():
+
+    def write() -> None:
         batches = range(0, max(len(to_create), len(to_update)), BATCH_SIZE)
         for start in progress(batches, total=len(batches), desc="writing"):
             Institution.objects.bulk_create(to_create[start : start + BATCH_SIZE])
@@ -349,15 +346,6 @@ def import_eche(
                     to_update[start : start + BATCH_SIZE],
                     sorted(changed_fields | {"updated_at"}),
                 )
-        audit.record(
-            actor=actor,
-            action="institutions.imported",
-            file=Path(file_name).name,
-            source=label,
-            rows=report.rows,
-            created=len(report.created),
-            updated=len(report.updated),
-            unchanged=report.unchanged,
-            rejected=len(report.rejected),
-        )
+
+    write_atomically(report, write, actor=actor, action="institutions.imported")
     return report

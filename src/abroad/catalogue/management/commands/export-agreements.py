@@ -7,8 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from abroad.catalogue.importers.agreements import export_agreements
-from abroad.catalogue.importers.tables import TableError, file_format
 from abroad.catalogue.models import Agreement
+from abroad.core.importing import TableError, file_format
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from abroad.catalogue.importers.agreements import import_agreements
-from abroad.catalogue.importers.progress import terminal_progress
+from abroad.core.importing import terminal_progress
 
 
 class Command(BaseCommand):

@@ -7,8 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from abroad.catalogue.importers.eche import import_eche
-from abroad.catalogue.importers.progress import terminal_progress
-from abroad.catalogue.importers.tables import TableError
+from abroad.core.importing import TableError, terminal_progress
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from abroad.catalogue.importers.progress import terminal_progress
+from abroad.core.importing import terminal_progress
 from abroad.people.importers import COLUMNS, REQUIRED_COLUMNS, import_careers
 
 

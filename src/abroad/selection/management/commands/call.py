@@ -21,7 +21,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from abroad.catalogue.importers.tables import TableError, file_format
+from abroad.core.importing import TableError, file_format
 from abroad.selection import exports, services
 from abroad.selection.enums import ApplicationState, AssignmentState, RoundState
 from abroad.selection.models import Call, Round

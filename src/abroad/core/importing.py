@@ -1,4 +1,6 @@
-"""Read and write the office's spreadsheets, XLSX (openpyxl) or CSV, by the file's name.
+"""What the spreadsheet imports and exports share: reading and writing the office's
+spreadsheets, XLSX (openpyxl) or CSV, by the file's name; the row errors and the report of an
+all-or-nothing import; the driver that writes in one transaction; a progress bar.
 
 A table's header row is found by its column names, not by its position: the Commission's
 files start with a blank row, offices add a title above theirs. Column names compare as
@@ -12,14 +14,20 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sys
 import warnings
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal, Protocol, TypeVar
 
 import openpyxl
+from django.db import transaction
+from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
+from tqdm import tqdm
+
+from abroad.core import audit
 
 T = TypeVar("T")
 
@@ -42,6 +50,17 @@ class Progress(Protocol):
 
 def no_progress(iterable: Iterable[T], *, total: int, desc: str) -> Iterable[T]:
     return iterable
+
+
+def terminal_progress(*, quiet: bool = False) -> Progress:
+    """A tqdm bar on stderr, or no bar when ``quiet`` or when stderr is not a terminal."""
+    if quiet or not sys.stderr.isatty():
+        return no_progress
+
+    def bar(iterable: Iterable[T], *, total: int, desc: str) -> Iterable[T]:
+        return tqdm(iterable, total=total, desc=desc, unit="row", file=sys.stderr, leave=False)
+
+    return bar
 
 
 def clean(value: Any) -> str:
@@ -266,3 +285,166 @@ def write_table(
 
 def _csv_value(value: Any) -> Any:
     return "" if value is None else value
+
+
+# ---------------------------------------------------------------------------------------
+# Imports: what they report, and how they write
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One thing wrong with the file: where (line, column) and what to do about it."""
+
+    line: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        if self.line is not None and self.column is not None:
+            return f"line {self.line}, column '{self.column}': {self.message}"
+        if self.line is not None:
+            return f"line {self.line}: {self.message}"
+        if self.column is not None:
+            return f"column '{self.column}': {self.message}"
+        return self.message
+
+
+class Invalid(Exception):
+    """A cell that cannot be read; the message says why and how to fix it."""
+
+
+def quoted(value: str) -> str:
+    return f"'{value}'"
+
+
+def check_columns(
+    columns: list[str],
+    header_line: int,
+    errors: list[RowError],
+    *,
+    known: Sequence[str],
+    required: Sequence[str],
+) -> None:
+    """Add to ``errors`` the header's columns that are not ``known`` and the ``required``
+    columns it lacks."""
+    names = ", ".join(known)
+    for column in columns:
+        if column not in known:
+            errors.append(
+                RowError(
+                    header_line,
+                    column,
+                    _(
+                        "abroad does not read a column %(column)s: rename it to one of "
+                        "%(known)s, or remove it"
+                    )
+                    % {"column": quoted(column), "known": names},
+                )
+            )
+    for column in required:
+        if column not in columns:
+            errors.append(
+                RowError(
+                    header_line,
+                    column,
+                    _("the header row has no column %(column)s: add it") % {"column": column},
+                )
+            )
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    old: str
+    new: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old!r} -> {self.new!r}"
+
+
+@dataclass
+class ImportReport:
+    """What an all-or-nothing import did, or would do with ``dry_run``: a file with any
+    error imports nothing."""
+
+    file: str
+    dry_run: bool
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def imported(self) -> bool:
+        return self.ok and not self.dry_run
+
+    def counts(self) -> dict[str, int]:
+        """What the audit log records of an import."""
+        return {"rows": self.rows}
+
+    def imported_summary(self) -> str:
+        """The summary of an import without errors."""
+        return f"{self.rows} rows in {Path(self.file).name}"
+
+    def summary(self) -> str:
+        if self.errors:
+            return (
+                f"{Path(self.file).name}: {len(self.errors)} problem(s) in {self.rows} rows; "
+                "nothing was imported. Correct the file and import it again."
+            )
+        return self.imported_summary()
+
+    def lines(self) -> Iterator[str]:
+        yield ("DRY RUN, nothing was written. " if self.dry_run else "") + self.summary()
+        for error in self.errors:
+            yield f"  {error}"
+
+
+def read_import_table(
+    source: Source,
+    report: ImportReport,
+    *,
+    anchors: Collection[str],
+    check_header: Callable[[list[str], int, list[RowError]], None],
+) -> Table | None:
+    """The table in ``source`` (named ``report.file``) with a checked header and some rows;
+    None, with what is wrong in ``report.errors``, when there is nothing to import."""
+    try:
+        table = read_table(source, anchors=anchors, name=report.file)
+    except TableError as error:
+        report.errors.append(RowError(None, None, str(error)))
+        return None
+    report.rows = len(table.rows)
+    check_header(table.columns, table.header_line, report.errors)
+    if report.errors:
+        return None
+    if not table.rows:
+        report.errors.append(
+            RowError(table.header_line, None, _("the file has no rows under its header"))
+        )
+        return None
+    return table
+
+
+class Audited(Protocol):
+    file: str
+    dry_run: bool
+
+    def counts(self) -> Mapping[str, Any]: ...
+
+
+def write_atomically(
+    report: Audited, write: Callable[[], object], *, actor: Any, action: str
+) -> None:
+    """Run ``write`` and record ``action`` in the audit log in one transaction; with
+    ``report.dry_run``, roll it all back and record nothing. The audit event carries the
+    file's name and the report's counts as they are once ``write`` has run."""
+    with transaction.atomic():
+        write()
+        if report.dry_run:
+            transaction.set_rollback(True)
+        else:
+            counts: dict[str, Any] = dict(report.counts())
+            audit.record(actor=actor, action=action, file=Path(report.file).name, **counts)
