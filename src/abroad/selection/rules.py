@@ -21,14 +21,25 @@ def _owns(user: Any, application: Any) -> bool:
     )
 
 
-def _promotes_for(user: Any, call: Any) -> bool:
-    """The promoter's School (or the School it is a section of) is one of the call's."""
+def promoter_school_ids(user: Any) -> set[int]:
+    """The promoter's School and the School it is a section of; empty for anybody else."""
+    if not getattr(user, "is_promoter", False):
+        return set()
     promoter = getattr(user, "promoter", None)
-    if promoter is None or call is None:
-        return False
-    school = promoter.school
-    wanted = {school.pk, school.parent_id} - {None}
-    return call.schools.filter(pk__in=wanted).exists()
+    if promoter is None:
+        return set()
+    return {promoter.school_id} | ({promoter.school.parent_id} - {None})
+
+
+def _promotes_for(user: Any, call: Any) -> bool:
+    """The promoter's School (or the School it is a section of) is one of the call's. Reads
+    ``call.schools`` through its prefetch when the caller made one."""
+    school_ids = promoter_school_ids(user)
+    return (
+        call is not None
+        and bool(school_ids)
+        and any(school.pk in school_ids for school in call.schools.all())
+    )
 
 
 @rules.predicate
@@ -39,6 +50,11 @@ def is_application_owner(user: Any, application: Any) -> bool:
 @rules.predicate
 def is_promoter_of_application_call(user: Any, application: Any) -> bool:
     return application is not None and _promotes_for(user, application.call)
+
+
+@rules.predicate
+def is_promoter_of_call(user: Any, call: Any) -> bool:
+    return _promotes_for(user, call)
 
 
 @rules.predicate
@@ -66,5 +82,7 @@ rules.add_perm(
     is_assignment_owner | is_office | (is_promoter & is_promoter_of_assignment_call),
 )
 rules.add_perm("selection.answer_assignment", is_assignment_owner)
-# The office runs calls: ranking, rounds, publication.
+# The office runs calls: ranking, rounds, publication. The promoters of a call's Schools may
+# read its ranking.
 rules.add_perm("selection.manage_calls", is_office)
+rules.add_perm("selection.view_ranking", is_office | (is_promoter & is_promoter_of_call))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import rules
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -38,6 +39,7 @@ from abroad.selection import exports, services
 from abroad.selection.enums import ApplicationState, AssignmentState, RankingFormula, RoundState
 from abroad.selection.models import Application, Assignment, Call, CallOffer, Round
 from abroad.selection.ranking import ordered_parts
+from abroad.selection.rules import promoter_school_ids
 from abroad.selection.services import SelectionError
 
 RANKING_PAGE_SIZE = 100
@@ -53,22 +55,11 @@ def _user(request: HttpRequest) -> User:
 
 
 def _is_office(user: User) -> bool:
-    return bool(user.is_authenticated and user.is_office)
-
-
-def _promoter_school_ids(user: User) -> set[int]:
-    """The promoter's School and the School it is a section of; empty for anybody else."""
-    if not user.is_promoter:
-        return set()
-    promoter = getattr(user, "promoter", None)
-    if promoter is None:
-        return set()
-    return {promoter.school_id} | ({promoter.school.parent_id} - {None})
+    return bool(rules.has_perm("selection.manage_calls", user))
 
 
 def _promotes_for(user: User, call: Call) -> bool:
-    school_ids = _promoter_school_ids(user)
-    return bool(school_ids) and any(school.pk in school_ids for school in call.schools.all())
+    return not _is_office(user) and rules.has_perm("selection.view_ranking", user, call)
 
 
 def _get_call(code: str) -> Call:
@@ -91,7 +82,7 @@ def _ranking_call(request: HttpRequest, code: str) -> Call:
     """The call whose ranking the user may read: the office, or a promoter of its Schools."""
     user = _user(request)
     call = _get_call(code)
-    if _is_office(user) or _promotes_for(user, call):
+    if rules.has_perm("selection.view_ranking", user, call):
         return call
     raise Http404
 
@@ -180,7 +171,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
     calls: QuerySet[Call] = Call.objects.prefetch_related("schools")
     office = _is_office(user)
     if not office:
-        school_ids = _promoter_school_ids(user)
+        school_ids = promoter_school_ids(user)
         if not school_ids:
             raise Http404
         calls = calls.filter(schools__in=school_ids).distinct()
