@@ -27,6 +27,12 @@ def validate_call_code(value: str) -> None:
         )
 
 
+class CallQuerySet(models.QuerySet["Call"]):
+    def open_at(self, now: dt.datetime) -> CallQuerySet:
+        """Calls taking applications at ``now`` (the same rule as :meth:`Call.state_at`)."""
+        return self.filter(opens_at__lte=now, closes_at__gt=now)
+
+
 class Call(models.Model):
     """One edition of the call for applications: a group of Schools, an academic year, first
     or second call, with its deadline, eligibility rules and ranking formula."""
@@ -83,6 +89,8 @@ class Call(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    objects = CallQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("call")
         verbose_name_plural = _("calls")
@@ -105,9 +113,18 @@ class Call(models.Model):
     def year_display(self) -> str:
         return format_year(self.academic_year)
 
-    def is_open(self, now: dt.datetime | None = None) -> bool:
+    def state_at(self, now: dt.datetime | None = None) -> str:
+        """ "upcoming", "open" or "closed": applications are taken from ``opens_at`` included
+        to ``closes_at`` excluded, to the second."""
         now = now or timezone.now()
-        return self.opens_at <= now < self.closes_at
+        if now < self.opens_at:
+            return "upcoming"
+        if now >= self.closes_at:
+            return "closed"
+        return "open"
+
+    def is_open(self, now: dt.datetime | None = None) -> bool:
+        return self.state_at(now) == "open"
 
     def admits_level(self, level: str) -> bool:
         return not self.levels or level in self.levels

@@ -180,11 +180,12 @@ def eligibility_problems(
 
 
 def _require_open(call: Call, now: dt.datetime) -> None:
-    if now < call.opens_at:
+    state = call.state_at(now)
+    if state == "upcoming":
         raise SelectionError(
             _("Applications to this call open on %(when)s.") % _when(call.opens_at)
         )
-    if now >= call.closes_at:
+    if state == "closed":
         raise SelectionError(
             _("Applications to this call closed on %(when)s: nothing was changed.")
             % _when(call.closes_at)
@@ -447,7 +448,7 @@ def create_round(
 
 
 def _require_closed(call: Call, now: dt.datetime) -> None:
-    if now < call.closes_at:
+    if call.state_at(now) != "closed":
         raise SelectionError(
             _("Applications are open until %(when)s: rank and allocate after that.")
             % _when(call.closes_at)

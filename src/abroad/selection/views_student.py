@@ -223,14 +223,6 @@ def score_parts(application: Application) -> list[tuple[str, str]]:
     ]
 
 
-def _call_state(call: Call, now: dt.datetime) -> str:
-    if now < call.opens_at:
-        return "upcoming"
-    if now >= call.closes_at:
-        return "closed"
-    return "open"
-
-
 def _can(user: Any, permission: str, obj: Any = None) -> bool:
     """The rule itself (rules.has_perm), not user.has_perm: Django gives a superuser every
     permission, and a superuser must not answer a student's seat."""
@@ -267,7 +259,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
     the student's applications to calls that are not open any more (for their results)."""
     user = _user(request)
     now = timezone.now()
-    open_calls = Call.objects.filter(opens_at__lte=now, closes_at__gt=now)
+    open_calls = Call.objects.open_at(now)
     course: CourseOfStudy | None = None
     if _can(user, "selection.apply_to_call"):
         if user.course_of_study_id is not None:
@@ -340,7 +332,7 @@ def _call_context(request: HttpRequest, call: Call, now: dt.datetime) -> dict[st
     user = request.user
     context: dict[str, Any] = {
         "call": call,
-        "call_state": _call_state(call, now),
+        "call_state": call.state_at(now),
         "is_student": _can(user, "selection.apply_to_call", call),
     }
     if context["is_student"]:
