@@ -16,8 +16,10 @@ from tests.factories import (
     AgreementFactory,
     CourseOfStudyFactory,
     InstitutionFactory,
+    NetworkFactory,
     OfferFactory,
     PromoterFactory,
+    member,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
@@ -150,10 +152,28 @@ def test_map_page_passes_the_filters_to_its_data(client: Client) -> None:
 
 
 @pytest.mark.parametrize(
-    "slug", ["short-mobility", "double-degree", "networks", "erasmus", "athens"]
+    ("slug", "heading"),
+    [
+        ("short-mobility", "Short mobility"),
+        ("double-degree", "Double Degree"),
+        ("networks", "International networks"),
+        ("erasmus", "Erasmus+"),
+        ("athens", "The ATHENS programme"),
+    ],
 )
-def test_information_pages(client: Client, slug: str) -> None:
-    assert client.get(reverse("catalogue:info", args=[slug])).status_code == 200
+def test_information_pages(client: Client, slug: str, heading: str) -> None:
+    response = client.get(reverse("catalogue:info", args=[slug]))
+    assert response.status_code == 200
+    assert f"<h1>{heading}</h1>" in response.text
+    assert 'aria-current="page"' in response.text
+
+
+def test_networks_page_lists_the_members(client: Client) -> None:
+    idea = NetworkFactory(code="idea-league", name="IDEA League")
+    member(idea, InstitutionFactory(name="Chalmers University of Technology"))
+    page = client.get(reverse("catalogue:info", args=["networks"])).text
+    assert "Chalmers University of Technology" in page
+    assert "?network=idea-league" in page
 
 
 def test_unknown_information_page_is_404(client: Client) -> None:
