@@ -4,6 +4,7 @@ the CLI all call these functions; each runs in one transaction and writes an aud
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -473,11 +474,7 @@ def run_round(*, round: Round, actor: Any = None, now: dt.datetime | None = None
     round.assignments.all().delete()
 
     earlier = Assignment.objects.filter(round__call=call, round__number__lt=round.number)
-    held = dict(
-        earlier.filter(state=AssignmentState.ACCEPTED).values_list(
-            "application_id", "call_offer_id"
-        )
-    )
+    held = held_seats(round)
     excluded = set(
         earlier.filter(state__in=[AssignmentState.RENOUNCED, AssignmentState.EXPIRED]).values_list(
             "application_id", flat=True
@@ -536,6 +533,48 @@ def run_round(*, round: Round, actor: Any = None, now: dt.datetime | None = None
         applicants=len(rows),
     )
     return round
+
+
+def held_seats(round: Round) -> dict[int, int]:
+    """Application -> call offer, for the seats accepted in the call's earlier rounds: they
+    stay taken in this round."""
+    return dict(
+        Assignment.objects.filter(
+            round__call_id=round.call_id,
+            round__number__lt=round.number,
+            state=AssignmentState.ACCEPTED,
+        ).values_list("application_id", "call_offer_id")
+    )
+
+
+@dataclass(frozen=True)
+class OfferResult:
+    """One offer after a round: seats held from earlier rounds, given by this one, and the
+    lowest score this round admitted there (None if it admitted nobody)."""
+
+    held: int
+    admitted: int
+    cutoff: Decimal | None
+
+
+def offer_results(round: Round, assignments: Sequence[Assignment]) -> dict[int, OfferResult]:
+    """Per call offer, what ``round`` (whose ``assignments`` are given, with their
+    application) did with it. Offers the round neither held nor gave are left out."""
+    held = Counter(held_seats(round).values())
+    admitted: Counter[int] = Counter()
+    cutoffs: dict[int, Decimal] = {}
+    for assignment in assignments:
+        offer_id = assignment.call_offer_id
+        if offer_id is None:
+            continue
+        admitted[offer_id] += 1
+        score = assignment.application.score
+        if score is not None and (offer_id not in cutoffs or score < cutoffs[offer_id]):
+            cutoffs[offer_id] = score
+    return {
+        pk: OfferResult(held=held.get(pk, 0), admitted=admitted.get(pk, 0), cutoff=cutoffs.get(pk))
+        for pk in set(held) | set(admitted)
+    }
 
 
 def _explanation_data(explanation: allocation.Explanation) -> dict[str, Any]:

@@ -504,32 +504,18 @@ def round_detail(request: HttpRequest, code: str, number: int) -> HttpResponse:
         .annotate(n=Count("preferences"))
         .values_list("pk", "n")
     )
-    held = Counter(
-        Assignment.objects.filter(
-            round__call=call, round__number__lt=round.number, state=AssignmentState.ACCEPTED
-        ).values_list("call_offer_id", flat=True)
-    )
-    admitted: Counter[int] = Counter()
-    cutoffs: dict[int, Decimal] = {}
-    for assignment in assignments:
-        offer_id = assignment.call_offer_id
-        if offer_id is None:
-            continue
-        admitted[offer_id] += 1
-        score = assignment.application.score
-        if score is not None and (offer_id not in cutoffs or score < cutoffs[offer_id]):
-            cutoffs[offer_id] = score
-    used = set(demand) | set(held) | set(admitted)
+    results = services.offer_results(round, assignments)
+    empty = services.OfferResult(held=0, admitted=0, cutoff=None)
     offer_rows = sorted(
         (
             OfferRow(
                 call_offer=call_offers[pk],
                 demand=demand.get(pk, 0),
-                held=held.get(pk, 0),
-                admitted=admitted.get(pk, 0),
-                cutoff=cutoffs.get(pk),
+                held=results.get(pk, empty).held,
+                admitted=results.get(pk, empty).admitted,
+                cutoff=results.get(pk, empty).cutoff,
             )
-            for pk in used
+            for pk in set(demand) | set(results)
             if pk in call_offers
         ),
         key=lambda row: (names[row.call_offer.pk], row.call_offer.pk),
