@@ -53,9 +53,12 @@ def call_offer_candidates(call: Call) -> QuerySet[Offer]:
         agreement__end_year__gte=call.academic_year,
     )
     schools = list(call.schools.all())
+    courses = CourseOfStudy.objects.filter(Q(school__in=schools) | Q(school__parent__in=schools))
+    # A semi-join on the courses' link table, not a DISTINCT over a join of every offer with
+    # every course: PostgreSQL can plan the latter very badly.
     offers = offers.filter(
-        Q(courses__school__in=schools) | Q(courses__school__parent__in=schools)
-    ).distinct()
+        pk__in=Offer.courses.through.objects.filter(courseofstudy__in=courses).values("offer_id")
+    ).order_by("pk")
     if call.programmes:
         offers = offers.filter(agreement__programme__in=call.programmes)
     return offers
