@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from abroad.catalogue.enums import AgreementStatus, ContactKind, MobilityType, Programme
@@ -658,6 +658,10 @@ def load_demo(*, stdout: Writer | None = None) -> DemoSummary:
                 offers=result.offers,
                 users=result.users,
             )
+    if created and connection.vendor == "postgresql":
+        # Fresh statistics for the planner after a bulk load (autovacuum would come later).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return summary(created=created)
 
 

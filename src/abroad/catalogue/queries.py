@@ -52,11 +52,16 @@ def public_offers() -> QuerySet[Offer]:
 def filter_offers(offers: QuerySet[Offer], wanted: OfferFilter) -> QuerySet[Offer]:
     """Narrow ``offers`` to what ``wanted`` asks for, sorted as it asks."""
     if wanted.course:
-        course = CourseOfStudy.objects.filter(code=wanted.course).only("level").first()
+        course = CourseOfStudy.objects.filter(code=wanted.course).only("pk", "level").first()
         if course is None:
             return offers.none()
-        offers = offers.filter(courses__code=wanted.course)
-        offers = offers.filter(**{_level_field(course.eqf): True})
+        # A semi-join on the link table: no join that would need DISTINCT.
+        offers = offers.filter(
+            pk__in=Offer.courses.through.objects.filter(courseofstudy_id=course.pk).values(
+                "offer_id"
+            ),
+            **{_level_field(course.eqf): True},
+        )
     if wanted.country:
         offers = offers.filter(agreement__partner__country=wanted.country.upper())
     if wanted.programme:
@@ -87,7 +92,7 @@ def filter_offers(offers: QuerySet[Offer], wanted: OfferFilter) -> QuerySet[Offe
                 | Q(agreement__partner__erasmus_code__icontains=word)
                 | Q(agreement__code__icontains=word)
             )
-    if wanted.network or wanted.course:
+    if wanted.network:
         offers = offers.distinct()
     return offers.order_by(*SORTS.get(wanted.sort, SORTS["partner"]))
 
