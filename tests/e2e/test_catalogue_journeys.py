@@ -145,6 +145,10 @@ def test_catalogue_with_the_keyboard_alone(page: Page, demo_server: str) -> None
     page.get_by_role("button", name="Apply filters").focus()
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(rf"course={course.code}"))
+    # Choosing the course already asked htmx for new results; let every swap land before
+    # taking a link that a late swap would replace.
+    expect(page.locator(".result-count")).to_contain_text("open to students of")
+    page.wait_for_load_state("networkidle")
     link = page.locator("#results tbody a").first
     link.focus()
     page.keyboard.press("Enter")
