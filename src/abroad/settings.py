@@ -127,6 +127,14 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(DATA_DIR / "media")))
 
+# Mobility documents: the largest upload accepted, in megabytes (PDF, JPEG and PNG only).
+DOCUMENT_MAX_MB = envint("DOCUMENT_MAX_MB", 10)
+# Learning agreements: students may propose changes until this many days after their arrival
+# (Polimi: five weeks); later only the office can.
+LA_CHANGE_WINDOW_DAYS = envint("LA_CHANGE_WINDOW_DAYS", 35)
+# Extensions are filed at least this many days before the planned end.
+EXTENSION_NOTICE_DAYS = envint("EXTENSION_NOTICE_DAYS", 30)
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 25)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("", include("abroad.catalogue.urls")),
     path("calls/", include("abroad.selection.urls")),
+    path("mobility/", include("abroad.mobility.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),

@@ -181,6 +181,11 @@ class CourseOfStudy(models.Model):
         _("language of teaching"), max_length=2, choices=Language.choices, default=Language.IT
     )
     campus = models.CharField(_("campus"), max_length=80, blank=True)
+    credits_per_semester = models.PositiveSmallIntegerField(
+        _("credits expected per semester abroad"),
+        default=30,
+        help_text=_("Learning agreements are checked against it (30 ECTS by default)."),
+    )
     coordinators: models.ManyToManyField[Promoter, Any] = models.ManyToManyField(
         "Promoter",
         verbose_name=_("exchange coordinators"),

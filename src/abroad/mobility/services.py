@@ -1,15 +1,49 @@
-"""Every write to a mobility goes through here."""
+"""Every write to a mobility goes through here: one function per transition, keyword-only
+arguments, in a transaction, with an audit event. A refused transition raises
+:class:`MobilityError` with a message for the person who tried (views show it as it is)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from abroad.catalogue.models import Offer
 from abroad.core import audit
-from abroad.mobility.enums import MobilityKind, MobilityState
-from abroad.mobility.models import Mobility
+from abroad.core.enums import CEFR, DegreeLevel
+from abroad.mobility import checks, emails
+from abroad.mobility.enums import (
+    AgreementState,
+    ComponentStatus,
+    DocumentKind,
+    ExtensionState,
+    MobilityKind,
+    MobilityState,
+    Stage,
+)
+from abroad.mobility.models import (
+    Component,
+    Document,
+    ExtensionRequest,
+    LearningAgreement,
+    Mobility,
+)
+
+
+class MobilityError(Exception):
+    """A transition refused, with the reason in words for the person who tried it."""
+
+
+# ------------------------------------------------------------------------------ mobility
 
 
 def kind_for(offer: Offer) -> str:
@@ -48,3 +82,650 @@ def withdraw_mobility(*, mobility: Mobility, actor: Any = None, reason: str = ""
     mobility.save(update_fields=["state"])
     audit.record(actor=actor, action="mobility.withdrawn", obj=mobility, reason=reason)
     return mobility
+
+
+# The order a mobility moves in; the office may also step back one (a mistake) or withdraw.
+FLOW: list[str] = [
+    MobilityState.NOMINATED,
+    MobilityState.APPLIED,
+    MobilityState.ACCEPTED,
+    MobilityState.IN_MOBILITY,
+    MobilityState.COMPLETED,
+]
+
+
+@transaction.atomic
+def set_state(
+    *,
+    mobility: Mobility,
+    state: str,
+    actor: Any,
+    arrived_on: dt.date | None = None,
+    left_on: dt.date | None = None,
+) -> Mobility:
+    """The office moves a mobility along: applied to the host, accepted, in mobility (with
+    the arrival date), completed (with the departure date)."""
+    mobility = Mobility.objects.select_for_update().get(pk=mobility.pk)
+    if mobility.state == MobilityState.WITHDRAWN:
+        raise MobilityError(_("This mobility was withdrawn; it cannot change any more."))
+    if state == MobilityState.WITHDRAWN:
+        return withdraw_mobility(mobility=mobility, actor=actor)
+    if state not in FLOW:
+        raise MobilityError(_("Unknown state %(state)s.") % {"state": state})
+    step = FLOW.index(state) - FLOW.index(mobility.state)
+    if step not in (1, -1):
+        raise MobilityError(
+            _(
+                "A mobility moves one step at a time: from “%(now)s” it can go to the next or "
+                "the previous state only."
+            )
+            % {"now": mobility.get_state_display()}
+        )
+    fields = ["state"]
+    if state == MobilityState.IN_MOBILITY and step == 1:
+        if arrived_on is None:
+            raise MobilityError(_("Give the arrival date."))
+        mobility.actual_start = arrived_on
+        fields.append("actual_start")
+    if state == MobilityState.COMPLETED:
+        if left_on is None:
+            raise MobilityError(_("Give the departure date."))
+        if mobility.actual_start and left_on < mobility.actual_start:
+            raise MobilityError(_("The departure cannot come before the arrival."))
+        mobility.actual_end = left_on
+        fields.append("actual_end")
+    previous = mobility.state
+    mobility.state = state
+    mobility.save(update_fields=fields)
+    audit.record(
+        actor=actor,
+        action="mobility.state",
+        obj=mobility,
+        previous=previous,
+        state=state,
+        arrived_on=arrived_on,
+        left_on=left_on,
+    )
+    return mobility
+
+
+@transaction.atomic
+def set_thesis(
+    *,
+    mobility: Mobility,
+    actor: Any,
+    home_supervisor: str,
+    host_supervisor: str,
+    thesis_credits: int | None,
+) -> Mobility:
+    if mobility.kind != MobilityKind.THESIS:
+        raise MobilityError(_("Only a thesis mobility has thesis supervisors."))
+    mobility.home_supervisor = home_supervisor.strip()
+    mobility.host_supervisor = host_supervisor.strip()
+    mobility.thesis_credits = thesis_credits
+    mobility.save(update_fields=["home_supervisor", "host_supervisor", "thesis_credits"])
+    audit.record(
+        actor=actor,
+        action="mobility.thesis",
+        obj=mobility,
+        home_supervisor=mobility.home_supervisor,
+        host_supervisor=mobility.host_supervisor,
+        thesis_credits=thesis_credits,
+    )
+    return mobility
+
+
+# ----------------------------------------------------------------------------- documents
+
+# What a document may be, recognised from its first bytes (never from the browser's word).
+SIGNATURES = {
+    b"%PDF-": ("application/pdf", ".pdf"),
+    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
+    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
+}
+
+
+def sniff(file: UploadedFile) -> str | None:
+    """The content type of an accepted file, or None."""
+    file.seek(0)
+    head = file.read(8)
+    file.seek(0)
+    for magic, (content_type, _suffix) in SIGNATURES.items():
+        if head.startswith(magic):
+            return content_type
+    return None
+
+
+def document_problem(file: UploadedFile) -> str | None:
+    """Why this upload is refused, or None."""
+    limit = settings.DOCUMENT_MAX_MB * 1024 * 1024
+    if not file.size:
+        return _("The file is empty.")
+    if file.size > limit:
+        return _("The file is %(size).1f MB; the limit is %(limit)s MB.") % {
+            "size": file.size / 1024 / 1024,
+            "limit": settings.DOCUMENT_MAX_MB,
+        }
+    if sniff(file) is None:
+        return _("Only PDF, JPEG and PNG files are accepted.")
+    return None
+
+
+@transaction.atomic
+def upload_document(
+    *,
+    mobility: Mobility,
+    kind: str,
+    file: UploadedFile,
+    actor: Any,
+    replaces: Document | None = None,
+) -> Document:
+    """Store a document of the mobility; ``replaces`` is kept, marked as replaced."""
+    problem = document_problem(file)
+    if problem:
+        raise MobilityError(problem)
+    if kind not in DocumentKind.values:
+        raise MobilityError(_("Choose the kind of document."))
+    if replaces is not None:
+        if replaces.mobility_id != mobility.pk or not replaces.is_current:
+            raise MobilityError(_("That document cannot be replaced any more."))
+        kind = replaces.kind
+    content_type = sniff(file) or ""
+    document = Document(
+        mobility=mobility,
+        kind=kind,
+        original_name=(file.name or "document")[-200:],
+        content_type=content_type,
+        size=file.size or 0,
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    document.file.save(file.name or "document", file, save=False)
+    document.save()
+    if replaces is not None:
+        replaces.replaced_at = timezone.now()
+        replaces.save(update_fields=["replaced_at"])
+    audit.record(
+        actor=actor,
+        action="document.uploaded",
+        obj=document,
+        mobility=mobility.pk,
+        kind=kind,
+        size=document.size,
+        replaces=replaces.pk if replaces else None,
+    )
+    return document
+
+
+# --------------------------------------------------------------------- learning agreement
+
+
+def context_for(mobility: Mobility, agreement: LearningAgreement | None = None) -> checks.Context:
+    """What a learning agreement of this mobility is checked against."""
+    student = mobility.student
+    course = student.course_of_study
+    offer = mobility.offer
+    certificates: dict[str, str] = {}
+    for certificate in student.certificates.all():
+        held = certificates.get(certificate.language)
+        if held is None or CEFR.rank(certificate.level) > CEFR.rank(held):
+            certificates[certificate.language] = certificate.level
+    return checks.Context(
+        months=mobility.months,
+        credits_per_semester=course.credits_per_semester if course else 30,
+        stage=agreement.stage if agreement else Stage.BEFORE,
+        thesis=mobility.kind == MobilityKind.THESIS,
+        language=offer.language if offer else "",
+        language_name=offer.get_language_display() if offer else "",
+        required_level=offer.language_level if offer else "",
+        certificates=certificates,
+        declared_level=agreement.language_level if agreement else "",
+        passed={course.code: course.title for course in student.passed_courses.all()},
+    )
+
+
+def rows_of(agreement: LearningAgreement) -> list[checks.Row]:
+    return [
+        checks.Row(
+            table=c.table,
+            title=c.title,
+            code=c.code,
+            term=c.term,
+            ects=c.ects,
+            is_thesis=c.is_thesis,
+            status=c.status,
+            reason_code=c.reason_code,
+            reason_text=c.reason_text,
+        )
+        for c in agreement.components.all()
+    ]
+
+
+def findings(agreement: LearningAgreement) -> list[checks.Finding]:
+    return checks.check(rows_of(agreement), context_for(agreement.mobility, agreement))
+
+
+def latest(mobility: Mobility) -> LearningAgreement | None:
+    return mobility.learning_agreements.order_by("-number").first()
+
+
+def current_signed(mobility: Mobility) -> LearningAgreement | None:
+    """The version in force: the last one signed by all three."""
+    return (
+        mobility.learning_agreements.filter(state=AgreementState.SIGNED).order_by("-number").first()
+    )
+
+
+def _next_number(mobility: Mobility) -> int:
+    top = mobility.learning_agreements.aggregate(top=Max("number"))["top"]
+    return (top or 0) + 1
+
+
+def _copy(
+    source: LearningAgreement, *, stage: str, actor: Any, keep_status: bool
+) -> LearningAgreement:
+    draft = LearningAgreement.objects.create(
+        mobility=source.mobility,
+        number=_next_number(source.mobility),
+        stage=stage,
+        based_on=source,
+        language=source.language,
+        language_level=source.language_level,
+        isced_code=source.isced_code,
+        eqf=source.eqf,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    components = []
+    for c in source.components.all():
+        if c.status == ComponentStatus.DELETED and not keep_status:
+            continue  # a change builds on the agreement as it now stands
+        components.append(
+            Component(
+                agreement=draft,
+                table=c.table,
+                position=c.position,
+                code=c.code,
+                title=c.title,
+                term=c.term,
+                ects=c.ects,
+                is_thesis=c.is_thesis,
+                status=c.status if keep_status else ComponentStatus.UNCHANGED,
+                reason_code=c.reason_code if keep_status else "",
+                reason_text=c.reason_text if keep_status else "",
+            )
+        )
+    Component.objects.bulk_create(components)
+    return draft
+
+
+def _lock(mobility: Mobility) -> Mobility:
+    """Lock the mobility row: two tabs cannot both open a draft or submit one."""
+    return Mobility.objects.select_for_update().get(pk=mobility.pk)
+
+
+@transaction.atomic
+def open_draft(
+    *, mobility: Mobility, actor: Any, now: dt.datetime | None = None
+) -> LearningAgreement:
+    """The draft to edit: the existing one, a first version, a fix of a returned version, or a
+    change of the signed one during the mobility (within the change window for the student,
+    at any time for the office)."""
+    mobility = _lock(mobility)
+    if not mobility.is_active:
+        raise MobilityError(_("This mobility is no longer active."))
+    last = latest(mobility)
+    if last is not None and last.state == AgreementState.DRAFT:
+        return last
+    if last is None:
+        course = mobility.student.course_of_study
+        offer = mobility.offer
+        draft = LearningAgreement.objects.create(
+            mobility=mobility,
+            number=1,
+            stage=Stage.BEFORE,
+            language=offer.language if offer else "",
+            isced_code=(offer.isced_code if offer else "") or (course.isced_code if course else ""),
+            eqf=course.eqf if course else None,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        audit.record(actor=actor, action="la.created", obj=draft, mobility=mobility.pk)
+        return draft
+    if last.state in AgreementState.pending_states():
+        raise MobilityError(
+            _("Version %(number)s is waiting for approval; it cannot be changed meanwhile.")
+            % {"number": last.number}
+        )
+    if last.state in (AgreementState.RETURNED, AgreementState.WITHDRAWN):
+        draft = _copy(last, stage=last.stage, actor=actor, keep_status=True)
+        audit.record(actor=actor, action="la.revised", obj=draft, based_on=last.number)
+        return draft
+    # the last version is signed: a change during the mobility
+    change_window_check(mobility=mobility, actor=actor, now=now)
+    draft = _copy(last, stage=Stage.DURING, actor=actor, keep_status=False)
+    audit.record(actor=actor, action="la.change_opened", obj=draft, based_on=last.number)
+    return draft
+
+
+def change_deadline(mobility: Mobility) -> dt.date | None:
+    """The last day a student may propose a change: the arrival plus the window."""
+    if mobility.actual_start is None:
+        return None
+    return mobility.actual_start + dt.timedelta(days=settings.LA_CHANGE_WINDOW_DAYS)
+
+
+def change_window_check(*, mobility: Mobility, actor: Any, now: dt.datetime | None = None) -> None:
+    if getattr(actor, "is_office", False):
+        return
+    if mobility.state != MobilityState.IN_MOBILITY or mobility.actual_start is None:
+        raise MobilityError(
+            _(
+                "Changes to a signed learning agreement are made during the mobility, after the "
+                "office has recorded your arrival."
+            )
+        )
+    today = timezone.localdate(now or timezone.now())
+    deadline = change_deadline(mobility)
+    assert deadline is not None
+    if today > deadline:
+        raise MobilityError(
+            _(
+                "Changes were possible until %(date)s (%(days)s days after your arrival); ask the "
+                "International Mobility Unit."
+            )
+            % {"date": deadline.isoformat(), "days": settings.LA_CHANGE_WINDOW_DAYS}
+        )
+
+
+@transaction.atomic
+def save_draft(
+    *,
+    agreement: LearningAgreement,
+    actor: Any,
+    rows: Sequence[checks.Row],
+    language: str = "",
+    language_level: str = "",
+) -> LearningAgreement:
+    """Replace the draft's components with ``rows`` (as typed; errors are allowed in a draft
+    and block only the submission)."""
+    agreement = LearningAgreement.objects.select_for_update().get(pk=agreement.pk)
+    if agreement.state != AgreementState.DRAFT:
+        raise MobilityError(
+            _("Version %(number)s is signed and can no longer change.")
+            % {"number": agreement.number}
+        )
+    agreement.language = language
+    agreement.language_level = language_level
+    agreement.save(update_fields=["language", "language_level"])
+    agreement.components.all().delete()
+    positions: dict[str, int] = {}
+    components = []
+    for row in rows:
+        if not (row.title.strip() or row.code.strip() or row.ects is not None):
+            continue  # an empty line of the form
+        positions[row.table] = positions.get(row.table, 0) + 1
+        changed = agreement.stage == Stage.DURING and row.status
+        components.append(
+            Component(
+                agreement=agreement,
+                table=row.table,
+                position=positions[row.table],
+                code=row.code.strip(),
+                title=row.title.strip(),
+                term=row.term.strip(),
+                ects=row.ects if row.ects is not None and row.ects > 0 else Decimal("0.5"),
+                is_thesis=row.is_thesis,
+                status=row.status if changed else ComponentStatus.UNCHANGED,
+                reason_code=row.reason_code if changed else "",
+                reason_text=row.reason_text.strip() if changed else "",
+            )
+        )
+    Component.objects.bulk_create(components)
+    audit.record(actor=actor, action="la.saved", obj=agreement, components=len(components))
+    return agreement
+
+
+@transaction.atomic
+def submit(*, agreement: LearningAgreement, actor: Any) -> LearningAgreement:
+    """The student signs the draft; it goes to the promoter. Refused while errors remain."""
+    _lock(agreement.mobility)
+    agreement = LearningAgreement.objects.select_related("mobility__student").get(pk=agreement.pk)
+    if agreement.state != AgreementState.DRAFT:
+        raise MobilityError(_("Only a draft can be signed."))
+    errors = [f.message for f in findings(agreement) if f.severity == "error"]
+    if errors:
+        raise MobilityError(_("Fix these first: %(errors)s") % {"errors": " ".join(errors)})
+    agreement.state = AgreementState.SUBMITTED
+    agreement.student_signed_at = timezone.now()
+    agreement.save(update_fields=["state", "student_signed_at"])
+    audit.record(actor=actor, action="la.submitted", obj=agreement)
+    transaction.on_commit(lambda: emails.send_la_submitted(agreement))
+    return agreement
+
+
+def _pending(agreement: LearningAgreement, state: str) -> LearningAgreement:
+    agreement = LearningAgreement.objects.select_for_update().get(pk=agreement.pk)
+    if agreement.state != state:
+        raise MobilityError(
+            _("Version %(number)s is “%(state)s”; somebody may have acted on it already.")
+            % {"number": agreement.number, "state": agreement.get_state_display()}
+        )
+    return agreement
+
+
+@transaction.atomic
+def approve(*, agreement: LearningAgreement, actor: Any) -> LearningAgreement:
+    """The promoter approves (signs) a submitted version; it then waits for the host."""
+    agreement = _pending(agreement, AgreementState.SUBMITTED)
+    agreement.state = AgreementState.APPROVED
+    agreement.promoter = actor
+    agreement.promoter_signed_at = timezone.now()
+    agreement.save(update_fields=["state", "promoter", "promoter_signed_at"])
+    audit.record(actor=actor, action="la.approved", obj=agreement)
+    transaction.on_commit(lambda: emails.send_la_decided(agreement))
+    return agreement
+
+
+@transaction.atomic
+def return_to_student(
+    *, agreement: LearningAgreement, actor: Any, comment: str
+) -> LearningAgreement:
+    """The promoter returns a submitted version with comments (required); the student fixes
+    it in a new version."""
+    if not comment.strip():
+        raise MobilityError(_("Write what the student should change."))
+    agreement = _pending(agreement, AgreementState.SUBMITTED)
+    agreement.state = AgreementState.RETURNED
+    agreement.promoter = actor
+    agreement.returned_at = timezone.now()
+    agreement.comment = comment.strip()
+    agreement.save(update_fields=["state", "promoter", "returned_at", "comment"])
+    audit.record(actor=actor, action="la.returned", obj=agreement, comment=agreement.comment)
+    transaction.on_commit(lambda: emails.send_la_decided(agreement))
+    return agreement
+
+
+@transaction.atomic
+def record_host_signature(
+    *, agreement: LearningAgreement, actor: Any, signer: str, document: Document
+) -> LearningAgreement:
+    """The host signed: the office (or the student) uploads the host-signed PDF."""
+    if document.mobility_id != agreement.mobility_id:
+        raise MobilityError(_("That document belongs to another mobility."))
+    if not signer.strip():
+        raise MobilityError(_("Give the name of who signed at the host."))
+    agreement = _pending(agreement, AgreementState.APPROVED)
+    agreement.state = AgreementState.SIGNED
+    agreement.host_signer = signer.strip()
+    agreement.host_signed_at = timezone.now()
+    agreement.host_document = document
+    agreement.save(update_fields=["state", "host_signer", "host_signed_at", "host_document"])
+    audit.record(actor=actor, action="la.host_signed", obj=agreement, document=document.pk)
+    return agreement
+
+
+@transaction.atomic
+def bulk_decide(
+    *, agreements: Iterable[LearningAgreement], actor: Any, approve_them: bool, comment: str = ""
+) -> tuple[list[LearningAgreement], list[tuple[LearningAgreement, str]]]:
+    """Approve or return many at once (the promoter desk): each one on its own, so that one
+    refused does not stop the others. Returns (done, [(refused, why)])."""
+    done: list[LearningAgreement] = []
+    refused: list[tuple[LearningAgreement, str]] = []
+    for agreement in agreements:
+        try:
+            with transaction.atomic():
+                if approve_them:
+                    done.append(approve(agreement=agreement, actor=actor))
+                else:
+                    done.append(
+                        return_to_student(agreement=agreement, actor=actor, comment=comment)
+                    )
+        except MobilityError as error:
+            refused.append((agreement, str(error)))
+    return done, refused
+
+
+# ----------------------------------------------------------------------------- extensions
+
+
+def months_between(start: dt.date, end: dt.date) -> int:
+    """Whole months from start to end, a started month counting once it passes half."""
+    days = (end - start).days + 1
+    return max(1, math.floor(days / (365.25 / 12) + 0.5))
+
+
+def cycle_limit(student: Any) -> int:
+    """Mobility months allowed in the study cycle: 24 in a single-cycle degree, else 12."""
+    course = student.course_of_study
+    return 24 if course is not None and course.level == DegreeLevel.SINGLE_CYCLE else 12
+
+
+def months_used_elsewhere(mobility: Mobility) -> int:
+    """Months of the cycle used before this mobility (the registrar's count)."""
+    career = getattr(mobility.student, "career", None)
+    return career.months_used if career is not None else 0
+
+
+def extension_problem(*, mobility: Mobility, requested_end: dt.date, today: dt.date) -> str | None:
+    """Why an extension to ``requested_end`` cannot be requested today, or None."""
+    offer = mobility.offer
+    if offer is None or not offer.extendable:
+        return _("This destination's agreement does not allow extensions.")
+    if mobility.state != MobilityState.IN_MOBILITY:
+        return _("An extension is requested during the mobility, after your arrival.")
+    end = mobility.planned_end
+    start = mobility.start
+    if end is None or start is None:
+        return _("The mobility has no planned end yet; ask the International Mobility Unit.")
+    if requested_end <= end:
+        return _("The new end must come after the planned end, %(end)s.") % {"end": end.isoformat()}
+    notice = settings.EXTENSION_NOTICE_DAYS
+    if today > end - dt.timedelta(days=notice):
+        return _(
+            "Extensions are requested at least %(days)s days before the planned end (%(end)s); "
+            "the last day was %(last)s."
+        ) % {
+            "days": notice,
+            "end": end.isoformat(),
+            "last": (end - dt.timedelta(days=notice)).isoformat(),
+        }
+    months = months_between(start, requested_end)
+    used = months_used_elsewhere(mobility)
+    limit = cycle_limit(mobility.student)
+    if used + months > limit:
+        return _(
+            "With the extension this mobility lasts %(months)s months; with %(used)s used before, "
+            "that exceeds the %(limit)s months allowed in your study cycle."
+        ) % {"months": months, "used": used, "limit": limit}
+    return None
+
+
+@transaction.atomic
+def request_extension(
+    *,
+    mobility: Mobility,
+    actor: Any,
+    requested_end: dt.date,
+    reason: str,
+    form: UploadedFile,
+    today: dt.date | None = None,
+) -> ExtensionRequest:
+    mobility = _lock(mobility)
+    today = today or timezone.localdate()
+    problem = extension_problem(mobility=mobility, requested_end=requested_end, today=today)
+    if problem:
+        raise MobilityError(problem)
+    if not reason.strip():
+        raise MobilityError(_("Explain why you ask for the extension."))
+    if mobility.extensions.filter(state=ExtensionState.REQUESTED).exists():
+        raise MobilityError(_("An extension request is already waiting for the promoter."))
+    document = upload_document(
+        mobility=mobility, kind=DocumentKind.EXTENSION_FORM, file=form, actor=actor
+    )
+    assert mobility.planned_end is not None
+    assert mobility.start is not None
+    extension = ExtensionRequest.objects.create(
+        mobility=mobility,
+        current_end=mobility.planned_end,
+        requested_end=requested_end,
+        months_before=mobility.months,
+        months_after=months_between(mobility.start, requested_end),
+        reason=reason.strip(),
+        form=document,
+        requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit.record(
+        actor=actor, action="extension.requested", obj=extension, requested_end=requested_end
+    )
+    transaction.on_commit(lambda: emails.send_extension_requested(extension))
+    return extension
+
+
+@transaction.atomic
+def decide_extension(
+    *, extension: ExtensionRequest, actor: Any, authorise: bool, reason: str = ""
+) -> ExtensionRequest:
+    """The promoter authorises (the end and months change now) or refuses with a reason."""
+    extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
+    if extension.state != ExtensionState.REQUESTED:
+        raise MobilityError(
+            _("This request is “%(state)s” already.") % {"state": extension.get_state_display()}
+        )
+    if not authorise and not reason.strip():
+        raise MobilityError(_("Give the reason of the refusal."))
+    mobility = _lock(extension.mobility)
+    if authorise:
+        used = months_used_elsewhere(mobility)
+        limit = cycle_limit(mobility.student)
+        if used + extension.months_after > limit:
+            raise MobilityError(
+                _("The study cycle allows %(limit)s months and %(used)s are used already.")
+                % {"limit": limit, "used": used}
+            )
+        mobility.planned_end = extension.requested_end
+        mobility.months = extension.months_after
+        mobility.save(update_fields=["planned_end", "months"])
+    extension.state = ExtensionState.APPROVED if authorise else ExtensionState.REFUSED
+    extension.decided_by = actor
+    extension.decided_at = timezone.now()
+    extension.decision_reason = reason.strip()
+    extension.save(update_fields=["state", "decided_by", "decided_at", "decision_reason"])
+    audit.record(
+        actor=actor,
+        action="extension.authorised" if authorise else "extension.refused",
+        obj=extension,
+        reason=extension.decision_reason,
+        months=extension.months_after,
+    )
+    transaction.on_commit(lambda: emails.send_extension_decided(extension))
+    return extension
+
+
+@transaction.atomic
+def withdraw_extension(*, extension: ExtensionRequest, actor: Any) -> ExtensionRequest:
+    extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
+    if extension.state != ExtensionState.REQUESTED:
+        raise MobilityError(_("Only a waiting request can be withdrawn."))
+    extension.state = ExtensionState.WITHDRAWN
+    extension.save(update_fields=["state"])
+    audit.record(actor=actor, action="extension.withdrawn", obj=extension)
+    return extension

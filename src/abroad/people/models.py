@@ -142,3 +142,28 @@ class LanguageCertificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_language_display()} {self.level}"
+
+
+class PassedCourse(models.Model):
+    """An exam the student has already passed at home (from the registrar): a learning
+    agreement may not recognise it again."""
+
+    student = models.ForeignKey(
+        User, verbose_name=_("student"), on_delete=models.CASCADE, related_name="passed_courses"
+    )
+    code = models.CharField(_("code"), max_length=40)
+    title = models.CharField(_("title"), max_length=250)
+    credits = models.DecimalField(_("credits"), max_digits=4, decimal_places=1)
+    grade = models.CharField(_("grade"), max_length=8, blank=True)
+    passed_on = models.DateField(_("passed on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("passed course")
+        verbose_name_plural = _("passed courses")
+        ordering = ("student", "code")
+        constraints = [
+            models.UniqueConstraint(fields=("student", "code"), name="people_passed_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
