@@ -1,0 +1,1 @@
+"""Recognition of studies abroad: grading scales and the conversion of host grades."""
