@@ -87,3 +87,12 @@ def personas(student: User, other_student: User, promoter: User, office: User) -
         "office": logged_in(office),
         "anonymous": logged_in(None),
     }
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings: Any, tmp_path: Any) -> None:
+    """Uploads and generated files go to the test's own folder, never to ./var/media; and
+    passwords are hashed with a fast hasher (PBKDF2's million rounds cost a third of a second
+    per test user; the hashing itself is Django's, not ours, to test)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -53,6 +53,8 @@ LOGINS: tuple[tuple[str, str], ...] = (
     ("office", "the International Mobility Unit (staff, can use the admin)"),
     ("promoter", "a professor who promotes agreements and coordinates courses"),
     ("student", "a student of the MSc in Mechanical Engineering"),
+    ("erasmus", "a student abroad now, with a signed learning agreement"),
+    ("thesis", "a student nominated for a thesis abroad, no learning agreement yet"),
     ("admin", "a superuser"),
 )
 

@@ -161,7 +161,9 @@ def check(rows: Sequence[Row], context: Context) -> list[Finding]:
     for table, table_rows in by_table.items():
         for number, row in enumerate(table_rows, start=1):
             found.extend(_row_findings(table, number, row, context))
-        codes = Counter(row.code.strip().upper() for row in table_rows if row.code and row.counts)
+        codes = Counter(
+            row.code.strip().upper() for row in table_rows if row.code.strip() and row.counts
+        )
         for code, times in sorted(codes.items()):
             if times > 1:
                 found.append(

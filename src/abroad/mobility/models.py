@@ -257,6 +257,8 @@ class Component(models.Model):
         _("ECTS credits"),
         max_digits=4,
         decimal_places=1,
+        null=True,  # a draft may keep a row whose credits are still missing (an error)
+        blank=True,
         validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal(60))],
     )
     is_thesis = models.BooleanField(

@@ -134,6 +134,12 @@ def set_state(
             raise MobilityError(_("The departure cannot come before the arrival."))
         mobility.actual_end = left_on
         fields.append("actual_end")
+    if step == -1 and mobility.state == MobilityState.IN_MOBILITY:
+        mobility.actual_start = None  # the arrival was recorded by mistake
+        fields.append("actual_start")
+    if step == -1 and mobility.state == MobilityState.COMPLETED:
+        mobility.actual_end = None
+        fields.append("actual_end")
     previous = mobility.state
     mobility.state = state
     mobility.save(update_fields=fields)
@@ -224,12 +230,12 @@ def upload_document(
     problem = document_problem(file)
     if problem:
         raise MobilityError(problem)
-    if kind not in DocumentKind.values:
-        raise MobilityError(_("Choose the kind of document."))
     if replaces is not None:
         if replaces.mobility_id != mobility.pk or not replaces.is_current:
             raise MobilityError(_("That document cannot be replaced any more."))
-        kind = replaces.kind
+        kind = replaces.kind  # a replacement is of the same kind
+    if kind not in DocumentKind.values:
+        raise MobilityError(_("Choose the kind of document."))
     content_type = sniff(file) or ""
     document = Document(
         mobility=mobility,
@@ -471,7 +477,7 @@ def save_draft(
                 code=row.code.strip(),
                 title=row.title.strip(),
                 term=row.term.strip(),
-                ects=row.ects if row.ects is not None and row.ects > 0 else Decimal("0.5"),
+                ects=row.ects if row.ects is not None and Decimal(0) < row.ects <= 60 else None,
                 is_thesis=row.is_thesis,
                 status=row.status if changed else ComponentStatus.UNCHANGED,
                 reason_code=row.reason_code if changed else "",

@@ -1,3 +1,13 @@
-from django.urls import URLPattern
+"""The office's pages of the mobilities, under /mobility/office/ (namespace "mobility")."""
 
-urlpatterns: list[URLPattern] = []
+from django.urls import path
+
+from abroad.mobility import views_office as views
+
+urlpatterns = [
+    path("", views.office_list, name="office_list"),
+    path("export.csv", views.office_export, name="office_export"),
+    path("<int:pk>/", views.office_mobility, name="office_mobility"),
+    path("<int:pk>/state/", views.office_state, name="office_state"),
+    path("la/<int:pk>/host-signature/", views.host_signature, name="host_signature"),
+]

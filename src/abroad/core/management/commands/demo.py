@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from abroad.catalogue import demo
+from abroad.mobility.demo import load_mobility_demo
 from abroad.selection.demo import load_selection_demo
 
 
@@ -52,6 +53,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  {line}")
         # The calls: careers, an open engineering call, a Design call with a published round.
         for line in load_selection_demo().lines():
+            self.stdout.write(f"  {line}")
+        # Mobilities: a student abroad with a signed learning agreement, a thesis nominee.
+        for line in load_mobility_demo().lines():
             self.stdout.write(f"  {line}")
 
         self.stdout.write("")
