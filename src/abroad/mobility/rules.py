@@ -105,3 +105,6 @@ rules.add_perm("mobility.request_extension", is_owner)
 rules.add_perm("mobility.decide_extension", is_promoter & is_decider)
 # The office moves mobilities along, records host signatures and sees every mobility.
 rules.add_perm("mobility.manage_mobilities", is_office)
+# ... and reads the records in the admin (where nothing is changed: see admin.py).
+for model in ("document", "learningagreement", "component", "extensionrequest"):
+    rules.add_perm(f"mobility.view_{model}", is_office)
