@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from abroad.core.admin import AuditedModelAdmin
-from abroad.people.models import LanguageCertificate, StudentCareer, User
+from abroad.people.models import LanguageCertificate, PassedCourse, StudentCareer, User
 
 
 @admin.register(User)
@@ -64,3 +64,25 @@ class LanguageCertificateAdmin(AuditedModelAdmin):
     )
     list_select_related = ("student",)
     raw_id_fields = ("student",)
+
+
+@admin.register(PassedCourse)
+class PassedCourseAdmin(AuditedModelAdmin):
+    """What the registrar sent (python -m abroad import-passed-courses); corrections are
+    audited."""
+
+    list_display = ("student", "student_number", "code", "title", "credits", "grade", "passed_on")
+    search_fields = (
+        "student__username",
+        "student__first_name",
+        "student__last_name",
+        "student__student_number",
+        "code",
+        "title",
+    )
+    list_select_related = ("student",)
+    raw_id_fields = ("student",)
+
+    @admin.display(description=_("student number"), ordering="student__student_number")
+    def student_number(self, passed: PassedCourse) -> str:
+        return passed.student.student_number

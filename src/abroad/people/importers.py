@@ -14,6 +14,7 @@ they are.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -21,6 +22,7 @@ from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from abroad.core import importing
@@ -28,7 +30,7 @@ from abroad.core.academic_year import current_start_year, format_year, parse_yea
 from abroad.core.enums import CEFR, Language
 from abroad.core.importing import Invalid, Progress, Row, RowError, clean, quoted
 from abroad.people.enums import Role
-from abroad.people.models import LanguageCertificate, StudentCareer, User
+from abroad.people.models import LanguageCertificate, PassedCourse, StudentCareer, User
 
 STUDENT_NUMBER = "student_number"
 FIRST_ENROLMENT_YEAR = "first_enrolment_year"
@@ -503,5 +505,288 @@ def import_careers(
     report.students = len(students)
     importing.write_atomically(
         report, lambda: _write(students, report, progress), actor=actor, action="careers.imported"
+    )
+    return report
+
+
+# =======================================================================================
+# Passed courses: the exams a student has already passed at home
+#
+# One row per exam (student_number, code, title, credits, and optionally grade and
+# passed_on). All or nothing, like the careers. Each row creates the student's passed course
+# with that code, or updates it when the file says otherwise; passed courses that are not in
+# the file are left as they are. When the file has no grade (or passed_on) column, the grades
+# (dates) already recorded are kept; an empty cell in a present column clears them.
+
+CODE = "code"
+TITLE = "title"
+CREDITS = "credits"
+GRADE = "grade"
+PASSED_ON = "passed_on"
+
+PASSED_COLUMNS = (STUDENT_NUMBER, CODE, TITLE, CREDITS, GRADE, PASSED_ON)
+PASSED_REQUIRED_COLUMNS = (STUDENT_NUMBER, CODE, TITLE, CREDITS)
+# A single exam is worth half a credit at least, a whole year's worth at most.
+MIN_COURSE_CREDITS = Decimal("0.5")
+MAX_COURSE_CREDITS = Decimal(60)
+ONE_PLACE = Decimal("0.1")
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+
+
+def _max_length(name: str) -> int:
+    passed_field = PassedCourse._meta.get_field(name)
+    assert isinstance(passed_field, models.CharField)
+    assert passed_field.max_length
+    return passed_field.max_length
+
+
+def passed_course_column_help() -> list[tuple[str, str, bool]]:
+    """(column, what to write, required) for each column of the passed courses' file."""
+    described = {
+        STUDENT_NUMBER: _("the student number (matricola) of a student known to abroad"),
+        CODE: _(
+            "the code of the exam at home, as in the learning agreements; at most %(max)d "
+            "characters"
+        )
+        % {"max": _max_length(CODE)},
+        TITLE: _("the title of the exam at home; at most %(max)d characters")
+        % {"max": _max_length(TITLE)},
+        CREDITS: _("the exam's credits (ECTS), %(low)s to %(high)s, like 6 or 7.5")
+        % {"low": MIN_COURSE_CREDITS, "high": MAX_COURSE_CREDITS},
+        GRADE: _("the grade, like 28 or 30L, at most %(max)d characters; or empty")
+        % {"max": _max_length(GRADE)},
+        PASSED_ON: _("the day the exam was passed, like 2024-06-15 or 15/06/2024; or empty"),
+    }
+    return [
+        (column, str(described[column]), column in PASSED_REQUIRED_COLUMNS)
+        for column in PASSED_COLUMNS
+    ]
+
+
+@dataclass
+class PassedCourseImportReport(importing.ImportReport):
+    students: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "rows": self.rows,
+            "students": self.students,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
+
+    def imported_summary(self) -> str:
+        return (
+            f"{super().imported_summary()}, {self.students} students: passed courses "
+            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        )
+
+
+def _passed_what(column: str) -> dict[str, str]:
+    return {"what": dict((c, h) for c, h, _r in passed_course_column_help())[column]}
+
+
+class _PassedRowReader(_RowReader):
+    def read(self, column: str, parse: Any, *, required: bool, default: Any = None) -> Any:
+        if required and not clean(self.row[column]):
+            self.error(column, _("the cell is empty: write %(what)s") % _passed_what(column))
+            return default
+        return super().read(column, parse, required=False, default=default)
+
+
+def _text(text: str, column: str) -> str:
+    limit = _max_length(column)
+    if len(text) > limit:
+        raise Invalid(
+            _("%(value)s is longer than %(max)d characters") % {"value": quoted(text), "max": limit}
+        )
+    return text
+
+
+def _course_credits(value: Any, text: str) -> Decimal:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = Decimal(str(value))
+    else:
+        try:
+            number = Decimal(text.replace(",", "."))  # Italian Excel writes 7,5
+        except InvalidOperation:
+            number = Decimal("NaN")
+    if not number.is_finite() or not MIN_COURSE_CREDITS <= number <= MAX_COURSE_CREDITS:
+        raise Invalid(
+            _("%(value)s is not a number of credits between %(low)s and %(high)s")
+            % {"value": quoted(text), "low": MIN_COURSE_CREDITS, "high": MAX_COURSE_CREDITS}
+        )
+    if number != number.quantize(ONE_PLACE):
+        raise Invalid(
+            _("%(value)s has more than one decimal: write credits like 6 or 7.5")
+            % {"value": quoted(text)}
+        )
+    return number.quantize(ONE_PLACE)
+
+
+def _passed_on(value: Any, text: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    else:
+        for fmt in DATE_FORMATS:
+            try:
+                day = dt.datetime.strptime(text, fmt).date()
+                break
+            except ValueError:
+                continue
+        else:
+            raise Invalid(
+                _("%(value)s is not a date: write it like 2024-06-15 or 15/06/2024")
+                % {"value": quoted(text)}
+            )
+    if day > timezone.localdate():
+        raise Invalid(
+            _("%(value)s is in the future: write the day the exam was passed")
+            % {"value": quoted(text)}
+        )
+    return day
+
+
+def _check_passed_header(columns: list[str], header_line: int, errors: list[RowError]) -> None:
+    importing.check_columns(
+        columns, header_line, errors, known=PASSED_COLUMNS, required=PASSED_REQUIRED_COLUMNS
+    )
+
+
+@dataclass
+class _Passed:
+    """One row of the file: one exam of one student."""
+
+    user: User
+    line: int
+    code: str
+    values: dict[str, Any]  # title, credits, and grade and passed_on when the file has them
+
+
+def _passed_student(reader: _RowReader, users: dict[str, User]) -> User | None:
+    number = reader.row.text(STUDENT_NUMBER)
+    if not number:
+        reader.error(
+            STUDENT_NUMBER, _("the cell is empty: write %(what)s") % _passed_what(STUDENT_NUMBER)
+        )
+        return None
+    user = users.get(number)
+    if user is None:
+        reader.error(
+            STUDENT_NUMBER,
+            _(
+                "no student has the number %(value)s: check it, or create the student's "
+                "account first"
+            )
+            % {"value": quoted(number)},
+        )
+    elif user.role != Role.STUDENT:
+        reader.error(
+            STUDENT_NUMBER,
+            _("%(value)s is the number of %(user)s, who is not a student")
+            % {"value": quoted(number), "user": user},
+        )
+        return None
+    return user
+
+
+def _collect_passed(
+    rows: list[Row],
+    present: set[str],
+    users: dict[str, User],
+    errors: list[RowError],
+    progress: Progress,
+) -> list[_Passed]:
+    courses: list[_Passed] = []
+    seen: dict[tuple[str, str], int] = {}  # (student number, code) -> its first line
+    for row in progress(rows, total=len(rows), desc="checking rows"):
+        reader = _PassedRowReader(row, errors)
+        user = _passed_student(reader, users)
+        code = reader.read(CODE, lambda _v, t: _text(t, CODE), required=True)
+        values = {
+            TITLE: reader.read(TITLE, lambda _v, t: _text(t, TITLE), required=True),
+            CREDITS: reader.read(CREDITS, _course_credits, required=True),
+        }
+        if GRADE in present:
+            values[GRADE] = reader.read(
+                GRADE, lambda _v, t: _text(t, GRADE), required=False, default=""
+            )
+        if PASSED_ON in present:
+            values[PASSED_ON] = reader.read(PASSED_ON, _passed_on, required=False)
+        if user is None or code is None:
+            continue
+        number = row.text(STUDENT_NUMBER)
+        first = seen.setdefault((number, code), row.line)
+        if first != row.line:
+            reader.error(
+                CODE,
+                _(
+                    "the student %(number)s already has the course %(code)s on line %(line)d: "
+                    "keep one row per student and course"
+                )
+                % {"number": quoted(number), "code": quoted(code), "line": first},
+            )
+        elif reader.ok:
+            courses.append(_Passed(user=user, line=row.line, code=code, values=values))
+    return courses
+
+
+def _write_passed(
+    courses: list[_Passed], report: PassedCourseImportReport, progress: Progress
+) -> None:
+    user_ids = {course.user.pk for course in courses}
+    held = {
+        (passed.student_id, passed.code): passed
+        for passed in PassedCourse.objects.filter(student_id__in=user_ids)
+    }
+    new: list[PassedCourse] = []
+    for course in progress(courses, total=len(courses), desc="writing"):
+        passed = held.get((course.user.pk, course.code))
+        if passed is None:
+            new.append(PassedCourse(student=course.user, code=course.code, **course.values))
+        elif any(getattr(passed, name) != value for name, value in course.values.items()):
+            for name, value in course.values.items():
+                setattr(passed, name, value)
+            passed.save(update_fields=list(course.values))
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    PassedCourse.objects.bulk_create(new)
+    report.created = len(new)
+
+
+def import_passed_courses(
+    source: importing.Source,
+    *,
+    name: str | None = None,
+    dry_run: bool = False,
+    actor: Any = None,
+    progress: Progress = importing.no_progress,
+) -> PassedCourseImportReport:
+    """Import the passed courses in ``source`` (an XLSX or CSV file, or an open file with its
+    ``name``): all of them, or none when any row is bad (see the report's ``errors``)."""
+    report = PassedCourseImportReport(file=importing.source_name(source, name), dry_run=dry_run)
+    table = importing.read_import_table(
+        source, report, anchors=(STUDENT_NUMBER, CODE), check_header=_check_passed_header
+    )
+    if table is None:
+        return report
+    numbers = {row.text(STUDENT_NUMBER) for row in table.rows} - {""}
+    users = {user.student_number: user for user in User.objects.filter(student_number__in=numbers)}
+    courses = _collect_passed(table.rows, set(table.columns), users, report.errors, progress)
+    if report.errors:
+        return report
+    report.students = len({course.user.pk for course in courses})
+    importing.write_atomically(
+        report,
+        lambda: _write_passed(courses, report, progress),
+        actor=actor,
+        action="passed_courses.imported",
     )
     return report

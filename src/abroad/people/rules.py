@@ -38,3 +38,9 @@ rules.add_perm("people.change_user", is_office)
 rules.add_perm("people.add_user", is_admin)
 rules.add_perm("people.delete_user", is_admin)
 rules.add_perm("core.view_auditevent", is_office)
+# The office keeps the registrar's data it imports: careers, certificates, passed courses.
+for model in ("studentcareer", "languagecertificate", "passedcourse"):
+    rules.add_perm(f"people.view_{model}", is_office)
+rules.add_perm("people.change_passedcourse", is_office)
+rules.add_perm("people.add_passedcourse", is_office)
+rules.add_perm("people.delete_passedcourse", is_office)
