@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "abroad.catalogue",
     "abroad.mobility",
     "abroad.selection",
+    "abroad.recognition",
 ]
 
 MIDDLEWARE = [
