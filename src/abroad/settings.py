@@ -176,6 +176,8 @@ CONTENT_SECURITY_POLICY = {
 # default). Its record is the Institution with this Erasmus code.
 HOME_ERASMUS_CODE = env("HOME_ERASMUS_CODE", "I  MILANO02")
 SITE_NAME = env("SITE_NAME", "abroad")
+# Where people reach this installation: e-mails link to it.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 NINJA_PAGINATION_PER_PAGE = 50
 # Kosovo has Erasmus+ institutions (XK in the Commission's list) but no ISO 3166 code yet.

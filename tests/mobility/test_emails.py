@@ -26,6 +26,7 @@ FROM = "abroad <noreply@localhost>"
 def media(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path
     settings.DEFAULT_FROM_EMAIL = FROM
+    settings.SITE_URL = "https://abroad.example.org"  # the links are absolute
 
 
 @pytest.fixture
@@ -82,7 +83,7 @@ def test_submitted_goes_to_the_coordinators(mobility: Mobility) -> None:
     assert message.subject == "Learning agreement v1 of Anna Rossi to approve"
     assert message.body == (
         "Anna Rossi signed version 1 of the learning agreement for Partner University Delft. "
-        "It waits for your approval on your desk.\n\nOpen your desk: /mobility/desk/\n"
+        "It waits for your approval on your desk.\n\nOpen your desk: https://abroad.example.org/mobility/desk/\n"
     )
 
 
@@ -101,7 +102,7 @@ def test_approved_goes_to_the_student(mobility: Mobility) -> None:
     assert message.subject == "Your learning agreement v1 was approved"
     assert message.body == (
         "Your promoter approved version 1 of your learning agreement for Partner University "
-        f"Delft. It now waits for the host's signature.\n\n/mobility/{mobility.pk}/\n"
+        f"Delft. It now waits for the host's signature.\n\nhttps://abroad.example.org/mobility/{mobility.pk}/\n"
     )
 
 
@@ -119,7 +120,7 @@ def test_returned_goes_to_the_student_with_the_comment(mobility: Mobility) -> No
         "Your promoter returned version 1 of your learning agreement for Partner University "
         "Delft with these comments:\n\n"
         "Table B: Analysis 2 is passed already.\nChoose another exam.\n\n"
-        f"Open the agreement, fix it and sign it again.\n\n/mobility/{mobility.pk}/\n"
+        f"Open the agreement, fix it and sign it again.\n\nhttps://abroad.example.org/mobility/{mobility.pk}/\n"
     )
 
 
@@ -146,7 +147,7 @@ def test_extension_requested_goes_to_the_site_promoter(mobility: Mobility) -> No
     assert message.body == (
         "Anna Rossi asks to extend the mobility at Partner University Delft from "
         f"{current.day} {current:%B %Y} to {end.day} {end:%B %Y}.\n\n"
-        "A research project in the spring.\n\nOpen your desk: /mobility/desk/\n"
+        "A research project in the spring.\n\nOpen your desk: https://abroad.example.org/mobility/desk/\n"
     )
 
 
@@ -160,7 +161,7 @@ def test_extension_authorised_goes_to_the_student(mobility: Mobility) -> None:
     assert message.subject == "Your extension was authorised"
     assert message.body == (
         f"Your mobility now ends on {end.day} {end:%B %Y} ({requested.months_after} months)."
-        f"\n\n/mobility/{mobility.pk}/\n"
+        f"\n\nhttps://abroad.example.org/mobility/{mobility.pk}/\n"
     )
 
 
@@ -181,7 +182,7 @@ def test_extension_refused_goes_to_the_student_with_the_reason(mobility: Mobilit
         f"Your extension was refused; the mobility still ends on {current.day} "
         f"{current:%B %Y}. The reason:\n\n"
         "The host cannot supervise you in the spring.\n\n"
-        f"/mobility/{mobility.pk}/\n"
+        f"https://abroad.example.org/mobility/{mobility.pk}/\n"
     )
 
 

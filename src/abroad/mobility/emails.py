@@ -17,6 +17,7 @@ def _send(template: str, context: dict[str, Any], to: list[str]) -> None:
     to = sorted({address for address in to if address})
     if not to:
         return
+    context = {**context, "site_url": settings.SITE_URL}
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string(f"mobility/email/{template}_subject.txt", context).strip()
         body = render_to_string(f"mobility/email/{template}.txt", context)
