@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("abroad.catalogue.urls")),
     path("calls/", include("abroad.selection.urls")),
     path("mobility/", include("abroad.mobility.urls")),
+    path("recognition/", include("abroad.recognition.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),

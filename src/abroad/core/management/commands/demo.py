@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from abroad.catalogue import demo
 from abroad.mobility.demo import load_mobility_demo
+from abroad.recognition.demo import load_recognition_demo
 from abroad.selection.demo import load_selection_demo
 
 
@@ -56,6 +57,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  {line}")
         # Mobilities: a student abroad with a signed learning agreement, a thesis nominee.
         for line in load_mobility_demo().lines():
+            self.stdout.write(f"  {line}")
+        # Recognition: scales, conversion rules, grading tables, a validated recognition.
+        for line in load_recognition_demo().lines():
             self.stdout.write(f"  {line}")
 
         self.stdout.write("")
