@@ -293,6 +293,7 @@ def test_detail_shows_the_steps_of_a_mobility_in_progress(
         ("extension", "open"),
         ("departure", "todo"),
         ("completed", "todo"),
+        ("recognition", "todo"),  # the recognition app's step
     ]
     deadline = today() + dt.timedelta(days=25)
     changes = response.context["steps"][5]
@@ -320,6 +321,7 @@ def test_detail_of_a_nominated_mobility_asks_for_the_application(
         ("extension", "skipped"),
         ("departure", "todo"),
         ("completed", "todo"),
+        ("recognition", "todo"),  # the recognition app's step
     ]
 
 

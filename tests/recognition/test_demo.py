@@ -125,7 +125,8 @@ def test_demo_grading_tables_for_tu_dublin(loaded: RecognitionDemoSummary) -> No
     assert home.scale.code == "it"
     assert home.counts is not None
     assert sum(home.counts.values()) == 1405
-    assert list(home.counts)[:3] == ["30L", "30", "29"]
+    # best first, as the table orders them (PostgreSQL's JSON keeps no key order)
+    assert [label for label, _share in home.table().percentages][:3] == ["30L", "30", "29"]
     assert home.source.startswith("demo-past-grades-3I-MSC-MECH.csv: 1405 passing grades")
     assert AuditEvent.objects.filter(action="gradingtable.built").count() == 1
     assert dublin.scale.code == "ie"

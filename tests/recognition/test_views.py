@@ -1077,3 +1077,42 @@ def test_desk_query_count_does_not_grow(
     fill(CourseOfStudyFactory(), office, host, 1)
     assert desk_counts(clients["approver"])[:2] == (4, 4)
     assert desk_counts(clients["office"])[:2] == (5, 5)
+
+
+# ------------------------------------------------------------------ the timeline's step
+
+
+def _recognition_step(client: Client, mobility: Mobility) -> Any:
+    response = client.get(reverse("mobility:detail", args=[mobility.pk]))
+    return next(step for step in response.context["steps"] if step.key == "recognition")
+
+
+def test_the_timeline_follows_the_recognition(
+    clients: dict[str, Client],
+    mobility: Mobility,
+    office: User,
+    approver: User,
+    linear: ConversionRule,
+) -> None:
+    student = clients["student"]
+    step = _recognition_step(student, mobility)
+    assert (step.status, step.url) == ("todo", "")
+    assert step.text == "The host sends your transcript of records; the office enters it here."
+
+    transcript = entered(mobility, office)
+    step = _recognition_step(student, mobility)
+    assert (step.status, step.url) == ("current", url("transcript", mobility.pk))
+    assert step.text == "Your transcript arrived: check it and accept it, or dispute it."
+
+    services.accept_transcript(transcript=transcript, actor=mobility.student)
+    services.propose_recognition(transcript=transcript, actor=office)
+    step = _recognition_step(student, mobility)
+    assert step.text == "The recognition is proposed and waits for your promoter."
+
+    services.validate_recognition(transcript=transcript, actor=approver)
+    step = _recognition_step(student, mobility)
+    credits = sum(
+        line.credits or 0 for line in RecognitionLine.objects.filter(transcript=transcript)
+    )
+    assert credits == 24  # four of the five 6-ECTS exams passed (the 9/20 failed)
+    assert (step.status, step.text) == ("done", "Validated: 24 ECTS recognised at home.")

@@ -60,6 +60,7 @@ from abroad.mobility.models import (
     Mobility,
 )
 from abroad.mobility.services import MobilityError
+from abroad.mobility.timeline import extra_steps
 from abroad.people.models import User
 
 VIEW = "mobility.view_mobility"
@@ -135,6 +136,8 @@ class Step:
     title: str
     status: str
     text: str
+    url: str = ""  # a link the step offers, with its text
+    link: str = ""
 
     @property
     def label(self) -> str:
@@ -381,6 +384,8 @@ def timeline(
         mobility.state == MobilityState.COMPLETED,
         _("The mobility is over; the recognition of your exams follows."),
     )
+    for extra in extra_steps(mobility):  # e.g. the recognition, from its own app
+        steps.append(Step(extra.key, extra.title, extra.status, extra.text, extra.url, extra.link))
     if mobility.state != MobilityState.WITHDRAWN:
         for step in steps:
             if step.status == "todo" and step.key not in ("changes", "extension"):
