@@ -38,6 +38,18 @@ class InstitutionQuerySet(models.QuerySet["Institution"]):
     def home(self) -> Institution:
         return self.get(is_home=True)
 
+    def find_home(self) -> Institution | None:
+        """The home institution if there is one: the one marked as home, else the one with
+        the HOME_ERASMUS_CODE setting."""
+        home = self.filter(is_home=True).first()
+        if home is not None:
+            return home
+        try:
+            code = erasmus_code.normalise(settings.HOME_ERASMUS_CODE)
+        except erasmus_code.InvalidErasmusCode:
+            return None
+        return self.filter(erasmus_code=code).first()
+
     def partners(self) -> InstitutionQuerySet:
         return self.filter(is_home=False)
 

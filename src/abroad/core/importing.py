@@ -17,7 +17,7 @@ import re
 import sys
 import warnings
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import IO, Any, Literal, Protocol, TypeVar
 
@@ -381,8 +381,13 @@ class ImportReport:
         return self.ok and not self.dry_run
 
     def counts(self) -> dict[str, int]:
-        """What the audit log records of an import."""
-        return {"rows": self.rows}
+        """What the audit log records of an import: ``rows`` and every other whole-number
+        field a report adds (its created, updated, unchanged ... counters)."""
+        return {
+            f.name: value
+            for f in fields(self)
+            if isinstance(value := getattr(self, f.name), int) and not isinstance(value, bool)
+        }
 
     def imported_summary(self) -> str:
         """The summary of an import without errors."""

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from django.utils.translation import gettext as _
 
@@ -73,6 +73,19 @@ class Finding:
     message: str
     table: str = ""
     row: int | None = None  # 1-based within its table
+
+
+def credits(rows: Iterable[Any], table: str | None = None) -> Decimal:
+    """The ECTS of ``rows`` (of one table when given), deleted components of a change not
+    counted and missing credits as 0. Rows are :class:`Row` or stored components alike."""
+    return sum(
+        (
+            row.ects or Decimal(0)
+            for row in rows
+            if row.status != ComponentStatus.DELETED and (table is None or row.table == table)
+        ),
+        Decimal(0),
+    )
 
 
 def _number(value: Decimal) -> str:
@@ -182,8 +195,8 @@ def check(rows: Sequence[Row], context: Context) -> list[Finding]:
                 "error", "empty", _("Add the courses you will take at the host (table A)."), Table.A
             )
         )
-    total_a = sum((row.ects or Decimal(0) for row in studied), Decimal(0))
-    total_b = sum((row.ects or Decimal(0) for row in by_table[Table.B] if row.counts), Decimal(0))
+    total_a = credits(studied)
+    total_b = credits(by_table[Table.B])
     expected = Decimal(context.expected_credits)
     if studied and total_a != expected:
         found.append(

@@ -17,9 +17,9 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from abroad.catalogue import erasmus_code
 from abroad.catalogue.models import Institution
 from abroad.core.enums import isced_name
+from abroad.mobility import checks
 from abroad.mobility.enums import ComponentStatus, Stage, Table
 from abroad.mobility.models import Component, LearningAgreement
 
@@ -42,15 +42,8 @@ class Signature:
 
 
 def home_institution() -> Institution | None:
-    """The sending institution: the one marked as home, else the one with the home code."""
-    home = Institution.objects.filter(is_home=True).first()
-    if home is not None:
-        return home
-    try:
-        code = erasmus_code.normalise(settings.HOME_ERASMUS_CODE)
-    except erasmus_code.InvalidErasmusCode:
-        return None
-    return Institution.objects.filter(erasmus_code=code).first()
+    """The sending institution (see ``Institution.objects.find_home``)."""
+    return Institution.objects.find_home()
 
 
 def _tables(components: list[Component]) -> list[TableView]:
@@ -59,7 +52,7 @@ def _tables(components: list[Component]) -> list[TableView]:
         rows = [c for c in components if c.table == table and c.status != ComponentStatus.DELETED]
         if table == Table.C and not rows:
             continue  # table C only when there are virtual components
-        total = sum((c.ects or Decimal(0) for c in rows), Decimal(0))
+        total = checks.credits(rows)
         tables.append(TableView(table.value, str(table.label), rows, total))
     return tables
 

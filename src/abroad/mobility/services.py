@@ -611,6 +611,13 @@ def months_used_elsewhere(mobility: Mobility) -> int:
     return career.months_used if career is not None else 0
 
 
+def extension_deadline(mobility: Mobility) -> dt.date | None:
+    """The last day an extension may be requested: the planned end less the notice."""
+    if mobility.planned_end is None:
+        return None
+    return mobility.planned_end - dt.timedelta(days=settings.EXTENSION_NOTICE_DAYS)
+
+
 def extension_problem(*, mobility: Mobility, requested_end: dt.date, today: dt.date) -> str | None:
     """Why an extension to ``requested_end`` cannot be requested today, or None."""
     offer = mobility.offer
@@ -624,15 +631,16 @@ def extension_problem(*, mobility: Mobility, requested_end: dt.date, today: dt.d
         return _("The mobility has no planned end yet; ask the International Mobility Unit.")
     if requested_end <= end:
         return _("The new end must come after the planned end, %(end)s.") % {"end": end.isoformat()}
-    notice = settings.EXTENSION_NOTICE_DAYS
-    if today > end - dt.timedelta(days=notice):
+    last_day = extension_deadline(mobility)
+    assert last_day is not None
+    if today > last_day:
         return _(
             "Extensions are requested at least %(days)s days before the planned end (%(end)s); "
             "the last day was %(last)s."
         ) % {
-            "days": notice,
+            "days": settings.EXTENSION_NOTICE_DAYS,
             "end": end.isoformat(),
-            "last": (end - dt.timedelta(days=notice)).isoformat(),
+            "last": last_day.isoformat(),
         }
     months = months_between(start, requested_end)
     used = months_used_elsewhere(mobility)

@@ -30,7 +30,6 @@ from abroad.catalogue.models import CourseOfStudy, Institution, Promoter
 from abroad.mobility import checks, services
 from abroad.mobility.enums import (
     AgreementState,
-    ComponentStatus,
     ExtensionState,
     Stage,
     Table,
@@ -159,18 +158,6 @@ class AgreementRow:
         return self.agreement.stage == Stage.DURING
 
 
-def total_of(components: list[Component], table: str) -> Decimal:
-    """The credits of a table, deleted components of a change not counted."""
-    return sum(
-        (
-            c.ects or Decimal(0)
-            for c in components
-            if c.table == table and c.status != ComponentStatus.DELETED
-        ),
-        Decimal(0),
-    )
-
-
 def agreement_row(agreement: LearningAgreement) -> AgreementRow:
     """A row of the desk, from prefetched data only (components, certificates, passed
     courses): no query."""
@@ -179,7 +166,7 @@ def agreement_row(agreement: LearningAgreement) -> AgreementRow:
     errors = sum(1 for f in found if f.severity == "error")
     return AgreementRow(
         agreement=agreement,
-        total_a=total_of(components, Table.A),
+        total_a=checks.credits(components, Table.A),
         errors=errors,
         warnings=len(found) - errors,
     )
@@ -359,7 +346,7 @@ def tables_of(components: list[Component]) -> list[tuple[str, str, list[Componen
     for table in Table.values:
         rows = [c for c in components if c.table == table]
         if rows or table != Table.C:
-            tables.append((table, str(labels[table]), rows, total_of(rows, table)))
+            tables.append((table, str(labels[table]), rows, checks.credits(rows, table)))
     return tables
 
 

@@ -183,13 +183,6 @@ STATUS_LABELS = {
 }
 
 
-def _counted(rows: Sequence[Any]) -> Decimal:
-    return sum(
-        (row.ects or Decimal(0) for row in rows if row.status != ComponentStatus.DELETED),
-        Decimal(0),
-    )
-
-
 def version_tables(agreement: LearningAgreement, expected: int | None = None) -> list[TableView]:
     """The tables of a version (A, B, then C if it has rows), for the read-only partial
     ``mobility/partials/version.html``. Prefetch ``components`` to read them in one query."""
@@ -204,7 +197,7 @@ def version_tables(agreement: LearningAgreement, expected: int | None = None) ->
                 table=table.value,
                 label=str(table.label),
                 components=rows,
-                total=_number(_counted(rows)),
+                total=_number(checks.credits(rows)),
                 expected=expected if table == Table.A else None,
             )
         )
@@ -213,8 +206,8 @@ def version_tables(agreement: LearningAgreement, expected: int | None = None) ->
 
 def running_totals(rows: Sequence[checks.Row], context: checks.Context) -> list[Total]:
     by_table = {table: [row for row in rows if row.table == table] for table in Table.values}
-    total_a = _counted(by_table[Table.A])
-    total_b = _counted(by_table[Table.B])
+    total_a = checks.credits(by_table[Table.A])
+    total_b = checks.credits(by_table[Table.B])
     expected = Decimal(context.expected_credits)
     return [
         Total(
@@ -231,7 +224,11 @@ def running_totals(rows: Sequence[checks.Row], context: checks.Context) -> list[
             expected=_("%(total)s in table A") % {"total": _number(total_a)},
             matches=total_b == total_a,
         ),
-        Total(table=Table.C, label=str(Table.C.label), total=_number(_counted(by_table[Table.C]))),
+        Total(
+            table=Table.C,
+            label=str(Table.C.label),
+            total=_number(checks.credits(by_table[Table.C])),
+        ),
     ]
 
 
@@ -417,9 +414,9 @@ def _extension_step(
         )
     if mobility.offer is None or not mobility.offer.extendable:
         return Step("extension", title, "skipped", _("This destination does not allow extensions."))
-    if mobility.planned_end is None:
+    last_day = services.extension_deadline(mobility)
+    if last_day is None:
         return Step("extension", title, "todo", _("Possible during the mobility."))
-    last_day = mobility.planned_end - dt.timedelta(days=settings.EXTENSION_NOTICE_DAYS)
     if today > last_day or mobility.state in (MobilityState.COMPLETED, MobilityState.WITHDRAWN):
         return Step(
             "extension",
@@ -849,16 +846,14 @@ def agreement_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _extension_context(mobility: Mobility, today: dt.date) -> dict[str, Any]:
-    planned_end = mobility.planned_end
-    probe = (planned_end or today) + dt.timedelta(days=1)
-    notice = settings.EXTENSION_NOTICE_DAYS
+    probe = (mobility.planned_end or today) + dt.timedelta(days=1)
     extensions = list(mobility.extensions.select_related("form").order_by("-requested_at"))
     return {
         "mobility": mobility,
         "problem": services.extension_problem(mobility=mobility, requested_end=probe, today=today),
         "extendable": mobility.offer is not None and mobility.offer.extendable,
-        "notice_days": notice,
-        "last_day": planned_end - dt.timedelta(days=notice) if planned_end else None,
+        "notice_days": settings.EXTENSION_NOTICE_DAYS,
+        "last_day": services.extension_deadline(mobility),
         "limit": services.cycle_limit(mobility.student),
         "used": services.months_used_elsewhere(mobility),
         "waiting": next((e for e in extensions if e.state == ExtensionState.REQUESTED), None),

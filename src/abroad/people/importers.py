@@ -126,18 +126,6 @@ class CareerImportReport(importing.ImportReport):
     certificates_updated: int = 0
     certificates_unchanged: int = 0
 
-    def counts(self) -> dict[str, int]:
-        return {
-            "rows": self.rows,
-            "students": self.students,
-            "careers_created": self.careers_created,
-            "careers_updated": self.careers_updated,
-            "careers_unchanged": self.careers_unchanged,
-            "certificates_created": self.certificates_created,
-            "certificates_updated": self.certificates_updated,
-            "certificates_unchanged": self.certificates_unchanged,
-        }
-
     def imported_summary(self) -> str:
         return (
             f"{super().imported_summary()}, {self.students} students: careers "
@@ -569,15 +557,6 @@ class PassedCourseImportReport(importing.ImportReport):
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "rows": self.rows,
-            "students": self.students,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-        }
 
     def imported_summary(self) -> str:
         return (

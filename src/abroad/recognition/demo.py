@@ -386,7 +386,7 @@ def _irish_counts() -> dict[str, int]:
 
 def _grading_tables(scales: dict[str, GradingScale], office: User | None, today: dt.date) -> None:
     course = CourseOfStudy.objects.filter(code=REFERENCE_COURSE).first()
-    home = Institution.objects.filter(is_home=True).first()
+    home = Institution.objects.find_home()
     dublin = Institution.objects.filter(erasmus_code=TU_DUBLIN).first()
     if course is None or home is None or dublin is None:
         return

@@ -994,14 +994,6 @@ class GradingTableReport(ImportReport):
     failing: int = 0  # fail grades left out
     other_fields: int = 0  # grades of other ISCED-F fields left out
 
-    def counts(self) -> dict[str, int]:
-        return {
-            "rows": self.rows,
-            "grades": self.grades,
-            "failing": self.failing,
-            "other_fields": self.other_fields,
-        }
-
     def imported_summary(self) -> str:
         return (
             f"{super().imported_summary()}: {self.grades} passing grades counted, "

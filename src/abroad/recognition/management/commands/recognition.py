@@ -280,7 +280,7 @@ class Command(BaseCommand):
     def grading_table(self, options: dict[str, Any]) -> None:
         code = options.get("institution")
         if code is None:
-            institution = Institution.objects.filter(is_home=True).first()
+            institution = Institution.objects.find_home()
             if institution is None:
                 raise CommandError("no home institution yet: give --institution ERASMUS_CODE")
         else:
