@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "abroad.mobility",
     "abroad.selection",
     "abroad.recognition",
+    "abroad.ewp",
 ]
 
 MIDDLEWARE = [
@@ -178,6 +179,11 @@ HOME_ERASMUS_CODE = env("HOME_ERASMUS_CODE", "I  MILANO02")
 SITE_NAME = env("SITE_NAME", "abroad")
 # Where people reach this installation: e-mails link to it.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Erasmus Without Paper: the folder holding the official schemas (one folder per EWP
+# repository, as docs/ewp.md explains), and the home HEI's id in EWP (its SCHAC code;
+# empty: the home institution's SCHAC code from the catalogue).
+EWP_SCHEMA_DIR = env("EWP_SCHEMA_DIR", "")
+EWP_HEI_ID = env("EWP_HEI_ID", "")
 
 NINJA_PAGINATION_PER_PAGE = 50
 # Kosovo has Erasmus+ institutions (XK in the Commission's list) but no ISO 3166 code yet.

@@ -551,20 +551,53 @@ def return_to_student(
 
 @transaction.atomic
 def record_host_signature(
-    *, agreement: LearningAgreement, actor: Any, signer: str, document: Document
+    *,
+    agreement: LearningAgreement,
+    actor: Any,
+    signer: str,
+    document: Document | None,
+    signed_at: dt.datetime | None = None,
 ) -> LearningAgreement:
-    """The host signed: the office (or the student) uploads the host-signed PDF."""
-    if document.mobility_id != agreement.mobility_id:
+    """The host signed: the office (or the student) uploads the host-signed PDF, or the
+    partner approved the version through Erasmus Without Paper (no document, the date of
+    their signature)."""
+    if document is not None and document.mobility_id != agreement.mobility_id:
         raise MobilityError(_("That document belongs to another mobility."))
     if not signer.strip():
         raise MobilityError(_("Give the name of who signed at the host."))
     agreement = _pending(agreement, AgreementState.APPROVED)
     agreement.state = AgreementState.SIGNED
-    agreement.host_signer = signer.strip()
-    agreement.host_signed_at = timezone.now()
+    agreement.host_signer = signer.strip()[:200]
+    agreement.host_signed_at = signed_at or timezone.now()
     agreement.host_document = document
     agreement.save(update_fields=["state", "host_signer", "host_signed_at", "host_document"])
-    audit.record(actor=actor, action="la.host_signed", obj=agreement, document=document.pk)
+    audit.record(
+        actor=actor,
+        action="la.host_signed",
+        obj=agreement,
+        document=document.pk if document else None,
+    )
+    return agreement
+
+
+@transaction.atomic
+def return_by_host(
+    *, agreement: LearningAgreement, actor: Any, comment: str, signer: str
+) -> LearningAgreement:
+    """The host does not sign an approved version and says why (an EWP comment): it goes
+    back to the student, who fixes it in a new version, as after a promoter's return."""
+    if not comment.strip():
+        raise MobilityError(_("Write what the student should change."))
+    agreement = _pending(agreement, AgreementState.APPROVED)
+    agreement.state = AgreementState.RETURNED
+    agreement.returned_at = timezone.now()
+    agreement.comment = _("From the host (%(signer)s): %(comment)s") % {
+        "signer": signer,
+        "comment": comment.strip(),
+    }
+    agreement.save(update_fields=["state", "returned_at", "comment"])
+    audit.record(actor=actor, action="la.returned_by_host", obj=agreement, comment=comment)
+    transaction.on_commit(lambda: emails.send_la_decided(agreement))
     return agreement
 
 

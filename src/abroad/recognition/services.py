@@ -500,7 +500,7 @@ class TranscriptImportReport(ImportReport):
         return f"{super().imported_summary()}: {shown}"
 
 
-def _host_scale(mobility: Mobility, given: GradingScale | None) -> GradingScale:
+def host_scale_of(mobility: Mobility, given: GradingScale | None) -> GradingScale:
     if given is not None:
         return given
     transcript = Transcript.objects.filter(mobility=mobility).select_related("host_scale").first()
@@ -538,7 +538,7 @@ def import_transcript(
         system=True,
     )
     report = TranscriptImportReport(file=importing.source_name(file, name), dry_run=dry_run)
-    host_scale = _host_scale(mobility, host_scale)
+    host_scale = host_scale_of(mobility, host_scale)
     scale = _scale(host_scale)
     rows = importers.read_transcript(file, report)
     if report.errors:

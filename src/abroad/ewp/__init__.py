@@ -1,0 +1,2 @@
+"""Erasmus Without Paper XML: agreements (IIAs), learning agreements, nominations and
+transcripts of records, validated against the official schemas."""

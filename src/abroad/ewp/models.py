@@ -1,0 +1,117 @@
+"""What EWP needs beyond the catalogue and the mobility: the identifiers our documents carry
+(ours, stable; the partner's, learnt from their copy), and every document received, kept as
+it came with what became of it."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from abroad.catalogue.models import Agreement
+from abroad.mobility.models import Mobility
+
+
+class IiaLink(models.Model):
+    """An agreement as an EWP inter-institutional agreement: our iia-id, and what we know of
+    the partner's copy (its iia-id, code and hash, and the XML last accepted)."""
+
+    agreement = models.OneToOneField(
+        Agreement, verbose_name=_("agreement"), on_delete=models.CASCADE, related_name="ewp"
+    )
+    iia_id = models.UUIDField(_("our IIA id"), default=uuid.uuid4, unique=True, editable=False)
+    partner_iia_id = models.CharField(_("partner's IIA id"), max_length=64, blank=True)
+    partner_iia_code = models.CharField(_("partner's IIA code"), max_length=100, blank=True)
+    partner_hash = models.CharField(_("partner's iia-hash"), max_length=64, blank=True)
+    partner_xml = models.TextField(_("partner's copy (XML)"), blank=True)
+    partner_updated_at = models.DateTimeField(_("partner's copy accepted"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("EWP agreement identity")
+        verbose_name_plural = _("EWP agreement identities")
+
+    def __str__(self) -> str:
+        return f"{self.agreement.code}: {self.iia_id}"
+
+
+class MobilityLink(models.Model):
+    """A mobility as an EWP outgoing mobility: the omobility-id of its nomination and
+    learning agreement."""
+
+    mobility = models.OneToOneField(
+        Mobility, verbose_name=_("mobility"), on_delete=models.CASCADE, related_name="ewp"
+    )
+    omobility_id = models.UUIDField(
+        _("omobility id"), default=uuid.uuid4, unique=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("EWP mobility identity")
+        verbose_name_plural = _("EWP mobility identities")
+
+    def __str__(self) -> str:
+        return str(self.omobility_id)
+
+
+class Inbound(models.Model):
+    """A document received from a partner (uploaded by the office or given to the command),
+    kept whole: an IIA waits here for the office to compare and accept it; an LA update or a
+    transcript of records is applied at once, and the outcome is written down."""
+
+    class Kind(models.TextChoices):
+        IIA = "iia", _("Inter-institutional agreement (IIA v7)")
+        LA_UPDATE = "la-update", _("Learning agreement update (OMobility LA v1)")
+        TOR = "tor", _("Transcript of records (IMobility ToR v2)")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for the office")
+        APPLIED = "applied", _("Applied")
+        REFUSED = "refused", _("Refused")
+        DISCARDED = "discarded", _("Discarded")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    xml = models.TextField(_("document"))
+    position = models.PositiveSmallIntegerField(
+        _("position in the document"), default=0, help_text=_("Which IIA of the document.")
+    )
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    message = models.TextField(_("outcome"), blank=True)
+    agreement = models.ForeignKey(
+        Agreement,
+        verbose_name=_("agreement"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    mobility = models.ForeignKey(
+        Mobility,
+        verbose_name=_("mobility"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("received by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("received EWP document")
+        verbose_name_plural = _("received EWP documents")
+        ordering = ("-received_at", "-pk")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.file_name or self.pk}"

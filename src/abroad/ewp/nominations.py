@@ -1,0 +1,180 @@
+"""Nominations as OMobilities API v2 get-responses, and transcripts of records as IMobility
+ToRs API v2 get-responses (ELMO inside) read into transcript rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+from lxml import etree
+
+from abroad.ewp import xml
+from abroad.ewp.xml import ELMO, OMOBILITIES_GET, TORS, TORS_GET, EwpError, element, text
+from abroad.mobility.enums import MobilityKind, MobilityState
+from abroad.mobility.models import Mobility
+
+STATUS: dict[str, str] = {
+    MobilityState.WITHDRAWN: "cancelled",
+    MobilityState.COMPLETED: "recognized",
+}
+
+
+@dataclass(frozen=True)
+class Nominee:
+    """A mobility with the EWP identifiers the services found for it."""
+
+    mobility: Mobility
+    omobility_id: str
+    sending_hei: str
+    receiving_hei: str
+    sending_iia_id: str
+    receiving_iia_id: str
+    global_id: str
+    eqf: int | None
+    isced_code: str
+    languages: tuple[tuple[str, str], ...]
+
+
+def term_id(mobility: Mobility) -> str:
+    """The sending institution's academic term (EWP id): the whole year for a year or a
+    double degree, else the semester the planned start falls in (from August: first)."""
+    year = f"{mobility.academic_year}/{mobility.academic_year + 1}"
+    if mobility.kind in (MobilityKind.YEAR, MobilityKind.DOUBLE_DEGREE) or mobility.months > 6:
+        return f"{year}-1/1"
+    start = mobility.planned_start
+    second = start is not None and 2 <= start.month <= 7
+    return f"{year}-{2 if second else 1}/2"
+
+
+def render(nominees: Iterable[Nominee]) -> bytes:
+    root = xml.new_document(OMOBILITIES_GET)
+    for n in nominees:
+        m = n.mobility
+        node = element(root, "student-mobility")
+        element(node, "omobility-id", n.omobility_id)
+        sending = element(node, "sending-hei")
+        element(sending, "hei-id", n.sending_hei)
+        if n.sending_iia_id:
+            element(sending, "iia-id", n.sending_iia_id)
+        receiving = element(node, "receiving-hei")
+        element(receiving, "hei-id", n.receiving_hei)
+        if n.receiving_iia_id:
+            element(receiving, "iia-id", n.receiving_iia_id)
+        element(node, "sending-academic-term-ewp-id", term_id(m))
+        element(node, "receiving-academic-year-id", f"{m.academic_year}/{m.academic_year + 1}")
+        student = element(node, "student")
+        element(student, "given-names", m.student.first_name or "-")
+        element(student, "family-name", m.student.last_name or m.student.username)
+        element(student, "global-id", n.global_id)
+        if m.student.email:
+            element(student, "email", m.student.email)
+        element(
+            node,
+            "status",
+            STATUS.get(m.state, "nomination" if m.state == MobilityState.NOMINATED else "live"),
+        )
+        element(node, "activity-type", "student-studies")
+        element(
+            node,
+            "activity-attributes",
+            "short-term" if m.kind == MobilityKind.SHORT else "long-term",
+        )
+        if m.planned_start:
+            element(node, "planned-arrival-date", m.planned_start.isoformat())
+        if m.planned_end:
+            element(node, "planned-departure-date", m.planned_end.isoformat())
+        if n.eqf:
+            element(node, "eqf-level-studied-at-nomination", n.eqf)
+        if n.isced_code:
+            element(node, "nominee-isced-f-code", n.isced_code)
+        for language, level in n.languages:
+            skill = element(node, "nominee-language-skill")
+            element(skill, "language", language)
+            if level:
+                element(skill, "cefr-level", level)
+    return xml.serialize(root)
+
+
+# ---------------------------------------------------------------------- transcripts (ToR)
+
+NS = {"t": TORS, "e": ELMO}
+
+
+@dataclass(frozen=True)
+class TorRow:
+    """One learning opportunity of a transcript: the host's code (or id), title, ECTS, the
+    grade as the host writes it ("" when it has none)."""
+
+    code: str
+    title: str
+    ects: Decimal | None
+    grade: str
+
+
+@dataclass(frozen=True)
+class Tor:
+    omobility_id: str
+    issuer: str  # the issuer's SCHAC code, "" when the report does not say
+    rows: tuple[TorRow, ...]
+    distributions: dict[str, dict[str, Decimal]]  # ISCED code -> grade -> percentage
+
+
+def _decimal(value: str) -> Decimal | None:
+    try:
+        return Decimal(value) if value else None
+    except InvalidOperation:
+        raise EwpError(_("%(value)s is not a number.") % {"value": value}) from None
+
+
+def _opportunities(parent: etree._Element) -> Iterator[etree._Element]:
+    """Every learning opportunity of a report, parts included (ELMO nests them)."""
+    for spec in parent.findall("e:learningOpportunitySpecification", NS):
+        yield spec
+        for part in spec.findall("e:hasPart", NS):
+            yield from _opportunities(part)
+
+
+def _row(spec: etree._Element) -> TorRow | None:
+    instance = spec.find("e:specifies/e:learningOpportunityInstance", NS)
+    if instance is None:
+        return None  # a group (a degree, a module) rather than a course taken
+    identifiers = {i.get("type", ""): text(i) for i in spec.findall("e:identifier", NS)}
+    code = (
+        identifiers.get("local")
+        or identifiers.get("ewp-los-code")
+        or next(iter(identifiers.values()), "")
+    )
+    title = text(spec, "e:title", NS)
+    ects = None
+    for credit in instance.findall("e:credit", NS):
+        if text(credit, "e:scheme", NS).lower() == "ects":
+            ects = _decimal(text(credit, "e:value", NS))
+    return TorRow(
+        code=code or title, title=title, ects=ects, grade=text(instance, "e:resultLabel", NS)
+    )
+
+
+def parse_tors(data: bytes | str) -> list[Tor]:
+    root = xml.read(TORS_GET, data)
+    tors = []
+    for tor in root.findall("t:tor", NS):
+        rows: list[TorRow] = []
+        issuer = ""
+        for report in tor.findall("e:elmo/e:report", NS):
+            for identifier in report.findall("e:issuer/e:identifier", NS):
+                if identifier.get("type") == "schac":
+                    issuer = text(identifier)
+            rows.extend(row for spec in _opportunities(report) if (row := _row(spec)) is not None)
+        distributions = {
+            table.get("iscedCode", ""): {
+                f.get("label", ""): _decimal(f.get("percentage", "")) or Decimal(0)
+                for f in table.findall("t:gradeFrequency", NS)
+            }
+            for table in tor.findall("t:gradeConversionTable/t:iscedTable", NS)
+        }
+        tors.append(Tor(text(tor, "t:omobility-id", NS), issuer, tuple(rows), distributions))
+    if not tors:
+        raise EwpError(_("The document holds no transcript of records."))
+    return tors

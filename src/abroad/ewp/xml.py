@@ -1,0 +1,263 @@
+"""Reading, writing and validating EWP XML.
+
+The official schemas are not shipped: ``ABROAD_EWP_SCHEMA_DIR`` names a folder holding one
+folder per EWP repository (``ewp-specs-api-iias``, ``ewp-specs-architecture``...), each a
+checkout of the branch the documents use (docs/ewp.md lists them). The schemas import each
+other by their ``raw.githubusercontent.com`` addresses; :func:`_local` maps those onto the
+folder, so validation never touches the network.
+
+Input is parsed by lxml with entities, DTDs and network access off: a document that is not
+well-formed, or that tries any of those, is refused with the parser's message.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import xmlschema
+from django.conf import settings
+from django.utils.translation import gettext as _
+from lxml import etree
+
+# The namespaces of the documents we read and write.
+IIAS = "https://github.com/erasmus-without-paper/ewp-specs-api-iias/blob/stable-v7/endpoints/get-response.xsd"
+LAS = "https://github.com/erasmus-without-paper/ewp-specs-api-omobility-las/blob/stable-v1/endpoints/get-response.xsd"
+LA_UPDATE = "https://github.com/erasmus-without-paper/ewp-specs-api-omobility-las/blob/stable-v1/endpoints/update-request.xsd"
+OMOBILITIES = "https://github.com/erasmus-without-paper/ewp-specs-api-omobilities/blob/stable-v2/endpoints/get-response.xsd"
+TORS = "https://github.com/erasmus-without-paper/ewp-specs-api-imobility-tors/blob/stable-v2/endpoints/get-response.xsd"
+ELMO = "https://github.com/emrex-eu/elmo-schemas/tree/v1"
+TERM = "https://github.com/erasmus-without-paper/ewp-specs-types-academic-term/tree/stable-v2"
+CONTACT = "https://github.com/erasmus-without-paper/ewp-specs-types-contact/tree/stable-v1"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+RAW = "https://raw.githubusercontent.com/erasmus-without-paper"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of EWP document: its root element, and its schema in the schema folder."""
+
+    key: str
+    namespace: str
+    root: str
+    schema: str  # path under the schema folder
+    branch: str  # the repository's branch, for xsi:schemaLocation
+
+    @property
+    def repo(self) -> str:
+        return self.schema.split("/", 1)[0]
+
+    @property
+    def location(self) -> str:
+        path = self.schema.split("/", 1)[1]
+        return f"{self.namespace} {RAW}/{self.repo}/{self.branch}/{path}"
+
+
+IIA_GET = Kind(
+    "iia", IIAS, "iias-get-response", "ewp-specs-api-iias/endpoints/get-response.xsd", "stable-v7"
+)
+LA_GET = Kind(
+    "la",
+    LAS,
+    "omobility-las-get-response",
+    "ewp-specs-api-omobility-las/endpoints/get-response.xsd",
+    "stable-v1",
+)
+LA_UPDATE_REQUEST = Kind(
+    "la-update",
+    LA_UPDATE,
+    "omobility-las-update-request",
+    "ewp-specs-api-omobility-las/endpoints/update-request.xsd",
+    "stable-v1",
+)
+OMOBILITIES_GET = Kind(
+    "omobilities",
+    OMOBILITIES,
+    "omobilities-get-response",
+    "ewp-specs-api-omobilities/endpoints/get-response.xsd",
+    "stable-v2",
+)
+TORS_GET = Kind(
+    "tors",
+    TORS,
+    "imobility-tors-get-response",
+    "ewp-specs-api-imobility-tors/endpoints/get-response.xsd",
+    "stable-v2",
+)
+KINDS = {kind.key: kind for kind in (IIA_GET, LA_GET, LA_UPDATE_REQUEST, OMOBILITIES_GET, TORS_GET)}
+
+# The branch each plain repository folder holds; other branches sit in "<repo>@<branch>".
+BRANCHES = {
+    "ewp-specs-architecture": "stable-v1",
+    "ewp-specs-types-contact": "stable-v1",
+    "ewp-specs-types-academic-term": "stable-v2",
+    "ewp-specs-types-address": "stable-v1",
+    "ewp-specs-types-phonenumber": "stable-v1",
+    "ewp-specs-api-courses": "master",
+    "ewp-specs-sec-intro": "stable-v2",
+    "ewp-specs-api-registry": "stable-v1",
+    "ewp-specs-api-omobility-las": "stable-v1",
+    "ewp-specs-api-iias": "stable-v7",
+    "ewp-specs-api-omobilities": "stable-v2",
+    "ewp-specs-api-imobility-tors": "stable-v2",
+    "ewp-specs-types-person-id": "master",
+}
+# Where the W3C's xml.xsd (imported by some schemas) sits in the folder.
+XML_XSD = "ewp-registry-service-vendored/src/main/resources/schemas/xml.xsd"
+
+
+class EwpError(Exception):
+    """A document we cannot read, write or apply; the message says why, for the office."""
+
+
+class SchemasMissing(EwpError):
+    pass
+
+
+def schema_dir() -> Path:
+    folder = settings.EWP_SCHEMA_DIR
+    if not folder:
+        raise SchemasMissing(
+            _(
+                "The EWP schemas are not configured: set ABROAD_EWP_SCHEMA_DIR to the folder "
+                "holding them (see docs/ewp.md)."
+            )
+        )
+    path = Path(folder)
+    if not path.is_dir():
+        raise SchemasMissing(
+            _("The EWP schema folder %(folder)s does not exist (ABROAD_EWP_SCHEMA_DIR).")
+            % {"folder": folder}
+        )
+    return path
+
+
+def _local(root: Path, uri: str) -> str:
+    """The local copy of a schema the official schemas import by address."""
+    match = re.match(rf"{re.escape(RAW)}/([^/]+)/([^/]+)/(.+)$", uri)
+    if match:
+        repo, branch, path = match.groups()
+        folder = repo if BRANCHES.get(repo) == branch else f"{repo}@{branch}"
+        candidate = root / folder / path
+        if candidate.exists():
+            return candidate.as_uri()
+    match = re.match(r"https://raw\.githubusercontent\.com/emrex-eu/elmo-schemas/[^/]+/(.+)$", uri)
+    if match and (candidate := root / "emrex-eu+elmo-schemas" / match.group(1)).exists():
+        return candidate.as_uri()
+    if uri == "http://www.w3.org/2001/03/xml.xsd" and (root / XML_XSD).exists():
+        return (root / XML_XSD).as_uri()
+    return uri
+
+
+@cache
+def _schema(root: Path, relative: str) -> xmlschema.XMLSchema:
+    path = root / relative
+    if not path.exists():
+        raise SchemasMissing(
+            _("The EWP schema %(path)s is missing from %(folder)s (see docs/ewp.md).")
+            % {"path": relative, "folder": root}
+        )
+    return xmlschema.XMLSchema(
+        str(path),
+        uri_mapper=lambda uri: _local(root, uri),
+        allow="local",  # never the network
+        defuse="always",
+    )
+
+
+def schema(kind: Kind) -> xmlschema.XMLSchema:
+    return _schema(schema_dir(), kind.schema)
+
+
+def validation_errors(kind: Kind, root: etree._Element, limit: int = 5) -> list[str]:
+    """The schema's complaints about a document, the first few, each with its path."""
+    errors = []
+    for error in schema(kind).iter_errors(root):
+        where = f" ({error.path})" if error.path else ""
+        errors.append(f"{error.reason or error.message}{where}")
+        if len(errors) >= limit:
+            break
+    return errors
+
+
+def validate(kind: Kind, root: etree._Element) -> None:
+    errors = validation_errors(kind, root)
+    if errors:
+        raise EwpError(
+            _("The document does not follow the EWP schema %(schema)s: %(errors)s")
+            % {"schema": kind.schema, "errors": "; ".join(errors)}
+        )
+
+
+_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
+)
+
+
+def parse(data: bytes | str) -> etree._Element:
+    """The document's root; refuses what is not well-formed XML, or declares a DTD."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if not data.strip():
+        raise EwpError(_("The file is empty."))
+    try:
+        tree = etree.fromstring(data, parser=_PARSER)
+    except etree.XMLSyntaxError as error:
+        raise EwpError(_("The file is not well-formed XML: %(error)s") % {"error": error}) from None
+    if tree.getroottree().docinfo.doctype:
+        raise EwpError(_("The file declares a DTD, which EWP documents never do."))
+    return tree
+
+
+def read(kind: Kind, data: bytes | str) -> etree._Element:
+    """Parse and validate a document of ``kind``; refused with a clear message otherwise."""
+    root = parse(data)
+    if root.tag != f"{{{kind.namespace}}}{kind.root}":
+        raise EwpError(
+            _("This is not %(expected)s but %(found)s.")
+            % {"expected": kind.root, "found": etree.QName(root).localname}
+        )
+    validate(kind, root)
+    return root
+
+
+def element(parent: etree._Element | None, tag: str, text: Any = None, **attrs: str) -> Any:
+    """A child (or a root, without parent) in the parent's namespace unless ``tag`` has one."""
+    if not tag.startswith("{") and parent is not None:
+        namespace = etree.QName(parent).namespace
+        tag = f"{{{namespace}}}{tag}" if namespace else tag
+    node = etree.Element(tag, attrs) if parent is None else etree.SubElement(parent, tag, attrs)
+    if text is not None:
+        node.text = str(text)
+    return node
+
+
+def new_document(kind: Kind, extra: dict[str | None, str] | None = None) -> etree._Element:
+    nsmap: dict[str | None, str] = {None: kind.namespace, "xsi": XSI, **(extra or {})}
+    root = etree.Element(f"{{{kind.namespace}}}{kind.root}", nsmap=nsmap)
+    root.set(f"{{{XSI}}}schemaLocation", kind.location)
+    return root
+
+
+def serialize(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def text(
+    node: etree._Element | None, path: str = "", namespaces: dict[str, str] | None = None
+) -> str:
+    """The stripped text of ``node`` or of its first match of ``path``, "" when absent."""
+    if node is None:
+        return ""
+    if path:
+        node = node.find(path, namespaces)
+        if node is None:
+            return ""
+    return (node.text or "").strip()
+
+
+def local(node: etree._Element) -> str:
+    return etree.QName(node).localname

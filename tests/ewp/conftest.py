@@ -1,0 +1,45 @@
+"""EWP tests validate against the official schemas in ../shared/ewp (beside the clone), or
+the folder ABROAD_TEST_EWP_SCHEMA_DIR names. They are never copied into the project."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from abroad.catalogue.models import Institution
+from tests.factories import InstitutionFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMAS = Path(os.environ.get("ABROAD_TEST_EWP_SCHEMA_DIR", ROOT.parent / "shared" / "ewp"))
+HOME = "polimi.it"
+
+
+def official(path: str) -> bytes:
+    """An official example or schema file, read from the schema folder."""
+    return (SCHEMAS / path).read_bytes()
+
+
+@pytest.fixture(autouse=True)
+def ewp_schemas(settings: Any) -> Path:
+    if not (SCHEMAS / "ewp-specs-api-iias").is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"the official EWP schemas are missing from {SCHEMAS}")
+        pytest.skip(f"no EWP schemas at {SCHEMAS}")
+    settings.EWP_SCHEMA_DIR = str(SCHEMAS)
+    settings.EWP_HEI_ID = ""
+    return SCHEMAS
+
+
+@pytest.fixture
+def home(db: None) -> Institution:
+    return InstitutionFactory(
+        name="Politecnico di Milano",
+        country="IT",
+        city="Milano",
+        erasmus_code="I  MILANO02",
+        schac_code=HOME,
+        is_home=True,
+    )

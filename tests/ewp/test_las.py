@@ -1,0 +1,219 @@
+"""OMobility LAs v1: our versions as a valid get-response, a partner's update-request applied
+to the version it names, refusals kept with their reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from abroad.catalogue.models import Institution
+from abroad.ewp import las, services, xml
+from abroad.ewp.models import Inbound
+from abroad.ewp.xml import EwpError
+from abroad.mobility.enums import AgreementState, ComponentStatus, ReasonCode, Stage, Table
+from abroad.mobility.models import LearningAgreement, Mobility
+from abroad.people.enums import Role
+from tests.ewp.conftest import HOME, official
+from tests.factories import UserFactory
+from tests.mobility.factories import ComponentFactory, MobilityFactory, agreement_with_rows
+
+SIGNED_AT = dt.datetime(2026, 11, 2, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def mobility(home: Institution) -> Mobility:
+    mobility = MobilityFactory(
+        offer__agreement__partner__schac_code="tudelft.nl",
+        offer__agreement__partner_contact="Anna de Vries <a.devries@tudelft.nl>",
+    )
+    mobility.student.student_number = "10654321"
+    mobility.student.save()
+    return mobility
+
+
+def signed_first(mobility: Mobility) -> LearningAgreement:
+    promoter = UserFactory(role=Role.PROMOTER)
+    version = agreement_with_rows(
+        mobility,
+        state=AgreementState.SIGNED,
+        student_signed_at=SIGNED_AT,
+        promoter=promoter,
+        promoter_signed_at=SIGNED_AT + dt.timedelta(days=1),
+        host_signer="Dr. Jansen",
+        host_signed_at=SIGNED_AT + dt.timedelta(days=2),
+    )
+    return version
+
+
+def change(
+    mobility: Mobility, base: LearningAgreement, state: str = AgreementState.APPROVED
+) -> LearningAgreement:
+    promoter = base.promoter
+    version = agreement_with_rows(
+        mobility,
+        a=0,
+        b=0,
+        number=base.number + 1,
+        stage=Stage.DURING,
+        state=state,
+        based_on=base,
+        student_signed_at=timezone.now(),
+        promoter=promoter if state != AgreementState.SUBMITTED else None,
+        promoter_signed_at=timezone.now() if state != AgreementState.SUBMITTED else None,
+    )
+    for c in base.components.all():
+        deleted = c.table == Table.A and c.position == 1
+        ComponentFactory(
+            agreement=version,
+            table=c.table,
+            position=c.position,
+            code=c.code,
+            title=c.title,
+            ects=c.ects,
+            status=ComponentStatus.DELETED if deleted else ComponentStatus.UNCHANGED,
+            reason_code=ReasonCode.TIMETABLE_CONFLICT if deleted else "",
+        )
+    ComponentFactory(
+        agreement=version,
+        table=Table.A,
+        position=9,
+        code="NEW01",
+        title="Replacement course",
+        ects=Decimal(6),
+        status=ComponentStatus.INSERTED,
+        reason_code=ReasonCode.SUBSTITUTING_DELETED,
+    )
+    return version
+
+
+def test_first_version_and_pending_change_validate(mobility: Mobility) -> None:
+    first = signed_first(mobility)
+    second = change(mobility, first)
+    data = services.export_la(mobility)
+    root = xml.read(xml.LA_GET, data)
+    la = root.find("la:la", las.NS)
+    assert la is not None
+    link = services.mobility_link(mobility)
+    assert xml.text(la, "la:omobility-id", las.NS) == str(link.omobility_id)
+    assert xml.text(la, "la:sending-hei/la:hei-id", las.NS) == HOME
+    assert (
+        xml.text(la, "la:receiving-hei/la:contact-person/la:email", las.NS)
+        == "a.devries@tudelft.nl"
+    )
+    assert xml.text(la, "la:student/la:global-id", las.NS).endswith(f":{HOME}:10654321")
+    studied = la.findall("la:first-version/la:components-studied/la:component", las.NS)
+    assert len(studied) == 5
+    proposal = la.find("la:changes-proposal", las.NS)
+    assert proposal is not None
+    assert proposal.get("id") == f"{link.omobility_id}-v{second.number}"
+    changes = {
+        (c.get("status"), c.get("reason-code"), xml.text(c, "la:title", las.NS))
+        for c in proposal.iter(f"{{{xml.LAS}}}component")
+    }
+    assert ("inserted", "substituting-deleted", "Replacement course") in changes
+    assert any(
+        status == "deleted" and reason == "timetable-conflict" for status, reason, _ in changes
+    )
+    assert proposal.find("la:receiving-hei-signature", las.NS) is None
+
+
+def test_nothing_to_send_before_the_promoter_signs(mobility: Mobility) -> None:
+    agreement_with_rows(mobility, state=AgreementState.SUBMITTED, student_signed_at=SIGNED_AT)
+    with pytest.raises(EwpError, match="nothing to send"):
+        services.export_la(mobility)
+
+
+def test_a_host_contact_without_email_is_named(mobility: Mobility) -> None:
+    signed_first(mobility)
+    agreement = mobility.offer.agreement
+    agreement.partner_contact = "the international office"
+    agreement.save()
+    with pytest.raises(EwpError, match="contact person at the host"):
+        services.export_la(mobility)
+
+
+def update(
+    mobility: Mobility, version: LearningAgreement, *, approve: bool = True, hei: str = HOME
+) -> bytes:
+    link = services.mobility_link(mobility)
+    proposal = las.proposal_id(str(link.omobility_id), version)
+    action = "approve-proposal-v1" if approve else "comment-proposal-v1"
+    comment = "" if approve else "<req:comment>Course X is not taught in spring.</req:comment>"
+    return f"""<req:omobility-las-update-request xmlns:req="{xml.LA_UPDATE}" xmlns:la="{xml.LAS}">
+  <req:sending-hei-id>{hei}</req:sending-hei-id>
+  <req:{action}>
+    <req:omobility-id>{link.omobility_id}</req:omobility-id>
+    <req:changes-proposal-id>{proposal}</req:changes-proposal-id>
+    {comment}
+    <req:signature>
+      <la:signer-name>Anna de Vries</la:signer-name>
+      <la:signer-position>Exchange coordinator</la:signer-position>
+      <la:timestamp>2027-03-01T09:30:00+01:00</la:timestamp>
+    </req:signature>
+  </req:{action}>
+</req:omobility-las-update-request>""".encode()
+
+
+def test_an_approval_signs_the_version_for_the_host(mobility: Mobility) -> None:
+    office = UserFactory(role=Role.OFFICE)
+    second = change(mobility, signed_first(mobility))
+    inbound = services.apply_la_update(
+        data=update(mobility, second), file_name="ok.xml", actor=office
+    )
+    assert inbound.state == Inbound.State.APPLIED, inbound.message
+    second.refresh_from_db()
+    assert second.state == AgreementState.SIGNED
+    assert second.host_signer == "Anna de Vries, Exchange coordinator"
+    assert second.host_signed_at == dt.datetime(2027, 3, 1, 8, 30, tzinfo=dt.UTC)
+    # the next export has it as approved changes, and no proposal
+    la = xml.read(xml.LA_GET, services.export_la(mobility)).find("la:la", las.NS)
+    assert la is not None
+    assert la.find("la:approved-changes", las.NS) is not None
+    assert la.find("la:changes-proposal", las.NS) is None
+
+
+def test_a_comment_returns_the_version_to_the_student(mobility: Mobility) -> None:
+    office = UserFactory(role=Role.OFFICE)
+    second = change(mobility, signed_first(mobility))
+    inbound = services.apply_la_update(
+        data=update(mobility, second, approve=False), file_name="c.xml", actor=office
+    )
+    assert inbound.state == Inbound.State.APPLIED
+    second.refresh_from_db()
+    assert second.state == AgreementState.RETURNED
+    assert "Course X is not taught in spring." in second.comment
+    assert "Anna de Vries" in second.comment
+
+
+@pytest.mark.parametrize(
+    ("state", "hei", "message"),
+    [
+        (AgreementState.SUBMITTED, HOME, "not waiting for the host"),
+        (AgreementState.APPROVED, "other.example.org", "not of polimi.it"),
+    ],
+)
+def test_an_update_that_cannot_apply_is_kept_as_refused(
+    mobility: Mobility, state: str, hei: str, message: str
+) -> None:
+    office = UserFactory(role=Role.OFFICE)
+    second = change(mobility, signed_first(mobility), state=state)
+    inbound = services.apply_la_update(
+        data=update(mobility, second, hei=hei), file_name="r.xml", actor=office
+    )
+    assert inbound.state == Inbound.State.REFUSED
+    assert message in inbound.message
+    second.refresh_from_db()
+    assert second.state == state
+
+
+@pytest.mark.parametrize("name", ["approve-proposal-v1.xml", "comment-proposal-v1.xml"])
+def test_official_update_requests_are_read(name: str) -> None:
+    found = las.parse_update(
+        official(f"ewp-specs-api-omobility-las/examples/update-request-examples/{name}")
+    )
+    assert found.omobility_id == "c442c289-5541-4cae-9edb-8ad83e133613"
+    assert found.approve is name.startswith("approve")
+    assert found.signer_name == "Paweł Tomasz Kowalski"
