@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "abroad.mobility",
     "abroad.selection",
     "abroad.recognition",
+    "abroad.networks",
     "abroad.ewp",
 ]
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("calls/", include("abroad.selection.urls")),
     path("mobility/", include("abroad.mobility.urls")),
     path("recognition/", include("abroad.recognition.urls")),
+    path("networks/", include("abroad.networks.urls")),
     path("ewp/", include("abroad.ewp.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from abroad.catalogue import demo
 from abroad.mobility.demo import load_mobility_demo
+from abroad.networks.demo import load_networks_demo
 from abroad.recognition.demo import load_recognition_demo
 from abroad.selection.demo import load_selection_demo
 
@@ -60,6 +61,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  {line}")
         # Recognition: scales, conversion rules, grading tables, a validated recognition.
         for line in load_recognition_demo().lines():
+            self.stdout.write(f"  {line}")
+        # Networks: ATHENS sessions, an Alliance4Tech student, a double-degree plan.
+        for line in load_networks_demo().lines():
             self.stdout.write(f"  {line}")
 
         self.stdout.write("")

@@ -1,0 +1,2 @@
+"""Network mobility: ATHENS sessions and course choices, the Alliance4Tech certificate,
+double degrees."""

@@ -1,0 +1,45 @@
+"""Who may do what with ATHENS sessions and double-degree plans.
+
+Sessions and their courses are public. Students apply; an application and its allocation are
+seen by their student and the office, and answered by the student alone. The office runs the
+sessions. A double-degree plan follows its mobility (``mobility/rules.py``): the student, the
+office and the promoters who approve the mobility's learning agreements see it; the student and
+the office edit it; only an approving promoter approves or returns it. Views answer 404 for
+an object the user may not see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+
+from abroad.mobility.rules import is_approver
+from abroad.mobility.rules import is_owner as is_mobility_owner
+from abroad.people.rules import is_office, is_promoter, is_student
+
+
+@rules.predicate
+def is_application_owner(user: Any, application: Any) -> bool:
+    return bool(
+        application is not None
+        and user.is_authenticated
+        and application.student_id == getattr(user, "pk", None)
+    )
+
+
+@rules.predicate
+def is_allocation_owner(user: Any, allocation: Any) -> bool:
+    return allocation is not None and bool(is_application_owner(user, allocation.application))
+
+
+rules.add_perm("networks.view_session", rules.always_allow)
+rules.add_perm("networks.apply_to_session", is_student)
+rules.add_perm("networks.view_athens_application", is_application_owner | is_office)
+rules.add_perm("networks.change_athens_application", is_student & is_application_owner)
+rules.add_perm("networks.answer_allocation", is_student & is_allocation_owner)
+rules.add_perm("networks.manage_sessions", is_office)
+
+# Double-degree plans (the object is the plan's mobility).
+rules.add_perm("networks.view_plan", is_mobility_owner | is_office | (is_promoter & is_approver))
+rules.add_perm("networks.edit_plan", is_mobility_owner | is_office)
+rules.add_perm("networks.approve_plan", is_promoter & is_approver)

@@ -1,0 +1,165 @@
+"""Double-degree plans: the plan of one double-degree mobility (the student or the office
+edit and submit it; the approving promoter approves it or returns it with a comment), and the
+promoter's list of plans waiting for them.
+
+Who sees a plan follows its mobility (``networks.view_plan``); anybody else gets a 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from abroad.mobility.enums import MobilityKind
+from abroad.mobility.models import Mobility
+from abroad.mobility.rules import approver_q
+from abroad.networks import double_degree, services
+from abroad.networks.enums import PlanState
+from abroad.networks.forms import DecisionForm, PlanForm
+from abroad.networks.models import DoubleDegreePlan
+from abroad.networks.services import NetworksError
+
+
+def _can(user: Any, permission: str, obj: Any = None) -> bool:
+    return bool(rules.has_perm(permission, user, obj))
+
+
+def _mobility(request: HttpRequest, pk: int) -> Mobility:
+    mobility = get_object_or_404(
+        Mobility.objects.select_related(
+            "student__course_of_study", "host", "offer__agreement__network"
+        ).prefetch_related("student__course_of_study__coordinators"),
+        pk=pk,
+        kind=MobilityKind.DOUBLE_DEGREE,
+    )
+    if not _can(request.user, "networks.view_plan", mobility):
+        raise Http404
+    return mobility
+
+
+def _back(mobility: Mobility) -> HttpResponse:
+    return redirect("networks:plan", mobility=mobility.pk)
+
+
+@login_required
+@require_GET
+def plan(request: HttpRequest, mobility: int) -> HttpResponse:
+    found = _mobility(request, mobility)
+    current = DoubleDegreePlan.objects.filter(mobility=found).select_related("network").first()
+    editable = _can(request.user, "networks.edit_plan", found) and (
+        current is None or current.state in PlanState.editable_states()
+    )
+    initial: dict[str, Any] = {"mobility_unit_months": double_degree.MOBILITY_UNIT_MONTHS}
+    if current is None and found.offer is not None and found.offer.agreement.network is not None:
+        initial["network"] = found.offer.agreement.network
+    return render(
+        request,
+        "networks/plan.html",
+        {
+            "mobility": found,
+            "plan": current,
+            "findings": services.plan_findings(current) if current else None,
+            "form": PlanForm(instance=current, initial=initial) if editable else None,
+            "can_submit": editable and current is not None,
+            "can_decide": current is not None
+            and current.state == PlanState.SUBMITTED
+            and _can(request.user, "networks.approve_plan", found),
+            "decision_form": DecisionForm(),
+            "partner_credits": double_degree.PARTNER_CREDITS,
+            "max_home_credits": double_degree.MAX_HOME_CREDITS,
+        },
+    )
+
+
+@login_required
+@require_POST
+def save(request: HttpRequest, mobility: int) -> HttpResponse:
+    found = _mobility(request, mobility)
+    if not _can(request.user, "networks.edit_plan", found):
+        raise PermissionDenied
+    current = DoubleDegreePlan.objects.filter(mobility=found).first()
+    form = PlanForm(request.POST, instance=current)
+    if not form.is_valid():
+        messages.error(
+            request,
+            " ".join(
+                f"{form.fields[name].label}: {error}" if name in form.fields else str(error)
+                for name, errors in form.errors.items()
+                for error in errors
+            ),
+        )
+        return _back(found)
+    values = {name: form.cleaned_data[name] for name in PlanForm.Meta.fields}
+    try:
+        services.save_plan(mobility=found, actor=request.user, **values)
+    except NetworksError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("The plan is saved."))
+    return _back(found)
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, mobility: int) -> HttpResponse:
+    found = _mobility(request, mobility)
+    if not _can(request.user, "networks.edit_plan", found):
+        raise PermissionDenied
+    current = get_object_or_404(DoubleDegreePlan, mobility=found)
+    try:
+        services.submit_plan(plan=current, actor=request.user)
+    except NetworksError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("The plan is submitted to your promoter."))
+    return _back(found)
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, mobility: int) -> HttpResponse:
+    found = _mobility(request, mobility)
+    if not _can(request.user, "networks.approve_plan", found):
+        raise PermissionDenied
+    current = get_object_or_404(DoubleDegreePlan, mobility=found)
+    form = DecisionForm(request.POST)
+    form.is_valid()
+    approve = request.POST.get("decision") == "approve"
+    try:
+        services.decide_plan(
+            plan=current,
+            approve=approve,
+            comment=form.cleaned_data.get("comment", ""),
+            actor=request.user,
+        )
+    except NetworksError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(
+            request, _("The plan is approved.") if approve else _("The plan is returned.")
+        )
+    return _back(found)
+
+
+@login_required
+@require_GET
+def desk(request: HttpRequest) -> HttpResponse:
+    """The plans a promoter approves (every plan, for the office), those waiting first."""
+    user = request.user
+    plans = DoubleDegreePlan.objects.select_related("mobility__student", "mobility__host")
+    if _can(user, "networks.manage_sessions"):
+        pass
+    elif getattr(user, "is_promoter", False) and getattr(user, "promoter", None) is not None:
+        plans = plans.filter(approver_q(user.promoter, "mobility__"))  # type: ignore[union-attr]
+    else:
+        raise Http404
+    waiting = [p for p in plans.order_by("submitted_at", "pk") if p.state == PlanState.SUBMITTED]
+    others = [p for p in plans.order_by("-updated_at") if p.state != PlanState.SUBMITTED]
+    return render(request, "networks/plan_desk.html", {"waiting": waiting, "others": others})

@@ -1,0 +1,82 @@
+"""The networks' demo: sessions with courses at real ATHENS members, the closed November
+session with nominations and results, the Alliance4Tech student, the double-degree plan and
+call; IDEA League and Alliance4Tech offers in the catalogue's network filter; loading twice
+changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from abroad.catalogue import demo as catalogue_demo
+from abroad.mobility.demo import load_mobility_demo
+from abroad.networks import certificate, services
+from abroad.networks.demo import NetworksDemoSummary, load_networks_demo
+from abroad.networks.enums import PlanState, ResultsState, Season
+from abroad.networks.models import AthensSession, DoubleDegreePlan, Participation
+from abroad.people.models import User
+from abroad.selection.demo import load_selection_demo
+from abroad.selection.models import Call
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+
+NOW = timezone.make_aware(dt.datetime(2026, 11, 25, 10, 0))
+
+
+@pytest.fixture
+def loaded() -> NetworksDemoSummary:
+    catalogue_demo.load_demo()
+    load_selection_demo(now=NOW)
+    load_mobility_demo()
+    return load_networks_demo(now=NOW)
+
+
+def test_demo_sessions(loaded: NetworksDemoSummary) -> None:
+    march = AthensSession.objects.get(season=Season.MARCH)
+    november = AthensSession.objects.get(season=Season.NOVEMBER)
+    assert (march.code, march.year, march.is_open(NOW)) == ("athens-2027-03", 2027, True)
+    assert march.courses.count() == 10
+    members = set(march.network.members.values_list("pk", flat=True))
+    assert all(course.host_id in members for course in march.courses.all())
+    assert not march.applications.filter(student__username="student").exists()
+    assert (november.code, november.results_state) == ("athens-2026-11", ResultsState.CLOSED)
+    participations = Participation.objects.filter(course__session=november)
+    assert participations.count() >= 2
+    assert participations.exclude(ects_earned=None).exists()
+    assert loaded.lines()[0].startswith("ATHENS:        2 sessions, 16 courses")
+
+
+def test_demo_alliance_and_double_degree(loaded: NetworksDemoSummary) -> None:
+    alliance = User.objects.get(username="alliance")
+    result = certificate.check(services.certificate_stays(alliance))
+    assert (result.on_track, result.met, result.total) == (True, False, 32)
+    plan = DoubleDegreePlan.objects.get(mobility__student__username="doubledegree")
+    assert plan.state == PlanState.SUBMITTED
+    assert plan.network is not None
+    assert plan.network.code == "time"
+    call = Call.objects.get(code="double-degree-2027")
+    assert (call.max_preferences, call.programmes) == (3, ["double_degree"])
+    assert call.call_offers.count() > 0
+    promoter = Client()
+    promoter.force_login(User.objects.get(username="promoter"))
+    assert "1 plan to approve" in promoter.get(reverse("networks:plan_desk")).content.decode()
+
+
+def test_demo_network_offers_in_the_catalogue(loaded: NetworksDemoSummary, client: Client) -> None:
+    for network, partner in (("idea-league", "ETH Zurich"), ("alliance4tech", "Berlin")):
+        page = client.get(reverse("catalogue:offers"), {"network": network}).content.decode()
+        assert partner in page, network
+
+
+def test_demo_loaded_twice_changes_nothing(loaded: NetworksDemoSummary) -> None:
+    again = load_networks_demo(now=NOW)
+    assert again.created == 0
+    assert (again.sessions, again.courses, again.applications) == (
+        loaded.sessions,
+        loaded.courses,
+        loaded.applications,
+    )

@@ -1,0 +1,133 @@
+"""Double-degree plans: the pure credit rules, the approval flow through the services, and
+the plan's step on the timeline."""
+
+from __future__ import annotations
+
+import pytest
+
+from abroad.catalogue.enums import Programme
+from abroad.mobility import services as mobility_services
+from abroad.mobility.models import Mobility
+from abroad.mobility.timeline import extra_steps
+from abroad.networks import double_degree, services
+from abroad.networks.double_degree import Plan, check
+from abroad.networks.enums import PlanState
+from abroad.networks.services import NetworksError
+from abroad.people.models import User
+from tests.factories import AgreementFactory, OfferFactory
+
+GOOD = Plan(
+    credits_at_partner=120,
+    credits_recognised_at_home=60,
+    thesis_at_home=True,
+    thesis_at_partner=True,
+    mobility_unit_months=12,
+)
+
+
+def _codes(plan: Plan) -> list[tuple[str, str]]:
+    return [(f.level, f.code) for f in check(plan)]
+
+
+@pytest.mark.unit
+def test_a_good_plan_only_warns_about_unknown_discussion_dates() -> None:
+    assert _codes(GOOD) == [("warning", "thesis_home_date"), ("warning", "thesis_partner_date")]
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(("credits", "ok"), [(59, False), (60, True), (120, True), (121, False)])
+def test_credits_at_the_partner_are_between_60_and_120(credits: int, ok: bool) -> None:
+    plan = Plan(
+        **{**GOOD.__dict__, "credits_at_partner": credits, "credits_recognised_at_home": 30}
+    )
+    assert (("error", "partner_credits") in _codes(plan)) is not ok
+
+
+@pytest.mark.unit
+def test_at_most_60_recognised_at_home_and_never_more_than_earned() -> None:
+    too_many = Plan(**{**GOOD.__dict__, "credits_recognised_at_home": 61})
+    findings = check(too_many)
+    assert (findings[0].code, findings[0].high, findings[0].have) == ("home_credits", 60, 61)
+    above = Plan(**{**GOOD.__dict__, "credits_at_partner": 60, "credits_recognised_at_home": 60})
+    assert ("error", "home_above_partner") not in _codes(above)
+
+
+@pytest.mark.unit
+def test_thesis_at_both_and_a_12_month_unit() -> None:
+    plan = Plan(**{**GOOD.__dict__, "thesis_at_partner": False, "mobility_unit_months": 6})
+    assert [c for level, c in _codes(plan) if level == "error"] == ["thesis_partner", "unit"]
+    assert double_degree.MOBILITY_UNIT_MONTHS == 12
+
+
+def double_degree_mobility(student: User) -> Mobility:
+    offer = OfferFactory(agreement=AgreementFactory(programme=Programme.DOUBLE_DEGREE), months=24)
+    return mobility_services.create_mobility(
+        student=student, offer=offer, academic_year=2027, origin="test"
+    )
+
+
+@pytest.mark.integration
+@pytest.mark.django_db
+def test_submit_approve_and_return(student: User, promoter: User) -> None:
+    mobility = double_degree_mobility(student)
+    steps = {s.key: s for s in extra_steps(mobility)}
+    assert steps["double_degree"].status == "todo"
+    assert steps["double_degree"].url == f"/networks/double-degree/{mobility.pk}/"
+    plan = services.save_plan(
+        mobility=mobility, actor=student, credits_at_partner=50, credits_recognised_at_home=70
+    )
+    assert services.plan_findings(plan).errors == [
+        "The credits earned at the partner must be between 60 and 120; the plan has 50.",
+        "At most 60 credits are recognised at home; the plan has 70.",
+        "The thesis must be discussed at home too.",
+        "The thesis must be discussed at the partner too.",
+    ]
+    with pytest.raises(NetworksError, match="between 60 and 120"):
+        services.submit_plan(plan=plan, actor=student)
+    plan = services.save_plan(
+        mobility=mobility,
+        actor=student,
+        credits_at_partner=120,
+        credits_recognised_at_home=60,
+        thesis_at_home=True,
+        thesis_at_partner=True,
+    )
+    with pytest.raises(NetworksError, match="Write the study plan"):
+        services.submit_plan(plan=plan, actor=student)
+    services.save_plan(mobility=mobility, actor=student, study_plan="Two years at the partner.")
+    plan = services.submit_plan(plan=plan, actor=student)
+    assert plan.state == PlanState.SUBMITTED
+    assert {s.key: s for s in extra_steps(mobility)}["double_degree"].text == (
+        "Your plan waits for your promoter's approval."
+    )
+    with pytest.raises(NetworksError, match="can no longer be changed"):
+        services.save_plan(mobility=mobility, actor=student, study_plan="Changed.")
+    with pytest.raises(NetworksError, match="a returned plan needs a comment"):
+        services.decide_plan(plan=plan, approve=False, comment=" ", actor=promoter)
+    plan = services.decide_plan(
+        plan=plan, approve=False, comment="Add the thesis topic.", actor=promoter
+    )
+    assert (plan.state, plan.comment, plan.decided_by) == (
+        PlanState.RETURNED,
+        "Add the thesis topic.",
+        promoter,
+    )
+    assert {s.key: s for s in extra_steps(mobility)}["double_degree"].status == "current"
+    services.save_plan(mobility=mobility, actor=student, study_plan="Two years; thesis on X.")
+    plan = services.submit_plan(plan=plan, actor=student)
+    plan = services.decide_plan(plan=plan, approve=True, comment="", actor=promoter)
+    assert plan.state == PlanState.APPROVED
+    assert {s.key: s for s in extra_steps(mobility)}["double_degree"].status == "done"
+    with pytest.raises(NetworksError, match="Only a submitted plan"):
+        services.decide_plan(plan=plan, approve=True, comment="", actor=promoter)
+
+
+@pytest.mark.integration
+@pytest.mark.django_db
+def test_only_a_double_degree_mobility_has_a_plan(student: User) -> None:
+    mobility = mobility_services.create_mobility(
+        student=student, offer=OfferFactory(), academic_year=2027, origin="test"
+    )
+    with pytest.raises(NetworksError, match="Only a double-degree mobility"):
+        services.save_plan(mobility=mobility, actor=student, credits_at_partner=60)
+    assert "double_degree" not in {s.key for s in extra_steps(mobility)}
