@@ -10,6 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -30,13 +31,28 @@ from abroad.networks.enums import (
 
 # ------------------------------------------------------------------------------- ATHENS
 
+RESERVED_CODES = {"new", "participations"}  # words of the office's addresses
+
+
+def validate_session_code(value: str) -> None:
+    if value.lower() in RESERVED_CODES:
+        raise ValidationError(
+            _("“%(code)s” names one of the office's pages: choose another code.") % {"code": value}
+        )
+
 
 class AthensSession(models.Model):
     """One ATHENS week (March or November of a year): its dates, the instants applications
     open and close (enforced on the server, to the second), how many courses a student may
     rank, who may apply, and where its allocation stands."""
 
-    code = models.SlugField(_("code"), max_length=40, unique=True, help_text=_("e.g. 2027-03."))
+    code = models.SlugField(
+        _("code"),
+        max_length=40,
+        unique=True,
+        help_text=_("e.g. 2027-03."),
+        validators=[validate_session_code],
+    )
     network = models.ForeignKey(
         Network, verbose_name=_("network"), on_delete=models.PROTECT, related_name="sessions"
     )
