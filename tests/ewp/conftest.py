@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from abroad.catalogue.models import Institution
-from tests.factories import InstitutionFactory
+from abroad.catalogue.models import Agreement, Institution
+from tests.factories import AgreementFactory, InstitutionFactory, OfferFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = Path(os.environ.get("ABROAD_TEST_EWP_SCHEMA_DIR", ROOT.parent / "shared" / "ewp"))
@@ -43,3 +43,34 @@ def home(db: None) -> Institution:
         schac_code=HOME,
         is_home=True,
     )
+
+
+@pytest.fixture
+def agreement(home: Institution) -> Agreement:
+    partner = InstitutionFactory(name="TU Delft", country="NL", schac_code="tudelft.nl")
+    agreement = AgreementFactory(
+        code="E+ NL DELFT01",
+        partner=partner,
+        start_year=2026,
+        end_year=2028,
+        partner_contact="Anna de Vries <a.devries@tudelft.nl>",
+    )
+    OfferFactory(
+        agreement=agreement,
+        isced_code="0715",
+        seats=3,
+        months=5,
+        language="en",
+        language_level="B2",
+        level_bachelor=True,
+    )
+    OfferFactory(
+        agreement=agreement,
+        isced_code="0731",
+        seats=2,
+        months=10,
+        language="nl",
+        language_level="",
+        level_doctorate=True,
+    )
+    return agreement

@@ -15,7 +15,7 @@ from abroad.ewp import iia, services, xml
 from abroad.ewp.models import IiaLink, Inbound
 from abroad.ewp.xml import EwpError
 from tests.ewp.conftest import HOME, official
-from tests.factories import AgreementFactory, InstitutionFactory, OfferFactory, UserFactory
+from tests.factories import UserFactory
 
 EXAMPLE = "ewp-specs-api-iias/endpoints/get-response-example.xml"
 XSLT_EXAMPLE = "ewp-specs-api-iias/resources/xsltKit/get-response-v7.xml"
@@ -57,37 +57,6 @@ def test_a_changed_condition_changes_the_hash_and_a_contact_does_not() -> None:
     assert iia.parse(changed)[0].computed_hash != base
     # the sending contact (XYZ) is not part of the hash
     assert iia.parse(data.replace(">XYZ<", ">Somebody else<"))[0].computed_hash == base
-
-
-@pytest.fixture
-def agreement(home: Institution) -> Agreement:
-    partner = InstitutionFactory(name="TU Delft", country="NL", schac_code="tudelft.nl")
-    agreement = AgreementFactory(
-        code="E+ NL DELFT01",
-        partner=partner,
-        start_year=2026,
-        end_year=2028,
-        partner_contact="Anna de Vries <a.devries@tudelft.nl>",
-    )
-    OfferFactory(
-        agreement=agreement,
-        isced_code="0715",
-        seats=3,
-        months=5,
-        language="en",
-        language_level="B2",
-        level_bachelor=True,
-    )
-    OfferFactory(
-        agreement=agreement,
-        isced_code="0731",
-        seats=2,
-        months=10,
-        language="nl",
-        language_level="",
-        level_doctorate=True,
-    )
-    return agreement
 
 
 def test_our_agreement_validates_and_carries_the_offers(agreement: Agreement) -> None:

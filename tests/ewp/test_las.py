@@ -217,3 +217,90 @@ def test_official_update_requests_are_read(name: str) -> None:
     assert found.omobility_id == "c442c289-5541-4cae-9edb-8ad83e133613"
     assert found.approve is name.startswith("approve")
     assert found.signer_name == "Paweł Tomasz Kowalski"
+
+
+# ------------------------------------------------------------------------------ round trip
+
+
+def listed(version: LearningAgreement, *, changed: bool = False) -> set[tuple[object, ...]]:
+    """What we model of a version's components, as a get-response lists them: a first
+    version whole, a change by its inserted and deleted rows."""
+    rows = version.components.all()
+    if changed:
+        rows = rows.exclude(status=ComponentStatus.UNCHANGED)
+    else:
+        rows = rows.exclude(status=ComponentStatus.DELETED)
+    return {
+        (
+            c.table,
+            c.code,
+            c.title,
+            c.ects,
+            c.status if changed else "",
+            c.reason_code if changed else "",
+        )
+        for c in rows
+    }
+
+
+def read(versions: las.ReadList | None) -> set[tuple[object, ...]]:
+    assert versions is not None
+    return {
+        (c.table, c.los_code, c.title, c.ects, c.status, c.reason_code) for c in versions.components
+    }
+
+
+def test_round_trip_keeps_every_field_we_model(mobility: Mobility) -> None:
+    """Our LA exported and read back: codes, titles, credits, statuses, reason codes,
+    signature times and the proposal id are our versions'; after the partner approves, the
+    change is listed as approved, with the host's signature."""
+    first = signed_first(mobility)
+    second = change(mobility, first)
+    omobility_id = str(services.mobility_link(mobility).omobility_id)
+    [la] = las.parse(services.export_la(mobility))
+    assert (la.omobility_id, la.sending_hei, la.receiving_hei) == (
+        omobility_id,
+        HOME,
+        "tudelft.nl",
+    )
+    assert la.first_version is not None
+    assert la.changes_proposal is not None
+    assert read(la.first_version) == listed(first)
+    assert la.first_version.student is not None
+    assert la.first_version.sending is not None
+    assert la.first_version.receiving is not None
+    assert la.first_version.student.timestamp == first.student_signed_at
+    assert la.first_version.sending.timestamp == first.promoter_signed_at
+    assert la.first_version.sending.signer_email == first.promoter.email
+    assert la.first_version.receiving.timestamp == first.host_signed_at
+    assert la.first_version.receiving.signer_name == "Dr. Jansen"
+    proposal = la.changes_proposal
+    assert proposal.proposal_id == las.proposal_id(omobility_id, second)
+    assert read(proposal) == listed(second, changed=True)
+    assert proposal.student is not None
+    assert proposal.sending is not None
+    assert proposal.student.timestamp == second.student_signed_at.replace(microsecond=0)
+    assert proposal.sending.timestamp == second.promoter_signed_at.replace(microsecond=0)
+    assert proposal.receiving is None
+    assert la.approved_changes is None
+
+    office = UserFactory(role=Role.OFFICE)
+    services.apply_la_update(data=update(mobility, second), file_name="a.xml", actor=office)
+    second.refresh_from_db()
+    [la] = las.parse(services.export_la(mobility))
+    assert la.changes_proposal is None
+    assert read(la.approved_changes) == listed(second, changed=True)
+    assert la.approved_changes is not None
+    assert la.approved_changes.receiving is not None
+    assert la.approved_changes.receiving.timestamp == second.host_signed_at
+    assert la.approved_changes.receiving.signer_name == second.host_signer
+    assert read(la.first_version) == listed(first)
+
+
+def test_reading_a_get_response_refuses_other_documents() -> None:
+    with pytest.raises(EwpError, match="not omobility-las-get-response"):
+        las.parse(
+            official(
+                "ewp-specs-api-omobility-las/examples/update-request-examples/approve-proposal-v1.xml"
+            )
+        )

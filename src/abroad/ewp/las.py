@@ -331,3 +331,115 @@ def parse_update(data: bytes | str) -> Update:
         signer_email=text(signature, "la:signer-email", NS),
         signed_at=moment,
     )
+
+
+# ------------------------------------------------------------------------ get-responses
+
+
+@dataclass(frozen=True)
+class ReadComponent:
+    """A component as a get-response lists it: ``table`` is our table (A, B, C) for the lists
+    we model, else the list's element name (blended, doctoral components)."""
+
+    table: str
+    los_code: str
+    title: str
+    ects: Decimal | None
+    status: str  # "" in a first version; "inserted" / "deleted" in changes
+    reason_code: str
+
+
+@dataclass(frozen=True)
+class ReadSignature:
+    signer_name: str
+    signer_position: str
+    signer_email: str
+    timestamp: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class ReadList:
+    """A ``first-version``, ``approved-changes`` or ``changes-proposal``."""
+
+    components: tuple[ReadComponent, ...]
+    student: ReadSignature | None
+    sending: ReadSignature | None
+    receiving: ReadSignature | None
+    proposal_id: str = ""
+
+
+@dataclass(frozen=True)
+class ReadLa:
+    omobility_id: str
+    sending_hei: str
+    receiving_hei: str
+    first_version: ReadList | None
+    approved_changes: ReadList | None
+    changes_proposal: ReadList | None
+
+
+_TABLES = {name: table for table, name in LISTS.items()}
+
+
+def _read_credit(component: etree._Element) -> Decimal | None:
+    for credit in component.findall("la:credit", NS):
+        if text(credit, "la:scheme", NS).lower() == "ects":
+            value = text(credit, "la:value", NS)
+            return Decimal(value) if value else None
+    return None
+
+
+def _read_signature(node: etree._Element | None) -> ReadSignature | None:
+    if node is None:
+        return None
+    return ReadSignature(
+        signer_name=text(node, "la:signer-name", NS),
+        signer_position=text(node, "la:signer-position", NS),
+        signer_email=text(node, "la:signer-email", NS),
+        timestamp=parse_datetime(text(node, "la:timestamp", NS)),
+    )
+
+
+def _read_list(node: etree._Element | None) -> ReadList | None:
+    if node is None:
+        return None
+    components = []
+    for items in node:
+        name = xml.local(items)
+        if "components" not in name:
+            continue
+        for c in items.findall("la:component", NS):
+            components.append(
+                ReadComponent(
+                    table=_TABLES.get(name, name),
+                    los_code=text(c, "la:los-code", NS),
+                    title=text(c, "la:title", NS),
+                    ects=_read_credit(c),
+                    status=c.get("status", ""),
+                    reason_code=c.get("reason-code", ""),
+                )
+            )
+    return ReadList(
+        components=tuple(components),
+        student=_read_signature(node.find("la:student-signature", NS)),
+        sending=_read_signature(node.find("la:sending-hei-signature", NS)),
+        receiving=_read_signature(node.find("la:receiving-hei-signature", NS)),
+        proposal_id=node.get("id", ""),
+    )
+
+
+def parse(data: bytes | str) -> list[ReadLa]:
+    """The learning agreements of a get-response (validated first; refused otherwise): what
+    we model of each, the three lists with their components and signatures."""
+    root = xml.read(LA_GET, data)
+    return [
+        ReadLa(
+            omobility_id=text(la, "la:omobility-id", NS),
+            sending_hei=text(la, "la:sending-hei/la:hei-id", NS),
+            receiving_hei=text(la, "la:receiving-hei/la:hei-id", NS),
+            first_version=_read_list(la.find("la:first-version", NS)),
+            approved_changes=_read_list(la.find("la:approved-changes", NS)),
+            changes_proposal=_read_list(la.find("la:changes-proposal", NS)),
+        )
+        for la in root.findall("la:la", NS)
+    ]

@@ -97,6 +97,67 @@ def render(nominees: Iterable[Nominee]) -> bytes:
     return xml.serialize(root)
 
 
+# ------------------------------------------------------------------- reading nominations
+
+MOB = {"m": xml.OMOBILITIES}
+
+
+@dataclass(frozen=True)
+class Nomination:
+    """What we model of a nomination, read from an OMobilities get-response."""
+
+    omobility_id: str
+    sending_hei: str
+    sending_iia_id: str
+    receiving_hei: str
+    receiving_iia_id: str
+    term_id: str
+    academic_year: str
+    given_names: str
+    family_name: str
+    global_id: str
+    status: str
+    activity: str
+    arrival: str
+    departure: str
+    eqf: int | None
+    isced_code: str
+    languages: tuple[tuple[str, str], ...]
+
+
+def parse(data: bytes | str) -> list[Nomination]:
+    """The student mobilities of a get-response (validated first; refused otherwise)."""
+    root = xml.read(OMOBILITIES_GET, data)
+    found = []
+    for node in root.findall("m:student-mobility", MOB):
+        eqf = text(node, "m:eqf-level-studied-at-nomination", MOB)
+        found.append(
+            Nomination(
+                omobility_id=text(node, "m:omobility-id", MOB),
+                sending_hei=text(node, "m:sending-hei/m:hei-id", MOB),
+                sending_iia_id=text(node, "m:sending-hei/m:iia-id", MOB),
+                receiving_hei=text(node, "m:receiving-hei/m:hei-id", MOB),
+                receiving_iia_id=text(node, "m:receiving-hei/m:iia-id", MOB),
+                term_id=text(node, "m:sending-academic-term-ewp-id", MOB),
+                academic_year=text(node, "m:receiving-academic-year-id", MOB),
+                given_names=text(node, "m:student/m:given-names", MOB),
+                family_name=text(node, "m:student/m:family-name", MOB),
+                global_id=text(node, "m:student/m:global-id", MOB),
+                status=text(node, "m:status", MOB),
+                activity=text(node, "m:activity-type", MOB),
+                arrival=text(node, "m:planned-arrival-date", MOB),
+                departure=text(node, "m:planned-departure-date", MOB),
+                eqf=int(eqf) if eqf else None,
+                isced_code=text(node, "m:nominee-isced-f-code", MOB),
+                languages=tuple(
+                    (text(skill, "m:language", MOB), text(skill, "m:cefr-level", MOB))
+                    for skill in node.findall("m:nominee-language-skill", MOB)
+                ),
+            )
+        )
+    return found
+
+
 # ---------------------------------------------------------------------- transcripts (ToR)
 
 NS = {"t": TORS, "e": ELMO}

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from abroad.catalogue.enums import AgreementStatus, Programme
 from abroad.catalogue.models import Agreement, Institution, Offer
 from abroad.core import audit
+from abroad.core.enums import DegreeLevel
 from abroad.ewp import iia, las, nominations, xml
 from abroad.ewp.models import IiaLink, Inbound, MobilityLink
 from abroad.ewp.xml import EwpError
@@ -453,8 +454,8 @@ def apply_la_update(*, data: bytes, file_name: str, actor: Any) -> Inbound:
     )
     try:
         with transaction.atomic():
-            version = _proposal(update)
-            inbound.mobility = version.mobility
+            inbound.mobility = mobility_of(update.omobility_id)
+            version = _proposal(update, inbound.mobility)
             if update.approve:
                 mobility_services.record_host_signature(
                     agreement=version,
@@ -481,23 +482,28 @@ def apply_la_update(*, data: bytes, file_name: str, actor: Any) -> Inbound:
     return inbound
 
 
-def _proposal(update: las.Update) -> LearningAgreement:
+def mobility_of(omobility_id: str) -> Mobility:
+    """Our mobility with this omobility-id; EwpError naming the id when there is none."""
+    try:
+        link = MobilityLink.objects.select_related("mobility__host").get(
+            omobility_id=uuid.UUID(omobility_id)
+        )
+    except (ValueError, MobilityLink.DoesNotExist):
+        raise EwpError(
+            _("No mobility of ours has the omobility-id %(id)s.") % {"id": omobility_id}
+        ) from None
+    return link.mobility
+
+
+def _proposal(update: las.Update, mobility: Mobility) -> LearningAgreement:
     home = home_hei()
     if update.sending_hei.lower() != home:
         raise EwpError(
             _("The update is for the learning agreements of %(hei)s, not of %(home)s.")
             % {"hei": update.sending_hei, "home": home}
         )
-    try:
-        link = MobilityLink.objects.select_related("mobility").get(
-            omobility_id=uuid.UUID(update.omobility_id)
-        )
-    except (ValueError, MobilityLink.DoesNotExist):
-        raise EwpError(
-            _("No mobility of ours has the omobility-id %(id)s.") % {"id": update.omobility_id}
-        ) from None
     number = update.version_number
-    version = link.mobility.learning_agreements.filter(number=number).first() if number else None
+    version = mobility.learning_agreements.filter(number=number).first() if number else None
     if version is None:
         raise EwpError(
             _("We never sent a proposal %(id)s for this mobility.") % {"id": update.proposal_id}
@@ -517,7 +523,7 @@ def nominee(mobility: Mobility, home: str) -> nominations.Nominee:
     offer = mobility.offer
     link = iia_link(offer.agreement) if offer else None
     level = getattr(mobility.student.course_of_study, "level", "")
-    eqf = {"BSc": 6, "MSc": 7, "SC": 7, "PhD": 8}.get(level)
+    eqf = DegreeLevel(level).eqf if level else None
     languages: list[tuple[str, str]] = []
     if offer is not None:
         levels = [
@@ -578,16 +584,7 @@ def import_tors(*, data: bytes, file_name: str, actor: Any) -> list[Inbound]:
         )
         try:
             with transaction.atomic():
-                try:
-                    link = MobilityLink.objects.select_related("mobility__host").get(
-                        omobility_id=uuid.UUID(tor.omobility_id)
-                    )
-                except (ValueError, MobilityLink.DoesNotExist):
-                    raise EwpError(
-                        _("No mobility of ours has the omobility-id %(id)s.")
-                        % {"id": tor.omobility_id}
-                    ) from None
-                mobility = link.mobility
+                mobility = mobility_of(tor.omobility_id)
                 inbound.mobility = mobility
                 version = mobility_services.current_signed(mobility)
                 studied = recognition.table_a(version) if version else []

@@ -1,7 +1,19 @@
 """The EWP pages, under /ewp/ (namespace ``ewp``)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from abroad.ewp import views
 
 app_name = "ewp"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("agreement/<int:pk>/", views.agreement_detail, name="agreement"),
+    path("agreement/<int:pk>/iia.xml", views.agreement_xml, name="agreement_xml"),
+    path("mobility/<int:pk>/la.xml", views.la_xml, name="la_xml"),
+    path("mobility/<int:pk>/nomination.xml", views.nomination_xml, name="nomination_xml"),
+    path("nominations.xml", views.nominations_xml, name="nominations_xml"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/<int:pk>/", views.inbound, name="inbound"),
+    path("inbox/<int:pk>/accept/", views.inbound_accept, name="inbound_accept"),
+    path("inbox/<int:pk>/discard/", views.inbound_discard, name="inbound_discard"),
+]

@@ -215,6 +215,11 @@ def parse(data: bytes | str) -> etree._Element:
 def read(kind: Kind, data: bytes | str) -> etree._Element:
     """Parse and validate a document of ``kind``; refused with a clear message otherwise."""
     root = parse(data)
+    if etree.QName(root).localname == kind.root and etree.QName(root).namespace != kind.namespace:
+        raise EwpError(
+            _("The root element %(root)s is not in the EWP namespace %(namespace)s.")
+            % {"root": kind.root, "namespace": kind.namespace}
+        )
     if root.tag != f"{{{kind.namespace}}}{kind.root}":
         raise EwpError(
             _("This is not %(expected)s but %(found)s.")

@@ -1,0 +1,173 @@
+"""``python -m abroad ewp export|import ...``: EWP documents from the shell.
+
+    ewp export iia AGREEMENT_CODE [-o FILE]
+    ewp export la MOBILITY_ID [-o FILE]
+    ewp export nominations [--year 2027] [--host SCHAC_CODE] [-o FILE]
+    ewp import iia FILE [--accept [--agreement CODE] [--code NEWCODE]]
+    ewp import la-update FILE
+    ewp import tor FILE
+
+``export`` writes the document (to the terminal without -o). ``import iia`` keeps the
+partner's copy waiting in the office's inbox and prints how it differs from our agreement;
+with --accept it is accepted at once (into its matched agreement, the one --agreement names,
+or a new one with reference --code). ``import la-update`` and ``import tor`` apply the
+document as the inbox page does. Each step calls the same service as the pages; a refused
+document (EwpError) is a CommandError with the service's message, and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from abroad.catalogue.models import Agreement, Institution
+from abroad.ewp import services
+from abroad.ewp.models import Inbound
+from abroad.ewp.xml import EwpError
+from abroad.mobility.models import Mobility
+from abroad.recognition.management.commands.recognition import parse_academic_year
+
+
+class Command(BaseCommand):
+    help = (
+        "Erasmus Without Paper documents: export iia|la|nominations, import iia|la-update|tor. "
+        "Run 'ewp export --help' or 'ewp import --help' for the options."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+        export = actions.add_parser("export", help="write one of our documents as EWP XML")
+        what = export.add_subparsers(dest="what", required=True, metavar="DOCUMENT")
+        iia = what.add_parser("iia", help="an agreement as an IIA v7 get-response")
+        iia.add_argument("code", metavar="AGREEMENT_CODE")
+        la = what.add_parser("la", help="a learning agreement as an OMobility LA get-response")
+        la.add_argument("mobility", type=int, metavar="MOBILITY_ID")
+        nominations = what.add_parser(
+            "nominations", help="the nominations as an OMobilities v2 get-response"
+        )
+        nominations.add_argument("--year", help="one academic year: 2027 or 2027/2028")
+        nominations.add_argument("--host", help="one host institution, by its SCHAC code")
+        for sub in (iia, la, nominations):
+            sub.add_argument("-o", "--output", help="the file to write (default: the terminal)")
+
+        imported = actions.add_parser("import", help="read a partner's EWP document")
+        kind = imported.add_subparsers(dest="what", required=True, metavar="DOCUMENT")
+        iia_in = kind.add_parser("iia", help="a partner's IIA get-response (prints the diff)")
+        iia_in.add_argument("file", metavar="FILE")
+        iia_in.add_argument("--accept", action="store_true", help="accept it at once")
+        iia_in.add_argument(
+            "--agreement", help="with --accept: our agreement it goes into (its reference)"
+        )
+        iia_in.add_argument("--code", help="with --accept: the reference of a new agreement")
+        for name, text in (
+            ("la-update", "a partner's update-request (approve or comment a proposal)"),
+            ("tor", "a transcript of records (IMobility ToRs get-response)"),
+        ):
+            kind.add_parser(name, help=text).add_argument("file", metavar="FILE")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            if options["action"] == "export":
+                self.export(options)
+            else:
+                self.imported(options)
+        except EwpError as error:
+            raise CommandError(str(error)) from None
+
+    # ------------------------------------------------------------------------- export
+
+    def export(self, options: dict[str, Any]) -> None:
+        what = options["what"]
+        if what == "iia":
+            agreement = Agreement.objects.filter(code=options["code"]).first()
+            if agreement is None:
+                raise CommandError(f"no agreement has the reference {options['code']!r}")
+            data = services.export_iia(agreement)
+        elif what == "la":
+            mobility = Mobility.objects.filter(pk=options["mobility"]).first()
+            if mobility is None:
+                raise CommandError(f"no mobility has the id {options['mobility']}")
+            data = services.export_la(mobility)
+        else:
+            year = parse_academic_year(options["year"]) if options["year"] else None
+            host = None
+            if options["host"]:
+                host = Institution.objects.filter(schac_code__iexact=options["host"]).first()
+                if host is None:
+                    raise CommandError(f"no institution has the SCHAC code {options['host']!r}")
+            data = services.export_nominations(services.nomination_queryset(year, host))
+        if options["output"]:
+            Path(options["output"]).write_bytes(data)
+            self.stdout.write(f"Wrote {options['output']} ({len(data)} bytes).")
+        else:
+            self.stdout.write(data.decode("utf-8"), ending="")
+
+    # ------------------------------------------------------------------------- import
+
+    def _read(self, name: str) -> bytes:
+        if name == "-":
+            return sys.stdin.buffer.read()
+        path = Path(name)
+        if not path.is_file():
+            raise CommandError(f"no file {name}")
+        return path.read_bytes()
+
+    def _report(self, inbound: Inbound) -> None:
+        line = f"{inbound.summary}: {inbound.get_state_display()}"
+        self.stdout.write(line)
+        if inbound.message:
+            for text in inbound.message.splitlines():
+                self.stdout.write(f"  {text}")
+
+    def imported(self, options: dict[str, Any]) -> None:
+        what, name = options["what"], options["file"]
+        if what == "iia" and not options["accept"] and (options["agreement"] or options["code"]):
+            raise CommandError("--agreement and --code go with --accept")
+        data = self._read(name)
+        file_name = Path(name).name
+        if what == "la-update":
+            inbound = services.apply_la_update(data=data, file_name=file_name, actor=None)
+            self._report(inbound)
+            if inbound.state == Inbound.State.REFUSED:
+                raise CommandError(inbound.message)
+            return
+        if what == "tor":
+            results = services.import_tors(data=data, file_name=file_name, actor=None)
+            for inbound in results:
+                self._report(inbound)
+            refused = [i for i in results if i.state == Inbound.State.REFUSED]
+            if refused:
+                raise CommandError(f"{len(refused)} of {len(results)} transcripts refused")
+            return
+        self.import_iia(data, file_name, options)
+
+    @transaction.atomic
+    def import_iia(self, data: bytes, file_name: str, options: dict[str, Any]) -> None:
+        """All or nothing: an --accept that is refused keeps nothing in the inbox either."""
+        target = None
+        if options["agreement"]:
+            target = Agreement.objects.filter(code=options["agreement"]).first()
+            if target is None:
+                raise CommandError(f"no agreement has the reference {options['agreement']!r}")
+        received = services.receive_iias(data=data, file_name=file_name, actor=None)
+        for inbound in received:
+            compared = target or inbound.agreement
+            self.stdout.write(f"{inbound.summary} (inbox #{inbound.pk})")
+            self.stdout.write(
+                f"  compared with {compared.code}" if compared else "  a new agreement"
+            )
+            differences = services.iia_diff(inbound, compared)
+            for d in differences:
+                self.stdout.write(f"  {d.where} · {d.field}: ours {d.ours} | theirs {d.theirs}")
+            if compared and not differences:
+                self.stdout.write("  no difference")
+            if options["accept"]:
+                result = services.accept_iia(
+                    inbound=inbound, actor=None, agreement=target, code=options["code"] or ""
+                )
+                for line in services.accepted_message(result).splitlines():
+                    self.stdout.write(f"  {line}")

@@ -1,0 +1,27 @@
+"""Who may do what with EWP documents.
+
+* The office (``is_office``) does everything: downloads every document, uploads what partners
+  send, compares and accepts or discards it, exports nominations.
+* A learning agreement's EWP XML is the learning agreement itself in another format: its
+  student, the office and the promoter who approves it (``mobility.rules.approves``: the
+  coordinators of the student's course of study, else the partner site's promoter) download
+  it. Anybody else gets a 404, as for the learning agreement's own pages.
+* An agreement's IIA XML: the office and the promoters. Agreements are semi-public (the
+  catalogue shows them to everybody), but the IIA carries our and the partner's identifiers
+  and is a document exchanged between institutions, so students and visitors do not get it.
+  The agreement's EWP page (identifiers, hashes, the partner copies received) is the
+  office's.
+"""
+
+from __future__ import annotations
+
+import rules
+
+from abroad.mobility.rules import is_approver, is_owner
+from abroad.people.rules import is_office, is_promoter
+
+rules.add_perm("ewp.download_iia", is_office | is_promoter)
+rules.add_perm("ewp.view_agreement", is_office)
+rules.add_perm("ewp.download_la", is_office | is_owner | (is_promoter & is_approver))
+# The inbox (upload, compare, accept, discard) and the nominations export.
+rules.add_perm("ewp.exchange", is_office)

@@ -1,0 +1,354 @@
+"""The EWP pages: downloads of our documents as EWP XML (an agreement's IIA, a learning
+agreement, one or many nominations), an agreement's EWP identity, and the office's inbox where
+partners' documents are uploaded, compared and accepted or discarded.
+
+The views only call :mod:`abroad.ewp.services`; who may do what is in :mod:`abroad.ewp.rules`.
+An anonymous visitor is sent to log in; somebody who may not see a learning agreement gets a
+404 (as on its own pages); the office's pages answer others with a 403. A document that cannot
+be made (an :class:`EwpError`) is a message on the page the link came from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import rules
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from abroad.catalogue.models import Agreement, Institution
+from abroad.ewp import iia, services
+from abroad.ewp.forms import AcceptForm, UploadForm
+from abroad.ewp.models import Inbound
+from abroad.ewp.xml import EwpError
+from abroad.mobility.models import Mobility
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def can(user: Any, permission: str, obj: Any = None) -> bool:
+    """The rule itself, not user.has_perm (which gives a superuser everything)."""
+    return bool(rules.has_perm(permission, user, obj))
+
+
+def _require(request: HttpRequest, permission: str, obj: Any = None) -> Any:
+    if not can(request.user, permission, obj):
+        raise PermissionDenied
+    return request.user
+
+
+def xml_response(data: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def safe_name(text: str) -> str:
+    """A file-name part from an agreement reference: "E+ NL DELFT01" -> "E-NL-DELFT01"."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "document"
+
+
+def _agreements() -> QuerySet[Agreement]:
+    return Agreement.objects.select_related("partner").prefetch_related("offers")
+
+
+def _mobility(request: HttpRequest, pk: int) -> Mobility:
+    """The mobility, if the user may download its learning agreement; 404 otherwise."""
+    mobility = get_object_or_404(
+        Mobility.objects.select_related(
+            "student__course_of_study", "host", "offer__agreement__partner"
+        ).prefetch_related("student__course_of_study__coordinators"),
+        pk=pk,
+    )
+    if not can(request.user, "ewp.download_la", mobility):
+        raise Http404
+    return mobility
+
+
+# -------------------------------------------------------------------------- agreements
+
+
+@login_required
+@require_GET
+def agreement_xml(request: HttpRequest, pk: int) -> HttpResponse:
+    """The agreement as an IIA v7 get-response (office and promoters)."""
+    _require(request, "ewp.download_iia")
+    agreement = get_object_or_404(_agreements(), pk=pk)
+    try:
+        data = services.export_iia(agreement)
+    except EwpError as error:
+        messages.error(request, str(error))
+        if can(request.user, "ewp.view_agreement"):
+            return redirect("ewp:agreement", pk=agreement.pk)
+        return redirect("catalogue:agreement", pk=agreement.pk)
+    return xml_response(data, f"iia-{safe_name(agreement.code)}.xml")
+
+
+@login_required
+@require_GET
+def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Our iia-id, what we know of the partner's copy, our hash, the copies received."""
+    _require(request, "ewp.view_agreement")
+    agreement = get_object_or_404(_agreements(), pk=pk)
+    link = services.iia_link(agreement)
+    our_hash, problem = "", ""
+    try:
+        our_hash = iia.parse(services.export_iia(agreement))[0].computed_hash
+    except EwpError as error:
+        problem = str(error)
+    received = (
+        Inbound.objects.filter(agreement=agreement, kind=Inbound.Kind.IIA)
+        .select_related("received_by")
+        .defer("xml")
+    )
+    return render(
+        request,
+        "ewp/agreement.html",
+        {
+            "agreement": agreement,
+            "link": link,
+            "our_hash": our_hash,
+            "problem": problem,
+            "received": received,
+        },
+    )
+
+
+# ----------------------------------------------------------------- learning agreements
+
+
+@login_required
+@require_GET
+def la_xml(request: HttpRequest, pk: int) -> HttpResponse:
+    """The mobility's learning agreement as an OMobility LA v1.2 get-response."""
+    mobility = _mobility(request, pk)
+    try:
+        data = services.export_la(mobility)
+    except EwpError as error:
+        messages.error(request, str(error))
+        return redirect("mobility:la", pk=mobility.pk)
+    return xml_response(data, f"la-{mobility.pk}.xml")
+
+
+# -------------------------------------------------------------------------- nominations
+
+
+@login_required
+@require_GET
+def nomination_xml(request: HttpRequest, pk: int) -> HttpResponse:
+    """One mobility's nomination as an OMobilities v2 get-response (office)."""
+    _require(request, "ewp.exchange")
+    mobility = get_object_or_404(services.nomination_queryset(), pk=pk)
+    try:
+        data = services.export_nominations([mobility])
+    except EwpError as error:
+        messages.error(request, str(error))
+        return redirect("mobility:office_mobility", pk=mobility.pk)
+    return xml_response(data, f"nomination-{mobility.pk}.xml")
+
+
+def _int_param(request: HttpRequest, name: str) -> int | None:
+    value = request.GET.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ValueError(name)
+    return int(value)
+
+
+@login_required
+@require_GET
+def nominations_xml(request: HttpRequest) -> HttpResponse:
+    """The nominations of an academic year (``?year=2027``), of one host (``&host=<id>``)."""
+    _require(request, "ewp.exchange")
+    try:
+        year = _int_param(request, "year")
+        host_id = _int_param(request, "host")
+    except ValueError as error:
+        return HttpResponseBadRequest(_("“%(name)s” must be a number.") % {"name": error})
+    host = get_object_or_404(Institution, pk=host_id) if host_id is not None else None
+    try:
+        data = services.export_nominations(services.nomination_queryset(year, host))
+    except EwpError as error:
+        messages.error(request, str(error))
+        return redirect("ewp:inbox")
+    parts = ["nominations", str(year or "all"), host.schac_code or str(host.pk) if host else ""]
+    return xml_response(data, f"{safe_name('-'.join(p for p in parts if p))}.xml")
+
+
+# ------------------------------------------------------------------------------- inbox
+
+
+def receive(kind: str, data: bytes, file_name: str, actor: Any) -> list[Inbound]:
+    """Hand a partner's document to the service of its kind (EwpError when refused whole)."""
+    if kind == Inbound.Kind.IIA:
+        return services.receive_iias(data=data, file_name=file_name, actor=actor)
+    if kind == Inbound.Kind.LA_UPDATE:
+        return [services.apply_la_update(data=data, file_name=file_name, actor=actor)]
+    return services.import_tors(data=data, file_name=file_name, actor=actor)
+
+
+def _inbox_list() -> QuerySet[Inbound]:
+    return (
+        Inbound.objects.select_related(
+            "agreement", "mobility__student", "mobility__host", "received_by"
+        )
+        .defer("xml")
+        .order_by("-received_at", "-pk")
+    )
+
+
+INBOX_LIMIT = 200
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def inbox(request: HttpRequest) -> HttpResponse:
+    """Upload a partner's document; every document received, with what became of it."""
+    user = _require(request, "ewp.exchange")
+    form = UploadForm()
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                received = receive(form.cleaned_data["kind"], upload.read(), upload.name, user)
+            except EwpError as error:
+                form.add_error("file", str(error))
+            else:
+                for one in received:
+                    text = f"{one.summary}: {one.get_state_display()}"
+                    if one.message:
+                        text += f" ({one.message})"
+                    level = messages.ERROR if one.state == Inbound.State.REFUSED else messages.INFO
+                    messages.add_message(request, level, text)
+                if len(received) == 1 and received[0].state == Inbound.State.PENDING:
+                    return redirect("ewp:inbound", pk=received[0].pk)
+                return redirect("ewp:inbox")
+    documents = list(_inbox_list()[:INBOX_LIMIT])
+    return render(
+        request,
+        "ewp/inbox.html",
+        {"form": form, "documents": documents, "limit": INBOX_LIMIT},
+        status=400 if form.errors else 200,
+    )
+
+
+@dataclass
+class Hashes:
+    declared: str
+    computed: str
+
+    @property
+    def match(self) -> bool:
+        return self.declared == self.computed
+
+
+def _inbound(pk: int) -> Inbound:
+    return get_object_or_404(
+        Inbound.objects.select_related("agreement__partner", "mobility__student", "received_by"),
+        pk=pk,
+    )
+
+
+@login_required
+@require_GET
+def inbound(request: HttpRequest, pk: int) -> HttpResponse:
+    """A received document; for an IIA waiting for the office, the differences from our
+    agreement (the matched one, or the one picked with ``?agreement=<pk>``) and the choice."""
+    _require(request, "ewp.exchange")
+    document = _inbound(pk)
+    context: dict[str, Any] = {"document": document}
+    if document.kind == Inbound.Kind.IIA:
+        try:
+            theirs = services.inbound_iia(document)
+            home = services.home_hei()
+        except EwpError as error:
+            context["problem"] = str(error)
+            return render(request, "ewp/inbound.html", context)
+        partner = next(p for p in theirs.partners if p.hei_id != home)
+        compared = document.agreement
+        chosen = request.GET.get("agreement", "")
+        if chosen.isdigit() and document.agreement is None:
+            compared = (
+                Agreement.objects.filter(partner__schac_code__iexact=partner.hei_id, pk=chosen)
+                .select_related("partner")
+                .first()
+            )
+        form = AcceptForm(
+            partner_hei=partner.hei_id,
+            initial={"agreement": compared.pk if compared else None},
+        )
+        try:
+            differences = services.iia_diff(document, compared)
+        except EwpError as error:
+            context["problem"] = str(error)
+            differences = []
+        context.update(
+            {
+                "theirs": theirs,
+                "partner": partner,
+                "compared": compared,
+                "differences": differences,
+                "hashes": Hashes(theirs.iia_hash, theirs.computed_hash),
+                "form": form,
+                "pending": document.state == Inbound.State.PENDING,
+                "candidates": form.fields["agreement"].queryset,  # type: ignore[attr-defined]
+            }
+        )
+    return render(request, "ewp/inbound.html", context)
+
+
+@login_required
+@require_POST
+def inbound_accept(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    user = _require(request, "ewp.exchange")
+    document = _inbound(pk)
+    try:
+        theirs = services.inbound_iia(document)
+        home = services.home_hei()
+        partner = next(p for p in theirs.partners if p.hei_id != home)
+        form = AcceptForm(request.POST, partner_hei=partner.hei_id)
+        if not form.is_valid():
+            raise EwpError(" ".join(str(e) for errors in form.errors.values() for e in errors))
+        result = services.accept_iia(
+            inbound=document,
+            actor=user,
+            agreement=document.agreement or form.cleaned_data["agreement"],
+            code=form.cleaned_data["code"],
+        )
+    except EwpError as error:
+        messages.error(request, str(error))
+        return redirect("ewp:inbound", pk=document.pk)
+    messages.success(request, services.accepted_message(result))
+    return redirect("ewp:inbound", pk=document.pk)
+
+
+@login_required
+@require_POST
+def inbound_discard(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    user = _require(request, "ewp.exchange")
+    document = _inbound(pk)
+    try:
+        services.discard(inbound=document, actor=user)
+    except EwpError as error:
+        messages.error(request, str(error))
+        return redirect("ewp:inbound", pk=document.pk)
+    messages.success(request, _("%(summary)s: discarded.") % {"summary": document.summary})
+    return redirect(reverse("ewp:inbox"))
