@@ -4,24 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
-from django.utils import translation
+from abroad.core import mail
 
 if TYPE_CHECKING:
     from abroad.mobility.models import ExtensionRequest, LearningAgreement
 
 
 def _send(template: str, context: dict[str, Any], to: list[str]) -> None:
-    to = sorted({address for address in to if address})
-    if not to:
-        return
-    context = {**context, "site_url": settings.SITE_URL}
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string(f"mobility/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"mobility/email/{template}.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to)
+    mail.send(f"mobility/email/{template}", context, to)
 
 
 def _approver_emails(mobility: Any) -> list[str]:

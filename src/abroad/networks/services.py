@@ -32,7 +32,7 @@ from abroad.mobility.checks import credits as table_credits
 from abroad.mobility.enums import AgreementState, MobilityKind, MobilityState, Table
 from abroad.mobility.models import LearningAgreement, Mobility
 from abroad.mobility.services import create_mobility
-from abroad.networks import certificate, double_degree
+from abroad.networks import certificate, double_degree, emails
 from abroad.networks.enums import AllocationState, ApplicationState, PlanState, ResultsState
 from abroad.networks.models import (
     AthensAllocation,
@@ -191,6 +191,7 @@ def submit_application(
     application.submitted_at = now
     application.save(update_fields=["state", "submitted_at", "updated_at"])
     audit.record(actor=actor, action="athens.submitted", obj=application)
+    transaction.on_commit(lambda: emails.send_submission_confirmation(application))
     return application
 
 
@@ -393,6 +394,10 @@ def publish_results(
         obj=session,
         acceptance_deadline=acceptance_deadline,
     )
+    allocations = AthensAllocation.objects.filter(application__session=session).select_related(
+        "application__student", "application__session__network", "course__host"
+    )
+    transaction.on_commit(lambda: emails.send_results(allocations))
     return session
 
 
@@ -795,4 +800,5 @@ def decide_plan(
         obj=plan,
         comment=comment,
     )
+    transaction.on_commit(lambda: emails.send_plan_decided(plan))
     return plan

@@ -5,22 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
-from django.utils import translation
+from abroad.core import mail
 
 if TYPE_CHECKING:
     from abroad.selection.models import Application, Assignment
 
 
 def _send(template: str, context: dict[str, Any], to: str) -> None:
-    if not to:
-        return
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string(f"selection/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"selection/email/{template}.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+    mail.send(f"selection/email/{template}", context, to)
 
 
 def send_submission_confirmation(application: Application) -> None:
