@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -286,6 +287,41 @@ def test_the_office_runs_a_session_from_its_page(
     )
     assert "The results are published to the students." in response.content.decode()
     assert "1st choice" in response.content.decode()
+
+
+def _enabled_steps(client: Client, session: AthensSession) -> set[str]:
+    page = client.get(reverse("networks:office_session", args=[session.code])).content.decode()
+    buttons = {m.group(1): m.group(0) for m in re.finditer(r'<button [^>]*id="(\w+)"[^>]*>', page)}
+    return {
+        step
+        for step in ("rank", "allocate", "publish", "close")
+        if step in buttons and "disabled" not in buttons[step]
+    }
+
+
+def test_the_office_page_offers_only_the_steps_that_can_run_now(
+    session: AthensSession, student: User, office: User
+) -> None:
+    client = Client()
+    client.force_login(office)
+    course = session.courses.get(code="DE01")
+    services.save_choices(session=session, student=student, course_ids=[course.pk])
+    services.save_motivation(session=session, student=student, motivation="Yes")
+    services.submit_application(application=AthensApplication.objects.get(), actor=student)
+    assert _enabled_steps(client, session) == set()  # applications are open
+    AthensSession.objects.filter(pk=session.pk).update(
+        applications_close_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    assert _enabled_steps(client, session) == {"rank", "allocate"}
+    services.rank_session(session=session)
+    services.allocate_session(session=session)
+    assert _enabled_steps(client, session) == {"rank", "allocate", "publish"}
+    services.publish_results(session=session, acceptance_deadline=in_days(3))
+    assert _enabled_steps(client, session) == set()  # the students are answering
+    AthensSession.objects.filter(pk=session.pk).update(
+        acceptance_deadline=timezone.now() - dt.timedelta(seconds=1)
+    )
+    assert _enabled_steps(client, session) == {"close"}
 
 
 def test_the_office_creates_a_session_and_imports_its_courses(office: User) -> None:
