@@ -88,6 +88,12 @@ def test_the_iia_id_stays_the_same_across_exports(agreement: Agreement) -> None:
     assert one.iia_hash == two.iia_hash
 
 
+def test_an_offer_with_a_broad_field_is_named(agreement: Agreement) -> None:
+    agreement.offers.filter(isced_code="0731").update(isced_code="073")
+    with pytest.raises(EwpError, match=r"the offer in 073 \(Architecture and construction\)"):
+        services.export_iia(agreement)
+
+
 def test_an_export_without_the_partners_schac_code_is_refused(agreement: Agreement) -> None:
     Institution.objects.filter(pk=agreement.partner_id).update(schac_code=None)
     agreement.refresh_from_db()

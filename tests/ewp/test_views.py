@@ -171,6 +171,15 @@ def test_the_nominations_download_has_the_years_mobilities(
     assert [n.omobility_id for n in nominations.parse(one.content)] == [found.omobility_id]
 
 
+def test_the_inbox_offers_the_years_and_hosts_that_have_mobilities(
+    personas: dict[str, Client], mobility: Mobility
+) -> None:
+    page = personas["office"].get(reverse("ewp:inbox")).content.decode()
+    assert f'<option value="{mobility.academic_year}">' in page
+    assert f'<option value="{mobility.host_id}">{mobility.host.name}</option>' in page
+    assert f'action="{reverse("ewp:nominations_xml")}"' in page
+
+
 def test_links_to_the_ewp_pages(personas: dict[str, Client], agreement: Agreement) -> None:
     """The catalogue's agreement page links to its EWP page for the office only; the office's
     menu has EWP."""

@@ -89,10 +89,25 @@ def offer_condition(offer: Offer, home: str, partner: str) -> iia.Condition:
     )
 
 
+def _detailed_fields(offers: Iterable[Offer]) -> None:
+    """IIAs v7 name subject areas by detailed ISCED-F fields (four digits) only."""
+    for offer in offers:
+        if offer.isced_code and len(offer.isced_code) != 4:
+            raise EwpError(
+                _(
+                    "EWP names subject areas by detailed ISCED-F fields (four digits): the offer "
+                    "in %(code)s (%(name)s) has a broader field; choose a detailed one for it."
+                )
+                % {"code": offer.isced_code, "name": offer.isced_name}
+            )
+
+
 def agreement_iia(agreement: Agreement) -> iia.Iia:
     """Our agreement as EWP sees it: we serve it, so we are the first partner."""
     home = home_hei()
     partner = _schac(agreement.partner)
+    offers = list(agreement.offers.all())
+    _detailed_fields(offers)
     link = iia_link(agreement)
     return iia.Iia(
         partners=(
@@ -100,7 +115,7 @@ def agreement_iia(agreement: Agreement) -> iia.Iia:
             iia.Partner(partner, link.partner_iia_id, link.partner_iia_code),
         ),
         in_effect=agreement.status == AgreementStatus.ACTIVE,
-        conditions=tuple(offer_condition(o, home, partner) for o in agreement.offers.all()),
+        conditions=tuple(offer_condition(o, home, partner) for o in offers),
         terminated=agreement.status == AgreementStatus.ENDED,
     )
 

@@ -242,10 +242,22 @@ def inbox(request: HttpRequest) -> HttpResponse:
                     return redirect("ewp:inbound", pk=received[0].pk)
                 return redirect("ewp:inbox")
     documents = list(_inbox_list()[:INBOX_LIMIT])
+    years = sorted(
+        set(Mobility.objects.values_list("academic_year", flat=True).distinct()), reverse=True
+    )
+    hosts = Institution.objects.filter(pk__in=Mobility.objects.values("host_id")).order_by(
+        "name"
+    )  # a semi-join: no DISTINCT over a join
     return render(
         request,
         "ewp/inbox.html",
-        {"form": form, "documents": documents, "limit": INBOX_LIMIT},
+        {
+            "form": form,
+            "documents": documents,
+            "limit": INBOX_LIMIT,
+            "years": [(y, f"{y}/{y + 1}") for y in years],
+            "hosts": hosts,
+        },
         status=400 if form.errors else 200,
     )
 

@@ -72,6 +72,8 @@ HOME_COURSES = (
     ("052430", "Mechatronic Systems"),
 )
 HOST_SIGNER = "Dr. Claire Martin, exchange coordinator"
+# The host's contact for the learning agreement (EWP names one, with an e-mail): invented.
+HOST_CONTACT = "Claire Martin <claire.martin@example.org>"
 CERTIFICATES = {"en": "IELTS Academic", "fr": "DELF", "de": "Goethe-Zertifikat", "es": "DELE"}
 
 
@@ -241,6 +243,9 @@ def _erasmus(promoter: Promoter, office: User | None, today: dt.date) -> int:
         return 0
     offer, course = choice
     course.coordinators.add(promoter)
+    if not offer.agreement.partner_contact:
+        offer.agreement.partner_contact = HOST_CONTACT
+        offer.agreement.save(update_fields=["partner_contact"])
     arrival = today - dt.timedelta(days=12)
     planned_end = today + dt.timedelta(days=150)
     academic_year = current_start_year(arrival)
