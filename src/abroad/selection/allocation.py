@@ -27,8 +27,10 @@ The rules, in one place
   get nothing. Everyone else competes for the seats left.
 
 Cost: serial dictatorship is O(S log S + S·k) for S applicants with k preferences; deferred
-acceptance is O(S log S + P log c), P proposals, c seats per offer (one heap per offer).
-Explanations are computed on demand, per applicant.
+acceptance is O(S log S + P + D log c), P proposals, D displacements, c seats per offer (one
+heap per full offer). The result is left in merit order; ``Allocation.assignment`` (O(S)) is
+derived from it on first access (so are serial dictatorship's cutoffs), explanations on
+demand, per applicant.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import chain, compress, islice
-from operator import attrgetter, eq, lt
+from operator import attrgetter, eq, lt, methodcaller
 from types import MappingProxyType
 from typing import Final, Literal
 
@@ -163,11 +165,16 @@ class OfferResult:
 class Allocation:
     """The result of :func:`allocate`: ``assignment`` (every applicant -> offer or None),
     ``offers`` (per offer: seats, held, admitted, remaining, cutoff), :meth:`explain` per
-    applicant, and ``method``, the algorithm that ran."""
+    applicant, and ``method``, the algorithm that ran.
+
+    The engine leaves its result in merit order (``won[p]``: the offer won in this run by the
+    p-th applicant in merit order); the mappings by applicant id are derived from it on first
+    use and kept."""
 
     __slots__ = (
         "_applicants",
-        "_assigned",
+        "_assignment",
+        "_by_position",
         "_capacities",
         "_cutoffs",
         "_excluded",
@@ -178,7 +185,8 @@ class Allocation:
         "_offers",
         "_order",
         "_priorities",
-        "assignment",
+        "_scores",
+        "_won",
         "method",
     )
 
@@ -188,36 +196,47 @@ class Allocation:
         method: Method,
         applicants: list[Applicant],
         ids: list[ApplicantId],
+        scores: list[float],
         order: list[int],
-        assignment: dict[ApplicantId, OfferId | None],
-        assigned: list[OfferId | None],
+        won: list[OfferId | None],
         capacities: Mapping[OfferId, int],
         held: Mapping[ApplicantId, OfferId],
         held_count: Mapping[OfferId, int],
         excluded: frozenset[ApplicantId],
         priorities: Mapping[OfferId, Mapping[ApplicantId, float]],
-        cutoffs: dict[OfferId, float],
+        cutoffs: dict[OfferId, float] | None,
     ) -> None:
         self.method: Method = method
-        self.assignment: Mapping[ApplicantId, OfferId | None] = MappingProxyType(assignment)
         self._applicants = applicants  # in input order; j below is a position in it
         self._ids = ids
-        self._order = order  # every j, in common merit order
-        self._assigned = assigned  # j -> offer won in this run
+        self._scores = scores
+        self._order = order  # every j, in common merit order: p -> j
+        self._won = won  # p -> offer won in this run
         self._capacities = capacities
         self._held = held
         self._held_count = held_count
         self._excluded = excluded
         self._priorities = priorities
-        self._cutoffs = cutoffs
+        self._cutoffs = cutoffs  # None: not derived from won yet
+        self._by_position: list[OfferId | None] | None = None  # j -> offer won in this run
+        self._assignment: Mapping[ApplicantId, OfferId | None] | None = None
         self._index: dict[ApplicantId, int] | None = None
         self._offers: Mapping[OfferId, OfferResult] | None = None
 
     @property
+    def assignment(self) -> Mapping[ApplicantId, OfferId | None]:
+        """Every applicant id, in input order -> the offer they have (held or won), or None."""
+        if self._assignment is None:
+            assignment = dict(zip(self._ids, self._won_by_position(), strict=True))
+            assignment.update(self._held)
+            self._assignment = MappingProxyType(assignment)
+        return self._assignment
+
+    @property
     def offers(self) -> Mapping[OfferId, OfferResult]:
         if self._offers is None:
-            admitted = Counter(self._assigned)
-            held, cutoffs = self._held_count, self._cutoffs
+            admitted = Counter(self._won)
+            held, cutoffs = self._held_count, self._cutoff_scores()
             self._offers = MappingProxyType(
                 {
                     offer: OfferResult(
@@ -236,7 +255,8 @@ class Allocation:
         """The structured explanation for one applicant (KeyError for an unknown id)."""
         if self._index is None:
             self._index = dict(zip(self._ids, range(len(self._ids)), strict=True))
-        applicant = self._applicants[self._index[applicant_id]]
+        j = self._index[applicant_id]
+        applicant = self._applicants[j]
         if applicant_id in self._excluded:
             return Explanation(applicant=applicant_id, outcome=Outcome.EXCLUDED)
         prefs = applicant.preferences
@@ -246,7 +266,7 @@ class Allocation:
             return Explanation(
                 applicant=applicant_id, outcome=Outcome.HELD, offer=held_offer, choice=choice
             )
-        offer = self.assignment[applicant_id]
+        offer = self._won_by_position()[j]
         skipped: list[Skipped] = []
         choice = None
         for number, wanted in enumerate(prefs, start=1):
@@ -268,6 +288,27 @@ class Allocation:
         for j in self._order:
             yield self.explain(ids[j])
 
+    def _won_by_position(self) -> list[OfferId | None]:
+        """j -> the offer won in this run (``won`` put back in input order)."""
+        if self._by_position is None:
+            by_position: list[OfferId | None] = [None] * len(self._ids)
+            for j, offer in zip(self._order, self._won, strict=True):
+                if offer is not None:
+                    by_position[j] = offer
+            self._by_position = by_position
+        return self._by_position
+
+    def _cutoff_scores(self) -> dict[OfferId, float]:
+        """Offer -> score there of the last applicant admitted in this run. Serial
+        dictatorship admits in merit order: the last is the one furthest down it."""
+        if self._cutoffs is None:
+            last = dict(zip(self._won, range(len(self._won)), strict=True))  # later ones win
+            order, scores = self._order, self._scores
+            self._cutoffs = {
+                offer: scores[order[p]] for offer, p in last.items() if offer is not None
+            }
+        return self._cutoffs
+
     def _why_not(self, applicant: Applicant, number: int, offer: OfferId) -> Skipped:
         reason = applicant.ineligible.get(offer)
         if reason is not None:
@@ -279,7 +320,7 @@ class Allocation:
             own = ranking.get(applicant.id)
             if own is None:
                 return Skipped(number, offer, SkipReason.NOT_RANKED)
-        cutoff = self._cutoffs.get(offer)
+        cutoff = self._cutoff_scores().get(offer)
         return Skipped(
             number,
             offer,
@@ -292,20 +333,27 @@ class Allocation:
 
 # ------------------------------------------------------------------------------ algorithm
 #
-# Speed (benchmarks/allocation.py: a million applicants in about 2 s, or 8 s with per-offer
+# Speed (benchmarks/allocation.py: a million applicants in about 1.4 s, or 7 s with per-offer
 # priorities). At that size the cost is mostly memory, not arithmetic: visiting objects in an
 # order other than the one they were created in misses the caches. So the applicants' fields
 # are read once, in input order, into plain lists; applicants are then named by their position
-# j in the input, the merit order is a list of positions, and the hot loops touch only those
-# lists and the preference tuples (applicants created in rank order, as the selection service
-# does, run about twice as fast). Offers with small whole-number ids index a list rather than
-# a dict. Checks run in C where they can (set and sum over whole lists).
+# j in the input, and the merit order is a list of positions. The gathers in merit order (the
+# preferences, and the ids for deferred acceptance) run in C, where the CPU overlaps the cache
+# misses; the hot loops then walk those lists in order and leave their result in merit order
+# too (``won``: merit position p -> offer). Putting it back in input order (a scatter, as slow
+# as the gather) is left to the first access of Allocation.assignment. Applicants created in
+# rank order, as the selection service does, run faster. Offers with small whole-number ids
+# index a list rather than a dict. Checks run in C where they can (set and sum over whole
+# lists). With per-offer priorities most of the time goes to looking up the proposing
+# applicant's score in the offer's own mapping: at a million applicants those mappings are far
+# bigger than the caches, and each lookup waits on memory.
 
 _ID = attrgetter("id")
 _SCORE = attrgetter("score")
 _TIE = attrgetter("tie_break")
 _PREFS = attrgetter("preferences")
 _INELIGIBLE = attrgetter("ineligible")
+_VALUES = methodcaller("values")
 
 SeatTable = list[int] | dict[OfferId, int]
 Heap = list[tuple[float, int]]  # (score at the offer, -merit position), worst on top
@@ -318,16 +366,24 @@ def merit_order(applicants: Iterable[Applicant]) -> list[Applicant]:
     return [apps[j] for j in _merit_positions(apps, list(map(_ID, apps)), list(map(_SCORE, apps)))]
 
 
+def _increasing(ids: list[ApplicantId]) -> bool:
+    """Strictly increasing (so also without repeats)."""
+    return all(map(lt, ids, islice(ids, 1, None)))
+
+
 def _merit_positions(
-    apps: list[Applicant], ids: list[ApplicantId], scores: list[float]
+    apps: list[Applicant],
+    ids: list[ApplicantId],
+    scores: list[float],
+    by_id: bool | None = None,
 ) -> list[int]:
     """Input positions in merit order. Stable sorts on plain keys, the last deciding first,
     are much faster than one sort on a composite key; and the tie-breaks only matter when
     two scores are equal, so they are sorted for only when the input is not already by id or
-    some scores tie."""
+    some scores tie. ``by_id``: whether ids are strictly increasing, if already known."""
     n = len(apps)
     any_ties = any(map(_TIE, apps))
-    if not any_ties and all(map(lt, ids, islice(ids, 1, None))):
+    if not any_ties and (_increasing(ids) if by_id is None else by_id):
         order = list(range(n))  # already by id, the only tie-break
     else:
         order = sorted(range(n), key=scores.__getitem__, reverse=True)  # keeps ties in order
@@ -366,37 +422,40 @@ def allocate(
     scores = list(map(_SCORE, apps))
     prefs = list(map(_PREFS, apps))
     held_count = _validate(ids, scores, prefs, capacities, priorities, held, excluded_set)
-    order = _merit_positions(apps, ids, scores)
-    competing = order
-    if held or excluded_set:
-        out = held.keys() | excluded_set
-        competing = [j for j in order if ids[j] not in out]
+    by_id = _increasing(ids)
+    _check_ids(ids, by_id, held, excluded_set)
+    order = _merit_positions(apps, ids, scores, by_id)
+    # the offers each applicant competes for, best first: () for held and excluded ones
     eligible = prefs
-    restricted = list(compress(range(len(apps)), map(_INELIGIBLE, apps)))
-    if restricted:
+    if any(map(_INELIGIBLE, apps)):
         eligible = prefs.copy()
-        for j in restricted:
+        for j in compress(range(len(apps)), map(_INELIGIBLE, apps)):
             ineligible = apps[j].ineligible
             eligible[j] = tuple(o for o in prefs[j] if o not in ineligible)
+    if held or excluded_set:
+        out = held.keys() | excluded_set
+        eligible = eligible.copy() if eligible is prefs else eligible
+        for j in compress(range(len(apps)), map(out.__contains__, ids)):
+            eligible[j] = ()
+    ranked_prefs = list(map(eligible.__getitem__, order))
     table = _seat_table(capacities, held_count)
+    cutoffs: dict[OfferId, float] | None = None  # derived from the result when asked for
     if priorities:
         method: Method = "deferred acceptance"
-        assigned, cutoffs = _deferred_acceptance(
-            competing, eligible, ids, scores, table, priorities, capacities
+        ranked_ids = list(map(ids.__getitem__, order))
+        won, cutoffs = _deferred_acceptance(
+            ranked_prefs, ranked_ids, ids, scores, table, priorities, capacities
         )
     else:
         method = "serial dictatorship"
-        assigned, cutoffs = _serial_dictatorship(competing, eligible, scores, table)
-    assignment = dict(zip(ids, assigned, strict=True))
-    _check_ids(ids, assignment, held, excluded_set)
-    assignment.update(held)
+        won = _serial_dictatorship(ranked_prefs, table)
     return Allocation(
         method=method,
         applicants=apps,
         ids=ids,
+        scores=scores,
         order=order,
-        assignment=assignment,
-        assigned=assigned,
+        won=won,
         capacities=capacities,
         held=held,
         held_count=held_count,
@@ -421,44 +480,41 @@ def _seat_table(capacities: Mapping[OfferId, int], held_count: Mapping[OfferId, 
 
 
 def _serial_dictatorship(
-    order: list[int], eligible: list[tuple[OfferId, ...]], scores: list[float], table: SeatTable
-) -> tuple[list[OfferId | None], dict[OfferId, float]]:
-    """In merit order, each applicant takes their best eligible offer with a free seat."""
-    assigned: list[OfferId | None] = [None] * len(eligible)
-    # offer -> the last (so lowest) applicant admitted, or -1
-    last: list[int] | dict[OfferId, int] = [-1] * len(table) if isinstance(table, list) else {}
-    for j, prefs in zip(order, map(eligible.__getitem__, order), strict=True):
+    ranked_prefs: list[tuple[OfferId, ...]], table: SeatTable
+) -> list[OfferId | None]:
+    """In merit order, each applicant takes their best eligible offer with a free seat.
+    Returns merit position -> offer won (None: none)."""
+    won: list[OfferId | None] = [None] * len(ranked_prefs)
+    for p, prefs in enumerate(ranked_prefs):
         for offer in prefs:
-            left = table[offer]
-            if left:
-                table[offer] = left - 1
-                assigned[j] = offer
-                last[offer] = j
+            if table[offer]:
+                table[offer] -= 1
+                won[p] = offer
                 break
-    if isinstance(last, dict):
-        return assigned, {offer: scores[j] for offer, j in last.items()}
-    return assigned, {offer: scores[j] for offer, j in enumerate(last) if j >= 0}
+    return won
 
 
 def _deferred_acceptance(
-    order: list[int],
-    eligible: list[tuple[OfferId, ...]],
+    ranked_prefs: list[tuple[OfferId, ...]],
+    ranked_ids: list[ApplicantId],
     ids: list[ApplicantId],
     scores: list[float],
     table: SeatTable,
     priorities: Mapping[OfferId, Mapping[ApplicantId, float]],
     capacities: Mapping[OfferId, int],
 ) -> tuple[list[OfferId | None], dict[OfferId, float]]:
-    """Student-proposing deferred acceptance with one min-heap per offer, whose top is the
-    worst applicant it tentatively holds.
+    """Student-proposing deferred acceptance; returns merit position -> offer won, and the
+    cutoffs.
 
     Applicants are named here by their merit position p (0 = best). Every offer ranks by
     ``(score at the offer, -p)``; an offer without its own priorities uses the common score,
-    which orders exactly as the merit order. Free applicants propose best first, which keeps
-    displacements rare when the offers' priorities resemble the common order."""
-    m = len(order)
-    prefs_of = list(map(eligible.__getitem__, order))
-    id_of = list(map(ids.__getitem__, order))
+    which orders exactly as the merit order. Applicants enter in merit order and propose down
+    their list until an offer keeps them; one who displaces another lets the displaced one
+    go on proposing from the offer they lost, and so on down the chain (the result is the same
+    in any proposal order). An offer collects applicants in a plain list while it has free
+    seats and becomes a min-heap, whose top is the worst it holds, once full; proposals below
+    that worst's score are turned down at once, which is what most proposals are when the
+    offers' priorities resemble the common order."""
     common: Mapping[ApplicantId, float] = (
         dict(zip(ids, scores, strict=True)) if len(priorities) < len(capacities) else {}
     )
@@ -477,40 +533,48 @@ def _deferred_acceptance(
         floor = {offer: -math.inf if seats else math.inf for offer, seats in table.items()}
     for offer, ranking in priorities.items():
         ranking_of[offer] = ranking
-    next_choice = [0] * m
-    free = list(range(m - 1, -1, -1))
-    push, pop = free.append, free.pop
-    heappush, heapreplace = heapq.heappush, heapq.heapreplace
-    while free:
-        p = pop()
-        applicant_id = id_of[p]
-        k = next_choice[p]
-        for offer in prefs_of[p][k:]:
-            k += 1
-            score = ranking_of[offer].get(applicant_id)
-            if score is None or score < floor[offer]:  # not ranked there, or below its worst
-                continue
-            heap = heaps[offer]
-            if len(heap) < table[offer]:
-                heappush(heap, (score, -p))
-                if len(heap) == table[offer]:
+    heapify, heapreplace = heapq.heapify, heapq.heapreplace
+    unranked = -math.inf  # a real score may be -inf too: then look again
+    for p, applicant_id, prefs in zip(
+        range(len(ranked_prefs)), ranked_ids, ranked_prefs, strict=True
+    ):
+        q = p  # the applicant proposing: p, then whoever p displaced, and so on
+        while prefs:
+            for offer in prefs:
+                score = ranking_of[offer].get(applicant_id, unranked)
+                if score < floor[offer]:  # below its worst (or not ranked there): turned down
+                    continue
+                if score == unranked and applicant_id not in ranking_of[offer]:
+                    continue  # not ranked there
+                heap = heaps[offer]
+                left = table[offer]
+                if left:
+                    heap.append((score, -q))
+                    table[offer] = left - 1
+                    if left == 1:
+                        heapify(heap)
+                        floor[offer] = heap[0][0]
+                    prefs = ()
+                    break
+                # full, and the score is at least the worst's: higher score or merit displaces it
+                if heap and (score > heap[0][0] or -q > heap[0][1]):
+                    q = -heapreplace(heap, (score, -q))[1]
                     floor[offer] = heap[0][0]
+                    applicant_id = ranked_ids[q]
+                    prefs = ranked_prefs[q]
+                    prefs = prefs[prefs.index(offer) + 1 :]
+                    break
+            else:  # turned down everywhere
                 break
-            # full, and the score is at least the worst's: higher score or merit displaces it
-            if heap and (score > heap[0][0] or -p > heap[0][1]):
-                push(-heapreplace(heap, (score, -p))[1])
-                floor[offer] = heap[0][0]
-                break
-        next_choice[p] = k
-    assigned: list[OfferId | None] = [None] * len(eligible)
+    won: list[OfferId | None] = [None] * len(ranked_prefs)
     cutoffs: dict[OfferId, float] = {}
     for offer in capacities:
         heap = heaps[offer]
         if heap:
             for _, minus_p in heap:
-                assigned[order[-minus_p]] = offer
-            cutoffs[offer] = heap[0][0]
-    return assigned, cutoffs
+                won[-minus_p] = offer
+            cutoffs[offer] = min(heap)[0]  # a heap only once full
+    return won, cutoffs
 
 
 def _has_nan(numbers: Collection[float]) -> bool:
@@ -546,11 +610,15 @@ def _validate(
                         f"applicant {applicant_id}: preference {offer} is not an offer of "
                         "this allocation; add its seats to capacities or drop the preference"
                     )
-    for offer, ranking in priorities.items():
-        if offer not in capacities:
-            raise ValueError(f"priorities for offer {offer}, which has no seats in capacities")
-        if _has_nan(ranking.values()):
-            raise ValueError(f"offer {offer}: a priority score is NaN; give a number")
+    # one sum over every priority score first: a NaN anywhere makes it NaN
+    if not priorities.keys() <= capacities.keys() or math.isnan(
+        sum(chain.from_iterable(map(_VALUES, priorities.values())))
+    ):
+        for offer, ranking in priorities.items():
+            if offer not in capacities:
+                raise ValueError(f"priorities for offer {offer}, which has no seats in capacities")
+            if _has_nan(ranking.values()):
+                raise ValueError(f"offer {offer}: a priority score is NaN; give a number")
     held_count: dict[OfferId, int] = {}
     for applicant_id, offer in held.items():
         if applicant_id in excluded:
@@ -569,25 +637,33 @@ def _validate(
 
 def _check_ids(
     ids: list[ApplicantId],
-    assignment: dict[ApplicantId, OfferId | None],
+    by_id: bool,
     held: Mapping[ApplicantId, OfferId],
     excluded: frozenset[ApplicantId],
 ) -> None:
-    """Checks on the applicant ids, made on the result's dict (it has to be built anyway)."""
-    if len(assignment) != len(ids):
-        seen: set[ApplicantId] = set()
-        for applicant_id in ids:
-            if applicant_id in seen:
-                raise ValueError(f"applicant {applicant_id} appears twice; pass it once")
-            seen.add(applicant_id)
+    """Checks on the applicant ids: each once (sure when they are strictly increasing), and
+    held and excluded ones among them."""
+    known: set[ApplicantId] | None = None
+    if not by_id:
+        known = set(ids)
+        if len(known) != len(ids):
+            seen: set[ApplicantId] = set()
+            for applicant_id in ids:
+                if applicant_id in seen:
+                    raise ValueError(f"applicant {applicant_id} appears twice; pass it once")
+                seen.add(applicant_id)
+    if not held and not excluded:
+        return
+    if known is None:
+        known = set(ids)
     for applicant_id in held:
-        if applicant_id not in assignment:
+        if applicant_id not in known:
             raise ValueError(
                 f"held applicant {applicant_id} is not among the applicants; pass every "
                 "application of the call, including the accepted ones"
             )
     for applicant_id in excluded:
-        if applicant_id not in assignment:
+        if applicant_id not in known:
             raise ValueError(f"excluded applicant {applicant_id} is not among the applicants")
 
 
