@@ -203,6 +203,18 @@ def test_a_partner_copy_is_matched_compared_and_accepted(agreement: Agreement) -
         services.accept_iia(inbound=inbound, actor=office)
 
 
+def test_a_copy_in_another_encoding_is_kept_in_utf8(agreement: Agreement) -> None:
+    office = UserFactory(username="office-ewp", role="office")
+    text = partner_copy(agreement).decode().replace("TUD/2026/77", "TUD/2026/77 Università")
+    body = text.split("?>", 1)[1]
+    latin = ('<?xml version="1.0" encoding="ISO-8859-1"?>' + body).encode("iso-8859-1")
+    [inbound] = services.receive_iias(data=latin, file_name="latin.xml", actor=office)
+    assert "ISO-8859-1" not in inbound.xml
+    assert services.inbound_iia(inbound).partners[0].iia_code == "TUD/2026/77 Università"
+    services.accept_iia(inbound=inbound, actor=office)
+    assert IiaLink.objects.get(agreement=agreement).partner_iia_code == "TUD/2026/77 Università"
+
+
 def test_a_new_condition_becomes_a_new_offer(agreement: Agreement) -> None:
     office = UserFactory(username="office-ewp", role="office")
     extra = f"""

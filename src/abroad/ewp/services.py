@@ -149,7 +149,7 @@ def receive_iias(*, data: bytes, file_name: str, actor: Any) -> list[Inbound]:
             Inbound.objects.create(
                 kind=Inbound.Kind.IIA,
                 file_name=file_name[:200],
-                xml=data.decode("utf-8"),
+                xml=xml.stored(data),
                 summary=_("IIA %(code)s from %(partner)s, item %(n)s")
                 % {
                     "code": other.iia_code or other.iia_id,
@@ -462,7 +462,7 @@ def apply_la_update(*, data: bytes, file_name: str, actor: Any) -> Inbound:
     inbound = Inbound.objects.create(
         kind=Inbound.Kind.LA_UPDATE,
         file_name=file_name[:200],
-        xml=data.decode("utf-8"),
+        xml=xml.stored(data),
         summary=(_("Approval of %(id)s") if update.approve else _("Comment on %(id)s"))
         % {"id": update.proposal_id},
         received_by=actor,
@@ -592,7 +592,7 @@ def import_tors(*, data: bytes, file_name: str, actor: Any) -> list[Inbound]:
         inbound = Inbound.objects.create(
             kind=Inbound.Kind.TOR,
             file_name=file_name[:200],
-            xml=data.decode("utf-8"),
+            xml=xml.stored(data),
             summary=_("Transcript for %(id)s, %(rows)s rows")
             % {"id": tor.omobility_id, "rows": len(tor.rows)},
             received_by=actor,

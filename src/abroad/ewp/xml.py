@@ -212,6 +212,16 @@ def parse(data: bytes | str) -> etree._Element:
     return tree
 
 
+def stored(data: bytes) -> str:
+    """A received document as text to keep: as it came when it is UTF-8 (or ASCII), else
+    re-written in UTF-8 (same content; a stored text must not declare another encoding)."""
+    root = parse(data)
+    declared = (root.getroottree().docinfo.encoding or "UTF-8").upper().replace("_", "-")
+    if declared in ("UTF-8", "UTF8", "US-ASCII", "ASCII"):
+        return data.decode("utf-8")
+    return serialize(root).decode("utf-8")
+
+
 def read(kind: Kind, data: bytes | str) -> etree._Element:
     """Parse and validate a document of ``kind``; refused with a clear message otherwise."""
     root = parse(data)
