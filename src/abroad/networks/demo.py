@@ -233,13 +233,28 @@ def _session(
     )
 
 
+# Where a course taught in a language other than English is hosted.
+SPOKEN_IN = {"fr": {"FR", "BE"}, "es": {"ES"}, "de": {"DE", "AT"}, "pt": {"PT"}, "it": {"IT"}}
+
+
+def _host(members: list[Institution], number: int, language: str) -> Institution:
+    """The members take turns; a course not in English goes to a member where it is spoken."""
+    host = members[(number * 7) % len(members)]
+    countries = SPOKEN_IN.get(language)
+    if countries and host.country.code not in countries:
+        speaking = [m for m in members if m.country.code in countries]
+        if speaking:
+            host = speaking[number % len(speaking)]
+    return host
+
+
 def _courses(session: AthensSession, members: list[Institution], count: int) -> list[AthensCourse]:
     rng = random.Random(session.code)
     courses = []
     for number, (title, isced, language, fee, description, culture) in enumerate(
         COURSES[:count], start=1
     ):
-        host = members[(number * 7) % len(members)]
+        host = _host(members, number, language)
         courses.append(
             AthensCourse.objects.create(
                 session=session,
