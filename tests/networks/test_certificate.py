@@ -151,3 +151,43 @@ def test_no_step_for_a_mobility_outside_the_alliance(student) -> None:  # type: 
     )
     assert "alliance4tech" not in {s.key for s in extra_steps(mobility)}
     assert certificate.check(services.certificate_stays(student)).on_track is False
+
+
+def _validated(mobility, credits: list[int]) -> None:  # type: ignore[no-untyped-def]
+    """A validated recognition of ``mobility`` with one line per credits value."""
+    from django.utils import timezone
+
+    from abroad.recognition.enums import TranscriptState
+    from abroad.recognition.models import RecognitionLine, Transcript
+    from tests.recognition.factories import standard
+
+    transcript = Transcript.objects.create(
+        mobility=mobility,
+        host_scale=standard("de"),
+        state=TranscriptState.VALIDATED,
+        validated_at=timezone.now(),
+    )
+    for position, value in enumerate(credits, start=1):
+        RecognitionLine.objects.create(
+            transcript=transcript, position=position, title=f"Home {position}", credits=D(value)
+        )
+
+
+@pytest.mark.integration
+@pytest.mark.django_db
+def test_recognised_credits_replace_the_planned_ones_once_validated() -> None:
+    student = UserFactory(role=Role.STUDENT, course_of_study=CourseOfStudyFactory())
+    berlin = _alliance_stay(student, "TU Berlin", 20)
+    upm = _alliance_stay(student, "UPM", 12)
+    _validated(berlin, [12, 6])  # 18 recognised of the 20 planned
+    assert services.certificate_stays(student) == [
+        Stay("TU Berlin", D(18), provisional=False),
+        Stay("UPM", D(12), provisional=True),
+    ]
+    # 30 in total, at least 10 at each, but one stay is still only planned: on track, not met
+    step = {s.key: s for s in extra_steps(berlin)}["alliance4tech"]
+    assert step.status == "todo"
+    assert "TU Berlin: 18 ECTS" in step.text
+    _validated(upm, [12])
+    step = {s.key: s for s in extra_steps(upm)}["alliance4tech"]
+    assert step.status == "done"

@@ -529,3 +529,43 @@ def test_the_plan_desk_runs_a_constant_number_of_queries(
             credits_at_partner=60,
         )
     assert _queries(client, url) == few
+
+
+def _participations(session: AthensSession, count: int) -> None:
+    """``count`` more students, each with a course of their own, accepted (the session is
+    reopened for them, then allocated and published again)."""
+    AthensSession.objects.filter(pk=session.pk).update(applications_close_at=in_days(1))
+    session.refresh_from_db()
+    _grow(session, count)
+    AthensSession.objects.filter(pk=session.pk).update(
+        applications_close_at=timezone.now() - dt.timedelta(seconds=1),
+        results_state="not_run",
+    )
+    AthensAllocation.objects.all().delete()
+    session.refresh_from_db()
+    services.rank_session(session=session)
+    services.allocate_session(session=session)
+    services.publish_results(session=session, acceptance_deadline=in_days(3))
+    for row in AthensAllocation.objects.filter(state=AllocationState.OFFERED):
+        services.accept_allocation(allocation_row=row, actor=row.application.student)
+
+
+def test_the_participants_page_costs_the_same_with_more_participants(
+    session: AthensSession, office: User
+) -> None:
+    client = Client()
+    client.force_login(office)
+    url = reverse("networks:office_participants", args=[session.code])
+    _participations(session, 2)
+    few = _queries(client, url)
+    assert few > 0
+    page = client.get(url).content.decode()
+    assert page.count('id="participation-') == 2
+    # more participants (re-published with the new applications)
+    from abroad.networks.models import Participation
+
+    Participation.objects.all().delete()
+    _participations(session, 5)
+    assert Participation.objects.count() == 7
+    assert client.get(url).content.decode().count('id="participation-') == 7
+    assert _queries(client, url) == few
