@@ -21,6 +21,8 @@ ENDPOINTS = {
     "/api/offers": ["get"],
     "/api/courses": ["get"],
     "/api/networks": ["get"],
+    "/api/athens/sessions": ["get"],
+    "/api/athens/sessions/{code}/courses": ["get"],
 }
 OFFER_FILTERS = [
     "country",

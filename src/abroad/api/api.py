@@ -10,18 +10,20 @@ in a real browser too.
 from ninja import NinjaAPI, Swagger
 
 from abroad.api.catalogue import router as catalogue_router
+from abroad.api.networks import router as networks_router
 
 api = NinjaAPI(
     title="abroad API",
     version="1.0.0",
     description=(
-        "Read access to the catalogue of international mobility agreements. Anyone may read "
-        "the public catalogue; a logged-in session of the mobility office also reads the "
-        "agreements that are not public yet. Lists are paginated (`page`, `page_size`) and "
-        "carry the total `count`."
+        "Read access to the catalogue of international mobility agreements and to the ATHENS "
+        "sessions and their courses. Anyone may read the public catalogue; a logged-in session "
+        "of the mobility office also reads the agreements that are not public yet. Lists are "
+        "paginated (`page`, `page_size`) and carry the total `count`."
     ),
     urls_namespace="api-1.0.0",
     # No external validator badge: nothing leaves the site.
     docs=Swagger(settings={"validatorUrl": None}),
 )
 api.add_router("", catalogue_router)
+api.add_router("", networks_router)

@@ -1,0 +1,74 @@
+"""The ATHENS read API: sessions and a session's courses with the page's filters, public,
+paginated, in a constant number of queries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from abroad.networks.models import AthensSession
+from tests.factories import InstitutionFactory
+from tests.networks.factories import CourseFactory, SessionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def session() -> AthensSession:
+    session = SessionFactory(code="athens-2027-03")
+    delft = InstitutionFactory(name="TU Delft", country="NL")
+    madrid = InstitutionFactory(name="UPM", country="ES")
+    CourseFactory(session=session, code="NL01", host=delft, isced_code="0714", language="en")
+    CourseFactory(session=session, code="ES02", host=madrid, isced_code="0613", language="es")
+    CourseFactory(session=session, code="ES03", host=madrid, isced_code="0715", language="en")
+    return session
+
+
+def test_the_sessions_are_listed_with_their_courses(client: Client, session: AthensSession) -> None:
+    SessionFactory(code="athens-2026-11")
+    body = client.get("/api/athens/sessions").json()
+    assert body["count"] == 2
+    first = next(item for item in body["items"] if item["code"] == "athens-2027-03")
+    assert first["course_count"] == 3
+    assert first["network"] == session.network.code
+    assert first["url"] == "/networks/athens/athens-2027-03/"
+
+
+@pytest.mark.parametrize(
+    ("query", "codes"),
+    [
+        ("", ["NL01", "ES02", "ES03"]),  # by host (TU Delft, UPM), then code
+        ("?language=en", ["NL01", "ES03"]),
+        ("?field=071", ["NL01", "ES03"]),
+        ("?field=0613&language=es", ["ES02"]),
+    ],
+)
+def test_the_courses_follow_the_pages_filters(
+    client: Client, session: AthensSession, query: str, codes: list[str]
+) -> None:
+    body = client.get(f"/api/athens/sessions/{session.code}/courses{query}").json()
+    assert [course["code"] for course in body] == codes
+    assert {course["host"]["name"] for course in body} <= {"TU Delft", "UPM"}
+
+
+def test_a_host_filter_and_the_errors(client: Client, session: AthensSession) -> None:
+    delft = session.courses.get(code="NL01").host
+    body = client.get(f"/api/athens/sessions/{session.code}/courses?host={delft.pk}").json()
+    assert [course["code"] for course in body] == ["NL01"]
+    assert client.get("/api/athens/sessions/nope/courses").status_code == 404
+    assert client.get(f"/api/athens/sessions/{session.code}/courses?field=7x").status_code == 422
+
+
+def test_the_courses_cost_the_same_for_more_courses(
+    client: Client, session: AthensSession, django_assert_max_num_queries: Callable[..., Any]
+) -> None:
+    url = f"/api/athens/sessions/{session.code}/courses"
+    with django_assert_max_num_queries(3):
+        client.get(url)
+    for n in range(10):
+        CourseFactory(session=session, code=f"X{n:02d}")
+    with django_assert_max_num_queries(3):
+        assert len(client.get(url).json()) == 13
