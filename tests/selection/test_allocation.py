@@ -4,11 +4,12 @@ serial dictatorship, determinism, rounds), then worked examples with exact resul
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import random
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pytest
@@ -37,19 +38,40 @@ Priorities = dict[int, dict[int, float]]
 
 @dataclass
 class Instance:
+    """``priorities`` says what the offers' own priorities are (the naive definitions below
+    read it); ``aligned`` says how the engine is given them: as each applicant's
+    ``offer_scores`` (its plain input), or as the ``priorities`` mapping."""
+
     applicants: list[Applicant]
     capacities: dict[int, int]
     priorities: Priorities | None = None
     held: dict[int, int] = field(default_factory=dict)
     excluded: set[int] = field(default_factory=set)
+    aligned: bool = False
+    unscored: frozenset[int] = frozenset()  # aligned, ranked by score everywhere: no marks
 
-    def run(self) -> Allocation:
+    def given(self, applicants: Iterable[Applicant] | None = None) -> list[Applicant]:
+        chosen = list(self.applicants if applicants is None else applicants)
+        if not self.aligned or self.priorities is None:
+            return chosen
+        return [
+            a if a.id in self.unscored else with_offer_scores(a, self.priorities) for a in chosen
+        ]
+
+    def run(
+        self,
+        applicants: Iterable[Applicant] | None = None,
+        capacities: Mapping[int, int] | None = None,
+        *,
+        fresh: bool = False,
+    ) -> Allocation:
+        """Allocate (``fresh``: without the held and excluded applicants of a round)."""
         return allocate(
-            self.applicants,
-            self.capacities,
-            priorities=self.priorities,
-            held=self.held,
-            excluded=self.excluded,
+            self.given(applicants),
+            self.capacities if capacities is None else capacities,
+            priorities=None if self.aligned else self.priorities,
+            held=None if fresh else self.held,
+            excluded=() if fresh else self.excluded,
         )
 
     @property
@@ -58,6 +80,14 @@ class Instance:
 
 
 # ----------------------------------------------------------------- naive definitions
+
+
+def with_offer_scores(a: Applicant, priorities: Priorities) -> Applicant:
+    """The same applicant with the offers' priorities aligned with their preferences: the
+    offer's own score, None where it did not rank them, the common score where the offer
+    has no priorities of its own."""
+    marks = tuple(priorities[o].get(a.id) if o in priorities else a.score for o in a.preferences)
+    return dataclasses.replace(a, offer_scores=marks)
 
 
 def merit_key(a: Applicant) -> tuple[float, tuple[float, ...], int]:
@@ -112,6 +142,35 @@ def blocking_pairs(inst: Instance, matching: Mapping[int, int | None]) -> list[t
     return pairs
 
 
+def naive_deferred_acceptance(inst: Instance) -> dict[int, int | None]:
+    """Textbook student-proposing deferred acceptance, one proposal at a time, among those
+    competing for the seats left; offers rank by ``offer_key`` (the previous engine read the
+    mapping the same way)."""
+    left = seats_left(inst)
+    keys = {o: offer_key(inst, o) for o in inst.capacities}
+    lists = {
+        a.id: [o for o in a.preferences if acceptable(a, o, inst.priorities)]
+        for a in inst.competing
+    }
+    holding: dict[int, list[int]] = {o: [] for o in inst.capacities}
+    result: dict[int, int | None] = dict.fromkeys(lists)
+    free = sorted(lists, reverse=True)
+    while free:
+        applicant_id = free.pop()
+        if not lists[applicant_id]:
+            continue
+        offer = lists[applicant_id].pop(0)
+        holders = holding[offer]
+        holders.append(applicant_id)
+        holders.sort(key=keys[offer].__getitem__, reverse=True)
+        result[applicant_id] = offer
+        if len(holders) > left[offer]:
+            rejected = holders.pop()
+            result[rejected] = None
+            free.append(rejected)
+    return result
+
+
 def naive_serial_dictatorship(inst: Instance) -> dict[int, int | None]:
     left = seats_left(inst)
     result: dict[int, int | None] = {}
@@ -153,6 +212,7 @@ def instances(
     max_offers: int = 5,
     priorities: bool | None = None,
     rounds: bool = False,
+    aligned: bool | None = None,
 ) -> Instance:
     n_offers = draw(st.integers(1, max_offers))
     base = draw(st.sampled_from([0, 10_000]))  # small ids use a list, large ones a dict
@@ -181,6 +241,12 @@ def instances(
             ranked_ids = draw(st.lists(st.sampled_from(ids), unique=True)) if ids else []
             own[o] = {i: draw(st.sampled_from([1.0, 2.0, 3.0])) for i in ranked_ids}
     inst = Instance(applicants, capacities, own)
+    inst.aligned = draw(st.booleans()) if aligned is None else aligned
+    if inst.aligned and own is not None:  # some ranked by score everywhere: no marks needed
+        plain = [a.id for a in applicants if all(o not in own for o in a.preferences)]
+        inst.unscored = frozenset(
+            draw(st.lists(st.sampled_from(plain), unique=True)) if plain else []
+        )
     if rounds and ids:
         left = dict(capacities)
         for a in applicants:
@@ -250,6 +316,28 @@ def test_every_applicant_gets_their_best_stable_offer(inst: Instance) -> None:
 
 
 @PROPERTY
+@given(instances(max_applicants=30, max_offers=6, rounds=True))
+def test_result_is_textbook_deferred_acceptance(inst: Instance) -> None:
+    expected = naive_deferred_acceptance(inst) | inst.held | dict.fromkeys(inst.excluded)
+    assert dict(inst.run().assignment) == expected
+
+
+@PROPERTY
+@given(instances(max_applicants=30, max_offers=6, priorities=True, rounds=True))
+def test_aligned_scores_and_the_priorities_mapping_give_the_same_allocation(
+    inst: Instance,
+) -> None:
+    inst.aligned = False
+    mapping = inst.run()
+    inst.aligned = True
+    aligned = inst.run()
+    assert mapping.method == "deferred acceptance"  # aligned: the same, if anyone has scores
+    assert dict(aligned.assignment) == dict(mapping.assignment)
+    assert dict(aligned.offers) == dict(mapping.offers)
+    assert list(aligned.explanations()) == list(mapping.explanations())
+
+
+@PROPERTY
 @given(instances(priorities=False, rounds=True))
 def test_common_order_is_naive_serial_dictatorship(inst: Instance) -> None:
     result = inst.run()
@@ -265,9 +353,17 @@ def test_deferred_acceptance_with_the_common_scores_is_serial_dictatorship(
 ) -> None:
     common = {o: {a.id: a.score for a in inst.applicants} for o in inst.capacities}
     forced = allocate(inst.applicants, inst.capacities, priorities=common)
+    scored = [
+        dataclasses.replace(a, offer_scores=(a.score,) * len(a.preferences))
+        for a in inst.applicants
+    ]
+    aligned = allocate(scored, inst.capacities)
     assert forced.method == "deferred acceptance"
-    assert dict(forced.assignment) == dict(inst.run().assignment)
-    assert dict(forced.offers) == dict(inst.run().offers)
+    anyone = any(a.preferences for a in scored)  # with a score at some offer
+    assert aligned.method == ("deferred acceptance" if anyone else "serial dictatorship")
+    for result in (forced, aligned):
+        assert dict(result.assignment) == dict(inst.run().assignment)
+        assert dict(result.offers) == dict(inst.run().offers)
 
 
 @PROPERTY
@@ -277,13 +373,7 @@ def test_result_does_not_depend_on_the_input_order(inst: Instance, rng: random.R
     again = inst.run()
     shuffled = list(reversed(inst.applicants))
     rng.shuffle(shuffled)
-    other = allocate(
-        shuffled,
-        dict(reversed(inst.capacities.items())),
-        priorities=inst.priorities,
-        held=inst.held,
-        excluded=inst.excluded,
-    )
+    other = inst.run(shuffled, dict(reversed(inst.capacities.items())))
     for result in (again, other):
         assert dict(result.assignment) == dict(first.assignment)
         assert dict(result.offers) == dict(first.offers)
@@ -309,7 +399,7 @@ def test_round_keeps_held_seats_and_skips_excluded(inst: Instance) -> None:
 @PROPERTY
 @given(instances(rounds=True))
 def test_round_is_a_fresh_allocation_of_the_seats_left(inst: Instance) -> None:
-    fresh = allocate(inst.competing, seats_left(inst), priorities=inst.priorities)
+    fresh = inst.run(inst.competing, seats_left(inst), fresh=True)
     result = inst.run()
     assert {a.id: result.assignment[a.id] for a in inst.competing} == dict(fresh.assignment)
     assert {o: r.cutoff for o, r in result.offers.items()} == {
@@ -465,6 +555,27 @@ def test_offer_priorities_override_the_common_order_there() -> None:
     )
 
 
+def test_offer_scores_aligned_with_the_preferences_say_the_same() -> None:
+    # The example above with the interview scores given per applicant: offer 2 has no
+    # priorities of its own (the common score there), applicant 4 was not interviewed (None).
+    applicants = [
+        Applicant(id=1, score=30.0, preferences=(1, 2), offer_scores=(6.0, 30.0)),
+        Applicant(id=2, score=28.0, preferences=(1, 2), offer_scores=(9.0, 28.0)),
+        Applicant(id=3, score=25.0, preferences=(1, 2), offer_scores=(8.5, 25.0)),
+        Applicant(id=4, score=24.0, preferences=(1, 2), offer_scores=(None, 24.0)),
+    ]
+    result = allocate(applicants, {1: 2, 2: 1})
+    assert result.method == "deferred acceptance"
+    assert dict(result.assignment) == {1: 2, 2: 1, 3: 1, 4: None}
+    assert (result.offers[1].cutoff, result.offers[2].cutoff) == (8.5, 30.0)
+    assert render_explanation(result.explain(4)) == (
+        "no seat; your 1st choice did not rank you; your 2nd choice was filled at score 30"
+    )
+    assert result.explain(1).skipped == (
+        Skipped(1, 1, SkipReason.FILLED, cutoff=8.5, own_score=6.0),
+    )
+
+
 def test_deferred_acceptance_lets_a_better_candidate_displace_a_tentative_one() -> None:
     # Merit order: 1, 2, 3. Offer A prefers 3 to 1; 1 then moves to B, displacing 2.
     applicants = [
@@ -611,6 +722,27 @@ def test_inconsistent_input_is_refused_naming_the_culprit(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         allocate(applicants, capacities, **options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("marks", "message"),
+    [
+        ((1.0,), r"applicant 3: 1 offer_scores for 2 preferences"),
+        ((1.0, 2.0, 3.0), r"applicant 3: 3 offer_scores for 2 preferences"),
+        ((None, math.nan), r"applicant 3: the score at offer 2 is NaN"),
+    ],
+)
+def test_offer_scores_not_aligned_with_the_preferences_are_refused(
+    marks: tuple[float | None, ...], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        Applicant(id=3, score=1.0, preferences=(1, 2), offer_scores=marks)
+
+
+def test_priorities_given_both_ways_are_refused() -> None:
+    scored = Applicant(id=5, score=1.0, preferences=(10,), offer_scores=(2.0,))
+    with pytest.raises(ValueError, match="applicant 5 has offer_scores and priorities"):
+        allocate([one(1, 10), scored], {10: 1}, priorities={10: {1: 1.0}})
 
 
 def test_an_offer_ranked_twice_is_refused() -> None:

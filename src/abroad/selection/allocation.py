@@ -14,9 +14,13 @@ The rules, in one place
   ``tie_break`` key (smaller first, e.g. ``(previous_exchanges, years_since_enrolment,
   submitted_at.timestamp())``), then by applicant id (smaller first). It is a strict order, so
   the result never depends on the order of the input.
-* An offer may have its own priorities (``priorities[offer][applicant] = score``, higher
-  first), e.g. a commission's scores; ties there fall back to the common merit order. An
-  applicant missing from an offer's priorities is not acceptable to that offer.
+* An offer may have its own priorities, e.g. a commission's scores (higher first); ties there
+  fall back to the common merit order. They are given per applicant, aligned with the
+  preferences: ``Applicant.offer_scores[i]`` is the applicant's score at ``preferences[i]``,
+  None when that offer does not rank the applicant (then it is not acceptable to that offer);
+  an offer without priorities of its own gets the common ``score`` there. ``allocate`` also
+  takes them as a mapping (``priorities[offer][applicant] = score``, a missing applicant not
+  ranked), which it turns into the aligned form first.
 * The algorithm is student-proposing deferred acceptance (Gale and Shapley, with capacities):
   the result is stable (no applicant and offer would both rather have each other), wastes no
   seat, and gives every applicant the best offer they can have in any stable allocation. When
@@ -27,10 +31,14 @@ The rules, in one place
   get nothing. Everyone else competes for the seats left.
 
 Cost: serial dictatorship is O(S log S + S·k) for S applicants with k preferences; deferred
-acceptance is O(S log S + P + D log c), P proposals, D displacements, c seats per offer (one
-heap per full offer). The result is left in merit order; ``Allocation.assignment`` (O(S)) is
-derived from it on first access (so are serial dictatorship's cutoffs), explanations on
-demand, per applicant.
+acceptance is O(S log S + S·k + P + D log c), P proposals, D displacements, c seats per offer
+(one heap per full offer), each proposal reading the score from the applicant's own aligned
+tuple; the ``priorities`` mapping adds one dictionary lookup per preference first (about
+twice the time), and None scores (an offer that does not rank someone, or an applicant
+without ``offer_scores``) are trimmed or filled in one pass over those applicants first. The
+result is left in merit order; ``Allocation.assignment``
+(O(S)) is derived from it on first access (so are the cutoffs), explanations on demand, per
+applicant.
 """
 
 from __future__ import annotations
@@ -44,7 +52,7 @@ from enum import StrEnum
 from itertools import chain, compress, islice
 from operator import attrgetter, eq, lt, methodcaller
 from types import MappingProxyType
-from typing import Final, Literal
+from typing import Final, Literal, cast
 
 __all__ = [
     "Allocation",
@@ -80,6 +88,15 @@ class Applicant:
     ``ineligible`` maps some of the ranked offers to the reason the student cannot have them
     (e.g. ``"German B2 required"``); offers not in it are eligible. ``tie_break`` orders
     applicants with the same score: smaller first.
+
+    ``offer_scores`` (optional) gives the offers' own priorities, aligned with
+    ``preferences``: entry i is the applicant's score at offer ``preferences[i]`` (higher
+    first; ties fall back to the common merit order), or None when that offer does not rank
+    the applicant (then it is never assigned). An offer without priorities of its own gets the
+    applicant's common ``score`` there, which ranks exactly as the common merit order; an
+    applicant without ``offer_scores`` is ranked by ``score`` at every offer. Deferred
+    acceptance runs when some applicant has a score at some offer; otherwise every offer uses
+    the common order and serial dictatorship runs.
     """
 
     id: ApplicantId
@@ -87,11 +104,26 @@ class Applicant:
     preferences: tuple[OfferId, ...]
     ineligible: Mapping[OfferId, str] = field(default_factory=_no_reasons, hash=False)
     tie_break: tuple[float, ...] = ()
+    offer_scores: tuple[float | None, ...] | None = None
 
     def __post_init__(self) -> None:
         # checked once here rather than at every allocation
         if len(set(self.preferences)) != len(self.preferences):
             raise ValueError(f"applicant {self.id}: an offer is ranked twice in {self.preferences}")
+        marks = self.offer_scores
+        if marks is not None:
+            if len(marks) != len(self.preferences):
+                raise ValueError(
+                    f"applicant {self.id}: {len(marks)} offer_scores for "
+                    f"{len(self.preferences)} preferences; give one per preference (None: "
+                    "not ranked there)"
+                )
+            for offer, mark in zip(self.preferences, marks, strict=True):
+                if mark is not None and mark != mark:  # NaN
+                    raise ValueError(
+                        f"applicant {self.id}: the score at offer {offer} is NaN; give a "
+                        "number, or None if the offer does not rank the applicant"
+                    )
 
 
 # -------------------------------------------------------------------------------- output
@@ -178,13 +210,14 @@ class Allocation:
         "_capacities",
         "_cutoffs",
         "_excluded",
+        "_heaps",
         "_held",
         "_held_count",
         "_ids",
         "_index",
+        "_marks",
         "_offers",
         "_order",
-        "_priorities",
         "_scores",
         "_won",
         "method",
@@ -203,8 +236,8 @@ class Allocation:
         held: Mapping[ApplicantId, OfferId],
         held_count: Mapping[OfferId, int],
         excluded: frozenset[ApplicantId],
-        priorities: Mapping[OfferId, Mapping[ApplicantId, float]],
-        cutoffs: dict[OfferId, float] | None,
+        marks: list[Marks | None] | None,
+        heaps: Heaps | None,
     ) -> None:
         self.method: Method = method
         self._applicants = applicants  # in input order; j below is a position in it
@@ -216,8 +249,11 @@ class Allocation:
         self._held = held
         self._held_count = held_count
         self._excluded = excluded
-        self._priorities = priorities
-        self._cutoffs = cutoffs  # None: not derived from won yet
+        # j -> the applicant's score at each of their preferences (None: not ranked there);
+        # None: every offer ranks by the common score
+        self._marks = marks
+        self._heaps = heaps  # deferred acceptance: offer -> (score there, -p) admitted
+        self._cutoffs: dict[OfferId, float] | None = None  # derived on first use
         self._by_position: list[OfferId | None] | None = None  # j -> offer won in this run
         self._assignment: Mapping[ApplicantId, OfferId | None] | None = None
         self._index: dict[ApplicantId, int] | None = None
@@ -273,7 +309,7 @@ class Allocation:
             if wanted == offer:
                 choice = number
                 break
-            skipped.append(self._why_not(applicant, number, wanted))
+            skipped.append(self._why_not(j, applicant, number, wanted))
         return Explanation(
             applicant=applicant_id,
             outcome=Outcome.UNASSIGNED if offer is None else Outcome.ASSIGNED,
@@ -299,8 +335,14 @@ class Allocation:
         return self._by_position
 
     def _cutoff_scores(self) -> dict[OfferId, float]:
-        """Offer -> score there of the last applicant admitted in this run. Serial
-        dictatorship admits in merit order: the last is the one furthest down it."""
+        """Offer -> score there of the last applicant admitted in this run: for deferred
+        acceptance the lowest score the offer holds; serial dictatorship admits in merit
+        order, so there the last is the one furthest down it."""
+        if self._cutoffs is None and self._heaps is not None:
+            heaps = self._heaps
+            self._cutoffs = {
+                offer: min(heaps[offer])[0] for offer in self._capacities if heaps[offer]
+            }
         if self._cutoffs is None:
             last = dict(zip(self._won, range(len(self._won)), strict=True))  # later ones win
             order, scores = self._order, self._scores
@@ -309,17 +351,14 @@ class Allocation:
             }
         return self._cutoffs
 
-    def _why_not(self, applicant: Applicant, number: int, offer: OfferId) -> Skipped:
+    def _why_not(self, j: int, applicant: Applicant, number: int, offer: OfferId) -> Skipped:
         reason = applicant.ineligible.get(offer)
         if reason is not None:
             return Skipped(number, offer, SkipReason.INELIGIBLE, detail=reason)
-        ranking = self._priorities.get(offer)
-        if ranking is None:
-            own: float | None = applicant.score
-        else:
-            own = ranking.get(applicant.id)
-            if own is None:
-                return Skipped(number, offer, SkipReason.NOT_RANKED)
+        marks = None if self._marks is None else self._marks[j]
+        own = applicant.score if marks is None else marks[number - 1]
+        if own is None:
+            return Skipped(number, offer, SkipReason.NOT_RANKED)
         cutoff = self._cutoff_scores().get(offer)
         return Skipped(
             number,
@@ -333,31 +372,36 @@ class Allocation:
 
 # ------------------------------------------------------------------------------ algorithm
 #
-# Speed (benchmarks/allocation.py: a million applicants in about 1.4 s, or 7 s with per-offer
-# priorities). At that size the cost is mostly memory, not arithmetic: visiting objects in an
-# order other than the one they were created in misses the caches. So the applicants' fields
-# are read once, in input order, into plain lists; applicants are then named by their position
-# j in the input, and the merit order is a list of positions. The gathers in merit order (the
-# preferences, and the ids for deferred acceptance) run in C, where the CPU overlaps the cache
-# misses; the hot loops then walk those lists in order and leave their result in merit order
-# too (``won``: merit position p -> offer). Putting it back in input order (a scatter, as slow
-# as the gather) is left to the first access of Allocation.assignment. Applicants created in
-# rank order, as the selection service does, run faster. Offers with small whole-number ids
-# index a list rather than a dict. Checks run in C where they can (set and sum over whole
-# lists). With per-offer priorities most of the time goes to looking up the proposing
-# applicant's score in the offer's own mapping: at a million applicants those mappings are far
-# bigger than the caches, and each lookup waits on memory.
+# Speed (benchmarks/allocation.py: a million applicants in about 1.4 s, or about 4 s with
+# per-offer priorities). At that size the cost is mostly memory, not arithmetic: visiting
+# objects in an order other than the one they were created in misses the caches. So the
+# applicants' fields are read once, in input order, into plain lists; applicants are then
+# named by their position j in the input, and the merit order is a list of positions. The
+# gathers in merit order (the preferences, and the aligned scores for deferred acceptance) run
+# in C, where the CPU overlaps the cache misses; the hot loops then walk those lists in order
+# and leave their result in merit order too (``won``: merit position p -> offer). Putting it
+# back in input order (a scatter, as slow as the gather) is left to the first access of
+# Allocation.assignment. Applicants created in rank order, as the selection service does, run
+# faster. Offers with small whole-number ids index a list rather than a dict. Checks run in C
+# where they can (set and sum over whole lists), or once, when an Applicant is made. With
+# per-offer priorities the proposing applicant's score is the next item of its own scores
+# tuple, read alongside its preferences: no per-offer mapping (one was far bigger than the
+# caches at a million applicants, and each lookup waited on memory). What is left is mostly
+# the interpreter: about 4 proposals per applicant, most turned down at once by a full offer's
+# floor, plus the merit sort and the checks.
 
 _ID = attrgetter("id")
 _SCORE = attrgetter("score")
 _TIE = attrgetter("tie_break")
 _PREFS = attrgetter("preferences")
 _INELIGIBLE = attrgetter("ineligible")
+_MARKS = attrgetter("offer_scores")
 _VALUES = methodcaller("values")
 
 SeatTable = list[int] | dict[OfferId, int]
 Heap = list[tuple[float, int]]  # (score at the offer, -merit position), worst on top
-Ranking = Mapping[ApplicantId, float]
+Heaps = list[Heap] | dict[OfferId, Heap]
+Marks = tuple[float | None, ...]  # an applicant's score at each preference, None: not ranked
 
 
 def merit_order(applicants: Iterable[Applicant]) -> list[Applicant]:
@@ -407,12 +451,15 @@ def allocate(
 ) -> Allocation:
     """Allocate seats (``capacities``: offer -> seats) to ``applicants``.
 
-    ``priorities`` (optional) gives some offers their own ranking of applicants (offer ->
-    applicant -> score, higher first), overriding the common merit order there. ``held``
-    (applicant -> offer) and ``excluded`` (applicant ids) describe a later round: held and
-    excluded applicants must be among ``applicants`` (pass every application of the call);
-    the others compete for ``capacities`` minus the held seats. Raises ValueError, naming the
-    applicant or offer and the fix, for an inconsistent input. The input is not modified.
+    Offers with priorities of their own are given by ``Applicant.offer_scores``, the fast
+    form. ``priorities`` (optional) says the same as a mapping, offer -> applicant -> score
+    (higher first; an applicant missing there is not ranked by that offer), for applicants
+    without ``offer_scores``; it is turned into aligned scores here, one lookup per
+    preference, which is slower. ``held`` (applicant -> offer) and ``excluded`` (applicant
+    ids) describe a later round: held and excluded applicants must be among ``applicants``
+    (pass every application of the call); the others compete for ``capacities`` minus the
+    held seats. Raises ValueError, naming the applicant or offer and the fix, for an
+    inconsistent input. The input is not modified.
     """
     apps = list(applicants)
     held = held or {}
@@ -425,30 +472,24 @@ def allocate(
     by_id = _increasing(ids)
     _check_ids(ids, by_id, held, excluded_set)
     order = _merit_positions(apps, ids, scores, by_id)
-    # the offers each applicant competes for, best first: () for held and excluded ones
-    eligible = prefs
-    if any(map(_INELIGIBLE, apps)):
-        eligible = prefs.copy()
-        for j in compress(range(len(apps)), map(_INELIGIBLE, apps)):
-            ineligible = apps[j].ineligible
-            eligible[j] = tuple(o for o in prefs[j] if o not in ineligible)
-    if held or excluded_set:
-        out = held.keys() | excluded_set
-        eligible = eligible.copy() if eligible is prefs else eligible
-        for j in compress(range(len(apps)), map(out.__contains__, ids)):
-            eligible[j] = ()
+    marks = _offer_marks(apps, ids, scores, prefs, priorities)
+    out = held.keys() | excluded_set
+    eligible, usable = _competing(
+        apps, ids, scores, prefs, marks, out, unranked=_has_unranked(marks)
+    )
     ranked_prefs = list(map(eligible.__getitem__, order))
-    table = _seat_table(capacities, held_count)
-    cutoffs: dict[OfferId, float] | None = None  # derived from the result when asked for
-    if priorities:
-        method: Method = "deferred acceptance"
-        ranked_ids = list(map(ids.__getitem__, order))
-        won, cutoffs = _deferred_acceptance(
-            ranked_prefs, ranked_ids, ids, scores, table, priorities, capacities
-        )
+    heaps: Heaps | None = None
+    if usable is None:
+        method: Method = "serial dictatorship"
+        won = _serial_dictatorship(ranked_prefs, _seat_table(capacities, held_count))
     else:
-        method = "serial dictatorship"
-        won = _serial_dictatorship(ranked_prefs, table)
+        method = "deferred acceptance"
+        won, heaps = _deferred_acceptance(
+            ranked_prefs,
+            list(map(usable.__getitem__, order)),
+            _seat_table(capacities, held_count),
+            capacities,
+        )
     return Allocation(
         method=method,
         applicants=apps,
@@ -460,9 +501,89 @@ def allocate(
         held=held,
         held_count=held_count,
         excluded=excluded_set,
-        priorities=priorities,
-        cutoffs=cutoffs,
+        marks=marks,
+        heaps=heaps,
     )
+
+
+def _offer_marks(
+    apps: list[Applicant],
+    ids: list[ApplicantId],
+    scores: list[float],
+    prefs: list[tuple[OfferId, ...]],
+    priorities: Mapping[OfferId, Mapping[ApplicantId, float]],
+) -> list[Marks | None] | None:
+    """j -> the applicant's score at each of their preferences (None: not ranked there), or
+    None when no offer has priorities of its own (serial dictatorship then)."""
+    if priorities:
+        for applicant in compress(apps, map(_MARKS, apps)):
+            raise ValueError(
+                f"applicant {applicant.id} has offer_scores and priorities are given too; "
+                "pass the offers' priorities one way"
+            )
+        return [
+            tuple(priorities[o].get(i) if o in priorities else s for o in ranked)
+            for i, s, ranked in zip(ids, scores, prefs, strict=True)
+        ]
+    if not any(map(_MARKS, apps)):  # no score at any offer: serial dictatorship
+        return None
+    return list(map(_MARKS, apps))
+
+
+_HAS_NONE = methodcaller("__contains__", None)
+
+
+def _has_unranked(marks: list[Marks | None] | None) -> bool:
+    """Whether some applicant has no scores of their own (None: the common score everywhere)
+    or an offer that does not rank them (a None among their scores): then the lists are
+    trimmed and filled before deferred acceptance, which reads plain numbers only."""
+    return marks is not None and (None in marks or any(map(_HAS_NONE, marks)))
+
+
+def _competing(
+    apps: list[Applicant],
+    ids: list[ApplicantId],
+    scores: list[float],
+    prefs: list[tuple[OfferId, ...]],
+    marks: list[Marks | None] | None,
+    out: Collection[ApplicantId],
+    *,
+    unranked: bool,
+) -> tuple[list[tuple[OfferId, ...]], list[tuple[float, ...]] | None]:
+    """The offers each applicant competes for, best first, and (with marks) their scores
+    there: without the ineligible offers; () for held and excluded applicants. With
+    ``unranked``, also without the offers that do not rank the applicant (None), and with
+    the common score at every offer for applicants without marks. The lists given are
+    returned when nothing is left out."""
+    trim = set(compress(range(len(apps)), map(_INELIGIBLE, apps)))
+    if marks is not None and unranked:
+        trim.update(j for j, m in enumerate(marks) if m is None or None in m)
+    if out:
+        trim.update(compress(range(len(apps)), map(out.__contains__, ids)))
+    usable = cast("list[tuple[float, ...]] | None", marks)
+    if not trim:
+        return prefs, usable
+    eligible = prefs.copy()
+    usable = None if usable is None else usable.copy()
+    for j in trim:
+        if ids[j] in out:
+            eligible[j] = ()
+            if usable is not None:
+                usable[j] = ()
+            continue
+        ineligible = apps[j].ineligible
+        if usable is None:
+            eligible[j] = tuple(o for o in prefs[j] if o not in ineligible)
+            continue
+        own = cast("Marks | None", usable[j]) or (scores[j],) * len(prefs[j])
+        kept = [
+            (o, m)
+            for o, m in zip(prefs[j], own, strict=True)
+            if m is not None and o not in ineligible
+        ]
+        eligible[j] = tuple(o for o, _ in kept)
+        usable[j] = tuple(m for _, m in kept)
+    return eligible, usable
 
 
 def _seat_table(capacities: Mapping[OfferId, int], held_count: Mapping[OfferId, int]) -> SeatTable:
@@ -496,85 +617,98 @@ def _serial_dictatorship(
 
 def _deferred_acceptance(
     ranked_prefs: list[tuple[OfferId, ...]],
-    ranked_ids: list[ApplicantId],
-    ids: list[ApplicantId],
-    scores: list[float],
+    ranked_marks: list[tuple[float, ...]],
     table: SeatTable,
-    priorities: Mapping[OfferId, Mapping[ApplicantId, float]],
     capacities: Mapping[OfferId, int],
-) -> tuple[list[OfferId | None], dict[OfferId, float]]:
-    """Student-proposing deferred acceptance; returns merit position -> offer won, and the
-    cutoffs.
+) -> tuple[list[OfferId | None], Heaps]:
+    """Student-proposing deferred acceptance; returns merit position -> offer won, and per
+    offer the (score there, -merit position) of those it admitted (the cutoffs' source).
 
-    Applicants are named here by their merit position p (0 = best). Every offer ranks by
-    ``(score at the offer, -p)``; an offer without its own priorities uses the common score,
-    which orders exactly as the merit order. Applicants enter in merit order and propose down
-    their list until an offer keeps them; one who displaces another lets the displaced one
-    go on proposing from the offer they lost, and so on down the chain (the result is the same
-    in any proposal order). An offer collects applicants in a plain list while it has free
-    seats and becomes a min-heap, whose top is the worst it holds, once full; proposals below
-    that worst's score are turned down at once, which is what most proposals are when the
-    offers' priorities resemble the common order."""
-    common: Mapping[ApplicantId, float] = (
-        dict(zip(ids, scores, strict=True)) if len(priorities) < len(capacities) else {}
-    )
-    # ranking_of[offer][applicant id]: the applicant's score there (missing: not ranked)
-    ranking_of: list[Ranking] | dict[OfferId, Ranking]
-    heaps: list[Heap] | dict[OfferId, Heap]
+    Applicants are named here by their merit position p (0 = best); ``ranked_marks[p]`` is
+    aligned with ``ranked_prefs[p]``: p's score at each offer p competes for. Every offer
+    ranks by ``(score at the offer, -p)``; an offer without its own priorities has the common
+    score there, which orders exactly as the merit order. Applicants enter in merit order and
+    propose down their list until an offer keeps them; one who displaces another lets the
+    displaced one go on proposing from the offer they lost, and so on down the chain (the
+    result is the same in any proposal order). An offer collects applicants in a plain list
+    while it has free seats and becomes a min-heap, whose top is the worst it holds, once
+    full; proposals below that worst's score are turned down at once, which is what most
+    proposals are when the offers' priorities resemble the common order."""
+    heaps: Heaps
     # floor: the score to reach at a full offer (its worst's), -inf while seats are free
     floor: list[float] | dict[OfferId, float]
     if isinstance(table, list):
-        ranking_of = [common] * len(table)
         heaps = [[] for _ in table]
         floor = [-math.inf if seats else math.inf for seats in table]
     else:
-        ranking_of = dict.fromkeys(capacities, common)
         heaps = {offer: [] for offer in capacities}
         floor = {offer: -math.inf if seats else math.inf for offer, seats in table.items()}
-    for offer, ranking in priorities.items():
-        ranking_of[offer] = ranking
-    heapify, heapreplace = heapq.heapify, heapq.heapreplace
-    unranked = -math.inf  # a real score may be -inf too: then look again
-    for p, applicant_id, prefs in zip(
-        range(len(ranked_prefs)), ranked_ids, ranked_prefs, strict=True
-    ):
-        q = p  # the applicant proposing: p, then whoever p displaced, and so on
-        while prefs:
-            for offer in prefs:
-                score = ranking_of[offer].get(applicant_id, unranked)
-                if score < floor[offer]:  # below its worst (or not ranked there): turned down
-                    continue
-                if score == unranked and applicant_id not in ranking_of[offer]:
-                    continue  # not ranked there
-                heap = heaps[offer]
-                left = table[offer]
-                if left:
-                    heap.append((score, -q))
-                    table[offer] = left - 1
-                    if left == 1:
-                        heapify(heap)
-                        floor[offer] = heap[0][0]
-                    prefs = ()
-                    break
-                # full, and the score is at least the worst's: higher score or merit displaces it
-                if heap and (score > heap[0][0] or -q > heap[0][1]):
-                    q = -heapreplace(heap, (score, -q))[1]
-                    floor[offer] = heap[0][0]
-                    applicant_id = ranked_ids[q]
-                    prefs = ranked_prefs[q]
-                    prefs = prefs[prefs.index(offer) + 1 :]
-                    break
-            else:  # turned down everywhere
-                break
     won: list[OfferId | None] = [None] * len(ranked_prefs)
-    cutoffs: dict[OfferId, float] = {}
-    for offer in capacities:
-        heap = heaps[offer]
-        if heap:
-            for _, minus_p in heap:
-                won[-minus_p] = offer
-            cutoffs[offer] = min(heap)[0]  # a heap only once full
-    return won, cutoffs
+    heapify, heapreplace = heapq.heapify, heapq.heapreplace
+    # Everyone an offer holds entered before the newcomer p, so has a better merit position:
+    # at a full offer, p displaces the worst only with a higher score there.
+    for p, prefs, marks in zip(range(len(ranked_prefs)), ranked_prefs, ranked_marks, strict=True):
+        for offer, score in zip(prefs, marks):  # noqa: B905  (same length; strict= is slow)
+            if score < floor[offer]:  # below the worst of a full offer: turned down
+                continue
+            left = table[offer]
+            if left:
+                heap = heaps[offer]
+                heap.append((score, -p))
+                table[offer] = left - 1
+                if left == 1:
+                    heapify(heap)
+                    floor[offer] = heap[0][0]
+                won[p] = offer
+                break
+            if score > floor[offer]:
+                heap = heaps[offer]
+                displaced = -heapreplace(heap, (score, -p))[1]
+                floor[offer] = heap[0][0]
+                won[p] = offer
+                won[displaced] = None
+                _go_on(displaced, offer, ranked_prefs, ranked_marks, table, heaps, floor, won)
+                break
+    return won, heaps
+
+
+def _go_on(
+    q: int,
+    lost: OfferId,
+    ranked_prefs: list[tuple[OfferId, ...]],
+    ranked_marks: list[tuple[float, ...]],
+    table: SeatTable,
+    heaps: Heaps,
+    floor: list[float] | dict[OfferId, float],
+    won: list[OfferId | None],
+) -> None:
+    """The applicant q, displaced from ``lost``, proposes on down their list; whoever q
+    displaces in turn goes on, and so on down the chain (rare next to first proposals)."""
+    while True:
+        prefs = ranked_prefs[q]
+        after = prefs.index(lost) + 1
+        for offer, score in zip(prefs[after:], ranked_marks[q][after:]):  # noqa: B905
+            if score < floor[offer]:
+                continue
+            heap = heaps[offer]
+            left = table[offer]
+            if left:
+                heap.append((score, -q))
+                table[offer] = left - 1
+                if left == 1:
+                    heapq.heapify(heap)
+                    floor[offer] = heap[0][0]
+                won[q] = offer
+                return
+            # full: a higher score, or the same and a better merit, displaces the worst
+            if heap and (score > heap[0][0] or -q > heap[0][1]):
+                won[q] = offer
+                q, lost = -heapq.heapreplace(heap, (score, -q))[1], offer
+                won[q] = None
+                floor[offer] = heap[0][0]
+                break
+        else:  # turned down everywhere
+            return
 
 
 def _has_nan(numbers: Collection[float]) -> bool:
