@@ -4,13 +4,9 @@ the test can see the bug it guards against). The pattern of tests/selection."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import threading
-from typing import Any
 
 import pytest
-from django.db import connection, connections
 from django.utils import timezone
 
 from abroad.networks import services
@@ -18,6 +14,7 @@ from abroad.networks.enums import AllocationState, ApplicationState, ResultsStat
 from abroad.networks.models import AthensAllocation, AthensApplication
 from abroad.networks.services import NetworksError
 from abroad.people.enums import Role
+from tests.concurrency import race, require_postgres
 from tests.factories import UserFactory
 from tests.networks.factories import CourseFactory, SessionFactory
 
@@ -32,8 +29,7 @@ STUDENTS = 4
 
 @pytest.fixture(autouse=True)
 def _postgres_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL (set ABROAD_DATABASE_URL); CI runs this there")
+    require_postgres()
 
 
 def _offered_to_all(places: int) -> list[AthensAllocation]:
@@ -63,38 +59,14 @@ def _offered_to_all(places: int) -> list[AthensAllocation]:
 def _accept_all_at_once(
     allocations: list[AthensAllocation], monkeypatch: pytest.MonkeyPatch
 ) -> list[str]:
-    """Each student accepts in their own thread and connection; a barrier after the places
-    were counted, before the commit, makes the race happen whenever the code lets it."""
-    barrier = threading.Barrier(len(allocations), timeout=3)
-    real_nominate = services._nominate
-
-    def nominate_then_wait(*args: Any) -> Any:
-        participation = real_nominate(*args)
-        with contextlib.suppress(threading.BrokenBarrierError):
-            barrier.wait()
-        return participation
-
-    monkeypatch.setattr(services, "_nominate", nominate_then_wait)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def accept(allocation: AthensAllocation) -> None:
-        try:
-            services.accept_allocation(allocation_row=allocation, actor=None)
-            result = "accepted"
-        except NetworksError as error:
-            result = str(error)
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=accept, args=(a,)) for a in allocations]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    return race(
+        allocations,
+        lambda allocation: services.accept_allocation(allocation_row=allocation, actor=None),
+        NetworksError,
+        module=services,
+        wait_after="_nominate",
+        monkeypatch=monkeypatch,
+    )
 
 
 def test_without_the_lock_concurrent_acceptances_overbook(monkeypatch: pytest.MonkeyPatch) -> None:

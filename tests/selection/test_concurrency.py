@@ -4,13 +4,9 @@ see the bug it guards against)."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import threading
-from typing import Any
 
 import pytest
-from django.db import connection, connections
 from django.utils import timezone
 
 from abroad.people.enums import Role
@@ -18,6 +14,7 @@ from abroad.selection import services
 from abroad.selection.enums import ApplicationState, AssignmentState, RoundState
 from abroad.selection.models import Application, Assignment, Call, CallOffer, Round
 from abroad.selection.services import SelectionError
+from tests.concurrency import race, require_postgres
 from tests.factories import CourseOfStudyFactory, OfferFactory, SchoolFactory, UserFactory
 
 pytestmark = [
@@ -31,8 +28,7 @@ STUDENTS = 4
 
 @pytest.fixture(autouse=True)
 def _postgres_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL (set ABROAD_DATABASE_URL); CI runs this there")
+    require_postgres()
 
 
 def _offered_to_all(seats: int) -> list[Assignment]:
@@ -77,40 +73,14 @@ def _offered_to_all(seats: int) -> list[Assignment]:
 def _accept_all_at_once(
     assignments: list[Assignment], monkeypatch: pytest.MonkeyPatch
 ) -> list[str]:
-    """Every student accepts in their own thread and connection. A barrier inside the
-    transaction (after the seats were counted, before the commit) makes the race happen
-    whenever the code lets it; with the lock, the others wait at the lock instead and the
-    barrier times out."""
-    barrier = threading.Barrier(len(assignments), timeout=3)
-    real_create = services.create_mobility
-
-    def create_then_wait(**kwargs: Any) -> Any:
-        mobility = real_create(**kwargs)
-        with contextlib.suppress(threading.BrokenBarrierError):
-            barrier.wait()
-        return mobility
-
-    monkeypatch.setattr(services, "create_mobility", create_then_wait)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def accept(assignment: Assignment) -> None:
-        try:
-            services.accept_assignment(assignment=assignment, actor=None)
-            result = "accepted"
-        except SelectionError as error:
-            result = str(error)
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=accept, args=(a,)) for a in assignments]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    return race(
+        assignments,
+        lambda assignment: services.accept_assignment(assignment=assignment, actor=None),
+        SelectionError,
+        module=services,
+        wait_after="create_mobility",
+        monkeypatch=monkeypatch,
+    )
 
 
 def test_without_the_lock_concurrent_acceptances_overbook(monkeypatch: pytest.MonkeyPatch) -> None:
