@@ -3,12 +3,15 @@ screenshots for the docs."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import ConsoleMessage, Page
+from playwright.sync_api import ConsoleMessage, Page, expect
+
+from abroad.catalogue.demo import PASSWORD
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SERIOUS = {"serious", "critical"}
@@ -55,3 +58,29 @@ def screenshot(page: Page, name: str, *, full_page: bool = False) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+def log_in(page: Page, server: str, username: str, next_url: str = "/") -> None:
+    """A fresh session for the demo user ``username`` (the page's cookies are dropped
+    first), landing on ``next_url``."""
+    page.context.clear_cookies()
+    page.goto(f"{server}/accounts/login/?next={next_url}")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name=re.compile("Log out"))).to_be_visible()
+
+
+# The elements that stick out on the right, to say what to fix when the page scrolls sideways.
+WIDE = """() => [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth)
+    .slice(0, 8)
+    .map(e => `${e.tagName}.${e.className}: ${Math.round(e.getBoundingClientRect().right)}`)"""
+
+
+def no_horizontal_scroll(page: Page) -> None:
+    overflow = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    wide = page.evaluate(WIDE)
+    assert overflow[0] <= overflow[1], f"{page.url} scrolls sideways: {overflow} {wide}"

@@ -20,7 +20,7 @@ from abroad.people.models import LanguageCertificate, StudentCareer, User
 from abroad.selection import services
 from abroad.selection.enums import ApplicationState, AssignmentState
 from abroad.selection.models import Application, Assignment, Call, CallOffer
-from tests.e2e.conftest import assert_accessible, screenshot
+from tests.e2e.conftest import assert_accessible, log_in, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -65,14 +65,6 @@ def _ready(username: str, *, average: str) -> User:
     return student
 
 
-def _log_in(page: Page, server: str, username: str, next_url: str) -> None:
-    page.goto(f"{server}/accounts/login/?next={next_url}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name=re.compile("Log out"))).to_be_visible()
-
-
 def _choosable(call: Call, student: User, count: int) -> list[CallOffer]:
     available = [a.call_offer for a in services.offers_for_student(call, student) if a.available]
     assert len(available) >= count
@@ -87,7 +79,7 @@ def test_student_ranks_submits_and_accepts_a_seat(
     first, second, third, fourth = _choosable(call, student, 4)
 
     page.set_viewport_size(PHONE)
-    _log_in(page, demo_server, "student", "/calls/")
+    log_in(page, demo_server, "student", "/calls/")
     expect(page.get_by_role("heading", level=1)).to_have_text("My calls")
     expect(page.locator(".call-list")).to_contain_text("Engineering call 2027/2028")
     expect(page.locator(".call-list")).to_contain_text("not started")
@@ -189,7 +181,7 @@ def test_ranking_works_without_htmx(page: Page, demo_server: str) -> None:
     first, second = _choosable(call, student, 2)
     page.route(re.compile(r".*/(htmx\.min|ranking)\.js$"), lambda route: route.abort())
     page.set_viewport_size(PHONE)
-    _log_in(page, demo_server, "student", call.get_absolute_url())
+    log_in(page, demo_server, "student", call.get_absolute_url())
     page.locator(f"#add-{first.pk}").click()
     expect(page.locator(".messages")).to_contain_text("added as your choice number 1")
     page.locator(f"#add-{second.pk}").click()

@@ -18,26 +18,16 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from abroad.catalogue.demo import PASSWORD
 from abroad.ewp import iia, xml
 from abroad.ewp.models import IiaLink, Inbound
 from abroad.mobility.demo import ERASMUS, load_mobility_demo
 from abroad.mobility.models import Mobility
-from tests.e2e.conftest import assert_accessible, screenshot
+from tests.e2e.conftest import assert_accessible, log_in, screenshot
 from tests.ewp.conftest import SCHEMAS
 
 pytestmark = pytest.mark.e2e
 
 PARTNER_IIA_ID = "TUD-IIA-2026-0042"
-
-
-def _log_in(page: Page, server: str, username: str, next_url: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{server}/accounts/login/?next={next_url}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name=re.compile("Log out"))).to_be_visible()
 
 
 def partner_copy(ours: bytes, months_more: int) -> bytes:
@@ -81,7 +71,7 @@ def test_an_agreement_is_exchanged_and_a_learning_agreement_downloaded(
     agreement.offers.filter(isced_code="071").update(isced_code="0719")
 
     # --- The office finds the agreement's EWP page and downloads its IIA.
-    _log_in(page, demo_server, "office", agreement.get_absolute_url())
+    log_in(page, demo_server, "office", agreement.get_absolute_url())
     page.get_by_role("link", name="EWP: identifiers, IIA XML, partner copies").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(agreement.code)
     assert_accessible(page)
@@ -131,7 +121,7 @@ def test_an_agreement_is_exchanged_and_a_learning_agreement_downloaded(
     screenshot(page, "ewp-inbox", full_page=True)
 
     # --- The student downloads her learning agreement as EWP XML.
-    _log_in(page, demo_server, ERASMUS, f"/mobility/{mobility.pk}/")
+    log_in(page, demo_server, ERASMUS, f"/mobility/{mobility.pk}/")
     page.goto(f"{demo_server}/mobility/{mobility.pk}/la/")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="LA as EWP XML").click()

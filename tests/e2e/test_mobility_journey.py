@@ -34,7 +34,7 @@ from abroad.mobility.enums import (
 from abroad.mobility.models import ExtensionRequest, LearningAgreement, Mobility
 from abroad.people.enums import Role
 from abroad.people.models import LanguageCertificate, StudentCareer, User
-from tests.e2e.conftest import assert_accessible, screenshot
+from tests.e2e.conftest import assert_accessible, log_in, no_horizontal_scroll, screenshot
 from tests.mobility.factories import PDF_BYTES
 
 pytestmark = pytest.mark.e2e
@@ -61,34 +61,9 @@ def _pdf(name: str) -> FilePayload:
     return {"name": name, "mimeType": "application/pdf", "buffer": PDF_BYTES}
 
 
-def _log_in(page: Page, server: str, username: str, next_url: str) -> None:
-    """A fresh session for ``username`` (the previous one's cookies are dropped)."""
-    page.context.clear_cookies()
-    page.goto(f"{server}/accounts/login/?next={next_url}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name=re.compile("Log out"))).to_be_visible()
-
-
 def _settled(page: Page) -> None:
     """No HTMX request in flight (the live checks have been swapped in)."""
     page.wait_for_function("!document.querySelector('.htmx-request')")
-
-
-# The elements that stick out on the right, to say what to fix when the page scrolls sideways.
-WIDE = """() => [...document.querySelectorAll('body *')]
-    .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth)
-    .slice(0, 8)
-    .map(e => `${e.tagName}.${e.className}: ${Math.round(e.getBoundingClientRect().right)}`)"""
-
-
-def _no_horizontal_scroll(page: Page) -> None:
-    overflow = page.evaluate(
-        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-    )
-    wide = page.evaluate(WIDE)
-    assert overflow[0] <= overflow[1], f"{page.url} scrolls sideways: {overflow} {wide}"
 
 
 def _type_row(page: Page, table: str, index: int, values: tuple[str, ...]) -> None:
@@ -161,7 +136,7 @@ def test_learning_agreement_returned_fixed_approved_then_extended(
     page.set_viewport_size(DESKTOP)
 
     # --- The student starts the learning agreement from the timeline.
-    _log_in(page, demo_server, "giulia", "/calls/")
+    log_in(page, demo_server, "giulia", "/calls/")
     page.get_by_role("link", name="My mobility").click()  # just one: straight to its timeline
     expect(page).to_have_url(re.compile(rf"{timeline_url}$"))
     due = page.locator("#timeline [aria-current=step]")
@@ -200,7 +175,7 @@ def test_learning_agreement_returned_fixed_approved_then_extended(
     assert first.components.count() == 6
 
     # --- The promoter finds it on the desk, reviews it and returns it with a comment.
-    _log_in(page, demo_server, "promoter", "/mobility/desk/")
+    log_in(page, demo_server, "promoter", "/mobility/desk/")
     row = page.locator(f"#agreement-{first.pk}")
     expect(row).to_contain_text("Ferrari Giulia")
     expect(row).to_contain_text("1 warning")
@@ -222,7 +197,7 @@ def test_learning_agreement_returned_fixed_approved_then_extended(
     assert first.state == AgreementState.RETURNED
 
     # --- The student reads the comment and fixes it in a new version, on a phone first.
-    _log_in(page, demo_server, "giulia", f"/mobility/{mobility.pk}/la/")
+    log_in(page, demo_server, "giulia", f"/mobility/{mobility.pk}/la/")
     expect(page.locator(".la-comment")).to_contain_text(COMMENT)
     assert_accessible(page)
     page.set_viewport_size(PHONE)
@@ -231,7 +206,7 @@ def test_learning_agreement_returned_fixed_approved_then_extended(
         "Learning agreement: draft of version 2"
     )
     expect(findings).to_contain_text("Table A totals 24 ECTS")
-    _no_horizontal_scroll(page)
+    no_horizontal_scroll(page)
     assert_accessible(page)
     page.locator("#edit-A").evaluate("element => element.scrollIntoView()")
     screenshot(page, "la-editor-phone")
@@ -248,7 +223,7 @@ def test_learning_agreement_returned_fixed_approved_then_extended(
     assert (second.state, second.based_on_id) == (AgreementState.SUBMITTED, first.pk)
 
     # --- The promoter approves it from the desk, with the bulk buttons.
-    _log_in(page, demo_server, "promoter", "/mobility/desk/")
+    log_in(page, demo_server, "promoter", "/mobility/desk/")
     expect(page.locator(f"#agreement-{second.pk}")).to_contain_text("no remarks")
     page.locator(f"#select-{second.pk}").check()
     page.get_by_role("button", name="Approve selected").click()
@@ -259,7 +234,7 @@ def test_learning_agreement_returned_fixed_approved_then_extended(
     assert_accessible(page)
 
     # --- The office records the host's signature, then the arrival.
-    _log_in(page, demo_server, "office", "/mobility/office/?q=Ferrari")
+    log_in(page, demo_server, "office", "/mobility/office/?q=Ferrari")
     page.get_by_role("link", name="Ferrari Giulia").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mobility of Giulia Ferrari")
     assert_accessible(page)
@@ -285,7 +260,7 @@ def test_learning_agreement_returned_fixed_approved_then_extended(
     planned_end = mobility.planned_end
     assert planned_end is not None
     new_end = planned_end + dt.timedelta(days=60)
-    _log_in(page, demo_server, "giulia", timeline_url)
+    log_in(page, demo_server, "giulia", timeline_url)
     expect(page.locator("#timeline")).to_contain_text(f"You arrived on {_day(today)}.")
     page.get_by_role("link", name="Ask to stay longer").click()
     expect(page.get_by_role("heading", level=2, name="An extension is possible")).to_be_visible()
@@ -306,7 +281,7 @@ def test_learning_agreement_returned_fixed_approved_then_extended(
     assert extension.state == ExtensionState.REQUESTED
 
     # --- The promoter of the partner site authorises it.
-    _log_in(page, demo_server, "promoter", "/mobility/desk/")
+    log_in(page, demo_server, "promoter", "/mobility/desk/")
     page.locator(f"#extension-{extension.pk}").get_by_role("link", name="Review").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Extension request of Giulia Ferrari")
     expect(page.locator("dl.facts")).to_contain_text("extension-form.pdf")
@@ -318,7 +293,7 @@ def test_learning_agreement_returned_fixed_approved_then_extended(
     )
 
     # --- The student's timeline shows the new end, on a desktop and on a phone.
-    _log_in(page, demo_server, "giulia", timeline_url)
+    log_in(page, demo_server, "giulia", timeline_url)
     timeline = page.locator("#timeline")
     expect(timeline).to_contain_text(f"Extended to {_day(new_end)}.")
     expect(timeline).to_contain_text(f"Planned for {_day(new_end)}")
@@ -328,7 +303,7 @@ def test_learning_agreement_returned_fixed_approved_then_extended(
     page.set_viewport_size(PHONE)
     page.reload()
     expect(timeline).to_contain_text(f"Extended to {_day(new_end)}.")
-    _no_horizontal_scroll(page)
+    no_horizontal_scroll(page)
 
     mobility.refresh_from_db()
     assert mobility.state == MobilityState.IN_MOBILITY

@@ -20,7 +20,7 @@ from abroad.networks.demo import load_networks_demo
 from abroad.networks.enums import AllocationState
 from abroad.networks.models import AthensAllocation, AthensSession, Participation
 from abroad.people.models import StudentCareer, User
-from tests.e2e.conftest import assert_accessible, screenshot
+from tests.e2e.conftest import assert_accessible, log_in, no_horizontal_scroll, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -28,19 +28,6 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 NARROW: ViewportSize = {"width": 360, "height": 740}
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 PASSWORD = "demo-password"
-
-
-def _log_in(page: Page, server: str, username: str, next_url: str) -> None:
-    page.goto(f"{server}/accounts/login/?next={next_url}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name=re.compile("Log out"))).to_be_visible()
-
-
-def _no_horizontal_scroll(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= NARROW["width"], f"{page.url} scrolls sideways: {width}px"
 
 
 def _ready_student() -> User:
@@ -68,7 +55,7 @@ def test_student_ranks_three_courses_gets_one_and_accepts(
     courses = list(march.courses.select_related("host").order_by("host__name", "code"))[:3]
 
     page.set_viewport_size(PHONE)
-    _log_in(page, demo_server, "student", "/networks/")
+    log_in(page, demo_server, "student", "/networks/")
     expect(page.get_by_role("heading", level=1)).to_have_text("ATHENS sessions")
     assert_accessible(page)
     page.get_by_role("link", name=str(march), exact=True).click()
@@ -79,7 +66,7 @@ def test_student_ranks_three_courses_gets_one_and_accepts(
     expect(page.locator("#map")).to_have_attribute("data-loaded", "true")
     assert_accessible(page)
     page.set_viewport_size(NARROW)
-    _no_horizontal_scroll(page)
+    no_horizontal_scroll(page)
     page.set_viewport_size(DESKTOP)
     screenshot(page, "athens-catalogue")  # the map (70vh) would be clipped in a full-page shot
     page.set_viewport_size(PHONE)
@@ -112,7 +99,7 @@ def test_student_ranks_three_courses_gets_one_and_accepts(
     expect(page.locator("#application")).to_contain_text("Submitted on")
     assert_accessible(page)
     page.set_viewport_size(NARROW)
-    _no_horizontal_scroll(page)
+    no_horizontal_scroll(page)
     page.set_viewport_size(PHONE)
     page.locator("#ranking").evaluate("element => element.scrollIntoView()")
     screenshot(page, "athens-application")
@@ -122,7 +109,7 @@ def test_student_ranks_three_courses_gets_one_and_accepts(
         applications_close_at=timezone.now() - dt.timedelta(seconds=1)
     )
     office = browser.new_context(viewport=DESKTOP).new_page()
-    _log_in(office, demo_server, "office", f"/networks/office/{march.code}/")
+    log_in(office, demo_server, "office", f"/networks/office/{march.code}/")
     office.locator("#rank").click()
     expect(office.locator(".messages")).to_contain_text("eligible applications ranked.")
     office.locator("#allocate").click()
@@ -163,7 +150,7 @@ def test_alliance4tech_step_and_double_degree_approval(
     page.set_viewport_size(PHONE)
     mobility = Mobility.objects.filter(student__username="alliance").order_by("pk").first()
     assert mobility is not None
-    _log_in(page, demo_server, "alliance", f"/mobility/{mobility.pk}/")
+    log_in(page, demo_server, "alliance", f"/mobility/{mobility.pk}/")
     step = page.get_by_text("Alliance4Tech certificate").first
     expect(step).to_be_visible()
     expect(page.locator("main")).to_contain_text("On track with the credits planned")
@@ -173,7 +160,7 @@ def test_alliance4tech_step_and_double_degree_approval(
 
     plan_mobility = Mobility.objects.get(student__username="doubledegree")
     promoter = browser.new_context(viewport=DESKTOP).new_page()
-    _log_in(promoter, demo_server, "promoter", "/networks/double-degree/")
+    log_in(promoter, demo_server, "promoter", "/networks/double-degree/")
     expect(promoter.locator("main")).to_contain_text("1 plan to approve")
     promoter.get_by_role("link", name=re.compile("Galli")).click()
     expect(promoter.locator("#plan-ok")).to_contain_text("meets the double-degree rules")

@@ -13,17 +13,9 @@ from playwright.sync_api import Page, expect
 from abroad.catalogue.importers.agreements import export_agreements
 from abroad.catalogue.models import Agreement
 from abroad.selection.models import Call
-from tests.e2e.conftest import assert_accessible, screenshot
+from tests.e2e.conftest import assert_accessible, log_in, screenshot
 
 pytestmark = pytest.mark.e2e
-
-
-def _log_in(page: Page, server: str, username: str) -> None:
-    page.goto(server + "/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("demo-password")
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def _agreement_file(tmp_path: Path, *, seats: str) -> Path:
@@ -53,7 +45,7 @@ def test_office_imports_agreements_and_fixes_a_bad_row(
     page: Page, demo_server: str, tmp_path: Path
 ) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
-    _log_in(page, demo_server, "office")
+    log_in(page, demo_server, "office")
     page.get_by_role("link", name="Office").click()
     page.goto(demo_server + "/office/admin/catalogue/agreement/import/")
 
@@ -83,7 +75,7 @@ def test_office_reviews_a_call_its_ranking_and_round(page: Page, demo_server: st
 
     load_selection_demo()
     page.set_viewport_size({"width": 1280, "height": 900})
-    _log_in(page, demo_server, "office")
+    log_in(page, demo_server, "office")
     page.get_by_role("link", name="Calls", exact=True).click()
     expect(page.get_by_role("link", name=re.compile("Design"))).to_be_visible()
     assert_accessible(page)
@@ -105,7 +97,7 @@ def test_promoter_sees_the_ranking_of_their_school_only(page: Page, demo_server:
 
     load_selection_demo()
     promoter = Promoter.objects.select_related("school").get(user__username="promoter")
-    _log_in(page, demo_server, "promoter")
+    log_in(page, demo_server, "promoter")
     page.get_by_role("link", name="Calls", exact=True).click()
     visible = page.locator("main").inner_text()
     for call in Call.objects.all():

@@ -23,7 +23,6 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, ViewportSize, expect
 
-from abroad.catalogue.demo import PASSWORD
 from abroad.core.academic_year import format_year
 from abroad.mobility.demo import ERASMUS, PROMOTER, load_mobility_demo
 from abroad.mobility.enums import MobilityState
@@ -32,7 +31,7 @@ from abroad.people.models import User
 from abroad.recognition.demo import REFERENCE_COURSE, TU_DUBLIN, load_recognition_demo
 from abroad.recognition.enums import LineFlag, Method, Outcome, TranscriptState
 from abroad.recognition.models import GradingTable, Transcript
-from tests.e2e.conftest import assert_accessible, screenshot
+from tests.e2e.conftest import assert_accessible, log_in, no_horizontal_scroll, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -48,31 +47,6 @@ REASON = (
     "First-class honours in this module on the host's transcript: the board of the course of "
     "study grants the lode."
 )
-
-
-def _log_in(page: Page, server: str, username: str, next_url: str) -> None:
-    """A fresh session for ``username`` (the previous one's cookies are dropped)."""
-    page.context.clear_cookies()
-    page.goto(f"{server}/accounts/login/?next={next_url}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name=re.compile("Log out"))).to_be_visible()
-
-
-# The elements that stick out on the right, to say what to fix when the page scrolls sideways.
-WIDE = """() => [...document.querySelectorAll('body *')]
-    .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth)
-    .slice(0, 8)
-    .map(e => `${e.tagName}.${e.className}: ${Math.round(e.getBoundingClientRect().right)}`)"""
-
-
-def _no_horizontal_scroll(page: Page) -> None:
-    overflow = page.evaluate(
-        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-    )
-    wide = page.evaluate(WIDE)
-    assert overflow[0] <= overflow[1], f"{page.url} scrolls sideways: {overflow} {wide}"
 
 
 def test_transcript_entered_accepted_converted_adjusted_validated_exported(
@@ -93,7 +67,7 @@ def test_transcript_entered_accepted_converted_adjusted_validated_exported(
     page.set_viewport_size(DESKTOP)
 
     # --- Before coming back, the student reads how her grades will convert.
-    _log_in(page, demo_server, ERASMUS, "/calls/")
+    log_in(page, demo_server, ERASMUS, "/calls/")
     page.get_by_role("link", name="My mobility").click()  # just one: straight to its timeline
     expect(page).to_have_url(re.compile(rf"{timeline_url}$"))
     page.get_by_role("link", name="How your grades will be converted").click()
@@ -110,7 +84,7 @@ def test_transcript_entered_accepted_converted_adjusted_validated_exported(
     screenshot(page, "recognition-conversion", full_page=True)
 
     # --- Back home: the office records the departure and types in the transcript.
-    _log_in(page, demo_server, "office", f"/mobility/office/?q={student.last_name}")
+    log_in(page, demo_server, "office", f"/mobility/office/?q={student.last_name}")
     page.get_by_role("link", name=f"{student.last_name} {student.first_name}").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         f"Mobility of {student.get_full_name()}"
@@ -137,7 +111,7 @@ def test_transcript_entered_accepted_converted_adjusted_validated_exported(
     assert_accessible(page)
 
     # --- The student finds it on the timeline, checks it on a phone, and accepts it.
-    _log_in(page, demo_server, ERASMUS, timeline_url)
+    log_in(page, demo_server, ERASMUS, timeline_url)
     page.set_viewport_size(PHONE)
     page.get_by_role("link", name="Transcript and recognition").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Transcript and recognition")
@@ -145,7 +119,7 @@ def test_transcript_entered_accepted_converted_adjusted_validated_exported(
     expect(entries).to_have_count(len(GRADES))
     expect(entries.nth(FAILED)).to_contain_text("Failed")
     expect(page.get_by_role("heading", name="Is the transcript right?")).to_be_visible()
-    _no_horizontal_scroll(page)
+    no_horizontal_scroll(page)
     assert_accessible(page)
     page.set_viewport_size(DESKTOP)
     screenshot(page, "transcript-accept", full_page=True)
@@ -154,7 +128,7 @@ def test_transcript_entered_accepted_converted_adjusted_validated_exported(
     assert_accessible(page)
 
     # --- The office proposes the recognition from the recognition desk.
-    _log_in(page, demo_server, "office", "/recognition/desk/")
+    log_in(page, demo_server, "office", "/recognition/desk/")
     transcript = Transcript.objects.get(mobility=mobility)
     assert transcript.state == TranscriptState.ACCEPTED
     assert_accessible(page)
@@ -164,7 +138,7 @@ def test_transcript_entered_accepted_converted_adjusted_validated_exported(
     assert_accessible(page)
 
     # --- The promoter finds it on the desk, reads the explanation, changes one grade, validates.
-    _log_in(page, demo_server, PROMOTER, "/calls/")
+    log_in(page, demo_server, PROMOTER, "/calls/")
     page.get_by_role("link", name="Recognition", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Recognitions to validate")
     row = page.locator(f"#transcript-{transcript.pk}")
@@ -199,7 +173,7 @@ def test_transcript_entered_accepted_converted_adjusted_validated_exported(
     assert_accessible(page)
 
     # --- The office looks at the home grading table, then exports for the registrar.
-    _log_in(page, demo_server, "office", "/recognition/desk/")
+    log_in(page, demo_server, "office", "/recognition/desk/")
     page.get_by_role("link", name="Grading tables").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Grading tables")
     expect(page.locator("svg.grading-chart")).to_have_count(2)
@@ -220,7 +194,7 @@ def test_transcript_entered_accepted_converted_adjusted_validated_exported(
     assert_accessible(page)
 
     # --- The student sees the validated recognition from the timeline.
-    _log_in(page, demo_server, ERASMUS, timeline_url)
+    log_in(page, demo_server, ERASMUS, timeline_url)
     expect(page.locator("#timeline")).to_contain_text("the recognition of your exams follows")
     page.get_by_role("link", name="Transcript and recognition").click()
     expect(

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from abroad.catalogue.enums import AgreementStatus
 from abroad.catalogue.models import Offer
 from abroad.core import audit
+from abroad.core.moments import local_moment
 from abroad.mobility.checks import credits as table_credits
 from abroad.mobility.enums import AgreementState, MobilityKind, MobilityState, Table
 from abroad.mobility.models import LearningAgreement, Mobility
@@ -43,6 +44,7 @@ from abroad.networks.models import (
     DoubleDegreePlan,
     Participation,
 )
+from abroad.people.eligibility import career_problems
 from abroad.people.models import StudentCareer
 from abroad.selection import allocation, ranking
 
@@ -56,7 +58,7 @@ class NetworksError(Exception):
 
 
 def _when(moment: dt.datetime) -> dict[str, str]:
-    return {"when": timezone.localtime(moment).strftime("%d/%m/%Y %H:%M:%S")}
+    return {"when": local_moment(moment)}
 
 
 # --------------------------------------------------------------------------- eligibility
@@ -69,17 +71,11 @@ def eligibility_problems(
     registrar knows of their career. ``career`` may be passed in when ranking a session."""
     if career is True:
         career = StudentCareer.objects.filter(student=student).first()
-    if not isinstance(career, StudentCareer):
-        return [_("Your career data has not reached us from the registrar yet.")]
-    problems = []
-    if session.require_first_year_completed and not career.first_year_completed:
-        problems.append(_("You must have completed your first year."))
-    if career.total_credits < session.min_credits:
-        problems.append(
-            _("You need at least %(credits)d credits; you have %(have)d.")
-            % {"credits": session.min_credits, "have": career.total_credits}
-        )
-    return problems
+    return career_problems(
+        career if isinstance(career, StudentCareer) else None,
+        require_first_year=session.require_first_year_completed,
+        min_credits=session.min_credits,
+    )
 
 
 # -------------------------------------------------------------------------- applications
@@ -242,6 +238,20 @@ def score_of(career: StudentCareer, session: AthensSession) -> ranking.Score:
             previous_exchanges=career.previous_exchanges,
         )
     )
+
+
+def open_steps(session: AthensSession, state: str) -> dict[str, bool]:
+    """Which of the office's steps can run now, ``state`` being the session's application
+    state (:meth:`AthensSession.state_at`): the same conditions the steps below check."""
+    unpublished = session.results_state in (ResultsState.NOT_RUN, ResultsState.DRY_RUN)
+    deadline = session.acceptance_deadline
+    return {
+        "rank": state == "closed" and unpublished,
+        "allocate": state == "closed" and unpublished,
+        "publish": session.results_state == ResultsState.DRY_RUN,
+        "close": session.results_state == ResultsState.PUBLISHED
+        and (deadline is None or timezone.now() >= deadline),
+    }
 
 
 @transaction.atomic

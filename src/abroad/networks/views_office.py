@@ -17,13 +17,12 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from abroad.core import audit
 from abroad.networks import importers, services
-from abroad.networks.enums import AllocationState, ApplicationState, ResultsState
+from abroad.networks.enums import AllocationState, ApplicationState
 from abroad.networks.forms import CourseImportForm, PublishForm, ResultForm, SessionForm
 from abroad.networks.models import AthensSession, Participation
 from abroad.networks.services import NetworksError
@@ -120,26 +119,13 @@ def session_detail(request: HttpRequest, code: str) -> HttpResponse:
         {
             "session": session,
             "state": state,
-            "can": _steps_open(session, state),
+            "can": services.open_steps(session, state),
             "applications": applications,
             "courses": rows,
             "drafts": drafts,
             "publish_form": PublishForm(),
         },
     )
-
-
-def _steps_open(session: AthensSession, state: str) -> dict[str, bool]:
-    """Which steps the page offers now (the services refuse the others anyway)."""
-    unpublished = session.results_state in (ResultsState.NOT_RUN, ResultsState.DRY_RUN)
-    deadline = session.acceptance_deadline
-    return {
-        "rank": state == "closed" and unpublished,
-        "allocate": state == "closed" and unpublished,
-        "publish": session.results_state == ResultsState.DRY_RUN,
-        "close": session.results_state == ResultsState.PUBLISHED
-        and (deadline is None or timezone.now() >= deadline),
-    }
 
 
 def _step(request: HttpRequest, code: str, action: str) -> HttpResponse:

@@ -19,7 +19,9 @@ from abroad.catalogue.enums import AgreementStatus
 from abroad.catalogue.models import CourseOfStudy, Offer
 from abroad.core import audit
 from abroad.core.enums import CEFR
+from abroad.core.moments import local_moment
 from abroad.mobility.services import create_mobility
+from abroad.people.eligibility import career_problems
 from abroad.people.models import LanguageCertificate, StudentCareer
 from abroad.selection import allocation, emails, ranking
 from abroad.selection.enums import ApplicationState, AssignmentState, RankingFormula, RoundState
@@ -160,16 +162,13 @@ def eligibility_problems(
         problems.append(_("This call is not for your degree level."))
     if career is True:
         career = StudentCareer.objects.filter(student=student).first()
-    if not isinstance(career, StudentCareer):
-        problems.append(_("Your career data has not reached us from the registrar yet."))
+    found = career if isinstance(career, StudentCareer) else None
+    problems += career_problems(
+        found, require_first_year=call.require_first_year_completed, min_credits=call.min_credits
+    )
+    if found is None:
         return problems
-    if call.require_first_year_completed and not career.first_year_completed:
-        problems.append(_("You must have completed your first year."))
-    if career.total_credits < call.min_credits:
-        problems.append(
-            _("You need at least %(credits)d credits; you have %(have)d.")
-            % {"credits": call.min_credits, "have": career.total_credits}
-        )
+    career = found
     average = career.weighted_average
     if call.min_average is not None and (average is None or average < call.min_average):
         problems.append(
@@ -197,8 +196,7 @@ def _require_open(call: Call, now: dt.datetime) -> None:
 
 
 def _when(moment: dt.datetime) -> dict[str, str]:
-    local = timezone.localtime(moment)
-    return {"when": local.strftime("%d/%m/%Y %H:%M:%S")}
+    return {"when": local_moment(moment)}
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from abroad.core.importing import TableError, file_format
+from abroad.core.moments import local_moment
 from abroad.selection import exports, services
 from abroad.selection.enums import ApplicationState, AssignmentState, RoundState
 from abroad.selection.models import Call, Round
@@ -48,7 +49,7 @@ def parse_deadline(text: str) -> dt.datetime:
 
 
 def _when(moment: dt.datetime) -> str:
-    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M:%S %Z")
+    return local_moment(moment, zone=True)
 
 
 def _ordinal(n: int) -> str:
