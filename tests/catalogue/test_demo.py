@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from abroad.catalogue import demo, erasmus_code
+from abroad.catalogue import erasmus_code
 from abroad.catalogue.enums import AgreementStatus, Programme
 from abroad.catalogue.models import (
     Agreement,
@@ -26,6 +26,7 @@ from abroad.catalogue.queries import public_offers
 from abroad.core.models import AuditEvent
 from abroad.people.enums import Role
 from abroad.people.models import User
+from abroad.site.demo import catalogue as demo
 
 
 @pytest.fixture

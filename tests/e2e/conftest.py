@@ -11,7 +11,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from abroad.catalogue.demo import PASSWORD
+from abroad.site.demo.catalogue import PASSWORD
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SERIOUS = {"serious", "critical"}
@@ -20,7 +20,7 @@ SERIOUS = {"serious", "critical"}
 @pytest.fixture
 def demo_server(live_server: Any, transactional_db: None) -> str:
     """The live server's URL, with the demo data loaded."""
-    from abroad.catalogue.demo import load_demo
+    from abroad.site.demo.catalogue import load_demo
 
     load_demo()
     return str(live_server.url)

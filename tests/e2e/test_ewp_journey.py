@@ -20,8 +20,8 @@ from playwright.sync_api import Page, expect
 
 from abroad.ewp import iia, xml
 from abroad.ewp.models import IiaLink, Inbound
-from abroad.mobility.demo import ERASMUS, load_mobility_demo
 from abroad.mobility.models import Mobility
+from abroad.site.demo.mobility import ERASMUS, load_mobility_demo
 from tests.e2e.conftest import assert_accessible, log_in, screenshot
 from tests.ewp.conftest import SCHEMAS
 

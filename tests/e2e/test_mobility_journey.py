@@ -20,10 +20,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from playwright.sync_api import FilePayload, Page, ViewportSize, expect
 
-from abroad.catalogue.demo import PASSWORD
 from abroad.core.academic_year import current_start_year
 from abroad.mobility import services
-from abroad.mobility.demo import ERASMUS, load_mobility_demo
 from abroad.mobility.enums import (
     AgreementState,
     DocumentKind,
@@ -34,6 +32,8 @@ from abroad.mobility.enums import (
 from abroad.mobility.models import ExtensionRequest, LearningAgreement, Mobility
 from abroad.people.enums import Role
 from abroad.people.models import LanguageCertificate, StudentCareer, User
+from abroad.site.demo.catalogue import PASSWORD
+from abroad.site.demo.mobility import ERASMUS, load_mobility_demo
 from tests.e2e.conftest import assert_accessible, log_in, no_horizontal_scroll, screenshot
 from tests.mobility.factories import PDF_BYTES
 

@@ -16,10 +16,10 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from abroad.mobility.models import Mobility
-from abroad.networks.demo import load_networks_demo
 from abroad.networks.enums import AllocationState
 from abroad.networks.models import AthensAllocation, AthensSession, Participation
 from abroad.people.models import StudentCareer, User
+from abroad.site.demo.networks import load_networks_demo
 from tests.e2e.conftest import assert_accessible, log_in, no_horizontal_scroll, screenshot
 
 pytestmark = pytest.mark.e2e

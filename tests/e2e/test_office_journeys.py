@@ -71,7 +71,7 @@ def test_office_imports_agreements_and_fixes_a_bad_row(
 
 def test_office_reviews_a_call_its_ranking_and_round(page: Page, demo_server: str) -> None:
     """The demo's Design call: ranked by the commission, round 1 published."""
-    from abroad.selection.demo import load_selection_demo
+    from abroad.site.demo.selection import load_selection_demo
 
     load_selection_demo()
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -93,7 +93,7 @@ def test_office_reviews_a_call_its_ranking_and_round(page: Page, demo_server: st
 
 def test_promoter_sees_the_ranking_of_their_school_only(page: Page, demo_server: str) -> None:
     from abroad.catalogue.models import Promoter
-    from abroad.selection.demo import load_selection_demo
+    from abroad.site.demo.selection import load_selection_demo
 
     load_selection_demo()
     promoter = Promoter.objects.select_related("school").get(user__username="promoter")

@@ -24,13 +24,13 @@ from django.utils import timezone
 from playwright.sync_api import Page, ViewportSize, expect
 
 from abroad.core.academic_year import format_year
-from abroad.mobility.demo import ERASMUS, PROMOTER, load_mobility_demo
 from abroad.mobility.enums import MobilityState
 from abroad.mobility.models import Mobility
 from abroad.people.models import User
-from abroad.recognition.demo import REFERENCE_COURSE, TU_DUBLIN, load_recognition_demo
 from abroad.recognition.enums import LineFlag, Method, Outcome, TranscriptState
 from abroad.recognition.models import GradingTable, Transcript
+from abroad.site.demo.mobility import ERASMUS, PROMOTER, load_mobility_demo
+from abroad.site.demo.recognition import REFERENCE_COURSE, TU_DUBLIN, load_recognition_demo
 from tests.e2e.conftest import assert_accessible, log_in, no_horizontal_scroll, screenshot
 
 pytestmark = pytest.mark.e2e

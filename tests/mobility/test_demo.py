@@ -12,11 +12,9 @@ from django.contrib.auth import authenticate
 from django.db.models import Sum
 from django.utils import timezone
 
-from abroad.catalogue import demo as catalogue_demo
 from abroad.core.enums import CEFR
 from abroad.core.models import AuditEvent
 from abroad.mobility import services
-from abroad.mobility.demo import ERASMUS, THESIS, MobilityDemoSummary, load_mobility_demo
 from abroad.mobility.enums import (
     AgreementState,
     DocumentKind,
@@ -27,6 +25,8 @@ from abroad.mobility.enums import (
 )
 from abroad.mobility.models import Document, LearningAgreement, Mobility
 from abroad.people.models import User
+from abroad.site.demo import catalogue as catalogue_demo
+from abroad.site.demo.mobility import ERASMUS, THESIS, MobilityDemoSummary, load_mobility_demo
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from abroad.core import audit
 from abroad.core.models import AuditEvent
-from abroad.mobility import services
+from abroad.mobility import queries, services
 from abroad.mobility.checks import Row
 from abroad.mobility.enums import (
     AgreementState,
@@ -593,7 +593,7 @@ def test_record_host_signature(approved: LearningAgreement, office: User) -> Non
     assert signed.state == AgreementState.SIGNED
     assert (signed.host_signer, signed.host_document) == ("Dr. Anna Schmidt", document)
     assert signed.host_signed_at is not None
-    assert services.current_signed(approved.mobility) == signed
+    assert queries.in_force(approved.mobility) == signed
     assert actions(approved) == ["la.approved", "la.host_signed"]
 
 
@@ -628,12 +628,12 @@ def test_record_host_signature_before_the_promoter_is_refused(
         )
 
 
-def test_current_signed_is_the_last_signed_version(mobility: Mobility) -> None:
-    assert services.current_signed(mobility) is None
+def test_in_force_is_the_last_signed_version(mobility: Mobility) -> None:
+    assert queries.in_force(mobility) is None
     first = agreement_with_rows(mobility, a=1, b=0, state=AgreementState.SIGNED)
     agreement_with_rows(mobility, a=1, b=0, number=2, stage=Stage.DURING)
 
-    assert services.current_signed(mobility) == first
+    assert queries.in_force(mobility) == first
     assert services.latest(mobility).number == 2  # type: ignore[union-attr]
 
 

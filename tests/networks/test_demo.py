@@ -12,15 +12,15 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from abroad.catalogue import demo as catalogue_demo
-from abroad.mobility.demo import load_mobility_demo
 from abroad.networks import certificate, services
-from abroad.networks.demo import NetworksDemoSummary, load_networks_demo
 from abroad.networks.enums import PlanState, ResultsState, Season
 from abroad.networks.models import AthensSession, DoubleDegreePlan, Participation
 from abroad.people.models import User
-from abroad.selection.demo import load_selection_demo
 from abroad.selection.models import Call
+from abroad.site.demo import catalogue as catalogue_demo
+from abroad.site.demo.mobility import load_mobility_demo
+from abroad.site.demo.networks import NetworksDemoSummary, load_networks_demo
+from abroad.site.demo.selection import load_selection_demo
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 

@@ -16,23 +16,23 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from abroad.catalogue import demo as catalogue_demo
 from abroad.core.models import AuditEvent
-from abroad.mobility.demo import ERASMUS, load_mobility_demo
 from abroad.mobility.enums import AgreementState, MobilityState
 from abroad.mobility.models import Mobility
 from abroad.people.models import User
 from abroad.recognition import services
-from abroad.recognition.demo import (
-    RETURNEE,
-    RecognitionDemoSummary,
-    load_recognition_demo,
-)
 from abroad.recognition.enums import Cycle, LineFlag, Method, TranscriptState
 from abroad.recognition.exports import export_recognitions
 from abroad.recognition.management.commands.recognition import scope_of
 from abroad.recognition.models import ConversionRule, GradingScale, GradingTable, Transcript
 from abroad.recognition.services import EntryData
+from abroad.site.demo import catalogue as catalogue_demo
+from abroad.site.demo.mobility import ERASMUS, load_mobility_demo
+from abroad.site.demo.recognition import (
+    RETURNEE,
+    RecognitionDemoSummary,
+    load_recognition_demo,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 

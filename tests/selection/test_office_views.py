@@ -663,8 +663,8 @@ def test_school_sections_promoter_of_the_parent(db: None) -> None:
 
 
 def test_demo_gives_the_office_something_to_show(office_client: Client) -> None:
-    from abroad.catalogue.demo import load_demo
-    from abroad.selection.demo import DESIGN_CALL, ENGINEERING_CALL, load_selection_demo
+    from abroad.site.demo.catalogue import load_demo
+    from abroad.site.demo.selection import DESIGN_CALL, ENGINEERING_CALL, load_selection_demo
 
     load_demo()
     first = load_selection_demo()

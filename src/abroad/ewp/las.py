@@ -26,8 +26,10 @@ from lxml import etree
 
 from abroad.ewp import xml
 from abroad.ewp.xml import LA_GET, LA_UPDATE_REQUEST, LAS, EwpError, element, text
+from abroad.mobility.checks import is_live
 from abroad.mobility.enums import AgreementState, Table
 from abroad.mobility.models import Component, LearningAgreement, Mobility
+from abroad.mobility.queries import live_components
 
 NS = {"la": LAS, "req": xml.LA_UPDATE}
 LISTS = {
@@ -112,7 +114,7 @@ def _render_component(parent: etree._Element, c: Component, *, status: str = "")
 
 def _components(version: LearningAgreement) -> list[Component]:
     """The version's components in force (rows a change deletes are not in it)."""
-    return [c for c in version.components.all() if c.status != "deleted"]
+    return live_components(version)
 
 
 def _render_list(
@@ -139,11 +141,7 @@ def _render_list(
             if key not in after:
                 # the reason is written on the deleted row of the change, when there is one
                 row = next(
-                    (
-                        r
-                        for r in version.components.all()
-                        if r.status == "deleted" and _key(r) == key
-                    ),
+                    (r for r in version.components.all() if not is_live(r) and _key(r) == key),
                     c,
                 )
                 changes[c.table].append((row, "deleted"))

@@ -26,6 +26,7 @@ from abroad.core.enums import DegreeLevel
 from abroad.ewp import iia, las, nominations, xml
 from abroad.ewp.models import IiaLink, Inbound, MobilityLink
 from abroad.ewp.xml import EwpError
+from abroad.mobility import queries as mobility_queries
 from abroad.mobility import services as mobility_services
 from abroad.mobility.enums import AgreementState
 from abroad.mobility.models import Component, LearningAgreement, Mobility
@@ -601,7 +602,7 @@ def import_tors(*, data: bytes, file_name: str, actor: Any) -> list[Inbound]:
             with transaction.atomic():
                 mobility = mobility_of(tor.omobility_id)
                 inbound.mobility = mobility
-                version = mobility_services.current_signed(mobility)
+                version = mobility_queries.in_force(mobility)
                 studied = recognition.table_a(version) if version else []
                 entries = []
                 for row in tor.rows:

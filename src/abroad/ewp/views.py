@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -32,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from abroad.catalogue.models import Agreement, Institution
+from abroad.core.permissions import can
 from abroad.ewp import iia, services
 from abroad.ewp.forms import AcceptForm, UploadForm
 from abroad.ewp.models import Inbound
@@ -39,11 +39,6 @@ from abroad.ewp.xml import EwpError
 from abroad.mobility.models import Mobility
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def can(user: Any, permission: str, obj: Any = None) -> bool:
-    """The rule itself, not user.has_perm (which gives a superuser everything)."""
-    return bool(rules.has_perm(permission, user, obj))
 
 
 def _require(request: HttpRequest, permission: str, obj: Any = None) -> Any:

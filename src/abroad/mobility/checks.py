@@ -39,7 +39,7 @@ class Row:
     @property
     def counts(self) -> bool:
         """A deleted component of a change no longer counts."""
-        return self.status != ComponentStatus.DELETED
+        return is_live(self)
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,12 @@ class Finding:
     row: int | None = None  # 1-based within its table
 
 
+def is_live(row: Any) -> bool:
+    """Does the row count? A component that a change deletes no longer does. Rows are
+    :class:`Row` or stored components alike."""
+    return bool(row.status != ComponentStatus.DELETED)
+
+
 def credits(rows: Iterable[Any], table: str | None = None) -> Decimal:
     """The ECTS of ``rows`` (of one table when given), deleted components of a change not
     counted and missing credits as 0. Rows are :class:`Row` or stored components alike."""
@@ -82,7 +88,7 @@ def credits(rows: Iterable[Any], table: str | None = None) -> Decimal:
         (
             row.ects or Decimal(0)
             for row in rows
-            if row.status != ComponentStatus.DELETED and (table is None or row.table == table)
+            if is_live(row) and (table is None or row.table == table)
         ),
         Decimal(0),
     )

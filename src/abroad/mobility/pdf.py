@@ -20,8 +20,9 @@ from django.utils import timezone
 from abroad.catalogue.models import Institution
 from abroad.core.enums import isced_name
 from abroad.mobility import checks
-from abroad.mobility.enums import ComponentStatus, Stage, Table
+from abroad.mobility.enums import Stage, Table
 from abroad.mobility.models import Component, LearningAgreement
+from abroad.mobility.queries import live
 
 TEMPLATE = "mobility/pdf/learning_agreement.html"
 
@@ -49,7 +50,7 @@ def home_institution() -> Institution | None:
 def _tables(components: list[Component]) -> list[TableView]:
     tables: list[TableView] = []
     for table in Table:
-        rows = [c for c in components if c.table == table and c.status != ComponentStatus.DELETED]
+        rows = live(components, table)
         if table == Table.C and not rows:
             continue  # table C only when there are virtual components
         total = checks.credits(rows)

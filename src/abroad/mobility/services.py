@@ -314,13 +314,6 @@ def latest(mobility: Mobility) -> LearningAgreement | None:
     return mobility.learning_agreements.order_by("-number").first()
 
 
-def current_signed(mobility: Mobility) -> LearningAgreement | None:
-    """The version in force: the last one signed by all three."""
-    return (
-        mobility.learning_agreements.filter(state=AgreementState.SIGNED).order_by("-number").first()
-    )
-
-
 def _next_number(mobility: Mobility) -> int:
     top = mobility.learning_agreements.aggregate(top=Max("number"))["top"]
     return (top or 0) + 1

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
-import rules
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -33,6 +32,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from abroad.core.academic_year import format_year
+from abroad.core.permissions import can
 from abroad.mobility import checks, services
 from abroad.mobility.enums import (
     AgreementState,
@@ -71,12 +71,6 @@ EXTEND = "mobility.request_extension"
 # --------------------------------------------------------------------------- helpers
 
 
-def _can(user: Any, permission: str, obj: Any = None) -> bool:
-    """The rule itself (rules.has_perm), not user.has_perm: Django would give a superuser
-    every permission, and a superuser must not sign a student's agreement."""
-    return bool(rules.has_perm(permission, user, obj))
-
-
 def _mobilities() -> QuerySet[Mobility]:
     return Mobility.objects.select_related(
         "student__course_of_study", "host", "offer__agreement__promoter__user"
@@ -86,14 +80,14 @@ def _mobilities() -> QuerySet[Mobility]:
 def _mobility(request: HttpRequest, pk: int) -> Mobility:
     """The mobility, if the user may see it; 404 otherwise."""
     mobility = get_object_or_404(_mobilities(), pk=pk)
-    if not _can(request.user, VIEW, mobility):
+    if not can(request.user, VIEW, mobility):
         raise Http404
     return mobility
 
 
 def _require(request: HttpRequest, mobility: Mobility, permission: str) -> None:
     """403 for somebody who sees the mobility but may not do this."""
-    if not _can(request.user, permission, mobility):
+    if not can(request.user, permission, mobility):
         raise PermissionDenied(_("Only the student (or the office) may change this mobility."))
 
 
@@ -458,7 +452,7 @@ def _detail_context(request: HttpRequest, mobility: Mobility) -> dict[str, Any]:
     documents = list(mobility.documents.select_related("uploaded_by").order_by("kind", "-pk"))
     agreements = list(mobility.learning_agreements.order_by("-number"))
     extensions = list(mobility.extensions.select_related("form").order_by("-requested_at"))
-    can_edit = _can(user, EDIT, mobility)
+    can_edit = can(user, EDIT, mobility)
     current = mobility.documents.filter(replaced_at__isnull=True).order_by("kind", "-pk")
     return {
         "mobility": mobility,
@@ -476,7 +470,7 @@ def _detail_context(request: HttpRequest, mobility: Mobility) -> dict[str, Any]:
         "agreements": agreements,
         "extensions": extensions,
         "can_edit": can_edit,
-        "can_extend": _can(user, EXTEND, mobility),
+        "can_extend": can(user, EXTEND, mobility),
         "is_owner": mobility.student_id == user.pk,
         "document_form": DocumentForm(documents=current) if can_edit else None,
         "is_thesis": mobility.kind == MobilityKind.THESIS,
@@ -605,7 +599,7 @@ def agreement(request: HttpRequest, pk: int) -> HttpResponse:
         "mobility": mobility,
         "versions": versions,
         "agreement": last,
-        "can_edit": _can(request.user, EDIT, mobility),
+        "can_edit": can(request.user, EDIT, mobility),
         "open_label": _open_label(mobility, last),
         "change_deadline": services.change_deadline(mobility),
         "window_days": settings.LA_CHANGE_WINDOW_DAYS,
@@ -865,7 +859,7 @@ def _extension_context(mobility: Mobility, today: dt.date) -> dict[str, Any]:
 @login_required
 def extension(request: HttpRequest, pk: int) -> HttpResponse:
     mobility = _mobility(request, pk)
-    can_extend = _can(request.user, EXTEND, mobility)
+    can_extend = can(request.user, EXTEND, mobility)
     form = ExtensionForm()
     if request.method == "POST":
         if not can_extend:

@@ -30,8 +30,9 @@ from abroad.catalogue.models import Offer
 from abroad.core import audit
 from abroad.core.moments import local_moment
 from abroad.mobility.checks import credits as table_credits
-from abroad.mobility.enums import AgreementState, MobilityKind, MobilityState, Table
-from abroad.mobility.models import LearningAgreement, Mobility
+from abroad.mobility.enums import MobilityKind, MobilityState, Table
+from abroad.mobility.models import Mobility
+from abroad.mobility.queries import in_force_or_latest
 from abroad.mobility.services import create_mobility
 from abroad.networks import certificate, double_degree, emails
 from abroad.networks.enums import AllocationState, ApplicationState, PlanState, ResultsState
@@ -590,13 +591,7 @@ def _recognised_credits(mobility: Mobility) -> Decimal | None:
 def _planned_credits(mobility: Mobility) -> Decimal:
     """Table A of the learning agreement in force (the last one signed by all three), or of
     the last version not withdrawn when none is signed yet."""
-    versions = LearningAgreement.objects.filter(mobility=mobility).exclude(
-        state=AgreementState.WITHDRAWN
-    )
-    version = (
-        versions.filter(state=AgreementState.SIGNED).order_by("-number").first()
-        or versions.order_by("-number").first()
-    )
+    version = in_force_or_latest(mobility)
     if version is None:
         return Decimal(0)
     return table_credits(version.components.all(), Table.A)

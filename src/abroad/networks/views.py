@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-import rules
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from abroad.core.permissions import can
 from abroad.networks import services
 from abroad.networks.enums import AllocationState, ResultsState
 from abroad.networks.forms import ChoicesForm, CourseFilterForm, MotivationForm, filter_courses
@@ -34,11 +34,6 @@ from abroad.networks.services import NetworksError
 from abroad.people.models import User
 
 VISIBLE_RESULTS = (ResultsState.PUBLISHED, ResultsState.CLOSED)
-
-
-def _can(user: Any, permission: str, obj: Any = None) -> bool:
-    """The rule itself, not user.has_perm (which gives a superuser everything)."""
-    return bool(rules.has_perm(permission, user, obj))
 
 
 def _session(code: str) -> AthensSession:
@@ -62,7 +57,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
         .order_by("-starts_on")
     )
     applications: dict[int, AthensApplication] = {}
-    if _can(request.user, "networks.apply_to_session"):
+    if can(request.user, "networks.apply_to_session"):
         applications = {
             a.session_id: a
             for a in AthensApplication.objects.filter(student_id=request.user.pk).select_related(
@@ -74,7 +69,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "networks/session_list.html",
-        {"rows": rows, "is_student": _can(request.user, "networks.apply_to_session")},
+        {"rows": rows, "is_student": can(request.user, "networks.apply_to_session")},
     )
 
 
@@ -98,7 +93,7 @@ def session_detail(request: HttpRequest, code: str) -> HttpResponse:
             "total": len(courses),
             "filtered": bool(wanted),
             "query": query,
-            "is_student": _can(request.user, "networks.apply_to_session"),
+            "is_student": can(request.user, "networks.apply_to_session"),
             "tile_url": settings.MAP_TILE_URL,
             "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
         },
@@ -247,7 +242,7 @@ def _result(
 
 
 def _require_student(request: HttpRequest) -> User:
-    if not _can(request.user, "networks.apply_to_session"):
+    if not can(request.user, "networks.apply_to_session"):
         raise PermissionDenied(_("Only students apply to ATHENS sessions."))
     return cast(User, request.user)
 
@@ -363,7 +358,7 @@ def save_motivation(request: HttpRequest, code: str) -> HttpResponse:
 
 def _own_application(session: AthensSession, student: User) -> AthensApplication:
     application = AthensApplication.objects.filter(session=session, student=student).first()
-    if application is None or not _can(student, "networks.change_athens_application", application):
+    if application is None or not can(student, "networks.change_athens_application", application):
         raise Http404
     return application
 
@@ -420,7 +415,7 @@ def _own_allocation(request: HttpRequest, session: AthensSession) -> AthensAlloc
         )
         .first()
     )
-    if allocation is None or not _can(request.user, "networks.answer_allocation", allocation):
+    if allocation is None or not can(request.user, "networks.answer_allocation", allocation):
         raise Http404
     return allocation
 

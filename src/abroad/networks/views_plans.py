@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from abroad.core.permissions import can
 from abroad.mobility.enums import MobilityKind
 from abroad.mobility.models import Mobility
 from abroad.mobility.rules import approver_q
@@ -27,10 +27,6 @@ from abroad.networks.models import DoubleDegreePlan
 from abroad.networks.services import NetworksError
 
 
-def _can(user: Any, permission: str, obj: Any = None) -> bool:
-    return bool(rules.has_perm(permission, user, obj))
-
-
 def _mobility(request: HttpRequest, pk: int) -> Mobility:
     mobility = get_object_or_404(
         Mobility.objects.select_related(
@@ -39,7 +35,7 @@ def _mobility(request: HttpRequest, pk: int) -> Mobility:
         pk=pk,
         kind=MobilityKind.DOUBLE_DEGREE,
     )
-    if not _can(request.user, "networks.view_plan", mobility):
+    if not can(request.user, "networks.view_plan", mobility):
         raise Http404
     return mobility
 
@@ -53,7 +49,7 @@ def _back(mobility: Mobility) -> HttpResponse:
 def plan(request: HttpRequest, mobility: int) -> HttpResponse:
     found = _mobility(request, mobility)
     current = DoubleDegreePlan.objects.filter(mobility=found).select_related("network").first()
-    editable = _can(request.user, "networks.edit_plan", found) and (
+    editable = can(request.user, "networks.edit_plan", found) and (
         current is None or current.state in PlanState.editable_states()
     )
     initial: dict[str, Any] = {"mobility_unit_months": double_degree.MOBILITY_UNIT_MONTHS}
@@ -70,7 +66,7 @@ def plan(request: HttpRequest, mobility: int) -> HttpResponse:
             "can_submit": editable and current is not None,
             "can_decide": current is not None
             and current.state == PlanState.SUBMITTED
-            and _can(request.user, "networks.approve_plan", found),
+            and can(request.user, "networks.approve_plan", found),
             "decision_form": DecisionForm(),
             "partner_credits": double_degree.PARTNER_CREDITS,
             "max_home_credits": double_degree.MAX_HOME_CREDITS,
@@ -82,7 +78,7 @@ def plan(request: HttpRequest, mobility: int) -> HttpResponse:
 @require_POST
 def save(request: HttpRequest, mobility: int) -> HttpResponse:
     found = _mobility(request, mobility)
-    if not _can(request.user, "networks.edit_plan", found):
+    if not can(request.user, "networks.edit_plan", found):
         raise PermissionDenied
     current = DoubleDegreePlan.objects.filter(mobility=found).first()
     form = PlanForm(request.POST, instance=current)
@@ -110,7 +106,7 @@ def save(request: HttpRequest, mobility: int) -> HttpResponse:
 @require_POST
 def submit(request: HttpRequest, mobility: int) -> HttpResponse:
     found = _mobility(request, mobility)
-    if not _can(request.user, "networks.edit_plan", found):
+    if not can(request.user, "networks.edit_plan", found):
         raise PermissionDenied
     current = get_object_or_404(DoubleDegreePlan, mobility=found)
     try:
@@ -126,7 +122,7 @@ def submit(request: HttpRequest, mobility: int) -> HttpResponse:
 @require_POST
 def decide(request: HttpRequest, mobility: int) -> HttpResponse:
     found = _mobility(request, mobility)
-    if not _can(request.user, "networks.approve_plan", found):
+    if not can(request.user, "networks.approve_plan", found):
         raise PermissionDenied
     current = get_object_or_404(DoubleDegreePlan, mobility=found)
     form = DecisionForm(request.POST)
@@ -154,7 +150,7 @@ def desk(request: HttpRequest) -> HttpResponse:
     """The plans a promoter approves (every plan, for the office), those waiting first."""
     user = request.user
     plans = DoubleDegreePlan.objects.select_related("mobility__student", "mobility__host")
-    if _can(user, "networks.manage_sessions"):
+    if can(user, "networks.manage_sessions"):
         pass
     elif getattr(user, "is_promoter", False) and getattr(user, "promoter", None) is not None:
         plans = plans.filter(approver_q(user.promoter, "mobility__"))  # type: ignore[union-attr]

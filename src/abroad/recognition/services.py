@@ -50,9 +50,9 @@ from django.utils.translation import gettext as _
 from abroad.catalogue.models import CourseOfStudy, Institution, School
 from abroad.core import audit, importing
 from abroad.core.importing import ImportReport, RowError
-from abroad.mobility.enums import ComponentStatus, Table
+from abroad.mobility.enums import Table
 from abroad.mobility.models import Component, LearningAgreement, Mobility
-from abroad.mobility.services import current_signed
+from abroad.mobility.queries import in_force, live, live_components
 from abroad.recognition import conversion, importers
 from abroad.recognition.enums import Cycle, LineFlag, Outcome, TranscriptState
 from abroad.recognition.models import (
@@ -257,11 +257,7 @@ def table_b(agreement: LearningAgreement) -> list[Component]:
 
 def _table(agreement: LearningAgreement, table: str) -> list[Component]:
     """The table's components as the agreement stands (deleted rows of a change left out)."""
-    return [
-        c
-        for c in agreement.components.all()
-        if c.table == table and c.status != ComponentStatus.DELETED
-    ]
+    return live_components(agreement, table)
 
 
 def _prepare(
@@ -367,7 +363,7 @@ def _lock_mobility(mobility: Mobility) -> Mobility:
 
 
 def _in_force(mobility: Mobility) -> LearningAgreement:
-    agreement = current_signed(mobility)
+    agreement = in_force(mobility)
     if agreement is None:
         raise RecognitionError(
             _(
@@ -838,8 +834,8 @@ def propose_recognition(*, transcript: Transcript, actor: Any) -> Transcript:
         )
     strategy = _strategy(rule)
     components = list(agreement.components.all())
-    a = [c for c in components if c.table == Table.A and c.status != ComponentStatus.DELETED]
-    b = [c for c in components if c.table == Table.B and c.status != ComponentStatus.DELETED]
+    a = live(components, Table.A)
+    b = live(components, Table.B)
     entries = list(transcript.entries.all())
     reported = {entry.component_id: entry for entry in entries if entry.component_id}
     paired = len(a) == len(b)

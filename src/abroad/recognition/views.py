@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -31,8 +30,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from abroad.core.academic_year import format_year
+from abroad.core.permissions import can
 from abroad.mobility.models import Component, LearningAgreement, Mobility
-from abroad.mobility.services import current_signed
+from abroad.mobility.queries import in_force
 from abroad.people.models import User
 from abroad.recognition import conversion, services
 from abroad.recognition.enums import LineFlag, Method, Outcome, TranscriptState
@@ -62,12 +62,6 @@ VIEW_MOBILITY = "mobility.view_mobility"
 
 
 # ------------------------------------------------------------------------------ who may
-
-
-def can(user: Any, permission: str, obj: Any = None) -> bool:
-    """The rule itself (rules.has_perm), not user.has_perm: Django would give a superuser
-    every permission, and a superuser must not accept a student's transcript."""
-    return bool(rules.has_perm(permission, user, obj))
 
 
 def user_of(request: HttpRequest) -> User:
@@ -861,7 +855,7 @@ def transcript_enter(request: HttpRequest, pk: int) -> HttpResponse:
     mobility = _mobility(request, pk)
     _require(request, mobility, ENTER)
     found = _transcript(mobility)
-    agreement = current_signed(mobility)
+    agreement = in_force(mobility)
     if agreement is not None:
         agreement = LearningAgreement.objects.prefetch_related("components").get(pk=agreement.pk)
     components = _agreement_components(agreement)

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from abroad.catalogue.models import Promoter
 from abroad.core.academic_year import format_year
 from abroad.core.importing import Format
+from abroad.core.permissions import can
 from abroad.mobility.models import Mobility
 from abroad.mobility.rules import approver_q
 from abroad.people.models import User
@@ -34,7 +35,7 @@ from abroad.recognition.enums import TranscriptState
 from abroad.recognition.forms import ExportForm, GradingTableUploadForm
 from abroad.recognition.models import ConversionRule, GradingTable, Transcript
 from abroad.recognition.services import RecognitionError
-from abroad.recognition.views import RuleView, can, form_errors, rule_view, table_view, user_of
+from abroad.recognition.views import RuleView, form_errors, rule_view, table_view, user_of
 
 # ------------------------------------------------------------------------------ who may
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
 
-import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -28,6 +27,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from abroad.catalogue.models import CourseOfStudy
+from abroad.core.permissions import can
 from abroad.people.models import User
 from abroad.selection import ranking, services
 from abroad.selection.enums import AssignmentState, RoundState
@@ -223,12 +223,6 @@ def score_parts(application: Application) -> list[tuple[str, str]]:
     ]
 
 
-def _can(user: Any, permission: str, obj: Any = None) -> bool:
-    """The rule itself (rules.has_perm), not user.has_perm: Django gives a superuser every
-    permission, and a superuser must not answer a student's seat."""
-    return bool(rules.has_perm(permission, user, obj))
-
-
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
@@ -261,7 +255,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     open_calls = Call.objects.open_at(now)
     course: CourseOfStudy | None = None
-    if _can(user, "selection.apply_to_call"):
+    if can(user, "selection.apply_to_call"):
         if user.course_of_study_id is not None:
             course = CourseOfStudy.objects.select_related("school").get(pk=user.course_of_study_id)
         if course is None:
@@ -296,7 +290,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "earlier": earlier,
             "course": course,
-            "is_student": _can(user, "selection.apply_to_call"),
+            "is_student": can(user, "selection.apply_to_call"),
             "now": now,
         },
     )
@@ -333,7 +327,7 @@ def _call_context(request: HttpRequest, call: Call, now: dt.datetime) -> dict[st
     context: dict[str, Any] = {
         "call": call,
         "call_state": call.state_at(now),
-        "is_student": _can(user, "selection.apply_to_call", call),
+        "is_student": can(user, "selection.apply_to_call", call),
     }
     if context["is_student"]:
         context |= _student_context(call, _user(request), now)
@@ -361,7 +355,7 @@ def _back_to(call: Call, anchor: str = "") -> HttpResponseRedirect:
 
 
 def _require_student(request: HttpRequest, call: Call) -> User:
-    if not _can(request.user, "selection.apply_to_call", call):
+    if not can(request.user, "selection.apply_to_call", call):
         raise PermissionDenied(_("Only students apply to calls."))
     return _user(request)
 
@@ -439,7 +433,7 @@ def save_ranking(request: HttpRequest, code: str) -> HttpResponse:
 
 def _own_application(call: Call, student: User) -> Application | None:
     application = Application.objects.filter(call=call, student=student).first()
-    if application is not None and not _can(student, "selection.change_application", application):
+    if application is not None and not can(student, "selection.change_application", application):
         raise Http404
     return application
 
@@ -506,7 +500,7 @@ def _assignment(request: HttpRequest, call: Call, pk: int) -> Assignment:
         round__call=call,
         round__state__in=VISIBLE_ROUNDS,
     )
-    if not _can(request.user, "selection.answer_assignment", assignment):
+    if not can(request.user, "selection.answer_assignment", assignment):
         raise Http404
     return assignment
 
@@ -558,7 +552,7 @@ def application_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse
     application = get_object_or_404(
         Application.objects.select_related("student__course_of_study"), pk=pk, call=call
     )
-    if not _can(request.user, "selection.view_application", application):
+    if not can(request.user, "selection.view_application", application):
         raise Http404
     preferences = list(
         application.preferences.select_related("call_offer__offer__agreement__partner").order_by(

@@ -53,7 +53,6 @@ from abroad.core import audit
 from abroad.core.academic_year import current_start_year, format_year
 from abroad.mobility import services as mobility_services
 from abroad.mobility.checks import Row
-from abroad.mobility.demo import ERASMUS, ORIGIN, PREFERRED_COURSE, PROMOTER
 from abroad.mobility.enums import DocumentKind, MobilityState, Table
 from abroad.mobility.models import Document, LearningAgreement, Mobility
 from abroad.mobility.pdf import render_learning_agreement
@@ -70,6 +69,7 @@ from abroad.recognition.models import (
     TranscriptEntry,
 )
 from abroad.recognition.services import EntryData
+from abroad.site.demo.mobility import ERASMUS, ORIGIN, PREFERRED_COURSE, PROMOTER
 
 RETURNEE = "returnee"
 # first name, last name, student number: invented

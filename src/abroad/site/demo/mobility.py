@@ -30,7 +30,6 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from django.utils.html import escape
 
-from abroad.catalogue.demo import PASSWORD
 from abroad.catalogue.enums import AgreementStatus, MobilityType, Programme
 from abroad.catalogue.models import CourseOfStudy, Offer, Promoter
 from abroad.core import audit
@@ -43,6 +42,7 @@ from abroad.mobility.models import Document, LearningAgreement, Mobility
 from abroad.mobility.pdf import html_to_pdf, render_learning_agreement
 from abroad.people.enums import Role
 from abroad.people.models import LanguageCertificate, StudentCareer, User
+from abroad.site.demo.catalogue import PASSWORD
 
 ERASMUS = "erasmus"
 THESIS = "thesis"

@@ -9,11 +9,11 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from abroad.catalogue import demo
-from abroad.mobility.demo import load_mobility_demo
-from abroad.networks.demo import load_networks_demo
-from abroad.recognition.demo import load_recognition_demo
-from abroad.selection.demo import load_selection_demo
+from abroad.site.demo import catalogue as demo
+from abroad.site.demo.mobility import load_mobility_demo
+from abroad.site.demo.networks import load_networks_demo
+from abroad.site.demo.recognition import load_recognition_demo
+from abroad.site.demo.selection import load_selection_demo
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 """The demo: Politecnico di Milano with real partners, courses of study and networks, and
 invented people, agreements and offers.
 
-``load_demo()`` reads the files in ``catalogue/data/`` (built by ``scripts/build_demo_data.py``
+``load_demo()`` reads the files in ``site/demo/data/`` (built by ``scripts/build_demo_data.py``
 from public sources, see ``data/SOURCES.md``) and adds, in one transaction, whatever of the
 demo is missing: loading twice changes nothing. Everything random comes from one seeded
 ``random.Random``, so every load plans the same agreements and offers.

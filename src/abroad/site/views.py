@@ -15,7 +15,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "core/home.html",
+        "site/home.html",
         {
             "home": Institution.objects.filter(is_home=True).first(),
             "courses": CourseOfStudy.objects.select_related("school"),

@@ -33,7 +33,6 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from abroad.catalogue.demo import PASSWORD
 from abroad.catalogue.enums import AgreementStatus, Programme
 from abroad.catalogue.models import CourseOfStudy, Institution, Network, Offer, School
 from abroad.core import audit
@@ -49,6 +48,7 @@ from abroad.networks.models import AthensCourse, AthensSession, DoubleDegreePlan
 from abroad.people.enums import Role
 from abroad.people.models import StudentCareer, User
 from abroad.selection.models import Call
+from abroad.site.demo.catalogue import PASSWORD
 
 ATHENS = "athens"
 TIME = "time"
