@@ -6,11 +6,13 @@ See docs/operator-guide.md for every variable. Without any, abroad runs on SQLit
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from abroad.env import env, envbool, envint, envlist
@@ -22,8 +24,18 @@ DATA_DIR = Path(env("DATA_DIR", str(Path.cwd() / "var"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = envbool("DEBUG", False)
-SECRET_KEY = env("SECRET_KEY", "dev-only-insecure-key-set-ABROAD_SECRET_KEY-in-production")
-ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-set-ABROAD_SECRET_KEY-in-production"
+SECRET_KEY = env("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", LOOPBACK_HOSTS)
+# The published development key is good for this machine only: a site that answers to any
+# other host name refuses to start with it (debug pages off, i.e. anything but development).
+if SECRET_KEY == DEVELOPMENT_SECRET_KEY and not DEBUG and set(ALLOWED_HOSTS) - set(LOOPBACK_HOSTS):
+    raise ImproperlyConfigured(
+        "ABROAD_SECRET_KEY is not set: the development key is published and only accepted on "
+        "this machine (ABROAD_ALLOWED_HOSTS other than 127.0.0.1, localhost, [::1]). Set "
+        "ABROAD_SECRET_KEY to a long random value (docs/operator-guide.md)."
+    )
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -41,6 +53,7 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "ninja",
+    "axes",
     "abroad.core",
     "abroad.people",
     "abroad.catalogue",
@@ -58,12 +71,16 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "abroad.core.middleware.RequestBodyCap",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "abroad.core.middleware.IdleSessionTimeout",
+    "abroad.core.middleware.NoStoreWhenSignedIn",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "abroad.urls"
@@ -103,15 +120,28 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "people.User"
 # Authentication is pluggable: a university adds its SSO backend (SAML, OIDC) here.
 AUTHENTICATION_BACKENDS = [
+    "abroad.core.auth.ThrottledLogin",
     "rules.permissions.ObjectPermissionBackend",
     *envlist("AUTH_BACKENDS", ["django.contrib.auth.backends.ModelBackend"]),
 ]
+# After this many failed log-ins for one user name from one address, log-ins for it from
+# there are refused for ABROAD_LOGIN_LOCKOUT_MINUTES (django-axes; a success resets the count).
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 10)
+LOGIN_LOCKOUT_MINUTES = envint("LOGIN_LOCKOUT_MINUTES", 15)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "abroad.core.auth.locked_out"
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
@@ -147,8 +177,29 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "abroad <noreply@localhost>")
 
-SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", False)
+# HTTPS: behind a proxy that terminates TLS, ABROAD_HTTPS=true redirects plain HTTP, marks the
+# cookies secure and sends HSTS; ABROAD_PROXY_SSL_HEADER=true trusts the proxy's
+# X-Forwarded-Proto (only when the proxy always sets or strips it).
+HTTPS = envbool("HTTPS", False)
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = envint("HSTS_SECONDS", 31_536_000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("HSTS_PRELOAD", False)
+if envbool("PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+USE_X_FORWARDED_HOST = envbool("USE_X_FORWARDED_HOST", False)
+# Preloading HSTS into browsers is a commitment for the whole domain: the operator's choice,
+# so Django's reminder about it is silenced.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+if not SECURE_HSTS_INCLUDE_SUBDOMAINS:
+    SILENCED_SYSTEM_CHECKS.append("security.W005")
+SESSION_COOKIE_SECURE = HTTPS or envbool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A signed-in session ends after this many minutes without a request.
+SESSION_COOKIE_AGE = envint("SESSION_IDLE_MINUTES", 120) * 60
+# The largest request body accepted, in megabytes (uploads included); the proxy in front
+# should refuse larger ones first (nginx: client_max_body_size).
+MAX_REQUEST_BYTES = envint("MAX_REQUEST_MB", DOCUMENT_MAX_MB + 5) * 1_048_576
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

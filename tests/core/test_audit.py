@@ -1,4 +1,7 @@
+import os
+
 import pytest
+from django.db import DatabaseError, connection, transaction
 
 from abroad.core import audit
 from abroad.core.models import AuditEvent, AuditLogIsAppendOnly
@@ -44,3 +47,30 @@ def test_events_cannot_be_deleted_one_by_one_or_in_bulk() -> None:
     with pytest.raises(AuditLogIsAppendOnly):
         AuditEvent.objects.update(action="z")
     assert AuditEvent.objects.count() == 1
+
+
+def test_deleting_a_user_keeps_who_acted_on_its_events() -> None:
+    user = UserFactory(username="ada")
+    event = audit.record(actor=user, action="institution.updated")
+    user_id = user.pk
+    user.delete()
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert (stored.actor_id, stored.actor_name) == (user_id, "ada")
+    assert stored.action == "institution.updated"
+
+
+def test_the_database_refuses_to_change_an_event() -> None:
+    event = audit.record(actor=None, action="x")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE core_auditevent SET action = 'y' WHERE id = %s", [event.pk])
+    assert AuditEvent.objects.get(pk=event.pk).action == "x"
+
+
+@pytest.mark.skipif(
+    not os.environ.get("ABROAD_DATABASE_URL"), reason="the delete trigger is PostgreSQL's"
+)
+def test_the_database_refuses_to_delete_an_event_on_postgresql() -> None:
+    event = audit.record(actor=None, action="x")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [event.pk])
+    assert AuditEvent.objects.filter(pk=event.pk).exists()

@@ -9,9 +9,9 @@ from abroad.core.models import AuditEvent
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
-    list_display = ("created_at", "actor", "action", "object_type", "object_repr")
+    list_display = ("created_at", "actor_name", "action", "object_type", "object_repr")
     list_filter = ("action", "object_type")
-    search_fields = ("object_repr", "action", "object_id")
+    search_fields = ("object_repr", "action", "object_id", "actor_name")
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request: HttpRequest) -> bool:

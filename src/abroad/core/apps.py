@@ -6,3 +6,10 @@ class CoreConfig(AppConfig):
     name = "abroad.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from abroad.core.middleware import start_idle_clock
+
+        user_logged_in.connect(start_idle_clock, dispatch_uid="abroad.core.idle_clock")

@@ -32,6 +32,7 @@ def record(*, actor: Any, action: str, obj: models.Model | None = None, **data: 
     user = actor if getattr(actor, "is_authenticated", False) else None
     return AuditEvent.objects.create(
         actor=user,
+        actor_name=user.get_username() if user is not None else "",
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",

@@ -24,19 +24,24 @@ class AuditLogIsAppendOnly(Exception):
 class AuditEvent(models.Model):
     """One thing that happened: who did what to which object, with the details.
 
-    Written only through :func:`abroad.core.audit.record`; never updated or deleted (the
-    model and its queryset refuse both).
+    Written only through :func:`abroad.core.audit.record`; never updated or deleted: the
+    model and its queryset refuse both, and so does the database (a trigger on PostgreSQL
+    refuses UPDATE and DELETE, one on SQLite refuses UPDATE).
     """
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    # Deleting a user must not rewrite its events (SET_NULL would be an UPDATE): the id stays,
+    # with no database constraint, and the name is kept beside it.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("who"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
+    actor_name = models.CharField(_("who (name)"), max_length=150, blank=True)
     action = models.CharField(_("action"), max_length=80, db_index=True)
     object_type = models.CharField(_("object type"), max_length=80, db_index=True)
     object_id = models.CharField(_("object id"), max_length=64, db_index=True, blank=True)
