@@ -31,6 +31,7 @@ from abroad.catalogue.models import (
 )
 from abroad.core.admin import AuditedModelAdmin
 from abroad.core.importing import Format
+from abroad.core.permissions import can
 
 
 @admin.register(Institution)
@@ -116,7 +117,7 @@ class AgreementAdmin(AuditedModelAdmin):
     actions = ("export_xlsx", "export_csv")
 
     def has_manage_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("catalogue.manage_agreements")
+        return can(request.user, "catalogue.manage_agreements")
 
     def get_urls(self) -> list[URLPattern]:
         own = [
