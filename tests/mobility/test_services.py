@@ -1109,6 +1109,30 @@ def test_cycle_limit_without_a_course(db: None) -> None:
     assert services.cycle_limit(UserFactory(role=Role.STUDENT)) == 12
 
 
+def test_the_cycle_limit_of_a_mobility_is_its_calls(mobility: Mobility) -> None:
+    """A call that allows 18 months per cycle: its mobility's extension is checked against 18;
+    a mobility without the call's number (older data, another origin) follows the rule."""
+    StudentCareer.objects.create(student=mobility.student, first_enrolment_year=2022, months_used=8)
+    assert services.cycle_limit_of(mobility) == 12
+    assert problem(mobility, dt.date(2027, 9, 30)) is not None  # 8 + 8 > 12
+    mobility.cycle_months = 18
+    mobility.save()
+    assert services.cycle_limit_of(mobility) == 18
+    assert problem(mobility, dt.date(2027, 9, 30)) is None  # 8 + 8 <= 18
+
+
+def test_create_mobility_keeps_the_calls_cycle_months(mobility: Mobility) -> None:
+    assert mobility.offer is not None
+    created = services.create_mobility(
+        student=mobility.student,
+        offer=mobility.offer,
+        academic_year=2027,
+        origin="call:TEST",
+        cycle_months=18,
+    )
+    assert services.cycle_limit_of(created) == 18
+
+
 def request(mobility: Mobility, **kwargs: Any) -> ExtensionRequest:
     values: dict[str, Any] = {
         "mobility": mobility,

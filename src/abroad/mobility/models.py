@@ -63,6 +63,15 @@ class Mobility(models.Model):
         db_index=True,
     )
     months = models.PositiveSmallIntegerField(_("months planned"))
+    cycle_months = models.PositiveSmallIntegerField(
+        _("months allowed in the study cycle"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "As the call that gave the seat set them; empty: the usual rule (12 months, 24 in a "
+            "single-cycle degree)."
+        ),
+    )
     planned_start = models.DateField(_("planned start"), null=True, blank=True)
     planned_end = models.DateField(_("planned end"), null=True, blank=True)
     actual_start = models.DateField(

@@ -14,7 +14,6 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -24,8 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from abroad.catalogue.models import Offer
-from abroad.core import audit
-from abroad.core.enums import CEFR, DegreeLevel
+from abroad.core import audit, cycles
+from abroad.core.enums import CEFR
 from abroad.core.permissions import require_actor
 from abroad.mobility import checks, emails
 from abroad.mobility.enums import (
@@ -73,9 +72,17 @@ def kind_for(offer: Offer) -> str:
 
 @transaction.atomic
 def create_mobility(
-    *, student: User, offer: Offer, academic_year: int, origin: str, actor: User | None = None
+    *,
+    student: User,
+    offer: Offer,
+    academic_year: int,
+    origin: str,
+    actor: User | None = None,
+    cycle_months: int | None = None,
 ) -> Mobility:
-    """Create the mobility of a student who took a seat on ``offer``: nominated to the host."""
+    """Create the mobility of a student who took a seat on ``offer``: nominated to the host.
+    ``cycle_months``: the months of mobility the study cycle allows, as the call that gave the
+    seat set them (None: the usual rule, :func:`abroad.core.cycles.months_limit`)."""
     mobility = Mobility.objects.create(
         student=student,
         offer=offer,
@@ -85,6 +92,7 @@ def create_mobility(
         state=MobilityState.NOMINATED,
         months=offer.months,
         origin=origin,
+        cycle_months=cycle_months,
     )
     audit.record(actor=actor, action="mobility.created", obj=mobility, origin=origin)
     return mobility
@@ -658,10 +666,19 @@ def months_between(start: dt.date, end: dt.date) -> int:
     return max(1, math.floor(days / (365.25 / 12) + 0.5))
 
 
-def cycle_limit(student: Any) -> int:
-    """Mobility months allowed in the study cycle: 24 in a single-cycle degree, else 12."""
+def cycle_limit(student: User) -> int:
+    """Mobility months allowed in the student's study cycle by the usual rule
+    (:func:`abroad.core.cycles.months_limit`: 24 in a single-cycle degree, else 12)."""
     course = student.course_of_study
-    return 24 if course is not None and course.level == DegreeLevel.SINGLE_CYCLE else 12
+    return cycles.months_limit(course.level if course is not None else None)
+
+
+def cycle_limit_of(mobility: Mobility) -> int:
+    """The months allowed in the study cycle for ``mobility``: as its call set them, else the
+    usual rule."""
+    if mobility.cycle_months is not None:
+        return mobility.cycle_months
+    return cycle_limit(mobility.student)
 
 
 def months_used_elsewhere(mobility: Mobility) -> int:
@@ -703,7 +720,7 @@ def extension_problem(*, mobility: Mobility, requested_end: dt.date, today: dt.d
         }
     months = months_between(start, requested_end)
     used = months_used_elsewhere(mobility)
-    limit = cycle_limit(mobility.student)
+    limit = cycle_limit_of(mobility)
     if used + months > limit:
         return _(
             "With the extension this mobility lasts %(months)s months; with %(used)s used before, "
@@ -770,7 +787,7 @@ def decide_extension(
     mobility = _lock(extension.mobility)
     if authorise:
         used = months_used_elsewhere(mobility)
-        limit = cycle_limit(mobility.student)
+        limit = cycle_limit_of(mobility)
         if used + extension.months_after > limit:
             raise MobilityError(
                 _("The study cycle allows %(limit)s months and %(used)s are used already.")

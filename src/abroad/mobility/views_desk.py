@@ -476,7 +476,7 @@ def extension_review(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("mobility:desk")
     mobility = extension.mobility
     used = services.months_used_elsewhere(mobility)
-    limit = services.cycle_limit(mobility.student)
+    limit = services.cycle_limit_of(mobility)
     return render(
         request,
         "mobility/desk/extension_review.html",

@@ -854,7 +854,7 @@ def _extension_context(mobility: Mobility, today: dt.date) -> dict[str, Any]:
         "extendable": mobility.offer is not None and mobility.offer.extendable,
         "notice_days": settings.EXTENSION_NOTICE_DAYS,
         "last_day": services.extension_deadline(mobility),
-        "limit": services.cycle_limit(mobility.student),
+        "limit": services.cycle_limit_of(mobility),
         "used": services.months_used_elsewhere(mobility),
         "waiting": next((e for e in extensions if e.state == ExtensionState.REQUESTED), None),
         "extensions": extensions,
