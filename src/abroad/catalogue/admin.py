@@ -32,6 +32,7 @@ from abroad.catalogue.models import (
 from abroad.core.admin import AuditedModelAdmin
 from abroad.core.importing import Format
 from abroad.core.permissions import can
+from abroad.people.models import User
 
 
 @admin.register(Institution)
@@ -53,6 +54,13 @@ class CourseOfStudyAdmin(AuditedModelAdmin):
     list_filter = ("level", "school", "language")
     search_fields = ("code", "name", "name_it")
     filter_horizontal = ("coordinators",)
+
+
+def _user(request: HttpRequest) -> User:
+    """The admin's user (the admin site lets in only logged-in staff)."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
 
 
 class MembershipInline(admin.TabularInline[NetworkMembership, Network]):
@@ -146,7 +154,7 @@ class AgreementAdmin(AuditedModelAdmin):
                 upload,
                 name=upload.name,
                 dry_run=form.cleaned_data["dry_run"],
-                actor=request.user,
+                actor=_user(request),
             )
             if report.imported:
                 messages.success(request, _("The agreements were imported."))
@@ -181,7 +189,7 @@ class AgreementAdmin(AuditedModelAdmin):
         self, request: HttpRequest, queryset: QuerySet[Agreement], fmt: Format
     ) -> HttpResponse:
         buffer = io.BytesIO()
-        export_agreements(buffer, agreements=queryset, fmt=fmt, actor=request.user)
+        export_agreements(buffer, agreements=queryset, fmt=fmt, actor=_user(request))
         name = f"agreements-{timezone.localdate():%Y-%m-%d}.{fmt}"
         return HttpResponse(
             buffer.getvalue(),

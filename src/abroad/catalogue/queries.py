@@ -4,7 +4,7 @@ offers through :func:`filter_offers`, so a filter means the same everywhere."""
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -13,6 +13,11 @@ from abroad.catalogue.enums import AgreementStatus
 from abroad.catalogue.models import Agreement, CourseOfStudy, Institution, Offer
 from abroad.core.enums import CEFR, EQF
 from abroad.core.permissions import can
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from abroad.people.models import User
 
 
 @dataclass(frozen=True)
@@ -171,12 +176,12 @@ def public_agreements() -> QuerySet[Agreement]:
     return Agreement.objects.filter(status__in=AgreementStatus.public_states())
 
 
-def sees_every_agreement(user: Any) -> bool:
+def sees_every_agreement(user: User | AnonymousUser) -> bool:
     """The user sees agreements in every status (the office), not only the public ones."""
     return can(user, "catalogue.manage_agreements")
 
 
-def visible_agreements(user: Any) -> QuerySet[Agreement]:
+def visible_agreements(user: User | AnonymousUser) -> QuerySet[Agreement]:
     """The agreements ``user`` may see: every one for the office, the public ones
     (:meth:`AgreementStatus.public_states`) for everybody else (the catalogue's pages and the
     API alike)."""
@@ -185,7 +190,7 @@ def visible_agreements(user: Any) -> QuerySet[Agreement]:
     return public_agreements()
 
 
-def visible_partners(user: Any) -> QuerySet[Institution]:
+def visible_partners(user: User | AnonymousUser) -> QuerySet[Institution]:
     """The partner institutions of :func:`visible_agreements`."""
     if sees_every_agreement(user):
         return Institution.objects.partners().filter(agreements__isnull=False).distinct()

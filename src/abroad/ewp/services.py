@@ -400,7 +400,7 @@ def mobility_link(mobility: Mobility) -> MobilityLink:
     return link
 
 
-def global_id(student: Any, home: str) -> str:
+def global_id(student: User, home: str) -> str:
     """The European Student Identifier: the home HEI and the student number."""
     return (
         f"urn:schac:personalUniqueCode:int:esi:{home}:{student.student_number or student.username}"

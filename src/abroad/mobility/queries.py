@@ -17,7 +17,7 @@ apps: each rule written once.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django.db.models import Q
 
@@ -26,8 +26,11 @@ from abroad.mobility.checks import is_live
 from abroad.mobility.enums import LearningAgreementState
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from abroad.catalogue.models import Promoter
     from abroad.mobility.models import Component, LearningAgreement, Mobility
+    from abroad.people.models import User
 
 R = TypeVar("R")
 P = TypeVar("P")
@@ -108,7 +111,7 @@ def deciders(mobility: Mobility) -> list[Promoter]:
     return _deciders(_coordinators(mobility), _site_promoter(mobility))
 
 
-def promoter_id(user: Any) -> int | None:
+def promoter_id(user: User | AnonymousUser) -> int | None:
     """The user's promoter record's key, for a promoter; None for anybody else."""
     if not (getattr(user, "is_authenticated", False) and getattr(user, "is_promoter", False)):
         return None
@@ -116,7 +119,7 @@ def promoter_id(user: Any) -> int | None:
     return promoter.pk if promoter is not None else None
 
 
-def approves(user: Any, mobility: Mobility | None) -> bool:
+def approves(user: User | AnonymousUser, mobility: Mobility | None) -> bool:
     """The user approves this mobility's learning agreements (the predicate of
     :func:`approver_q`). Reads ``course.coordinators.all()``, so a prefetch is used."""
     pk = promoter_id(user)
@@ -126,7 +129,7 @@ def approves(user: Any, mobility: Mobility | None) -> bool:
     return pk in _approvers(ids, _site_promoter_id(mobility))
 
 
-def decides_extensions(user: Any, mobility: Mobility | None) -> bool:
+def decides_extensions(user: User | AnonymousUser, mobility: Mobility | None) -> bool:
     """The user decides this mobility's extensions (the predicate of :func:`decider_q`)."""
     pk = promoter_id(user)
     if pk is None or mobility is None:
@@ -135,7 +138,7 @@ def decides_extensions(user: Any, mobility: Mobility | None) -> bool:
     return pk in _deciders(ids, _site_promoter_id(mobility))
 
 
-def approver_q(promoter: Any, prefix: str = "") -> Q:
+def approver_q(promoter: Promoter, prefix: str = "") -> Q:
     """The mobilities whose learning agreements ``promoter`` approves, as a filter (semi-joins,
     no DISTINCT): :func:`approves` in SQL. ``prefix`` reaches the mobility from another model,
     e.g. ``"mobility__"``."""
@@ -147,7 +150,7 @@ def approver_q(promoter: Any, prefix: str = "") -> Q:
     )
 
 
-def decider_q(promoter: Any, prefix: str = "") -> Q:
+def decider_q(promoter: Promoter, prefix: str = "") -> Q:
     """The mobilities whose extensions ``promoter`` decides, as a filter:
     :func:`decides_extensions` in SQL."""
     return Q(**{f"{prefix}offer__agreement__promoter": promoter}) | (

@@ -450,7 +450,7 @@ def import_careers(
     *,
     name: str | None = None,
     dry_run: bool = False,
-    actor: Any = None,
+    actor: User | None = None,
     progress: Progress = importing.no_progress,
 ) -> CareerImportReport:
     """Import the careers in ``source`` (an XLSX or CSV file, or an open file with its
@@ -720,7 +720,7 @@ def import_passed_courses(
     *,
     name: str | None = None,
     dry_run: bool = False,
-    actor: Any = None,
+    actor: User | None = None,
     progress: Progress = importing.no_progress,
 ) -> PassedCourseImportReport:
     """Import the passed courses in ``source`` (an XLSX or CSV file, or an open file with its

@@ -61,6 +61,7 @@ from abroad.core.importing import (
     yes_no,
 )
 from abroad.core.importing import isced as isced_cell
+from abroad.people.models import User
 
 # The columns, in the order the export writes them. The first nineteen are the office's
 # sheet; the last three carry the rest of an agreement and an offer, so that a round trip
@@ -940,7 +941,7 @@ def import_agreements(
     *,
     name: str | None = None,
     dry_run: bool = False,
-    actor: Any = None,
+    actor: User | None = None,
     progress: Progress = no_progress,
 ) -> AgreementImportReport:
     """Import the agreements in ``source`` (an XLSX or CSV file, or an open file with its
@@ -1043,7 +1044,7 @@ def export_agreements(
     *,
     agreements: QuerySet[Agreement] | None = None,
     fmt: Format | None = None,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> int:
     """Write the agreements (all, or ``agreements``) to ``target``, XLSX or CSV by its name
     or by ``fmt``; return the number of rows written."""
