@@ -109,6 +109,9 @@ def test_extension_rules(mobility: Mobility, people: dict[str, object], state: s
         {"decider"} if state == ExtensionState.REQUESTED else set()
     )
     assert allowed(people, "mobility.request_extension", extension) == {"owner"}
+    assert allowed(people, "mobility.withdraw_extension", extension) == (
+        {"owner"} if state == ExtensionState.REQUESTED else set()
+    )
 
 
 def test_the_site_promoter_approves_when_the_course_has_no_coordinator(

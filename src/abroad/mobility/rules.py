@@ -17,7 +17,8 @@ The permissions:
 - ``mobility.decide_submitted_learning_agreement`` / ``mobility.decide_requested_extension``:
   approve or return this version now (the approver, while it is submitted); authorise or refuse
   this request now (the decider, while it is requested).
-- ``mobility.request_extension``: the student.
+- ``mobility.request_extension``: the student; ``mobility.withdraw_extension``: the student,
+  while the request waits.
 - ``mobility.manage_mobilities``: the office (its pages, the state of a mobility, a return by
   the host).
 - ``mobility.use_desk``: the promoter's desk (promoters; the office, read-only);
@@ -89,6 +90,7 @@ rules.add_perm("mobility.approve_learning_agreement", can_approve)
 rules.add_perm("mobility.review_learning_agreement", can_approve | is_office)
 rules.add_perm("mobility.decide_submitted_learning_agreement", can_approve & is_submitted)
 rules.add_perm("mobility.request_extension", is_owner)
+rules.add_perm("mobility.withdraw_extension", is_owner & is_requested)
 rules.add_perm("mobility.decide_extension", can_decide)
 rules.add_perm("mobility.review_extension", can_decide | is_office)
 rules.add_perm("mobility.decide_requested_extension", can_decide & is_requested)

@@ -476,8 +476,6 @@ def _detail_context(request: HttpRequest, mobility: Mobility) -> dict[str, Any]:
         "documents": documents,
         "agreements": agreements,
         "extensions": extensions,
-        "can_edit": can_edit,
-        "can_extend": can(user, EXTEND, mobility),
         "is_owner": mobility.student_id == user.pk,
         "document_form": DocumentForm(documents=current) if can_edit else None,
         "is_thesis": mobility.kind == MobilityKind.THESIS,
@@ -865,7 +863,6 @@ def _extension_context(mobility: Mobility, today: dt.date) -> dict[str, Any]:
 @login_required
 def extension(request: HttpRequest, pk: int) -> HttpResponse:
     mobility = _mobility(request, pk)
-    can_extend = can(request.user, EXTEND, mobility)
     form = ExtensionForm()
     if request.method == "POST":
         require(request.user, EXTEND, mobility, _("Only the student asks for an extension."))
@@ -892,7 +889,7 @@ def extension(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 return _redirect("detail", mobility, "extensions")
     context = _extension_context(mobility, timezone.localdate())
-    context |= {"form": form, "can_extend": can_extend}
+    context |= {"form": form}
     return render(request, "mobility/student/extension.html", context)
 
 
