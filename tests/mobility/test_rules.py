@@ -6,12 +6,15 @@ predicate, on every shape of mobility."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 
 from abroad.core.permissions import can
-from abroad.mobility import queries
-from abroad.mobility.enums import ExtensionState, LearningAgreementState
+from abroad.mobility import queries, services
+from abroad.mobility.enums import ExtensionState, LearningAgreementState, MobilityState
 from abroad.mobility.models import ExtensionRequest, LearningAgreement, Mobility
 from abroad.people.enums import Role
 from tests.factories import (
@@ -180,3 +183,48 @@ def test_nobody_but_a_promoter_approves(people: dict[str, object], mobility: Mob
     for name in ("owner", "other_student", "office", "anonymous", "superuser"):
         assert not queries.approves(people[name], mobility)
         assert not queries.decides_extensions(people[name], mobility)
+
+
+# ------------------------------------------------------- the services ask the same rules
+
+
+def test_no_path_approves_what_the_page_refuses(mobility: Mobility, people: dict[str, Any]) -> None:
+    version = LearningAgreementFactory(mobility=mobility, state=LearningAgreementState.SUBMITTED)
+    for name in ("owner", "decider", "stranger", "office", "superuser"):
+        with pytest.raises(PermissionDenied):
+            services.approve(agreement=version, actor=people[name])
+        with pytest.raises(PermissionDenied):
+            services.return_to_student(
+                agreement=version, actor=people[name], comment="Add table B."
+            )
+    version.refresh_from_db()
+    assert version.state == LearningAgreementState.SUBMITTED
+    approved = services.approve(agreement=version, actor=people["approver"])
+    assert approved.state == LearningAgreementState.APPROVED
+
+
+def test_only_the_office_moves_a_mobility(mobility: Mobility, people: dict[str, Any]) -> None:
+    for name in ("owner", "other_student", "approver", "decider", "stranger"):
+        with pytest.raises(PermissionDenied):
+            services.set_state(
+                mobility=mobility,
+                state=MobilityState.COMPLETED,
+                actor=people[name],
+                left_on=mobility.planned_end,
+            )
+    mobility.refresh_from_db()
+    assert mobility.state == MobilityState.IN_MOBILITY
+    # the system (the CLI, the demo, a migration) is not asked
+    services.set_state(
+        mobility=mobility, state=MobilityState.COMPLETED, actor=None, left_on=mobility.planned_end
+    )
+
+
+def test_only_the_student_and_the_office_write_the_learning_agreement(
+    mobility: Mobility, people: dict[str, Any]
+) -> None:
+    for name in ("other_student", "approver", "decider", "stranger"):
+        with pytest.raises(PermissionDenied):
+            services.open_draft(mobility=mobility, actor=people[name])
+    assert mobility.learning_agreements.count() == 0
+    assert services.open_draft(mobility=mobility, actor=people["owner"]).number == 1
