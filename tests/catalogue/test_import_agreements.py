@@ -487,7 +487,7 @@ def test_both_partner_columns_missing_is_named(
         RowError(
             1,
             "partner_erasmus_code",
-            "the header row needs a column partner_erasmus_code or partner_schac: add one",
+            "the header row has neither partner_erasmus_code nor partner_schac: add one of them",
         )
     ]
 

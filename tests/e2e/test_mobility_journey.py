@@ -23,9 +23,9 @@ from playwright.sync_api import FilePayload, Page, ViewportSize, expect
 from abroad.core.academic_year import current_start_year
 from abroad.mobility import services
 from abroad.mobility.enums import (
-    AgreementState,
     DocumentKind,
     ExtensionState,
+    LearningAgreementState,
     MobilityState,
     Table,
 )
@@ -171,7 +171,7 @@ def test_learning_agreement_returned_fixed_approved_then_extended(
         "You signed version 1. It now waits for your promoter's approval"
     )
     first = LearningAgreement.objects.get(mobility=mobility, number=1)
-    assert first.state == AgreementState.SUBMITTED
+    assert first.state == LearningAgreementState.SUBMITTED
     assert first.components.count() == 6
 
     # --- The promoter finds it on the desk, reviews it and returns it with a comment.
@@ -194,7 +194,7 @@ def test_learning_agreement_returned_fixed_approved_then_extended(
         "Version 1 of Giulia Ferrari returned with your comments."
     )
     first.refresh_from_db()
-    assert first.state == AgreementState.RETURNED
+    assert first.state == LearningAgreementState.RETURNED
 
     # --- The student reads the comment and fixes it in a new version, on a phone first.
     log_in(page, demo_server, "giulia", f"/mobility/{mobility.pk}/la/")
@@ -220,7 +220,7 @@ def test_learning_agreement_returned_fixed_approved_then_extended(
     page.get_by_role("button", name="Save and sign").click()
     expect(page.locator(".messages")).to_contain_text("You signed version 2.")
     second = LearningAgreement.objects.get(mobility=mobility, number=2)
-    assert (second.state, second.based_on_id) == (AgreementState.SUBMITTED, first.pk)
+    assert (second.state, second.based_on_id) == (LearningAgreementState.SUBMITTED, first.pk)
 
     # --- The promoter approves it from the desk, with the bulk buttons.
     log_in(page, demo_server, "promoter", "/mobility/desk/")
@@ -252,7 +252,7 @@ def test_learning_agreement_returned_fixed_approved_then_extended(
     expect(page.get_by_role("button", name="Move to “Completed”")).to_be_visible()
     assert_accessible(page)
     second.refresh_from_db()
-    assert second.state == AgreementState.SIGNED
+    assert second.state == LearningAgreementState.SIGNED
     assert second.host_document is not None
     assert second.host_document.kind == DocumentKind.SIGNED_LA
 
@@ -315,7 +315,7 @@ def test_learning_agreement_returned_fixed_approved_then_extended(
     assert extension.decided_by == User.objects.get(username="promoter")
     assert list(
         mobility.learning_agreements.order_by("number").values_list("state", flat=True)
-    ) == [AgreementState.RETURNED, AgreementState.SIGNED]
+    ) == [LearningAgreementState.RETURNED, LearningAgreementState.SIGNED]
     assert console_errors == []
 
 

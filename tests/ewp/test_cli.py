@@ -15,7 +15,7 @@ from abroad.catalogue.models import Agreement, Institution
 from abroad.ewp import iia, las, nominations, services
 from abroad.ewp.management.commands.ewp import Command
 from abroad.ewp.models import IiaLink, Inbound
-from abroad.mobility.enums import AgreementState
+from abroad.mobility.enums import LearningAgreementState
 from abroad.mobility.models import Mobility
 from tests.ewp.conftest import official
 from tests.ewp.test_iia import partner_copy
@@ -142,7 +142,7 @@ def test_import_la_update(mobility: Mobility, tmp_path: Path) -> None:
         f"Approval of {services.mobility_link(mobility).omobility_id}-v2: Applied"
     )
     second.refresh_from_db()
-    assert second.state == AgreementState.SIGNED
+    assert second.state == LearningAgreementState.SIGNED
     # the same answer again: kept as refused, and the command fails with the reason
     assert "not waiting for the host" in refused("import", "la-update", path)
     assert Inbound.objects.filter(state=Inbound.State.REFUSED).count() == 1

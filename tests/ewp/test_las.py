@@ -13,7 +13,7 @@ from abroad.catalogue.models import Institution
 from abroad.ewp import las, services, xml
 from abroad.ewp.models import Inbound
 from abroad.ewp.xml import EwpError
-from abroad.mobility.enums import AgreementState, ComponentStatus, ReasonCode, Stage, Table
+from abroad.mobility.enums import ComponentStatus, LearningAgreementState, ReasonCode, Stage, Table
 from abroad.mobility.models import LearningAgreement, Mobility
 from abroad.people.enums import Role
 from tests.ewp.conftest import HOME, official
@@ -38,7 +38,7 @@ def signed_first(mobility: Mobility) -> LearningAgreement:
     promoter = UserFactory(role=Role.PROMOTER)
     version = agreement_with_rows(
         mobility,
-        state=AgreementState.SIGNED,
+        state=LearningAgreementState.SIGNED,
         student_signed_at=SIGNED_AT,
         promoter=promoter,
         promoter_signed_at=SIGNED_AT + dt.timedelta(days=1),
@@ -49,7 +49,7 @@ def signed_first(mobility: Mobility) -> LearningAgreement:
 
 
 def change(
-    mobility: Mobility, base: LearningAgreement, state: str = AgreementState.APPROVED
+    mobility: Mobility, base: LearningAgreement, state: str = LearningAgreementState.APPROVED
 ) -> LearningAgreement:
     promoter = base.promoter
     version = agreement_with_rows(
@@ -61,8 +61,8 @@ def change(
         state=state,
         based_on=base,
         student_signed_at=timezone.now(),
-        promoter=promoter if state != AgreementState.SUBMITTED else None,
-        promoter_signed_at=timezone.now() if state != AgreementState.SUBMITTED else None,
+        promoter=promoter if state != LearningAgreementState.SUBMITTED else None,
+        promoter_signed_at=timezone.now() if state != LearningAgreementState.SUBMITTED else None,
     )
     for c in base.components.all():
         deleted = c.table == Table.A and c.position == 1
@@ -121,7 +121,9 @@ def test_first_version_and_pending_change_validate(mobility: Mobility) -> None:
 
 
 def test_nothing_to_send_before_the_promoter_signs(mobility: Mobility) -> None:
-    agreement_with_rows(mobility, state=AgreementState.SUBMITTED, student_signed_at=SIGNED_AT)
+    agreement_with_rows(
+        mobility, state=LearningAgreementState.SUBMITTED, student_signed_at=SIGNED_AT
+    )
     with pytest.raises(EwpError, match="nothing to send"):
         services.export_la(mobility)
 
@@ -165,7 +167,7 @@ def test_an_approval_signs_the_version_for_the_host(mobility: Mobility) -> None:
     )
     assert inbound.state == Inbound.State.APPLIED, inbound.message
     second.refresh_from_db()
-    assert second.state == AgreementState.SIGNED
+    assert second.state == LearningAgreementState.SIGNED
     assert second.host_signer == "Anna de Vries, Exchange coordinator"
     assert second.host_signed_at == dt.datetime(2027, 3, 1, 8, 30, tzinfo=dt.UTC)
     # the next export has it as approved changes, and no proposal
@@ -183,7 +185,7 @@ def test_a_comment_returns_the_version_to_the_student(mobility: Mobility) -> Non
     )
     assert inbound.state == Inbound.State.APPLIED
     second.refresh_from_db()
-    assert second.state == AgreementState.RETURNED
+    assert second.state == LearningAgreementState.RETURNED
     assert "Course X is not taught in spring." in second.comment
     assert "Anna de Vries" in second.comment
 
@@ -191,8 +193,8 @@ def test_a_comment_returns_the_version_to_the_student(mobility: Mobility) -> Non
 @pytest.mark.parametrize(
     ("state", "hei", "message"),
     [
-        (AgreementState.SUBMITTED, HOME, "not waiting for the host"),
-        (AgreementState.APPROVED, "other.example.org", "not of polimi.it"),
+        (LearningAgreementState.SUBMITTED, HOME, "not waiting for the host"),
+        (LearningAgreementState.APPROVED, "other.example.org", "not of polimi.it"),
     ],
 )
 def test_an_update_that_cannot_apply_is_kept_as_refused(

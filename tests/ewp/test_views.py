@@ -15,7 +15,7 @@ from django.urls import reverse
 from abroad.catalogue.models import Agreement, Institution
 from abroad.ewp import iia, las, nominations, services, xml
 from abroad.ewp.models import IiaLink, Inbound
-from abroad.mobility.enums import AgreementState
+from abroad.mobility.enums import LearningAgreementState
 from abroad.mobility.models import Mobility
 from abroad.people.models import User
 from tests.conftest import logged_in
@@ -76,13 +76,13 @@ def test_who_opens_each_page(
 ) -> None:
     pages = [
         # url, the personas allowed, what the others get
-        (reverse("ewp:agreement_xml", args=[agreement.pk]), {"office", "promoter"}, 403),
-        (reverse("ewp:agreement", args=[agreement.pk]), {"office"}, 403),
+        (reverse("ewp:agreement_xml", args=[agreement.pk]), {"office", "promoter"}, 404),
+        (reverse("ewp:agreement", args=[agreement.pk]), {"office"}, 404),
         (reverse("ewp:la_xml", args=[mobility.pk]), {"office", "promoter", "student"}, 404),
-        (reverse("ewp:nomination_xml", args=[mobility.pk]), {"office"}, 403),
-        (reverse("ewp:nominations_xml") + "?year=2026", {"office"}, 403),
-        (reverse("ewp:inbox"), {"office"}, 403),
-        (reverse("ewp:inbound", args=[pending.pk]), {"office"}, 403),
+        (reverse("ewp:nomination_xml", args=[mobility.pk]), {"office"}, 404),
+        (reverse("ewp:nominations_xml") + "?year=2026", {"office"}, 404),
+        (reverse("ewp:inbox"), {"office"}, 404),
+        (reverse("ewp:inbound", args=[pending.pk]), {"office"}, 404),
     ]
     client = personas[persona]
     for url, allowed, refused in pages:
@@ -104,7 +104,7 @@ def test_only_the_office_decides(
         pending.refresh_from_db()
         assert pending.state != Inbound.State.PENDING
     else:
-        assert response.status_code == (302 if persona == "anonymous" else 403)
+        assert response.status_code == (302 if persona == "anonymous" else 404)
         if persona == "anonymous":
             assert response["Location"].startswith(reverse("login"))
         pending.refresh_from_db()
@@ -352,7 +352,7 @@ def test_a_partners_approval_is_applied_through_the_inbox(
     page = response.content.decode()
     assert f"Version {second.number} is signed by the host" in page
     second.refresh_from_db()
-    assert second.state == AgreementState.SIGNED
+    assert second.state == LearningAgreementState.SIGNED
     assert second.host_signed_at == dt.datetime(2027, 3, 1, 8, 30, tzinfo=dt.UTC)
     inbound = Inbound.objects.get()
     assert (inbound.state, inbound.mobility) == (Inbound.State.APPLIED, mobility)

@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from abroad.mobility.enums import (
-    AgreementState,
     DocumentKind,
+    LearningAgreementState,
     MobilityKind,
     MobilityState,
     Stage,
@@ -78,7 +78,7 @@ class LearningAgreementFactory(factory.django.DjangoModelFactory[LearningAgreeme
     mobility = factory.SubFactory(MobilityFactory)
     number = factory.Sequence(lambda n: n + 1)
     stage = Stage.BEFORE
-    state = AgreementState.DRAFT
+    state = LearningAgreementState.DRAFT
     language = "en"
     language_level = "B2"
     isced_code = "0715"

@@ -16,8 +16,8 @@ from abroad.core.enums import CEFR
 from abroad.core.models import AuditEvent
 from abroad.mobility import services
 from abroad.mobility.enums import (
-    AgreementState,
     DocumentKind,
+    LearningAgreementState,
     MobilityKind,
     MobilityState,
     Stage,
@@ -73,7 +73,7 @@ def test_demo_erasmus_student_is_abroad_with_a_signed_agreement(
     assert (agreement.number, agreement.stage, agreement.state) == (
         1,
         Stage.BEFORE,
-        AgreementState.SIGNED,
+        LearningAgreementState.SIGNED,
     )
     assert agreement.promoter == promoter
     assert agreement.host_signer != ""

@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from abroad.mobility import services
 from abroad.mobility.enums import (
-    AgreementState,
     ComponentStatus,
     ExtensionState,
+    LearningAgreementState,
     ReasonCode,
     Stage,
     Table,
@@ -72,7 +72,7 @@ def bystander() -> Client:
 def submitted(mobility: Mobility, **kwargs: Any) -> LearningAgreement:
     return agreement_with_rows(
         mobility,
-        state=AgreementState.SUBMITTED,
+        state=LearningAgreementState.SUBMITTED,
         student_signed_at=timezone.now(),
         **kwargs,
     )
@@ -126,8 +126,8 @@ def test_desk_permissions(personas: dict[str, Client], mobility: Mobility) -> No
     address = desk_url()
     statuses = {name: client.get(address).status_code for name, client in personas.items()}
     assert statuses == {
-        "student": 403,
-        "other_student": 403,
+        "student": 404,
+        "other_student": 404,
         "promoter": 200,
         "office": 200,
         "anonymous": 302,
@@ -187,7 +187,7 @@ def test_desk_filters(personas: dict[str, Client], mobility: Mobility, promoter:
     first = submitted(mobility)
     second_mobility = MobilityFactory(student__last_name="Zanetti", student__student_number="Z77")
     coordinate(second_mobility, promoter)
-    signed = agreement_with_rows(second_mobility, state=AgreementState.SIGNED)
+    signed = agreement_with_rows(second_mobility, state=LearningAgreementState.SIGNED)
     change = submitted(second_mobility, number=2, stage=Stage.DURING, based_on=signed)
     client = personas["promoter"]
 
@@ -235,7 +235,7 @@ def who(agreement: LearningAgreement) -> str:
 
 def test_bulk_approve_reports_done_and_refused(personas: dict[str, Client], promoter: User) -> None:
     first, decided, third = coordinated(promoter, 3)
-    LearningAgreement.objects.filter(pk=decided.pk).update(state=AgreementState.RETURNED)
+    LearningAgreement.objects.filter(pk=decided.pk).update(state=LearningAgreementState.RETURNED)
     shown = post(
         personas["promoter"],
         desk_url(),
@@ -252,9 +252,9 @@ def test_bulk_approve_reports_done_and_refused(personas: dict[str, Client], prom
         )
     )
     assert states == {
-        first.pk: AgreementState.APPROVED,
-        decided.pk: AgreementState.RETURNED,
-        third.pk: AgreementState.APPROVED,
+        first.pk: LearningAgreementState.APPROVED,
+        decided.pk: LearningAgreementState.RETURNED,
+        third.pk: LearningAgreementState.APPROVED,
     }
     first.refresh_from_db()
     assert first.promoter == promoter
@@ -272,7 +272,10 @@ def test_bulk_return_with_comment(personas: dict[str, Client], promoter: User) -
         LearningAgreement.objects.filter(pk__in=[first.pk, second.pk])
         .order_by("pk")
         .values_list("state", "comment")
-    ) == [(AgreementState.RETURNED, "Add table B."), (AgreementState.RETURNED, "Add table B.")]
+    ) == [
+        (LearningAgreementState.RETURNED, "Add table B."),
+        (LearningAgreementState.RETURNED, "Add table B."),
+    ]
 
 
 def test_bulk_return_without_comment_changes_nothing(
@@ -289,7 +292,7 @@ def test_bulk_return_without_comment_changes_nothing(
         LearningAgreement.objects.filter(pk__in=[first.pk, second.pk]).values_list(
             "state", flat=True
         )
-    ) == {AgreementState.SUBMITTED}
+    ) == {LearningAgreementState.SUBMITTED}
 
 
 def test_bulk_skips_what_the_promoter_does_not_approve(
@@ -305,7 +308,7 @@ def test_bulk_skips_what_the_promoter_does_not_approve(
         "1 selected learning agreement is not one you approve; it was skipped.",
     ]
     foreign.refresh_from_db()
-    assert foreign.state == AgreementState.SUBMITTED
+    assert foreign.state == LearningAgreementState.SUBMITTED
 
 
 def test_bulk_with_nothing_selected(personas: dict[str, Client], promoter: User) -> None:
@@ -320,10 +323,10 @@ def test_bulk_is_refused_to_the_office_and_students(
     (agreement,) = coordinated(promoter, 1)
     data = {"action": "approve", "agreement": [agreement.pk]}
     assert personas["office"].post(desk_url(), data).status_code == 403
-    assert personas["student"].post(desk_url(), data).status_code == 403
+    assert personas["student"].post(desk_url(), data).status_code == 404
     assert login_redirect(personas["anonymous"].post(desk_url(), data))
     agreement.refresh_from_db()
-    assert agreement.state == AgreementState.SUBMITTED
+    assert agreement.state == LearningAgreementState.SUBMITTED
 
 
 def test_bulk_keeps_the_filters_on_redirect(personas: dict[str, Client], promoter: User) -> None:
@@ -370,7 +373,7 @@ def test_la_review_post_permissions(
     assert bystander.post(address, data).status_code == 404
     assert login_redirect(personas["anonymous"].post(address, data))
     agreement.refresh_from_db()
-    assert agreement.state == AgreementState.SUBMITTED
+    assert agreement.state == LearningAgreementState.SUBMITTED
 
 
 def test_la_review_shows_findings_certificates_and_decision_form(
@@ -391,7 +394,7 @@ def test_la_review_shows_findings_certificates_and_decision_form(
 def test_la_review_of_a_change_shows_changes_and_previous_version(
     personas: dict[str, Client], mobility: Mobility
 ) -> None:
-    signed = agreement_with_rows(mobility, state=AgreementState.SIGNED)
+    signed = agreement_with_rows(mobility, state=LearningAgreementState.SIGNED)
     change = submitted(mobility, number=2, stage=Stage.DURING, based_on=signed, a=4)
     ComponentFactory(
         agreement=change,
@@ -434,7 +437,7 @@ def test_la_review_approve(personas: dict[str, Client], mobility: Mobility, prom
         f"Version 1 of {mobility.student} approved; it now waits for the host."
     ]
     agreement.refresh_from_db()
-    assert (agreement.state, agreement.promoter) == (AgreementState.APPROVED, promoter)
+    assert (agreement.state, agreement.promoter) == (LearningAgreementState.APPROVED, promoter)
 
 
 def test_la_review_return_needs_a_comment(personas: dict[str, Client], mobility: Mobility) -> None:
@@ -442,7 +445,7 @@ def test_la_review_return_needs_a_comment(personas: dict[str, Client], mobility:
     shown = post(personas["promoter"], review_url(agreement), {"action": "return", "comment": ""})
     assert shown == ["Write what the student should change."]
     agreement.refresh_from_db()
-    assert (agreement.state, agreement.comment) == (AgreementState.SUBMITTED, "")
+    assert (agreement.state, agreement.comment) == (LearningAgreementState.SUBMITTED, "")
     shown = post(
         personas["promoter"],
         review_url(agreement),
@@ -451,7 +454,7 @@ def test_la_review_return_needs_a_comment(personas: dict[str, Client], mobility:
     assert shown == [f"Version 1 of {mobility.student} returned with your comments."]
     agreement.refresh_from_db()
     assert (agreement.state, agreement.comment) == (
-        AgreementState.RETURNED,
+        LearningAgreementState.RETURNED,
         "Table B misses the thesis.",
     )
 
@@ -580,7 +583,7 @@ def fill_desk(promoter: User, site: User, count: int) -> None:
         coordinate(found, promoter)
         LanguageCertificateFactory(student=found.student)
         found.student.passed_courses.create(code=f"P{index}", title="Analysis", credits=6)
-        signed = agreement_with_rows(found, state=AgreementState.SIGNED)
+        signed = agreement_with_rows(found, state=LearningAgreementState.SIGNED)
         submitted(found, number=2, stage=Stage.DURING, based_on=signed)
         other = MobilityFactory(
             student__password="!",

@@ -12,7 +12,7 @@ import pytest
 from django.core import mail
 
 from abroad.mobility import services
-from abroad.mobility.enums import AgreementState
+from abroad.mobility.enums import LearningAgreementState
 from abroad.mobility.models import ExtensionRequest, LearningAgreement, Mobility
 from tests.factories import CourseOfStudyFactory, PromoterFactory, UserFactory
 from tests.mobility.factories import MobilityFactory, agreement_with_rows, coordinate, pdf_upload
@@ -50,7 +50,7 @@ def mobility() -> Mobility:
 
 
 def draft(mobility: Mobility, number: int = 1) -> LearningAgreement:
-    return agreement_with_rows(mobility, state=AgreementState.DRAFT, number=number)
+    return agreement_with_rows(mobility, state=LearningAgreementState.DRAFT, number=number)
 
 
 def signed_by_student(mobility: Mobility) -> LearningAgreement:
@@ -125,7 +125,10 @@ def test_returned_goes_to_the_student_with_the_comment(mobility: Mobility) -> No
 
 
 def test_bulk_decisions_send_one_message_each(mobility: Mobility) -> None:
-    other = MobilityFactory(student__email="marco@example.org")
+    other = MobilityFactory(
+        student__email="marco@example.org", student__course_of_study=CourseOfStudyFactory()
+    )
+    coordinate(other, promoter_user("bianchi"))  # who approves both
     first = signed_by_student(mobility)
     second = signed_by_student(other)
     services.bulk_decide(

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from abroad.mobility import views_office
-from abroad.mobility.enums import AgreementState, DocumentKind, MobilityKind, MobilityState
+from abroad.mobility.enums import DocumentKind, LearningAgreementState, MobilityKind, MobilityState
 from abroad.mobility.models import Document, LearningAgreement, Mobility
 from abroad.people.models import User
 from tests.conftest import logged_in
@@ -87,9 +87,9 @@ def test_list_and_export_are_for_the_office(
 ) -> None:
     for name in ("office_list", "office_export"):
         assert statuses(personas, "get", url(name)) == {
-            "student": 403,
-            "other_student": 403,
-            "promoter": 403,
+            "student": 404,
+            "other_student": 404,
+            "promoter": 404,
             "office": 200,
             "anonymous": 302,
         }, name
@@ -99,9 +99,9 @@ def test_mobility_page_permissions(personas: dict[str, Client], mobility: Mobili
     bystander = logged_in(PromoterFactory().user)
     address = url("office_mobility", mobility.pk)
     assert statuses(personas, "get", address) == {
-        "student": 403,  # sees the mobility, on the student's pages
+        "student": 404,  # sees the mobility, on the student's pages only
         "other_student": 404,
-        "promoter": 403,  # approves its agreements, on the desk
+        "promoter": 404,  # approves its agreements, on the desk only
         "office": 200,
         "anonymous": 302,
     }
@@ -110,14 +110,14 @@ def test_mobility_page_permissions(personas: dict[str, Client], mobility: Mobili
 
 
 def test_actions_are_for_the_office(personas: dict[str, Client], mobility: Mobility) -> None:
-    agreement = agreement_with_rows(mobility, state=AgreementState.APPROVED)
+    agreement = agreement_with_rows(mobility, state=LearningAgreementState.APPROVED)
     state = statuses(
         {k: v for k, v in personas.items() if k != "office"},
         "post",
         url("office_state", mobility.pk),
         {"state": MobilityState.APPLIED},
     )
-    assert state == {"student": 403, "other_student": 404, "promoter": 403, "anonymous": 302}
+    assert state == {"student": 404, "other_student": 404, "promoter": 404, "anonymous": 302}
     signature = {
         name: client.post(
             url("host_signature", agreement.pk), {"signer": "Dr Smith", "file": pdf_upload()}
@@ -125,10 +125,13 @@ def test_actions_are_for_the_office(personas: dict[str, Client], mobility: Mobil
         for name, client in personas.items()
         if name != "office"
     }
-    assert signature == {"student": 403, "other_student": 404, "promoter": 403, "anonymous": 302}
+    assert signature == {"student": 404, "other_student": 404, "promoter": 404, "anonymous": 302}
     mobility.refresh_from_db()
     agreement.refresh_from_db()
-    assert (mobility.state, agreement.state) == (MobilityState.NOMINATED, AgreementState.APPROVED)
+    assert (mobility.state, agreement.state) == (
+        MobilityState.NOMINATED,
+        LearningAgreementState.APPROVED,
+    )
     assert Document.objects.count() == 0
 
 
@@ -166,13 +169,13 @@ def test_list_filters(office_client: Client, mobility: Mobility) -> None:
 def test_list_shows_latest_agreement_and_waiting_extension(
     office_client: Client, mobility: Mobility
 ) -> None:
-    agreement_with_rows(mobility, state=AgreementState.SIGNED)
-    agreement_with_rows(mobility, number=2, state=AgreementState.SUBMITTED)
+    agreement_with_rows(mobility, state=LearningAgreementState.SIGNED)
+    agreement_with_rows(mobility, number=2, state=LearningAgreementState.SUBMITTED)
     response = office_client.get(url("office_list"))
     (row,) = response.context["page"].object_list
     assert (row.la_number, row.la_state, row.extension_waiting) == (
         2,
-        AgreementState.SUBMITTED,
+        LearningAgreementState.SUBMITTED,
         False,
     )
     assert "v2: Signed by the student, waiting for the promoter" in response.content.decode()
@@ -188,7 +191,7 @@ def test_list_pagination(office_client: Client, settings: Any, monkeypatch: Any)
 
 
 def test_export_is_the_filtered_list(office_client: Client, mobility: Mobility) -> None:
-    agreement_with_rows(mobility, state=AgreementState.APPROVED)
+    agreement_with_rows(mobility, state=LearningAgreementState.APPROVED)
     MobilityFactory(state=MobilityState.COMPLETED)
     response = office_client.get(url("office_export") + "?state=nominated")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -227,7 +230,7 @@ def test_export_is_the_filtered_list(office_client: Client, mobility: Mobility) 
 def test_mobility_page_shows_state_buttons_and_signature_form(
     office_client: Client, mobility: Mobility
 ) -> None:
-    approved = agreement_with_rows(mobility, state=AgreementState.APPROVED)
+    approved = agreement_with_rows(mobility, state=LearningAgreementState.APPROVED)
     response = office_client.get(url("office_mobility", mobility.pk))
     context = response.context
     assert (context["next_state"], context["previous_state"], context["withdrawable"]) == (
@@ -300,7 +303,7 @@ def test_withdraw(office_client: Client, mobility: Mobility) -> None:
 def test_host_signature_signs_and_stores_the_document(
     office_client: Client, office: User, mobility: Mobility
 ) -> None:
-    agreement = agreement_with_rows(mobility, state=AgreementState.APPROVED)
+    agreement = agreement_with_rows(mobility, state=LearningAgreementState.APPROVED)
     shown = post(
         office_client,
         url("host_signature", agreement.pk),
@@ -310,7 +313,7 @@ def test_host_signature_signs_and_stores_the_document(
     agreement.refresh_from_db()
     document = Document.objects.get()
     assert (agreement.state, agreement.host_signer, agreement.host_document) == (
-        AgreementState.SIGNED,
+        LearningAgreementState.SIGNED,
         "Dr Jane Smith",
         document,
     )
@@ -325,7 +328,7 @@ def test_host_signature_signs_and_stores_the_document(
 def test_host_signature_only_for_an_approved_version(
     office_client: Client, mobility: Mobility
 ) -> None:
-    agreement = agreement_with_rows(mobility, state=AgreementState.SUBMITTED)
+    agreement = agreement_with_rows(mobility, state=LearningAgreementState.SUBMITTED)
     shown = post(
         office_client,
         url("host_signature", agreement.pk),
@@ -336,14 +339,14 @@ def test_host_signature_only_for_an_approved_version(
         "by the promoter waits for the host's signature."
     ]
     agreement.refresh_from_db()
-    assert agreement.state == AgreementState.SUBMITTED
+    assert agreement.state == LearningAgreementState.SUBMITTED
     assert Document.objects.count() == 0
 
 
 def test_host_signature_refuses_a_wrong_file_and_a_missing_signer(
     office_client: Client, mobility: Mobility
 ) -> None:
-    agreement = agreement_with_rows(mobility, state=AgreementState.APPROVED)
+    agreement = agreement_with_rows(mobility, state=LearningAgreementState.APPROVED)
     address = url("host_signature", agreement.pk)
     text = io.BytesIO(b"just text")
     text.name = "notes.txt"
@@ -354,13 +357,13 @@ def test_host_signature_refuses_a_wrong_file_and_a_missing_signer(
         "Signed at the host by: This field is required."
     ]
     agreement.refresh_from_db()
-    assert agreement.state == AgreementState.APPROVED
+    assert agreement.state == LearningAgreementState.APPROVED
     assert Document.objects.count() == 0
     png = io.BytesIO(PNG_BYTES)
     png.name = "scan.png"
     post(office_client, address, {"signer": "Dr Smith", "file": png})
     agreement.refresh_from_db()
-    assert agreement.state == AgreementState.SIGNED
+    assert agreement.state == LearningAgreementState.SIGNED
 
 
 def test_host_signature_of_a_missing_version(office_client: Client) -> None:
@@ -375,7 +378,7 @@ def test_host_signature_of_a_missing_version(office_client: Client) -> None:
 def fill(count: int) -> None:
     for index in range(count):
         found = MobilityFactory(student__password="!", academic_year=2026 + index % 2)
-        agreement_with_rows(found, a=1, b=1, state=AgreementState.SUBMITTED)
+        agreement_with_rows(found, a=1, b=1, state=LearningAgreementState.SUBMITTED)
 
 
 def list_queries(client: Client, address: str) -> tuple[int, int]:

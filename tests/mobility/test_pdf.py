@@ -14,8 +14,8 @@ from django.utils import dateformat, timezone
 
 from abroad.catalogue.models import Institution
 from abroad.mobility.enums import (
-    AgreementState,
     ComponentStatus,
+    LearningAgreementState,
     ReasonCode,
     Stage,
     Table,
@@ -80,7 +80,7 @@ def mobility() -> Mobility:
 
 
 def signed(agreement: LearningAgreement, promoter: User) -> LearningAgreement:
-    agreement.state = AgreementState.SIGNED
+    agreement.state = LearningAgreementState.SIGNED
     agreement.student_signed_at = SIGNED_BY_STUDENT
     agreement.promoter = promoter
     agreement.promoter_signed_at = SIGNED_BY_PROMOTER
@@ -147,7 +147,7 @@ def test_pdf_approved_waits_for_the_host(home: Institution, mobility: Mobility) 
     promoter = PromoterFactory(user__first_name="Marco", user__last_name="Bellandi").user
     agreement = agreement_with_rows(
         mobility,
-        state=AgreementState.APPROVED,
+        state=LearningAgreementState.APPROVED,
         student_signed_at=SIGNED_BY_STUDENT,
         promoter=promoter,
         promoter_signed_at=SIGNED_BY_PROMOTER,
@@ -164,7 +164,7 @@ def test_pdf_approved_waits_for_the_host(home: Institution, mobility: Mobility) 
 def test_pdf_of_a_change_lists_the_changes_with_their_reasons(
     home: Institution, mobility: Mobility
 ) -> None:
-    first = agreement_with_rows(mobility, state=AgreementState.SIGNED)
+    first = agreement_with_rows(mobility, state=LearningAgreementState.SIGNED)
     change = agreement_with_rows(mobility, number=2, stage=Stage.DURING, based_on=first, a=4, b=5)
     ComponentFactory(
         agreement=change,

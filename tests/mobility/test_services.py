@@ -18,10 +18,10 @@ from abroad.core.models import AuditEvent
 from abroad.mobility import queries, services
 from abroad.mobility.checks import Row
 from abroad.mobility.enums import (
-    AgreementState,
     ComponentStatus,
     DocumentKind,
     ExtensionState,
+    LearningAgreementState,
     MobilityKind,
     MobilityState,
     ReasonCode,
@@ -119,7 +119,11 @@ def test_open_draft_first_version_is_prefilled(mobility: Mobility) -> None:
 
     draft = services.open_draft(mobility=mobility, actor=student)
 
-    assert (draft.number, draft.stage, draft.state) == (1, Stage.BEFORE, AgreementState.DRAFT)
+    assert (draft.number, draft.stage, draft.state) == (
+        1,
+        Stage.BEFORE,
+        LearningAgreementState.DRAFT,
+    )
     assert (draft.language, draft.isced_code, draft.eqf) == ("en", "0715", 7)
     assert draft.created_by == student
     assert draft.based_on is None
@@ -169,7 +173,7 @@ def test_open_draft_after_a_return_copies_the_components_with_their_status(
         a=1,
         b=1,
         stage=Stage.DURING,
-        state=AgreementState.RETURNED,
+        state=LearningAgreementState.RETURNED,
         language_level="C1",
         comment="Add a course",
     )
@@ -195,7 +199,11 @@ def test_open_draft_after_a_return_copies_the_components_with_their_status(
 
     draft = services.open_draft(mobility=mobility, actor=mobility.student)
 
-    assert (draft.number, draft.stage, draft.state) == (2, Stage.DURING, AgreementState.DRAFT)
+    assert (draft.number, draft.stage, draft.state) == (
+        2,
+        Stage.DURING,
+        LearningAgreementState.DRAFT,
+    )
     assert draft.based_on == returned
     assert (draft.language, draft.language_level, draft.isced_code, draft.eqf) == (
         "en",
@@ -217,7 +225,7 @@ def test_open_draft_after_a_return_copies_the_components_with_their_status(
 
 
 def test_open_draft_after_a_withdrawn_version_copies_it(mobility: Mobility) -> None:
-    withdrawn = agreement_with_rows(mobility, a=2, b=0, state=AgreementState.WITHDRAWN)
+    withdrawn = agreement_with_rows(mobility, a=2, b=0, state=LearningAgreementState.WITHDRAWN)
 
     draft = services.open_draft(mobility=mobility, actor=mobility.student)
 
@@ -228,25 +236,29 @@ def test_open_draft_after_a_withdrawn_version_copies_it(mobility: Mobility) -> N
 def test_open_draft_after_signing_opens_a_change_during_the_mobility(
     mobility: Mobility,
 ) -> None:
-    signed = agreement_with_rows(mobility, a=5, b=5, state=AgreementState.SIGNED)
+    signed = agreement_with_rows(mobility, a=5, b=5, state=LearningAgreementState.SIGNED)
 
     draft = services.open_draft(
         mobility=mobility, actor=mobility.student, now=at(ARRIVAL + dt.timedelta(days=10))
     )
 
-    assert (draft.number, draft.stage, draft.state) == (2, Stage.DURING, AgreementState.DRAFT)
+    assert (draft.number, draft.stage, draft.state) == (
+        2,
+        Stage.DURING,
+        LearningAgreementState.DRAFT,
+    )
     assert draft.based_on == signed
     assert [row[2:] for row in rows_of(draft)] == [row[2:] for row in rows_of(signed)]
     assert actions(draft) == ["la.change_opened"]
-    assert reload(signed).state == AgreementState.SIGNED
+    assert reload(signed).state == LearningAgreementState.SIGNED
 
 
 def test_open_draft_change_of_a_change_drops_deleted_rows_and_resets_status(
     mobility: Mobility,
 ) -> None:
-    agreement_with_rows(mobility, a=1, b=0, state=AgreementState.SIGNED)
+    agreement_with_rows(mobility, a=1, b=0, state=LearningAgreementState.SIGNED)
     change = agreement_with_rows(
-        mobility, a=1, b=0, number=2, stage=Stage.DURING, state=AgreementState.SIGNED
+        mobility, a=1, b=0, number=2, stage=Stage.DURING, state=LearningAgreementState.SIGNED
     )
     ComponentFactory(
         agreement=change,
@@ -280,7 +292,7 @@ def test_open_draft_change_refused_before_the_arrival(mobility: Mobility) -> Non
     mobility.state = MobilityState.ACCEPTED
     mobility.actual_start = None
     mobility.save()
-    agreement_with_rows(mobility, state=AgreementState.SIGNED)
+    agreement_with_rows(mobility, state=LearningAgreementState.SIGNED)
 
     with raises(
         "Changes to a signed learning agreement are made during the mobility, after the office "
@@ -294,7 +306,7 @@ def test_open_draft_change_allowed_until_the_last_day_of_the_window(
     mobility: Mobility, settings: Any
 ) -> None:
     settings.LA_CHANGE_WINDOW_DAYS = 35
-    agreement_with_rows(mobility, state=AgreementState.SIGNED)
+    agreement_with_rows(mobility, state=LearningAgreementState.SIGNED)
     last_day = ARRIVAL + dt.timedelta(days=35)  # 8 March 2027
 
     draft = services.open_draft(mobility=mobility, actor=mobility.student, now=at(last_day, 23, 59))
@@ -306,7 +318,7 @@ def test_open_draft_change_refused_after_the_window_for_the_student(
     mobility: Mobility, settings: Any
 ) -> None:
     settings.LA_CHANGE_WINDOW_DAYS = 35
-    agreement_with_rows(mobility, state=AgreementState.SIGNED)
+    agreement_with_rows(mobility, state=LearningAgreementState.SIGNED)
 
     with raises(
         "Changes were possible until 2027-03-08 (35 days after your arrival); ask the "
@@ -320,7 +332,7 @@ def test_open_draft_change_refused_after_the_window_for_the_student(
 
 def test_open_draft_change_window_follows_the_setting(mobility: Mobility, settings: Any) -> None:
     settings.LA_CHANGE_WINDOW_DAYS = 10
-    agreement_with_rows(mobility, state=AgreementState.SIGNED)
+    agreement_with_rows(mobility, state=LearningAgreementState.SIGNED)
 
     with raises(
         "Changes were possible until 2027-02-11 (10 days after your arrival); ask the "
@@ -332,14 +344,16 @@ def test_open_draft_change_window_follows_the_setting(mobility: Mobility, settin
 def test_open_draft_change_allowed_for_the_office_at_any_time(
     mobility: Mobility, office: User
 ) -> None:
-    agreement_with_rows(mobility, state=AgreementState.SIGNED)
+    agreement_with_rows(mobility, state=LearningAgreementState.SIGNED)
 
     draft = services.open_draft(mobility=mobility, actor=office, now=at(dt.date(2027, 7, 1)))
 
     assert (draft.number, draft.stage, draft.created_by) == (2, Stage.DURING, office)
 
 
-@pytest.mark.parametrize("state", [AgreementState.SUBMITTED, AgreementState.APPROVED])
+@pytest.mark.parametrize(
+    "state", [LearningAgreementState.SUBMITTED, LearningAgreementState.APPROVED]
+)
 def test_open_draft_refused_while_a_version_is_pending(mobility: Mobility, state: str) -> None:
     agreement_with_rows(mobility, state=state)
 
@@ -417,7 +431,7 @@ def test_save_draft_keeps_the_changes_of_a_change(mobility: Mobility) -> None:
     ) == [("N1", "inserted", "other", "Advised by the host"), ("K1", "", "", "")]
 
 
-@pytest.mark.parametrize("state", AgreementState.frozen_states())
+@pytest.mark.parametrize("state", LearningAgreementState.frozen_states())
 def test_save_draft_refused_on_a_frozen_version(mobility: Mobility, state: str) -> None:
     agreement = agreement_with_rows(mobility, a=2, b=0, state=state)
     before = rows_of(agreement)
@@ -446,7 +460,7 @@ def test_submit_refused_with_errors_leaves_the_draft_untouched(mobility: Mobilit
     ):
         services.submit(agreement=draft, actor=mobility.student)
     draft.refresh_from_db()
-    assert (draft.state, draft.student_signed_at) == (AgreementState.DRAFT, None)
+    assert (draft.state, draft.student_signed_at) == (LearningAgreementState.DRAFT, None)
     assert actions(draft) == []
 
 
@@ -463,9 +477,9 @@ def test_submit_with_warnings_only_signs_and_notifies_the_coordinator(
     with django_capture_on_commit_callbacks(execute=True):
         signed = services.submit(agreement=draft, actor=mobility.student)
 
-    assert signed.state == AgreementState.SUBMITTED
+    assert signed.state == LearningAgreementState.SUBMITTED
     assert signed.student_signed_at is not None
-    assert reload(draft).state == AgreementState.SUBMITTED
+    assert reload(draft).state == LearningAgreementState.SUBMITTED
     assert actions(draft) == ["la.submitted"]
     assert [message.to for message in mailoutbox] == [[coordinator.email]]
 
@@ -484,7 +498,7 @@ def test_submit_checks_the_certificates_and_passed_exams(mobility: Mobility) -> 
 
 
 def test_submit_refused_for_a_version_not_a_draft(mobility: Mobility) -> None:
-    agreement = agreement_with_rows(mobility, state=AgreementState.RETURNED)
+    agreement = agreement_with_rows(mobility, state=LearningAgreementState.RETURNED)
 
     with raises("Only a draft can be signed."):
         services.submit(agreement=agreement, actor=mobility.student)
@@ -496,7 +510,7 @@ def test_submit_refused_for_a_version_not_a_draft(mobility: Mobility) -> None:
 @pytest.fixture
 def submitted(mobility: Mobility) -> LearningAgreement:
     return agreement_with_rows(
-        mobility, state=AgreementState.SUBMITTED, student_signed_at=timezone.now()
+        mobility, state=LearningAgreementState.SUBMITTED, student_signed_at=timezone.now()
     )
 
 
@@ -509,7 +523,7 @@ def test_approve_signs_for_the_promoter_and_tells_the_student(
     with django_capture_on_commit_callbacks(execute=True):
         approved = services.approve(agreement=submitted, actor=coordinator)
 
-    assert approved.state == AgreementState.APPROVED
+    assert approved.state == LearningAgreementState.APPROVED
     assert approved.promoter == coordinator
     assert approved.promoter_signed_at is not None
     assert actions(submitted) == ["la.approved"]
@@ -540,7 +554,7 @@ def test_return_needs_a_comment(
 ) -> None:
     with raises("Write what the student should change."):
         services.return_to_student(agreement=submitted, actor=coordinator, comment=comment)
-    assert reload(submitted).state == AgreementState.SUBMITTED
+    assert reload(submitted).state == LearningAgreementState.SUBMITTED
 
 
 def test_return_with_comment(
@@ -554,7 +568,7 @@ def test_return_with_comment(
             agreement=submitted, actor=coordinator, comment="  Replace HOST1 with a 6 ECTS course "
         )
 
-    assert returned.state == AgreementState.RETURNED
+    assert returned.state == LearningAgreementState.RETURNED
     assert (returned.promoter, returned.comment) == (
         coordinator,
         "Replace HOST1 with a 6 ECTS course",
@@ -590,7 +604,7 @@ def test_record_host_signature(approved: LearningAgreement, office: User) -> Non
         agreement=approved, actor=office, signer="  Dr. Anna Schmidt ", document=document
     )
 
-    assert signed.state == AgreementState.SIGNED
+    assert signed.state == LearningAgreementState.SIGNED
     assert (signed.host_signer, signed.host_document) == ("Dr. Anna Schmidt", document)
     assert signed.host_signed_at is not None
     assert queries.in_force(approved.mobility) == signed
@@ -630,7 +644,7 @@ def test_record_host_signature_before_the_promoter_is_refused(
 
 def test_in_force_is_the_last_signed_version(mobility: Mobility) -> None:
     assert queries.in_force(mobility) is None
-    first = agreement_with_rows(mobility, a=1, b=0, state=AgreementState.SIGNED)
+    first = agreement_with_rows(mobility, a=1, b=0, state=LearningAgreementState.SIGNED)
     agreement_with_rows(mobility, a=1, b=0, number=2, stage=Stage.DURING)
 
     assert queries.in_force(mobility) == first
@@ -644,8 +658,8 @@ def test_bulk_decide_approves_each_and_reports_the_refused(
     mobility: Mobility, coordinator: User
 ) -> None:
     other = MobilityFactory(student__course_of_study=mobility.student.course_of_study)
-    first = agreement_with_rows(mobility, state=AgreementState.SUBMITTED)
-    second = agreement_with_rows(other, state=AgreementState.SUBMITTED)
+    first = agreement_with_rows(mobility, state=LearningAgreementState.SUBMITTED)
+    second = agreement_with_rows(other, state=LearningAgreementState.SUBMITTED)
     services.approve(agreement=second, actor=coordinator)  # somebody was quicker
 
     done, refused = services.bulk_decide(
@@ -653,7 +667,7 @@ def test_bulk_decide_approves_each_and_reports_the_refused(
     )
 
     assert [a.pk for a in done] == [first.pk]
-    assert reload(first).state == AgreementState.APPROVED
+    assert reload(first).state == LearningAgreementState.APPROVED
     assert [(a.pk, why) for a, why in refused] == [
         (
             second.pk,
@@ -664,7 +678,7 @@ def test_bulk_decide_approves_each_and_reports_the_refused(
 
 
 def test_bulk_decide_return_needs_the_comment(mobility: Mobility, coordinator: User) -> None:
-    first = agreement_with_rows(mobility, state=AgreementState.SUBMITTED)
+    first = agreement_with_rows(mobility, state=LearningAgreementState.SUBMITTED)
 
     done, refused = services.bulk_decide(
         agreements=[first], actor=coordinator, approve_them=False, comment=""
@@ -674,7 +688,7 @@ def test_bulk_decide_return_needs_the_comment(mobility: Mobility, coordinator: U
     done, refused = services.bulk_decide(
         agreements=[first], actor=coordinator, approve_them=False, comment="Fix table B"
     )
-    assert ([a.state for a in done], refused) == ([AgreementState.RETURNED], [])
+    assert ([a.state for a in done], refused) == ([LearningAgreementState.RETURNED], [])
 
 
 # --------------------------------------------------------------------------- immutability
@@ -703,7 +717,7 @@ def test_a_submitted_version_never_changes_through_the_services(
 
     assert fix.number == 2
     assert rows_of(draft) == frozen
-    assert reload(draft).state == AgreementState.RETURNED
+    assert reload(draft).state == LearningAgreementState.RETURNED
 
 
 # ------------------------------------------------------------------------------- documents
@@ -1095,6 +1109,30 @@ def test_cycle_limit_without_a_course(db: None) -> None:
     assert services.cycle_limit(UserFactory(role=Role.STUDENT)) == 12
 
 
+def test_the_cycle_limit_of_a_mobility_is_its_calls(mobility: Mobility) -> None:
+    """A call that allows 18 months per cycle: its mobility's extension is checked against 18;
+    a mobility without the call's number (older data, another origin) follows the rule."""
+    StudentCareer.objects.create(student=mobility.student, first_enrolment_year=2022, months_used=8)
+    assert services.cycle_limit_of(mobility) == 12
+    assert problem(mobility, dt.date(2027, 9, 30)) is not None  # 8 + 8 > 12
+    mobility.cycle_months = 18
+    mobility.save()
+    assert services.cycle_limit_of(mobility) == 18
+    assert problem(mobility, dt.date(2027, 9, 30)) is None  # 8 + 8 <= 18
+
+
+def test_create_mobility_keeps_the_calls_cycle_months(mobility: Mobility) -> None:
+    assert mobility.offer is not None
+    created = services.create_mobility(
+        student=mobility.student,
+        offer=mobility.offer,
+        academic_year=2027,
+        origin="call:TEST",
+        cycle_months=18,
+    )
+    assert services.cycle_limit_of(created) == 18
+
+
 def request(mobility: Mobility, **kwargs: Any) -> ExtensionRequest:
     values: dict[str, Any] = {
         "mobility": mobility,
@@ -1181,7 +1219,7 @@ def test_authorise_extension_changes_the_end_and_the_months(
 
 def test_refuse_extension_needs_a_reason_and_changes_nothing(mobility: Mobility) -> None:
     extension = request(mobility)
-    promoter = PromoterFactory().user
+    promoter = mobility.offer.agreement.promoter.user  # type: ignore[union-attr]  # decides
 
     with raises("Give the reason of the refusal."):
         services.decide_extension(extension=extension, actor=promoter, authorise=False)
@@ -1205,7 +1243,11 @@ def test_authorise_extension_rechecks_the_months_of_the_cycle(mobility: Mobility
     StudentCareer.objects.create(student=mobility.student, first_enrolment_year=2022, months_used=8)
 
     with raises("The study cycle allows 12 months and 8 are used already."):
-        services.decide_extension(extension=extension, actor=PromoterFactory().user, authorise=True)
+        services.decide_extension(
+            extension=extension,
+            actor=mobility.offer.agreement.promoter.user,  # type: ignore[union-attr]
+            authorise=True,
+        )
     assert reload(extension).state == ExtensionState.REQUESTED
     assert reload(mobility).planned_end == PLANNED_END
 

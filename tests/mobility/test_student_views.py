@@ -21,10 +21,10 @@ from django.urls import reverse
 
 from abroad.mobility import services
 from abroad.mobility.enums import (
-    AgreementState,
     ComponentStatus,
     DocumentKind,
     ExtensionState,
+    LearningAgreementState,
     MobilityKind,
     ReasonCode,
     Stage,
@@ -515,7 +515,7 @@ def test_open_draft_starts_the_first_version(
     assert (draft.number, draft.stage, draft.state, draft.language) == (
         1,
         Stage.BEFORE,
-        AgreementState.DRAFT,
+        LearningAgreementState.DRAFT,
         "en",
     )
     editor = personas["student"].get(response["Location"])
@@ -527,7 +527,9 @@ def test_open_draft_starts_the_first_version(
 def test_la_page_shows_the_latest_version_and_all_versions(
     personas: dict[str, Client], mobility: Mobility
 ) -> None:
-    agreement_with_rows(mobility, state=AgreementState.RETURNED, comment="Add a course in B.")
+    agreement_with_rows(
+        mobility, state=LearningAgreementState.RETURNED, comment="Add a course in B."
+    )
     agreement_with_rows(mobility, number=2, a=2, b=0)
     response = personas["student"].get(_url("la", mobility))
     assert response.status_code == 200
@@ -691,7 +693,7 @@ def test_submit_refused_leaves_the_draft_untouched(
     assert response["Location"] == _url("la", mobility)
     assert _messages(response) == ["Fix these first: Table A lists HOST7 2 times."]
     agreement.refresh_from_db()
-    assert (agreement.state, agreement.student_signed_at) == (AgreementState.DRAFT, None)
+    assert (agreement.state, agreement.student_signed_at) == (LearningAgreementState.DRAFT, None)
     assert _components(mobility) == before
 
 
@@ -705,7 +707,7 @@ def test_submit_sends_the_agreement_to_the_coordinator(
         "You signed version 1. It now waits for your promoter's approval; we e-mailed them."
     ]
     agreement.refresh_from_db()
-    assert agreement.state == AgreementState.SUBMITTED
+    assert agreement.state == LearningAgreementState.SUBMITTED
     assert [(m.to, m.subject) for m in mail.outbox] == [
         (
             ["approver@example.org"],
@@ -723,7 +725,7 @@ def test_save_and_sign_saves_then_submits(
     response = personas["student"].post(_url("la_edit", mobility), data)
     assert response["Location"] == _url("la", mobility)
     agreement = mobility.learning_agreements.get()
-    assert agreement.state == AgreementState.SUBMITTED
+    assert agreement.state == LearningAgreementState.SUBMITTED
     assert [c[3] for c in _components(mobility)] == ["HOST1", "HOST2", "HOME1"]
     assert len(mail.outbox) == 1
 
@@ -733,7 +735,7 @@ def test_late_change_is_refused_for_the_student_naming_the_date(
 ) -> None:
     arrival = today() - dt.timedelta(days=40)
     mobility = MobilityFactory(student=student, actual_start=arrival, planned_start=arrival)
-    agreement_with_rows(mobility, state=AgreementState.SIGNED)
+    agreement_with_rows(mobility, state=LearningAgreementState.SIGNED)
     response = personas["student"].post(_url("la_open", mobility))
     assert response["Location"] == _url("la", mobility)
     deadline = (arrival + dt.timedelta(days=35)).isoformat()
@@ -755,7 +757,7 @@ def test_late_change_is_refused_for_the_student_naming_the_date(
 def test_change_version_shows_added_and_deleted_rows_with_reasons(
     personas: dict[str, Client], mobility: Mobility
 ) -> None:
-    first = agreement_with_rows(mobility, a=1, b=0, state=AgreementState.SIGNED)
+    first = agreement_with_rows(mobility, a=1, b=0, state=LearningAgreementState.SIGNED)
     change = LearningAgreementFactory(
         mobility=mobility, number=2, stage=Stage.DURING, based_on=first
     )
@@ -792,7 +794,7 @@ def test_change_version_shows_added_and_deleted_rows_with_reasons(
 def test_change_editor_marks_new_rows_as_added(
     personas: dict[str, Client], mobility: Mobility
 ) -> None:
-    first = agreement_with_rows(mobility, a=1, b=0, state=AgreementState.SIGNED)
+    first = agreement_with_rows(mobility, a=1, b=0, state=LearningAgreementState.SIGNED)
     LearningAgreementFactory(mobility=mobility, number=2, stage=Stage.DURING, based_on=first)
     response = personas["student"].get(_url("la_edit", mobility))
     a = response.context["formsets"][0]
@@ -944,7 +946,7 @@ def _fill(mobility: Mobility, rows: int) -> None:
     agreement = agreement_with_rows(mobility, a=rows, b=rows)
     for _ in range(rows):
         DocumentFactory(mobility=mobility)
-    agreement.state = AgreementState.SUBMITTED
+    agreement.state = LearningAgreementState.SUBMITTED
     agreement.save()
     agreement_with_rows(mobility, number=2, a=rows, b=rows)
 

@@ -248,7 +248,7 @@ def test_header_problems(students: dict[str, User], tmp_path: Path) -> None:
         + ", ".join(HEADER)
         + ", or remove it",
         "line 1, column 'months_used': the header row has no column months_used: add it",
-        "line 1, column 'level': certificates need both columns language and level: add level",
+        "line 1, column 'level': the columns language and level go together: add level",
     ]
 
 

@@ -36,8 +36,6 @@ from abroad.core.enums import CEFR, ISCED_FIELDS, DegreeLevel, Language
 
 router = Router(tags=["catalogue"])
 
-MANAGE_AGREEMENTS = "catalogue.manage_agreements"
-
 # -- Shared documentation -------------------------------------------------------------------
 
 PROGRAMME_DOC = describe_choices("The programme the agreement sends students under.", Programme)
@@ -430,22 +428,6 @@ class NetworkOut(NetworkRef):
 # -- Reads ----------------------------------------------------------------------------------
 
 
-def _sees_all(request: HttpRequest) -> bool:
-    return bool(request.user.has_perm(MANAGE_AGREEMENTS))
-
-
-def _visible_agreements(request: HttpRequest) -> QuerySet[Agreement]:
-    if _sees_all(request):
-        return Agreement.objects.all()
-    return queries.public_agreements()
-
-
-def _partners(request: HttpRequest) -> QuerySet[Institution]:
-    if _sees_all(request):
-        return Institution.objects.partners().filter(agreements__isnull=False).distinct()
-    return queries.partner_institutions()
-
-
 def _check_codes(filters: AgreementFilters) -> None:
     """An unknown course of study or network is a mistake: say so, as for any filter."""
     if filters.course and not CourseOfStudy.objects.filter(code=filters.course).exists():
@@ -478,7 +460,7 @@ def list_institutions(
 ) -> QuerySet[Institution]:
     """The partner institutions with at least one agreement you may see (a public one,
     unless you are the office), by name."""
-    institutions = _partners(request).prefetch_related("networks")
+    institutions = queries.visible_partners(request.user).prefetch_related("networks")
     if filters.country:
         institutions = institutions.filter(country=filters.country)
     for word in (filters.q or "").split():
@@ -500,9 +482,9 @@ def list_institutions(
 )
 def get_institution(request: HttpRequest, institution_id: int) -> Institution:
     """A partner institution with the agreements you may see; 404 if it has none."""
-    agreements = _visible_agreements(request).order_by("code")
+    agreements = queries.visible_agreements(request.user).order_by("code")
     return get_object_or_404(
-        _partners(request).prefetch_related(
+        queries.visible_partners(request.user).prefetch_related(
             "networks", Prefetch("agreements", queryset=agreements, to_attr="visible_agreements")
         ),
         pk=institution_id,
@@ -511,7 +493,7 @@ def get_institution(request: HttpRequest, institution_id: int) -> Institution:
 
 def _agreement_rows(request: HttpRequest) -> QuerySet[Agreement]:
     return (
-        _visible_agreements(request)
+        queries.visible_agreements(request.user)
         .select_related("partner", "network")
         .annotate(offer_count=Count("offers"), total_seats=Sum("offers__seats"))
     )

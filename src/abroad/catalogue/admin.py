@@ -31,6 +31,8 @@ from abroad.catalogue.models import (
 )
 from abroad.core.admin import AuditedModelAdmin
 from abroad.core.importing import Format
+from abroad.core.permissions import can
+from abroad.people.models import User
 
 
 @admin.register(Institution)
@@ -52,6 +54,13 @@ class CourseOfStudyAdmin(AuditedModelAdmin):
     list_filter = ("level", "school", "language")
     search_fields = ("code", "name", "name_it")
     filter_horizontal = ("coordinators",)
+
+
+def _user(request: HttpRequest) -> User:
+    """The admin's user (the admin site lets in only logged-in staff)."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
 
 
 class MembershipInline(admin.TabularInline[NetworkMembership, Network]):
@@ -116,7 +125,7 @@ class AgreementAdmin(AuditedModelAdmin):
     actions = ("export_xlsx", "export_csv")
 
     def has_manage_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("catalogue.manage_agreements")
+        return can(request.user, "catalogue.manage_agreements")
 
     def get_urls(self) -> list[URLPattern]:
         own = [
@@ -145,7 +154,7 @@ class AgreementAdmin(AuditedModelAdmin):
                 upload,
                 name=upload.name,
                 dry_run=form.cleaned_data["dry_run"],
-                actor=request.user,
+                actor=_user(request),
             )
             if report.imported:
                 messages.success(request, _("The agreements were imported."))
@@ -180,7 +189,7 @@ class AgreementAdmin(AuditedModelAdmin):
         self, request: HttpRequest, queryset: QuerySet[Agreement], fmt: Format
     ) -> HttpResponse:
         buffer = io.BytesIO()
-        export_agreements(buffer, agreements=queryset, fmt=fmt, actor=request.user)
+        export_agreements(buffer, agreements=queryset, fmt=fmt, actor=_user(request))
         name = f"agreements-{timezone.localdate():%Y-%m-%d}.{fmt}"
         return HttpResponse(
             buffer.getvalue(),

@@ -4,7 +4,7 @@ offers through :func:`filter_offers`, so a filter means the same everywhere."""
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -12,6 +12,12 @@ from django.db.models.functions import Coalesce
 from abroad.catalogue.enums import AgreementStatus
 from abroad.catalogue.models import Agreement, CourseOfStudy, Institution, Offer
 from abroad.core.enums import CEFR, EQF
+from abroad.core.permissions import can
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from abroad.people.models import User
 
 
 @dataclass(frozen=True)
@@ -168,6 +174,27 @@ def map_points(wanted: OfferFilter) -> list[dict[str, Any]]:
 
 def public_agreements() -> QuerySet[Agreement]:
     return Agreement.objects.filter(status__in=AgreementStatus.public_states())
+
+
+def sees_every_agreement(user: User | AnonymousUser) -> bool:
+    """The user sees agreements in every status (the office), not only the public ones."""
+    return can(user, "catalogue.manage_agreements")
+
+
+def visible_agreements(user: User | AnonymousUser) -> QuerySet[Agreement]:
+    """The agreements ``user`` may see: every one for the office, the public ones
+    (:meth:`AgreementStatus.public_states`) for everybody else (the catalogue's pages and the
+    API alike)."""
+    if sees_every_agreement(user):
+        return Agreement.objects.all()
+    return public_agreements()
+
+
+def visible_partners(user: User | AnonymousUser) -> QuerySet[Institution]:
+    """The partner institutions of :func:`visible_agreements`."""
+    if sees_every_agreement(user):
+        return Institution.objects.partners().filter(agreements__isnull=False).distinct()
+    return partner_institutions()
 
 
 def partner_institutions() -> QuerySet[Institution]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import csv
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template import TemplateDoesNotExist
@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from abroad.catalogue import queries
+from abroad.catalogue.enums import AgreementStatus
 from abroad.catalogue.forms import OfferFilterForm
 from abroad.catalogue.models import (
-    Agreement,
     Contact,
     CourseOfStudy,
     Institution,
@@ -116,20 +116,13 @@ def offer_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _visible_agreements(request: HttpRequest) -> QuerySet[Agreement]:
-    user = request.user
-    if user.is_authenticated and user.has_perm("catalogue.manage_agreements"):
-        return Agreement.objects.all()
-    return queries.public_agreements()
-
-
 @require_GET
 def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     offers = Offer.objects.prefetch_related(
         Prefetch("courses", queryset=CourseOfStudy.objects.select_related("school"))
     )
     agreement = get_object_or_404(
-        _visible_agreements(request)
+        queries.visible_agreements(request.user)
         .select_related("partner", "network", "promoter__user", "promoter__school")
         .prefetch_related(Prefetch("offers", queryset=offers)),
         pk=pk,
@@ -141,7 +134,7 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "agreement": agreement,
             "partner": agreement.partner,
             "networks": agreement.partner.networks.all(),
-            "other_agreements": _visible_agreements(request)
+            "other_agreements": queries.visible_agreements(request.user)
             .filter(partner=agreement.partner)
             .exclude(pk=agreement.pk),
         },
@@ -152,7 +145,7 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
     institution = get_object_or_404(Institution, pk=pk)
     agreements = (
-        _visible_agreements(request)
+        queries.visible_agreements(request.user)
         .filter(partner=institution)
         .select_related("network", "promoter__user")
         .prefetch_related("offers")
@@ -221,7 +214,7 @@ def contacts(request: HttpRequest) -> HttpResponse:
         Prefetch("contacts", queryset=Contact.objects.all()),
     )
     site_promoters = (
-        Promoter.objects.filter(agreements__status__in=["active"])
+        Promoter.objects.filter(agreements__status__in=AgreementStatus.public_states())
         .select_related("user", "school")
         .prefetch_related(
             Prefetch(

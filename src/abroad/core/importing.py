@@ -28,6 +28,8 @@ from openpyxl.utils import get_column_letter
 from tqdm import tqdm
 
 from abroad.core import audit
+from abroad.core.academic_year import parse_year
+from abroad.core.enums import ISCED_FIELDS
 
 T = TypeVar("T")
 
@@ -324,9 +326,13 @@ def check_columns(
     *,
     known: Sequence[str],
     required: Sequence[str],
+    one_of: Sequence[tuple[str, str]] = (),
+    together: Sequence[tuple[str, str]] = (),
 ) -> None:
-    """Add to ``errors`` the header's columns that are not ``known`` and the ``required``
-    columns it lacks."""
+    """Add to ``errors`` the header's columns that are not ``known``, the ``required``
+    columns it lacks, each pair of ``one_of`` of which it has neither, and each pair of
+    ``together`` of which it has only one. Every importer's header check is this one, with
+    its own columns (:func:`header_check`)."""
     names = ", ".join(known)
     for column in columns:
         if column not in known:
@@ -350,6 +356,116 @@ def check_columns(
                     _("the header row has no column %(column)s: add it") % {"column": column},
                 )
             )
+    for first, second in one_of:
+        if first not in columns and second not in columns:
+            errors.append(
+                RowError(
+                    header_line,
+                    first,
+                    _("the header row has neither %(a)s nor %(b)s: add one of them")
+                    % {"a": first, "b": second},
+                )
+            )
+    for pair in together:
+        present = [column for column in pair if column in columns]
+        if len(present) == 1:
+            missing = next(column for column in pair if column not in columns)
+            errors.append(
+                RowError(
+                    header_line,
+                    missing,
+                    _("the columns %(a)s and %(b)s go together: add %(column)s")
+                    % {"a": pair[0], "b": pair[1], "column": missing},
+                )
+            )
+
+
+HeaderCheck = Callable[[list[str], int, list[RowError]], None]
+
+
+def header_check(
+    *,
+    known: Sequence[str],
+    required: Sequence[str],
+    one_of: Sequence[tuple[str, str]] = (),
+    together: Sequence[tuple[str, str]] = (),
+) -> HeaderCheck:
+    """The ``check_header`` of :func:`read_import_table` for a file of these columns."""
+
+    def check(columns: list[str], header_line: int, errors: list[RowError]) -> None:
+        check_columns(
+            columns,
+            header_line,
+            errors,
+            known=known,
+            required=required,
+            one_of=one_of,
+            together=together,
+        )
+
+    return check
+
+
+# ------------------------------------------------------------------------------ cells
+#
+# The cell parsers every importer shares. A parser is given a cell's text (cleaned, never
+# empty: the importer decides what an empty cell means) and returns its value or raises
+# Invalid with a message that says how to fix it.
+
+YES = frozenset({"yes", "y", "true", "1", "si", "sì", "x"})
+NO = frozenset({"no", "n", "false", "0"})
+
+
+def yes_no(text: str, default: bool | None = None) -> bool:
+    """A yes/no cell. An empty cell is the column's stated default when it has one (an
+    optional column, e.g. an offer's ``extendable``: no), and an error when it has none (a
+    required column, e.g. a career's ``first_year_completed``): never a silent "no"."""
+    key = text.strip().lower()
+    if not key and default is not None:
+        return default
+    if key in YES:
+        return True
+    if key in NO:
+        return False
+    raise Invalid(_("%(value)s is not yes or no") % {"value": quoted(text)})
+
+
+def academic_year(text: str, *, plain: bool = False, message: str = "") -> int:
+    """An academic year's first calendar year, from ``2026/2027`` (and the other forms of
+    :func:`abroad.core.academic_year.parse_year`); with ``plain`` a calendar year (``2026``)
+    too. ``message`` (with ``%(value)s``) says what to write instead; the importer checks its
+    own bounds."""
+    try:
+        if plain and re.fullmatch(r"\d{4}", text):
+            return int(text)
+        return parse_year(text)
+    except ValueError:
+        raise Invalid(
+            (message or _("%(value)s is not an academic year like 2026/2027"))
+            % {"value": quoted(text)}
+        ) from None
+
+
+def isced(value: Any, text: str, *, lengths: Collection[int] = (3, 4), message: str = "") -> str:
+    """An ISCED-F field code that exists (:data:`abroad.core.enums.ISCED_FIELDS`), of one of
+    ``lengths`` digits; the leading zero Excel drops from a number (715 for 0715) is put
+    back. ``message`` (with ``%(value)s``) says what to write instead."""
+    candidates = [text]
+    if isinstance(value, int | float) or text.isdigit():
+        candidates += [text.zfill(length) for length in sorted(lengths)]
+    for candidate in candidates:
+        if len(candidate) in lengths and candidate in ISCED_FIELDS:
+            return candidate
+    raise Invalid(
+        (
+            message
+            or _(
+                "%(value)s is not an ISCED-F field code: write a code like 0715 (mechanics), "
+                "0731 (architecture), 0732 (civil engineering), 0613 (software) or 0212 (design)"
+            )
+        )
+        % {"value": quoted(text)}
+    )
 
 
 @dataclass(frozen=True)

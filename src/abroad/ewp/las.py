@@ -27,7 +27,7 @@ from lxml import etree
 from abroad.ewp import xml
 from abroad.ewp.xml import LA_GET, LA_UPDATE_REQUEST, LAS, EwpError, element, text
 from abroad.mobility.checks import is_live
-from abroad.mobility.enums import AgreementState, Table
+from abroad.mobility.enums import LearningAgreementState, Table
 from abroad.mobility.models import Component, LearningAgreement, Mobility
 from abroad.mobility.queries import live_components
 
@@ -193,7 +193,11 @@ def _signature(
 def sendable(versions: Sequence[LearningAgreement]) -> list[LearningAgreement]:
     """The versions a partner may see: approved by the promoter (and maybe signed by the
     host). Refuses (EwpError) when there is none."""
-    sent = [v for v in versions if v.state in (AgreementState.APPROVED, AgreementState.SIGNED)]
+    sent = [
+        v
+        for v in versions
+        if v.state in (LearningAgreementState.APPROVED, LearningAgreementState.SIGNED)
+    ]
     if not sent:
         raise EwpError(
             _(
@@ -255,7 +259,7 @@ def render(mobility: Mobility, versions: Sequence[LearningAgreement], parties: P
         "C2" if latest.language_level in ("", "native") else latest.language_level,
     )
     me_person = Person(student.first_name, student.last_name, student.email)
-    signed = [v for v in sent if v.state == AgreementState.SIGNED]
+    signed = [v for v in sent if v.state == LearningAgreementState.SIGNED]
     first = signed[0] if signed else None
     if first is not None:
         _render_list(la, "first-version", first, me_person)
@@ -264,7 +268,8 @@ def render(mobility: Mobility, versions: Sequence[LearningAgreement], parties: P
     pending = [
         v
         for v in sent
-        if v.state == AgreementState.APPROVED and (not signed or v.number > signed[-1].number)
+        if v.state == LearningAgreementState.APPROVED
+        and (not signed or v.number > signed[-1].number)
     ]
     if pending:
         version = pending[-1]

@@ -3,7 +3,7 @@
 * The office (``is_office``) does everything: downloads every document, uploads what partners
   send, compares and accepts or discards it, exports nominations.
 * A learning agreement's EWP XML is the learning agreement itself in another format: its
-  student, the office and the promoter who approves it (``mobility.rules.approves``: the
+  student, the office and the promoter who approves it (``mobility.queries.approves``: the
   coordinators of the student's course of study, else the partner site's promoter) download
   it. Anybody else gets a 404, as for the learning agreement's own pages.
 * An agreement's IIA XML: the office and the promoters. Agreements are semi-public (the

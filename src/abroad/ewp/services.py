@@ -23,14 +23,16 @@ from abroad.catalogue.enums import AgreementStatus, Programme
 from abroad.catalogue.models import Agreement, Institution, Offer
 from abroad.core import audit
 from abroad.core.enums import DegreeLevel
+from abroad.core.permissions import require_actor
 from abroad.ewp import iia, las, nominations, xml
 from abroad.ewp.models import IiaLink, Inbound, MobilityLink
 from abroad.ewp.xml import EwpError
 from abroad.mobility import queries as mobility_queries
 from abroad.mobility import services as mobility_services
-from abroad.mobility.enums import AgreementState
+from abroad.mobility.enums import LearningAgreementState
 from abroad.mobility.models import Component, LearningAgreement, Mobility
 from abroad.mobility.services import MobilityError
+from abroad.people.models import User
 
 DEFAULT_MONTHS = 5  # a semester, when a partner's condition gives no total of months
 
@@ -130,10 +132,11 @@ def export_iia(agreement: Agreement) -> bytes:
 
 
 @transaction.atomic
-def receive_iias(*, data: bytes, file_name: str, actor: Any) -> list[Inbound]:
+def receive_iias(*, data: bytes, file_name: str, actor: User | None) -> list[Inbound]:
     """Keep a partner's IIA document, one waiting entry per agreement between them and us,
     for the office to compare and accept. Refused whole (nothing kept) when it is not valid
     or names no agreement with us."""
+    require_actor(actor, "ewp.exchange")
     home = home_hei()
     found = iia.parse(data)
     ours = [(n, one) for n, one in enumerate(found) if one.partner(home) is not None]
@@ -259,12 +262,13 @@ def _offer_fields(condition: iia.Condition, notes: list[str]) -> dict[str, Any]:
 
 @transaction.atomic
 def accept_iia(
-    *, inbound: Inbound, actor: Any, agreement: Agreement | None = None, code: str = ""
+    *, inbound: Inbound, actor: User | None, agreement: Agreement | None = None, code: str = ""
 ) -> Accepted:
     """Accept a partner's copy into ``agreement`` (its match when not given), or into a new
     agreement with reference ``code``: the years, whether it is in effect and the offers
     follow their copy; the courses of study each offer is open to (the Manifesto) and the
     offers' notes stay ours. Our offers missing from their copy are kept and listed."""
+    require_actor(actor, "ewp.exchange")
     inbound = _pending_inbound(inbound, Inbound.Kind.IIA)
     home = home_hei()
     theirs = inbound_iia(inbound)
@@ -378,7 +382,8 @@ def accepted_message(result: Accepted) -> str:
 
 
 @transaction.atomic
-def discard(*, inbound: Inbound, actor: Any) -> Inbound:
+def discard(*, inbound: Inbound, actor: User | None) -> Inbound:
+    require_actor(actor, "ewp.exchange")
     inbound = _pending_inbound(inbound, inbound.kind)
     inbound.state = Inbound.State.DISCARDED
     inbound.decided_at = timezone.now()
@@ -395,7 +400,7 @@ def mobility_link(mobility: Mobility) -> MobilityLink:
     return link
 
 
-def global_id(student: Any, home: str) -> str:
+def global_id(student: User, home: str) -> str:
     """The European Student Identifier: the home HEI and the student number."""
     return (
         f"urn:schac:personalUniqueCode:int:esi:{home}:{student.student_number or student.username}"
@@ -454,11 +459,12 @@ def _refuse(inbound: Inbound, message: str) -> Inbound:
     return inbound
 
 
-def apply_la_update(*, data: bytes, file_name: str, actor: Any) -> Inbound:
+def apply_la_update(*, data: bytes, file_name: str, actor: User | None) -> Inbound:
     """Apply a partner's update-request to the version it names: an approval is the host's
     signature, a comment returns the version to the student. The document is kept; when it
     cannot be applied (unknown mobility, a version not waiting for the host) it is kept as
     refused, with the reason, and nothing else changes."""
+    require_actor(actor, "ewp.exchange")
     update = las.parse_update(data)
     inbound = Inbound.objects.create(
         kind=Inbound.Kind.LA_UPDATE,
@@ -524,7 +530,7 @@ def _proposal(update: las.Update, mobility: Mobility) -> LearningAgreement:
         raise EwpError(
             _("We never sent a proposal %(id)s for this mobility.") % {"id": update.proposal_id}
         )
-    if version.state != AgreementState.APPROVED:
+    if version.state != LearningAgreementState.APPROVED:
         raise EwpError(
             _("Version %(number)s is “%(state)s”, not waiting for the host's signature.")
             % {"number": version.number, "state": version.get_state_display()}
@@ -580,11 +586,12 @@ def nomination_queryset(academic_year: int | None = None, host: Institution | No
 # ------------------------------------------------------------------- transcripts of records
 
 
-def import_tors(*, data: bytes, file_name: str, actor: Any) -> list[Inbound]:
+def import_tors(*, data: bytes, file_name: str, actor: User | None) -> list[Inbound]:
     """Enter each transcript of a ToR document into the recognition of its mobility (found
     by omobility-id), as the office does by hand: rows matched to table A by code or title.
     A transcript that cannot be entered is kept as refused with the reason; the others are
     entered."""
+    require_actor(actor, "ewp.exchange")
     from abroad.recognition import services as recognition
     from abroad.recognition.services import EntryData, RecognitionError
 

@@ -4,7 +4,8 @@ partners' documents are uploaded, compared and accepted or discarded.
 
 The views only call :mod:`abroad.ewp.services`; who may do what is in :mod:`abroad.ewp.rules`.
 An anonymous visitor is sent to log in; somebody who may not see a learning agreement gets a
-404 (as on its own pages); the office's pages answer others with a 403. A document that cannot
+404 (as on its own pages), and so does anybody else on the office's pages
+(:func:`abroad.core.permissions.office_page`). A document that cannot
 be made (an :class:`EwpError`) is a message on the page the link came from.
 """
 
@@ -16,10 +17,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import (
-    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
@@ -31,20 +30,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from abroad.catalogue.models import Agreement, Institution
-from abroad.core.permissions import can
+from abroad.core.permissions import can, office_page, visible_or_404
 from abroad.ewp import iia, services
 from abroad.ewp.forms import AcceptForm, UploadForm
 from abroad.ewp.models import Inbound
 from abroad.ewp.xml import EwpError
 from abroad.mobility.models import Mobility
+from abroad.people.models import User
 
 # ---------------------------------------------------------------------------- helpers
 
 
-def _require(request: HttpRequest, permission: str, obj: Any = None) -> Any:
-    if not can(request.user, permission, obj):
-        raise PermissionDenied
-    return request.user
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
 
 
 def xml_response(data: bytes, name: str) -> HttpResponse:
@@ -71,19 +71,16 @@ def _mobility(request: HttpRequest, pk: int) -> Mobility:
         ).prefetch_related("student__course_of_study__coordinators"),
         pk=pk,
     )
-    if not can(request.user, "ewp.download_la", mobility):
-        raise Http404
-    return mobility
+    return visible_or_404(request.user, "ewp.download_la", mobility)
 
 
 # -------------------------------------------------------------------------- agreements
 
 
-@login_required
+@office_page("ewp.download_iia")
 @require_GET
 def agreement_xml(request: HttpRequest, pk: int) -> HttpResponse:
     """The agreement as an IIA v7 get-response (office and promoters)."""
-    _require(request, "ewp.download_iia")
     agreement = get_object_or_404(_agreements(), pk=pk)
     try:
         data = services.export_iia(agreement)
@@ -95,11 +92,10 @@ def agreement_xml(request: HttpRequest, pk: int) -> HttpResponse:
     return xml_response(data, f"iia-{safe_name(agreement.code)}.xml")
 
 
-@login_required
+@office_page("ewp.view_agreement")
 @require_GET
 def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Our iia-id, what we know of the partner's copy, our hash, the copies received."""
-    _require(request, "ewp.view_agreement")
     agreement = get_object_or_404(_agreements(), pk=pk)
     link = services.iia_link(agreement)
     our_hash, problem = "", ""
@@ -144,11 +140,10 @@ def la_xml(request: HttpRequest, pk: int) -> HttpResponse:
 # -------------------------------------------------------------------------- nominations
 
 
-@login_required
+@office_page("ewp.exchange")
 @require_GET
 def nomination_xml(request: HttpRequest, pk: int) -> HttpResponse:
     """One mobility's nomination as an OMobilities v2 get-response (office)."""
-    _require(request, "ewp.exchange")
     mobility = get_object_or_404(services.nomination_queryset(), pk=pk)
     try:
         data = services.export_nominations([mobility])
@@ -167,11 +162,10 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
     return int(value)
 
 
-@login_required
+@office_page("ewp.exchange")
 @require_GET
 def nominations_xml(request: HttpRequest) -> HttpResponse:
     """The nominations of an academic year (``?year=2027``), of one host (``&host=<id>``)."""
-    _require(request, "ewp.exchange")
     try:
         year = _int_param(request, "year")
         host_id = _int_param(request, "host")
@@ -190,7 +184,7 @@ def nominations_xml(request: HttpRequest) -> HttpResponse:
 # ------------------------------------------------------------------------------- inbox
 
 
-def receive(kind: str, data: bytes, file_name: str, actor: Any) -> list[Inbound]:
+def receive(kind: str, data: bytes, file_name: str, actor: User | None) -> list[Inbound]:
     """Hand a partner's document to the service of its kind (EwpError when refused whole)."""
     if kind == Inbound.Kind.IIA:
         return services.receive_iias(data=data, file_name=file_name, actor=actor)
@@ -212,11 +206,11 @@ def _inbox_list() -> QuerySet[Inbound]:
 INBOX_LIMIT = 200
 
 
-@login_required
+@office_page("ewp.exchange")
 @require_http_methods(["GET", "POST"])
 def inbox(request: HttpRequest) -> HttpResponse:
     """Upload a partner's document; every document received, with what became of it."""
-    user = _require(request, "ewp.exchange")
+    user = _user(request)
     form = UploadForm()
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
@@ -274,12 +268,11 @@ def _inbound(pk: int) -> Inbound:
     )
 
 
-@login_required
+@office_page("ewp.exchange")
 @require_GET
 def inbound(request: HttpRequest, pk: int) -> HttpResponse:
     """A received document; for an IIA waiting for the office, the differences from our
     agreement (the matched one, or the one picked with ``?agreement=<pk>``) and the choice."""
-    _require(request, "ewp.exchange")
     document = _inbound(pk)
     context: dict[str, Any] = {"document": document}
     if document.kind == Inbound.Kind.IIA:
@@ -322,10 +315,10 @@ def inbound(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "ewp/inbound.html", context)
 
 
-@login_required
+@office_page("ewp.exchange")
 @require_POST
 def inbound_accept(request: HttpRequest, pk: int) -> HttpResponseRedirect:
-    user = _require(request, "ewp.exchange")
+    user = _user(request)
     document = _inbound(pk)
     try:
         theirs = services.inbound_iia(document)
@@ -347,10 +340,10 @@ def inbound_accept(request: HttpRequest, pk: int) -> HttpResponseRedirect:
     return redirect("ewp:inbound", pk=document.pk)
 
 
-@login_required
+@office_page("ewp.exchange")
 @require_POST
 def inbound_discard(request: HttpRequest, pk: int) -> HttpResponseRedirect:
-    user = _require(request, "ewp.exchange")
+    user = _user(request)
     document = _inbound(pk)
     try:
         services.discard(inbound=document, actor=user)

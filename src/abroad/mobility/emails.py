@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from abroad.core import mail
+from abroad.mobility import queries
 
 if TYPE_CHECKING:
     from abroad.mobility.models import ExtensionRequest, LearningAgreement
@@ -14,25 +15,18 @@ def _send(template: str, context: dict[str, Any], to: list[str]) -> None:
     mail.send(f"mobility/email/{template}", context, to)
 
 
+def _emails(promoters: list[Any]) -> list[str]:
+    return [promoter.user.email for promoter in promoters]
+
+
 def _approver_emails(mobility: Any) -> list[str]:
-    """The exchange coordinators of the student's course, else the partner site's promoter
-    (the rule of :func:`abroad.mobility.rules.approves`)."""
-    course = mobility.student.course_of_study
-    if course is not None:
-        coordinators = [p.user.email for p in course.coordinators.select_related("user")]
-        if coordinators:
-            return coordinators
-    offer = mobility.offer
-    if offer is not None and offer.agreement.promoter is not None:
-        return [offer.agreement.promoter.user.email]
-    return []
+    """Who approves (:func:`abroad.mobility.queries.approvers`)."""
+    return _emails(queries.approvers(mobility))
 
 
 def _decider_emails(mobility: Any) -> list[str]:
-    offer = mobility.offer
-    if offer is not None and offer.agreement.promoter is not None:
-        return [offer.agreement.promoter.user.email]
-    return _approver_emails(mobility)
+    """Who decides extensions (:func:`abroad.mobility.queries.deciders`)."""
+    return _emails(queries.deciders(mobility))
 
 
 def send_la_submitted(agreement: LearningAgreement) -> None:

@@ -41,7 +41,7 @@ class Stage(models.TextChoices):
     DURING = "during", _("Change during the mobility")
 
 
-class AgreementState(models.TextChoices):
+class LearningAgreementState(models.TextChoices):
     """A learning agreement version. Drafts are edited; from submission on it is frozen, and a
     fix or a change is a new version."""
 
@@ -60,6 +60,11 @@ class AgreementState(models.TextChoices):
     @classmethod
     def frozen_states(cls) -> list[str]:
         return [cls.SUBMITTED, cls.RETURNED, cls.APPROVED, cls.SIGNED, cls.WITHDRAWN]
+
+
+# Deprecated: the old name, kept while other apps move to LearningAgreementState (not to be
+# confused with catalogue's AgreementStatus, an inter-institutional agreement's status).
+AgreementState = LearningAgreementState
 
 
 class Table(models.TextChoices):

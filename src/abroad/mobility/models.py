@@ -17,10 +17,10 @@ from abroad.catalogue.models import Institution, Offer
 from abroad.core.academic_year import format_year
 from abroad.core.enums import CEFR, Language
 from abroad.mobility.enums import (
-    AgreementState,
     ComponentStatus,
     DocumentKind,
     ExtensionState,
+    LearningAgreementState,
     MobilityKind,
     MobilityState,
     ReasonCode,
@@ -63,6 +63,15 @@ class Mobility(models.Model):
         db_index=True,
     )
     months = models.PositiveSmallIntegerField(_("months planned"))
+    cycle_months = models.PositiveSmallIntegerField(
+        _("months allowed in the study cycle"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "As the call that gave the seat set them; empty: the usual rule (12 months, 24 in a "
+            "single-cycle degree)."
+        ),
+    )
     planned_start = models.DateField(_("planned start"), null=True, blank=True)
     planned_end = models.DateField(_("planned end"), null=True, blank=True)
     actual_start = models.DateField(
@@ -157,8 +166,8 @@ class LearningAgreement(models.Model):
     state = models.CharField(
         _("state"),
         max_length=12,
-        choices=AgreementState.choices,
-        default=AgreementState.DRAFT,
+        choices=LearningAgreementState.choices,
+        default=LearningAgreementState.DRAFT,
         db_index=True,
     )
     based_on = models.ForeignKey(
@@ -221,7 +230,7 @@ class LearningAgreement(models.Model):
             # at most one version of a mobility is being edited at a time
             models.UniqueConstraint(
                 fields=("mobility",),
-                condition=models.Q(state=AgreementState.DRAFT),
+                condition=models.Q(state=LearningAgreementState.DRAFT),
                 name="mobility_la_one_draft",
             ),
         ]
@@ -234,7 +243,7 @@ class LearningAgreement(models.Model):
 
     @property
     def is_draft(self) -> bool:
-        return self.state == AgreementState.DRAFT
+        return self.state == LearningAgreementState.DRAFT
 
 
 class Component(models.Model):

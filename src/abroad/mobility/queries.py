@@ -6,6 +6,12 @@ apps: each rule written once.
   is signed yet (what the student plans to study).
 - :func:`live_components`: a version's rows as the agreement stands, the rows a change deletes
   left out (:func:`abroad.mobility.checks.is_live` is the predicate on one row).
+- Who approves a mobility's learning agreements (the exchange coordinators of the student's
+  course of study; the partner site's promoter when the course has none) and who decides its
+  extensions (the partner site's promoter; the approvers when the site has none): the rule is
+  :func:`_approvers`/:func:`_deciders`, read as promoters (:func:`approvers`, :func:`deciders`:
+  e-mails, the student's page), as a predicate (:func:`approves`, :func:`decides_extensions`:
+  the rules) and as a filter (:func:`approver_q`, :func:`decider_q`: desks and lists).
 """
 
 from __future__ import annotations
@@ -13,19 +19,29 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeVar
 
+from django.db.models import Q
+
+from abroad.catalogue.models import CourseOfStudy
 from abroad.mobility.checks import is_live
-from abroad.mobility.enums import AgreementState
+from abroad.mobility.enums import LearningAgreementState
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from abroad.catalogue.models import Promoter
     from abroad.mobility.models import Component, LearningAgreement, Mobility
+    from abroad.people.models import User
 
 R = TypeVar("R")
+P = TypeVar("P")
 
 
 def in_force(mobility: Mobility) -> LearningAgreement | None:
     """The version in force: the last one signed by all three, or None."""
     return (
-        mobility.learning_agreements.filter(state=AgreementState.SIGNED).order_by("-number").first()
+        mobility.learning_agreements.filter(state=LearningAgreementState.SIGNED)
+        .order_by("-number")
+        .first()
     )
 
 
@@ -33,7 +49,7 @@ def in_force_or_latest(mobility: Mobility) -> LearningAgreement | None:
     """The version in force, or the last one not withdrawn while none is signed yet."""
     return (
         in_force(mobility)
-        or mobility.learning_agreements.exclude(state=AgreementState.WITHDRAWN)
+        or mobility.learning_agreements.exclude(state=LearningAgreementState.WITHDRAWN)
         .order_by("-number")
         .first()
     )
@@ -53,3 +69,90 @@ def live(rows: Iterable[R], table: str | None = None) -> list[R]:
         for row in rows
         if is_live(row) and (table is None or row.table == table)  # type: ignore[attr-defined]
     ]
+
+
+# ------------------------------------------------------------------ who approves, who decides
+
+
+def _approvers(coordinators: list[P], site: P | None) -> list[P]:
+    """THE rule of who approves: the course's coordinators, else the site's promoter."""
+    if coordinators:
+        return coordinators
+    return [site] if site is not None else []
+
+
+def _deciders(coordinators: list[P], site: P | None) -> list[P]:
+    """THE rule of who decides extensions: the site's promoter, else the approvers."""
+    return [site] if site is not None else _approvers(coordinators, site)
+
+
+def _coordinators(mobility: Mobility) -> list[Promoter]:
+    course = mobility.student.course_of_study
+    return list(course.coordinators.all()) if course is not None else []
+
+
+def _site_promoter_id(mobility: Mobility) -> int | None:
+    offer = mobility.offer
+    return offer.agreement.promoter_id if offer is not None else None
+
+
+def _site_promoter(mobility: Mobility) -> Promoter | None:
+    offer = mobility.offer
+    return offer.agreement.promoter if offer is not None else None
+
+
+def approvers(mobility: Mobility) -> list[Promoter]:
+    """The promoters who approve ``mobility``'s learning agreements."""
+    return _approvers(_coordinators(mobility), _site_promoter(mobility))
+
+
+def deciders(mobility: Mobility) -> list[Promoter]:
+    """The promoters who decide ``mobility``'s extensions."""
+    return _deciders(_coordinators(mobility), _site_promoter(mobility))
+
+
+def promoter_id(user: User | AnonymousUser) -> int | None:
+    """The user's promoter record's key, for a promoter; None for anybody else."""
+    if not (getattr(user, "is_authenticated", False) and getattr(user, "is_promoter", False)):
+        return None
+    promoter = getattr(user, "promoter", None)
+    return promoter.pk if promoter is not None else None
+
+
+def approves(user: User | AnonymousUser, mobility: Mobility | None) -> bool:
+    """The user approves this mobility's learning agreements (the predicate of
+    :func:`approver_q`). Reads ``course.coordinators.all()``, so a prefetch is used."""
+    pk = promoter_id(user)
+    if pk is None or mobility is None:
+        return False
+    ids = [p.pk for p in _coordinators(mobility)]
+    return pk in _approvers(ids, _site_promoter_id(mobility))
+
+
+def decides_extensions(user: User | AnonymousUser, mobility: Mobility | None) -> bool:
+    """The user decides this mobility's extensions (the predicate of :func:`decider_q`)."""
+    pk = promoter_id(user)
+    if pk is None or mobility is None:
+        return False
+    ids = [p.pk for p in _coordinators(mobility)]
+    return pk in _deciders(ids, _site_promoter_id(mobility))
+
+
+def approver_q(promoter: Promoter, prefix: str = "") -> Q:
+    """The mobilities whose learning agreements ``promoter`` approves, as a filter (semi-joins,
+    no DISTINCT): :func:`approves` in SQL. ``prefix`` reaches the mobility from another model,
+    e.g. ``"mobility__"``."""
+    coordinated = CourseOfStudy.objects.filter(coordinators=promoter).values("pk")
+    with_coordinators = CourseOfStudy.objects.filter(coordinators__isnull=False).values("pk")
+    return Q(**{f"{prefix}student__course_of_study__in": coordinated}) | (
+        Q(**{f"{prefix}offer__agreement__promoter": promoter})
+        & ~Q(**{f"{prefix}student__course_of_study__in": with_coordinators})
+    )
+
+
+def decider_q(promoter: Promoter, prefix: str = "") -> Q:
+    """The mobilities whose extensions ``promoter`` decides, as a filter:
+    :func:`decides_extensions` in SQL."""
+    return Q(**{f"{prefix}offer__agreement__promoter": promoter}) | (
+        Q(**{f"{prefix}offer__agreement__promoter__isnull": True}) & approver_q(promoter, prefix)
+    )

@@ -1,77 +1,50 @@
-"""Who may do what with a mobility.
+"""Who may do what with a mobility: every decision here, state included, and asked through
+:mod:`abroad.core.permissions` by the views, the templates and the services alike.
 
 A mobility is seen by its student, by the office, by the promoters who approve its learning
-agreement (the exchange coordinators of the student's course of study; the promoter of the
-partner site when the course has none), and by the promoter of the partner site, who decides
-its extensions (the approvers, when the site has no promoter). Anybody else gets a 404."""
+agreement and by the promoter who decides its extensions (who they are is written once, in
+:mod:`abroad.mobility.queries`). Anybody else gets a 404.
+
+The permissions:
+
+- ``mobility.view_mobility``: see a mobility, its documents, versions and extensions.
+- ``mobility.edit_mobility``: the student edits, signs and uploads; the office may do it for
+  them.
+- ``mobility.approve_learning_agreement`` / ``mobility.decide_extension``: the promoter who
+  approves (decides) this mobility's learning agreements (extensions), whatever their state.
+- ``mobility.review_learning_agreement`` / ``mobility.review_extension``: open the desk's
+  review page (the approver or decider; the office, read-only).
+- ``mobility.decide_submitted_learning_agreement`` / ``mobility.decide_requested_extension``:
+  approve or return this version now (the approver, while it is submitted); authorise or refuse
+  this request now (the decider, while it is requested).
+- ``mobility.request_extension``: the student; ``mobility.withdraw_extension``: the student,
+  while the request waits.
+- ``mobility.manage_mobilities``: the office (its pages, the state of a mobility, a return by
+  the host).
+- ``mobility.use_desk``: the promoter's desk (promoters; the office, read-only);
+  ``mobility.decide_on_desk``: its bulk decisions (promoters).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import rules
-from django.db.models import Q
 
-from abroad.catalogue.models import CourseOfStudy
+from abroad.mobility.enums import ExtensionState, LearningAgreementState
+from abroad.mobility.models import ExtensionRequest, LearningAgreement
+from abroad.mobility.queries import (  # noqa: F401  (approver_q, decider_q: used by other apps)
+    approver_q,
+    approves,
+    decider_q,
+    decides_extensions,
+)
 from abroad.people.rules import is_office, is_promoter
-
-
-def _promoter_id(user: Any) -> int | None:
-    if not (getattr(user, "is_authenticated", False) and getattr(user, "is_promoter", False)):
-        return None
-    promoter = getattr(user, "promoter", None)
-    return promoter.pk if promoter is not None else None
 
 
 def _mobility(obj: Any) -> Any:
     """A mobility, or the mobility of a learning agreement, document or extension."""
     return getattr(obj, "mobility", obj)
-
-
-def approves(user: Any, mobility: Any) -> bool:
-    """The user approves this mobility's learning agreements."""
-    promoter_id = _promoter_id(user)
-    if promoter_id is None or mobility is None:
-        return False
-    course = mobility.student.course_of_study
-    coordinators = {p.pk for p in course.coordinators.all()} if course is not None else set()
-    if coordinators:
-        return promoter_id in coordinators
-    return _site_promoter_id(mobility) == promoter_id
-
-
-def _site_promoter_id(mobility: Any) -> int | None:
-    offer = mobility.offer
-    return offer.agreement.promoter_id if offer is not None else None
-
-
-def decides_extensions(user: Any, mobility: Any) -> bool:
-    """The user authorises this mobility's extensions: the partner site's promoter."""
-    promoter_id = _promoter_id(user)
-    if promoter_id is None or mobility is None:
-        return False
-    site = _site_promoter_id(mobility)
-    if site is not None:
-        return site == promoter_id
-    return approves(user, mobility)
-
-
-def approver_q(promoter: Any, prefix: str = "") -> Q:
-    """The mobilities whose learning agreements ``promoter`` approves, as a filter (semi-joins,
-    no DISTINCT). ``prefix`` reaches the mobility from another model, e.g. ``"mobility__"``."""
-    coordinated = CourseOfStudy.objects.filter(coordinators=promoter).values("pk")
-    with_coordinators = CourseOfStudy.objects.filter(coordinators__isnull=False).values("pk")
-    return Q(**{f"{prefix}student__course_of_study__in": coordinated}) | (
-        Q(**{f"{prefix}offer__agreement__promoter": promoter})
-        & ~Q(**{f"{prefix}student__course_of_study__in": with_coordinators})
-    )
-
-
-def decider_q(promoter: Any, prefix: str = "") -> Q:
-    """The mobilities whose extensions ``promoter`` decides, as a filter."""
-    return Q(**{f"{prefix}offer__agreement__promoter": promoter}) | (
-        Q(**{f"{prefix}offer__agreement__promoter__isnull": True}) & approver_q(promoter, prefix)
-    )
 
 
 @rules.predicate
@@ -94,17 +67,36 @@ def is_decider(user: Any, obj: Any) -> bool:
     return obj is not None and decides_extensions(user, _mobility(obj))
 
 
-# Seeing a mobility, its documents, learning agreements and extensions.
+@rules.predicate
+def is_submitted(user: Any, obj: Any) -> bool:
+    """A learning agreement version waiting for its promoter."""
+    return isinstance(obj, LearningAgreement) and obj.state == LearningAgreementState.SUBMITTED
+
+
+@rules.predicate
+def is_requested(user: Any, obj: Any) -> bool:
+    """An extension request waiting for its promoter."""
+    return isinstance(obj, ExtensionRequest) and obj.state == ExtensionState.REQUESTED
+
+
+can_approve = is_promoter & is_approver
+can_decide = is_promoter & is_decider
+
 rules.add_perm(
     "mobility.view_mobility", is_owner | is_office | (is_promoter & (is_approver | is_decider))
 )
-# The student edits, signs and uploads; the office may do it for them.
 rules.add_perm("mobility.edit_mobility", is_owner | is_office)
-rules.add_perm("mobility.approve_learning_agreement", is_promoter & is_approver)
+rules.add_perm("mobility.approve_learning_agreement", can_approve)
+rules.add_perm("mobility.review_learning_agreement", can_approve | is_office)
+rules.add_perm("mobility.decide_submitted_learning_agreement", can_approve & is_submitted)
 rules.add_perm("mobility.request_extension", is_owner)
-rules.add_perm("mobility.decide_extension", is_promoter & is_decider)
-# The office moves mobilities along, records host signatures and sees every mobility.
+rules.add_perm("mobility.withdraw_extension", is_owner & is_requested)
+rules.add_perm("mobility.decide_extension", can_decide)
+rules.add_perm("mobility.review_extension", can_decide | is_office)
+rules.add_perm("mobility.decide_requested_extension", can_decide & is_requested)
 rules.add_perm("mobility.manage_mobilities", is_office)
+rules.add_perm("mobility.use_desk", is_promoter | is_office)
+rules.add_perm("mobility.decide_on_desk", is_promoter)
 # ... and reads the records in the admin (where nothing is changed: see admin.py).
 for model in ("document", "learningagreement", "component", "extensionrequest"):
     rules.add_perm(f"mobility.view_{model}", is_office)

@@ -1,6 +1,12 @@
 """Every write to a mobility goes through here: one function per transition, keyword-only
 arguments, in a transaction, with an audit event. A refused transition raises
-:class:`MobilityError` with a message for the person who tried (views show it as it is)."""
+:class:`MobilityError` with a message for the person who tried (views show it as it is).
+
+Each transition asks the rule its page asks (:mod:`abroad.mobility.rules`) of its ``actor``
+(:func:`abroad.core.permissions.require_actor`: 403 for a person who may not; None is the
+system itself), so that no path (a view, the API, the CLI, an admin action, another app) does
+what the page refuses. Creating a mobility is the effect of another app's transition (a seat
+accepted), checked there."""
 
 from __future__ import annotations
 
@@ -8,7 +14,6 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -18,14 +23,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from abroad.catalogue.models import Offer
-from abroad.core import audit
-from abroad.core.enums import CEFR, DegreeLevel
+from abroad.core import audit, cycles
+from abroad.core.enums import CEFR
+from abroad.core.permissions import require_actor
 from abroad.mobility import checks, emails
 from abroad.mobility.enums import (
-    AgreementState,
     ComponentStatus,
     DocumentKind,
     ExtensionState,
+    LearningAgreementState,
     MobilityKind,
     MobilityState,
     Stage,
@@ -37,6 +43,13 @@ from abroad.mobility.models import (
     LearningAgreement,
     Mobility,
 )
+from abroad.people.models import User
+
+MANAGE = "mobility.manage_mobilities"
+EDIT = "mobility.edit_mobility"
+EXTEND = "mobility.request_extension"
+DECIDE_AGREEMENT = "mobility.decide_submitted_learning_agreement"
+DECIDE_EXTENSION = "mobility.decide_requested_extension"
 
 
 class MobilityError(Exception):
@@ -59,9 +72,17 @@ def kind_for(offer: Offer) -> str:
 
 @transaction.atomic
 def create_mobility(
-    *, student: Any, offer: Offer, academic_year: int, origin: str, actor: Any = None
+    *,
+    student: User,
+    offer: Offer,
+    academic_year: int,
+    origin: str,
+    actor: User | None = None,
+    cycle_months: int | None = None,
 ) -> Mobility:
-    """Create the mobility of a student who took a seat on ``offer``: nominated to the host."""
+    """Create the mobility of a student who took a seat on ``offer``: nominated to the host.
+    ``cycle_months``: the months of mobility the study cycle allows, as the call that gave the
+    seat set them (None: the usual rule, :func:`abroad.core.cycles.months_limit`)."""
     mobility = Mobility.objects.create(
         student=student,
         offer=offer,
@@ -71,13 +92,17 @@ def create_mobility(
         state=MobilityState.NOMINATED,
         months=offer.months,
         origin=origin,
+        cycle_months=cycle_months,
     )
     audit.record(actor=actor, action="mobility.created", obj=mobility, origin=origin)
     return mobility
 
 
 @transaction.atomic
-def withdraw_mobility(*, mobility: Mobility, actor: Any = None, reason: str = "") -> Mobility:
+def withdraw_mobility(
+    *, mobility: Mobility, actor: User | None = None, reason: str = ""
+) -> Mobility:
+    require_actor(actor, MANAGE, mobility)
     mobility.state = MobilityState.WITHDRAWN
     mobility.save(update_fields=["state"])
     audit.record(actor=actor, action="mobility.withdrawn", obj=mobility, reason=reason)
@@ -99,12 +124,13 @@ def set_state(
     *,
     mobility: Mobility,
     state: str,
-    actor: Any,
+    actor: User | None,
     arrived_on: dt.date | None = None,
     left_on: dt.date | None = None,
 ) -> Mobility:
     """The office moves a mobility along: applied to the host, accepted, in mobility (with
     the arrival date), completed (with the departure date)."""
+    require_actor(actor, MANAGE, mobility)
     mobility = Mobility.objects.select_for_update().get(pk=mobility.pk)
     if mobility.state == MobilityState.WITHDRAWN:
         raise MobilityError(_("This mobility was withdrawn; it cannot change any more."))
@@ -159,11 +185,12 @@ def set_state(
 def set_thesis(
     *,
     mobility: Mobility,
-    actor: Any,
+    actor: User | None,
     home_supervisor: str,
     host_supervisor: str,
     thesis_credits: int | None,
 ) -> Mobility:
+    require_actor(actor, EDIT, mobility)
     if mobility.kind != MobilityKind.THESIS:
         raise MobilityError(_("Only a thesis mobility has thesis supervisors."))
     mobility.home_supervisor = home_supervisor.strip()
@@ -223,10 +250,11 @@ def upload_document(
     mobility: Mobility,
     kind: str,
     file: UploadedFile,
-    actor: Any,
+    actor: User | None,
     replaces: Document | None = None,
 ) -> Document:
     """Store a document of the mobility; ``replaces`` is kept, marked as replaced."""
+    require_actor(actor, EDIT, mobility)
     problem = document_problem(file)
     if problem:
         raise MobilityError(problem)
@@ -320,7 +348,7 @@ def _next_number(mobility: Mobility) -> int:
 
 
 def _copy(
-    source: LearningAgreement, *, stage: str, actor: Any, keep_status: bool
+    source: LearningAgreement, *, stage: str, actor: User | None, keep_status: bool
 ) -> LearningAgreement:
     draft = LearningAgreement.objects.create(
         mobility=source.mobility,
@@ -363,16 +391,17 @@ def _lock(mobility: Mobility) -> Mobility:
 
 @transaction.atomic
 def open_draft(
-    *, mobility: Mobility, actor: Any, now: dt.datetime | None = None
+    *, mobility: Mobility, actor: User | None, now: dt.datetime | None = None
 ) -> LearningAgreement:
     """The draft to edit: the existing one, a first version, a fix of a returned version, or a
     change of the signed one during the mobility (within the change window for the student,
     at any time for the office)."""
+    require_actor(actor, EDIT, mobility)
     mobility = _lock(mobility)
     if not mobility.is_active:
         raise MobilityError(_("This mobility is no longer active."))
     last = latest(mobility)
-    if last is not None and last.state == AgreementState.DRAFT:
+    if last is not None and last.state == LearningAgreementState.DRAFT:
         return last
     if last is None:
         course = mobility.student.course_of_study
@@ -388,12 +417,12 @@ def open_draft(
         )
         audit.record(actor=actor, action="la.created", obj=draft, mobility=mobility.pk)
         return draft
-    if last.state in AgreementState.pending_states():
+    if last.state in LearningAgreementState.pending_states():
         raise MobilityError(
             _("Version %(number)s is waiting for approval; it cannot be changed meanwhile.")
             % {"number": last.number}
         )
-    if last.state in (AgreementState.RETURNED, AgreementState.WITHDRAWN):
+    if last.state in (LearningAgreementState.RETURNED, LearningAgreementState.WITHDRAWN):
         draft = _copy(last, stage=last.stage, actor=actor, keep_status=True)
         audit.record(actor=actor, action="la.revised", obj=draft, based_on=last.number)
         return draft
@@ -411,7 +440,9 @@ def change_deadline(mobility: Mobility) -> dt.date | None:
     return mobility.actual_start + dt.timedelta(days=settings.LA_CHANGE_WINDOW_DAYS)
 
 
-def change_window_check(*, mobility: Mobility, actor: Any, now: dt.datetime | None = None) -> None:
+def change_window_check(
+    *, mobility: Mobility, actor: User | None, now: dt.datetime | None = None
+) -> None:
     if getattr(actor, "is_office", False):
         return
     if mobility.state != MobilityState.IN_MOBILITY or mobility.actual_start is None:
@@ -438,15 +469,16 @@ def change_window_check(*, mobility: Mobility, actor: Any, now: dt.datetime | No
 def save_draft(
     *,
     agreement: LearningAgreement,
-    actor: Any,
+    actor: User | None,
     rows: Sequence[checks.Row],
     language: str = "",
     language_level: str = "",
 ) -> LearningAgreement:
     """Replace the draft's components with ``rows`` (as typed; errors are allowed in a draft
     and block only the submission)."""
+    require_actor(actor, EDIT, agreement)
     agreement = LearningAgreement.objects.select_for_update().get(pk=agreement.pk)
-    if agreement.state != AgreementState.DRAFT:
+    if agreement.state != LearningAgreementState.DRAFT:
         raise MobilityError(
             _("Version %(number)s is signed and can no longer change.")
             % {"number": agreement.number}
@@ -483,16 +515,17 @@ def save_draft(
 
 
 @transaction.atomic
-def submit(*, agreement: LearningAgreement, actor: Any) -> LearningAgreement:
+def submit(*, agreement: LearningAgreement, actor: User | None) -> LearningAgreement:
     """The student signs the draft; it goes to the promoter. Refused while errors remain."""
+    require_actor(actor, EDIT, agreement)
     _lock(agreement.mobility)
     agreement = LearningAgreement.objects.select_related("mobility__student").get(pk=agreement.pk)
-    if agreement.state != AgreementState.DRAFT:
+    if agreement.state != LearningAgreementState.DRAFT:
         raise MobilityError(_("Only a draft can be signed."))
     errors = [f.message for f in findings(agreement) if f.severity == "error"]
     if errors:
         raise MobilityError(_("Fix these first: %(errors)s") % {"errors": " ".join(errors)})
-    agreement.state = AgreementState.SUBMITTED
+    agreement.state = LearningAgreementState.SUBMITTED
     agreement.student_signed_at = timezone.now()
     agreement.save(update_fields=["state", "student_signed_at"])
     audit.record(actor=actor, action="la.submitted", obj=agreement)
@@ -511,10 +544,11 @@ def _pending(agreement: LearningAgreement, state: str) -> LearningAgreement:
 
 
 @transaction.atomic
-def approve(*, agreement: LearningAgreement, actor: Any) -> LearningAgreement:
+def approve(*, agreement: LearningAgreement, actor: User | None) -> LearningAgreement:
     """The promoter approves (signs) a submitted version; it then waits for the host."""
-    agreement = _pending(agreement, AgreementState.SUBMITTED)
-    agreement.state = AgreementState.APPROVED
+    agreement = _pending(agreement, LearningAgreementState.SUBMITTED)
+    require_actor(actor, DECIDE_AGREEMENT, agreement)
+    agreement.state = LearningAgreementState.APPROVED
     agreement.promoter = actor
     agreement.promoter_signed_at = timezone.now()
     agreement.save(update_fields=["state", "promoter", "promoter_signed_at"])
@@ -525,14 +559,15 @@ def approve(*, agreement: LearningAgreement, actor: Any) -> LearningAgreement:
 
 @transaction.atomic
 def return_to_student(
-    *, agreement: LearningAgreement, actor: Any, comment: str
+    *, agreement: LearningAgreement, actor: User | None, comment: str
 ) -> LearningAgreement:
     """The promoter returns a submitted version with comments (required); the student fixes
     it in a new version."""
     if not comment.strip():
         raise MobilityError(_("Write what the student should change."))
-    agreement = _pending(agreement, AgreementState.SUBMITTED)
-    agreement.state = AgreementState.RETURNED
+    agreement = _pending(agreement, LearningAgreementState.SUBMITTED)
+    require_actor(actor, DECIDE_AGREEMENT, agreement)
+    agreement.state = LearningAgreementState.RETURNED
     agreement.promoter = actor
     agreement.returned_at = timezone.now()
     agreement.comment = comment.strip()
@@ -546,7 +581,7 @@ def return_to_student(
 def record_host_signature(
     *,
     agreement: LearningAgreement,
-    actor: Any,
+    actor: User | None,
     signer: str,
     document: Document | None,
     signed_at: dt.datetime | None = None,
@@ -554,12 +589,13 @@ def record_host_signature(
     """The host signed: the office (or the student) uploads the host-signed PDF, or the
     partner approved the version through Erasmus Without Paper (no document, the date of
     their signature)."""
+    require_actor(actor, EDIT, agreement)
     if document is not None and document.mobility_id != agreement.mobility_id:
         raise MobilityError(_("That document belongs to another mobility."))
     if not signer.strip():
         raise MobilityError(_("Give the name of who signed at the host."))
-    agreement = _pending(agreement, AgreementState.APPROVED)
-    agreement.state = AgreementState.SIGNED
+    agreement = _pending(agreement, LearningAgreementState.APPROVED)
+    agreement.state = LearningAgreementState.SIGNED
     agreement.host_signer = signer.strip()[:200]
     agreement.host_signed_at = signed_at or timezone.now()
     agreement.host_document = document
@@ -575,14 +611,15 @@ def record_host_signature(
 
 @transaction.atomic
 def return_by_host(
-    *, agreement: LearningAgreement, actor: Any, comment: str, signer: str
+    *, agreement: LearningAgreement, actor: User | None, comment: str, signer: str
 ) -> LearningAgreement:
     """The host does not sign an approved version and says why (an EWP comment): it goes
     back to the student, who fixes it in a new version, as after a promoter's return."""
+    require_actor(actor, MANAGE, agreement)
     if not comment.strip():
         raise MobilityError(_("Write what the student should change."))
-    agreement = _pending(agreement, AgreementState.APPROVED)
-    agreement.state = AgreementState.RETURNED
+    agreement = _pending(agreement, LearningAgreementState.APPROVED)
+    agreement.state = LearningAgreementState.RETURNED
     agreement.returned_at = timezone.now()
     agreement.comment = _("From the host (%(signer)s): %(comment)s") % {
         "signer": signer,
@@ -596,7 +633,11 @@ def return_by_host(
 
 @transaction.atomic
 def bulk_decide(
-    *, agreements: Iterable[LearningAgreement], actor: Any, approve_them: bool, comment: str = ""
+    *,
+    agreements: Iterable[LearningAgreement],
+    actor: User | None,
+    approve_them: bool,
+    comment: str = "",
 ) -> tuple[list[LearningAgreement], list[tuple[LearningAgreement, str]]]:
     """Approve or return many at once (the promoter desk): each one on its own, so that one
     refused does not stop the others. Returns (done, [(refused, why)])."""
@@ -625,10 +666,19 @@ def months_between(start: dt.date, end: dt.date) -> int:
     return max(1, math.floor(days / (365.25 / 12) + 0.5))
 
 
-def cycle_limit(student: Any) -> int:
-    """Mobility months allowed in the study cycle: 24 in a single-cycle degree, else 12."""
+def cycle_limit(student: User) -> int:
+    """Mobility months allowed in the student's study cycle by the usual rule
+    (:func:`abroad.core.cycles.months_limit`: 24 in a single-cycle degree, else 12)."""
     course = student.course_of_study
-    return 24 if course is not None and course.level == DegreeLevel.SINGLE_CYCLE else 12
+    return cycles.months_limit(course.level if course is not None else None)
+
+
+def cycle_limit_of(mobility: Mobility) -> int:
+    """The months allowed in the study cycle for ``mobility``: as its call set them, else the
+    usual rule."""
+    if mobility.cycle_months is not None:
+        return mobility.cycle_months
+    return cycle_limit(mobility.student)
 
 
 def months_used_elsewhere(mobility: Mobility) -> int:
@@ -670,7 +720,7 @@ def extension_problem(*, mobility: Mobility, requested_end: dt.date, today: dt.d
         }
     months = months_between(start, requested_end)
     used = months_used_elsewhere(mobility)
-    limit = cycle_limit(mobility.student)
+    limit = cycle_limit_of(mobility)
     if used + months > limit:
         return _(
             "With the extension this mobility lasts %(months)s months; with %(used)s used before, "
@@ -683,12 +733,13 @@ def extension_problem(*, mobility: Mobility, requested_end: dt.date, today: dt.d
 def request_extension(
     *,
     mobility: Mobility,
-    actor: Any,
+    actor: User | None,
     requested_end: dt.date,
     reason: str,
     form: UploadedFile,
     today: dt.date | None = None,
 ) -> ExtensionRequest:
+    require_actor(actor, EXTEND, mobility)
     mobility = _lock(mobility)
     today = today or timezone.localdate()
     problem = extension_problem(mobility=mobility, requested_end=requested_end, today=today)
@@ -722,7 +773,7 @@ def request_extension(
 
 @transaction.atomic
 def decide_extension(
-    *, extension: ExtensionRequest, actor: Any, authorise: bool, reason: str = ""
+    *, extension: ExtensionRequest, actor: User | None, authorise: bool, reason: str = ""
 ) -> ExtensionRequest:
     """The promoter authorises (the end and months change now) or refuses with a reason."""
     extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
@@ -730,12 +781,13 @@ def decide_extension(
         raise MobilityError(
             _("This request is “%(state)s” already.") % {"state": extension.get_state_display()}
         )
+    require_actor(actor, DECIDE_EXTENSION, extension)
     if not authorise and not reason.strip():
         raise MobilityError(_("Give the reason of the refusal."))
     mobility = _lock(extension.mobility)
     if authorise:
         used = months_used_elsewhere(mobility)
-        limit = cycle_limit(mobility.student)
+        limit = cycle_limit_of(mobility)
         if used + extension.months_after > limit:
             raise MobilityError(
                 _("The study cycle allows %(limit)s months and %(used)s are used already.")
@@ -761,7 +813,8 @@ def decide_extension(
 
 
 @transaction.atomic
-def withdraw_extension(*, extension: ExtensionRequest, actor: Any) -> ExtensionRequest:
+def withdraw_extension(*, extension: ExtensionRequest, actor: User | None) -> ExtensionRequest:
+    require_actor(actor, EXTEND, extension)
     extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
     if extension.state != ExtensionState.REQUESTED:
         raise MobilityError(_("Only a waiting request can be withdrawn."))

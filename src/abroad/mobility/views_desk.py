@@ -3,9 +3,10 @@ agreement versions to approve, extension requests to decide) on one page with fi
 decisions, and the review page of each. Every decision is one call to a service; a refusal is
 shown as the service words it.
 
-Who: a promoter sees what they approve (``rules.approver_q``) and decide (``rules.decider_q``);
-the office sees everything, read-only (an action answers 403). A student gets 403 on the desk,
-404 on a review page; an anonymous visitor is sent to log in.
+Who (:mod:`abroad.mobility.rules`): a promoter sees what they approve (``queries.approver_q``)
+and decide (``queries.decider_q``); the office sees everything, read-only (an action answers
+403). Anybody else gets 404 on the desk and on a review page; an anonymous visitor is sent to
+log in.
 """
 
 from __future__ import annotations
@@ -14,11 +15,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import rules
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,15 +26,16 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from abroad.catalogue.models import CourseOfStudy, Institution, Promoter
+from abroad.core.permissions import can, office_page, require, visible_or_404
 from abroad.mobility import checks, services
 from abroad.mobility.enums import (
-    AgreementState,
     ExtensionState,
+    LearningAgreementState,
     Stage,
     Table,
 )
 from abroad.mobility.models import Component, ExtensionRequest, LearningAgreement
-from abroad.mobility.rules import approver_q, decider_q
+from abroad.mobility.queries import approver_q, decider_q
 from abroad.mobility.services import MobilityError
 from abroad.people.models import User
 
@@ -48,8 +48,14 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _is_office(user: User) -> bool:
-    return bool(rules.has_perm("mobility.manage_mobilities", user))
+DESK = "mobility.use_desk"
+DECIDE_ON_DESK = "mobility.decide_on_desk"
+REVIEW_AGREEMENT = "mobility.review_learning_agreement"
+DECIDE_AGREEMENT = "mobility.decide_submitted_learning_agreement"
+APPROVE = "mobility.approve_learning_agreement"
+REVIEW_EXTENSION = "mobility.review_extension"
+DECIDE_EXTENSION = "mobility.decide_requested_extension"
+DECIDES_EXTENSIONS = "mobility.decide_extension"
 
 
 def _promoter(user: User) -> Promoter | None:
@@ -63,8 +69,8 @@ def _desk_user(request: HttpRequest) -> tuple[User, Promoter | None]:
     """The user of the desk: a promoter (with their record) or the office (None)."""
     user = _user(request)
     promoter = _promoter(user)
-    if promoter is None and not _is_office(user):
-        raise PermissionDenied
+    if promoter is None and not can(user, "mobility.manage_mobilities"):
+        raise Http404  # a promoter without a promoter record has no desk
     return user, promoter
 
 
@@ -130,7 +136,7 @@ def _narrow(items: QuerySet[Any], wanted: dict[str, Any]) -> QuerySet[Any]:
 
 def waiting_agreements(promoter: Promoter | None) -> QuerySet[LearningAgreement]:
     """The versions waiting for ``promoter`` (every one, for the office: None)."""
-    agreements = LearningAgreement.objects.filter(state=AgreementState.SUBMITTED)
+    agreements = LearningAgreement.objects.filter(state=LearningAgreementState.SUBMITTED)
     if promoter is not None:
         agreements = agreements.filter(approver_q(promoter, "mobility__"))
     return agreements
@@ -208,7 +214,7 @@ def _query(request: HttpRequest) -> str:
     return request.GET.urlencode()
 
 
-@login_required
+@office_page(DESK)
 @require_http_methods(["GET", "POST"])
 def desk(request: HttpRequest) -> HttpResponse:
     """Everything waiting for the promoter, with filters; a POST decides the selected learning
@@ -230,7 +236,7 @@ def desk(request: HttpRequest) -> HttpResponse:
             "form": form,
             "agreement_rows": agreement_rows,
             "extensions": extensions,
-            "can_decide": promoter is not None,
+            "can_decide": can(user, DECIDE_ON_DESK),
             "office": promoter is None,
             "query": _query(request),
             "active_filters": sum(1 for name in FILTER_NAMES if request.GET.get(name)),
@@ -248,8 +254,8 @@ def _bulk(request: HttpRequest, user: User, promoter: Promoter | None) -> HttpRe
     """Approve or return the selected versions: each on its own, so one refused does not stop
     the others; the page reports both."""
     back = request.get_full_path()
-    if promoter is None:
-        raise PermissionDenied  # the office sees the desk but does not approve
+    require(user, DECIDE_ON_DESK)  # the office sees the desk but does not approve
+    assert promoter is not None
     action = request.POST.get("action")
     if action not in ("approve", "return"):
         messages.error(request, _("Choose “Approve selected” or “Return selected”."))
@@ -317,8 +323,8 @@ def _bulk(request: HttpRequest, user: User, promoter: Promoter | None) -> HttpRe
 # ---------------------------------------------------------------------- agreement review
 
 
-def _review_agreement(request: HttpRequest, pk: int) -> tuple[User, LearningAgreement, bool]:
-    """The version, if the user approves it (may act) or is the office (may look)."""
+def _review_agreement(request: HttpRequest, pk: int) -> tuple[User, LearningAgreement]:
+    """The version, if the user approves it or is the office (who may look); 404 otherwise."""
     user = _user(request)
     agreement = get_object_or_404(
         LearningAgreement.objects.select_related(
@@ -332,11 +338,7 @@ def _review_agreement(request: HttpRequest, pk: int) -> tuple[User, LearningAgre
         ),
         pk=pk,
     )
-    if rules.has_perm("mobility.approve_learning_agreement", user, agreement):
-        return user, agreement, True
-    if _is_office(user):
-        return user, agreement, False
-    raise Http404
+    return user, visible_or_404(user, REVIEW_AGREEMENT, agreement)
 
 
 def tables_of(components: list[Component]) -> list[tuple[str, str, list[Component], Decimal]]:
@@ -355,7 +357,7 @@ def previous_signed(agreement: LearningAgreement) -> LearningAgreement | None:
     return (
         LearningAgreement.objects.filter(
             mobility_id=agreement.mobility_id,
-            state=AgreementState.SIGNED,
+            state=LearningAgreementState.SIGNED,
             number__lt=agreement.number,
         )
         .prefetch_related("components")
@@ -364,7 +366,7 @@ def previous_signed(agreement: LearningAgreement) -> LearningAgreement | None:
     )
 
 
-def _review_context(agreement: LearningAgreement, may_act: bool) -> dict[str, Any]:
+def _review_context(user: User, agreement: LearningAgreement) -> dict[str, Any]:
     components = list(agreement.components.all())
     previous = previous_signed(agreement) if agreement.stage == Stage.DURING else None
     found: list[checks.Finding] = services.findings(agreement)
@@ -379,7 +381,7 @@ def _review_context(agreement: LearningAgreement, may_act: bool) -> dict[str, An
         "previous_tables": tables_of(list(previous.components.all())) if previous else [],
         "findings": found,
         "certificates": list(student.certificates.all()),
-        "may_act": may_act and agreement.state == AgreementState.SUBMITTED,
+        "may_act": can(user, DECIDE_AGREEMENT, agreement),
         "is_change": agreement.stage == Stage.DURING,
         "expected": checks.Context(
             months=agreement.mobility.months,
@@ -395,11 +397,11 @@ def _review_context(agreement: LearningAgreement, may_act: bool) -> dict[str, An
 def la_review(request: HttpRequest, pk: int) -> HttpResponse:
     """One version to review: its tables, what changed, the checks' findings and the student's
     certificates; POST approves it or returns it with comments."""
-    user, agreement, may_act = _review_agreement(request, pk)
+    user, agreement = _review_agreement(request, pk)
     if request.method == "GET":
-        return render(request, "mobility/desk/la_review.html", _review_context(agreement, may_act))
-    if not may_act:
-        raise PermissionDenied
+        return render(request, "mobility/desk/la_review.html", _review_context(user, agreement))
+    # the office looks but does not approve; a version decided meanwhile is the service's word
+    require(user, APPROVE, agreement)
     action = request.POST.get("action")
     try:
         if action == "approve":
@@ -424,7 +426,7 @@ def la_review(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------------- extension review
 
 
-def _review_extension(request: HttpRequest, pk: int) -> tuple[User, ExtensionRequest, bool]:
+def _review_extension(request: HttpRequest, pk: int) -> tuple[User, ExtensionRequest]:
     user = _user(request)
     extension = get_object_or_404(
         ExtensionRequest.objects.select_related(
@@ -437,11 +439,7 @@ def _review_extension(request: HttpRequest, pk: int) -> tuple[User, ExtensionReq
         ),
         pk=pk,
     )
-    if rules.has_perm("mobility.decide_extension", user, extension):
-        return user, extension, True
-    if _is_office(user):
-        return user, extension, False
-    raise Http404
+    return user, visible_or_404(user, REVIEW_EXTENSION, extension)
 
 
 @login_required
@@ -449,10 +447,9 @@ def _review_extension(request: HttpRequest, pk: int) -> tuple[User, ExtensionReq
 def extension_review(request: HttpRequest, pk: int) -> HttpResponse:
     """An extension request: the dates, the months against the cycle's limit, the reason and
     the host-signed form; POST authorises it or refuses it with a reason."""
-    user, extension, may_act = _review_extension(request, pk)
+    user, extension = _review_extension(request, pk)
     if request.method == "POST":
-        if not may_act:
-            raise PermissionDenied
+        require(user, DECIDES_EXTENSIONS, extension)  # the office looks but does not decide
         action = request.POST.get("action")
         try:
             if action not in ("authorise", "refuse"):
@@ -479,7 +476,7 @@ def extension_review(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("mobility:desk")
     mobility = extension.mobility
     used = services.months_used_elsewhere(mobility)
-    limit = services.cycle_limit(mobility.student)
+    limit = services.cycle_limit_of(mobility)
     return render(
         request,
         "mobility/desk/extension_review.html",
@@ -492,6 +489,6 @@ def extension_review(request: HttpRequest, pk: int) -> HttpResponse:
             "total_after": used + extension.months_after,
             "over_limit": used + extension.months_after > limit,
             "added": extension.months_after - extension.months_before,
-            "may_act": may_act and extension.state == ExtensionState.REQUESTED,
+            "may_act": can(user, DECIDE_EXTENSION, extension),
         },
     )

@@ -3,8 +3,8 @@ with filters, pagination and a CSV export; one mobility with its state buttons, 
 agreement versions (the host-signature upload for an approved one), documents and extensions.
 Every action is a POST that calls one service and shows its MobilityError.
 
-Who: the office (``mobility.manage_mobilities``). A promoter who sees the mobility gets 403 on
-its pages, anybody else 404 (403 on the list); an anonymous visitor is sent to log in.
+Who: the office (``mobility.manage_mobilities``, :func:`abroad.core.permissions.office_page`).
+Anybody else gets 404 on every page, the list included; an anonymous visitor is sent to log in.
 """
 
 from __future__ import annotations
@@ -12,15 +12,12 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import rules
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,11 +27,12 @@ from django_countries import countries
 from abroad.catalogue.models import CourseOfStudy, Institution
 from abroad.core.academic_year import format_year
 from abroad.core.importing import write_table
+from abroad.core.permissions import office_page
 from abroad.mobility import services
 from abroad.mobility.enums import (
-    AgreementState,
     DocumentKind,
     ExtensionState,
+    LearningAgreementState,
     MobilityKind,
     MobilityState,
 )
@@ -53,31 +51,18 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _is_office(user: User) -> bool:
-    return bool(rules.has_perm("mobility.manage_mobilities", user))
-
-
-def _office_only(request: HttpRequest) -> User:
-    user = _user(request)
-    if not _is_office(user):
-        raise PermissionDenied
-    return user
+MANAGE = "mobility.manage_mobilities"
 
 
 def _office_mobility(request: HttpRequest, pk: int) -> tuple[User, Mobility]:
-    """The mobility, for the office; 403 for whoever else may see it, 404 for the rest."""
-    user = _user(request)
+    """The mobility (the office's pages are behind :func:`office_page`)."""
     mobility = get_object_or_404(
         Mobility.objects.select_related(
             "student__course_of_study", "host", "offer__agreement__promoter__user"
         ),
         pk=pk,
     )
-    if _is_office(user):
-        return user, mobility
-    if rules.has_perm("mobility.view_mobility", user, mobility):
-        raise PermissionDenied
-    raise Http404
+    return _user(request), mobility
 
 
 # -------------------------------------------------------------------------------- filters
@@ -179,14 +164,13 @@ def _query_without_page(request: HttpRequest) -> str:
     return params.urlencode()
 
 
-AGREEMENT_STATES = dict(AgreementState.choices)
+AGREEMENT_STATES = dict(LearningAgreementState.choices)
 
 
-@login_required
+@office_page(MANAGE)
 @require_GET
 def office_list(request: HttpRequest) -> HttpResponse:
     """Every mobility, filtered in the URL, a page at a time. A constant number of queries."""
-    _office_only(request)
     form = MobilityFilterForm(request.GET)
     paginator = Paginator(filtered_mobilities(form), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
@@ -267,11 +251,10 @@ def export_rows(mobilities: QuerySet[Mobility]) -> Any:
         }
 
 
-@login_required
+@office_page(MANAGE)
 @require_GET
 def office_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as CSV."""
-    _office_only(request)
     buffer = io.BytesIO()
     write_table(
         buffer,
@@ -325,7 +308,7 @@ def state_steps(mobility: Mobility) -> tuple[str | None, str | None]:
     return following, previous
 
 
-@login_required
+@office_page(MANAGE)
 @require_GET
 def office_mobility(request: HttpRequest, pk: int) -> HttpResponse:
     """One mobility for the office: facts, state buttons, versions, documents, extensions."""
@@ -354,7 +337,7 @@ def office_mobility(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@office_page(MANAGE)
 @require_POST
 def office_state(request: HttpRequest, pk: int) -> HttpResponse:
     """Move the mobility one step (with the arrival or departure date), or withdraw it."""
@@ -389,7 +372,7 @@ def office_state(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("mobility:office_mobility", pk=mobility.pk)
 
 
-@login_required
+@office_page(MANAGE)
 @require_POST
 def host_signature(request: HttpRequest, pk: int) -> HttpResponse:
     """The host signed an approved version: store the PDF and record the signature."""
@@ -397,7 +380,7 @@ def host_signature(request: HttpRequest, pk: int) -> HttpResponse:
     user, mobility = _office_mobility(request, agreement.mobility_id)
     form = HostSignatureForm(request.POST, request.FILES)
     back = redirect("mobility:office_mobility", pk=mobility.pk)
-    if agreement.state != AgreementState.APPROVED:
+    if agreement.state != LearningAgreementState.APPROVED:
         messages.error(
             request,
             _(

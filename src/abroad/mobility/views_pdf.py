@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
 
+from abroad.core.permissions import visible_or_404
 from abroad.mobility.models import LearningAgreement, Mobility
 from abroad.mobility.pdf import render_learning_agreement
 
@@ -15,14 +16,16 @@ from abroad.mobility.pdf import render_learning_agreement
 def la_pdf(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     """Version ``number`` of mobility ``pk``'s learning agreement as a PDF. Anybody who may not
     see the mobility gets a 404."""
-    mobility = get_object_or_404(
-        Mobility.objects.select_related(
-            "student__course_of_study", "offer__agreement__promoter", "host"
+    mobility = visible_or_404(
+        request.user,
+        "mobility.view_mobility",
+        get_object_or_404(
+            Mobility.objects.select_related(
+                "student__course_of_study", "offer__agreement__promoter", "host"
+            ),
+            pk=pk,
         ),
-        pk=pk,
     )
-    if not request.user.has_perm("mobility.view_mobility", mobility):
-        raise Http404
     agreement = get_object_or_404(
         LearningAgreement.objects.select_related("promoter__promoter"),
         mobility=mobility,

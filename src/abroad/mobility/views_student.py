@@ -20,7 +20,6 @@ from typing import Any, cast
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -32,13 +31,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from abroad.core.academic_year import format_year
-from abroad.core.permissions import can
-from abroad.mobility import checks, services
+from abroad.core.permissions import can, require, visible_or_404
+from abroad.mobility import checks, queries, services
 from abroad.mobility.enums import (
-    AgreementState,
     ComponentStatus,
     DocumentKind,
     ExtensionState,
+    LearningAgreementState,
     MobilityKind,
     MobilityState,
     Stage,
@@ -77,18 +76,26 @@ def _mobilities() -> QuerySet[Mobility]:
     ).prefetch_related("student__course_of_study__coordinators__user")
 
 
+def _user(request: HttpRequest) -> User:
+    """The logged-in user (every page here is behind ``login_required``)."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
 def _mobility(request: HttpRequest, pk: int) -> Mobility:
     """The mobility, if the user may see it; 404 otherwise."""
-    mobility = get_object_or_404(_mobilities(), pk=pk)
-    if not can(request.user, VIEW, mobility):
-        raise Http404
-    return mobility
+    return visible_or_404(request.user, VIEW, get_object_or_404(_mobilities(), pk=pk))
 
 
-def _require(request: HttpRequest, mobility: Mobility, permission: str) -> None:
-    """403 for somebody who sees the mobility but may not do this."""
-    if not can(request.user, permission, mobility):
-        raise PermissionDenied(_("Only the student (or the office) may change this mobility."))
+def _may_edit(request: HttpRequest, mobility: Mobility) -> None:
+    """403 for somebody who sees the mobility but may not change it."""
+    require(
+        request.user,
+        EDIT,
+        mobility,
+        _("Only the student (or the office) may change this mobility."),
+    )
 
 
 def _url(name: str, mobility: Mobility, anchor: str = "", **kwargs: Any) -> str:
@@ -227,24 +234,20 @@ def running_totals(rows: Sequence[checks.Row], context: checks.Context) -> list[
 
 
 def people_of(mobility: Mobility) -> list[Person]:
-    """Who follows the mobility: the approvers of its learning agreement (the course's
-    coordinators, else the site's promoter) and who decides its extensions."""
-    course = mobility.student.course_of_study
-    coordinators = list(course.coordinators.all()) if course is not None else []
-    site = mobility.offer.agreement.promoter if mobility.offer is not None else None
-    both = _("approves the learning agreement and decides extensions")
-    people = [
-        Person(
-            str(p),
-            p.email or p.user.email,
-            both if site is not None and p.pk == site.pk else _("approves the learning agreement"),
-        )
-        for p in coordinators
+    """Who follows the mobility: the approvers of its learning agreement and who decides its
+    extensions (:mod:`abroad.mobility.queries`)."""
+    approving = queries.approvers(mobility)
+    deciding = queries.deciders(mobility)
+    roles = {
+        (True, True): _("approves the learning agreement and decides extensions"),
+        (True, False): _("approves the learning agreement"),
+        (False, True): _("decides extensions"),
+    }
+    following = approving + [p for p in deciding if p not in approving]
+    return [
+        Person(str(p), p.email or p.user.email, roles[(p in approving, p in deciding)])
+        for p in following
     ]
-    if site is not None and site not in coordinators:
-        role = _("decides extensions") if coordinators else both
-        people.append(Person(str(site), site.email or site.user.email, role))
-    return people
 
 
 def _agreement_text(last: LearningAgreement | None, signed: LearningAgreement | None) -> str:
@@ -255,15 +258,19 @@ def _agreement_text(last: LearningAgreement | None, signed: LearningAgreement | 
     if last is None:
         return _("Prepare your learning agreement: the courses you will take and how they count.")
     texts = {
-        AgreementState.DRAFT: _("Version %(number)s is a draft: complete it and sign it."),
-        AgreementState.SUBMITTED: _("Version %(number)s waits for your promoter's approval."),
-        AgreementState.APPROVED: _("Version %(number)s is approved; it waits for the host."),
-        AgreementState.RETURNED: _(
+        LearningAgreementState.DRAFT: _("Version %(number)s is a draft: complete it and sign it."),
+        LearningAgreementState.SUBMITTED: _(
+            "Version %(number)s waits for your promoter's approval."
+        ),
+        LearningAgreementState.APPROVED: _(
+            "Version %(number)s is approved; it waits for the host."
+        ),
+        LearningAgreementState.RETURNED: _(
             "Version %(number)s was returned with comments: fix it in a new version."
         ),
-        AgreementState.WITHDRAWN: _("Version %(number)s was withdrawn: prepare a new one."),
+        LearningAgreementState.WITHDRAWN: _("Version %(number)s was withdrawn: prepare a new one."),
     }
-    text = texts.get(AgreementState(last.state), "") % {"number": last.number}
+    text = texts.get(LearningAgreementState(last.state), "") % {"number": last.number}
     if signed is not None:
         text = (
             _("Version %(number)s is in force.") % {"number": signed.number}
@@ -289,7 +296,7 @@ def timeline(
     ]
     last = max(agreements, key=lambda a: a.number, default=None)
     signed = max(
-        (a for a in agreements if a.state == AgreementState.SIGNED),
+        (a for a in agreements if a.state == LearningAgreementState.SIGNED),
         key=lambda a: a.number,
         default=None,
     )
@@ -469,8 +476,6 @@ def _detail_context(request: HttpRequest, mobility: Mobility) -> dict[str, Any]:
         "documents": documents,
         "agreements": agreements,
         "extensions": extensions,
-        "can_edit": can_edit,
-        "can_extend": can(user, EXTEND, mobility),
         "is_owner": mobility.student_id == user.pk,
         "document_form": DocumentForm(documents=current) if can_edit else None,
         "is_thesis": mobility.kind == MobilityKind.THESIS,
@@ -497,13 +502,13 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def thesis(request: HttpRequest, pk: int) -> HttpResponse:
     mobility = _mobility(request, pk)
-    _require(request, mobility, EDIT)
+    _may_edit(request, mobility)
     form = ThesisForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return _redirect("detail", mobility, "thesis")
     try:
-        services.set_thesis(mobility=mobility, actor=request.user, **form.cleaned_data)
+        services.set_thesis(mobility=mobility, actor=_user(request), **form.cleaned_data)
     except MobilityError as refusal:
         messages.error(request, str(refusal))
     else:
@@ -518,7 +523,7 @@ def thesis(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     mobility = _mobility(request, pk)
-    _require(request, mobility, EDIT)
+    _may_edit(request, mobility)
     form = DocumentForm(
         request.POST,
         request.FILES,
@@ -534,7 +539,7 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
             # a replacement takes the kind of what it replaces
             kind=replaces.kind if replaces is not None else form.cleaned_data["kind"],
             file=form.cleaned_data["file"],
-            actor=request.user,
+            actor=_user(request),
             replaces=replaces,
         )
     except MobilityError as refusal:
@@ -578,11 +583,11 @@ def _open_label(mobility: Mobility, last: LearningAgreement | None) -> str:
         return ""
     if last is None:
         return _("Start the learning agreement")
-    if last.state == AgreementState.DRAFT:
+    if last.state == LearningAgreementState.DRAFT:
         return ""
-    if last.state in AgreementState.pending_states():
+    if last.state in LearningAgreementState.pending_states():
         return ""
-    if last.state in (AgreementState.RETURNED, AgreementState.WITHDRAWN):
+    if last.state in (LearningAgreementState.RETURNED, LearningAgreementState.WITHDRAWN):
         return _("Fix it in a new version")
     return _("Propose a change")
 
@@ -599,12 +604,11 @@ def agreement(request: HttpRequest, pk: int) -> HttpResponse:
         "mobility": mobility,
         "versions": versions,
         "agreement": last,
-        "can_edit": can(request.user, EDIT, mobility),
         "open_label": _open_label(mobility, last),
         "change_deadline": services.change_deadline(mobility),
         "window_days": settings.LA_CHANGE_WINDOW_DAYS,
         # the change window matters once a version is signed
-        "changes_matter": any(v.state == AgreementState.SIGNED for v in versions),
+        "changes_matter": any(v.state == LearningAgreementState.SIGNED for v in versions),
     }
     if last is not None:
         prefetch_related_objects([last], "components")
@@ -619,9 +623,9 @@ def agreement(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def agreement_open(request: HttpRequest, pk: int) -> HttpResponse:
     mobility = _mobility(request, pk)
-    _require(request, mobility, EDIT)
+    _may_edit(request, mobility)
     try:
-        services.open_draft(mobility=mobility, actor=request.user)
+        services.open_draft(mobility=mobility, actor=_user(request))
     except MobilityError as refusal:
         messages.error(request, str(refusal))
         return _redirect("la", mobility)
@@ -748,7 +752,7 @@ def _check_context(mobility: Mobility, draft: LearningAgreement, editor: Editor)
 
 def _submit(request: HttpRequest, draft: LearningAgreement) -> bool:
     try:
-        services.submit(agreement=draft, actor=request.user)
+        services.submit(agreement=draft, actor=_user(request))
     except MobilityError as refusal:
         messages.error(request, str(refusal))
         return False
@@ -767,7 +771,7 @@ def _submit(request: HttpRequest, draft: LearningAgreement) -> bool:
 @login_required
 def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     mobility = _mobility(request, pk)
-    _require(request, mobility, EDIT)
+    _may_edit(request, mobility)
     draft = _draft(mobility)
     if draft is None:
         messages.info(request, _("There is no draft to edit: open one first."))
@@ -777,7 +781,7 @@ def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.save_draft(
                 agreement=draft,
-                actor=request.user,
+                actor=_user(request),
                 rows=editor.rows,
                 language=editor.header.cleaned_data["language"],
                 language_level=editor.header.cleaned_data["language_level"],
@@ -812,7 +816,7 @@ def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def agreement_check(request: HttpRequest, pk: int) -> HttpResponse:
     """The findings for the rows as typed (HTMX swaps them into the editor)."""
     mobility = _mobility(request, pk)
-    _require(request, mobility, EDIT)
+    _may_edit(request, mobility)
     draft = _draft(mobility)
     if draft is None:
         raise Http404
@@ -827,7 +831,7 @@ def agreement_check(request: HttpRequest, pk: int) -> HttpResponse:
 def agreement_submit(request: HttpRequest, pk: int) -> HttpResponse:
     """The student signs the stored draft; refused while it has errors (it stays a draft)."""
     mobility = _mobility(request, pk)
-    _require(request, mobility, EDIT)
+    _may_edit(request, mobility)
     draft = _draft(mobility)
     if draft is None:
         messages.error(request, _("There is no draft to sign."))
@@ -848,7 +852,7 @@ def _extension_context(mobility: Mobility, today: dt.date) -> dict[str, Any]:
         "extendable": mobility.offer is not None and mobility.offer.extendable,
         "notice_days": settings.EXTENSION_NOTICE_DAYS,
         "last_day": services.extension_deadline(mobility),
-        "limit": services.cycle_limit(mobility.student),
+        "limit": services.cycle_limit_of(mobility),
         "used": services.months_used_elsewhere(mobility),
         "waiting": next((e for e in extensions if e.state == ExtensionState.REQUESTED), None),
         "extensions": extensions,
@@ -859,17 +863,15 @@ def _extension_context(mobility: Mobility, today: dt.date) -> dict[str, Any]:
 @login_required
 def extension(request: HttpRequest, pk: int) -> HttpResponse:
     mobility = _mobility(request, pk)
-    can_extend = can(request.user, EXTEND, mobility)
     form = ExtensionForm()
     if request.method == "POST":
-        if not can_extend:
-            raise PermissionDenied(_("Only the student asks for an extension."))
+        require(request.user, EXTEND, mobility, _("Only the student asks for an extension."))
         form = ExtensionForm(request.POST, request.FILES)
         if form.is_valid():
             try:
                 services.request_extension(
                     mobility=mobility,
-                    actor=request.user,
+                    actor=_user(request),
                     requested_end=form.cleaned_data["requested_end"],
                     reason=form.cleaned_data["reason"],
                     form=form.cleaned_data["form"],
@@ -887,7 +889,7 @@ def extension(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 return _redirect("detail", mobility, "extensions")
     context = _extension_context(mobility, timezone.localdate())
-    context |= {"form": form, "can_extend": can_extend}
+    context |= {"form": form}
     return render(request, "mobility/student/extension.html", context)
 
 
@@ -896,9 +898,9 @@ def extension(request: HttpRequest, pk: int) -> HttpResponse:
 def extension_withdraw(request: HttpRequest, pk: int, ext: int) -> HttpResponse:
     mobility = _mobility(request, pk)
     request_ = get_object_or_404(ExtensionRequest, pk=ext, mobility=mobility)
-    _require(request, mobility, EXTEND)
+    require(request.user, EXTEND, mobility, _("Only the student asks for an extension."))
     try:
-        services.withdraw_extension(extension=request_, actor=request.user)
+        services.withdraw_extension(extension=request_, actor=_user(request))
     except MobilityError as refusal:
         messages.error(request, str(refusal))
     else:

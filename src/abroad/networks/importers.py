@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from abroad.catalogue import erasmus_code
 from abroad.catalogue.models import Institution, NetworkMembership
 from abroad.core import importing
-from abroad.core.enums import ISCED_FIELDS, Language
+from abroad.core.enums import Language
 from abroad.core.importing import Invalid, Progress, Row, RowError, quoted
 from abroad.networks.models import AthensCourse, AthensSession
 
@@ -92,17 +92,9 @@ class CourseImportReport(importing.ImportReport):
         return f"{super().imported_summary()}: {self.created} created, {self.updated} updated"
 
 
-def _check_header(columns: list[str], header_line: int, errors: list[RowError]) -> None:
-    importing.check_columns(columns, header_line, errors, known=COLUMNS, required=REQUIRED_COLUMNS)
-    if HOST_ERASMUS_CODE not in columns and HOST_SCHAC not in columns:
-        errors.append(
-            RowError(
-                header_line,
-                HOST_ERASMUS_CODE,
-                _("the header row has neither %(a)s nor %(b)s: add one of them")
-                % {"a": HOST_ERASMUS_CODE, "b": HOST_SCHAC},
-            )
-        )
+_check_header = importing.header_check(
+    known=COLUMNS, required=REQUIRED_COLUMNS, one_of=[(HOST_ERASMUS_CODE, HOST_SCHAC)]
+)
 
 
 def _max_length(name: str) -> int:
@@ -148,16 +140,14 @@ def _fee(text: str) -> Decimal:
     return fee.quantize(Decimal("0.01"))
 
 
-def _isced(text: str) -> str:
+def _isced(value: Any, text: str) -> str:
     if not text:
-        return ""
-    code = text.zfill(3) if text.isdigit() and len(text) < 3 else text
-    if len(code) not in (3, 4) or code not in ISCED_FIELDS:
-        raise Invalid(
-            _("%(value)s is not an ISCED-F field of 3 or 4 digits, like 071 or 0715")
-            % {"value": quoted(text)}
-        )
-    return code
+        return ""  # the field is optional
+    return importing.isced(
+        value,
+        text,
+        message=_("%(value)s is not an ISCED-F field of 3 or 4 digits, like 071 or 0715"),
+    )
 
 
 def _language(text: str) -> str:
@@ -272,7 +262,7 @@ def _read_row(
     except Invalid as problem:
         column = HOST_ERASMUS_CODE if row.text(HOST_ERASMUS_CODE) else HOST_SCHAC
         errors.append(RowError(row.line, column, str(problem)))
-    cell(ISCED, _isced)
+    cell(ISCED, lambda text: _isced(row[ISCED], text))
     cell(LANGUAGE, _language)
     cell(STARTS_ON, lambda text: _date(text, session.starts_on))
     cell(ENDS_ON, lambda text: _date(text, session.ends_on))

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from abroad.core import importing
-from abroad.core.academic_year import current_start_year, format_year, parse_year
+from abroad.core.academic_year import current_start_year, format_year
 from abroad.core.enums import CEFR, Language
 from abroad.core.importing import Invalid, Progress, Row, RowError, clean, quoted
 from abroad.people.enums import Role
@@ -65,8 +65,6 @@ MAX_CREDITS = 360
 MAX_EXCHANGES = 10
 MAX_MONTHS = 24
 OLDEST_ENROLMENT = 1970
-YES = {"yes", "y", "true", "1", "si", "sì", "x"}
-NO = {"no", "n", "false", "0"}
 TWO_PLACES = Decimal("0.01")
 
 
@@ -151,16 +149,13 @@ def _whole(text: str, low: int, high: int) -> int:
 
 def _year(text: str) -> int:
     latest = current_start_year()
-    try:
-        year = int(text) if re.fullmatch(r"\d{4}", text) else parse_year(text)
-    except ValueError:
-        raise Invalid(
-            _(
-                "%(value)s is not a year: write the year of the first enrolment, like 2023 "
-                "or 2023/2024"
-            )
-            % {"value": quoted(text)}
-        ) from None
+    year = importing.academic_year(
+        text,
+        plain=True,
+        message=_(
+            "%(value)s is not a year: write the year of the first enrolment, like 2023 or 2023/2024"
+        ),
+    )
     if not OLDEST_ENROLMENT <= year <= latest:
         raise Invalid(
             _("%(value)s is not a first enrolment between %(low)d and %(high)s")
@@ -184,15 +179,6 @@ def _average(value: Any, text: str) -> Decimal:
             % {"value": quoted(text), "low": low, "high": high}
         )
     return number.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
-
-
-def _yes_no(text: str) -> bool:
-    key = text.lower()
-    if key in YES:
-        return True
-    if key in NO:
-        return False
-    raise Invalid(_("%(value)s is not yes or no") % {"value": quoted(text)})
 
 
 def _language(text: str) -> str:
@@ -266,7 +252,7 @@ def _read_career(reader: _RowReader) -> dict[str, Any]:
         "average_bachelor": reader.read(AVERAGE_BACHELOR, _average, required=False),
         "average_master": reader.read(AVERAGE_MASTER, _average, required=False),
         "first_year_completed": reader.read(
-            FIRST_YEAR_COMPLETED, lambda _v, t: _yes_no(t), required=True
+            FIRST_YEAR_COMPLETED, lambda _v, t: importing.yes_no(t), required=True
         ),
         "previous_exchanges": reader.read(
             PREVIOUS_EXCHANGES, lambda _v, t: _whole(t, 0, MAX_EXCHANGES), required=False, default=0
@@ -318,19 +304,9 @@ def _read_certificate(reader: _RowReader, present: set[str]) -> tuple[str, str] 
     return None
 
 
-def _check_header(columns: list[str], header_line: int, errors: list[RowError]) -> None:
-    importing.check_columns(columns, header_line, errors, known=COLUMNS, required=REQUIRED_COLUMNS)
-    present = set(columns) & set(CERTIFICATE_COLUMNS)
-    if len(present) == 1:
-        missing = next(iter(set(CERTIFICATE_COLUMNS) - present))
-        errors.append(
-            RowError(
-                header_line,
-                missing,
-                _("certificates need both columns language and level: add %(column)s")
-                % {"column": missing},
-            )
-        )
+_check_header = importing.header_check(
+    known=COLUMNS, required=REQUIRED_COLUMNS, together=[CERTIFICATE_COLUMNS]
+)
 
 
 def _collect(
@@ -474,7 +450,7 @@ def import_careers(
     *,
     name: str | None = None,
     dry_run: bool = False,
-    actor: Any = None,
+    actor: User | None = None,
     progress: Progress = importing.no_progress,
 ) -> CareerImportReport:
     """Import the careers in ``source`` (an XLSX or CSV file, or an open file with its
@@ -632,10 +608,9 @@ def _passed_on(value: Any, text: str) -> dt.date:
     return day
 
 
-def _check_passed_header(columns: list[str], header_line: int, errors: list[RowError]) -> None:
-    importing.check_columns(
-        columns, header_line, errors, known=PASSED_COLUMNS, required=PASSED_REQUIRED_COLUMNS
-    )
+_check_passed_header = importing.header_check(
+    known=PASSED_COLUMNS, required=PASSED_REQUIRED_COLUMNS
+)
 
 
 @dataclass
@@ -745,7 +720,7 @@ def import_passed_courses(
     *,
     name: str | None = None,
     dry_run: bool = False,
-    actor: Any = None,
+    actor: User | None = None,
     progress: Progress = importing.no_progress,
 ) -> PassedCourseImportReport:
     """Import the passed courses in ``source`` (an XLSX or CSV file, or an open file with its

@@ -23,7 +23,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from abroad.core import importing
-from abroad.core.academic_year import format_year, parse_year
+from abroad.core.academic_year import format_year
 from abroad.core.importing import ImportReport, Invalid, Row, RowError, clean, quoted
 from abroad.recognition.conversion import Grade, Scale
 
@@ -90,10 +90,9 @@ def ects(value: Any, text: str) -> Decimal:
     return number.quantize(ONE_PLACE)
 
 
-def _check_transcript_header(columns: list[str], header_line: int, errors: list[RowError]) -> None:
-    importing.check_columns(
-        columns, header_line, errors, known=TRANSCRIPT_COLUMNS, required=TRANSCRIPT_REQUIRED
-    )
+_check_transcript_header = importing.header_check(
+    known=TRANSCRIPT_COLUMNS, required=TRANSCRIPT_REQUIRED
+)
 
 
 def _text(row: Row, column: str, limit: int, errors: list[RowError]) -> str:
@@ -141,44 +140,27 @@ def read_transcript(source: importing.Source, report: ImportReport) -> list[Tran
     return rows
 
 
-def _check_grades_header(columns: list[str], header_line: int, errors: list[RowError]) -> None:
-    importing.check_columns(
-        columns, header_line, errors, known=GRADES_COLUMNS, required=GRADES_REQUIRED
-    )
-    if COURSE_OF_STUDY not in columns and ISCED not in columns:
-        errors.append(
-            RowError(
-                header_line,
-                None,
-                _(
-                    "the header row has neither %(course)s nor %(isced)s: add one, to say which "
-                    "field each grade is of"
-                )
-                % {"course": COURSE_OF_STUDY, "isced": ISCED},
-            )
-        )
+_check_grades_header = importing.header_check(
+    known=GRADES_COLUMNS, required=GRADES_REQUIRED, one_of=[(COURSE_OF_STUDY, ISCED)]
+)
 
 
 def _year(text: str) -> int:
-    try:
-        return parse_year(text)
-    except ValueError:
-        raise Invalid(
-            _("%(value)s is not an academic year: write it like 2023/2024")
-            % {"value": quoted(text)}
-        ) from None
+    return importing.academic_year(
+        text, message=_("%(value)s is not an academic year: write it like 2023/2024")
+    )
 
 
 def _isced(row: Row, courses: Mapping[str, str]) -> str:
     """The row's ISCED-F field: its own, or its course of study's."""
     text = row.text(ISCED)
     if text:
-        if not re.fullmatch(r"\d{2,4}", text):
-            raise Invalid(
-                _("%(value)s is not an ISCED-F code: write 2 to 4 digits, like 0715")
-                % {"value": quoted(text)}
-            )
-        return text
+        return importing.isced(
+            row[ISCED],
+            text,
+            lengths=(2, 3, 4),
+            message=_("%(value)s is not an ISCED-F code: write 2 to 4 digits, like 0715"),
+        )
     code = row.text(COURSE_OF_STUDY)
     if not code:
         raise Invalid(_("the cell is empty: write the course of study's code or the ISCED-F code"))

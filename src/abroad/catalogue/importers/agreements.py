@@ -36,8 +36,8 @@ from abroad.catalogue.models import (
     School,
 )
 from abroad.core import audit
-from abroad.core.academic_year import format_year, parse_year
-from abroad.core.enums import CEFR, ISCED_CHOICES, DegreeLevel, Language
+from abroad.core.academic_year import format_year
+from abroad.core.enums import CEFR, DegreeLevel, Language
 from abroad.core.importing import (
     Change,
     Format,
@@ -47,17 +47,21 @@ from abroad.core.importing import (
     Row,
     RowError,
     Source,
-    check_columns,
+    academic_year,
     clean,
     clean_text,
     file_format,
+    header_check,
     no_progress,
     quoted,
     read_import_table,
     source_name,
     write_atomically,
     write_table,
+    yes_no,
 )
+from abroad.core.importing import isced as isced_cell
+from abroad.people.models import User
 
 # The columns, in the order the export writes them. The first nineteen are the office's
 # sheet; the last three carry the rest of an agreement and an offer, so that a round trip
@@ -142,8 +146,6 @@ OFFER_COLUMNS = tuple(column for column in COLUMNS if column not in AGREEMENT_CO
 TEXT_COLUMNS = (AGREEMENT_CODE, PARTNER_ERASMUS_CODE, PARTNER_SCHAC, EQF_LEVELS, ISCED, COURSES)
 
 LEVEL_FIELDS = {6: "level_bachelor", 7: "level_master", 8: "level_doctorate"}
-YES = {"yes", "y", "true", "1", "si", "sì", "x"}
-NO = {"no", "n", "false", "0", ""}
 
 
 def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
@@ -303,12 +305,7 @@ class AgreementImportReport(ImportReport):
 
 def _parse_year(text: str) -> int:
     low, high = _bounds(Agreement, "start_year")
-    try:
-        year = parse_year(text)
-    except ValueError:
-        raise Invalid(
-            _("%(value)s is not an academic year like 2026/2027") % {"value": quoted(text)}
-        ) from None
+    year = academic_year(text)
     if not low <= year <= high:
         raise Invalid(
             _("%(value)s is not an academic year between %(low)s and %(high)s")
@@ -357,35 +354,6 @@ def _eqf_levels(text: str) -> list[int]:
             )
         levels.append(int(part))
     return sorted(set(levels))
-
-
-_ISCED = {code for code, _label in ISCED_CHOICES}
-
-
-def _isced(value: Any, text: str) -> str:
-    candidates = [text]
-    if isinstance(value, int | float) or text.isdigit():
-        # Excel turns 0715 into 715: put the leading zero back.
-        candidates += [text.zfill(3), text.zfill(4)]
-    for candidate in candidates:
-        if candidate in _ISCED:
-            return candidate
-    raise Invalid(
-        _(
-            "%(value)s is not an ISCED-F field code: write a code like 0715 (mechanics), "
-            "0731 (architecture), 0732 (civil engineering), 0613 (software) or 0212 (design)"
-        )
-        % {"value": quoted(text)}
-    )
-
-
-def _yes_no(text: str) -> bool:
-    key = text.strip().lower()
-    if key in YES:
-        return True
-    if key in NO:
-        return False
-    raise Invalid(_("%(value)s is not yes or no") % {"value": quoted(text)})
 
 
 def _max_text(text: str, length: int) -> str:
@@ -669,12 +637,14 @@ def _read_offer(reader: _RowReader, lookups: _Lookups, present: set[str]) -> _Of
         MOBILITY_TYPE, lambda _v, text: _choice(text, MobilityType.values), required=True
     )
     levels = reader.read(EQF_LEVELS, lambda _v, text: _eqf_levels(text), required=True)
-    isced = reader.read(ISCED, _isced, required=True)
+    isced = reader.read(ISCED, isced_cell, required=True)
     seats_range = _bounds(Offer, "seats")
     months_range = _bounds(Offer, "months")
     seats = reader.read(SEATS, lambda v, t: _whole_number(v, t, *seats_range), required=True)
     months = reader.read(MONTHS, lambda v, t: _whole_number(v, t, *months_range), required=True)
-    extendable = reader.read(EXTENDABLE, lambda _v, text: _yes_no(text), required=False)
+    extendable = reader.read(
+        EXTENDABLE, lambda _v, text: yes_no(text, default=False), required=False
+    )
     language = reader.read(
         LANGUAGE,
         lambda _v, text: _choice(
@@ -787,16 +757,9 @@ def _read_courses(reader: _RowReader, lookups: _Lookups, levels: Any) -> frozens
 # Import
 
 
-def _check_header(columns: list[str], header_line: int, errors: list[RowError]) -> None:
-    check_columns(columns, header_line, errors, known=COLUMNS, required=REQUIRED_COLUMNS)
-    if not set(PARTNER_COLUMNS) & set(columns):
-        errors.append(
-            RowError(
-                header_line,
-                PARTNER_ERASMUS_CODE,
-                _("the header row needs a column partner_erasmus_code or partner_schac: add one"),
-            )
-        )
+_check_header = header_check(
+    known=COLUMNS, required=REQUIRED_COLUMNS, one_of=[(PARTNER_ERASMUS_CODE, PARTNER_SCHAC)]
+)
 
 
 def _display(name: str, value: Any) -> str:
@@ -978,7 +941,7 @@ def import_agreements(
     *,
     name: str | None = None,
     dry_run: bool = False,
-    actor: Any = None,
+    actor: User | None = None,
     progress: Progress = no_progress,
 ) -> AgreementImportReport:
     """Import the agreements in ``source`` (an XLSX or CSV file, or an open file with its
@@ -1081,7 +1044,7 @@ def export_agreements(
     *,
     agreements: QuerySet[Agreement] | None = None,
     fmt: Format | None = None,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> int:
     """Write the agreements (all, or ``agreements``) to ``target``, XLSX or CSV by its name
     or by ``fmt``; return the number of rows written."""

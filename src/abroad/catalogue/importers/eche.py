@@ -40,6 +40,7 @@ from abroad.core.importing import (
     source_name,
     write_atomically,
 )
+from abroad.people.models import User
 
 # The column keys of the Commission's header (see tables.column_key).
 CODE = "erasmus_code"
@@ -289,7 +290,7 @@ def import_eche(
     *,
     name: str | None = None,
     dry_run: bool = False,
-    actor: Any = None,
+    actor: User | None = None,
     progress: Progress = no_progress,
 ) -> EcheReport:
     """Create or update the institutions of the ECHE list in ``source``.
