@@ -578,7 +578,7 @@ def test_the_office_proposes_and_the_explanation_is_shown(
     response = clients["student"].get(url("transcript", mobility.pk))
     page = text(response)
     first = transcript.lines.get(position=1)
-    for line in first.explanation_text.splitlines():
+    for line in first.sentences():
         assert line in page
     assert (
         "FR101 Thermodynamique: 14 (France 0-20) → 23 (Italy 0-30) by Linear France (linear "

@@ -32,13 +32,11 @@ grade, none without.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import Enum
 from pathlib import Path
 from typing import Any, cast
 
@@ -53,7 +51,7 @@ from abroad.core.importing import ImportReport, RowError
 from abroad.mobility.enums import Table
 from abroad.mobility.models import Component, LearningAgreement, Mobility
 from abroad.mobility.queries import in_force, live, live_components
-from abroad.recognition import conversion, importers
+from abroad.recognition import conversion, importers, proposal
 from abroad.recognition.enums import Cycle, LineFlag, Outcome, TranscriptState
 from abroad.recognition.models import (
     ConversionRule,
@@ -249,10 +247,6 @@ def _key(code: str) -> str:
 
 def table_a(agreement: LearningAgreement) -> list[Component]:
     return _table(agreement, Table.A)
-
-
-def table_b(agreement: LearningAgreement) -> list[Component]:
-    return _table(agreement, Table.B)
 
 
 def _table(agreement: LearningAgreement, table: str) -> list[Component]:
@@ -640,67 +634,11 @@ def dispute_transcript(*, transcript: Transcript, actor: Any, reason: str) -> Tr
 # ------------------------------------------------------------------------------- recognition
 
 
-def explanation_data(explanation: conversion.Explanation) -> dict[str, Any]:
-    """The explanation as JSON (decimals as text, enums as their values), its empty fields
-    left out."""
-    data: dict[str, Any] = {}
-    for f in dataclasses.fields(explanation):
-        value = _jsonable(getattr(explanation, f.name))
-        if value not in (None, "", []):
-            data[f.name] = value
-    return data
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return plain(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, list | tuple):
-        return [_jsonable(item) for item in value]
-    return value
-
-
 def plain(number: Decimal) -> str:
     """A number as people write it: 6, 7.5, 24.33."""
     if number == number.to_integral_value():
         return str(int(number))
     return format(number.normalize(), "f")
-
-
-def _weight(entry: TranscriptEntry) -> Decimal:
-    return entry.ects if entry.ects else Decimal(1)
-
-
-def _average(
-    converted: Sequence[tuple[TranscriptEntry, conversion.Grade]], home: conversion.Scale
-) -> tuple[conversion.Grade, Decimal | None]:
-    """The credit-weighted average of the converted grades, rounded to the nearest passing
-    home grade (a tie to the better one); honours only when every grade is honours. Also the
-    exact average (None for a single grade, which is kept as it is)."""
-    if len(converted) == 1:
-        return converted[0][1], None
-    grades = [grade for _entry, grade in converted]
-    total = sum((_weight(entry) for entry, _grade in converted), Decimal(0))
-    honours = home.honours_grade
-    if home.numeric:
-        exact = (
-            sum(
-                (_weight(entry) * (grade.value or Decimal(0)) for entry, grade in converted),
-                Decimal(0),
-            )
-            / total
-        )
-        if honours is not None and all(grade.honours for grade in grades):
-            return honours, exact
-        candidates = [g for g in home.passing_grades() if not g.honours]
-        best = min(candidates, key=lambda g: (abs((g.value or Decimal(0)) - exact), g.rank))
-        return best, exact
-    exact = sum((_weight(entry) * grade.rank for entry, grade in converted), Decimal(0)) / total
-    candidates = list(home.passing_grades())
-    return min(candidates, key=lambda g: (abs(g.rank - exact), g.rank)), exact
 
 
 @dataclass
@@ -711,7 +649,6 @@ class _Proposal:
     credits: Decimal
     flag: str
     explanation: dict[str, Any]
-    text: str
 
 
 def _propose_line(
@@ -721,11 +658,12 @@ def _propose_line(
     rule: ConversionRule,
     mapping: str,
 ) -> _Proposal:
+    """A line's grade (:mod:`abroad.recognition.proposal`) and its structured explanation:
+    data only; :mod:`abroad.recognition.conversion.wording` says it in the reader's
+    language."""
     sources: list[dict[str, Any]] = []
-    texts: list[str] = []
-    passing: list[tuple[TranscriptEntry, conversion.Grade]] = []
+    converted: list[tuple[Decimal | None, conversion.Grade | None]] = []
     for entry in entries:
-        name = f"{entry.code} {entry.title}".strip()
         source: dict[str, Any] = {
             "entry": entry.pk,
             "code": entry.code,
@@ -734,59 +672,36 @@ def _propose_line(
             "outcome": entry.outcome,
             "host_grade": entry.grade,
         }
+        home: conversion.Grade | None = None
         if entry.outcome == Outcome.MISSING:
             source["home_grade"] = ""
-            texts.append(f"{name}: missing from the transcript.")
         else:
             result = strategy.convert(entry.grade)
             source["home_grade"] = result.label
-            source["explanation"] = explanation_data(result.explanation)
-            source["text"] = result.text()
-            texts.append(f"{name}: {result.text()}")
+            source["explanation"] = conversion.explanation_data(result.explanation)
             if isinstance(result.home, conversion.Grade):
-                passing.append((entry, result.home))
+                home = result.home
+        converted.append((entry.ects, home))
         sources.append(source)
+    outcome = proposal.line_grade(converted, strategy.home)
     explanation: dict[str, Any] = {
         "rule": rule.name,
         "rule_id": rule.pk,
-        "scope": rule.scope(),
+        "scope": rule.scope_parts(),
         "method": rule.method,
         "mapping": mapping,
         "sources": sources,
     }
-    home = strategy.home
-    grade = ""
-    flag = LineFlag.NONE
-    if passing:
-        average, exact = _average(passing, home)
-        if exact is not None:
-            shown_parts = [f"{g} ({plain(_weight(e))} ECTS)" for e, g in passing]
-            parts = f"{', '.join(shown_parts[:-1])} and {shown_parts[-1]}"
-            shown = plain(exact.quantize(Decimal("0.01")))
-            texts.append(
-                f"Credit-weighted average of {parts} = {shown}, rounded to the nearest grade: "
-                f"{average}."
-            )
-            explanation["average"] = {"exact": shown, "grade": average.label}
-        if len(passing) == len(entries):
-            grade = average.label
-        else:
-            flag = LineFlag.PARTIAL
-            texts.append(
-                f"Not all of them passed: no grade is proposed (the passing ones give "
-                f"{average}); the promoter decides."
-            )
-            explanation["passing_give"] = average.label
-    else:
-        flag = LineFlag.FAILED
-        texts.append(
-            "None of them passed: not recognised."
-            if entries
-            else "Table A is empty: nothing to recognise."
-        )
-    explanation["flag"] = flag
-    credits = component.ects if grade and component.ects is not None else Decimal(0)
-    return _Proposal(component, entries, grade, credits, flag, explanation, "\n".join(texts))
+    if outcome.exact is not None:
+        explanation["average"] = {
+            "exact": plain(outcome.exact.quantize(Decimal("0.01"))),
+            "grade": outcome.average,
+        }
+    if outcome.passing_give:
+        explanation["passing_give"] = outcome.passing_give
+    explanation["flag"] = LineFlag(outcome.flag.value)
+    credits = proposal.line_credits(outcome.grade, component.ects)
+    return _Proposal(component, entries, outcome.grade, credits, explanation["flag"], explanation)
 
 
 @transaction.atomic
@@ -864,7 +779,6 @@ def propose_recognition(*, transcript: Transcript, actor: Any) -> Transcript:
             grade=p.grade,
             flag=p.flag,
             explanation=p.explanation,
-            explanation_text=p.text,
         )
         for position, p in enumerate(proposals, start=1)
     )

@@ -34,8 +34,9 @@ from abroad.recognition import exports, services
 from abroad.recognition.enums import TranscriptState
 from abroad.recognition.forms import ExportForm, GradingTableUploadForm
 from abroad.recognition.models import ConversionRule, GradingTable, Transcript
+from abroad.recognition.presenters import RuleView, rule_view, table_view
 from abroad.recognition.services import RecognitionError
-from abroad.recognition.views import RuleView, form_errors, rule_view, table_view, user_of
+from abroad.recognition.views import form_errors, user_of
 
 # ------------------------------------------------------------------------------ who may
 
