@@ -61,6 +61,7 @@ from abroad.recognition.models import (
     Transcript,
     TranscriptEntry,
 )
+from abroad.recognition.queries import total_credits
 from abroad.recognition.scales import STANDARD_SCALES
 
 
@@ -889,7 +890,7 @@ def validate_recognition(*, transcript: Transcript, actor: Any) -> Transcript:
         obj=transcript,
         lines=len(lines),
         recognised=sum(1 for line in lines if line.grade),
-        credits=sum((line.credits for line in lines), Decimal(0)),
+        credits=total_credits(lines),
     )
     return transcript
 

@@ -49,6 +49,7 @@ from abroad.recognition.models import (
     Transcript,
 )
 from abroad.recognition.presenters import LineView, RuleView, line_view, rule_view
+from abroad.recognition.queries import total_credits
 from abroad.recognition.services import EntryData, RecognitionError
 
 VIEW = "recognition.view_transcript"
@@ -146,7 +147,7 @@ def transcript(request: HttpRequest, pk: int) -> HttpResponse:
             for line in found.lines.select_related("component", "adjusted_by")
         ]
     counts = {outcome: sum(1 for e in entries if e.outcome == outcome) for outcome in Outcome}
-    recognised = sum((lv.line.credits for lv in lines), Decimal(0))
+    recognised = total_credits(lv.line for lv in lines)
     return render(
         request,
         "recognition/transcript.html",
