@@ -40,6 +40,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -48,9 +49,11 @@ from django.utils.translation import gettext as _
 from abroad.catalogue.models import CourseOfStudy, Institution, School
 from abroad.core import audit, importing
 from abroad.core.importing import ImportReport, RowError
+from abroad.core.permissions import require_actor
 from abroad.mobility.enums import Table
 from abroad.mobility.models import Component, LearningAgreement, Mobility
 from abroad.mobility.queries import in_force, live, live_components
+from abroad.people.models import User
 from abroad.recognition import conversion, importers, proposal
 from abroad.recognition.enums import Cycle, LineFlag, Outcome, TranscriptState
 from abroad.recognition.models import (
@@ -195,17 +198,25 @@ def _strategy(rule: ConversionRule) -> conversion.Strategy:
 # ------------------------------------------------------------------------------ permissions
 
 
-def _may(actor: Any, permission: str, obj: Any) -> bool:
-    return bool(getattr(actor, "is_authenticated", False) and actor.has_perm(permission, obj))
+class Refused(RecognitionError, PermissionDenied):
+    """A step refused to who asked (not for the state it found): a RecognitionError for the
+    callers that show its message, a PermissionDenied (403) for the views."""
 
 
-def _require(actor: Any, permission: str, obj: Any, message: str, *, system: bool = False) -> None:
-    """Refuse unless ``actor`` holds ``permission`` on ``obj`` (None is the system: allowed
-    where ``system``, e.g. the CLI and the demo)."""
-    if actor is None and system:
-        return
-    if not _may(actor, permission, obj):
-        raise RecognitionError(message)
+def _require(
+    actor: User | None, permission: str, obj: Any, message: str, *, system: bool = False
+) -> None:
+    """Refuse unless ``actor`` holds ``permission`` on ``obj``: the rules the templates ask
+    (``recognition/rules.py``, never ``user.has_perm``: a superuser is nobody's student). None
+    is the system (the CLI, the demo), allowed where ``system``; a student's or a promoter's
+    step needs the person. Each step checks the state first, so that a step somebody already
+    took says so instead of refusing."""
+    if actor is None and not system:
+        raise Refused(message)
+    try:
+        require_actor(actor, permission, obj, message)
+    except PermissionDenied:
+        raise Refused(message) from None
 
 
 # ------------------------------------------------------------------------------- transcripts
@@ -385,7 +396,7 @@ def _save_transcript(
     agreement: LearningAgreement,
     host_scale: GradingScale,
     entries: list[TranscriptEntry],
-    actor: Any,
+    actor: User | None,
     received_on: dt.date | None,
 ) -> Transcript:
     now = timezone.now()
@@ -424,7 +435,7 @@ def enter_transcript(
     mobility: Mobility,
     host_scale: GradingScale,
     entries: Sequence[EntryData],
-    actor: Any,
+    actor: User | None,
     received_on: dt.date | None = None,
 ) -> Transcript:
     """The office enters the host's transcript (again, replacing the entries, until the
@@ -511,7 +522,7 @@ def import_transcript(
     *,
     mobility: Mobility,
     file: importing.Source,
-    actor: Any,
+    actor: User | None,
     host_scale: GradingScale | None = None,
     name: str | None = None,
     received_on: dt.date | None = None,
@@ -593,16 +604,16 @@ def _state(transcript: Transcript, *states: str) -> None:
 
 
 @transaction.atomic
-def accept_transcript(*, transcript: Transcript, actor: Any) -> Transcript:
+def accept_transcript(*, transcript: Transcript, actor: User | None) -> Transcript:
     """The student accepts the transcript as entered: its recognition can be proposed."""
     transcript = _lock(transcript)
+    _state(transcript, TranscriptState.ENTERED)
     _require(
         actor,
-        "recognition.accept_transcript",
+        "recognition.accept_transcript_now",
         transcript,
         _("Only the student of this mobility accepts the transcript."),
     )
-    _state(transcript, TranscriptState.ENTERED)
     transcript.state = TranscriptState.ACCEPTED
     transcript.accepted_at = timezone.now()
     transcript.save(update_fields=["state", "accepted_at"])
@@ -611,19 +622,19 @@ def accept_transcript(*, transcript: Transcript, actor: Any) -> Transcript:
 
 
 @transaction.atomic
-def dispute_transcript(*, transcript: Transcript, actor: Any, reason: str) -> Transcript:
+def dispute_transcript(*, transcript: Transcript, actor: User | None, reason: str) -> Transcript:
     """The student rejects the transcript as entered, saying why: the office checks it with
     the host and enters it again."""
     transcript = _lock(transcript)
+    _state(transcript, TranscriptState.ENTERED)
     _require(
         actor,
-        "recognition.accept_transcript",
+        "recognition.accept_transcript_now",
         transcript,
         _("Only the student of this mobility accepts or disputes the transcript."),
     )
     if not reason.strip():
         raise RecognitionError(_("Say what is wrong with the transcript."))
-    _state(transcript, TranscriptState.ENTERED)
     transcript.state = TranscriptState.DISPUTED
     transcript.disputed_at = timezone.now()
     transcript.dispute_reason = reason.strip()
@@ -706,24 +717,24 @@ def _propose_line(
 
 
 @transaction.atomic
-def propose_recognition(*, transcript: Transcript, actor: Any) -> Transcript:
+def propose_recognition(*, transcript: Transcript, actor: User | None) -> Transcript:
     """Propose the recognition of table B of the learning agreement in force from the accepted
     transcript (again, replacing the lines and their adjustments, until it is validated): see
     the module's docstring for which entries each component recognises and how its grade and
     credits are computed."""
     transcript = _lock(transcript)
-    _require(
-        actor,
-        "recognition.propose_recognition",
-        transcript,
-        _("Only the International Mobility Unit or the promoter proposes the recognition."),
-        system=True,
-    )
     if transcript.state not in TranscriptState.proposable_states():
         raise RecognitionError(
             _("The student accepts the transcript first; it is “%(state)s”.")
             % {"state": transcript.get_state_display()}
         )
+    _require(
+        actor,
+        "recognition.propose_recognition_now",
+        transcript,
+        _("Only the International Mobility Unit or the promoter proposes the recognition."),
+        system=True,
+    )
     mobility = transcript.mobility
     agreement = _in_force(mobility)
     if agreement.pk != transcript.agreement_id:
@@ -811,19 +822,21 @@ def propose_recognition(*, transcript: Transcript, actor: Any) -> Transcript:
 
 
 @transaction.atomic
-def adjust_line(*, line: RecognitionLine, grade: str, reason: str, actor: Any) -> RecognitionLine:
+def adjust_line(
+    *, line: RecognitionLine, grade: str, reason: str, actor: User | None
+) -> RecognitionLine:
     """The promoter changes a proposed grade, saying why: a passing home grade, or empty not to
     recognise the component (its credits follow: the component's ECTS with a grade, none
     without)."""
     transcript = _lock(line.transcript)
     line = RecognitionLine.objects.select_related("component").get(pk=line.pk)
+    _state(transcript, TranscriptState.PROPOSED)
     _require(
         actor,
-        "recognition.validate_recognition",
+        "recognition.validate_recognition_now",
         transcript,
         _("Only the promoter who approves this mobility adjusts its recognition."),
     )
-    _state(transcript, TranscriptState.PROPOSED)
     if not reason.strip():
         raise RecognitionError(_("Say why you change the grade."))
     assert transcript.home_scale is not None  # set by the proposal
@@ -868,17 +881,17 @@ def adjust_line(*, line: RecognitionLine, grade: str, reason: str, actor: Any) -
 
 
 @transaction.atomic
-def validate_recognition(*, transcript: Transcript, actor: Any) -> Transcript:
+def validate_recognition(*, transcript: Transcript, actor: User | None) -> Transcript:
     """The promoter validates the proposed recognition: the grades and credits enter the
     student's career (the registrar's export)."""
     transcript = _lock(transcript)
+    _state(transcript, TranscriptState.PROPOSED)
     _require(
         actor,
-        "recognition.validate_recognition",
+        "recognition.validate_recognition_now",
         transcript,
         _("Only the promoter who approves this mobility validates its recognition."),
     )
-    _state(transcript, TranscriptState.PROPOSED)
     transcript.state = TranscriptState.VALIDATED
     transcript.validated_by = actor
     transcript.validated_at = timezone.now()
@@ -922,7 +935,7 @@ def build_home_grading_table(
     isced_code: str,
     cycle: str,
     file: importing.Source,
-    actor: Any,
+    actor: User | None,
     name: str | None = None,
     dry_run: bool = False,
 ) -> GradingTableReport:

@@ -3,11 +3,14 @@ its recognition (the student accepts or disputes, the office or the approving pr
 the promoter adjusts and validates), the office's transcript entry and import, and "how my grades
 will be converted" for the student before departure.
 
-Who: the transcript is seen by ``recognition.view_transcript`` (the student, the office, the
-promoter who approves the mobility); the conversion page by whoever sees the mobility
-(``mobility.view_mobility``). Anybody else gets a 404; somebody who sees the page but may not do
-what they asked gets a 403; an anonymous visitor is sent to log in. Every write is one call to
-:mod:`abroad.recognition.services`, whose refusal is shown as it is, then a redirect.
+Who (``recognition/rules.py``): the transcript is seen by ``recognition.view_transcript`` (the
+student, the office, the promoter who approves the mobility); the conversion page by whoever
+sees the mobility (``mobility.view_mobility``); the entering page is the office's
+(``office_page``). Anybody else gets a 404; an anonymous visitor is sent to log in. What the
+visitor may do now, the template asks the rules (``{% has_perm %}``); every write is one call to
+:mod:`abroad.recognition.services`, which asks the same rules: its refusal of who asked is a
+403 (:class:`~abroad.recognition.services.Refused`), its refusal of the state (somebody acted
+already, a bad row) is shown as it is, then a redirect.
 
 What the pages show (a line and its explanation, a grading table, a rule) is prepared by
 :mod:`abroad.recognition.presenters`."""
@@ -20,7 +23,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -29,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from abroad.core.academic_year import format_year
-from abroad.core.permissions import can
+from abroad.core.permissions import can, office_page
 from abroad.mobility.models import Component, LearningAgreement, Mobility
 from abroad.mobility.queries import in_force
 from abroad.people.models import User
@@ -50,13 +52,14 @@ from abroad.recognition.models import (
 )
 from abroad.recognition.presenters import LineView, RuleView, line_view, rule_view
 from abroad.recognition.queries import total_credits
-from abroad.recognition.services import EntryData, RecognitionError
+from abroad.recognition.services import EntryData, RecognitionError, Refused
 
 VIEW = "recognition.view_transcript"
 ENTER = "recognition.enter_transcript"
 ACCEPT = "recognition.accept_transcript"
 PROPOSE = "recognition.propose_recognition"
 VALIDATE = "recognition.validate_recognition"
+VALIDATE_NOW = "recognition.validate_recognition_now"
 VIEW_MOBILITY = "mobility.view_mobility"
 
 
@@ -81,12 +84,6 @@ def _mobility(request: HttpRequest, pk: int, permission: str = VIEW) -> Mobility
     if not can(request.user, permission, mobility):
         raise Http404
     return mobility
-
-
-def _require(request: HttpRequest, obj: Any, permission: str) -> None:
-    """403 for somebody who sees the transcript but may not do this."""
-    if not can(request.user, permission, obj):
-        raise PermissionDenied
 
 
 def _transcript(mobility: Mobility) -> Transcript | None:
@@ -134,10 +131,10 @@ def transcript(request: HttpRequest, pk: int) -> HttpResponse:
     mobility = _mobility(request, pk)
     user = request.user
     found = _transcript(mobility)
-    state = found.state if found is not None else ""
-    may_enter = can(user, ENTER, mobility)
-    may_validate = can(user, VALIDATE, mobility)
-    may_adjust = may_validate and state == TranscriptState.PROPOSED
+    # What the visitor may do now is the rules' (who and when): the template asks them of
+    # ``subject``, the transcript (or the mobility before there is one).
+    subject: Mobility | Transcript = found if found is not None else mobility
+    may_adjust = can(user, VALIDATE_NOW, subject)
     entries: list[Any] = []
     lines: list[LineView] = []
     if found is not None:
@@ -160,13 +157,8 @@ def transcript(request: HttpRequest, pk: int) -> HttpResponse:
             "counts": counts,
             "lines": lines,
             "recognised": services.plain(recognised),
+            "subject": subject,
             "is_student": mobility.student_id == getattr(user, "pk", None),
-            "may_enter": may_enter and state in ("", *TranscriptState.editable_states()),
-            "may_accept": can(user, ACCEPT, mobility) and state == TranscriptState.ENTERED,
-            "may_propose": can(user, PROPOSE, mobility)
-            and state in TranscriptState.proposable_states(),
-            "may_validate": may_adjust,
-            "may_see_mobility": can(user, VIEW_MOBILITY, mobility),
             "dispute_form": DisputeForm(),
         },
     )
@@ -176,10 +168,11 @@ def transcript(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
     mobility = _mobility(request, pk)
-    _require(request, mobility, ACCEPT)
     found = _existing(mobility)
     try:
-        services.accept_transcript(transcript=found, actor=request.user)
+        services.accept_transcript(transcript=found, actor=user_of(request))
+    except Refused:
+        raise  # 403: who asked may not do this
     except RecognitionError as error:
         messages.error(request, str(error))
     else:
@@ -194,12 +187,13 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def dispute(request: HttpRequest, pk: int) -> HttpResponse:
     mobility = _mobility(request, pk)
-    _require(request, mobility, ACCEPT)
     found = _existing(mobility)
     form = DisputeForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        services.dispute_transcript(transcript=found, actor=request.user, reason=reason)
+        services.dispute_transcript(transcript=found, actor=user_of(request), reason=reason)
+    except Refused:
+        raise  # 403: who asked may not do this
     except RecognitionError as error:
         messages.error(request, str(error))
     else:
@@ -217,10 +211,11 @@ def dispute(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def propose(request: HttpRequest, pk: int) -> HttpResponse:
     mobility = _mobility(request, pk)
-    _require(request, mobility, PROPOSE)
     found = _existing(mobility)
     try:
-        done = services.propose_recognition(transcript=found, actor=request.user)
+        done = services.propose_recognition(transcript=found, actor=user_of(request))
+    except Refused:
+        raise  # 403: who asked may not do this
     except RecognitionError as error:
         messages.error(request, str(error))
         return _back(mobility)
@@ -237,7 +232,6 @@ def propose(request: HttpRequest, pk: int) -> HttpResponse:
 def adjust(request: HttpRequest, pk: int) -> HttpResponse:
     line = get_object_or_404(RecognitionLine.objects.select_related("transcript"), pk=pk)
     mobility = _mobility(request, line.transcript.mobility_id)
-    _require(request, mobility, VALIDATE)
     form = AdjustForm(request.POST, prefix=f"line-{line.pk}")
     if not form.is_valid():
         messages.error(request, form_errors(form))
@@ -247,8 +241,10 @@ def adjust(request: HttpRequest, pk: int) -> HttpResponse:
             line=line,
             grade=form.cleaned_data["grade"],
             reason=form.cleaned_data["reason"],
-            actor=request.user,
+            actor=user_of(request),
         )
+    except Refused:
+        raise  # 403: who asked may not do this
     except RecognitionError as error:
         messages.error(request, str(error))
     else:
@@ -268,10 +264,11 @@ def adjust(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def validate(request: HttpRequest, pk: int) -> HttpResponse:
     mobility = _mobility(request, pk)
-    _require(request, mobility, VALIDATE)
     found = _existing(mobility)
     try:
-        services.validate_recognition(transcript=found, actor=request.user)
+        services.validate_recognition(transcript=found, actor=user_of(request))
+    except Refused:
+        raise  # 403: who asked may not do this
     except RecognitionError as error:
         messages.error(request, str(error))
         return _back(mobility)
@@ -351,14 +348,13 @@ def _entries(formset: Any, components: list[Component]) -> list[EntryData]:
     return entries
 
 
-@login_required
+@office_page("recognition.enter_transcript")
 @require_http_methods(["GET", "POST"])
 def transcript_enter(request: HttpRequest, pk: int) -> HttpResponse:
     """The office enters the transcript (one row per component of table A, prefilled, and
     empty rows for others) or imports it from a CSV/XLSX file; a refused file or form shows every
     bad row and stores nothing."""
     mobility = _mobility(request, pk)
-    _require(request, mobility, ENTER)
     found = _transcript(mobility)
     agreement = in_force(mobility)
     if agreement is not None:
@@ -382,9 +378,11 @@ def transcript_enter(request: HttpRequest, pk: int) -> HttpResponse:
                     mobility=mobility,
                     host_scale=form.cleaned_data["host_scale"],
                     entries=_entries(formset, components),
-                    actor=request.user,
+                    actor=user_of(request),
                     received_on=form.cleaned_data["received_on"],
                 )
+            except Refused:
+                raise  # 403: who asked may not do this
             except RecognitionError as error:
                 if not error.errors:
                     messages.error(request, str(error))
@@ -413,10 +411,12 @@ def transcript_enter(request: HttpRequest, pk: int) -> HttpResponse:
                     mobility=mobility,
                     file=upload,
                     name=upload.name,
-                    actor=request.user,
+                    actor=user_of(request),
                     host_scale=import_form.cleaned_data["host_scale"],
                     received_on=import_form.cleaned_data["received_on"],
                 )
+            except Refused:
+                raise  # 403: who asked may not do this
             except RecognitionError as error:
                 problems = [str(error)]
             else:
