@@ -265,7 +265,7 @@ def test_demo_erasmus_transcript_is_left_to_enter_and_converts_by_grading_tables
     assert list(transcript.lines.values_list("grade", flat=True)) == [
         "24", "26", "29", "30", "30L",
     ]  # fmt: skip
-    text = transcript.lines.get(position=1).explanation_text
+    text = "\n".join(transcript.lines.get(position=1).sentences())
     assert "ISCED-F 0715, second cycle" in text
 
 

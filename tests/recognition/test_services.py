@@ -171,7 +171,7 @@ def test_french_transcript_converts_with_the_linear_formula(
         ("052349", Decimal(0), "", "", LineFlag.FAILED),
     ]
     first = transcript.lines.get(position=1)
-    assert first.explanation_text == (
+    assert "\n".join(first.sentences()) == (
         "FR101 Thermodynamique: 14 (France 0-20) → 23 (Italy 0-30) by Linear France (linear "
         "formula): 18 + 12 × (14 − 10) / (20 − 10) = 22.8, rounded half up."
     )
@@ -179,7 +179,7 @@ def test_french_transcript_converts_with_the_linear_formula(
     assert first.explanation == {
         "rule": "Linear France",
         "rule_id": linear.pk,
-        "scope": f"course of study {mobility.student.course_of_study}",
+        "scope": [["course_of_study", str(mobility.student.course_of_study)]],
         "method": "linear",
         "mapping": "position",
         "flag": "",
@@ -193,7 +193,7 @@ def test_french_transcript_converts_with_the_linear_formula(
                 "host_grade": "14",
                 "home_grade": "23",
                 "explanation": {
-                    "method": "linear formula",
+                    "method": "linear",
                     "rule": "Linear France",
                     "host_scale": "France 0-20",
                     "home_scale": "Italy 0-30",
@@ -201,14 +201,12 @@ def test_french_transcript_converts_with_the_linear_formula(
                     "exact": "22.8",
                     "rounding": "half up",
                 },
-                "text": "14 (France 0-20) → 23 (Italy 0-30) by Linear France (linear formula): "
-                "18 + 12 × (14 − 10) / (20 − 10) = 22.8, rounded half up.",
             }
         ],
     }
     assert list(first.entries.values_list("code", flat=True)) == ["FR101"]
     failed = transcript.lines.get(position=5)
-    assert failed.explanation_text == (
+    assert "\n".join(failed.sentences()) == (
         "FR105 Projet: 9 is a fail grade of France 0-20 (the lowest pass is 10), so it converts "
         "to FAIL.\nNone of them passed: not recognised."
     )
@@ -500,7 +498,7 @@ def test_grading_tables_end_to_end(mobility: Mobility, office: User, host: Insti
 
     assert transcript.rule == rule
     assert [line[2] for line in lines_of(transcript)] == ["27", "29", "23", "26", "19"]
-    assert transcript.lines.get(position=1).explanation_text == (
+    assert "\n".join(transcript.lines.get(position=1).sentences()) == (
         "FR101 Thermodynamique: 14 (France 0-20) → 27 (Italy 0-30) by EGRACONS 0715 (grading "
         "tables): 14 covers the top 25%–50% of passing grades at the host (Université "
         "Paris-Saclay, ISCED-F 0715, second cycle, 2022/2023, 2023/2024); its midpoint 37.5% "
@@ -546,7 +544,7 @@ def test_tables_of_different_length_recognise_all_of_table_a_credit_weighted(
     line = transcript.lines.get(position=1)
     assert line.explanation["mapping"] == "all"
     assert line.explanation["average"] == {"exact": "24.2", "grade": "24"}
-    assert line.explanation_text.splitlines()[-1] == (
+    assert line.sentences()[-1] == (
         "Credit-weighted average of 23 (6 ECTS), 28 (6 ECTS) and 19 (3 ECTS) = 24.2, rounded "
         "to the nearest grade: 24."
     )
@@ -569,7 +567,7 @@ def test_a_failed_component_among_several_flags_the_line(host: Institution, offi
     assert lines_of(transcript) == [("B1", Decimal(0), "", "", LineFlag.PARTIAL)]
     line = transcript.lines.get()
     assert line.explanation["passing_give"] == "23"
-    assert line.explanation_text.splitlines()[-1] == (
+    assert line.sentences()[-1] == (
         "Not all of them passed: no grade is proposed (the passing ones give 23); the promoter "
         "decides."
     )

@@ -5,15 +5,14 @@ from django.utils.translation import gettext_lazy as _
 
 from abroad.recognition import conversion
 
+# How a conversion rule turns a host grade into a home grade: the one enum, conversion.Method
+# (its values are what ConversionRule.method and the stored explanations hold).
+Method = conversion.Method
 
-class Method(models.TextChoices):
-    """How a conversion rule turns a host grade into a home grade (see conversion.py)."""
 
-    FIXED_TABLE = "fixed_table", _("Fixed table")
-    GRADING_TABLES = "grading_tables", _("Grading tables (EGRACONS)")
-    TWO_STEP = "two_step", _("Two-step table through ECTS letters")
-    LINEAR = "linear", _("Linear formula")
-    ECTS_FALLBACK = "ects_fallback", _("ECTS letters (10/25/30/25/10)")
+def method_label(method: str) -> str:
+    """A method's label ("Linear formula"), or the value itself when it is not a method."""
+    return str(Method(method).label) if method in Method.values else method
 
 
 class Cycle(models.TextChoices):

@@ -19,6 +19,7 @@ from django.utils import timezone
 from abroad.core import audit
 from abroad.core.academic_year import format_year
 from abroad.core.importing import Format, file_format, write_table
+from abroad.people.models import User
 from abroad.recognition.enums import TranscriptState
 from abroad.recognition.models import RecognitionLine
 
@@ -67,7 +68,7 @@ def validated_lines(academic_year: int | None = None) -> QuerySet[RecognitionLin
     return lines
 
 
-def _name(user: Any) -> str:
+def _name(user: User | None) -> str:
     """Surname first, as the registrar lists students."""
     if user is None:
         return ""
@@ -104,7 +105,7 @@ def export_recognitions(
     target: str | Path | IO[bytes],
     *,
     fmt: Format | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     academic_year: int | None = None,
 ) -> int:
     """Write the validated recognitions (of one academic year, when given) to ``target``

@@ -20,7 +20,15 @@ from abroad.catalogue.models import CourseOfStudy, Institution, School
 from abroad.core.academic_year import format_year
 from abroad.mobility.models import Component, LearningAgreement, Mobility
 from abroad.recognition import conversion
-from abroad.recognition.enums import Cycle, LineFlag, Method, Outcome, TranscriptState
+from abroad.recognition.conversion.wording import line_sentences, scope_words
+from abroad.recognition.enums import (
+    Cycle,
+    LineFlag,
+    Method,
+    Outcome,
+    TranscriptState,
+    method_label,
+)
 from abroad.recognition.scales import STANDARD_SCALES, define_scale
 
 # The home scale of conversion rules unless they say otherwise.
@@ -362,18 +370,23 @@ class ConversionRule(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def scope(self) -> str:
-        """Where it applies, e.g. "partner TU Delft, School 3I"."""
-        parts = [
-            f"{what} {value}"
-            for what, value in (
-                (_("partner"), self.partner),
-                (_("course of study"), self.course_of_study),
-                (_("School"), self.school.code if self.school else None),
+    def scope_parts(self) -> list[list[str]]:
+        """Where it applies, as data: [kind, name] pairs, kind one of "partner",
+        "course_of_study", "school" (none: every mobility); words by
+        ``conversion.wording.scope_words``."""
+        return [
+            [kind, str(value)]
+            for kind, value in (
+                ("partner", self.partner),
+                ("course_of_study", self.course_of_study),
+                ("school", self.school.code if self.school else None),
             )
             if value is not None
         ]
-        return ", ".join(parts) or str(_("every mobility"))
+
+    def scope(self) -> str:
+        """Where it applies, e.g. "partner TU Delft, School 3I", in the active language."""
+        return scope_words(self.scope_parts())
 
     def strategy(self) -> conversion.Strategy:
         """The conversion strategy; ValueError saying what to fix."""
@@ -387,7 +400,7 @@ class ConversionRule(models.Model):
         if unknown:
             known = ", ".join(PARAMETERS[method])
             raise ValueError(
-                f"the {Method(method).label} does not read {', '.join(map(repr, unknown))}; "
+                f"the {method_label(method)} does not read {', '.join(map(repr, unknown))}; "
                 f"it reads {known}"
             )
         host, home = self.host_scale.scale(), self.home_scale.scale()
@@ -439,7 +452,7 @@ class ConversionRule(models.Model):
     def _no_tables(self) -> None:
         if self.host_table_id is not None or self.home_table_id is not None:
             raise ValueError(
-                f"the {Method(self.method).label} takes no grading table: remove the tables"
+                f"the {method_label(self.method)} takes no grading table: remove the tables"
             )
 
     def _table_scales(self) -> None:
@@ -650,8 +663,13 @@ class RecognitionLine(models.Model):
     flag = models.CharField(
         _("attention"), max_length=8, choices=LineFlag.choices, blank=True, default=LineFlag.NONE
     )
-    explanation = models.JSONField(_("explanation"), default=dict)
-    explanation_text = models.TextField(_("explanation, in words"), blank=True)
+    explanation = models.JSONField(
+        _("explanation"),
+        default=dict,
+        help_text=_(
+            "Data only (rule, method, each conversion's inputs); shown in words when read."
+        ),
+    )
     adjusted_reason = models.TextField(_("why the promoter changed the grade"), blank=True)
     adjusted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -685,6 +703,10 @@ class RecognitionLine(models.Model):
     @property
     def recognised(self) -> bool:
         return bool(self.grade)
+
+    def sentences(self) -> list[str]:
+        """The explanation in words, in the active language."""
+        return line_sentences(self.explanation if isinstance(self.explanation, dict) else {})
 
     @property
     def adjusted(self) -> bool:

@@ -34,8 +34,8 @@ from abroad.recognition.conversion import (
     NumericScale,
     OrderedScale,
     Scale,
-    _number,
 )
+from abroad.recognition.conversion.grades import _number
 
 __all__ = [
     "AUSTRIA",

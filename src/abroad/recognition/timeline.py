@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -12,12 +11,8 @@ from abroad.mobility.enums import MobilityState
 from abroad.mobility.models import Mobility
 from abroad.mobility.timeline import ExtraStep
 from abroad.recognition.enums import TranscriptState
-from abroad.recognition.models import RecognitionLine, Transcript
-
-
-def _credits(transcript: Transcript) -> Decimal:
-    total = RecognitionLine.objects.filter(transcript=transcript).aggregate(total=Sum("credits"))
-    return total["total"] or Decimal(0)
+from abroad.recognition.models import Transcript
+from abroad.recognition.queries import recognised_credits
 
 
 def recognition_step(mobility: Mobility) -> ExtraStep | None:
@@ -34,7 +29,7 @@ def recognition_step(mobility: Mobility) -> ExtraStep | None:
         return ExtraStep("recognition", title, "todo", text)
     state = transcript.state
     if state == TranscriptState.VALIDATED:
-        credits = _credits(transcript)
+        credits = recognised_credits(mobility) or Decimal(0)
         text = _("Validated: %(credits)s ECTS recognised at home.") % {
             "credits": f"{credits.normalize():f}"
         }

@@ -3,9 +3,10 @@ promoters), the grading tables with their charts and the upload that builds a ho
 past grades (office), the registrar's export of validated recognitions (office) and the
 promoter's "to validate" desk.
 
-Who: the rules page is for the office and the promoters; the grading tables and the export for
-the office; the desk for the promoters (what they approve) and the office (everything, read
-only). Anybody else gets a 403; an anonymous visitor is sent to log in."""
+Who (``recognition/rules.py``, through ``core.permissions.office_page``): the rules page is for
+the office and the promoters; the grading tables and the export for the office; the desk for
+the promoters (what they approve) and the office (everything, read only). Anybody else gets a
+404, as if the page did not exist; an anonymous visitor is sent to log in."""
 
 from __future__ import annotations
 
@@ -14,10 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet, Sum
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from abroad.catalogue.models import Promoter
 from abroad.core.academic_year import format_year
 from abroad.core.importing import Format
-from abroad.core.permissions import can
+from abroad.core.permissions import can, office_page
 from abroad.mobility.models import Mobility
 from abroad.mobility.rules import approver_q
 from abroad.people.models import User
@@ -34,27 +33,24 @@ from abroad.recognition import exports, services
 from abroad.recognition.enums import TranscriptState
 from abroad.recognition.forms import ExportForm, GradingTableUploadForm
 from abroad.recognition.models import ConversionRule, GradingTable, Transcript
+from abroad.recognition.presenters import RuleView, rule_view, table_view
 from abroad.recognition.services import RecognitionError
-from abroad.recognition.views import RuleView, form_errors, rule_view, table_view, user_of
+from abroad.recognition.views import form_errors, user_of
 
 # ------------------------------------------------------------------------------ who may
 
 
+OFFICE = "recognition.export_recognitions"
+
+
 def _is_office(user: User) -> bool:
-    return can(user, "recognition.export_recognitions")
+    return can(user, OFFICE)
 
 
 def _promoter(user: User) -> Promoter | None:
     if not user.is_promoter:
         return None
     return getattr(user, "promoter", None)
-
-
-def _office_only(request: HttpRequest) -> User:
-    user = user_of(request)
-    if not _is_office(user):
-        raise PermissionDenied
-    return user
 
 
 # -------------------------------------------------------------------------- the rules
@@ -84,7 +80,7 @@ class ScopeGroup:
     rules: list[RuleView]
 
 
-@login_required
+@office_page("recognition.view_rules")
 @require_GET
 def rules_list(request: HttpRequest) -> HttpResponse:
     """Every conversion rule, grouped by its most specific scope, with its method (the office
@@ -92,7 +88,7 @@ def rules_list(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     office = _is_office(user)
     if not office and _promoter(user) is None:
-        raise PermissionDenied
+        raise Http404
     found = ConversionRule.objects.select_related(
         "school",
         "course_of_study",
@@ -123,12 +119,12 @@ def _tables() -> QuerySet[GradingTable]:
     return GradingTable.objects.select_related("institution", "scale")
 
 
-@login_required
+@office_page(OFFICE)
 @require_http_methods(["GET", "POST"])
 def grading_tables(request: HttpRequest) -> HttpResponse:
     """Every grading table with its chart; POST builds a home grading table from a file of past
     grades (a bad row: nothing is stored, and each is named)."""
-    user = _office_only(request)
+    user = user_of(request)
     form = GradingTableUploadForm()
     report = None
     problems: list[str] = []
@@ -175,10 +171,9 @@ def grading_tables(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@office_page(OFFICE)
 @require_GET
 def grading_table(request: HttpRequest, pk: int) -> HttpResponse:
-    _office_only(request)
     table = get_object_or_404(_tables(), pk=pk)
     return render(request, "recognition/grading_table.html", {"view": table_view(table)})
 
@@ -191,12 +186,12 @@ def _years() -> list[tuple[int, str]]:
     return [(year, format_year(year)) for year in years.distinct()]
 
 
-@login_required
+@office_page(OFFICE)
 @require_GET
 def export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The validated recognitions (of one academic year, with ``?year=2026``) for the
     registrar, as CSV or XLSX."""
-    user = _office_only(request)
+    user = user_of(request)
     form = ExportForm(request.GET, years=_years())
     if not form.is_valid():
         return HttpResponseBadRequest(form_errors(form))
@@ -224,7 +219,7 @@ def _waiting(promoter: Promoter | None, state: str) -> QuerySet[Transcript]:
     )
 
 
-@login_required
+@office_page("recognition.view_desk")
 @require_GET
 def desk(request: HttpRequest) -> HttpResponse:
     """The recognitions waiting for the promoter's validation (and the transcripts accepted by
@@ -233,7 +228,7 @@ def desk(request: HttpRequest) -> HttpResponse:
     promoter = _promoter(user)
     office = _is_office(user)
     if promoter is None and not office:
-        raise PermissionDenied
+        raise Http404  # a promoter's role without a promoter: nothing to show
     proposed = list(
         _waiting(promoter, TranscriptState.PROPOSED)
         .annotate(
