@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "csp",
     "ninja",
     "abroad.core",
+    "abroad.matching",
     "abroad.people",
     "abroad.catalogue",
     "abroad.mobility",

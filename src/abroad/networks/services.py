@@ -5,8 +5,8 @@ these functions; each write runs in one transaction, writes an audit event, and 
 
 The ATHENS flow: the student saves ranked course choices and a motivation (a draft), submits,
 changes or withdraws until the deadline; after it the office ranks (the engineering merit
-formula of ``selection/ranking.py``), allocates with the calls' engine
-(``selection.allocation.allocate``: one course per student, each course's places), looks at
+formula of ``matching/ranking.py``), allocates with the calls' engine
+(``matching.allocation.allocate``: one course per student, each course's places), looks at
 the result (a dry run it may repeat), publishes it with an acceptance deadline; each student
 accepts or declines; accepting nominates the student (a :class:`Participation`, and a short
 mobility when the host has an ATHENS agreement); the office closes the session after the
@@ -28,7 +28,8 @@ from django.utils.translation import gettext as _
 from abroad.catalogue.enums import AgreementStatus
 from abroad.catalogue.models import Offer
 from abroad.core import audit
-from abroad.core.moments import local_moment
+from abroad.matching import allocation, ranking, window
+from abroad.matching.window import MatchingError, WindowState, when
 from abroad.mobility.checks import credits as table_credits
 from abroad.mobility.enums import MobilityKind, MobilityState, Table
 from abroad.mobility.models import Mobility
@@ -47,19 +48,14 @@ from abroad.networks.models import (
 )
 from abroad.people.eligibility import career_problems
 from abroad.people.models import StudentCareer
-from abroad.selection import allocation, ranking
 
 # The seat lock. A test turns it off to show the race it prevents (see the concurrency test).
 LOCK_SEATS = True
 ALLIANCE4TECH = "alliance4tech"
 
 
-class NetworksError(Exception):
+class NetworksError(MatchingError):
     """A transition that is not allowed, with a message for the person who tried it."""
-
-
-def _when(moment: dt.datetime) -> dict[str, str]:
-    return {"when": local_moment(moment)}
 
 
 # --------------------------------------------------------------------------- eligibility
@@ -83,17 +79,13 @@ def eligibility_problems(
 
 
 def _require_open(session: AthensSession, now: dt.datetime) -> None:
-    state = session.state_at(now)
-    if state == "upcoming":
-        raise NetworksError(
-            _("Applications to this session open on %(when)s.")
-            % _when(session.applications_open_at)
-        )
-    if state == "closed":
-        raise NetworksError(
-            _("Applications to this session closed on %(when)s: nothing was changed.")
-            % _when(session.applications_close_at)
-        )
+    window.require_open(
+        session.window,
+        now,
+        upcoming=_("Applications to this session open on %(when)s."),
+        closed=_("Applications to this session closed on %(when)s: nothing was changed."),
+        error=NetworksError,
+    )
 
 
 def _application_for(session: AthensSession, student: Any) -> AthensApplication:
@@ -215,11 +207,12 @@ def withdraw_application(
 
 
 def _require_closed(session: AthensSession, now: dt.datetime) -> None:
-    if session.state_at(now) != "closed":
-        raise NetworksError(
-            _("Applications are open until %(when)s: rank and allocate after that.")
-            % _when(session.applications_close_at)
-        )
+    window.require_closed(
+        session.window,
+        now,
+        message=_("Applications are open until %(when)s: rank and allocate after that."),
+        error=NetworksError,
+    )
 
 
 def _require_unpublished(session: AthensSession) -> None:
@@ -228,27 +221,30 @@ def _require_unpublished(session: AthensSession) -> None:
 
 
 def score_of(career: StudentCareer, session: AthensSession) -> ranking.Score:
-    """The engineering merit formula of the calls (``selection/ranking.py``). Y, the years of
+    """The engineering merit formula of the calls (``matching/ranking.py``). Y, the years of
     enrolment, counts the session's academic year: a student enrolled in 2023 applying in
     2026/2027 has Y = 4, so their credits are divided by 3 years."""
     return ranking.engineering(
         ranking.Career(
             average=career.weighted_average,
             credits=career.total_credits,
-            years_enrolled=session.academic_year - career.first_enrolment_year + 1,
+            # a session is applied to in the academic year it falls in
+            years_enrolled=ranking.years_enrolled(
+                career.first_enrolment_year, applying_in=session.academic_year
+            ),
             previous_exchanges=career.previous_exchanges,
         )
     )
 
 
-def open_steps(session: AthensSession, state: str) -> dict[str, bool]:
+def open_steps(session: AthensSession, state: WindowState) -> dict[str, bool]:
     """Which of the office's steps can run now, ``state`` being the session's application
     state (:meth:`AthensSession.state_at`): the same conditions the steps below check."""
     unpublished = session.results_state in (ResultsState.NOT_RUN, ResultsState.DRY_RUN)
     deadline = session.acceptance_deadline
     return {
-        "rank": state == "closed" and unpublished,
-        "allocate": state == "closed" and unpublished,
+        "rank": state is WindowState.CLOSED and unpublished,
+        "allocate": state is WindowState.CLOSED and unpublished,
         "publish": session.results_state == ResultsState.DRY_RUN,
         "close": session.results_state == ResultsState.PUBLISHED
         and (deadline is None or timezone.now() >= deadline),
@@ -421,7 +417,7 @@ def _require_answerable(allocation_row: AthensAllocation, now: dt.datetime) -> N
     if session.acceptance_deadline is not None and now >= session.acceptance_deadline:
         raise NetworksError(
             _("The deadline to accept was %(when)s: the place is no longer yours.")
-            % _when(session.acceptance_deadline)
+            % when(session.acceptance_deadline)
         )
 
 

@@ -19,11 +19,12 @@ from abroad.catalogue.enums import AgreementStatus
 from abroad.catalogue.models import CourseOfStudy, Offer
 from abroad.core import audit
 from abroad.core.enums import CEFR
-from abroad.core.moments import local_moment
+from abroad.matching import allocation, ranking, window
+from abroad.matching.window import MatchingError, when
 from abroad.mobility.services import create_mobility
 from abroad.people.eligibility import career_problems
 from abroad.people.models import LanguageCertificate, StudentCareer
-from abroad.selection import allocation, emails, ranking
+from abroad.selection import emails
 from abroad.selection.enums import ApplicationState, AssignmentState, RankingFormula, RoundState
 from abroad.selection.models import (
     Application,
@@ -39,7 +40,7 @@ from abroad.selection.models import (
 LOCK_SEATS = True
 
 
-class SelectionError(Exception):
+class SelectionError(MatchingError):
     """A transition that is not allowed, with a message for the person who tried it."""
 
 
@@ -183,20 +184,13 @@ def eligibility_problems(
 
 
 def _require_open(call: Call, now: dt.datetime) -> None:
-    state = call.state_at(now)
-    if state == "upcoming":
-        raise SelectionError(
-            _("Applications to this call open on %(when)s.") % _when(call.opens_at)
-        )
-    if state == "closed":
-        raise SelectionError(
-            _("Applications to this call closed on %(when)s: nothing was changed.")
-            % _when(call.closes_at)
-        )
-
-
-def _when(moment: dt.datetime) -> dict[str, str]:
-    return {"when": local_moment(moment)}
+    window.require_open(
+        call.window,
+        now,
+        upcoming=_("Applications to this call open on %(when)s."),
+        closed=_("Applications to this call closed on %(when)s: nothing was changed."),
+        error=SelectionError,
+    )
 
 
 @transaction.atomic
@@ -353,7 +347,10 @@ def rank_call(*, call: Call, actor: Any = None, now: dt.datetime | None = None) 
         plain = ranking.Career(
             average=career.weighted_average,
             credits=career.total_credits,
-            years_enrolled=(call.academic_year - career.first_enrolment_year),
+            # a call for the mobility year Y is applied to in the academic year before it
+            years_enrolled=ranking.years_enrolled(
+                career.first_enrolment_year, applying_in=call.academic_year - 1
+            ),
             previous_exchanges=career.previous_exchanges,
         )
         if call.formula == RankingFormula.COMMISSION:
@@ -450,11 +447,12 @@ def create_round(
 
 
 def _require_closed(call: Call, now: dt.datetime) -> None:
-    if call.state_at(now) != "closed":
-        raise SelectionError(
-            _("Applications are open until %(when)s: rank and allocate after that.")
-            % _when(call.closes_at)
-        )
+    window.require_closed(
+        call.window,
+        now,
+        message=_("Applications are open until %(when)s: rank and allocate after that."),
+        error=SelectionError,
+    )
 
 
 @transaction.atomic
@@ -620,7 +618,7 @@ def publish_round(*, round: Round, actor: Any = None, now: dt.datetime | None = 
     if now >= round.acceptance_deadline:
         raise SelectionError(
             _("The acceptance deadline (%(when)s) has passed: set a later one first.")
-            % _when(round.acceptance_deadline)
+            % when(round.acceptance_deadline)
         )
     round.state = RoundState.PUBLISHED
     round.published_at = now
@@ -698,7 +696,7 @@ def _require_answerable(assignment: Assignment, now: dt.datetime) -> None:
     if now >= assignment.round.acceptance_deadline:
         raise SelectionError(
             _("The deadline to accept was %(when)s: the seat has gone to the next round.")
-            % _when(assignment.round.acceptance_deadline)
+            % when(assignment.round.acceptance_deadline)
         )
 
 

@@ -34,11 +34,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from abroad.core.enums import DegreeLevel
 from abroad.core.importing import Format
+from abroad.matching.ranking import ordered_parts
 from abroad.people.models import User
 from abroad.selection import exports, services
 from abroad.selection.enums import ApplicationState, AssignmentState, RankingFormula, RoundState
 from abroad.selection.models import Application, Assignment, Call, CallOffer, Round
-from abroad.selection.ranking import ordered_parts
 from abroad.selection.rules import promoter_school_ids
 from abroad.selection.services import SelectionError
 

@@ -28,8 +28,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from abroad.catalogue.models import CourseOfStudy
 from abroad.core.permissions import can
+from abroad.matching import ranking
 from abroad.people.models import User
-from abroad.selection import ranking, services
+from abroad.selection import services
 from abroad.selection.enums import AssignmentState, RoundState
 from abroad.selection.forms import RankingForm
 from abroad.selection.models import Application, Assignment, Call, CallOffer, Preference

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from abroad.selection.allocation import (
+from abroad.matching.allocation import (
     Allocation,
     Applicant,
     Explanation,
