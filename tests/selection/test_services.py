@@ -404,3 +404,17 @@ def test_compare_reports_applications_that_left_the_run(call: Call, course: Any)
         {"application": a.pk, "before": aalto.pk, "after": None},
         {"application": b.pk, "before": None, "after": aalto.pk},
     ]
+
+
+def test_only_a_submitted_application_can_be_withdrawn(call: Call, course: Any) -> None:
+    """As in an ATHENS session: a draft takes no part in the ranking, so it is not withdrawn."""
+    student = make_student("anna", course)
+    first, _second, _third = offers(call)
+    application = services.save_preferences(
+        call=call, student=student, call_offer_ids=[first.pk], now=NOW
+    )
+    with pytest.raises(SelectionError, match=r"^Only a submitted application can be withdrawn\.$"):
+        services.withdraw_application(application=application, actor=student, now=NOW)
+    application.refresh_from_db()
+    assert application.state == ApplicationState.DRAFT
+    assert not AuditEvent.objects.filter(action="application.withdrawn").exists()

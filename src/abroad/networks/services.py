@@ -29,6 +29,7 @@ from abroad.catalogue.enums import AgreementStatus
 from abroad.catalogue.models import Offer
 from abroad.core import audit
 from abroad.matching import allocation, ranking, window
+from abroad.matching.applications import require_withdrawable
 from abroad.matching.window import MatchingError, WindowState, when
 from abroad.mobility.checks import credits as table_credits
 from abroad.mobility.enums import MobilityKind, MobilityState, Table
@@ -49,8 +50,6 @@ from abroad.networks.models import (
 from abroad.people.eligibility import career_problems
 from abroad.people.models import StudentCareer
 
-# The seat lock. A test turns it off to show the race it prevents (see the concurrency test).
-LOCK_SEATS = True
 ALLIANCE4TECH = "alliance4tech"
 
 
@@ -195,8 +194,7 @@ def withdraw_application(
         .get(pk=application.pk)
     )
     _require_open(application.session, now)
-    if application.state != ApplicationState.SUBMITTED:
-        raise NetworksError(_("Only a submitted application can be withdrawn."))
+    require_withdrawable(application.state == ApplicationState.SUBMITTED, error=NetworksError)
     application.state = ApplicationState.WITHDRAWN
     application.save(update_fields=["state", "updated_at"])
     audit.record(actor=actor, action="athens.withdrawn", obj=application)
@@ -459,10 +457,15 @@ def _nominate(allocation_row: AthensAllocation, course: AthensCourse, actor: Any
 
 @transaction.atomic
 def accept_allocation(
-    *, allocation_row: AthensAllocation, actor: Any, now: dt.datetime | None = None
+    *,
+    allocation_row: AthensAllocation,
+    actor: Any,
+    now: dt.datetime | None = None,
+    lock_seats: bool = True,
 ) -> Participation:
     """The student takes the course: refused after the deadline or when its places are gone
-    (the course's row is locked while places are counted). Nominates the student."""
+    (the course's row is locked while places are counted). Nominates the student. Only the
+    concurrency test passes ``lock_seats=False``, to show the race the lock prevents."""
     now = now or timezone.now()
     allocation_row = (
         AthensAllocation.objects.select_for_update(of=("self",))
@@ -473,7 +476,7 @@ def accept_allocation(
     if allocation_row.course_id is None:
         raise NetworksError(_("There is no course to accept."))
     courses = AthensCourse.objects.filter(pk=allocation_row.course_id)
-    if LOCK_SEATS:
+    if lock_seats:
         courses = courses.select_for_update()
     course = courses.select_related("session", "host").get()
     taken = AthensAllocation.objects.filter(course=course, state=AllocationState.ACCEPTED).count()

@@ -20,6 +20,7 @@ from abroad.catalogue.models import CourseOfStudy, Offer
 from abroad.core import audit
 from abroad.core.enums import CEFR
 from abroad.matching import allocation, ranking, window
+from abroad.matching.applications import require_withdrawable
 from abroad.matching.window import MatchingError, when
 from abroad.mobility.services import create_mobility
 from abroad.people.eligibility import career_problems
@@ -35,9 +36,6 @@ from abroad.selection.models import (
     Preference,
     Round,
 )
-
-# The seat lock. A test turns it off to show the race it prevents (see the concurrency test).
-LOCK_SEATS = True
 
 
 class SelectionError(MatchingError):
@@ -275,6 +273,7 @@ def withdraw_application(
     now = now or timezone.now()
     application = Application.objects.select_for_update().get(pk=application.pk)
     _require_open(application.call, now)
+    require_withdrawable(application.state == ApplicationState.SUBMITTED, error=SelectionError)
     application.state = ApplicationState.WITHDRAWN
     application.save(update_fields=["state", "updated_at"])
     audit.record(actor=actor, action="application.withdrawn", obj=application)
@@ -631,10 +630,15 @@ def publish_round(*, round: Round, actor: Any = None, now: dt.datetime | None = 
 
 @transaction.atomic
 def accept_assignment(
-    *, assignment: Assignment, actor: Any, now: dt.datetime | None = None
+    *,
+    assignment: Assignment,
+    actor: Any,
+    now: dt.datetime | None = None,
+    lock_seats: bool = True,
 ) -> Assignment:
     """The student takes the seat: refused after the deadline or when the seats are gone
-    (the offer's row is locked while seats are counted). Creates the mobility."""
+    (the offer's row is locked while seats are counted). Creates the mobility. Only the
+    concurrency test passes ``lock_seats=False``, to show the race the lock prevents."""
     now = now or timezone.now()
     # Lock the assignment itself: a double click or two tabs answer once.
     assignment = (
@@ -646,7 +650,7 @@ def accept_assignment(
     if assignment.call_offer_id is None:
         raise SelectionError(_("There is no seat to accept in this round."))
     call_offers = CallOffer.objects.filter(pk=assignment.call_offer_id)
-    if LOCK_SEATS:
+    if lock_seats:
         call_offers = call_offers.select_for_update()
     call_offer = call_offers.select_related("offer__agreement__partner").get()
     accepted = Assignment.objects.filter(
