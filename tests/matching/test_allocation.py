@@ -26,8 +26,8 @@ from abroad.matching.allocation import (
     SkipReason,
     allocate,
     merit_order,
-    render_explanation,
 )
+from abroad.matching.explanation import render_explanation
 
 pytestmark = pytest.mark.unit
 

@@ -30,6 +30,7 @@ from abroad.catalogue.models import Offer
 from abroad.core import audit
 from abroad.matching import allocation, ranking, window
 from abroad.matching.applications import require_withdrawable
+from abroad.matching.explanation import to_data as explanation_data
 from abroad.matching.window import MatchingError, WindowState, when
 from abroad.mobility.checks import credits as table_credits
 from abroad.mobility.enums import MobilityKind, MobilityState, Table
@@ -294,24 +295,6 @@ def rank_session(
     return len(keyed)
 
 
-def _explanation_data(explanation: allocation.Explanation) -> dict[str, Any]:
-    return {
-        "outcome": str(explanation.outcome),
-        "choice": explanation.choice,
-        "text": allocation.render_explanation(explanation),
-        "skipped": [
-            {
-                "choice": s.choice,
-                "course": s.offer,
-                "reason": str(s.reason),
-                "cutoff": s.cutoff,
-                "tied": s.tied,
-            }
-            for s in explanation.skipped
-        ],
-    }
-
-
 @transaction.atomic
 def allocate_session(
     *, session: AthensSession, actor: Any = None, now: dt.datetime | None = None
@@ -354,7 +337,7 @@ def allocate_session(
                 application=application,
                 course_id=course_id,
                 choice=explanation.choice,
-                explanation=_explanation_data(explanation),
+                explanation=explanation_data(explanation),
                 state=AllocationState.OFFERED if course_id else AllocationState.NONE,
             )
         )

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from abroad.core.permissions import can
+from abroad.matching import explanation
 from abroad.networks import services
 from abroad.networks.enums import AllocationState, ResultsState
 from abroad.networks.forms import ChoicesForm, CourseFilterForm, MotivationForm, filter_courses
@@ -198,20 +199,6 @@ def _panel(
     return ranking, choosable
 
 
-def _skip_text(skipped: dict[str, Any]) -> str:
-    if skipped.get("cutoff") is None:
-        return _("no place was free")
-    if skipped.get("tied"):
-        return _(
-            "every place went to students ranked above you; the last one had your same score "
-            "(%(cutoff)s) and won the tie-break"
-        ) % {"cutoff": skipped["cutoff"]}
-    return _(
-        "every place went to students ranked above you; the last one admitted had a score of "
-        "%(cutoff)s"
-    ) % {"cutoff": skipped["cutoff"]}
-
-
 def _result(
     allocation: AthensAllocation | None, courses: dict[int, AthensCourse], now: dt.datetime
 ) -> dict[str, Any] | None:
@@ -224,8 +211,8 @@ def _result(
     skipped = [
         {
             "choice": item.get("choice"),
-            "course": courses.get(item.get("course") or 0),
-            "why": _skip_text(item),
+            "course": courses.get(item.get("option") or 0),
+            "why": explanation.skip_reason(item, unit=explanation.Unit.PLACE),
         }
         for item in allocation.explanation.get("skipped", [])
     ]

@@ -21,6 +21,7 @@ from abroad.core import audit
 from abroad.core.enums import CEFR
 from abroad.matching import allocation, ranking, window
 from abroad.matching.applications import require_withdrawable
+from abroad.matching.explanation import to_data as explanation_data
 from abroad.matching.window import MatchingError, when
 from abroad.mobility.services import create_mobility
 from abroad.people.eligibility import career_problems
@@ -514,7 +515,7 @@ def run_round(*, round: Round, actor: Any = None, now: dt.datetime | None = None
                 application=application,
                 call_offer_id=offer_id,
                 choice=explanation.choice,
-                explanation=_explanation_data(explanation),
+                explanation=explanation_data(explanation),
                 state=AssignmentState.OFFERED if offer_id else AssignmentState.NONE,
             )
         )
@@ -572,26 +573,6 @@ def offer_results(round: Round, assignments: Sequence[Assignment]) -> dict[int, 
     return {
         pk: OfferResult(held=held.get(pk, 0), admitted=admitted.get(pk, 0), cutoff=cutoffs.get(pk))
         for pk in set(held) | set(admitted)
-    }
-
-
-def _explanation_data(explanation: allocation.Explanation) -> dict[str, Any]:
-    return {
-        "outcome": str(explanation.outcome),
-        "choice": explanation.choice,
-        "text": allocation.render_explanation(explanation),
-        "skipped": [
-            {
-                "choice": s.choice,
-                "offer": s.offer,
-                "reason": str(s.reason),
-                "cutoff": s.cutoff,
-                "own_score": s.own_score,
-                "tied": s.tied,
-                "detail": s.detail,
-            }
-            for s in explanation.skipped
-        ],
     }
 
 

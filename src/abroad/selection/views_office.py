@@ -34,6 +34,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from abroad.core.enums import DegreeLevel
 from abroad.core.importing import Format
+from abroad.matching import explanation
 from abroad.matching.ranking import ordered_parts
 from abroad.people.models import User
 from abroad.selection import exports, services
@@ -437,45 +438,10 @@ class StudentRow:
     explanation: str
 
 
-def _ordinal_choice(number: int | None) -> str:
-    if number is None:
-        return ""
-    return _("choice %(number)d") % {"number": number}
-
-
 def explain(assignment: Assignment, partners: dict[int, str]) -> str:
     """The stored explanation of an assignment in the reader's language, with partner names
     (services store the offer's id)."""
-    data = assignment.explanation or {}
-    outcome = data.get("outcome")
-    if outcome == "assigned":
-        parts = [_("got their %(choice)s") % {"choice": _ordinal_choice(data.get("choice"))}]
-    elif outcome == "unassigned" and not data.get("skipped"):
-        return _("no seat: no destination ranked")
-    else:
-        parts = [_("no seat")]
-    for skipped in data.get("skipped", []):
-        where = _("%(choice)s (%(partner)s)") % {
-            "choice": _ordinal_choice(skipped.get("choice")),
-            "partner": partners.get(skipped.get("offer"), "?"),
-        }
-        reason = skipped.get("reason")
-        if reason == "ineligible":
-            text = _("%(where)s: not eligible (%(detail)s)") % {
-                "where": where,
-                "detail": skipped.get("detail", ""),
-            }
-        elif reason == "not_ranked":
-            text = _("%(where)s: not ranked by that destination") % {"where": where}
-        elif skipped.get("cutoff") is None:
-            text = _("%(where)s: no free seat") % {"where": where}
-        else:
-            text = _("%(where)s: full, last seat at score %(cutoff)s") % {
-                "where": where,
-                "cutoff": f"{skipped['cutoff']:.3f}",
-            }
-        parts.append(text)
-    return "; ".join(parts)
+    return explanation.office_line(assignment.explanation or {}, partners)
 
 
 def _partners(call: Call) -> dict[int, CallOffer]:

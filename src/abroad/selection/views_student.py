@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, cast
 
 from django.contrib import messages
@@ -28,7 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from abroad.catalogue.models import CourseOfStudy
 from abroad.core.permissions import can
-from abroad.matching import ranking
+from abroad.matching import explanation, ranking
 from abroad.people.models import User
 from abroad.selection import services
 from abroad.selection.enums import AssignmentState, RoundState
@@ -162,30 +161,6 @@ def build_panel(
     )
 
 
-def _skip_text(skipped: dict[str, Any]) -> str:
-    reason = skipped.get("reason")
-    if reason == "ineligible":
-        return _("not open to you: %(detail)s") % {"detail": skipped.get("detail", "")}
-    if reason == "not_ranked":
-        return _("the destination's own ranking did not include you")
-    cutoff = skipped.get("cutoff")
-    if cutoff is None:
-        return _("no seat was free in this round")
-    if skipped.get("tied"):
-        return _(
-            "every seat went to students ranked above you; the last one had your same score "
-            "(%(cutoff)s) and won the tie-break"
-        ) % {"cutoff": _score(cutoff)}
-    return _(
-        "every seat went to students ranked above you; the last one admitted had a score of "
-        "%(cutoff)s"
-    ) % {"cutoff": _score(cutoff)}
-
-
-def _score(value: Any) -> str:
-    return f"{Decimal(str(value)).quantize(Decimal('0.001')).normalize():f}"
-
-
 def build_results(
     assignments: Sequence[Assignment], partners: dict[int, str], now: dt.datetime
 ) -> list[Result]:
@@ -194,8 +169,8 @@ def build_results(
         skipped = [
             Skip(
                 choice=int(item.get("choice") or 0),
-                partner=partners.get(item.get("offer") or 0, _("a destination")),
-                why=_skip_text(item),
+                partner=partners.get(item.get("option") or 0, _("a destination")),
+                why=explanation.skip_reason(item),
             )
             for item in assignment.explanation.get("skipped", [])
         ]
