@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 from django.conf import settings
@@ -27,6 +26,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from abroad.core.permissions import can
 from abroad.matching import explanation
+from abroad.matching import panel as ranked_list
+from abroad.matching.panel import Change
 from abroad.networks import services
 from abroad.networks.enums import AllocationState, ResultsState
 from abroad.networks.forms import ChoicesForm, CourseFilterForm, MotivationForm, filter_courses
@@ -146,59 +147,6 @@ def session_map_data(request: HttpRequest, code: str) -> JsonResponse:
 # ---------------------------------------------------------------------- the application
 
 
-@dataclass
-class Ranked:
-    position: int
-    course: AthensCourse
-    up: list[int] | None
-    down: list[int] | None
-    remove: list[int]
-
-
-@dataclass
-class Choosable:
-    course: AthensCourse
-    position: int | None
-    add: list[int] | None
-
-
-def _moved(ids: Sequence[int], index: int, step: int) -> list[int] | None:
-    target = index + step
-    if not 0 <= target < len(ids):
-        return None
-    order = list(ids)
-    order[index], order[target] = order[target], order[index]
-    return order
-
-
-def _panel(
-    courses: list[AthensCourse], ranked_ids: list[int], max_choices: int
-) -> tuple[list[Ranked], list[Choosable]]:
-    by_id = {course.pk: course for course in courses}
-    ranked_ids = [pk for pk in ranked_ids if pk in by_id]
-    position = {pk: number for number, pk in enumerate(ranked_ids, start=1)}
-    full = len(ranked_ids) >= max_choices
-    ranking = [
-        Ranked(
-            position=number,
-            course=by_id[pk],
-            up=_moved(ranked_ids, number - 1, -1),
-            down=_moved(ranked_ids, number - 1, +1),
-            remove=[other for other in ranked_ids if other != pk],
-        )
-        for number, pk in enumerate(ranked_ids, start=1)
-    ]
-    choosable = [
-        Choosable(
-            course=course,
-            position=position.get(course.pk),
-            add=None if full or course.pk in position else [*ranked_ids, course.pk],
-        )
-        for course in courses
-    ]
-    return ranking, choosable
-
-
 def _result(
     allocation: AthensAllocation | None, courses: dict[int, AthensCourse], now: dt.datetime
 ) -> dict[str, Any] | None:
@@ -254,7 +202,13 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         .first()
     )
     courses = _courses(session)
-    ranking, choosable = _panel(courses, _ranked_ids(application), session.max_choices)
+    ranking, choosable = ranked_list.build(
+        courses,
+        _ranked_ids(application),
+        session.max_choices,
+        key=lambda course: course.pk,
+        label=lambda course: course.title,
+    )
     allocation = (
         AthensAllocation.objects.filter(application=application)
         .select_related("course__host", "application__session")
@@ -291,15 +245,20 @@ def _back(session: AthensSession, anchor: str = "") -> HttpResponseRedirect:
 def _what_changed(
     session: AthensSession, before: Sequence[int], after: Sequence[int], moved: int | None
 ) -> str:
-    course = AthensCourse.objects.filter(session=session, pk=moved).first() if moved else None
+    change, position = ranked_list.what_changed(before, after, moved)
+    course = (
+        None
+        if moved is None or change is Change.SAVED
+        else AthensCourse.objects.filter(session=session, pk=moved).first()
+    )
     if course is None:
         return _("Your courses are saved.")
-    if moved in after:
-        values = {"course": course.title, "position": list(after).index(course.pk) + 1}
-        if moved in before:
-            return _("%(course)s is now your choice number %(position)d.") % values
+    values = {"course": course.title, "position": position}
+    if change is Change.MOVED:
+        return _("%(course)s is now your choice number %(position)d.") % values
+    if change is Change.ADDED:
         return _("%(course)s added as your choice number %(position)d.") % values
-    return _("%(course)s removed from your courses.") % {"course": course.title}
+    return _("%(course)s removed from your courses.") % values
 
 
 @require_POST

@@ -28,6 +28,9 @@ from django.views.decorators.http import require_GET, require_POST
 from abroad.catalogue.models import CourseOfStudy
 from abroad.core.permissions import can
 from abroad.matching import explanation, ranking
+from abroad.matching import panel as ranked_list
+from abroad.matching.panel import Change, Choice, RankedItem
+from abroad.matching.window import WindowState
 from abroad.people.models import User
 from abroad.selection import services
 from abroad.selection.enums import AssignmentState, RoundState
@@ -54,33 +57,12 @@ SCORE_PARTS = {
 
 
 @dataclass
-class RankedItem:
-    """One destination of the student's ranking, with the ranking each button would post."""
-
-    position: int
-    call_offer: CallOffer
-    reasons: list[str]
-    up: list[int] | None
-    down: list[int] | None
-    remove: list[int]
-
-
-@dataclass
-class Choice:
-    """A destination the student can choose, and the ranking its "add" button would post."""
-
-    call_offer: CallOffer
-    position: int | None
-    add: list[int] | None
-
-
-@dataclass
 class Panel:
     """The ranking panel: the ranking, the destinations to choose from, and whether the
     student can still change anything."""
 
-    ranking: list[RankedItem]
-    choices: list[Choice]
+    ranking: list[RankedItem[CallOffer]]
+    choices: list[Choice[CallOffer]]
     not_open: list[Availability]
     editable: bool
     max_preferences: int
@@ -94,7 +76,7 @@ class Panel:
 
     @property
     def ids(self) -> list[int]:
-        return [item.call_offer.pk for item in self.ranking]
+        return [item.option.pk for item in self.ranking]
 
 
 @dataclass
@@ -116,45 +98,22 @@ class Result:
     deadline_passed: bool = False
 
 
-def _moved(ids: Sequence[int], index: int, step: int) -> list[int] | None:
-    target = index + step
-    if not 0 <= target < len(ids):
-        return None
-    order = list(ids)
-    order[index], order[target] = order[target], order[index]
-    return order
-
-
 def build_panel(
     call: Call, availability: list[Availability], ranked_ids: Sequence[int], *, editable: bool
 ) -> Panel:
-    by_id = {a.call_offer.pk: a for a in availability}
-    ranked_ids = [pk for pk in ranked_ids if pk in by_id]
-    position = {pk: number for number, pk in enumerate(ranked_ids, start=1)}
-    full = len(ranked_ids) >= call.max_preferences
-    ranking = [
-        RankedItem(
-            position=number,
-            call_offer=by_id[pk].call_offer,
-            reasons=by_id[pk].reasons,
-            up=_moved(ranked_ids, number - 1, -1),
-            down=_moved(ranked_ids, number - 1, +1),
-            remove=[other for other in ranked_ids if other != pk],
-        )
-        for number, pk in enumerate(ranked_ids, start=1)
-    ]
-    choices = [
-        Choice(
-            call_offer=a.call_offer,
-            position=position.get(a.call_offer.pk),
-            add=None if full or a.call_offer.pk in position else [*ranked_ids, a.call_offer.pk],
-        )
-        for a in availability
-        if a.available
-    ]
+    reasons = {a.call_offer.pk: a.reasons for a in availability}
+    ranking, choices = ranked_list.build(
+        [a.call_offer for a in availability],
+        ranked_ids,
+        call.max_preferences,
+        key=lambda call_offer: call_offer.pk,
+        label=lambda call_offer: call_offer.offer.agreement.partner.display_name,
+        reasons=lambda call_offer: reasons[call_offer.pk],
+    )
+    available = {a.call_offer.pk for a in availability if a.available}
     return Panel(
         ranking=ranking,
-        choices=choices,
+        choices=[choice for choice in choices if choice.option.pk in available],
         not_open=[a for a in availability if not a.available],
         editable=editable,
         max_preferences=call.max_preferences,
@@ -282,7 +241,7 @@ def _student_context(call: Call, student: User, now: dt.datetime) -> dict[str, A
     )
     availability = services.offers_for_student(call, student)
     panel = build_panel(call, availability, ranked_ids, editable=call.is_open(now))
-    panel.closed = now >= call.closes_at
+    panel.closed = call.state_at(now) is WindowState.CLOSED
     partners = {a.call_offer.pk: str(a.call_offer.offer.agreement.partner) for a in availability}
     results = (
         build_results(list(_visible_assignments(application)), partners, now) if application else []
@@ -348,30 +307,22 @@ def _what_changed(
     call: Call, before: Sequence[int], after: Sequence[int], moved: int | None
 ) -> str:
     """What the last change did, in words (the page announces it)."""
+    change, position = ranked_list.what_changed(before, after, moved)
     call_offer = (
-        CallOffer.objects.filter(call=call, pk=moved)
+        None
+        if moved is None or change is Change.SAVED
+        else CallOffer.objects.filter(call=call, pk=moved)
         .select_related("offer__agreement__partner")
         .first()
-        if moved is not None
-        else None
     )
     if call_offer is None:
         return _("Your ranking is saved.")
-    partner = call_offer.offer.agreement.partner
-    if moved in after:
-        position = list(after).index(call_offer.pk) + 1
-        if moved in before:
-            return _("%(partner)s is now your choice number %(position)d.") % {
-                "partner": partner,
-                "position": position,
-            }
-        return _("%(partner)s added as your choice number %(position)d.") % {
-            "partner": partner,
-            "position": position,
-        }
-    if moved in before:
-        return _("%(partner)s removed from your ranking.") % {"partner": partner}
-    return _("Your ranking is saved.")
+    values = {"partner": call_offer.offer.agreement.partner, "position": position}
+    if change is Change.MOVED:
+        return _("%(partner)s is now your choice number %(position)d.") % values
+    if change is Change.ADDED:
+        return _("%(partner)s added as your choice number %(position)d.") % values
+    return _("%(partner)s removed from your ranking.") % values
 
 
 @require_POST
