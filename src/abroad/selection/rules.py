@@ -58,6 +58,11 @@ def is_promoter_of_call(user: Any, call: Any) -> bool:
 
 
 @rules.predicate
+def has_promoter_school(user: Any) -> bool:
+    return bool(promoter_school_ids(user))
+
+
+@rules.predicate
 def is_assignment_owner(user: Any, assignment: Any) -> bool:
     return assignment is not None and _owns(user, assignment.application)
 
@@ -86,3 +91,5 @@ rules.add_perm("selection.answer_assignment", is_assignment_owner)
 # read its ranking.
 rules.add_perm("selection.manage_calls", is_office)
 rules.add_perm("selection.view_ranking", is_office | (is_promoter & is_promoter_of_call))
+# The office's list of calls: the office sees every call, a promoter the calls of their School.
+rules.add_perm("selection.view_office_calls", is_office | (is_promoter & has_promoter_school))
