@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from abroad.catalogue.enums import AgreementStatus
 from abroad.catalogue.models import Offer
 from abroad.core import audit
+from abroad.core.permissions import require_actor
 from abroad.matching import allocation, ranking, window
 from abroad.matching.applications import require_withdrawable
 from abroad.matching.explanation import to_data as explanation_data
@@ -196,6 +197,8 @@ def withdraw_application(
     )
     _require_open(application.session, now)
     require_withdrawable(application.state == ApplicationState.SUBMITTED, error=NetworksError)
+    # the window was checked at ``now`` above; the rule adds who may withdraw
+    require_actor(actor, "networks.change_athens_application", application)
     application.state = ApplicationState.WITHDRAWN
     application.save(update_fields=["state", "updated_at"])
     audit.record(actor=actor, action="athens.withdrawn", obj=application)
@@ -724,6 +727,7 @@ def save_plan(*, mobility: Mobility, actor: Any, **values: Any) -> DoubleDegreeP
         raise ValueError(f"unknown plan fields: {sorted(unknown)}")
     plan = DoubleDegreePlan.objects.select_for_update().filter(mobility=mobility).first()
     if plan is None:
+        require_actor(actor, "networks.change_plan", mobility)
         values.setdefault("credits_at_partner", 0)
         values.setdefault("credits_recognised_at_home", 0)
         plan = DoubleDegreePlan.objects.create(mobility=mobility, **values)
@@ -733,6 +737,7 @@ def save_plan(*, mobility: Mobility, actor: Any, **values: Any) -> DoubleDegreeP
                 _("The plan is %(state)s: it can no longer be changed.")
                 % {"state": plan.get_state_display().lower()}
             )
+        require_actor(actor, "networks.change_plan", mobility)
         for name, value in values.items():
             setattr(plan, name, value)
         plan.save()
@@ -748,6 +753,7 @@ def submit_plan(
     plan = DoubleDegreePlan.objects.select_for_update().get(pk=plan.pk)
     if plan.state not in PlanState.editable_states():
         raise NetworksError(_("This plan was already submitted."))
+    require_actor(actor, "networks.change_plan", plan.mobility)
     errors = plan_findings(plan).errors
     if errors:
         raise NetworksError(" ".join(errors))
@@ -773,6 +779,7 @@ def decide_plan(
     plan = DoubleDegreePlan.objects.select_for_update().get(pk=plan.pk)
     if plan.state != PlanState.SUBMITTED:
         raise NetworksError(_("Only a submitted plan can be approved or returned."))
+    require_actor(actor, "networks.decide_plan", plan.mobility)
     comment = comment.strip()
     if not approve and not comment:
         raise NetworksError(_("Say what to change: a returned plan needs a comment."))

@@ -19,6 +19,7 @@ from abroad.catalogue.enums import AgreementStatus
 from abroad.catalogue.models import CourseOfStudy, Offer
 from abroad.core import audit
 from abroad.core.enums import CEFR
+from abroad.core.permissions import require_actor
 from abroad.matching import allocation, ranking, window
 from abroad.matching.applications import require_withdrawable
 from abroad.matching.explanation import to_data as explanation_data
@@ -275,6 +276,8 @@ def withdraw_application(
     application = Application.objects.select_for_update().get(pk=application.pk)
     _require_open(application.call, now)
     require_withdrawable(application.state == ApplicationState.SUBMITTED, error=SelectionError)
+    # the window was checked at ``now`` above; the rule adds who may withdraw
+    require_actor(actor, "selection.change_application", application)
     application.state = ApplicationState.WITHDRAWN
     application.save(update_fields=["state", "updated_at"])
     audit.record(actor=actor, action="application.withdrawn", obj=application)
