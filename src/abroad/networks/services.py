@@ -50,7 +50,7 @@ from abroad.networks.models import (
     Participation,
 )
 from abroad.people.eligibility import career_problems
-from abroad.people.models import StudentCareer
+from abroad.people.models import StudentCareer, User
 
 ALLIANCE4TECH = "alliance4tech"
 
@@ -187,7 +187,7 @@ def submit_application(
 
 @transaction.atomic
 def withdraw_application(
-    *, application: AthensApplication, actor: Any, now: dt.datetime | None = None
+    *, application: AthensApplication, actor: User | None, now: dt.datetime | None = None
 ) -> AthensApplication:
     now = now or timezone.now()
     application = (
@@ -445,7 +445,7 @@ def _nominate(allocation_row: AthensAllocation, course: AthensCourse, actor: Any
 def accept_allocation(
     *,
     allocation_row: AthensAllocation,
-    actor: Any,
+    actor: User | None,
     now: dt.datetime | None = None,
     lock_seats: bool = True,
 ) -> Participation:
@@ -707,7 +707,7 @@ def _require_double_degree(mobility: Mobility) -> None:
 
 
 @transaction.atomic
-def save_plan(*, mobility: Mobility, actor: Any, **values: Any) -> DoubleDegreePlan:
+def save_plan(*, mobility: Mobility, actor: User | None, **values: Any) -> DoubleDegreePlan:
     """Create or change the plan of a double-degree mobility while it is a draft or
     returned. ``values`` are the plan's fields (credits, thesis, unit, study plan, network)."""
     _require_double_degree(mobility)
@@ -747,7 +747,7 @@ def save_plan(*, mobility: Mobility, actor: Any, **values: Any) -> DoubleDegreeP
 
 @transaction.atomic
 def submit_plan(
-    *, plan: DoubleDegreePlan, actor: Any, now: dt.datetime | None = None
+    *, plan: DoubleDegreePlan, actor: User | None, now: dt.datetime | None = None
 ) -> DoubleDegreePlan:
     """The student sends the plan to the promoter; refused while it breaks a rule."""
     plan = DoubleDegreePlan.objects.select_for_update().get(pk=plan.pk)
@@ -772,7 +772,7 @@ def decide_plan(
     plan: DoubleDegreePlan,
     approve: bool,
     comment: str,
-    actor: Any,
+    actor: User | None,
     now: dt.datetime | None = None,
 ) -> DoubleDegreePlan:
     """The promoter approves the submitted plan, or returns it with a comment (required)."""

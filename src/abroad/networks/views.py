@@ -15,7 +15,6 @@ from typing import Any, cast
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -24,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from abroad.core.permissions import can
+from abroad.core.permissions import can, require
 from abroad.matching import explanation
 from abroad.matching import panel as ranked_list
 from abroad.matching.panel import Change
@@ -177,8 +176,12 @@ def _result(
 
 
 def _require_student(request: HttpRequest) -> User:
-    if not can(request.user, "networks.apply_to_session"):
-        raise PermissionDenied(_("Only students apply to ATHENS sessions."))
+    require(
+        request.user,
+        "networks.apply_to_session",
+        None,
+        _("Only students apply to ATHENS sessions."),
+    )
     return cast(User, request.user)
 
 
@@ -372,7 +375,9 @@ def accept(request: HttpRequest, code: str) -> HttpResponse:
     session = _session(code)
     allocation = _own_allocation(request, session)
     try:
-        participation = services.accept_allocation(allocation_row=allocation, actor=request.user)
+        participation = services.accept_allocation(
+            allocation_row=allocation, actor=cast(User, request.user)
+        )
     except NetworksError as refusal:
         messages.error(request, str(refusal))
     else:

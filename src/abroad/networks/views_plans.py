@@ -6,7 +6,7 @@ Who sees a plan follows its mobility (``networks.view_plan``); anybody else gets
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,6 +24,7 @@ from abroad.networks.enums import PlanState
 from abroad.networks.forms import DecisionForm, PlanForm
 from abroad.networks.models import DoubleDegreePlan
 from abroad.networks.services import NetworksError
+from abroad.people.models import User
 
 
 def _mobility(request: HttpRequest, pk: int) -> Mobility:
@@ -35,6 +36,11 @@ def _mobility(request: HttpRequest, pk: int) -> Mobility:
         kind=MobilityKind.DOUBLE_DEGREE,
     )
     return visible_or_404(request.user, "networks.view_plan", mobility)
+
+
+def _user(request: HttpRequest) -> User:
+    """The logged-in user (every view here is behind login_required)."""
+    return cast(User, request.user)
 
 
 def _back(mobility: Mobility) -> HttpResponse:
@@ -86,7 +92,7 @@ def save(request: HttpRequest, mobility: int) -> HttpResponse:
         return _back(found)
     values = {name: form.cleaned_data[name] for name in PlanForm.Meta.fields}
     try:
-        services.save_plan(mobility=found, actor=request.user, **values)
+        services.save_plan(mobility=found, actor=_user(request), **values)
     except NetworksError as refusal:
         messages.error(request, str(refusal))
     else:
@@ -101,7 +107,7 @@ def submit(request: HttpRequest, mobility: int) -> HttpResponse:
     require(request.user, "networks.edit_plan", found)
     current = get_object_or_404(DoubleDegreePlan, mobility=found)
     try:
-        services.submit_plan(plan=current, actor=request.user)
+        services.submit_plan(plan=current, actor=_user(request))
     except NetworksError as refusal:
         messages.error(request, str(refusal))
     else:
@@ -123,7 +129,7 @@ def decide(request: HttpRequest, mobility: int) -> HttpResponse:
             plan=current,
             approve=approve,
             comment=form.cleaned_data.get("comment", ""),
-            actor=request.user,
+            actor=_user(request),
         )
     except NetworksError as refusal:
         messages.error(request, str(refusal))

@@ -26,7 +26,7 @@ from abroad.matching.explanation import to_data as explanation_data
 from abroad.matching.window import MatchingError, when
 from abroad.mobility.services import create_mobility
 from abroad.people.eligibility import career_problems
-from abroad.people.models import LanguageCertificate, StudentCareer
+from abroad.people.models import LanguageCertificate, StudentCareer, User
 from abroad.selection import emails
 from abroad.selection.enums import ApplicationState, AssignmentState, RankingFormula, RoundState
 from abroad.selection.models import (
@@ -270,7 +270,7 @@ def submit_application(
 
 @transaction.atomic
 def withdraw_application(
-    *, application: Application, actor: Any, now: dt.datetime | None = None
+    *, application: Application, actor: User | None, now: dt.datetime | None = None
 ) -> Application:
     now = now or timezone.now()
     application = Application.objects.select_for_update().get(pk=application.pk)
@@ -616,7 +616,7 @@ def publish_round(*, round: Round, actor: Any = None, now: dt.datetime | None = 
 def accept_assignment(
     *,
     assignment: Assignment,
-    actor: Any,
+    actor: User | None,
     now: dt.datetime | None = None,
     lock_seats: bool = True,
 ) -> Assignment:

@@ -16,7 +16,6 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -26,7 +25,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from abroad.catalogue.models import CourseOfStudy
-from abroad.core.permissions import can
+from abroad.core.permissions import can, require
 from abroad.matching import explanation, ranking
 from abroad.matching import panel as ranked_list
 from abroad.matching.panel import Change, Choice, RankedItem
@@ -290,8 +289,7 @@ def _back_to(call: Call, anchor: str = "") -> HttpResponseRedirect:
 
 
 def _require_student(request: HttpRequest, call: Call) -> User:
-    if not can(request.user, "selection.apply_to_call", call):
-        raise PermissionDenied(_("Only students apply to calls."))
+    require(request.user, "selection.apply_to_call", call, _("Only students apply to calls."))
     return _user(request)
 
 
@@ -438,7 +436,7 @@ def accept(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     call = _call(code)
     assignment = _assignment(request, call, pk)
     try:
-        services.accept_assignment(assignment=assignment, actor=request.user)
+        services.accept_assignment(assignment=assignment, actor=_user(request))
     except SelectionError as refusal:
         messages.error(request, str(refusal))
     else:
