@@ -38,7 +38,7 @@ from abroad.mobility.enums import MobilityKind, MobilityState, Table
 from abroad.mobility.models import Mobility
 from abroad.mobility.queries import in_force_or_latest
 from abroad.mobility.services import create_mobility
-from abroad.networks import certificate, double_degree, emails
+from abroad.networks import certificate, double_degree, emails, queries
 from abroad.networks.enums import AllocationState, ApplicationState, PlanState, ResultsState
 from abroad.networks.models import (
     AthensAllocation,
@@ -465,8 +465,7 @@ def accept_allocation(
     if lock_seats:
         courses = courses.select_for_update()
     course = courses.select_related("session", "host").get()
-    taken = AthensAllocation.objects.filter(course=course, state=AllocationState.ACCEPTED).count()
-    if taken >= course.capacity:
+    if queries.places_taken(course) >= course.capacity:
         raise NetworksError(_("Sorry: every place of this course has been taken."))
     participation = _nominate(allocation_row, course, actor)
     AthensAllocation.objects.filter(pk=allocation_row.pk).update(

@@ -27,7 +27,7 @@ from abroad.core.permissions import can, require
 from abroad.matching import explanation
 from abroad.matching import panel as ranked_list
 from abroad.matching.panel import Change
-from abroad.networks import services
+from abroad.networks import queries, services
 from abroad.networks.enums import AllocationState, ResultsState
 from abroad.networks.forms import ChoicesForm, CourseFilterForm, MotivationForm, filter_courses
 from abroad.networks.models import AthensAllocation, AthensApplication, AthensCourse, AthensSession
@@ -59,12 +59,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
     )
     applications: dict[int, AthensApplication] = {}
     if can(request.user, "networks.apply_to_session"):
-        applications = {
-            a.session_id: a
-            for a in AthensApplication.objects.filter(student_id=request.user.pk).select_related(
-                "allocation"
-            )
-        }
+        applications = {a.session_id: a for a in queries.applications_of(cast(User, request.user))}
     now = timezone.now()
     rows = [(session, session.state_at(now), applications.get(session.pk)) for session in sessions]
     return render(
@@ -269,7 +264,7 @@ def _what_changed(
 def save_choices(request: HttpRequest, code: str) -> HttpResponse:
     session = _session(code)
     student = _require_student(request)
-    before = _ranked_ids(AthensApplication.objects.filter(session=session, student=student).first())
+    before = _ranked_ids(queries.application_of(session, student))
     form = ChoicesForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
@@ -306,7 +301,7 @@ def save_motivation(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _own_application(session: AthensSession, student: User) -> AthensApplication:
-    application = AthensApplication.objects.filter(session=session, student=student).first()
+    application = queries.application_of(session, student)
     if application is None or not can(student, "networks.change_athens_application", application):
         raise Http404
     return application
@@ -317,7 +312,7 @@ def _own_application(session: AthensSession, student: User) -> AthensApplication
 def submit(request: HttpRequest, code: str) -> HttpResponse:
     session = _session(code)
     student = _require_student(request)
-    application = AthensApplication.objects.filter(session=session, student=student).first()
+    application = queries.application_of(session, student)
     if application is None:
         messages.error(request, _("Rank at least one course before submitting."))
         return _back(session)

@@ -27,12 +27,6 @@ def validate_call_code(value: str) -> None:
         )
 
 
-class CallQuerySet(models.QuerySet["Call"]):
-    def open_at(self, now: dt.datetime) -> CallQuerySet:
-        """Calls taking applications at ``now`` (the same rule as :meth:`Call.state_at`)."""
-        return self.filter(Window.open_q(now, opens="opens_at", closes="closes_at"))
-
-
 class Call(models.Model):
     """One edition of the call for applications: a group of Schools, an academic year, first
     or second call, with its deadline, eligibility rules and ranking formula."""
@@ -88,8 +82,6 @@ class Call(models.Model):
         default=RankingFormula.ENGINEERING,
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-
-    objects = CallQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("call")

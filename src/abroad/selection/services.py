@@ -27,7 +27,7 @@ from abroad.matching.window import MatchingError, when
 from abroad.mobility.services import create_mobility
 from abroad.people.eligibility import career_problems
 from abroad.people.models import LanguageCertificate, StudentCareer, User
-from abroad.selection import emails
+from abroad.selection import emails, queries
 from abroad.selection.enums import ApplicationState, AssignmentState, RankingFormula, RoundState
 from abroad.selection.models import (
     Application,
@@ -637,10 +637,7 @@ def accept_assignment(
     if lock_seats:
         call_offers = call_offers.select_for_update()
     call_offer = call_offers.select_related("offer__agreement__partner").get()
-    accepted = Assignment.objects.filter(
-        call_offer=call_offer, state=AssignmentState.ACCEPTED
-    ).count()
-    if accepted >= call_offer.seats:
+    if queries.seats_taken(call_offer) >= call_offer.seats:
         raise SelectionError(_("Sorry: every seat of this destination has been taken."))
     Assignment.objects.filter(pk=assignment.pk).update(
         state=AssignmentState.ACCEPTED, decided_at=now

@@ -31,7 +31,7 @@ from abroad.matching import panel as ranked_list
 from abroad.matching.panel import Change, Choice, RankedItem
 from abroad.matching.window import WindowState
 from abroad.people.models import User
-from abroad.selection import services
+from abroad.selection import queries, services
 from abroad.selection.enums import AssignmentState, RoundState
 from abroad.selection.forms import RankingForm
 from abroad.selection.models import Application, Assignment, Call, CallOffer, Preference
@@ -187,7 +187,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
     the student's applications to calls that are not open any more (for their results)."""
     user = _user(request)
     now = timezone.now()
-    open_calls = Call.objects.open_at(now)
+    open_calls = Call.objects.filter(queries.open_calls_q(now))
     course: CourseOfStudy | None = None
     if can(user, "selection.apply_to_call"):
         if user.course_of_study_id is not None:
@@ -200,9 +200,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
     calls = list(open_calls.distinct().prefetch_related("schools").order_by("closes_at", "code"))
     applications = {
         application.call_id: application
-        for application in Application.objects.filter(student=user)
-        .select_related("call")
-        .prefetch_related(
+        for application in queries.applications_of(user).prefetch_related(
             Prefetch(
                 "assignments",
                 queryset=Assignment.objects.filter(round__state__in=VISIBLE_ROUNDS),
@@ -232,7 +230,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
 
 def _student_context(call: Call, student: User, now: dt.datetime) -> dict[str, Any]:
     """What the call page shows a student: eligibility, the ranking panel, the results."""
-    application = Application.objects.filter(call=call, student=student).first()
+    application = queries.application_of(call, student)
     ranked_ids: list[int] = (
         list(application.preferences.order_by("rank").values_list("call_offer_id", flat=True))
         if application
@@ -357,7 +355,7 @@ def save_ranking(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _own_application(call: Call, student: User) -> Application | None:
-    application = Application.objects.filter(call=call, student=student).first()
+    application = queries.application_of(call, student)
     if application is not None and not can(student, "selection.change_application", application):
         raise Http404
     return application
