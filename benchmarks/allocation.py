@@ -56,7 +56,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from abroad.selection.allocation import (  # noqa: E402
+from abroad.matching.allocation import (  # noqa: E402
     Allocation,
     Applicant,
     allocate,

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "ninja",
     "axes",
     "abroad.core",
+    "abroad.matching",
     "abroad.people",
     "abroad.catalogue",
     "abroad.mobility",

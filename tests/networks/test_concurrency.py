@@ -57,11 +57,13 @@ def _offered_to_all(places: int) -> list[AthensAllocation]:
 
 
 def _accept_all_at_once(
-    allocations: list[AthensAllocation], monkeypatch: pytest.MonkeyPatch
+    allocations: list[AthensAllocation], monkeypatch: pytest.MonkeyPatch, *, lock_seats: bool = True
 ) -> list[str]:
     return race(
         allocations,
-        lambda allocation: services.accept_allocation(allocation_row=allocation, actor=None),
+        lambda allocation: services.accept_allocation(
+            allocation_row=allocation, actor=None, lock_seats=lock_seats
+        ),
         NetworksError,
         module=services,
         wait_after="_nominate",
@@ -71,8 +73,7 @@ def _accept_all_at_once(
 
 def test_without_the_lock_concurrent_acceptances_overbook(monkeypatch: pytest.MonkeyPatch) -> None:
     allocations = _offered_to_all(places=1)
-    monkeypatch.setattr(services, "LOCK_SEATS", False)
-    outcomes = _accept_all_at_once(allocations, monkeypatch)
+    outcomes = _accept_all_at_once(allocations, monkeypatch, lock_seats=False)
     accepted = AthensAllocation.objects.filter(state=AllocationState.ACCEPTED).count()
     assert outcomes.count("accepted") == accepted
     assert accepted > 1, "the race did not happen: the test would not see a missing lock"
@@ -80,7 +81,6 @@ def test_without_the_lock_concurrent_acceptances_overbook(monkeypatch: pytest.Mo
 
 def test_with_the_lock_no_place_is_ever_overbooked(monkeypatch: pytest.MonkeyPatch) -> None:
     allocations = _offered_to_all(places=1)
-    assert services.LOCK_SEATS is True
     outcomes = _accept_all_at_once(allocations, monkeypatch)
     assert sorted(outcomes) == ["Sorry: every place of this course has been taken."] * (
         STUDENTS - 1

@@ -71,6 +71,8 @@ def test_the_student_hears_the_promoters_decision_on_the_plan(
     student: User, promoter: User
 ) -> None:
     mobility = double_degree_mobility(student)
+    assert student.course_of_study is not None
+    student.course_of_study.coordinators.add(promoter.promoter)  # who approves the plan
     services.save_plan(
         mobility=mobility,
         actor=student,

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from abroad.catalogue.enums import Programme
 from abroad.core.models import AuditEvent
+from abroad.matching.explanation import summary
 from abroad.mobility.enums import MobilityKind
 from abroad.mobility.models import Mobility
 from abroad.networks import services
@@ -231,9 +232,10 @@ def test_allocation_respects_places_gives_one_course_per_student_and_explains() 
         counts[allocation.course_id] += 1  # type: ignore[index]
     assert all(counts[c.pk] <= c.capacity for c in (popular, second, third))
     good_allocation = AthensAllocation.objects.get(application=good)
-    assert (
-        good_allocation.explanation["text"] == "2nd choice; your 1st choice was filled at score 33"
+    assert summary(good_allocation.explanation) == (
+        "2nd choice; your 1st choice was filled at score 33"
     )
+    assert [s["option"] for s in good_allocation.explanation["skipped"]] == [popular.pk]
     last_allocation = AthensAllocation.objects.get(application=last)
     assert [s["reason"] for s in last_allocation.explanation["skipped"]] == ["filled", "filled"]
     fair.refresh_from_db()

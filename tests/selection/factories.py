@@ -128,6 +128,6 @@ class AssignmentFactory(factory.django.DjangoModelFactory[Assignment]):
     call_offer = factory.SubFactory(CallOfferFactory, call=factory.SelfAttribute("..round.call"))
     choice = 1
     explanation = factory.LazyFunction(
-        lambda: {"outcome": "assigned", "choice": 1, "text": "1st choice", "skipped": []}
+        lambda: {"outcome": "assigned", "choice": 1, "option": None, "skipped": []}
     )
     state = AssignmentState.OFFERED

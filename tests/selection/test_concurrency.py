@@ -71,11 +71,13 @@ def _offered_to_all(seats: int) -> list[Assignment]:
 
 
 def _accept_all_at_once(
-    assignments: list[Assignment], monkeypatch: pytest.MonkeyPatch
+    assignments: list[Assignment], monkeypatch: pytest.MonkeyPatch, *, lock_seats: bool = True
 ) -> list[str]:
     return race(
         assignments,
-        lambda assignment: services.accept_assignment(assignment=assignment, actor=None),
+        lambda assignment: services.accept_assignment(
+            assignment=assignment, actor=None, lock_seats=lock_seats
+        ),
         SelectionError,
         module=services,
         wait_after="create_mobility",
@@ -85,8 +87,7 @@ def _accept_all_at_once(
 
 def test_without_the_lock_concurrent_acceptances_overbook(monkeypatch: pytest.MonkeyPatch) -> None:
     assignments = _offered_to_all(seats=1)
-    monkeypatch.setattr(services, "LOCK_SEATS", False)
-    outcomes = _accept_all_at_once(assignments, monkeypatch)
+    outcomes = _accept_all_at_once(assignments, monkeypatch, lock_seats=False)
     accepted = Assignment.objects.filter(state=AssignmentState.ACCEPTED).count()
     assert outcomes.count("accepted") == accepted
     assert accepted > 1, "the race did not happen: the test would not see a missing lock"
@@ -94,7 +95,6 @@ def test_without_the_lock_concurrent_acceptances_overbook(monkeypatch: pytest.Mo
 
 def test_with_the_lock_no_seat_is_ever_overbooked(monkeypatch: pytest.MonkeyPatch) -> None:
     assignments = _offered_to_all(seats=1)
-    assert services.LOCK_SEATS is True
     outcomes = _accept_all_at_once(assignments, monkeypatch)
     assert sorted(outcomes) == ["Sorry: every seat of this destination has been taken."] * (
         STUDENTS - 1

@@ -11,6 +11,7 @@ from django.core import mail
 from django.utils import timezone
 
 from abroad.core.models import AuditEvent
+from abroad.matching.explanation import summary
 from abroad.mobility.models import Mobility
 from abroad.people.enums import Role
 from abroad.people.models import LanguageCertificate, StudentCareer, User
@@ -235,7 +236,8 @@ def test_round_allocates_by_merit_and_explains(call: Call, course: Any) -> None:
     got = {a.application.student.username: a for a in round_.assignments.all()}
     assert (got["best"].call_offer, got["best"].choice) == (aalto, 1)
     assert (got["second"].call_offer, got["second"].choice) == (delft, 2)
-    assert got["second"].explanation["text"].startswith("2nd choice; your 1st choice was filled")
+    assert "text" not in got["second"].explanation  # rendered in the reader's language
+    assert summary(got["second"].explanation).startswith("2nd choice; your 1st choice was filled")
     assert round_.state == RoundState.DRY_RUN
     assert mail.outbox[-1].subject.startswith("Your application")  # no results mail yet
 
@@ -404,3 +406,17 @@ def test_compare_reports_applications_that_left_the_run(call: Call, course: Any)
         {"application": a.pk, "before": aalto.pk, "after": None},
         {"application": b.pk, "before": None, "after": aalto.pk},
     ]
+
+
+def test_only_a_submitted_application_can_be_withdrawn(call: Call, course: Any) -> None:
+    """As in an ATHENS session: a draft takes no part in the ranking, so it is not withdrawn."""
+    student = make_student("anna", course)
+    first, _second, _third = offers(call)
+    application = services.save_preferences(
+        call=call, student=student, call_offer_ids=[first.pk], now=NOW
+    )
+    with pytest.raises(SelectionError, match=r"^Only a submitted application can be withdrawn\.$"):
+        services.withdraw_application(application=application, actor=student, now=NOW)
+    application.refresh_from_db()
+    assert application.state == ApplicationState.DRAFT
+    assert not AuditEvent.objects.filter(action="application.withdrawn").exists()

@@ -583,11 +583,11 @@ def offered(call: Call, offers: list[CallOffer], eligible: User) -> Assignment:
         explanation={
             "outcome": "assigned",
             "choice": 2,
-            "text": "2nd choice; your 1st choice was filled at score 27.4",
+            "option": offers[1].pk,
             "skipped": [
                 {
                     "choice": 1,
-                    "offer": offers[0].pk,
+                    "option": offers[0].pk,
                     "reason": "filled",
                     "cutoff": 27.4,
                     "detail": "",
@@ -607,7 +607,7 @@ def test_published_result_shows_the_seat_and_why(
     assert (
         "A seat at <strong>Delft University of Technology</strong>: your choice number 2." in text
     )
-    assert '<span lang="en">2nd choice; your 1st choice was filled at score 27.4</span>' in text
+    assert "<span>2nd choice; your 1st choice was filled at score 27.4</span>" in text
     assert (
         "Choice 1, Aalto University: every seat went to students ranked above you; the last one "
         "admitted had a score of 27.4." in text
@@ -639,11 +639,11 @@ def test_no_seat_is_explained(
     offered.state = AssignmentState.NONE
     offered.explanation = {
         "outcome": "unassigned",
-        "text": "no seat; your 1st choice had no free seat",
+        "option": None,
         "skipped": [
             {
                 "choice": 1,
-                "offer": offers[0].pk,
+                "option": offers[0].pk,
                 "reason": "filled",
                 "cutoff": None,
             }

@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from abroad.catalogue.models import Network
 from abroad.core.enums import Language, isced_name
+from abroad.matching.forms import OrderedIdsField, RankedListForm
 from abroad.networks.models import AthensCourse, AthensSession, DoubleDegreePlan
 from abroad.networks.services import MAX_MOTIVATION
-from abroad.selection.forms import OrderedIdsField
 
 SPREADSHEET = FileExtensionValidator(["csv", "xlsx"])
 SPREADSHEET_ACCEPT = (
@@ -72,15 +72,11 @@ def filter_courses(courses: list[AthensCourse], wanted: dict[str, str]) -> list[
     ]
 
 
-class ChoicesForm(forms.Form):
+class ChoicesForm(RankedListForm):
     """The whole ranking of courses after one change, and the course the change was about."""
 
+    field_name = "course"
     course = OrderedIdsField(label=_("Your courses"), required=False)
-    moved = forms.IntegerField(required=False, widget=forms.HiddenInput)
-
-    def ranking(self) -> list[int]:
-        ranking: list[int] = self.cleaned_data["course"]
-        return ranking
 
 
 class MotivationForm(forms.Form):

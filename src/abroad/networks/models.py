@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from abroad.catalogue.models import Institution, Network
 from abroad.core.academic_year import format_year
 from abroad.core.enums import ISCED_CHOICES, Language, isced_name
+from abroad.matching.window import Window, WindowState
 from abroad.mobility.models import Mobility
 from abroad.networks.enums import (
     AllocationState,
@@ -117,18 +118,17 @@ class AthensSession(models.Model):
     def academic_year_display(self) -> str:
         return format_year(self.academic_year)
 
-    def state_at(self, now: dt.datetime | None = None) -> str:
-        """ "upcoming", "open" or "closed": applications are taken from the opening instant
-        included to the closing one excluded."""
-        now = now or timezone.now()
-        if now < self.applications_open_at:
-            return "upcoming"
-        if now >= self.applications_close_at:
-            return "closed"
-        return "open"
+    @property
+    def window(self) -> Window:
+        """Applications are taken from ``applications_open_at`` included to
+        ``applications_close_at`` excluded."""
+        return Window(self.applications_open_at, self.applications_close_at)
+
+    def state_at(self, now: dt.datetime | None = None) -> WindowState:
+        return self.window.state_at(now)
 
     def is_open(self, now: dt.datetime | None = None) -> bool:
-        return self.state_at(now) == "open"
+        return self.window.is_open(now)
 
 
 class AthensCourse(models.Model):

@@ -15,6 +15,8 @@ import rules
 
 from abroad.mobility.rules import is_approver
 from abroad.mobility.rules import is_owner as is_mobility_owner
+from abroad.networks.enums import ApplicationState, PlanState
+from abroad.networks.models import DoubleDegreePlan
 from abroad.people.rules import is_office, is_promoter, is_student
 
 
@@ -32,10 +34,41 @@ def is_allocation_owner(user: Any, allocation: Any) -> bool:
     return allocation is not None and bool(is_application_owner(user, allocation.application))
 
 
+@rules.predicate
+def is_submitted(user: Any, application: Any) -> bool:
+    return application is not None and application.state == ApplicationState.SUBMITTED
+
+
+@rules.predicate
+def window_open(user: Any, application: Any) -> bool:
+    """The application's session takes applications now (``AthensSession.is_open``)."""
+    return application is not None and application.session.is_open()
+
+
+def _plan(mobility: Any) -> DoubleDegreePlan | None:
+    return DoubleDegreePlan.objects.filter(mobility=mobility).first()
+
+
+@rules.predicate
+def plan_is_editable(user: Any, mobility: Any) -> bool:
+    """The mobility has no plan yet, or its plan is a draft or was returned."""
+    plan = _plan(mobility)
+    return plan is None or plan.state in PlanState.editable_states()
+
+
+@rules.predicate
+def plan_is_submitted(user: Any, mobility: Any) -> bool:
+    plan = _plan(mobility)
+    return plan is not None and plan.state == PlanState.SUBMITTED
+
+
 rules.add_perm("networks.view_session", rules.always_allow)
 rules.add_perm("networks.apply_to_session", is_student)
 rules.add_perm("networks.view_athens_application", is_application_owner | is_office)
 rules.add_perm("networks.change_athens_application", is_student & is_application_owner)
+# Only a submitted application is withdrawn (a draft takes no part anyway), until the deadline.
+can_withdraw = is_student & is_application_owner & is_submitted & window_open
+rules.add_perm("networks.withdraw_athens_application", can_withdraw)
 rules.add_perm("networks.answer_allocation", is_student & is_allocation_owner)
 rules.add_perm("networks.manage_sessions", is_office)
 
@@ -43,3 +76,6 @@ rules.add_perm("networks.manage_sessions", is_office)
 rules.add_perm("networks.view_plan", is_mobility_owner | is_office | (is_promoter & is_approver))
 rules.add_perm("networks.edit_plan", is_mobility_owner | is_office)
 rules.add_perm("networks.approve_plan", is_promoter & is_approver)
+# What the plan's state allows now: change (or submit) it, decide on it.
+rules.add_perm("networks.change_plan", (is_mobility_owner | is_office) & plan_is_editable)
+rules.add_perm("networks.decide_plan", is_promoter & is_approver & plan_is_submitted)

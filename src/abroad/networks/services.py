@@ -5,8 +5,8 @@ these functions; each write runs in one transaction, writes an audit event, and 
 
 The ATHENS flow: the student saves ranked course choices and a motivation (a draft), submits,
 changes or withdraws until the deadline; after it the office ranks (the engineering merit
-formula of ``selection/ranking.py``), allocates with the calls' engine
-(``selection.allocation.allocate``: one course per student, each course's places), looks at
+formula of ``matching/ranking.py``), allocates with the calls' engine
+(``matching.allocation.allocate``: one course per student, each course's places), looks at
 the result (a dry run it may repeat), publishes it with an acceptance deadline; each student
 accepts or declines; accepting nominates the student (a :class:`Participation`, and a short
 mobility when the host has an ATHENS agreement); the office closes the session after the
@@ -28,13 +28,17 @@ from django.utils.translation import gettext as _
 from abroad.catalogue.enums import AgreementStatus
 from abroad.catalogue.models import Offer
 from abroad.core import audit
-from abroad.core.moments import local_moment
+from abroad.core.permissions import require_actor
+from abroad.matching import allocation, ranking, window
+from abroad.matching.applications import require_withdrawable
+from abroad.matching.explanation import to_data as explanation_data
+from abroad.matching.window import MatchingError, WindowState, when
 from abroad.mobility.checks import credits as table_credits
 from abroad.mobility.enums import MobilityKind, MobilityState, Table
 from abroad.mobility.models import Mobility
 from abroad.mobility.queries import in_force_or_latest
 from abroad.mobility.services import create_mobility
-from abroad.networks import certificate, double_degree, emails
+from abroad.networks import certificate, double_degree, emails, queries
 from abroad.networks.enums import AllocationState, ApplicationState, PlanState, ResultsState
 from abroad.networks.models import (
     AthensAllocation,
@@ -46,20 +50,13 @@ from abroad.networks.models import (
     Participation,
 )
 from abroad.people.eligibility import career_problems
-from abroad.people.models import StudentCareer
-from abroad.selection import allocation, ranking
+from abroad.people.models import StudentCareer, User
 
-# The seat lock. A test turns it off to show the race it prevents (see the concurrency test).
-LOCK_SEATS = True
 ALLIANCE4TECH = "alliance4tech"
 
 
-class NetworksError(Exception):
+class NetworksError(MatchingError):
     """A transition that is not allowed, with a message for the person who tried it."""
-
-
-def _when(moment: dt.datetime) -> dict[str, str]:
-    return {"when": local_moment(moment)}
 
 
 # --------------------------------------------------------------------------- eligibility
@@ -83,17 +80,13 @@ def eligibility_problems(
 
 
 def _require_open(session: AthensSession, now: dt.datetime) -> None:
-    state = session.state_at(now)
-    if state == "upcoming":
-        raise NetworksError(
-            _("Applications to this session open on %(when)s.")
-            % _when(session.applications_open_at)
-        )
-    if state == "closed":
-        raise NetworksError(
-            _("Applications to this session closed on %(when)s: nothing was changed.")
-            % _when(session.applications_close_at)
-        )
+    window.require_open(
+        session.window,
+        now,
+        upcoming=_("Applications to this session open on %(when)s."),
+        closed=_("Applications to this session closed on %(when)s: nothing was changed."),
+        error=NetworksError,
+    )
 
 
 def _application_for(session: AthensSession, student: Any) -> AthensApplication:
@@ -194,7 +187,7 @@ def submit_application(
 
 @transaction.atomic
 def withdraw_application(
-    *, application: AthensApplication, actor: Any, now: dt.datetime | None = None
+    *, application: AthensApplication, actor: User | None, now: dt.datetime | None = None
 ) -> AthensApplication:
     now = now or timezone.now()
     application = (
@@ -203,8 +196,9 @@ def withdraw_application(
         .get(pk=application.pk)
     )
     _require_open(application.session, now)
-    if application.state != ApplicationState.SUBMITTED:
-        raise NetworksError(_("Only a submitted application can be withdrawn."))
+    require_withdrawable(application.state == ApplicationState.SUBMITTED, error=NetworksError)
+    # the window was checked at ``now`` above; the rule adds who may withdraw
+    require_actor(actor, "networks.change_athens_application", application)
     application.state = ApplicationState.WITHDRAWN
     application.save(update_fields=["state", "updated_at"])
     audit.record(actor=actor, action="athens.withdrawn", obj=application)
@@ -215,11 +209,12 @@ def withdraw_application(
 
 
 def _require_closed(session: AthensSession, now: dt.datetime) -> None:
-    if session.state_at(now) != "closed":
-        raise NetworksError(
-            _("Applications are open until %(when)s: rank and allocate after that.")
-            % _when(session.applications_close_at)
-        )
+    window.require_closed(
+        session.window,
+        now,
+        message=_("Applications are open until %(when)s: rank and allocate after that."),
+        error=NetworksError,
+    )
 
 
 def _require_unpublished(session: AthensSession) -> None:
@@ -228,27 +223,30 @@ def _require_unpublished(session: AthensSession) -> None:
 
 
 def score_of(career: StudentCareer, session: AthensSession) -> ranking.Score:
-    """The engineering merit formula of the calls (``selection/ranking.py``). Y, the years of
+    """The engineering merit formula of the calls (``matching/ranking.py``). Y, the years of
     enrolment, counts the session's academic year: a student enrolled in 2023 applying in
     2026/2027 has Y = 4, so their credits are divided by 3 years."""
     return ranking.engineering(
         ranking.Career(
             average=career.weighted_average,
             credits=career.total_credits,
-            years_enrolled=session.academic_year - career.first_enrolment_year + 1,
+            # a session is applied to in the academic year it falls in
+            years_enrolled=ranking.years_enrolled(
+                career.first_enrolment_year, applying_in=session.academic_year
+            ),
             previous_exchanges=career.previous_exchanges,
         )
     )
 
 
-def open_steps(session: AthensSession, state: str) -> dict[str, bool]:
+def open_steps(session: AthensSession, state: WindowState) -> dict[str, bool]:
     """Which of the office's steps can run now, ``state`` being the session's application
     state (:meth:`AthensSession.state_at`): the same conditions the steps below check."""
     unpublished = session.results_state in (ResultsState.NOT_RUN, ResultsState.DRY_RUN)
     deadline = session.acceptance_deadline
     return {
-        "rank": state == "closed" and unpublished,
-        "allocate": state == "closed" and unpublished,
+        "rank": state is WindowState.CLOSED and unpublished,
+        "allocate": state is WindowState.CLOSED and unpublished,
         "publish": session.results_state == ResultsState.DRY_RUN,
         "close": session.results_state == ResultsState.PUBLISHED
         and (deadline is None or timezone.now() >= deadline),
@@ -300,24 +298,6 @@ def rank_session(
     return len(keyed)
 
 
-def _explanation_data(explanation: allocation.Explanation) -> dict[str, Any]:
-    return {
-        "outcome": str(explanation.outcome),
-        "choice": explanation.choice,
-        "text": allocation.render_explanation(explanation),
-        "skipped": [
-            {
-                "choice": s.choice,
-                "course": s.offer,
-                "reason": str(s.reason),
-                "cutoff": s.cutoff,
-                "tied": s.tied,
-            }
-            for s in explanation.skipped
-        ],
-    }
-
-
 @transaction.atomic
 def allocate_session(
     *, session: AthensSession, actor: Any = None, now: dt.datetime | None = None
@@ -360,7 +340,7 @@ def allocate_session(
                 application=application,
                 course_id=course_id,
                 choice=explanation.choice,
-                explanation=_explanation_data(explanation),
+                explanation=explanation_data(explanation),
                 state=AllocationState.OFFERED if course_id else AllocationState.NONE,
             )
         )
@@ -421,7 +401,7 @@ def _require_answerable(allocation_row: AthensAllocation, now: dt.datetime) -> N
     if session.acceptance_deadline is not None and now >= session.acceptance_deadline:
         raise NetworksError(
             _("The deadline to accept was %(when)s: the place is no longer yours.")
-            % _when(session.acceptance_deadline)
+            % when(session.acceptance_deadline)
         )
 
 
@@ -463,10 +443,15 @@ def _nominate(allocation_row: AthensAllocation, course: AthensCourse, actor: Any
 
 @transaction.atomic
 def accept_allocation(
-    *, allocation_row: AthensAllocation, actor: Any, now: dt.datetime | None = None
+    *,
+    allocation_row: AthensAllocation,
+    actor: User | None,
+    now: dt.datetime | None = None,
+    lock_seats: bool = True,
 ) -> Participation:
     """The student takes the course: refused after the deadline or when its places are gone
-    (the course's row is locked while places are counted). Nominates the student."""
+    (the course's row is locked while places are counted). Nominates the student. Only the
+    concurrency test passes ``lock_seats=False``, to show the race the lock prevents."""
     now = now or timezone.now()
     allocation_row = (
         AthensAllocation.objects.select_for_update(of=("self",))
@@ -477,11 +462,10 @@ def accept_allocation(
     if allocation_row.course_id is None:
         raise NetworksError(_("There is no course to accept."))
     courses = AthensCourse.objects.filter(pk=allocation_row.course_id)
-    if LOCK_SEATS:
+    if lock_seats:
         courses = courses.select_for_update()
     course = courses.select_related("session", "host").get()
-    taken = AthensAllocation.objects.filter(course=course, state=AllocationState.ACCEPTED).count()
-    if taken >= course.capacity:
+    if queries.places_taken(course) >= course.capacity:
         raise NetworksError(_("Sorry: every place of this course has been taken."))
     participation = _nominate(allocation_row, course, actor)
     AthensAllocation.objects.filter(pk=allocation_row.pk).update(
@@ -722,7 +706,7 @@ def _require_double_degree(mobility: Mobility) -> None:
 
 
 @transaction.atomic
-def save_plan(*, mobility: Mobility, actor: Any, **values: Any) -> DoubleDegreePlan:
+def save_plan(*, mobility: Mobility, actor: User | None, **values: Any) -> DoubleDegreePlan:
     """Create or change the plan of a double-degree mobility while it is a draft or
     returned. ``values`` are the plan's fields (credits, thesis, unit, study plan, network)."""
     _require_double_degree(mobility)
@@ -742,6 +726,7 @@ def save_plan(*, mobility: Mobility, actor: Any, **values: Any) -> DoubleDegreeP
         raise ValueError(f"unknown plan fields: {sorted(unknown)}")
     plan = DoubleDegreePlan.objects.select_for_update().filter(mobility=mobility).first()
     if plan is None:
+        require_actor(actor, "networks.change_plan", mobility)
         values.setdefault("credits_at_partner", 0)
         values.setdefault("credits_recognised_at_home", 0)
         plan = DoubleDegreePlan.objects.create(mobility=mobility, **values)
@@ -751,6 +736,7 @@ def save_plan(*, mobility: Mobility, actor: Any, **values: Any) -> DoubleDegreeP
                 _("The plan is %(state)s: it can no longer be changed.")
                 % {"state": plan.get_state_display().lower()}
             )
+        require_actor(actor, "networks.change_plan", mobility)
         for name, value in values.items():
             setattr(plan, name, value)
         plan.save()
@@ -760,12 +746,13 @@ def save_plan(*, mobility: Mobility, actor: Any, **values: Any) -> DoubleDegreeP
 
 @transaction.atomic
 def submit_plan(
-    *, plan: DoubleDegreePlan, actor: Any, now: dt.datetime | None = None
+    *, plan: DoubleDegreePlan, actor: User | None, now: dt.datetime | None = None
 ) -> DoubleDegreePlan:
     """The student sends the plan to the promoter; refused while it breaks a rule."""
     plan = DoubleDegreePlan.objects.select_for_update().get(pk=plan.pk)
     if plan.state not in PlanState.editable_states():
         raise NetworksError(_("This plan was already submitted."))
+    require_actor(actor, "networks.change_plan", plan.mobility)
     errors = plan_findings(plan).errors
     if errors:
         raise NetworksError(" ".join(errors))
@@ -784,13 +771,14 @@ def decide_plan(
     plan: DoubleDegreePlan,
     approve: bool,
     comment: str,
-    actor: Any,
+    actor: User | None,
     now: dt.datetime | None = None,
 ) -> DoubleDegreePlan:
     """The promoter approves the submitted plan, or returns it with a comment (required)."""
     plan = DoubleDegreePlan.objects.select_for_update().get(pk=plan.pk)
     if plan.state != PlanState.SUBMITTED:
         raise NetworksError(_("Only a submitted plan can be approved or returned."))
+    require_actor(actor, "networks.decide_plan", plan.mobility)
     comment = comment.strip()
     if not approve and not comment:
         raise NetworksError(_("Say what to change: a returned plan needs a comment."))

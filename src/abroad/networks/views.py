@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -25,8 +23,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from abroad.core.permissions import can
-from abroad.networks import services
+from abroad.core.permissions import can, require
+from abroad.matching import explanation
+from abroad.matching import panel as ranked_list
+from abroad.matching.panel import Change
+from abroad.networks import queries, services
 from abroad.networks.enums import AllocationState, ResultsState
 from abroad.networks.forms import ChoicesForm, CourseFilterForm, MotivationForm, filter_courses
 from abroad.networks.models import AthensAllocation, AthensApplication, AthensCourse, AthensSession
@@ -58,12 +59,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
     )
     applications: dict[int, AthensApplication] = {}
     if can(request.user, "networks.apply_to_session"):
-        applications = {
-            a.session_id: a
-            for a in AthensApplication.objects.filter(student_id=request.user.pk).select_related(
-                "allocation"
-            )
-        }
+        applications = {a.session_id: a for a in queries.applications_of(cast(User, request.user))}
     now = timezone.now()
     rows = [(session, session.state_at(now), applications.get(session.pk)) for session in sessions]
     return render(
@@ -145,73 +141,6 @@ def session_map_data(request: HttpRequest, code: str) -> JsonResponse:
 # ---------------------------------------------------------------------- the application
 
 
-@dataclass
-class Ranked:
-    position: int
-    course: AthensCourse
-    up: list[int] | None
-    down: list[int] | None
-    remove: list[int]
-
-
-@dataclass
-class Choosable:
-    course: AthensCourse
-    position: int | None
-    add: list[int] | None
-
-
-def _moved(ids: Sequence[int], index: int, step: int) -> list[int] | None:
-    target = index + step
-    if not 0 <= target < len(ids):
-        return None
-    order = list(ids)
-    order[index], order[target] = order[target], order[index]
-    return order
-
-
-def _panel(
-    courses: list[AthensCourse], ranked_ids: list[int], max_choices: int
-) -> tuple[list[Ranked], list[Choosable]]:
-    by_id = {course.pk: course for course in courses}
-    ranked_ids = [pk for pk in ranked_ids if pk in by_id]
-    position = {pk: number for number, pk in enumerate(ranked_ids, start=1)}
-    full = len(ranked_ids) >= max_choices
-    ranking = [
-        Ranked(
-            position=number,
-            course=by_id[pk],
-            up=_moved(ranked_ids, number - 1, -1),
-            down=_moved(ranked_ids, number - 1, +1),
-            remove=[other for other in ranked_ids if other != pk],
-        )
-        for number, pk in enumerate(ranked_ids, start=1)
-    ]
-    choosable = [
-        Choosable(
-            course=course,
-            position=position.get(course.pk),
-            add=None if full or course.pk in position else [*ranked_ids, course.pk],
-        )
-        for course in courses
-    ]
-    return ranking, choosable
-
-
-def _skip_text(skipped: dict[str, Any]) -> str:
-    if skipped.get("cutoff") is None:
-        return _("no place was free")
-    if skipped.get("tied"):
-        return _(
-            "every place went to students ranked above you; the last one had your same score "
-            "(%(cutoff)s) and won the tie-break"
-        ) % {"cutoff": skipped["cutoff"]}
-    return _(
-        "every place went to students ranked above you; the last one admitted had a score of "
-        "%(cutoff)s"
-    ) % {"cutoff": skipped["cutoff"]}
-
-
 def _result(
     allocation: AthensAllocation | None, courses: dict[int, AthensCourse], now: dt.datetime
 ) -> dict[str, Any] | None:
@@ -224,8 +153,8 @@ def _result(
     skipped = [
         {
             "choice": item.get("choice"),
-            "course": courses.get(item.get("course") or 0),
-            "why": _skip_text(item),
+            "course": courses.get(item.get("option") or 0),
+            "why": explanation.skip_reason(item, unit=explanation.Unit.PLACE),
         }
         for item in allocation.explanation.get("skipped", [])
     ]
@@ -242,8 +171,12 @@ def _result(
 
 
 def _require_student(request: HttpRequest) -> User:
-    if not can(request.user, "networks.apply_to_session"):
-        raise PermissionDenied(_("Only students apply to ATHENS sessions."))
+    require(
+        request.user,
+        "networks.apply_to_session",
+        None,
+        _("Only students apply to ATHENS sessions."),
+    )
     return cast(User, request.user)
 
 
@@ -267,7 +200,13 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         .first()
     )
     courses = _courses(session)
-    ranking, choosable = _panel(courses, _ranked_ids(application), session.max_choices)
+    ranking, choosable = ranked_list.build(
+        courses,
+        _ranked_ids(application),
+        session.max_choices,
+        key=lambda course: course.pk,
+        label=lambda course: course.title,
+    )
     allocation = (
         AthensAllocation.objects.filter(application=application)
         .select_related("course__host", "application__session")
@@ -304,15 +243,20 @@ def _back(session: AthensSession, anchor: str = "") -> HttpResponseRedirect:
 def _what_changed(
     session: AthensSession, before: Sequence[int], after: Sequence[int], moved: int | None
 ) -> str:
-    course = AthensCourse.objects.filter(session=session, pk=moved).first() if moved else None
+    change, position = ranked_list.what_changed(before, after, moved)
+    course = (
+        None
+        if moved is None or change is Change.SAVED
+        else AthensCourse.objects.filter(session=session, pk=moved).first()
+    )
     if course is None:
         return _("Your courses are saved.")
-    if moved in after:
-        values = {"course": course.title, "position": list(after).index(course.pk) + 1}
-        if moved in before:
-            return _("%(course)s is now your choice number %(position)d.") % values
+    values = {"course": course.title, "position": position}
+    if change is Change.MOVED:
+        return _("%(course)s is now your choice number %(position)d.") % values
+    if change is Change.ADDED:
         return _("%(course)s added as your choice number %(position)d.") % values
-    return _("%(course)s removed from your courses.") % {"course": course.title}
+    return _("%(course)s removed from your courses.") % values
 
 
 @require_POST
@@ -320,7 +264,7 @@ def _what_changed(
 def save_choices(request: HttpRequest, code: str) -> HttpResponse:
     session = _session(code)
     student = _require_student(request)
-    before = _ranked_ids(AthensApplication.objects.filter(session=session, student=student).first())
+    before = _ranked_ids(queries.application_of(session, student))
     form = ChoicesForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
@@ -357,7 +301,7 @@ def save_motivation(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _own_application(session: AthensSession, student: User) -> AthensApplication:
-    application = AthensApplication.objects.filter(session=session, student=student).first()
+    application = queries.application_of(session, student)
     if application is None or not can(student, "networks.change_athens_application", application):
         raise Http404
     return application
@@ -368,7 +312,7 @@ def _own_application(session: AthensSession, student: User) -> AthensApplication
 def submit(request: HttpRequest, code: str) -> HttpResponse:
     session = _session(code)
     student = _require_student(request)
-    application = AthensApplication.objects.filter(session=session, student=student).first()
+    application = queries.application_of(session, student)
     if application is None:
         messages.error(request, _("Rank at least one course before submitting."))
         return _back(session)
@@ -426,7 +370,9 @@ def accept(request: HttpRequest, code: str) -> HttpResponse:
     session = _session(code)
     allocation = _own_allocation(request, session)
     try:
-        participation = services.accept_allocation(allocation_row=allocation, actor=request.user)
+        participation = services.accept_allocation(
+            allocation_row=allocation, actor=cast(User, request.user)
+        )
     except NetworksError as refusal:
         messages.error(request, str(refusal))
     else:

@@ -8,19 +8,18 @@ anonymous visitor is sent to log in. Every step is a POST calling one service.""
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
-import rules
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from abroad.core import audit
+from abroad.core.permissions import office_page
 from abroad.networks import importers, services
 from abroad.networks.enums import AllocationState, ApplicationState
 from abroad.networks.forms import CourseImportForm, PublishForm, ResultForm, SessionForm
@@ -28,13 +27,12 @@ from abroad.networks.models import AthensSession, Participation
 from abroad.networks.services import NetworksError
 from abroad.people.models import User
 
+OFFICE = "networks.manage_sessions"
 
-def _office(request: HttpRequest) -> User:
-    user = request.user
-    if not rules.has_perm("networks.manage_sessions", user):
-        raise Http404
-    assert isinstance(user, User)
-    return user
+
+def _user(request: HttpRequest) -> User:
+    """The office user (every view here is an ``office_page``)."""
+    return cast(User, request.user)
 
 
 def _session(code: str) -> AthensSession:
@@ -54,10 +52,9 @@ def _form_errors(form: Any) -> str:
     )
 
 
-@login_required
+@office_page(OFFICE)
 @require_http_methods(["GET"])
 def session_list(request: HttpRequest) -> HttpResponse:
-    _office(request)
     sessions = (
         AthensSession.objects.select_related("network")
         .annotate(
@@ -73,11 +70,11 @@ def session_list(request: HttpRequest) -> HttpResponse:
     return render(request, "networks/office/session_list.html", {"sessions": sessions})
 
 
-@login_required
+@office_page(OFFICE)
 @require_http_methods(["GET", "POST"])
 def session_edit(request: HttpRequest, code: str | None = None) -> HttpResponse:
     """A new session, or one session's settings."""
-    user = _office(request)
+    user = _user(request)
     session = _session(code) if code else None
     form = SessionForm(request.POST or None, instance=session)
     if request.method == "POST" and form.is_valid():
@@ -88,12 +85,11 @@ def session_edit(request: HttpRequest, code: str | None = None) -> HttpResponse:
     return render(request, "networks/office/session_form.html", {"form": form, "session": session})
 
 
-@login_required
+@office_page(OFFICE)
 @require_http_methods(["GET"])
 def session_detail(request: HttpRequest, code: str) -> HttpResponse:
     """A session's steps, its courses with their places, and its ranked applications with
     what the allocation gave each."""
-    _office(request)
     session = _session(code)
     applications = list(
         session.applications.exclude(state=ApplicationState.DRAFT)
@@ -129,7 +125,7 @@ def session_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _step(request: HttpRequest, code: str, action: str) -> HttpResponse:
-    user = _office(request)
+    user = _user(request)
     session = _session(code)
     try:
         if action == "rank":
@@ -170,35 +166,35 @@ def _step(request: HttpRequest, code: str, action: str) -> HttpResponse:
     return _to_session(session, "steps")
 
 
-@login_required
+@office_page(OFFICE)
 @require_POST
 def rank(request: HttpRequest, code: str) -> HttpResponse:
     return _step(request, code, "rank")
 
 
-@login_required
+@office_page(OFFICE)
 @require_POST
 def allocate(request: HttpRequest, code: str) -> HttpResponse:
     return _step(request, code, "allocate")
 
 
-@login_required
+@office_page(OFFICE)
 @require_POST
 def publish(request: HttpRequest, code: str) -> HttpResponse:
     return _step(request, code, "publish")
 
 
-@login_required
+@office_page(OFFICE)
 @require_POST
 def close(request: HttpRequest, code: str) -> HttpResponse:
     return _step(request, code, "close")
 
 
-@login_required
+@office_page(OFFICE)
 @require_http_methods(["GET", "POST"])
 def import_courses(request: HttpRequest, code: str) -> HttpResponse:
     """Import the session's courses from a spreadsheet: all or nothing, every bad row named."""
-    user = _office(request)
+    user = _user(request)
     session = _session(code)
     form = CourseImportForm()
     report = None
@@ -232,11 +228,10 @@ def import_courses(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@login_required
+@office_page(OFFICE)
 @require_http_methods(["GET"])
 def participants(request: HttpRequest, code: str) -> HttpResponse:
     """The nominated students of a session, with the result of each to record."""
-    _office(request)
     session = _session(code)
     rows = [
         (
@@ -254,10 +249,10 @@ def participants(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "networks/office/participants.html", {"session": session, "rows": rows})
 
 
-@login_required
+@office_page(OFFICE)
 @require_POST
 def record_result(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _office(request)
+    user = _user(request)
     participation = get_object_or_404(
         Participation.objects.select_related("course__session", "student"), pk=pk
     )

@@ -6,17 +6,16 @@ Who sees a plan follows its mobility (``networks.view_plan``); anybody else gets
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from abroad.core.permissions import can
+from abroad.core.permissions import can, require, visible_or_404
 from abroad.mobility.enums import MobilityKind
 from abroad.mobility.models import Mobility
 from abroad.mobility.rules import approver_q
@@ -25,6 +24,7 @@ from abroad.networks.enums import PlanState
 from abroad.networks.forms import DecisionForm, PlanForm
 from abroad.networks.models import DoubleDegreePlan
 from abroad.networks.services import NetworksError
+from abroad.people.models import User
 
 
 def _mobility(request: HttpRequest, pk: int) -> Mobility:
@@ -35,9 +35,12 @@ def _mobility(request: HttpRequest, pk: int) -> Mobility:
         pk=pk,
         kind=MobilityKind.DOUBLE_DEGREE,
     )
-    if not can(request.user, "networks.view_plan", mobility):
-        raise Http404
-    return mobility
+    return visible_or_404(request.user, "networks.view_plan", mobility)
+
+
+def _user(request: HttpRequest) -> User:
+    """The logged-in user (every view here is behind login_required)."""
+    return cast(User, request.user)
 
 
 def _back(mobility: Mobility) -> HttpResponse:
@@ -49,9 +52,7 @@ def _back(mobility: Mobility) -> HttpResponse:
 def plan(request: HttpRequest, mobility: int) -> HttpResponse:
     found = _mobility(request, mobility)
     current = DoubleDegreePlan.objects.filter(mobility=found).select_related("network").first()
-    editable = can(request.user, "networks.edit_plan", found) and (
-        current is None or current.state in PlanState.editable_states()
-    )
+    editable = can(request.user, "networks.change_plan", found)
     initial: dict[str, Any] = {"mobility_unit_months": double_degree.MOBILITY_UNIT_MONTHS}
     if current is None and found.offer is not None and found.offer.agreement.network is not None:
         initial["network"] = found.offer.agreement.network
@@ -64,9 +65,7 @@ def plan(request: HttpRequest, mobility: int) -> HttpResponse:
             "findings": services.plan_findings(current) if current else None,
             "form": PlanForm(instance=current, initial=initial) if editable else None,
             "can_submit": editable and current is not None,
-            "can_decide": current is not None
-            and current.state == PlanState.SUBMITTED
-            and can(request.user, "networks.approve_plan", found),
+            "can_decide": can(request.user, "networks.decide_plan", found),
             "decision_form": DecisionForm(),
             "partner_credits": double_degree.PARTNER_CREDITS,
             "max_home_credits": double_degree.MAX_HOME_CREDITS,
@@ -78,8 +77,7 @@ def plan(request: HttpRequest, mobility: int) -> HttpResponse:
 @require_POST
 def save(request: HttpRequest, mobility: int) -> HttpResponse:
     found = _mobility(request, mobility)
-    if not can(request.user, "networks.edit_plan", found):
-        raise PermissionDenied
+    require(request.user, "networks.edit_plan", found)
     current = DoubleDegreePlan.objects.filter(mobility=found).first()
     form = PlanForm(request.POST, instance=current)
     if not form.is_valid():
@@ -94,7 +92,7 @@ def save(request: HttpRequest, mobility: int) -> HttpResponse:
         return _back(found)
     values = {name: form.cleaned_data[name] for name in PlanForm.Meta.fields}
     try:
-        services.save_plan(mobility=found, actor=request.user, **values)
+        services.save_plan(mobility=found, actor=_user(request), **values)
     except NetworksError as refusal:
         messages.error(request, str(refusal))
     else:
@@ -106,11 +104,10 @@ def save(request: HttpRequest, mobility: int) -> HttpResponse:
 @require_POST
 def submit(request: HttpRequest, mobility: int) -> HttpResponse:
     found = _mobility(request, mobility)
-    if not can(request.user, "networks.edit_plan", found):
-        raise PermissionDenied
+    require(request.user, "networks.edit_plan", found)
     current = get_object_or_404(DoubleDegreePlan, mobility=found)
     try:
-        services.submit_plan(plan=current, actor=request.user)
+        services.submit_plan(plan=current, actor=_user(request))
     except NetworksError as refusal:
         messages.error(request, str(refusal))
     else:
@@ -122,8 +119,7 @@ def submit(request: HttpRequest, mobility: int) -> HttpResponse:
 @require_POST
 def decide(request: HttpRequest, mobility: int) -> HttpResponse:
     found = _mobility(request, mobility)
-    if not can(request.user, "networks.approve_plan", found):
-        raise PermissionDenied
+    require(request.user, "networks.approve_plan", found)
     current = get_object_or_404(DoubleDegreePlan, mobility=found)
     form = DecisionForm(request.POST)
     form.is_valid()
@@ -133,7 +129,7 @@ def decide(request: HttpRequest, mobility: int) -> HttpResponse:
             plan=current,
             approve=approve,
             comment=form.cleaned_data.get("comment", ""),
-            actor=request.user,
+            actor=_user(request),
         )
     except NetworksError as refusal:
         messages.error(request, str(refusal))

@@ -15,7 +15,8 @@ from typing import IO, Any
 from abroad.core import audit
 from abroad.core.academic_year import format_year
 from abroad.core.importing import Format, file_format, write_table
-from abroad.selection import ranking, services
+from abroad.matching import ranking
+from abroad.selection import services
 from abroad.selection.models import Application, Assignment, Call
 
 NOMINATION_COLUMNS = (

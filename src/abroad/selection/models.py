@@ -11,12 +11,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from abroad.catalogue.models import Offer, School
 from abroad.core.academic_year import format_year
 from abroad.core.enums import DegreeLevel
+from abroad.matching.window import Window, WindowState
 from abroad.selection.enums import ApplicationState, AssignmentState, RankingFormula, RoundState
 
 
@@ -25,12 +25,6 @@ def validate_call_code(value: str) -> None:
         raise ValidationError(
             _("'office' is reserved for the office's pages: choose another code.")
         )
-
-
-class CallQuerySet(models.QuerySet["Call"]):
-    def open_at(self, now: dt.datetime) -> CallQuerySet:
-        """Calls taking applications at ``now`` (the same rule as :meth:`Call.state_at`)."""
-        return self.filter(opens_at__lte=now, closes_at__gt=now)
 
 
 class Call(models.Model):
@@ -89,8 +83,6 @@ class Call(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
-    objects = CallQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("call")
         verbose_name_plural = _("calls")
@@ -113,18 +105,16 @@ class Call(models.Model):
     def year_display(self) -> str:
         return format_year(self.academic_year)
 
-    def state_at(self, now: dt.datetime | None = None) -> str:
-        """ "upcoming", "open" or "closed": applications are taken from ``opens_at`` included
-        to ``closes_at`` excluded, to the second."""
-        now = now or timezone.now()
-        if now < self.opens_at:
-            return "upcoming"
-        if now >= self.closes_at:
-            return "closed"
-        return "open"
+    @property
+    def window(self) -> Window:
+        """Applications are taken from ``opens_at`` included to ``closes_at`` excluded."""
+        return Window(self.opens_at, self.closes_at)
+
+    def state_at(self, now: dt.datetime | None = None) -> WindowState:
+        return self.window.state_at(now)
 
     def is_open(self, now: dt.datetime | None = None) -> bool:
-        return self.state_at(now) == "open"
+        return self.window.is_open(now)
 
     def admits_level(self, level: str) -> bool:
         return not self.levels or level in self.levels

@@ -11,6 +11,7 @@ from typing import Any
 import rules
 
 from abroad.people.rules import is_office, is_promoter, is_student
+from abroad.selection.enums import ApplicationState
 
 
 def _owns(user: Any, application: Any) -> bool:
@@ -58,6 +59,22 @@ def is_promoter_of_call(user: Any, call: Any) -> bool:
 
 
 @rules.predicate
+def is_submitted(user: Any, application: Any) -> bool:
+    return application is not None and application.state == ApplicationState.SUBMITTED
+
+
+@rules.predicate
+def window_open(user: Any, application: Any) -> bool:
+    """The application's call takes applications now (``Call.is_open``)."""
+    return application is not None and application.call.is_open()
+
+
+@rules.predicate
+def has_promoter_school(user: Any) -> bool:
+    return bool(promoter_school_ids(user))
+
+
+@rules.predicate
 def is_assignment_owner(user: Any, assignment: Any) -> bool:
     return assignment is not None and _owns(user, assignment.application)
 
@@ -77,6 +94,9 @@ rules.add_perm(
     is_application_owner | is_office | (is_promoter & is_promoter_of_application_call),
 )
 rules.add_perm("selection.change_application", is_student & is_application_owner)
+# Only a submitted application is withdrawn (a draft takes no part anyway), until the deadline.
+can_withdraw = is_student & is_application_owner & is_submitted & window_open
+rules.add_perm("selection.withdraw_application", can_withdraw)
 rules.add_perm(
     "selection.view_assignment",
     is_assignment_owner | is_office | (is_promoter & is_promoter_of_assignment_call),
@@ -86,3 +106,5 @@ rules.add_perm("selection.answer_assignment", is_assignment_owner)
 # read its ranking.
 rules.add_perm("selection.manage_calls", is_office)
 rules.add_perm("selection.view_ranking", is_office | (is_promoter & is_promoter_of_call))
+# The office's list of calls: the office sees every call, a promoter the calls of their School.
+rules.add_perm("selection.view_office_calls", is_office | (is_promoter & has_promoter_school))

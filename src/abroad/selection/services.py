@@ -19,11 +19,15 @@ from abroad.catalogue.enums import AgreementStatus
 from abroad.catalogue.models import CourseOfStudy, Offer
 from abroad.core import audit
 from abroad.core.enums import CEFR
-from abroad.core.moments import local_moment
+from abroad.core.permissions import require_actor
+from abroad.matching import allocation, ranking, window
+from abroad.matching.applications import require_withdrawable
+from abroad.matching.explanation import to_data as explanation_data
+from abroad.matching.window import MatchingError, when
 from abroad.mobility.services import create_mobility
 from abroad.people.eligibility import career_problems
-from abroad.people.models import LanguageCertificate, StudentCareer
-from abroad.selection import allocation, emails, ranking
+from abroad.people.models import LanguageCertificate, StudentCareer, User
+from abroad.selection import emails, queries
 from abroad.selection.enums import ApplicationState, AssignmentState, RankingFormula, RoundState
 from abroad.selection.models import (
     Application,
@@ -35,11 +39,8 @@ from abroad.selection.models import (
     Round,
 )
 
-# The seat lock. A test turns it off to show the race it prevents (see the concurrency test).
-LOCK_SEATS = True
 
-
-class SelectionError(Exception):
+class SelectionError(MatchingError):
     """A transition that is not allowed, with a message for the person who tried it."""
 
 
@@ -183,20 +184,13 @@ def eligibility_problems(
 
 
 def _require_open(call: Call, now: dt.datetime) -> None:
-    state = call.state_at(now)
-    if state == "upcoming":
-        raise SelectionError(
-            _("Applications to this call open on %(when)s.") % _when(call.opens_at)
-        )
-    if state == "closed":
-        raise SelectionError(
-            _("Applications to this call closed on %(when)s: nothing was changed.")
-            % _when(call.closes_at)
-        )
-
-
-def _when(moment: dt.datetime) -> dict[str, str]:
-    return {"when": local_moment(moment)}
+    window.require_open(
+        call.window,
+        now,
+        upcoming=_("Applications to this call open on %(when)s."),
+        closed=_("Applications to this call closed on %(when)s: nothing was changed."),
+        error=SelectionError,
+    )
 
 
 @transaction.atomic
@@ -276,11 +270,14 @@ def submit_application(
 
 @transaction.atomic
 def withdraw_application(
-    *, application: Application, actor: Any, now: dt.datetime | None = None
+    *, application: Application, actor: User | None, now: dt.datetime | None = None
 ) -> Application:
     now = now or timezone.now()
     application = Application.objects.select_for_update().get(pk=application.pk)
     _require_open(application.call, now)
+    require_withdrawable(application.state == ApplicationState.SUBMITTED, error=SelectionError)
+    # the window was checked at ``now`` above; the rule adds who may withdraw
+    require_actor(actor, "selection.change_application", application)
     application.state = ApplicationState.WITHDRAWN
     application.save(update_fields=["state", "updated_at"])
     audit.record(actor=actor, action="application.withdrawn", obj=application)
@@ -353,7 +350,10 @@ def rank_call(*, call: Call, actor: Any = None, now: dt.datetime | None = None) 
         plain = ranking.Career(
             average=career.weighted_average,
             credits=career.total_credits,
-            years_enrolled=(call.academic_year - career.first_enrolment_year),
+            # a call for the mobility year Y is applied to in the academic year before it
+            years_enrolled=ranking.years_enrolled(
+                career.first_enrolment_year, applying_in=call.academic_year - 1
+            ),
             previous_exchanges=career.previous_exchanges,
         )
         if call.formula == RankingFormula.COMMISSION:
@@ -450,11 +450,12 @@ def create_round(
 
 
 def _require_closed(call: Call, now: dt.datetime) -> None:
-    if call.state_at(now) != "closed":
-        raise SelectionError(
-            _("Applications are open until %(when)s: rank and allocate after that.")
-            % _when(call.closes_at)
-        )
+    window.require_closed(
+        call.window,
+        now,
+        message=_("Applications are open until %(when)s: rank and allocate after that."),
+        error=SelectionError,
+    )
 
 
 @transaction.atomic
@@ -517,7 +518,7 @@ def run_round(*, round: Round, actor: Any = None, now: dt.datetime | None = None
                 application=application,
                 call_offer_id=offer_id,
                 choice=explanation.choice,
-                explanation=_explanation_data(explanation),
+                explanation=explanation_data(explanation),
                 state=AssignmentState.OFFERED if offer_id else AssignmentState.NONE,
             )
         )
@@ -578,26 +579,6 @@ def offer_results(round: Round, assignments: Sequence[Assignment]) -> dict[int, 
     }
 
 
-def _explanation_data(explanation: allocation.Explanation) -> dict[str, Any]:
-    return {
-        "outcome": str(explanation.outcome),
-        "choice": explanation.choice,
-        "text": allocation.render_explanation(explanation),
-        "skipped": [
-            {
-                "choice": s.choice,
-                "offer": s.offer,
-                "reason": str(s.reason),
-                "cutoff": s.cutoff,
-                "own_score": s.own_score,
-                "tied": s.tied,
-                "detail": s.detail,
-            }
-            for s in explanation.skipped
-        ],
-    }
-
-
 def compare_with_previous(round: Round) -> list[dict[str, Any]]:
     """Applications whose result changed since the previous run of this round."""
     previous = {int(k): v for k, v in round.previous_result.items()}
@@ -620,7 +601,7 @@ def publish_round(*, round: Round, actor: Any = None, now: dt.datetime | None = 
     if now >= round.acceptance_deadline:
         raise SelectionError(
             _("The acceptance deadline (%(when)s) has passed: set a later one first.")
-            % _when(round.acceptance_deadline)
+            % when(round.acceptance_deadline)
         )
     round.state = RoundState.PUBLISHED
     round.published_at = now
@@ -633,10 +614,15 @@ def publish_round(*, round: Round, actor: Any = None, now: dt.datetime | None = 
 
 @transaction.atomic
 def accept_assignment(
-    *, assignment: Assignment, actor: Any, now: dt.datetime | None = None
+    *,
+    assignment: Assignment,
+    actor: User | None,
+    now: dt.datetime | None = None,
+    lock_seats: bool = True,
 ) -> Assignment:
     """The student takes the seat: refused after the deadline or when the seats are gone
-    (the offer's row is locked while seats are counted). Creates the mobility."""
+    (the offer's row is locked while seats are counted). Creates the mobility. Only the
+    concurrency test passes ``lock_seats=False``, to show the race the lock prevents."""
     now = now or timezone.now()
     # Lock the assignment itself: a double click or two tabs answer once.
     assignment = (
@@ -648,13 +634,10 @@ def accept_assignment(
     if assignment.call_offer_id is None:
         raise SelectionError(_("There is no seat to accept in this round."))
     call_offers = CallOffer.objects.filter(pk=assignment.call_offer_id)
-    if LOCK_SEATS:
+    if lock_seats:
         call_offers = call_offers.select_for_update()
     call_offer = call_offers.select_related("offer__agreement__partner").get()
-    accepted = Assignment.objects.filter(
-        call_offer=call_offer, state=AssignmentState.ACCEPTED
-    ).count()
-    if accepted >= call_offer.seats:
+    if queries.seats_taken(call_offer) >= call_offer.seats:
         raise SelectionError(_("Sorry: every seat of this destination has been taken."))
     Assignment.objects.filter(pk=assignment.pk).update(
         state=AssignmentState.ACCEPTED, decided_at=now
@@ -698,7 +681,7 @@ def _require_answerable(assignment: Assignment, now: dt.datetime) -> None:
     if now >= assignment.round.acceptance_deadline:
         raise SelectionError(
             _("The deadline to accept was %(when)s: the seat has gone to the next round.")
-            % _when(assignment.round.acceptance_deadline)
+            % when(assignment.round.acceptance_deadline)
         )
 
 

@@ -3,9 +3,10 @@
 scores, and the nominations. Every step is a POST that calls one service and shows its
 SelectionError; the services write the audit log.
 
-Who: the office (``user.is_office``) does everything. A promoter whose School is one of the
-call's sees its ranking, read-only (an action answers 403); anybody else gets 404, and an
-anonymous visitor is sent to log in. The checks are the small functions below.
+Who (``selection/rules.py``): the office (``selection.manage_calls``) does everything. A
+promoter whose School is one of the call's reads its ranking (``selection.view_ranking``) and
+the list of their School's calls; every other page answers them 404 as it does anybody else,
+and an anonymous visitor is sent to log in (``core.permissions.office_page``).
 """
 
 from __future__ import annotations
@@ -17,11 +18,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import rules
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.http import Http404, HttpRequest, HttpResponse
@@ -34,13 +33,17 @@ from django.views.decorators.http import require_GET, require_POST
 
 from abroad.core.enums import DegreeLevel
 from abroad.core.importing import Format
+from abroad.core.permissions import can, office_page, visible_or_404
+from abroad.matching import explanation
+from abroad.matching.ranking import ordered_parts
 from abroad.people.models import User
 from abroad.selection import exports, services
 from abroad.selection.enums import ApplicationState, AssignmentState, RankingFormula, RoundState
 from abroad.selection.models import Application, Assignment, Call, CallOffer, Round
-from abroad.selection.ranking import ordered_parts
 from abroad.selection.rules import promoter_school_ids
 from abroad.selection.services import SelectionError
+
+OFFICE = "selection.manage_calls"
 
 RANKING_PAGE_SIZE = 100
 
@@ -54,37 +57,14 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _is_office(user: User) -> bool:
-    return bool(rules.has_perm("selection.manage_calls", user))
-
-
-def _promotes_for(user: User, call: Call) -> bool:
-    return not _is_office(user) and rules.has_perm("selection.view_ranking", user, call)
-
-
 def _get_call(code: str) -> Call:
     return get_object_or_404(Call.objects.prefetch_related("schools"), code=code)
 
 
-def _office_call(request: HttpRequest, code: str) -> Call:
-    """The call, for the office. A promoter of the call may look but not act (403); anybody
-    else does not see it (404)."""
-    user = _user(request)
-    call = _get_call(code)
-    if _is_office(user):
-        return call
-    if _promotes_for(user, call):
-        raise PermissionDenied
-    raise Http404
-
-
 def _ranking_call(request: HttpRequest, code: str) -> Call:
-    """The call whose ranking the user may read: the office, or a promoter of its Schools."""
-    user = _user(request)
-    call = _get_call(code)
-    if rules.has_perm("selection.view_ranking", user, call):
-        return call
-    raise Http404
+    """The call whose ranking the user may read (the office, or a promoter of its Schools);
+    404 for anybody else."""
+    return visible_or_404(request.user, "selection.view_ranking", _get_call(code))
 
 
 def _round(call: Call, number: int) -> Round:
@@ -162,19 +142,16 @@ class RankingFilterForm(forms.Form):
 # ------------------------------------------------------------------------ the call list
 
 
-@login_required
+@office_page("selection.view_office_calls")
 @require_GET
 def call_list(request: HttpRequest) -> HttpResponse:
     """Every call with its counts, for the office; a promoter sees the calls of their School,
     with a link to each ranking. Three queries whatever the number of calls."""
     user = _user(request)
     calls: QuerySet[Call] = Call.objects.prefetch_related("schools")
-    office = _is_office(user)
+    office = can(user, OFFICE)
     if not office:
-        school_ids = promoter_school_ids(user)
-        if not school_ids:
-            raise Http404
-        calls = calls.filter(schools__in=school_ids).distinct()
+        calls = calls.filter(schools__in=promoter_school_ids(user)).distinct()
     else:
         submitted = Q(applications__state=ApplicationState.SUBMITTED)
         calls = calls.annotate(
@@ -199,11 +176,11 @@ def call_list(request: HttpRequest) -> HttpResponse:
 # ----------------------------------------------------------------------------- the call
 
 
-@login_required
+@office_page(OFFICE)
 @require_GET
 def call_detail(request: HttpRequest, code: str) -> HttpResponse:
     """The call's steps, each with its counts and its button."""
-    call = _office_call(request, code)
+    call = _get_call(code)
     states = Counter(
         dict(call.applications.values("state").annotate(n=Count("id")).values_list("state", "n"))
     )
@@ -236,10 +213,10 @@ def call_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@login_required
+@office_page(OFFICE)
 @require_POST
 def fill_offers(request: HttpRequest, code: str) -> HttpResponse:
-    call = _office_call(request, code)
+    call = _get_call(code)
     try:
         added = services.fill_call_offers(call=call, actor=_user(request))
     except SelectionError as error:
@@ -258,10 +235,10 @@ def fill_offers(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("selection:office_call", code=call.code)
 
 
-@login_required
+@office_page(OFFICE)
 @require_POST
 def rank(request: HttpRequest, code: str) -> HttpResponse:
-    call = _office_call(request, code)
+    call = _get_call(code)
     try:
         ranked = services.rank_call(call=call, actor=_user(request))
     except SelectionError as error:
@@ -364,7 +341,7 @@ def ranking(request: HttpRequest, code: str) -> HttpResponse:
             "rows": rows,
             "query": _query_without_page(request),
             "active_filters": active,
-            "office": _is_office(_user(request)),
+            "office": can(_user(request), OFFICE),
         },
     )
 
@@ -390,10 +367,10 @@ def ranking_export(request: HttpRequest, code: str) -> HttpResponse:
 # ---------------------------------------------------------------------------- the rounds
 
 
-@login_required
+@office_page(OFFICE)
 @require_POST
 def round_create(request: HttpRequest, code: str) -> HttpResponse:
-    call = _office_call(request, code)
+    call = _get_call(code)
     form = RoundForm(request.POST)
     if not form.is_valid():
         messages.error(
@@ -437,45 +414,10 @@ class StudentRow:
     explanation: str
 
 
-def _ordinal_choice(number: int | None) -> str:
-    if number is None:
-        return ""
-    return _("choice %(number)d") % {"number": number}
-
-
 def explain(assignment: Assignment, partners: dict[int, str]) -> str:
     """The stored explanation of an assignment in the reader's language, with partner names
     (services store the offer's id)."""
-    data = assignment.explanation or {}
-    outcome = data.get("outcome")
-    if outcome == "assigned":
-        parts = [_("got their %(choice)s") % {"choice": _ordinal_choice(data.get("choice"))}]
-    elif outcome == "unassigned" and not data.get("skipped"):
-        return _("no seat: no destination ranked")
-    else:
-        parts = [_("no seat")]
-    for skipped in data.get("skipped", []):
-        where = _("%(choice)s (%(partner)s)") % {
-            "choice": _ordinal_choice(skipped.get("choice")),
-            "partner": partners.get(skipped.get("offer"), "?"),
-        }
-        reason = skipped.get("reason")
-        if reason == "ineligible":
-            text = _("%(where)s: not eligible (%(detail)s)") % {
-                "where": where,
-                "detail": skipped.get("detail", ""),
-            }
-        elif reason == "not_ranked":
-            text = _("%(where)s: not ranked by that destination") % {"where": where}
-        elif skipped.get("cutoff") is None:
-            text = _("%(where)s: no free seat") % {"where": where}
-        else:
-            text = _("%(where)s: full, last seat at score %(cutoff)s") % {
-                "where": where,
-                "cutoff": f"{skipped['cutoff']:.3f}",
-            }
-        parts.append(text)
-    return "; ".join(parts)
+    return explanation.office_line(assignment.explanation or {}, partners)
 
 
 def _partners(call: Call) -> dict[int, CallOffer]:
@@ -485,12 +427,12 @@ def _partners(call: Call) -> dict[int, CallOffer]:
     }
 
 
-@login_required
+@office_page(OFFICE)
 @require_GET
 def round_detail(request: HttpRequest, code: str, number: int) -> HttpResponse:
     """A round: its state and buttons, the result per offer (seats, filled, cutoff) and per
     student (choice, explanation). A constant number of queries."""
-    call = _office_call(request, code)
+    call = _get_call(code)
     round = _round(call, number)
     call_offers = _partners(call)
     names = {pk: str(co.offer.agreement.partner) for pk, co in call_offers.items()}
@@ -556,11 +498,11 @@ class Change:
     after: str
 
 
-@login_required
+@office_page(OFFICE)
 @require_GET
 def round_compare(request: HttpRequest, code: str, number: int) -> HttpResponse:
     """What changed since the previous dry run of the round (services.compare_with_previous)."""
-    call = _office_call(request, code)
+    call = _get_call(code)
     round = _round(call, number)
     changes = services.compare_with_previous(round)
     names = {pk: str(co.offer.agreement.partner) for pk, co in _partners(call).items()}
@@ -592,7 +534,7 @@ def round_compare(request: HttpRequest, code: str, number: int) -> HttpResponse:
 
 
 def _round_action(request: HttpRequest, code: str, number: int, action: str) -> HttpResponse:
-    call = _office_call(request, code)
+    call = _get_call(code)
     round = _round(call, number)
     user = _user(request)
     try:
@@ -630,19 +572,19 @@ def _round_action(request: HttpRequest, code: str, number: int, action: str) -> 
     return redirect("selection:office_round", code=call.code, number=number)
 
 
-@login_required
+@office_page(OFFICE)
 @require_POST
 def round_run(request: HttpRequest, code: str, number: int) -> HttpResponse:
     return _round_action(request, code, number, "run")
 
 
-@login_required
+@office_page(OFFICE)
 @require_POST
 def round_publish(request: HttpRequest, code: str, number: int) -> HttpResponse:
     return _round_action(request, code, number, "publish")
 
 
-@login_required
+@office_page(OFFICE)
 @require_POST
 def round_close(request: HttpRequest, code: str, number: int) -> HttpResponse:
     return _round_action(request, code, number, "close")
@@ -652,7 +594,7 @@ def round_close(request: HttpRequest, code: str, number: int) -> HttpResponse:
 
 
 def _commission_call(request: HttpRequest, code: str) -> Call:
-    call = _office_call(request, code)
+    call = _get_call(code)
     if call.formula != RankingFormula.COMMISSION:
         raise Http404
     return call
@@ -686,7 +628,7 @@ def _score_form(application: Application, data: Any = None) -> CommissionScoreFo
     return CommissionScoreForm(data, initial=initial, prefix=f"a{application.pk}")
 
 
-@login_required
+@office_page(OFFICE)
 @require_GET
 def commission(request: HttpRequest, code: str) -> HttpResponse:
     """One form per submitted application: the commission's three marks."""
@@ -699,7 +641,7 @@ def commission(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@login_required
+@office_page(OFFICE)
 @require_POST
 def commission_score(request: HttpRequest, code: str, application: int) -> HttpResponse:
     call = _commission_call(request, code)
@@ -737,10 +679,10 @@ def commission_score(request: HttpRequest, code: str, application: int) -> HttpR
 # ---------------------------------------------------------------------------- nominations
 
 
-@login_required
+@office_page(OFFICE)
 @require_GET
 def nominations(request: HttpRequest, code: str) -> HttpResponse:
-    call = _office_call(request, code)
+    call = _get_call(code)
     rows = list(exports.nomination_rows(call))
     per_partner: dict[str, int] = defaultdict(int)
     for row in rows:
@@ -755,10 +697,10 @@ def nominations(request: HttpRequest, code: str) -> HttpResponse:
 FORMATS: tuple[Format, ...] = ("xlsx", "csv")
 
 
-@login_required
+@office_page(OFFICE)
 @require_GET
 def nominations_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
-    call = _office_call(request, code)
+    call = _get_call(code)
     if fmt not in FORMATS:
         raise Http404
     chosen: Format = "xlsx" if fmt == "xlsx" else "csv"

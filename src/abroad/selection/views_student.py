@@ -12,12 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -27,9 +25,13 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from abroad.catalogue.models import CourseOfStudy
-from abroad.core.permissions import can
+from abroad.core.permissions import can, require
+from abroad.matching import explanation, ranking
+from abroad.matching import panel as ranked_list
+from abroad.matching.panel import Change, Choice, RankedItem
+from abroad.matching.window import WindowState
 from abroad.people.models import User
-from abroad.selection import ranking, services
+from abroad.selection import queries, services
 from abroad.selection.enums import AssignmentState, RoundState
 from abroad.selection.forms import RankingForm
 from abroad.selection.models import Application, Assignment, Call, CallOffer, Preference
@@ -54,33 +56,12 @@ SCORE_PARTS = {
 
 
 @dataclass
-class RankedItem:
-    """One destination of the student's ranking, with the ranking each button would post."""
-
-    position: int
-    call_offer: CallOffer
-    reasons: list[str]
-    up: list[int] | None
-    down: list[int] | None
-    remove: list[int]
-
-
-@dataclass
-class Choice:
-    """A destination the student can choose, and the ranking its "add" button would post."""
-
-    call_offer: CallOffer
-    position: int | None
-    add: list[int] | None
-
-
-@dataclass
 class Panel:
     """The ranking panel: the ranking, the destinations to choose from, and whether the
     student can still change anything."""
 
-    ranking: list[RankedItem]
-    choices: list[Choice]
+    ranking: list[RankedItem[CallOffer]]
+    choices: list[Choice[CallOffer]]
     not_open: list[Availability]
     editable: bool
     max_preferences: int
@@ -94,7 +75,7 @@ class Panel:
 
     @property
     def ids(self) -> list[int]:
-        return [item.call_offer.pk for item in self.ranking]
+        return [item.option.pk for item in self.ranking]
 
 
 @dataclass
@@ -116,73 +97,26 @@ class Result:
     deadline_passed: bool = False
 
 
-def _moved(ids: Sequence[int], index: int, step: int) -> list[int] | None:
-    target = index + step
-    if not 0 <= target < len(ids):
-        return None
-    order = list(ids)
-    order[index], order[target] = order[target], order[index]
-    return order
-
-
 def build_panel(
     call: Call, availability: list[Availability], ranked_ids: Sequence[int], *, editable: bool
 ) -> Panel:
-    by_id = {a.call_offer.pk: a for a in availability}
-    ranked_ids = [pk for pk in ranked_ids if pk in by_id]
-    position = {pk: number for number, pk in enumerate(ranked_ids, start=1)}
-    full = len(ranked_ids) >= call.max_preferences
-    ranking = [
-        RankedItem(
-            position=number,
-            call_offer=by_id[pk].call_offer,
-            reasons=by_id[pk].reasons,
-            up=_moved(ranked_ids, number - 1, -1),
-            down=_moved(ranked_ids, number - 1, +1),
-            remove=[other for other in ranked_ids if other != pk],
-        )
-        for number, pk in enumerate(ranked_ids, start=1)
-    ]
-    choices = [
-        Choice(
-            call_offer=a.call_offer,
-            position=position.get(a.call_offer.pk),
-            add=None if full or a.call_offer.pk in position else [*ranked_ids, a.call_offer.pk],
-        )
-        for a in availability
-        if a.available
-    ]
+    reasons = {a.call_offer.pk: a.reasons for a in availability}
+    ranking, choices = ranked_list.build(
+        [a.call_offer for a in availability],
+        ranked_ids,
+        call.max_preferences,
+        key=lambda call_offer: call_offer.pk,
+        label=lambda call_offer: call_offer.offer.agreement.partner.display_name,
+        reasons=lambda call_offer: reasons[call_offer.pk],
+    )
+    available = {a.call_offer.pk for a in availability if a.available}
     return Panel(
         ranking=ranking,
-        choices=choices,
+        choices=[choice for choice in choices if choice.option.pk in available],
         not_open=[a for a in availability if not a.available],
         editable=editable,
         max_preferences=call.max_preferences,
     )
-
-
-def _skip_text(skipped: dict[str, Any]) -> str:
-    reason = skipped.get("reason")
-    if reason == "ineligible":
-        return _("not open to you: %(detail)s") % {"detail": skipped.get("detail", "")}
-    if reason == "not_ranked":
-        return _("the destination's own ranking did not include you")
-    cutoff = skipped.get("cutoff")
-    if cutoff is None:
-        return _("no seat was free in this round")
-    if skipped.get("tied"):
-        return _(
-            "every seat went to students ranked above you; the last one had your same score "
-            "(%(cutoff)s) and won the tie-break"
-        ) % {"cutoff": _score(cutoff)}
-    return _(
-        "every seat went to students ranked above you; the last one admitted had a score of "
-        "%(cutoff)s"
-    ) % {"cutoff": _score(cutoff)}
-
-
-def _score(value: Any) -> str:
-    return f"{Decimal(str(value)).quantize(Decimal('0.001')).normalize():f}"
 
 
 def build_results(
@@ -193,8 +127,8 @@ def build_results(
         skipped = [
             Skip(
                 choice=int(item.get("choice") or 0),
-                partner=partners.get(item.get("offer") or 0, _("a destination")),
-                why=_skip_text(item),
+                partner=partners.get(item.get("option") or 0, _("a destination")),
+                why=explanation.skip_reason(item),
             )
             for item in assignment.explanation.get("skipped", [])
         ]
@@ -253,7 +187,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
     the student's applications to calls that are not open any more (for their results)."""
     user = _user(request)
     now = timezone.now()
-    open_calls = Call.objects.open_at(now)
+    open_calls = Call.objects.filter(queries.open_calls_q(now))
     course: CourseOfStudy | None = None
     if can(user, "selection.apply_to_call"):
         if user.course_of_study_id is not None:
@@ -266,9 +200,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
     calls = list(open_calls.distinct().prefetch_related("schools").order_by("closes_at", "code"))
     applications = {
         application.call_id: application
-        for application in Application.objects.filter(student=user)
-        .select_related("call")
-        .prefetch_related(
+        for application in queries.applications_of(user).prefetch_related(
             Prefetch(
                 "assignments",
                 queryset=Assignment.objects.filter(round__state__in=VISIBLE_ROUNDS),
@@ -298,7 +230,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
 
 def _student_context(call: Call, student: User, now: dt.datetime) -> dict[str, Any]:
     """What the call page shows a student: eligibility, the ranking panel, the results."""
-    application = Application.objects.filter(call=call, student=student).first()
+    application = queries.application_of(call, student)
     ranked_ids: list[int] = (
         list(application.preferences.order_by("rank").values_list("call_offer_id", flat=True))
         if application
@@ -306,7 +238,7 @@ def _student_context(call: Call, student: User, now: dt.datetime) -> dict[str, A
     )
     availability = services.offers_for_student(call, student)
     panel = build_panel(call, availability, ranked_ids, editable=call.is_open(now))
-    panel.closed = now >= call.closes_at
+    panel.closed = call.state_at(now) is WindowState.CLOSED
     partners = {a.call_offer.pk: str(a.call_offer.offer.agreement.partner) for a in availability}
     results = (
         build_results(list(_visible_assignments(application)), partners, now) if application else []
@@ -355,8 +287,7 @@ def _back_to(call: Call, anchor: str = "") -> HttpResponseRedirect:
 
 
 def _require_student(request: HttpRequest, call: Call) -> User:
-    if not can(request.user, "selection.apply_to_call", call):
-        raise PermissionDenied(_("Only students apply to calls."))
+    require(request.user, "selection.apply_to_call", call, _("Only students apply to calls."))
     return _user(request)
 
 
@@ -372,30 +303,22 @@ def _what_changed(
     call: Call, before: Sequence[int], after: Sequence[int], moved: int | None
 ) -> str:
     """What the last change did, in words (the page announces it)."""
+    change, position = ranked_list.what_changed(before, after, moved)
     call_offer = (
-        CallOffer.objects.filter(call=call, pk=moved)
+        None
+        if moved is None or change is Change.SAVED
+        else CallOffer.objects.filter(call=call, pk=moved)
         .select_related("offer__agreement__partner")
         .first()
-        if moved is not None
-        else None
     )
     if call_offer is None:
         return _("Your ranking is saved.")
-    partner = call_offer.offer.agreement.partner
-    if moved in after:
-        position = list(after).index(call_offer.pk) + 1
-        if moved in before:
-            return _("%(partner)s is now your choice number %(position)d.") % {
-                "partner": partner,
-                "position": position,
-            }
-        return _("%(partner)s added as your choice number %(position)d.") % {
-            "partner": partner,
-            "position": position,
-        }
-    if moved in before:
-        return _("%(partner)s removed from your ranking.") % {"partner": partner}
-    return _("Your ranking is saved.")
+    values = {"partner": call_offer.offer.agreement.partner, "position": position}
+    if change is Change.MOVED:
+        return _("%(partner)s is now your choice number %(position)d.") % values
+    if change is Change.ADDED:
+        return _("%(partner)s added as your choice number %(position)d.") % values
+    return _("%(partner)s removed from your ranking.") % values
 
 
 @require_POST
@@ -432,7 +355,7 @@ def save_ranking(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _own_application(call: Call, student: User) -> Application | None:
-    application = Application.objects.filter(call=call, student=student).first()
+    application = queries.application_of(call, student)
     if application is not None and not can(student, "selection.change_application", application):
         raise Http404
     return application
@@ -511,7 +434,7 @@ def accept(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     call = _call(code)
     assignment = _assignment(request, call, pk)
     try:
-        services.accept_assignment(assignment=assignment, actor=request.user)
+        services.accept_assignment(assignment=assignment, actor=_user(request))
     except SelectionError as refusal:
         messages.error(request, str(refusal))
     else:

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from abroad.selection.allocation import (
+from abroad.matching.allocation import (
     Allocation,
     Applicant,
     Explanation,
@@ -26,8 +26,8 @@ from abroad.selection.allocation import (
     SkipReason,
     allocate,
     merit_order,
-    render_explanation,
 )
+from abroad.matching.explanation import render_explanation
 
 pytestmark = pytest.mark.unit
 

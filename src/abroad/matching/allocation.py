@@ -64,7 +64,6 @@ __all__ = [
     "Skipped",
     "allocate",
     "merit_order",
-    "render_explanation",
 ]
 
 ApplicantId = int
@@ -799,46 +798,3 @@ def _check_ids(
     for applicant_id in excluded:
         if applicant_id not in known:
             raise ValueError(f"excluded applicant {applicant_id} is not among the applicants")
-
-
-# --------------------------------------------------------------------------------- text
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def _number(x: float) -> str:
-    text = f"{x:.4f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
-
-
-def _render_skipped(s: Skipped) -> str:
-    head = f"your {_ordinal(s.choice)} choice"
-    if s.reason is SkipReason.INELIGIBLE:
-        return f"{head} was skipped (ineligible: {s.detail})"
-    if s.reason is SkipReason.NOT_RANKED:
-        return f"{head} did not rank you"
-    if s.cutoff is None:
-        return f"{head} had no free seat"
-    text = f"{head} was filled at score {_number(s.cutoff)}"
-    return f"{text} (you tied and lost the tie-break)" if s.tied else text
-
-
-def render_explanation(explanation: Explanation) -> str:
-    """English text, e.g. "2nd choice; your 1st choice was filled at score 27.4". The UI
-    translates from the structured :class:`Explanation` instead."""
-    e = explanation
-    if e.outcome is Outcome.EXCLUDED:
-        return "excluded from this round (seat renounced or acceptance expired)"
-    if e.outcome is Outcome.HELD:
-        which = f"your {_ordinal(e.choice)} choice" if e.choice else f"offer {e.offer}"
-        return f"{which}, accepted in an earlier round"
-    if e.outcome is Outcome.ASSIGNED:
-        head = f"{_ordinal(e.choice)} choice" if e.choice else f"offer {e.offer}"
-    elif not e.skipped:
-        return "no seat; you ranked no offer"
-    else:
-        head = "no seat"
-    return "; ".join([head, *map(_render_skipped, e.skipped)])

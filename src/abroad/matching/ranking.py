@@ -7,7 +7,7 @@ an official rule):
 
 M is the credit-weighted average over both levels, CFU_I and CFU_II the credits earned at
 each level, Y the years since first enrolment (counted at the call, the year before the
-mobility) and n the previous exchanges.
+mobility, see :func:`years_enrolled`) and n the previous exchanges.
 
 Commission (Design, Architecture): portfolio (0-10) + languages, motivation and CV (0-10) +
 interview (0-10) + the average (up to 30).
@@ -28,6 +28,17 @@ class Career:
     credits: int  # CFU_I + CFU_II
     years_enrolled: int  # Y
     previous_exchanges: int  # n
+
+
+def years_enrolled(first_enrolment_year: int, applying_in: int) -> int:
+    """Y of the formula: the academic years the student has been enrolled in when applying,
+    the year of application included. Both years are start years (2026 for 2026/27):
+    ``applying_in`` is the academic year in which the student applies, not the one they would
+    go in. Enrolled in 2023, applying in 2026/27: Y = 4 (2023/24 to 2026/27).
+
+    A call applies the year before its mobility (a call for 2027/28 passes 2026); an ATHENS
+    session applies in the academic year it falls in (March 2027 passes 2026)."""
+    return applying_in - first_enrolment_year + 1
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,114 @@
+"""Each rule of calls, asked for each persona: the application's student (the owner), another
+student, a promoter of the call's School, the office, an anonymous visitor, a superuser (who
+is the office, never a student)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
+
+from abroad.core.permissions import can
+from abroad.people.enums import Role
+from abroad.people.models import User
+from abroad.selection.enums import ApplicationState
+from abroad.selection.models import Application
+from tests.factories import PromoterFactory, SchoolFactory, UserFactory
+from tests.selection.factories import ApplicationFactory, AssignmentFactory, CallFactory
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+
+PERSONAS = ("owner", "other_student", "promoter", "office", "anonymous", "superuser")
+
+
+@pytest.fixture
+def people(student: User, other_student: User, promoter: User, office: User) -> dict[str, object]:
+    return {
+        "owner": student,
+        "other_student": other_student,
+        "promoter": promoter,
+        "office": office,
+        "anonymous": AnonymousUser(),
+        "superuser": UserFactory(username="root", role=Role.ADMIN, is_superuser=True),
+    }
+
+
+@pytest.fixture
+def application(student: User, promoter: User) -> Application:
+    """A submitted application to an open call of the promoter's School."""
+    call = CallFactory(schools=[promoter.promoter.school])
+    application: Application = ApplicationFactory(
+        call=call, student=student, state=ApplicationState.SUBMITTED, submitted_at=timezone.now()
+    )
+    return application
+
+
+def _allowed(people: dict[str, object], perm: str, obj: object) -> set[str]:
+    return {name for name in PERSONAS if can(people[name], perm, obj)}
+
+
+def test_view_application(people: dict[str, object], application: Application) -> None:
+    assert _allowed(people, "selection.view_application", application) == {
+        "owner",
+        "promoter",
+        "office",
+        "superuser",
+    }
+
+
+def test_change_application(people: dict[str, object], application: Application) -> None:
+    assert _allowed(people, "selection.change_application", application) == {"owner"}
+
+
+def test_withdraw_application_while_submitted_and_open(
+    people: dict[str, object], application: Application
+) -> None:
+    assert _allowed(people, "selection.withdraw_application", application) == {"owner"}
+    application.state = ApplicationState.DRAFT
+    assert _allowed(people, "selection.withdraw_application", application) == set()
+    application.state = ApplicationState.SUBMITTED
+    application.call.closes_at = timezone.now() - dt.timedelta(seconds=1)
+    assert _allowed(people, "selection.withdraw_application", application) == set()
+
+
+def test_apply_to_call(people: dict[str, object]) -> None:
+    assert _allowed(people, "selection.apply_to_call", None) == {"owner", "other_student"}
+
+
+def test_view_call_is_public(people: dict[str, object], application: Application) -> None:
+    assert _allowed(people, "selection.view_call", application.call) == set(PERSONAS)
+
+
+def test_assignment(people: dict[str, object], application: Application) -> None:
+    assignment = AssignmentFactory(round__call=application.call, application=application)
+    assert _allowed(people, "selection.view_assignment", assignment) == {
+        "owner",
+        "promoter",
+        "office",
+        "superuser",
+    }
+    assert _allowed(people, "selection.answer_assignment", assignment) == {"owner"}
+
+
+def test_office_rules(people: dict[str, object], application: Application) -> None:
+    assert _allowed(people, "selection.manage_calls", None) == {"office", "superuser"}
+    assert _allowed(people, "selection.view_ranking", application.call) == {
+        "promoter",
+        "office",
+        "superuser",
+    }
+    assert _allowed(people, "selection.view_office_calls", None) == {
+        "promoter",
+        "office",
+        "superuser",
+    }
+
+
+def test_a_promoter_of_another_school_reads_no_ranking(application: Application) -> None:
+    design = SchoolFactory(code="DES", name="School of Design")
+    other = PromoterFactory(user__username="designer", school=design).user
+    assert not can(other, "selection.view_ranking", application.call)
+    assert not can(other, "selection.view_application", application)
+    assert can(other, "selection.view_office_calls")  # their own School's calls
