@@ -190,12 +190,14 @@ def call_detail(request: HttpRequest, code: str) -> HttpResponse:
     scored = 0
     if call.formula == RankingFormula.COMMISSION:
         scored = submitted.filter(commission_score__isnull=False).count()
+    now = timezone.now()
     return render(
         request,
         "selection/office/call_detail.html",
         {
             "call": call,
-            "now": timezone.now(),
+            "now": now,
+            "state": call.state_at(now),
             "drafts": states[ApplicationState.DRAFT],
             "submitted_count": states[ApplicationState.SUBMITTED],
             "withdrawn": states[ApplicationState.WITHDRAWN],
