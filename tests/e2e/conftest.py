@@ -16,6 +16,10 @@ from abroad.site.demo.catalogue import PASSWORD
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SERIOUS = {"serious", "critical"}
 
+# Every wait follows the page's state; on a busy CI machine a page may take a while to get
+# there, so an expectation waits as long as an action does (Playwright's 30 s) before failing.
+expect.set_options(timeout=30_000)
+
 
 @pytest.fixture
 def demo_server(live_server: Any, transactional_db: None) -> str:

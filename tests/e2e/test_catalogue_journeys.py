@@ -105,10 +105,12 @@ def test_map_shows_clustered_partners_and_links_to_them(
     # Filter to one country: a handful of markers; open one and follow its link.
     page.goto(demo_server + "/map/?country=NL")
     expect(page.locator("#map[data-loaded=true]")).to_have_count(1)
+    # the markers are drawn: single ones, or clusters that open into them when clicked
+    expect(page.locator(".leaflet-marker-icon").first).to_be_visible()
     marker = page.locator(".leaflet-marker-icon:not(.marker-cluster)").first
     if not marker.is_visible():
         page.locator(".marker-cluster").first.click()
-    marker = page.locator(".leaflet-marker-icon:not(.marker-cluster)").first
+    expect(marker).to_be_visible()
     marker.click()
     popup = page.locator(".leaflet-popup-content .map-popup")
     expect(popup).to_be_visible()

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import factory
 
-from abroad.mobility.enums import AgreementState, Table
+from abroad.mobility.enums import LearningAgreementState, Table
 from abroad.mobility.models import Component, LearningAgreement, Mobility
 from abroad.recognition.enums import Cycle, Method
 from abroad.recognition.models import ConversionRule, GradingScale, GradingTable
@@ -56,7 +56,7 @@ def signed_agreement(
 ) -> LearningAgreement:
     """A learning agreement signed by all three, with exactly these rows in tables A and B."""
     agreement = LearningAgreementFactory(
-        mobility=mobility, number=number, state=AgreementState.SIGNED
+        mobility=mobility, number=number, state=LearningAgreementState.SIGNED
     )
     Component.objects.bulk_create(
         Component(

@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from abroad.core.models import AuditEvent
-from abroad.mobility.enums import AgreementState, MobilityState
+from abroad.mobility.enums import LearningAgreementState, MobilityState
 from abroad.mobility.models import Mobility
 from abroad.people.models import User
 from abroad.recognition import services
@@ -169,7 +169,7 @@ def test_demo_returnee_has_a_validated_recognition(loaded: RecognitionDemoSummar
         dt.date(2026, 2, 13),
     )
     agreement = mobility.learning_agreements.get()
-    assert agreement.state == AgreementState.SIGNED
+    assert agreement.state == LearningAgreementState.SIGNED
     assert agreement.host_signed_at is not None
     assert timezone.localdate(agreement.host_signed_at) < dt.date(2025, 9, 15)
 

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,6 +51,7 @@ from abroad.networks.models import (
 )
 from abroad.people.eligibility import career_problems
 from abroad.people.models import StudentCareer, User
+from abroad.recognition.queries import recognised_credits
 
 ALLIANCE4TECH = "alliance4tech"
 
@@ -559,19 +560,6 @@ def nominations(session: AthensSession) -> QuerySet[Participation]:
 # --------------------------------------------------------------- the certificate's stays
 
 
-def _recognised_credits(mobility: Mobility) -> Decimal | None:
-    """The credits recognised at home once the recognition is validated; None before."""
-    from abroad.recognition.enums import TranscriptState
-    from abroad.recognition.models import RecognitionLine
-
-    lines = RecognitionLine.objects.filter(
-        transcript__mobility=mobility, transcript__state=TranscriptState.VALIDATED
-    )
-    if not lines.exists():
-        return None
-    return lines.aggregate(total=Sum("credits"))["total"] or Decimal(0)
-
-
 def _planned_credits(mobility: Mobility) -> Decimal:
     """Table A of the learning agreement in force (the last one signed by all three), or of
     the last version not withdrawn when none is signed yet."""
@@ -597,7 +585,7 @@ def certificate_stays(student: Any) -> list[certificate.Stay]:
     )
     stays = []
     for mobility in mobilities:
-        recognised = _recognised_credits(mobility)
+        recognised = recognised_credits(mobility)
         stays.append(
             certificate.Stay(
                 institution=mobility.host.display_name,
