@@ -420,3 +420,12 @@ def test_only_a_submitted_application_can_be_withdrawn(call: Call, course: Any) 
     application.refresh_from_db()
     assert application.state == ApplicationState.DRAFT
     assert not AuditEvent.objects.filter(action="application.withdrawn").exists()
+
+
+def test_a_mobility_keeps_the_months_its_call_allows(call: Call, course: Any) -> None:
+    """The call's months per study cycle go with the mobility: its extension is checked
+    against them (core/cycles.py), not against the general rule."""
+    Call.objects.filter(pk=call.pk).update(months_per_cycle=18)
+    _round, got = _published_round(call, course)
+    services.accept_assignment(assignment=got["a"], actor=None, now=AFTER)
+    assert Mobility.objects.get(student__username="a").cycle_months == 18

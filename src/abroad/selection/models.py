@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from abroad.catalogue.models import Offer, School
+from abroad.core import cycles
 from abroad.core.academic_year import format_year
-from abroad.core.enums import DegreeLevel
 from abroad.matching.window import Window, WindowState
 from abroad.selection.enums import ApplicationState, AssignmentState, RankingFormula, RoundState
 
@@ -64,10 +64,10 @@ class Call(models.Model):
         _("minimum average"), max_digits=4, decimal_places=2, null=True, blank=True
     )
     months_per_cycle = models.PositiveSmallIntegerField(
-        _("months of mobility per study cycle"), default=12
+        _("months of mobility per study cycle"), default=cycles.MONTHS_PER_CYCLE
     )
     months_single_cycle = models.PositiveSmallIntegerField(
-        _("months of mobility, single-cycle degrees"), default=24
+        _("months of mobility, single-cycle degrees"), default=cycles.MONTHS_SINGLE_CYCLE
     )
     programmes = models.JSONField(
         _("programmes"),
@@ -119,9 +119,10 @@ class Call(models.Model):
     def admits_level(self, level: str) -> bool:
         return not self.levels or level in self.levels
 
-    def months_limit(self, level: str) -> int:
-        return (
-            self.months_single_cycle if level == DegreeLevel.SINGLE_CYCLE else self.months_per_cycle
+    def months_limit(self, level: str | None) -> int:
+        """The months this call allows in a study cycle of ``level`` (core/cycles.py)."""
+        return cycles.months_limit(
+            level, per_cycle=self.months_per_cycle, single_cycle=self.months_single_cycle
         )
 
 

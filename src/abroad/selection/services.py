@@ -612,6 +612,11 @@ def publish_round(*, round: Round, actor: Any = None, now: dt.datetime | None = 
     return round
 
 
+def _course_level(student: User) -> str | None:
+    course = student.course_of_study
+    return course.level if course is not None else None
+
+
 @transaction.atomic
 def accept_assignment(
     *,
@@ -627,7 +632,7 @@ def accept_assignment(
     # Lock the assignment itself: a double click or two tabs answer once.
     assignment = (
         Assignment.objects.select_for_update(of=("self",))
-        .select_related("round__call", "application__student")
+        .select_related("round__call", "application__student__course_of_study")
         .get(pk=assignment.pk)
     )
     _require_answerable(assignment, now)
@@ -650,6 +655,7 @@ def accept_assignment(
         offer=call_offer.offer,
         academic_year=call.academic_year,
         origin=f"call:{call.code}",
+        cycle_months=call.months_limit(_course_level(assignment.application.student)),
         actor=actor,
     )
     audit.record(actor=actor, action="assignment.accepted", obj=assignment)
