@@ -24,7 +24,7 @@ def require_postgres() -> None:
 
 def race(
     items: Sequence[Any],
-    accept: Callable[[Any], None],
+    accept: Callable[[Any], object],
     refusal: type[Exception],
     *,
     module: Any,

@@ -49,25 +49,25 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 @pytest.fixture
 def student(db: None) -> User:
-    return UserFactory(
-        username="student", role=Role.STUDENT, course_of_study=CourseOfStudyFactory()
+    return UserFactory.create(
+        username="student", role=Role.STUDENT, course_of_study=CourseOfStudyFactory.create()
     )
 
 
 @pytest.fixture
 def other_student(db: None) -> User:
-    return UserFactory(username="other-student", role=Role.STUDENT)
+    return UserFactory.create(username="other-student", role=Role.STUDENT)
 
 
 @pytest.fixture
 def promoter(db: None) -> User:
-    user: User = PromoterFactory(user__username="promoter").user
+    user: User = PromoterFactory.create(user__username="promoter").user
     return user
 
 
 @pytest.fixture
 def office(db: None) -> User:
-    return UserFactory(username="office", role=Role.OFFICE)
+    return UserFactory.create(username="office", role=Role.OFFICE)
 
 
 def logged_in(user: User | None) -> Client:

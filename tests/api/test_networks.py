@@ -18,17 +18,21 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def session() -> AthensSession:
-    session = SessionFactory(code="athens-2027-03")
-    delft = InstitutionFactory(name="TU Delft", country="NL")
-    madrid = InstitutionFactory(name="UPM", country="ES")
-    CourseFactory(session=session, code="NL01", host=delft, isced_code="0714", language="en")
-    CourseFactory(session=session, code="ES02", host=madrid, isced_code="0613", language="es")
-    CourseFactory(session=session, code="ES03", host=madrid, isced_code="0715", language="en")
+    session = SessionFactory.create(code="athens-2027-03")
+    delft = InstitutionFactory.create(name="TU Delft", country="NL")
+    madrid = InstitutionFactory.create(name="UPM", country="ES")
+    CourseFactory.create(session=session, code="NL01", host=delft, isced_code="0714", language="en")
+    CourseFactory.create(
+        session=session, code="ES02", host=madrid, isced_code="0613", language="es"
+    )
+    CourseFactory.create(
+        session=session, code="ES03", host=madrid, isced_code="0715", language="en"
+    )
     return session
 
 
 def test_the_sessions_are_listed_with_their_courses(client: Client, session: AthensSession) -> None:
-    SessionFactory(code="athens-2026-11")
+    SessionFactory.create(code="athens-2026-11")
     body = client.get("/api/athens/sessions").json()
     assert body["count"] == 2
     first = next(item for item in body["items"] if item["code"] == "athens-2027-03")
@@ -69,6 +73,6 @@ def test_the_courses_cost_the_same_for_more_courses(
     with django_assert_max_num_queries(3):
         client.get(url)
     for n in range(10):
-        CourseFactory(session=session, code=f"X{n:02d}")
+        CourseFactory.create(session=session, code=f"X{n:02d}")
     with django_assert_max_num_queries(3):
         assert len(client.get(url).json()) == 13

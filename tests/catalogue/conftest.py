@@ -44,21 +44,21 @@ def eche_file() -> Path:
 @pytest.fixture
 def agreement_refs() -> dict[str, Any]:
     """What the rows refer to: partners, Schools and courses, a network, a promoter."""
-    school = SchoolFactory(code="3I")
+    school = SchoolFactory.create(code="3I")
     auic = School.objects.create(code="AUIC", name="School of Architecture")
     arch = School.objects.create(code="AUIC-ARCH", name="Architecture (AUIC)", parent=auic)
     return {
-        "delft": InstitutionFactory(
+        "delft": InstitutionFactory.create(
             name="TU Delft", country="NL", erasmus_code="NL DELFT01", schac_code="tudelft.nl"
         ),
-        "eth": InstitutionFactory(
+        "eth": InstitutionFactory.create(
             name="ETH Zurich", country="CH", erasmus_code=None, schac_code="ethz.ch"
         ),
-        "mech_msc": CourseOfStudyFactory(code="MECH-MSC", level="MSc", school=school),
-        "mech_bsc": CourseOfStudyFactory(code="MECH-BSC", level="BSc", school=school),
-        "arch_msc": CourseOfStudyFactory(code="ARCH-MSC", level="MSc", school=arch),
-        "network": NetworkFactory(code="idea-league"),
-        "promoter": PromoterFactory(
+        "mech_msc": CourseOfStudyFactory.create(code="MECH-MSC", level="MSc", school=school),
+        "mech_bsc": CourseOfStudyFactory.create(code="MECH-BSC", level="BSc", school=school),
+        "arch_msc": CourseOfStudyFactory.create(code="ARCH-MSC", level="MSc", school=arch),
+        "network": NetworkFactory.create(code="idea-league"),
+        "promoter": PromoterFactory.create(
             user__username="rossi",
             user__email="rossi@polimi.example",
             user__password="!",  # unusable, and no slow hashing in every test

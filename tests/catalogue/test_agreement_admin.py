@@ -28,7 +28,7 @@ IMPORT_URL = "admin:catalogue_agreement_import"
 @pytest.fixture
 def office_staff() -> Client:
     """The office as it uses the admin: a staff account with the office role."""
-    user: User = UserFactory(username="imu", role=Role.OFFICE, is_staff=True, password="!")
+    user: User = UserFactory.create(username="imu", role=Role.OFFICE, is_staff=True, password="!")
     return logged_in(user)
 
 
@@ -100,7 +100,7 @@ def test_a_student_is_sent_to_the_login_page(
     for name in ("student", "anonymous"):
         response = personas[name].post(reverse(IMPORT_URL), upload(path))
         assert response.status_code == 302
-        assert response.url.startswith(reverse("admin:login"))
+        assert response["Location"].startswith(reverse("admin:login"))
     assert Agreement.objects.count() == 0
 
 
@@ -108,7 +108,7 @@ def test_staff_who_are_not_the_office_get_404(
     agreement_refs: dict[str, Any], tmp_path: Path
 ) -> None:
     professor = logged_in(
-        UserFactory(username="staff-prof", role=Role.PROMOTER, is_staff=True, password="!")
+        UserFactory.create(username="staff-prof", role=Role.PROMOTER, is_staff=True, password="!")
     )
     path = write_csv(tmp_path / "agreements.csv", GOOD_ROWS)
     assert professor.get(reverse(IMPORT_URL)).status_code == 404
@@ -121,8 +121,8 @@ def test_staff_who_are_not_the_office_get_404(
 def test_the_export_action_downloads_the_selected_agreements(
     office_staff: Client, db: None
 ) -> None:
-    chosen = OfferFactory(agreement__code="CHOSEN").agreement
-    OfferFactory(agreement__code="OTHER")
+    chosen = OfferFactory.create(agreement__code="CHOSEN").agreement
+    OfferFactory.create(agreement__code="OTHER")
     response = office_staff.post(
         reverse("admin:catalogue_agreement_changelist"),
         {"action": "export_xlsx", "_selected_action": [chosen.pk]},
@@ -139,8 +139,8 @@ def test_the_export_action_downloads_the_selected_agreements(
 
 
 def test_export_all_as_csv_reads_back(office_staff: Client, db: None) -> None:
-    AgreementFactory(code="AGR-A")
-    AgreementFactory(code="AGR-B")
+    AgreementFactory.create(code="AGR-A")
+    AgreementFactory.create(code="AGR-B")
     response = office_staff.get(reverse("admin:catalogue_agreement_export", args=["csv"]))
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"

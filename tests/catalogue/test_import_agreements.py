@@ -539,15 +539,17 @@ def test_one_bad_row_among_good_ones_leaves_the_database_exactly_as_before(
 
 @pytest.fixture
 def agreements(agreement_refs: dict[str, Any]) -> list[Agreement]:
-    delft = AgreementFactory(
+    delft = AgreementFactory.create(
         code="DELFT-1",
         partner=agreement_refs["delft"],
         promoter=agreement_refs["promoter"],
         partner_contact="Erasmus office, TU Delft",
         notes="Apply early.\nMechanical engineering only.",
     )
-    OfferFactory(agreement=delft, courses=[agreement_refs["mech_msc"]], notes='Labs, "clean" room')
-    OfferFactory(
+    OfferFactory.create(
+        agreement=delft, courses=[agreement_refs["mech_msc"]], notes='Labs, "clean" room'
+    )
+    OfferFactory.create(
         agreement=delft,
         mobility_type=MobilityType.THESIS,
         level_bachelor=True,
@@ -565,7 +567,7 @@ def agreements(agreement_refs: dict[str, Any]) -> list[Agreement]:
             agreement_refs["arch_msc"],
         ],
     )
-    eth = AgreementFactory(
+    eth = AgreementFactory.create(
         code="ETH-IDEA",
         partner=agreement_refs["eth"],
         programme=Programme.NETWORK,
@@ -574,9 +576,9 @@ def agreements(agreement_refs: dict[str, Any]) -> list[Agreement]:
         start_year=2027,
         end_year=2027,
     )
-    OfferFactory(agreement=eth, level_doctorate=True, language="de", language_level="C2",
+    OfferFactory.create(agreement=eth, level_doctorate=True, language="de", language_level="C2",
                  courses=[agreement_refs["arch_msc"]])  # fmt: skip
-    empty = AgreementFactory(code="EMPTY-1", partner=agreement_refs["delft"], status="ended")
+    empty = AgreementFactory.create(code="EMPTY-1", partner=agreement_refs["delft"], status="ended")
     return [Agreement.objects.get(code=agreement.code) for agreement in (delft, eth, empty)]
 
 

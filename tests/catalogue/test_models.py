@@ -12,22 +12,22 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 
 def test_erasmus_code_is_stored_padded_and_schac_lower_case() -> None:
-    institution = InstitutionFactory(erasmus_code="nl delft01", schac_code=" TUDelft.NL ")
+    institution = InstitutionFactory.create(erasmus_code="nl delft01", schac_code=" TUDelft.NL ")
     institution.refresh_from_db()
     assert institution.erasmus_code == "NL DELFT01"
     assert institution.schac_code == "tudelft.nl"
 
 
 def test_blank_codes_are_stored_as_null_so_they_never_clash() -> None:
-    first = InstitutionFactory(erasmus_code="", schac_code="")
-    second = InstitutionFactory(erasmus_code="", schac_code="")
+    first = InstitutionFactory.create(erasmus_code="", schac_code="")
+    second = InstitutionFactory.create(erasmus_code="", schac_code="")
     assert Institution.objects.filter(pk__in=[first.pk, second.pk], erasmus_code=None).count() == 2
 
 
 def test_the_same_erasmus_code_typed_differently_is_a_duplicate() -> None:
-    InstitutionFactory(erasmus_code="I  MILANO02")
+    InstitutionFactory.create(erasmus_code="I  MILANO02")
     with pytest.raises(IntegrityError), transaction.atomic():
-        InstitutionFactory(erasmus_code="I MILANO02")
+        InstitutionFactory.create(erasmus_code="I MILANO02")
 
 
 def test_full_clean_explains_a_bad_erasmus_code() -> None:
@@ -44,34 +44,34 @@ def test_coordinates_come_in_pairs() -> None:
 
 
 def test_only_one_home_institution() -> None:
-    InstitutionFactory(is_home=True)
+    InstitutionFactory.create(is_home=True)
     with pytest.raises(IntegrityError), transaction.atomic():
-        InstitutionFactory(is_home=True)
+        InstitutionFactory.create(is_home=True)
 
 
 def test_agreement_years_must_be_in_order() -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
-        AgreementFactory(start_year=2027, end_year=2026)
+        AgreementFactory.create(start_year=2027, end_year=2026)
 
 
 def test_network_agreement_must_name_its_network() -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
-        AgreementFactory(programme=Programme.NETWORK, network=None)
+        AgreementFactory.create(programme=Programme.NETWORK, network=None)
     assert Agreement.objects.count() == 0
 
 
 def test_offer_needs_a_level_and_positive_seats() -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
-        OfferFactory(level_master=False)
+        OfferFactory.create(level_master=False)
     with pytest.raises(IntegrityError), transaction.atomic():
-        OfferFactory(seats=0)
+        OfferFactory.create(seats=0)
     with pytest.raises(IntegrityError), transaction.atomic():
-        OfferFactory(months=30)
+        OfferFactory.create(months=30)
     assert Offer.objects.count() == 0
 
 
 def test_offer_facts() -> None:
-    offer = OfferFactory(
+    offer = OfferFactory.create(
         level_bachelor=True, level_master=True, seats=3, months=5, isced_code="0731"
     )
     assert offer.eqf_levels == [6, 7]
@@ -80,5 +80,8 @@ def test_offer_facts() -> None:
 
 
 def test_years_display() -> None:
-    assert AgreementFactory(start_year=2026, end_year=2026).years_display == "2026/2027"
-    assert AgreementFactory(start_year=2025, end_year=2027).years_display == "2025/2026 – 2027/2028"
+    assert AgreementFactory.create(start_year=2026, end_year=2026).years_display == "2026/2027"
+    assert (
+        AgreementFactory.create(start_year=2025, end_year=2027).years_display
+        == "2025/2026 – 2027/2028"
+    )

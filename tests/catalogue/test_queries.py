@@ -33,31 +33,31 @@ def run(**wanted: object) -> set[int]:
 
 
 def test_only_active_agreements_are_public() -> None:
-    active = OfferFactory()
-    OfferFactory(agreement__status=AgreementStatus.DRAFT)
-    OfferFactory(agreement__status=AgreementStatus.ENDED)
+    active = OfferFactory.create()
+    OfferFactory.create(agreement__status=AgreementStatus.DRAFT)
+    OfferFactory.create(agreement__status=AgreementStatus.ENDED)
     assert run() == {active.pk}
 
 
 def test_course_of_study_shows_what_its_students_can_choose() -> None:
-    mechanical_msc = CourseOfStudyFactory(level="MSc")
-    mechanical_bsc = CourseOfStudyFactory(level="BSc")
-    for_msc = OfferFactory(courses=[mechanical_msc], level_master=True)
-    OfferFactory(courses=[mechanical_bsc], level_bachelor=True, level_master=False)
+    mechanical_msc = CourseOfStudyFactory.create(level="MSc")
+    mechanical_bsc = CourseOfStudyFactory.create(level="BSc")
+    for_msc = OfferFactory.create(courses=[mechanical_msc], level_master=True)
+    OfferFactory.create(courses=[mechanical_bsc], level_bachelor=True, level_master=False)
     # Listed for the course, but only at Bachelor level: not open to a Master student.
-    OfferFactory(courses=[mechanical_msc], level_bachelor=True, level_master=False)
-    both = OfferFactory(courses=[mechanical_msc, mechanical_bsc], level_bachelor=True)
+    OfferFactory.create(courses=[mechanical_msc], level_bachelor=True, level_master=False)
+    both = OfferFactory.create(courses=[mechanical_msc, mechanical_bsc], level_bachelor=True)
     assert run(course=mechanical_msc.code) == {for_msc.pk, both.pk}
     assert run(course="NO-SUCH-COURSE") == set()
 
 
 def test_country_programme_language_and_type() -> None:
-    french = OfferFactory(agreement__partner__country="FR", language="fr")
-    bilateral = OfferFactory(
+    french = OfferFactory.create(agreement__partner__country="FR", language="fr")
+    bilateral = OfferFactory.create(
         agreement__partner__country="US", agreement__programme=Programme.BILATERAL
     )
-    thesis = OfferFactory(mobility_type=MobilityType.THESIS)
-    either = OfferFactory(mobility_type=MobilityType.STUDY_OR_THESIS)
+    thesis = OfferFactory.create(mobility_type=MobilityType.THESIS)
+    either = OfferFactory.create(mobility_type=MobilityType.STUDY_OR_THESIS)
     assert run(country="fr") == {french.pk}
     assert run(programme=Programme.BILATERAL) == {bilateral.pk}
     assert run(language="fr") == {french.pk}
@@ -65,18 +65,18 @@ def test_country_programme_language_and_type() -> None:
 
 
 def test_language_level_hides_offers_asking_for_more() -> None:
-    b1 = OfferFactory(language_level="B1")
-    b2 = OfferFactory(language_level="B2")
-    OfferFactory(language_level="C1")
-    none = OfferFactory(language_level="")
+    b1 = OfferFactory.create(language_level="B1")
+    b2 = OfferFactory.create(language_level="B2")
+    OfferFactory.create(language_level="C1")
+    none = OfferFactory.create(language_level="")
     assert run(language_level="B2") == {b1.pk, b2.pk, none.pk}
     assert run(language_level="A2") == {none.pk}
 
 
 def test_degree_level_and_isced_prefix() -> None:
-    bachelor = OfferFactory(level_bachelor=True, level_master=False, isced_code="0731")
-    master = OfferFactory(isced_code="0715")
-    doctorate = OfferFactory(level_doctorate=True, level_master=False, isced_code="0613")
+    bachelor = OfferFactory.create(level_bachelor=True, level_master=False, isced_code="0731")
+    master = OfferFactory.create(isced_code="0715")
+    doctorate = OfferFactory.create(level_doctorate=True, level_master=False, isced_code="0613")
     assert run(eqf=6) == {bachelor.pk}
     assert run(eqf=8) == {doctorate.pk}
     assert run(isced="07") == {bachelor.pk, master.pk}
@@ -85,24 +85,28 @@ def test_degree_level_and_isced_prefix() -> None:
 
 
 def test_network_matches_the_agreement_or_the_partner_membership() -> None:
-    idea = NetworkFactory(code="idea-league", name="IDEA League")
-    delft = InstitutionFactory(name="Delft University of Technology")
+    idea = NetworkFactory.create(code="idea-league", name="IDEA League")
+    delft = InstitutionFactory.create(name="Delft University of Technology")
     member(idea, delft)
-    via_membership = OfferFactory(agreement__partner=delft)
-    second_at_delft = OfferFactory(agreement__partner=delft)
-    via_agreement = OfferFactory(agreement__programme=Programme.NETWORK, agreement__network=idea)
-    OfferFactory()
+    via_membership = OfferFactory.create(agreement__partner=delft)
+    second_at_delft = OfferFactory.create(agreement__partner=delft)
+    via_agreement = OfferFactory.create(
+        agreement__programme=Programme.NETWORK, agreement__network=idea
+    )
+    OfferFactory.create()
     assert run(network="idea-league") == {via_membership.pk, second_at_delft.pk, via_agreement.pk}
 
 
 def test_free_text_matches_every_word_in_name_city_or_code() -> None:
-    delft = OfferFactory(
+    delft = OfferFactory.create(
         agreement__partner__name="Technische Universiteit Delft",
         agreement__partner__name_en="Delft University of Technology",
         agreement__partner__city="Delft",
         agreement__partner__erasmus_code="NL DELFT01",
     )
-    OfferFactory(agreement__partner__name="Universität Wien", agreement__partner__city="Wien")
+    OfferFactory.create(
+        agreement__partner__name="Universität Wien", agreement__partner__city="Wien"
+    )
     assert run(q="delft") == {delft.pk}
     assert run(q="Delft technology") == {delft.pk}
     assert run(q="nl delft01") == {delft.pk}
@@ -110,9 +114,9 @@ def test_free_text_matches_every_word_in_name_city_or_code() -> None:
 
 
 def test_sorting() -> None:
-    b = OfferFactory(agreement__partner__name="B", agreement__partner__country="AT", seats=1)
-    a = OfferFactory(agreement__partner__name="A", agreement__partner__country="SE", seats=5)
-    c = OfferFactory(agreement__partner__name="C", agreement__partner__country="DE", seats=3)
+    b = OfferFactory.create(agreement__partner__name="B", agreement__partner__country="AT", seats=1)
+    a = OfferFactory.create(agreement__partner__name="A", agreement__partner__country="SE", seats=5)
+    c = OfferFactory.create(agreement__partner__name="C", agreement__partner__country="DE", seats=3)
 
     def order(sort: str) -> list[int]:
         return [o.pk for o in filter_offers(public_offers(), OfferFilter(sort=sort))]
@@ -124,17 +128,18 @@ def test_sorting() -> None:
 
 
 def test_catalogue_page_counts_courses_without_duplicating_rows() -> None:
-    courses = [CourseOfStudyFactory(), CourseOfStudyFactory()]
-    offer = OfferFactory(courses=courses)
+    courses = [CourseOfStudyFactory.create(), CourseOfStudyFactory.create()]
+    offer = OfferFactory.create(courses=courses)
     rows = list(catalogue_page(OfferFilter(course=courses[0].code)))
-    assert [(row.pk, row.course_count) for row in rows] == [(offer.pk, 2)]
+    counts = [(row.pk, row.course_count) for row in rows]  # type: ignore[attr-defined]
+    assert counts == [(offer.pk, 2)]
 
 
 def test_map_points_group_offers_by_institution() -> None:
-    partner = InstitutionFactory(name="Aalto", latitude=60.18, longitude=24.83, country="FI")
-    first = OfferFactory(agreement__partner=partner, agreement__code="EU-1", seats=2)
-    OfferFactory(agreement=first.agreement, seats=3)
-    OfferFactory(agreement__partner__latitude=None, agreement__partner__longitude=None)
+    partner = InstitutionFactory.create(name="Aalto", latitude=60.18, longitude=24.83, country="FI")
+    first = OfferFactory.create(agreement__partner=partner, agreement__code="EU-1", seats=2)
+    OfferFactory.create(agreement=first.agreement, seats=3)
+    OfferFactory.create(agreement__partner__latitude=None, agreement__partner__longitude=None)
     points = map_points(OfferFilter())
     assert points == [
         {

@@ -12,6 +12,7 @@ from abroad.catalogue.enums import AgreementStatus
 from abroad.catalogue.models import Agreement
 from abroad.core.permissions import can
 from abroad.people.enums import Role
+from abroad.people.models import User
 from tests.factories import AgreementFactory, PromoterFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,24 +23,24 @@ OFFICE = {"office", "superuser"}
 
 
 @pytest.fixture
-def people() -> dict[str, object]:
+def people() -> dict[str, User | AnonymousUser]:
     return {
-        "student": UserFactory(role=Role.STUDENT),
-        "other_student": UserFactory(role=Role.STUDENT),
-        "promoter": PromoterFactory(user__username="promoter").user,
-        "office": UserFactory(role=Role.OFFICE),
+        "student": UserFactory.create(role=Role.STUDENT),
+        "other_student": UserFactory.create(role=Role.STUDENT),
+        "promoter": PromoterFactory.create(user__username="promoter").user,
+        "office": UserFactory.create(role=Role.OFFICE),
         "anonymous": AnonymousUser(),
-        "superuser": UserFactory(role=Role.STUDENT, is_superuser=True, is_staff=True),
+        "superuser": UserFactory.create(role=Role.STUDENT, is_superuser=True, is_staff=True),
     }
 
 
-def allowed(people: dict[str, object], perm: str, obj: object = None) -> set[str]:
+def allowed(people: dict[str, User | AnonymousUser], perm: str, obj: object = None) -> set[str]:
     return {name for name in PERSONAS if can(people[name], perm, obj)}
 
 
 @pytest.mark.parametrize("status", AgreementStatus.values)
-def test_view_agreement(people: dict[str, object], status: str) -> None:
-    agreement = AgreementFactory(status=status, promoter=people["promoter"].promoter)  # type: ignore[attr-defined]
+def test_view_agreement(people: dict[str, User | AnonymousUser], status: str) -> None:
+    agreement = AgreementFactory.create(status=status, promoter=people["promoter"].promoter)  # type: ignore[union-attr]
     public = status in AgreementStatus.public_states()
     assert allowed(people, "catalogue.view_agreement", agreement) == (
         EVERYBODY if public else OFFICE
@@ -52,16 +53,18 @@ def test_view_agreement(people: dict[str, object], status: str) -> None:
         )
 
 
-def test_manage_agreements(people: dict[str, object]) -> None:
+def test_manage_agreements(people: dict[str, User | AnonymousUser]) -> None:
     assert allowed(people, "catalogue.manage_agreements") == OFFICE
     for model in ("institution", "agreement", "offer", "promoter", "courseofstudy"):
         for action in ("view", "add", "change", "delete"):
             assert allowed(people, f"catalogue.{action}_{model}") == OFFICE, (action, model)
 
 
-def test_visible_partners_follow_the_visible_agreements(people: dict[str, object]) -> None:
-    public = AgreementFactory(status=AgreementStatus.ACTIVE)
-    draft = AgreementFactory(status=AgreementStatus.DRAFT)
+def test_visible_partners_follow_the_visible_agreements(
+    people: dict[str, User | AnonymousUser],
+) -> None:
+    public = AgreementFactory.create(status=AgreementStatus.ACTIVE)
+    draft = AgreementFactory.create(status=AgreementStatus.DRAFT)
     for name in PERSONAS:
         partners = set(queries.visible_partners(people[name]))
         agreements = set(queries.visible_agreements(people[name]))

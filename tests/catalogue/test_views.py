@@ -28,8 +28,10 @@ PERSONAS = ["student", "other_student", "promoter", "office", "anonymous"]
 
 
 def test_catalogue_lists_public_offers_for_everyone(personas: dict[str, Client]) -> None:
-    OfferFactory(agreement__partner__name="Aalto University")
-    OfferFactory(agreement__partner__name="Hidden Draft U", agreement__status=AgreementStatus.DRAFT)
+    OfferFactory.create(agreement__partner__name="Aalto University")
+    OfferFactory.create(
+        agreement__partner__name="Hidden Draft U", agreement__status=AgreementStatus.DRAFT
+    )
     for name in PERSONAS:
         response = personas[name].get(reverse("catalogue:offers"))
         assert response.status_code == 200, name
@@ -50,8 +52,8 @@ def test_catalogue_lists_public_offers_for_everyone(personas: dict[str, Client])
 def test_agreement_detail_permissions(
     personas: dict[str, Client], persona: str, public: int, draft: int
 ) -> None:
-    visible = AgreementFactory()
-    hidden = AgreementFactory(status=AgreementStatus.DRAFT)
+    visible = AgreementFactory.create()
+    hidden = AgreementFactory.create(status=AgreementStatus.DRAFT)
     client = personas[persona]
     assert client.get(visible.get_absolute_url()).status_code == public
     assert client.get(hidden.get_absolute_url()).status_code == draft
@@ -64,14 +66,14 @@ def test_agreement_detail_permissions(
 def test_institution_with_only_a_draft_agreement_is_not_public(
     personas: dict[str, Client], persona: str, status: int
 ) -> None:
-    agreement = AgreementFactory(status=AgreementStatus.DRAFT)
+    agreement = AgreementFactory.create(status=AgreementStatus.DRAFT)
     assert personas[persona].get(agreement.partner.get_absolute_url()).status_code == status
 
 
 def test_agreement_detail_shows_offers_courses_and_promoter(client: Client) -> None:
-    course = CourseOfStudyFactory(name="Mechanical Engineering", level="MSc")
-    promoter = PromoterFactory(user__first_name="Anna", user__last_name="Bianchi")
-    offer = OfferFactory(
+    course = CourseOfStudyFactory.create(name="Mechanical Engineering", level="MSc")
+    promoter = PromoterFactory.create(user__first_name="Anna", user__last_name="Bianchi")
+    offer = OfferFactory.create(
         courses=[course],
         agreement__promoter=promoter,
         agreement__partner__name="KTH Royal Institute of Technology",
@@ -87,11 +89,11 @@ def test_agreement_detail_shows_offers_courses_and_promoter(client: Client) -> N
 
 
 def test_filters_live_in_the_url_and_select_the_rows(client: Client) -> None:
-    course = CourseOfStudyFactory(code="MECH-MSC")
-    OfferFactory(
+    course = CourseOfStudyFactory.create(code="MECH-MSC")
+    OfferFactory.create(
         courses=[course], agreement__partner__name="Chalmers", agreement__partner__country="SE"
     )
-    OfferFactory(agreement__partner__name="Sorbonne", agreement__partner__country="FR")
+    OfferFactory.create(agreement__partner__name="Sorbonne", agreement__partner__country="FR")
     response = client.get(reverse("catalogue:offers"), {"course": "MECH-MSC"})
     assert "Chalmers" in response.text
     assert "Sorbonne" not in response.text
@@ -102,7 +104,7 @@ def test_filters_live_in_the_url_and_select_the_rows(client: Client) -> None:
 
 
 def test_an_invalid_filter_is_reported_and_ignored(client: Client) -> None:
-    OfferFactory(agreement__partner__name="Chalmers")
+    OfferFactory.create(agreement__partner__name="Chalmers")
     response = client.get(reverse("catalogue:offers"), {"eqf": "9", "country": "SE"})
     assert response.status_code == 200
     assert "Select a valid choice" in response.text
@@ -110,7 +112,7 @@ def test_an_invalid_filter_is_reported_and_ignored(client: Client) -> None:
 
 
 def test_htmx_request_gets_only_the_results(client: Client) -> None:
-    OfferFactory(agreement__partner__name="Chalmers")
+    OfferFactory.create(agreement__partner__name="Chalmers")
     response = client.get(reverse("catalogue:offers"), HTTP_HX_REQUEST="true")
     assert response.text.lstrip().startswith('<section id="results"')
     assert "Chalmers" in response.text
@@ -119,16 +121,16 @@ def test_htmx_request_gets_only_the_results(client: Client) -> None:
 
 def test_pagination_keeps_the_filters(client: Client) -> None:
     for _ in range(30):
-        OfferFactory(language="de")
-    response = client.get(reverse("catalogue:offers"), {"language": "de", "page": 2})
+        OfferFactory.create(language="de")
+    response = client.get(reverse("catalogue:offers"), {"language": "de", "page": "2"})
     assert "Page 2 of 2" in response.text
     assert "?language=de&amp;page=1" in response.text
     assert response.context["page"].object_list.__len__() == 5
 
 
 def test_csv_export_has_the_filtered_rows(client: Client) -> None:
-    OfferFactory(agreement__code="EU-1", agreement__partner__country="SE", seats=3)
-    OfferFactory(agreement__code="EU-2", agreement__partner__country="FR")
+    OfferFactory.create(agreement__code="EU-1", agreement__partner__country="SE", seats=3)
+    OfferFactory.create(agreement__code="EU-2", agreement__partner__country="FR")
     response = client.get(reverse("catalogue:offers-export"), {"country": "SE"})
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(response.content.decode())))
@@ -137,9 +139,9 @@ def test_csv_export_has_the_filtered_rows(client: Client) -> None:
 
 
 def test_map_data_follows_the_filters(client: Client) -> None:
-    partner = InstitutionFactory(name="Aalto", country="FI", latitude=60.18, longitude=24.83)
-    offer = OfferFactory(agreement__partner=partner)
-    OfferFactory(agreement__partner__country="FR")
+    partner = InstitutionFactory.create(name="Aalto", country="FI", latitude=60.18, longitude=24.83)
+    offer = OfferFactory.create(agreement__partner=partner)
+    OfferFactory.create(agreement__partner__country="FR")
     payload = client.get(reverse("catalogue:map-data"), {"country": "FI"}).json()
     assert payload["count"] == 1
     assert payload["points"][0]["url"] == partner.get_absolute_url()
@@ -169,8 +171,8 @@ def test_information_pages(client: Client, slug: str, heading: str) -> None:
 
 
 def test_networks_page_lists_the_members(client: Client) -> None:
-    idea = NetworkFactory(code="idea-league", name="IDEA League")
-    member(idea, InstitutionFactory(name="Chalmers University of Technology"))
+    idea = NetworkFactory.create(code="idea-league", name="IDEA League")
+    member(idea, InstitutionFactory.create(name="Chalmers University of Technology"))
     page = client.get(reverse("catalogue:info", args=["networks"])).text
     assert "Chalmers University of Technology" in page
     assert "?network=idea-league" in page
@@ -181,11 +183,13 @@ def test_unknown_information_page_is_404(client: Client) -> None:
 
 
 def test_contacts_lists_promoters_per_course_and_partner_site(client: Client) -> None:
-    promoter = PromoterFactory(user__first_name="Anna", user__last_name="Bianchi")
-    course = CourseOfStudyFactory(name="Aerospace Engineering")
+    promoter = PromoterFactory.create(user__first_name="Anna", user__last_name="Bianchi")
+    course = CourseOfStudyFactory.create(name="Aerospace Engineering")
     course.coordinators.add(promoter)
-    AgreementFactory(promoter=promoter, partner__name="ISAE-SUPAERO")
-    AgreementFactory(promoter=promoter, partner__name="Secret Draft", status=AgreementStatus.DRAFT)
+    AgreementFactory.create(promoter=promoter, partner__name="ISAE-SUPAERO")
+    AgreementFactory.create(
+        promoter=promoter, partner__name="Secret Draft", status=AgreementStatus.DRAFT
+    )
     page = client.get(reverse("catalogue:contacts")).text
     assert "Aerospace Engineering" in page
     assert page.count("Prof. Anna Bianchi") == 2
@@ -226,11 +230,11 @@ def _count_queries(
 def test_catalogue_query_count_is_constant(
     client: Client, django_assert_max_num_queries: Any
 ) -> None:
-    course = CourseOfStudyFactory()
+    course = CourseOfStudyFactory.create()
 
     def make(rows: int) -> None:
         for _ in range(rows):
-            OfferFactory(courses=[course])
+            OfferFactory.create(courses=[course])
 
     assert (
         _count_queries(django_assert_max_num_queries, client, reverse("catalogue:offers"), make)
@@ -245,7 +249,7 @@ def test_map_data_query_count_is_constant(
 ) -> None:
     def make(rows: int) -> None:
         for _ in range(rows):
-            OfferFactory()
+            OfferFactory.create()
 
     assert (
         _count_queries(django_assert_max_num_queries, client, reverse("catalogue:map-data"), make)
@@ -258,9 +262,9 @@ def test_contacts_query_count_is_constant(
 ) -> None:
     def make(rows: int) -> None:
         for _ in range(rows):
-            promoter = PromoterFactory()
-            CourseOfStudyFactory().coordinators.add(promoter)
-            AgreementFactory(promoter=promoter)
+            promoter = PromoterFactory.create()
+            CourseOfStudyFactory.create().coordinators.add(promoter)
+            AgreementFactory.create(promoter=promoter)
 
     assert (
         _count_queries(django_assert_max_num_queries, client, reverse("catalogue:contacts"), make)
@@ -274,10 +278,11 @@ def test_agreement_detail_query_count_is_constant(client: Client) -> None:
 
     counts = []
     for offers in (1, 12):
-        agreement = AgreementFactory()
+        agreement = AgreementFactory.create()
         for _ in range(offers):
-            OfferFactory(
-                agreement=agreement, courses=[CourseOfStudyFactory(), CourseOfStudyFactory()]
+            OfferFactory.create(
+                agreement=agreement,
+                courses=[CourseOfStudyFactory.create(), CourseOfStudyFactory.create()],
             )
         with CaptureQueriesContext(connection) as context:
             client.get(agreement.get_absolute_url())

@@ -10,10 +10,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 
 def test_admin_changes_and_deletes_are_audited() -> None:
-    office = UserFactory(role=Role.OFFICE)
+    office = UserFactory.create(role=Role.OFFICE)
     client = Client()
     client.force_login(office)
-    institution = InstitutionFactory(name="Old name", country="NL", city="Delft")
+    institution = InstitutionFactory.create(name="Old name", country="NL", city="Delft")
     url = f"/office/admin/catalogue/institution/{institution.pk}/change/"
     form = client.get(url).context["adminform"].form
     data = {name: form[name].value() or "" for name in form.fields}

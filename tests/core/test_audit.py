@@ -11,8 +11,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 
 def test_record_stores_actor_object_and_details() -> None:
-    user = UserFactory()
-    institution = InstitutionFactory(name="TU Delft")
+    user = UserFactory.create()
+    institution = InstitutionFactory.create(name="TU Delft")
     event = audit.record(actor=user, action="institution.updated", obj=institution, city="Delft")
     stored = AuditEvent.objects.get(pk=event.pk)
     assert stored.actor == user
@@ -50,7 +50,7 @@ def test_events_cannot_be_deleted_one_by_one_or_in_bulk() -> None:
 
 
 def test_deleting_a_user_keeps_who_acted_on_its_events() -> None:
-    user = UserFactory(username="ada")
+    user = UserFactory.create(username="ada")
     event = audit.record(actor=user, action="institution.updated")
     user_id = user.pk
     user.delete()

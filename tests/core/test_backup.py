@@ -35,8 +35,8 @@ def _names() -> list[str]:
 
 
 def test_a_round_trip_brings_back_the_database_and_the_files(tmp_path: Path, media: Path) -> None:
-    InstitutionFactory(name="TU Delft")
-    InstitutionFactory(name="KTH")
+    InstitutionFactory.create(name="TU Delft")
+    InstitutionFactory.create(name="KTH")
     target = tmp_path / "backup.tar"
     out = io.StringIO()
     call_command("backup", str(target), stdout=out)
@@ -49,7 +49,7 @@ def test_a_round_trip_brings_back_the_database_and_the_files(tmp_path: Path, med
 
     # after the backup: a row deleted, another added, the file lost
     Institution.objects.filter(name="KTH").delete()
-    InstitutionFactory(name="Aalto")
+    InstitutionFactory.create(name="Aalto")
     (media / "documents/7/acceptance.pdf").unlink()
 
     call_command("restore", str(target), "--noinput", stdout=io.StringIO())
@@ -102,7 +102,7 @@ def test_a_file_that_cannot_be_restored_here_changes_nothing(
     members: dict[str, bytes],
     message: str,
 ) -> None:
-    InstitutionFactory(name="TU Delft")
+    InstitutionFactory.create(name="TU Delft")
     manifest = {**manifest, "vendor": manifest.get("vendor") or connection.vendor}
     database = {"sqlite": "database.sqlite3", "postgresql": "database.dump"}[connection.vendor]
     members = {(database if name == "DATABASE" else name): data for name, data in members.items()}

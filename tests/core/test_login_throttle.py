@@ -26,7 +26,7 @@ def _log_in(client: Client, username: str, password: str) -> int:
 
 @pytest.fixture
 def owner() -> User:
-    user = UserFactory(username="ada")
+    user = UserFactory.create(username="ada")
     user.set_password(PASSWORD)
     user.save()
     return user
@@ -43,7 +43,7 @@ def test_wrong_passwords_lock_the_user_name_out_even_for_the_right_password(
     assert "Too many failed log-ins" in response.content.decode()
     assert "_auth_user_id" not in client.session
     # somebody else, from the same address, still logs in
-    other = UserFactory(username="grace")
+    other = UserFactory.create(username="grace")
     other.set_password(PASSWORD)
     other.save()
     assert _log_in(Client(), "grace", PASSWORD) == 302

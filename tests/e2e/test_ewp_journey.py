@@ -64,6 +64,7 @@ def test_an_agreement_is_exchanged_and_a_learning_agreement_downloaded(
     mobility = Mobility.objects.select_related("offer__agreement", "host").get(
         student__username=ERASMUS
     )
+    assert mobility.offer is not None
     agreement = mobility.offer.agreement
     assert mobility.host.schac_code == "tudublin.ie"
     # EWP v7 names detailed ISCED-F fields only; the demo has one offer here with a broader

@@ -68,6 +68,7 @@ def test_transcript_entered_accepted_converted_adjusted_validated_exported(
         student__username=ERASMUS
     )
     assert mobility.host.erasmus_code == TU_DUBLIN
+    assert mobility.student.course_of_study is not None
     assert mobility.student.course_of_study.code == REFERENCE_COURSE
     assert mobility.state == MobilityState.IN_MOBILITY
     assert not Transcript.objects.filter(mobility=mobility).exists()

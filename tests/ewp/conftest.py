@@ -35,7 +35,7 @@ def ewp_schemas(settings: Any) -> Path:
 
 @pytest.fixture
 def home(db: None) -> Institution:
-    return InstitutionFactory(
+    return InstitutionFactory.create(
         name="Politecnico di Milano",
         country="IT",
         city="Milano",
@@ -47,15 +47,15 @@ def home(db: None) -> Institution:
 
 @pytest.fixture
 def agreement(home: Institution) -> Agreement:
-    partner = InstitutionFactory(name="TU Delft", country="NL", schac_code="tudelft.nl")
-    agreement = AgreementFactory(
+    partner = InstitutionFactory.create(name="TU Delft", country="NL", schac_code="tudelft.nl")
+    agreement = AgreementFactory.create(
         code="E+ NL DELFT01",
         partner=partner,
         start_year=2026,
         end_year=2028,
         partner_contact="Anna de Vries <a.devries@tudelft.nl>",
     )
-    OfferFactory(
+    OfferFactory.create(
         agreement=agreement,
         isced_code="0715",
         seats=3,
@@ -64,7 +64,7 @@ def agreement(home: Institution) -> Agreement:
         language_level="B2",
         level_bachelor=True,
     )
-    OfferFactory(
+    OfferFactory.create(
         agreement=agreement,
         isced_code="0731",
         seats=2,

@@ -45,7 +45,7 @@ def write(path: Path, data: bytes) -> str:
 
 @pytest.fixture
 def mobility(agreement: Agreement) -> Mobility:
-    mobility = MobilityFactory(offer=agreement.offers.first(), host=agreement.partner)
+    mobility = MobilityFactory.create(offer=agreement.offers.first(), host=agreement.partner)
     signed_first(mobility)
     return mobility
 
@@ -67,7 +67,7 @@ def test_export_la(mobility: Mobility) -> None:
 
 
 def test_export_la_refused_by_the_service(agreement: Agreement) -> None:
-    mobility = MobilityFactory(offer=agreement.offers.first(), host=agreement.partner)
+    mobility = MobilityFactory.create(offer=agreement.offers.first(), host=agreement.partner)
     assert "there is nothing to send" in refused("export", "la", str(mobility.pk))
 
 

@@ -102,7 +102,7 @@ def test_an_export_without_the_partners_schac_code_is_refused(agreement: Agreeme
 
 
 def test_round_trip_into_a_new_agreement_keeps_every_field_we_model(agreement: Agreement) -> None:
-    office = UserFactory(username="office-ewp", role="office")
+    office = UserFactory.create(username="office-ewp", role="office")
     data = services.export_iia(agreement)
     # the same document comes back as if the partner served it: swap nothing, but make our
     # agreement unknown so that it is imported as new
@@ -119,7 +119,7 @@ def test_round_trip_into_a_new_agreement_keeps_every_field_we_model(agreement: A
     partners = node.findall("i:partner", iia.NS)
     node.remove(partners[1])
     node.insert(0, partners[1])
-    node.find("i:iia-hash", iia.NS).text = iia.iia_hash(node)  # type: ignore[union-attr]
+    node.find("i:iia-hash", iia.NS).text = iia.iia_hash(node)
     received = services.receive_iias(data=xml.serialize(root), file_name="delft.xml", actor=office)
     assert len(received) == 1
     assert received[0].agreement is None
@@ -168,12 +168,12 @@ def partner_copy(
 </iias-get-response>"""
     root = xml.parse(body)
     node = root.find("i:iia", iia.NS)
-    node.find("i:iia-hash", iia.NS).text = iia.iia_hash(node)  # type: ignore[union-attr]
+    node.find("i:iia-hash", iia.NS).text = iia.iia_hash(node)
     return xml.serialize(root)
 
 
 def test_a_partner_copy_is_matched_compared_and_accepted(agreement: Agreement) -> None:
-    office = UserFactory(username="office-ewp", role="office")
+    office = UserFactory.create(username="office-ewp", role="office")
     data = partner_copy(agreement, months=18)
     [inbound] = services.receive_iias(data=data, file_name="tud.xml", actor=office)
     assert inbound.agreement == agreement
@@ -204,7 +204,7 @@ def test_a_partner_copy_is_matched_compared_and_accepted(agreement: Agreement) -
 
 
 def test_a_copy_in_another_encoding_is_kept_in_utf8(agreement: Agreement) -> None:
-    office = UserFactory(username="office-ewp", role="office")
+    office = UserFactory.create(username="office-ewp", role="office")
     text = partner_copy(agreement).decode().replace("TUD/2026/77", "TUD/2026/77 Università")
     body = text.split("?>", 1)[1]
     latin = ('<?xml version="1.0" encoding="ISO-8859-1"?>' + body).encode("iso-8859-1")
@@ -216,7 +216,7 @@ def test_a_copy_in_another_encoding_is_kept_in_utf8(agreement: Agreement) -> Non
 
 
 def test_a_new_condition_becomes_a_new_offer(agreement: Agreement) -> None:
-    office = UserFactory(username="office-ewp", role="office")
+    office = UserFactory.create(username="office-ewp", role="office")
     extra = f"""
       <student-studies-mobility-spec>
         <sending-hei-id>{HOME}</sending-hei-id>
@@ -241,7 +241,7 @@ def test_a_new_condition_becomes_a_new_offer(agreement: Agreement) -> None:
 
 
 def test_an_incoming_only_agreement_is_refused_on_acceptance(agreement: Agreement) -> None:
-    office = UserFactory(username="office-ewp", role="office")
+    office = UserFactory.create(username="office-ewp", role="office")
     data = (
         partner_copy(agreement)
         .decode()
@@ -273,7 +273,7 @@ def test_an_incoming_only_agreement_is_refused_on_acceptance(agreement: Agreemen
 def test_bad_documents_are_refused_and_change_nothing(
     home: Institution, data: bytes, message: str
 ) -> None:
-    office = UserFactory(username="office-ewp", role="office")
+    office = UserFactory.create(username="office-ewp", role="office")
     agreements = Agreement.objects.count()
     with pytest.raises(EwpError, match=message):
         services.receive_iias(data=data, file_name="bad.xml", actor=office)
@@ -282,14 +282,14 @@ def test_bad_documents_are_refused_and_change_nothing(
 
 
 def test_a_document_about_other_institutions_is_refused(home: Institution) -> None:
-    office = UserFactory(username="office-ewp", role="office")
+    office = UserFactory.create(username="office-ewp", role="office")
     with pytest.raises(EwpError, match="None of the 1 agreements"):
         services.receive_iias(data=official(EXAMPLE), file_name="x.xml", actor=office)
     assert Inbound.objects.count() == 0
 
 
 def test_an_unknown_partner_institution_is_named(agreement: Agreement) -> None:
-    office = UserFactory(username="office-ewp", role="office")
+    office = UserFactory.create(username="office-ewp", role="office")
     data = partner_copy(agreement).decode().replace("tudelft.nl", "unknown.example.org")
     # our iia-id matches the agreement, but it is with another institution
     [inbound] = services.receive_iias(data=data.encode(), file_name="t.xml", actor=office)

@@ -25,7 +25,7 @@ SIGNED_AT = dt.datetime(2026, 11, 2, 10, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 def mobility(home: Institution) -> Mobility:
-    mobility = MobilityFactory(
+    mobility = MobilityFactory.create(
         offer__agreement__partner__schac_code="tudelft.nl",
         offer__agreement__partner_contact="Anna de Vries <a.devries@tudelft.nl>",
     )
@@ -35,7 +35,7 @@ def mobility(home: Institution) -> Mobility:
 
 
 def signed_first(mobility: Mobility) -> LearningAgreement:
-    promoter = UserFactory(role=Role.PROMOTER)
+    promoter = UserFactory.create(role=Role.PROMOTER)
     version = agreement_with_rows(
         mobility,
         state=LearningAgreementState.SIGNED,
@@ -66,7 +66,7 @@ def change(
     )
     for c in base.components.all():
         deleted = c.table == Table.A and c.position == 1
-        ComponentFactory(
+        ComponentFactory.create(
             agreement=version,
             table=c.table,
             position=c.position,
@@ -76,7 +76,7 @@ def change(
             status=ComponentStatus.DELETED if deleted else ComponentStatus.UNCHANGED,
             reason_code=ReasonCode.TIMETABLE_CONFLICT if deleted else "",
         )
-    ComponentFactory(
+    ComponentFactory.create(
         agreement=version,
         table=Table.A,
         position=9,
@@ -130,6 +130,7 @@ def test_nothing_to_send_before_the_promoter_signs(mobility: Mobility) -> None:
 
 def test_a_host_contact_without_email_is_named(mobility: Mobility) -> None:
     signed_first(mobility)
+    assert mobility.offer is not None
     agreement = mobility.offer.agreement
     agreement.partner_contact = "the international office"
     agreement.save()
@@ -160,7 +161,7 @@ def update(
 
 
 def test_an_approval_signs_the_version_for_the_host(mobility: Mobility) -> None:
-    office = UserFactory(role=Role.OFFICE)
+    office = UserFactory.create(role=Role.OFFICE)
     second = change(mobility, signed_first(mobility))
     inbound = services.apply_la_update(
         data=update(mobility, second), file_name="ok.xml", actor=office
@@ -178,7 +179,7 @@ def test_an_approval_signs_the_version_for_the_host(mobility: Mobility) -> None:
 
 
 def test_a_comment_returns_the_version_to_the_student(mobility: Mobility) -> None:
-    office = UserFactory(role=Role.OFFICE)
+    office = UserFactory.create(role=Role.OFFICE)
     second = change(mobility, signed_first(mobility))
     inbound = services.apply_la_update(
         data=update(mobility, second, approve=False), file_name="c.xml", actor=office
@@ -200,7 +201,7 @@ def test_a_comment_returns_the_version_to_the_student(mobility: Mobility) -> Non
 def test_an_update_that_cannot_apply_is_kept_as_refused(
     mobility: Mobility, state: str, hei: str, message: str
 ) -> None:
-    office = UserFactory(role=Role.OFFICE)
+    office = UserFactory.create(role=Role.OFFICE)
     second = change(mobility, signed_first(mobility), state=state)
     inbound = services.apply_la_update(
         data=update(mobility, second, hei=hei), file_name="r.xml", actor=office
@@ -273,6 +274,7 @@ def test_round_trip_keeps_every_field_we_model(mobility: Mobility) -> None:
     assert la.first_version.receiving is not None
     assert la.first_version.student.timestamp == first.student_signed_at
     assert la.first_version.sending.timestamp == first.promoter_signed_at
+    assert first.promoter is not None
     assert la.first_version.sending.signer_email == first.promoter.email
     assert la.first_version.receiving.timestamp == first.host_signed_at
     assert la.first_version.receiving.signer_name == "Dr. Jansen"
@@ -281,12 +283,14 @@ def test_round_trip_keeps_every_field_we_model(mobility: Mobility) -> None:
     assert read(proposal) == listed(second, changed=True)
     assert proposal.student is not None
     assert proposal.sending is not None
+    assert second.student_signed_at is not None
+    assert second.promoter_signed_at is not None
     assert proposal.student.timestamp == second.student_signed_at.replace(microsecond=0)
     assert proposal.sending.timestamp == second.promoter_signed_at.replace(microsecond=0)
     assert proposal.receiving is None
     assert la.approved_changes is None
 
-    office = UserFactory(role=Role.OFFICE)
+    office = UserFactory.create(role=Role.OFFICE)
     services.apply_la_update(data=update(mobility, second), file_name="a.xml", actor=office)
     second.refresh_from_db()
     [la] = las.parse(services.export_la(mobility))

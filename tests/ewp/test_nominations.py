@@ -37,7 +37,7 @@ def test_nominations_validate_and_carry_the_identifiers(agreement: Agreement) ->
     link = services.iia_link(agreement)
     link.partner_iia_id = "DELFT-77"
     link.save()
-    mobility = MobilityFactory(
+    mobility = MobilityFactory.create(
         offer=agreement.offers.get(isced_code="0715"),
         host=agreement.partner,
         state=MobilityState.NOMINATED,
@@ -95,8 +95,8 @@ def tor(omobility_id: str, rows: list[tuple[str, str, str, str]]) -> bytes:
 
 
 def test_a_transcript_is_entered_into_the_recognition(home: Institution) -> None:
-    office = UserFactory(role=Role.OFFICE)
-    mobility: Mobility = MobilityFactory(
+    office = UserFactory.create(role=Role.OFFICE)
+    mobility: Mobility = MobilityFactory.create(
         offer__agreement__partner__country="FR",
         offer__agreement__partner__schac_code="insa-lyon.fr",
     )
@@ -122,7 +122,7 @@ def test_a_transcript_is_entered_into_the_recognition(home: Institution) -> None
 
 
 def test_a_transcript_for_an_unknown_mobility_is_kept_as_refused(home: Institution) -> None:
-    office = UserFactory(role=Role.OFFICE)
+    office = UserFactory.create(role=Role.OFFICE)
     [inbound] = services.import_tors(
         data=official("ewp-specs-api-imobility-tors/endpoints/get-response-example.xml"),
         file_name="uw.xml",
@@ -150,7 +150,7 @@ def test_a_transcript_for_an_unknown_mobility_is_kept_as_refused(home: Instituti
 def test_a_bad_tor_document_is_refused_and_stores_nothing(
     home: Institution, data: bytes, message: str
 ) -> None:
-    office = UserFactory(role=Role.OFFICE)
+    office = UserFactory.create(role=Role.OFFICE)
     with pytest.raises(EwpError, match=message):
         services.import_tors(data=data, file_name="bad.xml", actor=office)
     assert Inbound.objects.count() == 0

@@ -21,8 +21,8 @@ OFFICE = {"office", "superuser"}
 
 @pytest.fixture
 def mobility() -> Mobility:
-    found: Mobility = MobilityFactory()
-    coordinate(found, PromoterFactory(user__username="approver").user)
+    found: Mobility = MobilityFactory.create()
+    coordinate(found, PromoterFactory.create(user__username="approver").user)
     return found
 
 
@@ -32,12 +32,12 @@ def people(mobility: Mobility) -> dict[str, object]:
     assert course is not None
     return {
         "owner": mobility.student,
-        "other_student": UserFactory(role=Role.STUDENT),
+        "other_student": UserFactory.create(role=Role.STUDENT),
         "approver": course.coordinators.get().user,
-        "stranger": PromoterFactory().user,
-        "office": UserFactory(role=Role.OFFICE),
+        "stranger": PromoterFactory.create().user,
+        "office": UserFactory.create(role=Role.OFFICE),
         "anonymous": AnonymousUser(),
-        "superuser": UserFactory(role=Role.STUDENT, is_superuser=True, is_staff=True),
+        "superuser": UserFactory.create(role=Role.STUDENT, is_superuser=True, is_staff=True),
     }
 
 

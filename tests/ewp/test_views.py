@@ -34,7 +34,7 @@ def mobility(home: Institution, agreement: Agreement, student: User, promoter: U
     student's course of study has no coordinators, so the site's promoter does)."""
     agreement.promoter = promoter.promoter
     agreement.save()
-    mobility = MobilityFactory(
+    mobility = MobilityFactory.create(
         student=student, offer=agreement.offers.get(isced_code="0715"), host=agreement.partner
     )
     student.student_number = "10654321"
@@ -112,7 +112,7 @@ def test_only_the_office_decides(
 
 
 def test_a_promoter_who_does_not_approve_the_mobility_gets_a_404(mobility: Mobility) -> None:
-    stranger = PromoterFactory(user__username="stranger").user
+    stranger = PromoterFactory.create(user__username="stranger").user
     response = logged_in(stranger).get(reverse("ewp:la_xml", args=[mobility.pk]))
     assert response.status_code == 404
 
@@ -148,7 +148,7 @@ def test_the_la_download_is_the_students_learning_agreement(
 def test_an_la_that_cannot_be_sent_is_a_message_on_the_la_page(
     personas: dict[str, Client], home: Institution, student: User
 ) -> None:
-    mobility = MobilityFactory(student=student, offer__agreement__partner__schac_code="x.eu")
+    mobility = MobilityFactory.create(student=student, offer__agreement__partner__schac_code="x.eu")
     response = personas["student"].get(reverse("ewp:la_xml", args=[mobility.pk]), follow=True)
     assert response.redirect_chain[-1][0] == reverse("mobility:la", args=[mobility.pk])
     assert "nothing to send" in response.content.decode()
@@ -159,7 +159,7 @@ def test_the_nominations_download_has_the_years_mobilities(
 ) -> None:
     client = personas["office"]
     url = reverse("ewp:nominations_xml")
-    response = client.get(url, {"year": "2026", "host": mobility.host_id})
+    response = client.get(url, {"year": "2026", "host": str(mobility.host_id)})
     assert (
         response["Content-Disposition"] == 'attachment; filename="nominations-2026-tudelft.nl.xml"'
     )

@@ -110,11 +110,13 @@ def agreement_with_rows(
 ) -> LearningAgreement:
     """A learning agreement with ``a`` host courses and ``b`` home courses of 6 ECTS each
     (5 and 5: the 30 ECTS a semester expects)."""
-    agreement = LearningAgreementFactory(
+    agreement = LearningAgreementFactory.create(
         mobility=mobility, number=kwargs.pop("number", 1), **kwargs
     )
     for i in range(a):
-        ComponentFactory(agreement=agreement, table=Table.A, position=i + 1)
+        ComponentFactory.create(agreement=agreement, table=Table.A, position=i + 1)
     for i in range(b):
-        ComponentFactory(agreement=agreement, table=Table.B, position=i + 1, code=f"HOME{i:03d}")
+        ComponentFactory.create(
+            agreement=agreement, table=Table.B, position=i + 1, code=f"HOME{i:03d}"
+        )
     return agreement

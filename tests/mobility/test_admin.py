@@ -17,7 +17,7 @@ MODELS = ["learningagreement", "document", "extensionrequest"]
 
 @pytest.mark.parametrize("model", MODELS)
 def test_the_office_reads_the_records(personas: dict[str, Client], model: str) -> None:
-    agreement = agreement_with_rows(DocumentFactory().mobility)
+    agreement = agreement_with_rows(DocumentFactory.create().mobility)
     url = reverse(f"admin:mobility_{model}_changelist")
     assert personas["office"].get(url).status_code == 200
     assert personas["student"].get(url).status_code == 302  # to the admin's login
@@ -31,7 +31,7 @@ def test_the_office_reads_the_records(personas: dict[str, Client], model: str) -
 
 
 def test_the_office_cannot_change_a_version_in_the_admin(personas: dict[str, Client]) -> None:
-    agreement = agreement_with_rows(DocumentFactory().mobility)
+    agreement = agreement_with_rows(DocumentFactory.create().mobility)
     office = personas["office"]
     assert office.get(reverse("admin:mobility_learningagreement_add")).status_code == 403
     response = office.post(

@@ -84,7 +84,7 @@ def test_demo_erasmus_student_is_abroad_with_a_signed_agreement(
     ]
     assert None not in signed_at
     assert signed_at == sorted(signed_at)  # type: ignore[type-var]
-    assert timezone.localdate(agreement.host_signed_at) < mobility.actual_start  # type: ignore[arg-type,operator]
+    assert timezone.localdate(agreement.host_signed_at) < mobility.actual_start
     for table in (Table.A, Table.B):
         rows = agreement.components.filter(table=table)
         assert rows.count() == 5

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -50,7 +49,7 @@ def media(settings: Any, tmp_path: Path) -> None:
 def mobility(student: User, promoter: User) -> Mobility:
     """The student's mobility; the promoter persona coordinates the student's course, so
     approves its learning agreements; the partner site's promoter decides extensions."""
-    found: Mobility = MobilityFactory(student=student)
+    found: Mobility = MobilityFactory.create(student=student)
     coordinate(found, promoter)
     return found
 
@@ -66,7 +65,7 @@ def site_promoter(mobility: Mobility) -> User:
 @pytest.fixture
 def bystander() -> Client:
     """A promoter who neither approves nor decides anything of these mobilities."""
-    return logged_in(PromoterFactory().user)
+    return logged_in(PromoterFactory.create().user)
 
 
 def submitted(mobility: Mobility, **kwargs: Any) -> LearningAgreement:
@@ -89,7 +88,7 @@ def extension_of(mobility: Mobility, days: int = 60) -> ExtensionRequest:
     )
 
 
-def messages_of(response: HttpResponse) -> list[str]:
+def messages_of(response: Any) -> list[str]:
     return [str(message) for message in response.context["messages"]]
 
 
@@ -112,7 +111,7 @@ def extension_url(extension: ExtensionRequest) -> str:
     return reverse("mobility:extension_review", args=[extension.pk])
 
 
-def login_redirect(response: HttpResponse) -> bool:
+def login_redirect(response: Any) -> bool:
     return response.status_code == 302 and response["Location"].startswith(
         reverse("login") + "?next="
     )
@@ -139,7 +138,7 @@ def test_desk_shows_only_what_the_promoter_decides(
     personas: dict[str, Client], mobility: Mobility, site_promoter: User, bystander: Client
 ) -> None:
     mine = submitted(mobility)
-    other = submitted(MobilityFactory())  # approved by its site's promoter
+    other = submitted(MobilityFactory.create())  # approved by its site's promoter
     extension = extension_of(mobility)
 
     def seen(client: Client) -> tuple[list[int], list[int]]:
@@ -169,7 +168,7 @@ def test_desk_row_shows_version_credits_and_check_counts(
     """Five courses of 6 ECTS plus one of 3: 33 ECTS where 30 are expected (a warning), and no
     certificate for the host's English B2 (another)."""
     agreement = submitted(mobility)
-    ComponentFactory(agreement=agreement, table=Table.A, position=6, ects=Decimal(3))
+    ComponentFactory.create(agreement=agreement, table=Table.A, position=6, ects=Decimal(3))
     row = personas["promoter"].get(desk_url()).context["agreement_rows"][0]
     assert (row.agreement.pk, row.total_a, row.errors, row.warnings, row.is_change) == (
         agreement.pk,
@@ -178,14 +177,16 @@ def test_desk_row_shows_version_credits_and_check_counts(
         3,  # credits, recognition (B 30 for A 33), language
         False,
     )
-    LanguageCertificateFactory(student=student, language="en", level="C1")
+    LanguageCertificateFactory.create(student=student, language="en", level="C1")
     row = personas["promoter"].get(desk_url()).context["agreement_rows"][0]
     assert row.warnings == 2
 
 
 def test_desk_filters(personas: dict[str, Client], mobility: Mobility, promoter: User) -> None:
     first = submitted(mobility)
-    second_mobility = MobilityFactory(student__last_name="Zanetti", student__student_number="Z77")
+    second_mobility = MobilityFactory.create(
+        student__last_name="Zanetti", student__student_number="Z77"
+    )
     coordinate(second_mobility, promoter)
     signed = agreement_with_rows(second_mobility, state=LearningAgreementState.SIGNED)
     change = submitted(second_mobility, number=2, stage=Stage.DURING, based_on=signed)
@@ -220,7 +221,7 @@ def test_desk_htmx_renders_the_results_only(
 def coordinated(promoter: User, count: int) -> list[LearningAgreement]:
     agreements = []
     for _ in range(count):
-        found = MobilityFactory(
+        found = MobilityFactory.create(
             student__password="!", offer__agreement__promoter__user__password="!"
         )
         coordinate(found, promoter)
@@ -299,7 +300,7 @@ def test_bulk_skips_what_the_promoter_does_not_approve(
     personas: dict[str, Client], promoter: User
 ) -> None:
     (mine,) = coordinated(promoter, 1)
-    foreign = submitted(MobilityFactory())
+    foreign = submitted(MobilityFactory.create())
     shown = post(
         personas["promoter"], desk_url(), {"action": "approve", "agreement": [mine.pk, foreign.pk]}
     )
@@ -379,7 +380,7 @@ def test_la_review_post_permissions(
 def test_la_review_shows_findings_certificates_and_decision_form(
     personas: dict[str, Client], mobility: Mobility, student: User
 ) -> None:
-    LanguageCertificateFactory(student=student, language="en", level="B1", name="IELTS 5.5")
+    LanguageCertificateFactory.create(student=student, language="en", level="B1", name="IELTS 5.5")
     agreement = submitted(mobility)
     response = personas["promoter"].get(review_url(agreement))
     page = response.content.decode()
@@ -396,7 +397,7 @@ def test_la_review_of_a_change_shows_changes_and_previous_version(
 ) -> None:
     signed = agreement_with_rows(mobility, state=LearningAgreementState.SIGNED)
     change = submitted(mobility, number=2, stage=Stage.DURING, based_on=signed, a=4)
-    ComponentFactory(
+    ComponentFactory.create(
         agreement=change,
         table=Table.A,
         code="GONE1",
@@ -404,7 +405,7 @@ def test_la_review_of_a_change_shows_changes_and_previous_version(
         status=ComponentStatus.DELETED,
         reason_code=ReasonCode.TIMETABLE_CONFLICT,
     )
-    ComponentFactory(
+    ComponentFactory.create(
         agreement=change,
         table=Table.A,
         code="NEW1",
@@ -559,7 +560,7 @@ def test_extension_over_the_cycle_is_refused_by_the_service(
 ) -> None:
     extension = extension_of(mobility)
     # the registrar reports months used since the request
-    StudentCareerFactory(student=mobility.student, months_used=10)
+    StudentCareerFactory.create(student=mobility.student, months_used=10)
     client = logged_in(site_promoter)
     page = client.get(extension_url(extension)).context
     assert page["over_limit"] is True
@@ -576,18 +577,18 @@ def fill_desk(promoter: User, site: User, count: int) -> None:
     """``count`` first versions, ``count`` changes (with certificates and passed courses) and
     ``count`` extension requests, all for ``promoter`` to approve and ``site`` to decide."""
     for index in range(count):
-        found = MobilityFactory(
+        found = MobilityFactory.create(
             student__password="!",
-            offer__agreement__promoter=site.promoter,  # type: ignore[attr-defined]
+            offer__agreement__promoter=site.promoter,
         )
         coordinate(found, promoter)
-        LanguageCertificateFactory(student=found.student)
+        LanguageCertificateFactory.create(student=found.student)
         found.student.passed_courses.create(code=f"P{index}", title="Analysis", credits=6)
         signed = agreement_with_rows(found, state=LearningAgreementState.SIGNED)
         submitted(found, number=2, stage=Stage.DURING, based_on=signed)
-        other = MobilityFactory(
+        other = MobilityFactory.create(
             student__password="!",
-            offer__agreement__promoter=site.promoter,  # type: ignore[attr-defined]
+            offer__agreement__promoter=site.promoter,
         )
         coordinate(other, promoter)
         submitted(other)
@@ -606,7 +607,7 @@ def desk_queries(client: Client) -> tuple[int, int, int]:
 
 
 def test_desk_query_count_does_not_grow(promoter: User) -> None:
-    site = PromoterFactory(user__password="!").user
+    site = PromoterFactory.create(user__password="!").user
     client = logged_in(promoter)
     fill_desk(promoter, site, 1)
     rows, extensions, few = desk_queries(client)
@@ -623,7 +624,7 @@ def test_desk_query_count_does_not_grow(promoter: User) -> None:
 
 
 def test_office_desk_query_count_does_not_grow(promoter: User, office: User) -> None:
-    site = PromoterFactory(user__password="!").user
+    site = PromoterFactory.create(user__password="!").user
     client = logged_in(office)
     fill_desk(promoter, site, 1)
     rows, extensions, few = desk_queries(client)

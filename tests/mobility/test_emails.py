@@ -33,19 +33,19 @@ def media(settings: Any, tmp_path: Path) -> None:
 def mobility() -> Mobility:
     """Anna Rossi's semester at Partner University Delft; Prof. Bianchi and Prof. Verdi
     coordinate her course, Prof. Neri promotes the partner site."""
-    found: Mobility = MobilityFactory(
-        student=UserFactory(
+    found: Mobility = MobilityFactory.create(
+        student=UserFactory.create(
             username="anna",
             first_name="Anna",
             last_name="Rossi",
             email="anna@example.org",
-            course_of_study=CourseOfStudyFactory(),
+            course_of_study=CourseOfStudyFactory.create(),
         ),
         offer__agreement__partner__name="Partner University Delft",
         offer__agreement__promoter__user__username="neri",
     )
     for username in ("bianchi", "verdi"):
-        coordinate(found, PromoterFactory(user__username=username).user)
+        coordinate(found, PromoterFactory.create(user__username=username).user)
     return found
 
 
@@ -88,7 +88,7 @@ def test_submitted_goes_to_the_coordinators(mobility: Mobility) -> None:
 
 
 def test_submitted_goes_to_the_site_promoter_without_coordinators() -> None:
-    found = MobilityFactory(offer__agreement__promoter__user__username="neri")
+    found = MobilityFactory.create(offer__agreement__promoter__user__username="neri")
     services.submit(agreement=draft(found), actor=found.student)
     (message,) = mail.outbox
     assert message.to == ["neri@example.org"]
@@ -125,8 +125,8 @@ def test_returned_goes_to_the_student_with_the_comment(mobility: Mobility) -> No
 
 
 def test_bulk_decisions_send_one_message_each(mobility: Mobility) -> None:
-    other = MobilityFactory(
-        student__email="marco@example.org", student__course_of_study=CourseOfStudyFactory()
+    other = MobilityFactory.create(
+        student__email="marco@example.org", student__course_of_study=CourseOfStudyFactory.create()
     )
     coordinate(other, promoter_user("bianchi"))  # who approves both
     first = signed_by_student(mobility)

@@ -42,7 +42,7 @@ def media(settings: Any, tmp_path: Path) -> None:
 @pytest.fixture
 def mobility(student: User, promoter: User) -> Mobility:
     """The student's mobility, nominated; the promoter persona approves its agreements."""
-    found: Mobility = MobilityFactory(
+    found: Mobility = MobilityFactory.create(
         student=student,
         state=MobilityState.NOMINATED,
         actual_start=None,
@@ -96,7 +96,7 @@ def test_list_and_export_are_for_the_office(
 
 
 def test_mobility_page_permissions(personas: dict[str, Client], mobility: Mobility) -> None:
-    bystander = logged_in(PromoterFactory().user)
+    bystander = logged_in(PromoterFactory.create().user)
     address = url("office_mobility", mobility.pk)
     assert statuses(personas, "get", address) == {
         "student": 404,  # sees the mobility, on the student's pages only
@@ -139,12 +139,12 @@ def test_actions_are_for_the_office(personas: dict[str, Client], mobility: Mobil
 
 
 def test_list_filters(office_client: Client, mobility: Mobility) -> None:
-    course = CourseOfStudyFactory(name="Architecture")
-    french = MobilityFactory(
+    course = CourseOfStudyFactory.create(name="Architecture")
+    french = MobilityFactory.create(
         student__last_name="Zanetti",
         student__student_number="Z77",
         student__course_of_study=course,
-        host=InstitutionFactory(country="FR", name="Université Paris"),
+        host=InstitutionFactory.create(country="FR", name="Université Paris"),
         academic_year=2027,
         kind=MobilityKind.THESIS,
         state=MobilityState.ACCEPTED,
@@ -184,7 +184,7 @@ def test_list_shows_latest_agreement_and_waiting_extension(
 def test_list_pagination(office_client: Client, settings: Any, monkeypatch: Any) -> None:
     monkeypatch.setattr(views_office, "PAGE_SIZE", 2)
     for _ in range(5):
-        MobilityFactory(student__password="!")
+        MobilityFactory.create(student__password="!")
     response = office_client.get(url("office_list") + "?page=3")
     page = response.context["page"]
     assert (page.number, page.paginator.num_pages, len(page.object_list)) == (3, 3, 1)
@@ -192,7 +192,7 @@ def test_list_pagination(office_client: Client, settings: Any, monkeypatch: Any)
 
 def test_export_is_the_filtered_list(office_client: Client, mobility: Mobility) -> None:
     agreement_with_rows(mobility, state=LearningAgreementState.APPROVED)
-    MobilityFactory(state=MobilityState.COMPLETED)
+    MobilityFactory.create(state=MobilityState.COMPLETED)
     response = office_client.get(url("office_export") + "?state=nominated")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="mobilities.csv"'
@@ -377,7 +377,7 @@ def test_host_signature_of_a_missing_version(office_client: Client) -> None:
 
 def fill(count: int) -> None:
     for index in range(count):
-        found = MobilityFactory(student__password="!", academic_year=2026 + index % 2)
+        found = MobilityFactory.create(student__password="!", academic_year=2026 + index % 2)
         agreement_with_rows(found, a=1, b=1, state=LearningAgreementState.SUBMITTED)
 
 

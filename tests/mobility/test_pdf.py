@@ -52,7 +52,7 @@ def signed_on(moment: dt.datetime) -> str:
 
 @pytest.fixture
 def home() -> Institution:
-    return InstitutionFactory(
+    return InstitutionFactory.create(
         name="Politecnico di Milano",
         country="IT",
         city="Milano",
@@ -63,17 +63,17 @@ def home() -> Institution:
 
 @pytest.fixture
 def mobility() -> Mobility:
-    student = UserFactory(
+    student = UserFactory.create(
         username="lucia",
         first_name="Lucia",
         last_name="Ferraro",
         student_number="987654",
         role=Role.STUDENT,
-        course_of_study=CourseOfStudyFactory(name="Mechanical Engineering"),
+        course_of_study=CourseOfStudyFactory.create(name="Mechanical Engineering"),
     )
-    return MobilityFactory(
+    return MobilityFactory.create(
         student=student,
-        host=InstitutionFactory(
+        host=InstitutionFactory.create(
             name="Technische Universität München", country="DE", erasmus_code="D MUNCHEN02"
         ),
     )
@@ -91,7 +91,7 @@ def signed(agreement: LearningAgreement, promoter: User) -> LearningAgreement:
 
 
 def test_pdf_of_a_signed_first_version(home: Institution, mobility: Mobility) -> None:
-    promoter = PromoterFactory(user__first_name="Marco", user__last_name="Bellandi").user
+    promoter = PromoterFactory.create(user__first_name="Marco", user__last_name="Bellandi").user
     agreement = signed(agreement_with_rows(mobility), promoter)
 
     pdf = render_learning_agreement(agreement)
@@ -127,7 +127,9 @@ def test_pdf_of_a_signed_first_version(home: Institution, mobility: Mobility) ->
 
 
 def test_pdf_of_a_draft_is_not_signed_by_anybody(home: Institution, mobility: Mobility) -> None:
-    coordinator = PromoterFactory(user__first_name="Giulia", user__last_name="Ferraresi").user
+    coordinator = PromoterFactory.create(
+        user__first_name="Giulia", user__last_name="Ferraresi"
+    ).user
     coordinate(mobility, coordinator)
     agreement = agreement_with_rows(mobility, a=2, b=1)
 
@@ -144,7 +146,7 @@ def test_pdf_of_a_draft_is_not_signed_by_anybody(home: Institution, mobility: Mo
 
 
 def test_pdf_approved_waits_for_the_host(home: Institution, mobility: Mobility) -> None:
-    promoter = PromoterFactory(user__first_name="Marco", user__last_name="Bellandi").user
+    promoter = PromoterFactory.create(user__first_name="Marco", user__last_name="Bellandi").user
     agreement = agreement_with_rows(
         mobility,
         state=LearningAgreementState.APPROVED,
@@ -166,7 +168,7 @@ def test_pdf_of_a_change_lists_the_changes_with_their_reasons(
 ) -> None:
     first = agreement_with_rows(mobility, state=LearningAgreementState.SIGNED)
     change = agreement_with_rows(mobility, number=2, stage=Stage.DURING, based_on=first, a=4, b=5)
-    ComponentFactory(
+    ComponentFactory.create(
         agreement=change,
         table=Table.A,
         code="OLD1",
@@ -174,7 +176,7 @@ def test_pdf_of_a_change_lists_the_changes_with_their_reasons(
         status=ComponentStatus.DELETED,
         reason_code=ReasonCode.TIMETABLE_CONFLICT,
     )
-    ComponentFactory(
+    ComponentFactory.create(
         agreement=change,
         table=Table.A,
         code="NEW1",
@@ -201,7 +203,7 @@ def test_pdf_of_a_change_lists_the_changes_with_their_reasons(
 
 def test_pdf_shows_table_c_and_the_thesis_mark(home: Institution, mobility: Mobility) -> None:
     agreement = agreement_with_rows(mobility, a=1, b=0)
-    ComponentFactory(
+    ComponentFactory.create(
         agreement=agreement,
         table=Table.B,
         code="THESIS",
@@ -209,7 +211,9 @@ def test_pdf_shows_table_c_and_the_thesis_mark(home: Institution, mobility: Mobi
         is_thesis=True,
         ects=Decimal(20),
     )
-    ComponentFactory(agreement=agreement, table=Table.C, code="", title="Online summer school")
+    ComponentFactory.create(
+        agreement=agreement, table=Table.C, code="", title="Online summer school"
+    )
 
     text = text_of(render_learning_agreement(agreement))
 
@@ -227,7 +231,7 @@ def test_pdf_without_a_home_institution_uses_the_setting(mobility: Mobility) -> 
 
 
 def test_pdf_home_institution_by_its_code(settings: object) -> None:
-    polimi = InstitutionFactory(name="Politecnico di Milano", erasmus_code="I  MILANO02")
+    polimi = InstitutionFactory.create(name="Politecnico di Milano", erasmus_code="I  MILANO02")
 
     assert home_institution() == polimi
 
@@ -252,7 +256,7 @@ def test_pdf_fetches_nothing(url: str) -> None:
 @pytest.fixture
 def own(student: User, home: Institution) -> LearningAgreement:
     """A learning agreement of the ``student`` persona."""
-    return agreement_with_rows(MobilityFactory(student=student))
+    return agreement_with_rows(MobilityFactory.create(student=student))
 
 
 def pdf_url(agreement: LearningAgreement) -> str:
@@ -286,7 +290,7 @@ def test_pdf_view_personas(
 
 
 def test_pdf_view_coordinator_and_site_promoter(own: LearningAgreement) -> None:
-    coordinator = PromoterFactory().user
+    coordinator = PromoterFactory.create().user
     coordinate(own.mobility, coordinator)
     site_promoter = own.mobility.offer.agreement.promoter.user  # type: ignore[union-attr]
 
@@ -318,7 +322,7 @@ def test_pdf_view_another_mobilitys_version_is_not_reachable(
     personas: dict[str, Client], own: LearningAgreement
 ) -> None:
     """The number is looked up within the mobility of the URL, that the user may see."""
-    other = agreement_with_rows(MobilityFactory(), number=2)
+    other = agreement_with_rows(MobilityFactory.create(), number=2)
 
     url = reverse("mobility:la_pdf", kwargs={"pk": own.mobility_id, "number": other.number})
     assert personas["student"].get(url).status_code == 404

@@ -17,6 +17,7 @@ from abroad.mobility import queries, services
 from abroad.mobility.enums import ExtensionState, LearningAgreementState, MobilityState
 from abroad.mobility.models import ExtensionRequest, LearningAgreement, Mobility
 from abroad.people.enums import Role
+from abroad.people.models import User
 from tests.factories import (
     CourseOfStudyFactory,
     InstitutionFactory,
@@ -41,35 +42,35 @@ PERSONAS = (
 
 @pytest.fixture
 def mobility() -> Mobility:
-    found: Mobility = MobilityFactory()
-    coordinate(found, PromoterFactory(user__username="approver").user)
+    found: Mobility = MobilityFactory.create()
+    coordinate(found, PromoterFactory.create(user__username="approver").user)
     return found
 
 
 @pytest.fixture
-def people(mobility: Mobility) -> dict[str, object]:
+def people(mobility: Mobility) -> dict[str, User | AnonymousUser]:
     assert mobility.offer is not None
     assert mobility.offer.agreement.promoter is not None
     return {
         "owner": mobility.student,
-        "other_student": UserFactory(role=Role.STUDENT),
+        "other_student": UserFactory.create(role=Role.STUDENT),
         "approver": mobility.student.course_of_study.coordinators.get().user,  # type: ignore[union-attr]
         "decider": mobility.offer.agreement.promoter.user,
-        "stranger": PromoterFactory().user,
-        "office": UserFactory(role=Role.OFFICE),
+        "stranger": PromoterFactory.create().user,
+        "office": UserFactory.create(role=Role.OFFICE),
         "anonymous": AnonymousUser(),
-        "superuser": UserFactory(role=Role.STUDENT, is_superuser=True, is_staff=True),
+        "superuser": UserFactory.create(role=Role.STUDENT, is_superuser=True, is_staff=True),
     }
 
 
-def allowed(people: dict[str, object], perm: str, obj: object = None) -> set[str]:
+def allowed(people: dict[str, User | AnonymousUser], perm: str, obj: object = None) -> set[str]:
     return {name for name in PERSONAS if can(people[name], perm, obj)}
 
 
 OFFICE = {"office", "superuser"}
 
 
-def test_mobility_rules(mobility: Mobility, people: dict[str, object]) -> None:
+def test_mobility_rules(mobility: Mobility, people: dict[str, User | AnonymousUser]) -> None:
     assert allowed(people, "mobility.view_mobility", mobility) == {
         "owner",
         "approver",
@@ -89,7 +90,7 @@ def test_mobility_rules(mobility: Mobility, people: dict[str, object]) -> None:
 
 @pytest.mark.parametrize("state", LearningAgreementState.values)
 def test_learning_agreement_rules(
-    mobility: Mobility, people: dict[str, object], state: str
+    mobility: Mobility, people: dict[str, User | AnonymousUser], state: str
 ) -> None:
     version = LearningAgreement(mobility=mobility, number=1, state=state)
     assert allowed(people, "mobility.review_learning_agreement", version) == {
@@ -104,7 +105,9 @@ def test_learning_agreement_rules(
 
 
 @pytest.mark.parametrize("state", ExtensionState.values)
-def test_extension_rules(mobility: Mobility, people: dict[str, object], state: str) -> None:
+def test_extension_rules(
+    mobility: Mobility, people: dict[str, User | AnonymousUser], state: str
+) -> None:
     extension = ExtensionRequest(mobility=mobility, state=state)
     assert allowed(people, "mobility.review_extension", extension) == {"decider", *OFFICE}
     assert allowed(people, "mobility.decide_extension", extension) == {"decider"}
@@ -118,11 +121,11 @@ def test_extension_rules(mobility: Mobility, people: dict[str, object], state: s
 
 
 def test_the_site_promoter_approves_when_the_course_has_no_coordinator(
-    people: dict[str, object],
+    people: dict[str, User | AnonymousUser],
 ) -> None:
-    mobility = MobilityFactory()
+    mobility = MobilityFactory.create()
     site = people["decider"]
-    mobility.offer.agreement.promoter = site.promoter  # type: ignore[attr-defined,union-attr]
+    mobility.offer.agreement.promoter = site.promoter  # type: ignore[union-attr]
     mobility.offer.agreement.save()  # type: ignore[union-attr]
     assert allowed(people, "mobility.approve_learning_agreement", mobility) == {"decider"}
     assert allowed(people, "mobility.decide_extension", mobility) == {"decider"}
@@ -134,28 +137,36 @@ def test_the_site_promoter_approves_when_the_course_has_no_coordinator(
 def shapes() -> list[Mobility]:
     """Mobilities of every shape: a course with or without coordinators, a site with or
     without a promoter, no offer at all; sharing promoters in different roles."""
-    one, two, three = (PromoterFactory() for _ in range(3))
-    coordinated = CourseOfStudyFactory()
+    one, two, three = (PromoterFactory.create() for _ in range(3))
+    coordinated = CourseOfStudyFactory.create()
     coordinated.coordinators.add(one, two)
-    bare = CourseOfStudyFactory()
+    bare = CourseOfStudyFactory.create()
     return [
-        MobilityFactory(student__course_of_study=coordinated, offer__agreement__promoter=three),
-        MobilityFactory(student__course_of_study=coordinated, offer__agreement__promoter=one),
-        MobilityFactory(student__course_of_study=coordinated, offer__agreement__promoter=None),
-        MobilityFactory(student__course_of_study=bare, offer__agreement__promoter=three),
-        MobilityFactory(student__course_of_study=bare, offer__agreement__promoter=None),
-        MobilityFactory(student__course_of_study=None, offer__agreement__promoter=two),
-        MobilityFactory(
-            student__course_of_study=coordinated, offer=None, host=InstitutionFactory()
+        MobilityFactory.create(
+            student__course_of_study=coordinated, offer__agreement__promoter=three
         ),
-        MobilityFactory(student__course_of_study=bare, offer=None, host=InstitutionFactory()),
+        MobilityFactory.create(
+            student__course_of_study=coordinated, offer__agreement__promoter=one
+        ),
+        MobilityFactory.create(
+            student__course_of_study=coordinated, offer__agreement__promoter=None
+        ),
+        MobilityFactory.create(student__course_of_study=bare, offer__agreement__promoter=three),
+        MobilityFactory.create(student__course_of_study=bare, offer__agreement__promoter=None),
+        MobilityFactory.create(student__course_of_study=None, offer__agreement__promoter=two),
+        MobilityFactory.create(
+            student__course_of_study=coordinated, offer=None, host=InstitutionFactory.create()
+        ),
+        MobilityFactory.create(
+            student__course_of_study=bare, offer=None, host=InstitutionFactory.create()
+        ),
     ]
 
 
 def test_each_query_and_its_predicate_agree() -> None:
     mobilities = shapes()
     promoters = [p for p in {p for m in mobilities for p in queries.approvers(m)}]
-    promoters += [PromoterFactory()]  # approves nothing
+    promoters += [PromoterFactory.create()]  # approves nothing
     for promoter in promoters:
         approved = set(
             Mobility.objects.filter(queries.approver_q(promoter)).values_list("pk", flat=True)
@@ -169,7 +180,7 @@ def test_each_query_and_its_predicate_agree() -> None:
             assert (promoter in queries.approvers(mobility)) == (mobility.pk in approved)
             assert (promoter in queries.deciders(mobility)) == (mobility.pk in decided)
     # through another model, as the desks filter
-    versions = {LearningAgreementFactory(mobility=m).pk: m for m in mobilities}
+    versions = {LearningAgreementFactory.create(mobility=m).pk: m for m in mobilities}
     for promoter in promoters:
         through = set(
             LearningAgreement.objects.filter(
@@ -179,7 +190,9 @@ def test_each_query_and_its_predicate_agree() -> None:
         assert through == {pk for pk, m in versions.items() if queries.approves(promoter.user, m)}
 
 
-def test_nobody_but_a_promoter_approves(people: dict[str, object], mobility: Mobility) -> None:
+def test_nobody_but_a_promoter_approves(
+    people: dict[str, User | AnonymousUser], mobility: Mobility
+) -> None:
     for name in ("owner", "other_student", "office", "anonymous", "superuser"):
         assert not queries.approves(people[name], mobility)
         assert not queries.decides_extensions(people[name], mobility)
@@ -189,7 +202,9 @@ def test_nobody_but_a_promoter_approves(people: dict[str, object], mobility: Mob
 
 
 def test_no_path_approves_what_the_page_refuses(mobility: Mobility, people: dict[str, Any]) -> None:
-    version = LearningAgreementFactory(mobility=mobility, state=LearningAgreementState.SUBMITTED)
+    version = LearningAgreementFactory.create(
+        mobility=mobility, state=LearningAgreementState.SUBMITTED
+    )
     for name in ("owner", "decider", "stranger", "office", "superuser"):
         with pytest.raises(PermissionDenied):
             services.approve(agreement=version, actor=people[name])

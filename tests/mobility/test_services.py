@@ -68,7 +68,7 @@ def media(settings: Any, tmp_path: Path) -> Path:
 @pytest.fixture
 def mobility() -> Mobility:
     """In mobility since 1 February 2027, until 31 July 2027 (6 months), extendable."""
-    return MobilityFactory(
+    return MobilityFactory.create(
         planned_start=ARRIVAL,
         actual_start=ARRIVAL,
         planned_end=PLANNED_END,
@@ -79,7 +79,7 @@ def mobility() -> Mobility:
 
 @pytest.fixture
 def coordinator(mobility: Mobility) -> User:
-    user: User = PromoterFactory().user
+    user: User = PromoterFactory.create().user
     coordinate(mobility, user)
     return user
 
@@ -132,9 +132,9 @@ def test_open_draft_first_version_is_prefilled(mobility: Mobility) -> None:
 
 
 def test_open_draft_without_offer_takes_the_course(db: None) -> None:
-    course = CourseOfStudyFactory(isced_code="0731", level="BSc")
-    mobility = MobilityFactory(
-        offer=None, host=InstitutionFactory(), student__course_of_study=course
+    course = CourseOfStudyFactory.create(isced_code="0731", level="BSc")
+    mobility = MobilityFactory.create(
+        offer=None, host=InstitutionFactory.create(), student__course_of_study=course
     )
 
     draft = services.open_draft(mobility=mobility, actor=None)
@@ -177,7 +177,7 @@ def test_open_draft_after_a_return_copies_the_components_with_their_status(
         language_level="C1",
         comment="Add a course",
     )
-    ComponentFactory(
+    ComponentFactory.create(
         agreement=returned,
         table=Table.A,
         position=2,
@@ -186,7 +186,7 @@ def test_open_draft_after_a_return_copies_the_components_with_their_status(
         status=ComponentStatus.DELETED,
         reason_code=ReasonCode.TIMETABLE_CONFLICT,
     )
-    ComponentFactory(
+    ComponentFactory.create(
         agreement=returned,
         table=Table.A,
         position=3,
@@ -260,13 +260,13 @@ def test_open_draft_change_of_a_change_drops_deleted_rows_and_resets_status(
     change = agreement_with_rows(
         mobility, a=1, b=0, number=2, stage=Stage.DURING, state=LearningAgreementState.SIGNED
     )
-    ComponentFactory(
+    ComponentFactory.create(
         agreement=change,
         code="GONE",
         status=ComponentStatus.DELETED,
         reason_code=ReasonCode.NOT_AVAILABLE,
     )
-    ComponentFactory(
+    ComponentFactory.create(
         agreement=change,
         code="NEW",
         status=ComponentStatus.INSERTED,
@@ -408,7 +408,7 @@ def test_save_draft_replaces_the_rows_and_skips_empty_lines(mobility: Mobility) 
 
 
 def test_save_draft_keeps_the_changes_of_a_change(mobility: Mobility) -> None:
-    draft = LearningAgreementFactory(mobility=mobility, number=2, stage=Stage.DURING)
+    draft = LearningAgreementFactory.create(mobility=mobility, number=2, stage=Stage.DURING)
     rows = [
         Row(
             table=Table.A,
@@ -451,8 +451,8 @@ def test_save_draft_refused_on_a_frozen_version(mobility: Mobility, state: str) 
 
 
 def test_submit_refused_with_errors_leaves_the_draft_untouched(mobility: Mobility) -> None:
-    draft = LearningAgreementFactory(mobility=mobility, number=1)
-    ComponentFactory(agreement=draft, table=Table.B, title="", code="P1")
+    draft = LearningAgreementFactory.create(mobility=mobility, number=1)
+    ComponentFactory.create(agreement=draft, table=Table.B, title="", code="P1")
 
     with raises(
         "Fix these first: Table B, row 1: give the title. Add the courses you will take at the "
@@ -598,7 +598,7 @@ def approved(submitted: LearningAgreement, coordinator: User) -> LearningAgreeme
 
 
 def test_record_host_signature(approved: LearningAgreement, office: User) -> None:
-    document = DocumentFactory(mobility=approved.mobility, kind=DocumentKind.SIGNED_LA)
+    document = DocumentFactory.create(mobility=approved.mobility, kind=DocumentKind.SIGNED_LA)
 
     signed = services.record_host_signature(
         agreement=approved, actor=office, signer="  Dr. Anna Schmidt ", document=document
@@ -612,8 +612,8 @@ def test_record_host_signature(approved: LearningAgreement, office: User) -> Non
 
 
 def test_record_host_signature_refusals(approved: LearningAgreement, office: User) -> None:
-    own = DocumentFactory(mobility=approved.mobility)
-    foreign = DocumentFactory()
+    own = DocumentFactory.create(mobility=approved.mobility)
+    foreign = DocumentFactory.create()
 
     with raises("That document belongs to another mobility."):
         services.record_host_signature(
@@ -631,7 +631,7 @@ def test_record_host_signature_refusals(approved: LearningAgreement, office: Use
 def test_record_host_signature_before_the_promoter_is_refused(
     submitted: LearningAgreement, office: User
 ) -> None:
-    document = DocumentFactory(mobility=submitted.mobility)
+    document = DocumentFactory.create(mobility=submitted.mobility)
 
     with raises(
         "Version 1 is “Signed by the student, waiting for the promoter”; somebody may have "
@@ -657,7 +657,7 @@ def test_in_force_is_the_last_signed_version(mobility: Mobility) -> None:
 def test_bulk_decide_approves_each_and_reports_the_refused(
     mobility: Mobility, coordinator: User
 ) -> None:
-    other = MobilityFactory(student__course_of_study=mobility.student.course_of_study)
+    other = MobilityFactory.create(student__course_of_study=mobility.student.course_of_study)
     first = agreement_with_rows(mobility, state=LearningAgreementState.SUBMITTED)
     second = agreement_with_rows(other, state=LearningAgreementState.SUBMITTED)
     services.approve(agreement=second, actor=coordinator)  # somebody was quicker
@@ -837,7 +837,7 @@ def test_upload_document_replacing_keeps_the_old_one_marked(mobility: Mobility) 
 
 
 def test_upload_document_cannot_replace_another_mobilitys(mobility: Mobility) -> None:
-    foreign = DocumentFactory()
+    foreign = DocumentFactory.create()
 
     with raises("That document cannot be replaced any more."):
         services.upload_document(
@@ -855,7 +855,7 @@ def test_upload_document_cannot_replace_another_mobilitys(mobility: Mobility) ->
 
 @pytest.fixture
 def nominated() -> Mobility:
-    return MobilityFactory(state=MobilityState.NOMINATED, actual_start=None)
+    return MobilityFactory.create(state=MobilityState.NOMINATED, actual_start=None)
 
 
 def test_set_state_walks_the_whole_flow(nominated: Mobility, office: User) -> None:
@@ -902,7 +902,7 @@ def test_set_state_unknown_state(nominated: Mobility, office: User) -> None:
 
 
 def test_set_state_arrival_date_required(office: User) -> None:
-    accepted = MobilityFactory(state=MobilityState.ACCEPTED, actual_start=None)
+    accepted = MobilityFactory.create(state=MobilityState.ACCEPTED, actual_start=None)
 
     with raises("Give the arrival date."):
         services.set_state(mobility=accepted, state=MobilityState.IN_MOBILITY, actor=office)
@@ -974,7 +974,7 @@ def test_set_thesis_only_for_a_thesis_mobility(mobility: Mobility, office: User)
 
 
 def test_set_thesis(office: User) -> None:
-    thesis = MobilityFactory(kind=MobilityKind.THESIS)
+    thesis = MobilityFactory.create(kind=MobilityKind.THESIS)
 
     services.set_thesis(
         mobility=thesis,
@@ -1087,11 +1087,11 @@ def test_extension_problem_months_of_the_cycle(
 
 
 def test_extension_problem_single_cycle_allows_24_months(db: None) -> None:
-    single_cycle = MobilityFactory(
+    single_cycle = MobilityFactory.create(
         planned_start=ARRIVAL,
         actual_start=ARRIVAL,
         planned_end=PLANNED_END,
-        student__course_of_study=CourseOfStudyFactory(level="SC"),
+        student__course_of_study=CourseOfStudyFactory.create(level="SC"),
     )
     StudentCareer.objects.create(
         student=single_cycle.student, first_enrolment_year=2022, months_used=10
@@ -1106,7 +1106,7 @@ def test_extension_problem_single_cycle_allows_24_months(db: None) -> None:
 
 
 def test_cycle_limit_without_a_course(db: None) -> None:
-    assert services.cycle_limit(UserFactory(role=Role.STUDENT)) == 12
+    assert services.cycle_limit(UserFactory.create(role=Role.STUDENT)) == 12
 
 
 def test_the_cycle_limit_of_a_mobility_is_its_calls(mobility: Mobility) -> None:
@@ -1281,8 +1281,8 @@ def test_months_between(start: dt.date, end: dt.date, months: int) -> None:
 
 
 def test_create_and_withdraw_mobility(office: User) -> None:
-    student = UserFactory(role=Role.STUDENT)
-    offer = MobilityFactory().offer
+    student = UserFactory.create(role=Role.STUDENT)
+    offer = MobilityFactory.create().offer
     assert offer is not None
 
     mobility = services.create_mobility(

@@ -68,13 +68,13 @@ def media(settings: Any, tmp_path: Path) -> Path:
 @pytest.fixture
 def mobility(student: User) -> Mobility:
     """The student persona's mobility: in progress, arrived ten days ago."""
-    return MobilityFactory(student=student)
+    return MobilityFactory.create(student=student)
 
 
 @pytest.fixture
 def approver(mobility: Mobility) -> Client:
     """A promoter who approves the mobility's learning agreements (its course's coordinator)."""
-    user = PromoterFactory(user__username="approver").user
+    user = PromoterFactory.create(user__username="approver").user
     coordinate(mobility, user)
     client = Client()
     client.force_login(user)
@@ -127,7 +127,7 @@ def _rows(*ects: int, prefix: str = "HOST") -> list[dict[str, Any]]:
     ]
 
 
-def _components(mobility: Mobility) -> list[tuple[int, str, int, str, Decimal]]:
+def _components(mobility: Mobility) -> list[tuple[int, str, int, str, Decimal | None]]:
     return list(
         Component.objects.filter(agreement__mobility=mobility)
         .order_by("agreement__number", "table", "position")
@@ -166,7 +166,7 @@ def test_list_for_each_persona(
 def test_list_shows_each_mobility_of_a_student_with_two(
     personas: dict[str, Client], mobility: Mobility, student: User
 ) -> None:
-    second = MobilityFactory(student=student, academic_year=2027)
+    second = MobilityFactory.create(student=student, academic_year=2027)
     response = personas["student"].get(reverse("mobility:list"))
     assert response.status_code == 200
     assert list(response.context["mobilities"]) == [second, mobility]
@@ -199,7 +199,7 @@ def _snapshot(mobility: Mobility) -> tuple[Any, ...]:
 @pytest.mark.parametrize("view", ["detail", "la", "la_version", "extension", "document"])
 def test_pages_for_each_persona(clients: dict[str, Client], mobility: Mobility, view: str) -> None:
     agreement_with_rows(mobility)
-    document = DocumentFactory(mobility=mobility)
+    document = DocumentFactory.create(mobility=mobility)
     kwargs = {"la_version": {"number": 1}, "document": {"doc": document.pk}}.get(view, {})
     url = _url(view, mobility, **kwargs)
     responses = {persona: clients[persona].get(url) for persona in READERS}
@@ -306,7 +306,7 @@ def test_detail_shows_the_steps_of_a_mobility_in_progress(
 def test_detail_of_a_nominated_mobility_asks_for_the_application(
     personas: dict[str, Client], student: User
 ) -> None:
-    mobility = MobilityFactory(
+    mobility = MobilityFactory.create(
         student=student, state="nominated", actual_start=None, offer__extendable=False
     )
     response = personas["student"].get(_url("detail", mobility))
@@ -331,6 +331,7 @@ def test_detail_shows_the_facts_and_the_promoters(
     response = personas["student"].get(_url("detail", mobility))
     people = [(p.email, p.role) for p in response.context["people"]]
     site = mobility.offer.agreement.promoter  # type: ignore[union-attr]
+    assert site is not None
     assert people == [
         ("approver@example.org", "approves the learning agreement"),
         (site.email, "decides extensions"),
@@ -445,10 +446,10 @@ def test_upload_without_a_file_says_so(personas: dict[str, Client], mobility: Mo
 def test_download_returns_the_bytes_with_the_original_name(
     personas: dict[str, Client], mobility: Mobility
 ) -> None:
-    document = DocumentFactory(mobility=mobility, original_name="Acceptance letter.pdf")
+    document = DocumentFactory.create(mobility=mobility, original_name="Acceptance letter.pdf")
     response = personas["office"].get(_url("document", mobility, doc=document.pk))
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == PDF_BYTES
+    assert b"".join(response.streaming_content) == PDF_BYTES  # type: ignore[attr-defined]
     assert response["Content-Disposition"] == 'attachment; filename="Acceptance letter.pdf"'
     assert response["Content-Type"] == "application/pdf"
 
@@ -456,7 +457,7 @@ def test_download_returns_the_bytes_with_the_original_name(
 def test_download_of_another_mobilitys_document_is_404(
     personas: dict[str, Client], mobility: Mobility
 ) -> None:
-    elsewhere = DocumentFactory()
+    elsewhere = DocumentFactory.create()
     response = personas["student"].get(_url("document", mobility, doc=elsewhere.pk))
     assert response.status_code == 404
 
@@ -464,7 +465,7 @@ def test_download_of_another_mobilitys_document_is_404(
 def test_replace_keeps_the_old_document_marked_replaced(
     personas: dict[str, Client], mobility: Mobility
 ) -> None:
-    old = DocumentFactory(mobility=mobility, kind=DocumentKind.ACCEPTANCE_LETTER)
+    old = DocumentFactory.create(mobility=mobility, kind=DocumentKind.ACCEPTANCE_LETTER)
     response = personas["student"].post(
         _url("document_upload", mobility),
         {
@@ -490,7 +491,7 @@ def test_replace_keeps_the_old_document_marked_replaced(
 def test_replacing_a_replaced_document_is_refused(
     personas: dict[str, Client], mobility: Mobility
 ) -> None:
-    old = DocumentFactory(mobility=mobility)
+    old = DocumentFactory.create(mobility=mobility)
     old.replaced_at = old.uploaded_at
     old.save()
     response = personas["student"].post(
@@ -686,7 +687,7 @@ def test_submit_refused_leaves_the_draft_untouched(
 ) -> None:
     agreement = agreement_with_rows(mobility, a=0)
     for position in (1, 2):
-        ComponentFactory(agreement=agreement, table=Table.A, position=position, code="HOST7")
+        ComponentFactory.create(agreement=agreement, table=Table.A, position=position, code="HOST7")
     before = _components(mobility)
     response = personas["student"].post(_url("la_submit", mobility))
     assert response.status_code == 302
@@ -734,7 +735,7 @@ def test_late_change_is_refused_for_the_student_naming_the_date(
     personas: dict[str, Client], student: User, settings: Any
 ) -> None:
     arrival = today() - dt.timedelta(days=40)
-    mobility = MobilityFactory(student=student, actual_start=arrival, planned_start=arrival)
+    mobility = MobilityFactory.create(student=student, actual_start=arrival, planned_start=arrival)
     agreement_with_rows(mobility, state=LearningAgreementState.SIGNED)
     response = personas["student"].post(_url("la_open", mobility))
     assert response["Location"] == _url("la", mobility)
@@ -758,17 +759,17 @@ def test_change_version_shows_added_and_deleted_rows_with_reasons(
     personas: dict[str, Client], mobility: Mobility
 ) -> None:
     first = agreement_with_rows(mobility, a=1, b=0, state=LearningAgreementState.SIGNED)
-    change = LearningAgreementFactory(
+    change = LearningAgreementFactory.create(
         mobility=mobility, number=2, stage=Stage.DURING, based_on=first
     )
-    ComponentFactory(
+    ComponentFactory.create(
         agreement=change,
         code="OLD1",
         title="Dropped course",
         status=ComponentStatus.DELETED,
         reason_code=ReasonCode.TIMETABLE_CONFLICT,
     )
-    ComponentFactory(
+    ComponentFactory.create(
         agreement=change,
         code="NEW1",
         title="Added course",
@@ -776,7 +777,7 @@ def test_change_version_shows_added_and_deleted_rows_with_reasons(
         reason_code=ReasonCode.OTHER,
         reason_text="Better fit",
     )
-    ComponentFactory(agreement=change, code="KEEP1", title="Kept course")
+    ComponentFactory.create(agreement=change, code="KEEP1", title="Kept course")
     response = personas["student"].get(_url("la_version", mobility, number=2))
     assert response.status_code == 200
     assert [(c.code, c.status) for c in response.context["changes"]] == [
@@ -795,7 +796,7 @@ def test_change_editor_marks_new_rows_as_added(
     personas: dict[str, Client], mobility: Mobility
 ) -> None:
     first = agreement_with_rows(mobility, a=1, b=0, state=LearningAgreementState.SIGNED)
-    LearningAgreementFactory(mobility=mobility, number=2, stage=Stage.DURING, based_on=first)
+    LearningAgreementFactory.create(mobility=mobility, number=2, stage=Stage.DURING, based_on=first)
     response = personas["student"].get(_url("la_edit", mobility))
     a = response.context["formsets"][0]
     assert a.forms[0].fields["status"].initial == ComponentStatus.INSERTED
@@ -843,7 +844,7 @@ def test_extension_page_says_it_is_possible(
 def test_extension_of_a_non_extendable_offer_is_refused(
     personas: dict[str, Client], student: User, media: Path
 ) -> None:
-    mobility = MobilityFactory(student=student, offer__extendable=False)
+    mobility = MobilityFactory.create(student=student, offer__extendable=False)
     page = personas["student"].get(_url("extension", mobility))
     refusal = "This destination's agreement does not allow extensions."
     assert page.context["problem"] == refusal
@@ -859,7 +860,7 @@ def test_extension_of_a_non_extendable_offer_is_refused(
 def test_extension_beyond_the_cycle_months_is_refused(
     personas: dict[str, Client], mobility: Mobility, student: User
 ) -> None:
-    StudentCareerFactory(student=student, months_used=10)
+    StudentCareerFactory.create(student=student, months_used=10)
     response = personas["student"].post(
         _url("extension", mobility), _extension_data(mobility, days=60)
     )
@@ -875,7 +876,7 @@ def test_extension_less_than_30_days_before_the_end_is_refused(
     personas: dict[str, Client], student: User
 ) -> None:
     end = today() + dt.timedelta(days=20)
-    mobility = MobilityFactory(student=student, planned_end=end)
+    mobility = MobilityFactory.create(student=student, planned_end=end)
     page = personas["student"].get(_url("extension", mobility))
     refusal = (
         f"Extensions are requested at least 30 days before the planned end ({end.isoformat()}); "
@@ -912,6 +913,7 @@ def test_extension_request_is_sent_to_the_site_promoter(
         student,
     )
     site = mobility.offer.agreement.promoter  # type: ignore[union-attr]
+    assert site is not None
     assert [m.to for m in mail.outbox] == [[site.user.email]]
     page = personas["student"].get(_url("extension", mobility))
     assert page.context["waiting"] == request
@@ -945,7 +947,7 @@ def _queries(client: Client, url: str) -> int:
 def _fill(mobility: Mobility, rows: int) -> None:
     agreement = agreement_with_rows(mobility, a=rows, b=rows)
     for _ in range(rows):
-        DocumentFactory(mobility=mobility)
+        DocumentFactory.create(mobility=mobility)
     agreement.state = LearningAgreementState.SUBMITTED
     agreement.save()
     agreement_with_rows(mobility, number=2, a=rows, b=rows)
@@ -955,8 +957,8 @@ def _fill(mobility: Mobility, rows: int) -> None:
 def test_queries_do_not_grow_with_rows_and_documents(
     personas: dict[str, Client], student: User, approver: Client, view: str
 ) -> None:
-    few = MobilityFactory(student=student)
-    many = MobilityFactory(student=student)
+    few = MobilityFactory.create(student=student)
+    many = MobilityFactory.create(student=student)
     _fill(few, 2)
     _fill(many, 10)
     client = personas["student"]

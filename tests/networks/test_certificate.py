@@ -85,11 +85,13 @@ def test_no_stay_and_negative_credits() -> None:
 
 
 def _alliance_stay(student, partner_name: str, credits: int):  # type: ignore[no-untyped-def]
-    alliance = NetworkFactory(code="alliance4tech", name="Alliance4Tech")
-    partner = InstitutionFactory(name=partner_name)
+    alliance = NetworkFactory.create(code="alliance4tech", name="Alliance4Tech")
+    partner = InstitutionFactory.create(name=partner_name)
     member(alliance, partner)
-    offer = OfferFactory(
-        agreement=AgreementFactory(partner=partner, programme=Programme.NETWORK, network=alliance),
+    offer = OfferFactory.create(
+        agreement=AgreementFactory.create(
+            partner=partner, programme=Programme.NETWORK, network=alliance
+        ),
         months=5,
     )
     mobility = mobility_services.create_mobility(
@@ -107,10 +109,10 @@ def _alliance_stay(student, partner_name: str, credits: int):  # type: ignore[no
 @pytest.mark.integration
 @pytest.mark.django_db
 def test_stays_come_from_mobilities_at_alliance_members_with_planned_credits() -> None:
-    student = UserFactory(role=Role.STUDENT, course_of_study=CourseOfStudyFactory())
+    student = UserFactory.create(role=Role.STUDENT, course_of_study=CourseOfStudyFactory.create())
     berlin = _alliance_stay(student, "TU Berlin", 20)
     _alliance_stay(student, "UPM", 12)
-    elsewhere = OfferFactory()  # an ordinary partner: not a stay of the alliance
+    elsewhere = OfferFactory.create()  # an ordinary partner: not a stay of the alliance
     mobility_services.create_mobility(
         student=student, offer=elsewhere, academic_year=2027, origin="test"
     )
@@ -130,7 +132,7 @@ def test_stays_come_from_mobilities_at_alliance_members_with_planned_credits() -
 @pytest.mark.integration
 @pytest.mark.django_db
 def test_the_step_says_what_is_missing_and_withdrawn_stays_do_not_count() -> None:
-    student = UserFactory(role=Role.STUDENT, course_of_study=CourseOfStudyFactory())
+    student = UserFactory.create(role=Role.STUDENT, course_of_study=CourseOfStudyFactory.create())
     berlin = _alliance_stay(student, "TU Berlin", 20)
     upm = _alliance_stay(student, "UPM", 12)
     mobility_services.withdraw_mobility(mobility=upm)
@@ -147,7 +149,7 @@ def test_the_step_says_what_is_missing_and_withdrawn_stays_do_not_count() -> Non
 @pytest.mark.django_db
 def test_no_step_for_a_mobility_outside_the_alliance(student) -> None:  # type: ignore[no-untyped-def]
     mobility = mobility_services.create_mobility(
-        student=student, offer=OfferFactory(), academic_year=2027, origin="test"
+        student=student, offer=OfferFactory.create(), academic_year=2027, origin="test"
     )
     assert "alliance4tech" not in {s.key for s in extra_steps(mobility)}
     assert certificate.check(services.certificate_stays(student)).on_track is False
@@ -176,7 +178,7 @@ def _validated(mobility, credits: list[int]) -> None:  # type: ignore[no-untyped
 @pytest.mark.integration
 @pytest.mark.django_db
 def test_recognised_credits_replace_the_planned_ones_once_validated() -> None:
-    student = UserFactory(role=Role.STUDENT, course_of_study=CourseOfStudyFactory())
+    student = UserFactory.create(role=Role.STUDENT, course_of_study=CourseOfStudyFactory.create())
     berlin = _alliance_stay(student, "TU Berlin", 20)
     upm = _alliance_stay(student, "UPM", 12)
     _validated(berlin, [12, 6])  # 18 recognised of the 20 planned

@@ -35,16 +35,16 @@ def _postgres_only() -> None:
 def _offered_to_all(places: int) -> list[AthensAllocation]:
     """A published session where STUDENTS students were each offered the same course."""
     now = timezone.now()
-    session = SessionFactory(
+    session = SessionFactory.create(
         applications_open_at=now - dt.timedelta(days=2),
         applications_close_at=now - dt.timedelta(days=1),
         results_state=ResultsState.PUBLISHED,
         acceptance_deadline=now + dt.timedelta(days=1),
     )
-    course = CourseFactory(session=session, capacity=places)
+    course = CourseFactory.create(session=session, capacity=places)
     allocations = []
     for n in range(STUDENTS):
-        student = UserFactory(username=f"racer{n}", role=Role.STUDENT)
+        student = UserFactory.create(username=f"racer{n}", role=Role.STUDENT)
         application = AthensApplication.objects.create(
             session=session, student=student, state=ApplicationState.SUBMITTED, rank=n + 1
         )

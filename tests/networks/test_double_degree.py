@@ -60,7 +60,9 @@ def test_thesis_at_both_and_a_12_month_unit() -> None:
 
 
 def double_degree_mobility(student: User) -> Mobility:
-    offer = OfferFactory(agreement=AgreementFactory(programme=Programme.DOUBLE_DEGREE), months=24)
+    offer = OfferFactory.create(
+        agreement=AgreementFactory.create(programme=Programme.DOUBLE_DEGREE), months=24
+    )
     return mobility_services.create_mobility(
         student=student, offer=offer, academic_year=2027, origin="test"
     )
@@ -129,7 +131,7 @@ def test_submit_approve_and_return(student: User, promoter: User) -> None:
 @pytest.mark.django_db
 def test_only_a_double_degree_mobility_has_a_plan(student: User) -> None:
     mobility = mobility_services.create_mobility(
-        student=student, offer=OfferFactory(), academic_year=2027, origin="test"
+        student=student, offer=OfferFactory.create(), academic_year=2027, origin="test"
     )
     with pytest.raises(NetworksError, match="Only a double-degree mobility"):
         services.save_plan(mobility=mobility, actor=student, credits_at_partner=60)

@@ -25,9 +25,9 @@ def site(settings: Any) -> None:
 
 
 def test_submitting_confirms_the_courses_in_order() -> None:
-    session = SessionFactory()
-    first = CourseFactory(session=session, title="Robotics in Madrid")
-    second = CourseFactory(session=session, title="Bridges in Delft")
+    session = SessionFactory.create()
+    first = CourseFactory.create(session=session, title="Robotics in Madrid")
+    second = CourseFactory.create(session=session, title="Bridges in Delft")
     student = _student("anna")
     services.save_choices(session=session, student=student, course_ids=[first.pk, second.pk])
     services.save_motivation(session=session, student=student, motivation="Because.")
@@ -42,8 +42,8 @@ def test_submitting_confirms_the_courses_in_order() -> None:
 
 
 def test_publishing_tells_each_student_their_place_or_that_there_is_none() -> None:
-    session: AthensSession = SessionFactory()
-    course = CourseFactory(session=session, capacity=1, title="Robotics in Madrid")
+    session: AthensSession = SessionFactory.create()
+    course = CourseFactory.create(session=session, capacity=1, title="Robotics in Madrid")
     winner, other = _student("anna", "29.00"), _student("bruno", "25.00")
     for student in (winner, other):
         services.save_choices(session=session, student=student, course_ids=[course.pk])

@@ -29,17 +29,23 @@ HEADER = (
 
 @pytest.fixture
 def session() -> AthensSession:
-    athens = NetworkFactory(code="athens", name="ATHENS")
-    session = SessionFactory(network=athens)
+    athens = NetworkFactory.create(code="athens", name="ATHENS")
+    session = SessionFactory.create(network=athens)
     member(
         athens,
-        InstitutionFactory(name="TU Delft", erasmus_code="NL DELFT01", schac_code="tudelft.nl"),
+        InstitutionFactory.create(
+            name="TU Delft", erasmus_code="NL DELFT01", schac_code="tudelft.nl"
+        ),
     )
     member(
         athens,
-        InstitutionFactory(name="KU Leuven", erasmus_code="B  LEUVEN01", schac_code="kuleuven.be"),
+        InstitutionFactory.create(
+            name="KU Leuven", erasmus_code="B  LEUVEN01", schac_code="kuleuven.be"
+        ),
     )
-    InstitutionFactory(name="Not a member", erasmus_code="F  PARIS001", schac_code="paris.fr")
+    InstitutionFactory.create(
+        name="Not a member", erasmus_code="F  PARIS001", schac_code="paris.fr"
+    )
     return session
 
 
@@ -88,7 +94,7 @@ def test_importing_again_updates_by_code(session: AthensSession) -> None:
 
 
 def test_every_bad_row_is_reported_and_nothing_is_imported(session: AthensSession) -> None:
-    existing = CourseFactory(session=session, code="OLD", title="Old title")
+    existing = CourseFactory.create(session=session, code="OLD", title="Old title")
     report = import_courses(
         _csv(
             GOOD[0],

@@ -26,7 +26,7 @@ def test_open_sessions_q_agrees_with_session_is_open() -> None:
         (NOW + SECOND, NOW + 2 * SECOND),
         (NOW - 2 * SECOND, NOW - SECOND),
     ]:
-        SessionFactory(applications_open_at=opens, applications_close_at=closes)
+        SessionFactory.create(applications_open_at=opens, applications_close_at=closes)
     found = set(
         AthensSession.objects.filter(queries.open_sessions_q(NOW)).values_list("pk", flat=True)
     )
@@ -36,7 +36,7 @@ def test_open_sessions_q_agrees_with_session_is_open() -> None:
 
 def test_submitted_q_agrees_with_is_submitted() -> None:
     for state in ApplicationState:
-        ApplicationFactory(state=state)
+        ApplicationFactory.create(state=state)
     found = set(
         AthensApplication.objects.filter(queries.submitted_q()).values_list("pk", flat=True)
     )
@@ -45,11 +45,11 @@ def test_submitted_q_agrees_with_is_submitted() -> None:
 
 
 def test_accepted_q_agrees_with_is_accepted_and_counts_the_places_taken() -> None:
-    session = SessionFactory()
-    course = CourseFactory(session=session)
+    session = SessionFactory.create()
+    course = CourseFactory.create(session=session)
     for state in AllocationState:
         AthensAllocation.objects.create(
-            application=ApplicationFactory(session=session), course=course, state=state
+            application=ApplicationFactory.create(session=session), course=course, state=state
         )
     found = set(AthensAllocation.objects.filter(queries.accepted_q()).values_list("pk", flat=True))
     assert found == {a.pk for a in AthensAllocation.objects.all() if queries.is_accepted(a)}
@@ -58,7 +58,7 @@ def test_accepted_q_agrees_with_is_accepted_and_counts_the_places_taken() -> Non
 
 
 def test_a_students_applications() -> None:
-    application = ApplicationFactory()
-    ApplicationFactory()
+    application = ApplicationFactory.create()
+    ApplicationFactory.create()
     assert list(queries.applications_of(application.student)) == [application]
     assert queries.application_of(application.session, application.student) == application

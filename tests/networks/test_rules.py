@@ -35,14 +35,14 @@ def people(student: User, other_student: User, promoter: User, office: User) -> 
         "promoter": promoter,
         "office": office,
         "anonymous": AnonymousUser(),
-        "superuser": UserFactory(username="root", role=Role.ADMIN, is_superuser=True),
+        "superuser": UserFactory.create(username="root", role=Role.ADMIN, is_superuser=True),
     }
 
 
 @pytest.fixture
 def application(student: User) -> AthensApplication:
     """A submitted application to an open session."""
-    application: AthensApplication = ApplicationFactory(
+    application: AthensApplication = ApplicationFactory.create(
         student=student, state=ApplicationState.SUBMITTED, submitted_at=timezone.now()
     )
     return application
@@ -53,7 +53,9 @@ def mobility(student: User, promoter: User) -> Mobility:
     """A double-degree mobility whose learning agreements (and plan) the promoter approves."""
     assert student.course_of_study is not None
     student.course_of_study.coordinators.add(promoter.promoter)
-    offer = OfferFactory(agreement=AgreementFactory(programme=Programme.DOUBLE_DEGREE), months=24)
+    offer = OfferFactory.create(
+        agreement=AgreementFactory.create(programme=Programme.DOUBLE_DEGREE), months=24
+    )
     return mobility_services.create_mobility(
         student=student, offer=offer, academic_year=2027, origin="test"
     )

@@ -29,8 +29,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 
 def _student(name: str, average: str = "27.00", **career: object) -> User:
-    student = UserFactory(username=name, role=Role.STUDENT, last_name=name.title())
-    CareerFactory(
+    student = UserFactory.create(username=name, role=Role.STUDENT, last_name=name.title())
+    CareerFactory.create(
         student=student,
         average_bachelor=Decimal(average),
         average_master=Decimal(average),
@@ -57,8 +57,8 @@ def _close(session: AthensSession) -> None:
 
 
 def test_choices_are_saved_in_order_and_replace_the_previous_ones() -> None:
-    session = SessionFactory()
-    a, b, c = (CourseFactory(session=session) for _ in range(3))
+    session = SessionFactory.create()
+    a, b, c = (CourseFactory.create(session=session) for _ in range(3))
     student = _student("anna")
     services.save_choices(session=session, student=student, course_ids=[a.pk, b.pk])
     application = services.save_choices(
@@ -70,9 +70,9 @@ def test_choices_are_saved_in_order_and_replace_the_previous_ones() -> None:
 
 
 def test_more_than_the_maximum_twice_the_same_or_another_session_is_refused() -> None:
-    session = SessionFactory(max_choices=2)
-    a, b, c = (CourseFactory(session=session) for _ in range(3))
-    other = CourseFactory()
+    session = SessionFactory.create(max_choices=2)
+    a, b, c = (CourseFactory.create(session=session) for _ in range(3))
+    other = CourseFactory.create()
     student = _student("anna")
     with pytest.raises(NetworksError, match=r"You can rank at most 2 courses."):
         services.save_choices(session=session, student=student, course_ids=[a.pk, b.pk, c.pk])
@@ -84,8 +84,8 @@ def test_more_than_the_maximum_twice_the_same_or_another_session_is_refused() ->
 
 
 def test_after_the_deadline_every_change_is_refused_and_the_draft_is_untouched() -> None:
-    session = SessionFactory()
-    a, b = CourseFactory(session=session), CourseFactory(session=session)
+    session = SessionFactory.create()
+    a, b = CourseFactory.create(session=session), CourseFactory.create(session=session)
     student = _student("anna")
     services.save_choices(session=session, student=student, course_ids=[a.pk])
     services.save_motivation(session=session, student=student, motivation="First words.")
@@ -116,28 +116,30 @@ def test_after_the_deadline_every_change_is_refused_and_the_draft_is_untouched()
 
 
 def test_before_the_opening_applying_is_refused() -> None:
-    session = SessionFactory(applications_open_at=in_days(2), applications_close_at=in_days(9))
-    course = CourseFactory(session=session)
+    session = SessionFactory.create(
+        applications_open_at=in_days(2), applications_close_at=in_days(9)
+    )
+    course = CourseFactory.create(session=session)
     with pytest.raises(NetworksError, match=r"Applications to this session open on"):
         services.save_choices(session=session, student=_student("anna"), course_ids=[course.pk])
 
 
 def test_eligibility_reasons_come_from_the_career() -> None:
-    session = SessionFactory(min_credits=100)
+    session = SessionFactory.create(min_credits=100)
     weak = _student("weak", first_year_completed=False, credits_bachelor=40, credits_master=0)
     assert services.eligibility_problems(session, weak) == [
         "You must have completed your first year.",
         "You need at least 100 credits; you have 40.",
     ]
-    assert services.eligibility_problems(session, UserFactory(role=Role.STUDENT)) == [
+    assert services.eligibility_problems(session, UserFactory.create(role=Role.STUDENT)) == [
         "Your career data has not reached us from the registrar yet."
     ]
     assert services.eligibility_problems(session, _student("good")) == []
 
 
 def test_submit_needs_eligibility_a_course_and_a_motivation() -> None:
-    session = SessionFactory()
-    course = CourseFactory(session=session)
+    session = SessionFactory.create()
+    course = CourseFactory.create(session=session)
     weak = _student("weak", first_year_completed=False)
     services.save_choices(session=session, student=weak, course_ids=[course.pk])
     services.save_motivation(session=session, student=weak, motivation="Yes.")
@@ -156,8 +158,8 @@ def test_submit_needs_eligibility_a_course_and_a_motivation() -> None:
 
 
 def test_submit_withdraw_and_submit_again() -> None:
-    session = SessionFactory()
-    course = CourseFactory(session=session)
+    session = SessionFactory.create()
+    course = CourseFactory.create(session=session)
     student = _student("anna")
     application = _applied(session, student, [course.pk])
     assert application.state == ApplicationState.SUBMITTED
@@ -175,7 +177,7 @@ def test_submit_withdraw_and_submit_again() -> None:
 
 
 def test_a_draft_cannot_be_withdrawn() -> None:
-    session = SessionFactory()
+    session = SessionFactory.create()
     student = _student("anna")
     application = services.save_motivation(session=session, student=student, motivation="x")
     with pytest.raises(NetworksError, match=r"Only a submitted application can be withdrawn."):
@@ -186,7 +188,7 @@ def test_a_draft_cannot_be_withdrawn() -> None:
 
 
 def test_ranking_and_allocation_must_wait_for_the_deadline() -> None:
-    session = SessionFactory()
+    session = SessionFactory.create()
     with pytest.raises(NetworksError, match=r"Applications are open until"):
         services.rank_session(session=session)
     with pytest.raises(NetworksError, match=r"Applications are open until"):
@@ -194,10 +196,10 @@ def test_ranking_and_allocation_must_wait_for_the_deadline() -> None:
 
 
 def test_allocation_respects_places_gives_one_course_per_student_and_explains() -> None:
-    session = SessionFactory(year=2027)  # academic year 2026/2027
-    popular = CourseFactory(session=session, capacity=1, title="Robotics")
-    second = CourseFactory(session=session, capacity=2, title="Energy")
-    third = CourseFactory(session=session, capacity=1, title="Water")
+    session = SessionFactory.create(year=2027)  # academic year 2026/2027
+    popular = CourseFactory.create(session=session, capacity=1, title="Robotics")
+    second = CourseFactory.create(session=session, capacity=2, title="Energy")
+    third = CourseFactory.create(session=session, capacity=1, title="Water")
     best = _applied(session, _student("best", "29.00"), [popular.pk, second.pk, third.pk])
     good = _applied(session, _student("good", "27.00"), [popular.pk, second.pk])
     fair = _applied(session, _student("fair", "25.00"), [popular.pk, second.pk, third.pk])
@@ -247,15 +249,15 @@ def test_allocation_respects_places_gives_one_course_per_student_and_explains() 
 
 
 def test_nothing_to_allocate_without_a_ranking() -> None:
-    session = SessionFactory()
+    session = SessionFactory.create()
     _close(session)
     with pytest.raises(NetworksError, match=r"Rank the applications first"):
         services.allocate_session(session=session)
 
 
 def _published(places: int = 1, students: int = 2) -> tuple[AthensSession, list[AthensAllocation]]:
-    session = SessionFactory()
-    course = CourseFactory(session=session, capacity=places)
+    session = SessionFactory.create()
+    course = CourseFactory.create(session=session, capacity=places)
     for n in range(students):
         _applied(session, _student(f"s{n}", f"{28 - n}.00"), [course.pk])
     _close(session)
@@ -269,12 +271,12 @@ def _published(places: int = 1, students: int = 2) -> tuple[AthensSession, list[
 
 
 def test_publishing_needs_an_allocation_and_a_future_deadline() -> None:
-    session = SessionFactory()
+    session = SessionFactory.create()
     _close(session)
     with pytest.raises(NetworksError, match=r"Allocate the courses before publishing"):
         services.publish_results(session=session, acceptance_deadline=in_days(7))
-    other = SessionFactory()
-    course = CourseFactory(session=other)
+    other = SessionFactory.create()
+    course = CourseFactory.create(session=other)
     _applied(other, _student("z"), [course.pk])
     _close(other)
     services.rank_session(session=other)
@@ -295,8 +297,8 @@ def test_accepting_nominates_and_creates_a_short_mobility_when_the_host_has_an_a
     session, allocations = _published()
     course = allocations[0].course
     assert course is not None
-    OfferFactory(
-        agreement=AgreementFactory(
+    OfferFactory.create(
+        agreement=AgreementFactory.create(
             partner=course.host, programme=Programme.NETWORK, network=session.network
         ),
         months=1,
@@ -362,8 +364,8 @@ def test_declining_is_final() -> None:
 
 
 def test_answering_an_unpublished_allocation_is_refused() -> None:
-    session = SessionFactory()
-    course = CourseFactory(session=session)
+    session = SessionFactory.create()
+    course = CourseFactory.create(session=session)
     _applied(session, _student("a"), [course.pk])
     _close(session)
     services.rank_session(session=session)
@@ -374,7 +376,7 @@ def test_answering_an_unpublished_allocation_is_refused() -> None:
 
 def test_the_office_records_the_ects_earned() -> None:
     _session, allocations = _published()
-    office = UserFactory(role=Role.OFFICE)
+    office = UserFactory.create(role=Role.OFFICE)
     participation = services.accept_allocation(allocation_row=allocations[0], actor=None)
     with pytest.raises(NetworksError, match=r"Give the ECTS earned for a passed course."):
         services.record_result(

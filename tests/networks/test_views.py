@@ -9,6 +9,7 @@ import io
 import re
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -17,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from abroad.mobility.models import Mobility
 from abroad.networks import services
 from abroad.networks.enums import AllocationState, ApplicationState, PlanState
 from abroad.networks.models import AthensAllocation, AthensApplication, AthensSession
@@ -43,10 +45,14 @@ def _login_redirect(response_code: int) -> bool:
 
 @pytest.fixture
 def session(student: User) -> AthensSession:
-    CareerFactory(student=student)
-    session = SessionFactory(code="athens-2027-03", year=2027)
-    CourseFactory(session=session, code="DE01", title="Robotics", isced_code="0714", language="en")
-    CourseFactory(session=session, code="FR01", title="Urbanism", isced_code="0731", language="fr")
+    CareerFactory.create(student=student)
+    session = SessionFactory.create(code="athens-2027-03", year=2027)
+    CourseFactory.create(
+        session=session, code="DE01", title="Robotics", isced_code="0714", language="en"
+    )
+    CourseFactory.create(
+        session=session, code="FR01", title="Urbanism", isced_code="0731", language="fr"
+    )
     return session
 
 
@@ -85,7 +91,9 @@ def test_the_map_json_has_one_point_per_host_with_its_courses(
     session: AthensSession, client: Client
 ) -> None:
     robotics = session.courses.get(code="DE01")
-    CourseFactory(session=session, code="DE02", title="Vision", host=robotics.host, capacity=3)
+    CourseFactory.create(
+        session=session, code="DE02", title="Vision", host=robotics.host, capacity=3
+    )
     data = client.get(reverse("networks:session_map_data", args=[session.code])).json()
     assert data["count"] == 2
     point = next(p for p in data["points"] if p["id"] == robotics.host_id)
@@ -327,8 +335,8 @@ def test_the_office_page_offers_only_the_steps_that_can_run_now(
 def test_the_office_creates_a_session_and_imports_its_courses(office: User) -> None:
     client = Client()
     client.force_login(office)
-    athens = NetworkFactory(code="athens", name="ATHENS")
-    member(athens, InstitutionFactory(erasmus_code="NL DELFT01"))
+    athens = NetworkFactory.create(code="athens", name="ATHENS")
+    member(athens, InstitutionFactory.create(erasmus_code="NL DELFT01"))
     response = client.post(
         reverse("networks:office_session_new"),
         {
@@ -368,7 +376,7 @@ def test_the_office_creates_a_session_and_imports_its_courses(office: User) -> N
 @pytest.fixture
 def plan_mobility(student: User, promoter: User):  # type: ignore[no-untyped-def]
     assert student.course_of_study is not None
-    student.course_of_study.coordinators.add(promoter.promoter)  # type: ignore[attr-defined]
+    student.course_of_study.coordinators.add(promoter.promoter)
     return double_degree_mobility(student)
 
 
@@ -423,9 +431,9 @@ def test_plan_pages_follow_the_mobility(plan_mobility, personas: dict[str, Clien
 
 
 def test_the_desk_lists_the_plans_a_promoter_approves(
-    plan_mobility,
+    plan_mobility: Mobility,
     personas: dict[str, Client],
-    student: User,  # type: ignore[no-untyped-def]
+    student: User,
 ) -> None:
     plan = services.save_plan(
         mobility=plan_mobility,
@@ -446,10 +454,10 @@ def test_the_desk_lists_the_plans_a_promoter_approves(
         "anonymous": 302,
     }
     assert "1 plan to approve" in personas["promoter"].get(url).content.decode()
-    stranger = UserFactory(username="stranger", role=Role.PROMOTER)
+    stranger = UserFactory.create(username="stranger", role=Role.PROMOTER)
     from tests.factories import PromoterFactory
 
-    PromoterFactory(user=stranger)
+    PromoterFactory.create(user=stranger)
     client = Client()
     client.force_login(stranger)
     assert "0 plans to approve" in client.get(url).content.decode()
@@ -466,9 +474,9 @@ def _queries(client: Client, url: str) -> int:
 
 def _grow(session: AthensSession, count: int) -> None:
     for _n in range(count):
-        course = CourseFactory(session=session, capacity=2)
-        student = UserFactory(role=Role.STUDENT)
-        CareerFactory(student=student)
+        course = CourseFactory.create(session=session, capacity=2)
+        student = UserFactory.create(role=Role.STUDENT)
+        CareerFactory.create(student=student)
         services.save_choices(session=session, student=student, course_ids=[course.pk])
         services.save_motivation(session=session, student=student, motivation="x")
         services.submit_application(
@@ -495,17 +503,17 @@ def test_list_pages_run_a_constant_number_of_queries(
     personas: dict[str, Client],
     persona: str,
     url_of: Callable[[AthensSession], str],
-    django_assert_max_num_queries: Callable[..., object],
+    django_assert_max_num_queries: Callable[..., Any],
 ) -> None:
     client = personas[persona]
     url = url_of(session)
     _grow(session, 2)
-    SessionFactory()
+    SessionFactory.create()
     few = _queries(client, url)
     _grow(session, 6)
-    SessionFactory()
+    SessionFactory.create()
     assert _queries(client, url) == few
-    with django_assert_max_num_queries(20):  # type: ignore[operator]
+    with django_assert_max_num_queries(20):
         client.get(url)
 
 
@@ -517,14 +525,18 @@ def test_the_plan_desk_runs_a_constant_number_of_queries(
     url = reverse("networks:plan_desk")
     for n in range(2):
         services.save_plan(
-            mobility=double_degree_mobility(UserFactory(username=f"dd{n}", role=Role.STUDENT)),
+            mobility=double_degree_mobility(
+                UserFactory.create(username=f"dd{n}", role=Role.STUDENT)
+            ),
             actor=None,
             credits_at_partner=60,
         )
     few = _queries(client, url)
     for n in range(2, 6):
         services.save_plan(
-            mobility=double_degree_mobility(UserFactory(username=f"dd{n}", role=Role.STUDENT)),
+            mobility=double_degree_mobility(
+                UserFactory.create(username=f"dd{n}", role=Role.STUDENT)
+            ),
             actor=None,
             credits_at_partner=60,
         )

@@ -65,7 +65,7 @@ def with_cell(column: str, value: Any, row: int = 0) -> list[list[Any]]:
 @pytest.fixture
 def students(db: None) -> dict[str, User]:
     return {
-        number: UserFactory(
+        number: UserFactory.create(
             username=f"s{number}", student_number=number, role=Role.STUDENT, password="!"
         )
         for number in ("100001", "100002")
@@ -190,7 +190,7 @@ def test_each_bad_cell_is_reported_and_nothing_imported(
 
 
 def test_a_teacher_s_number_is_refused(students: dict[str, User], tmp_path: Path) -> None:
-    UserFactory(
+    UserFactory.create(
         username="prof",
         first_name="Marco",
         last_name="Bellandi",

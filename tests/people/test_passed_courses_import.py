@@ -70,7 +70,7 @@ def with_cell(column: str, value: Any, row: int = 0) -> list[list[Any]]:
 @pytest.fixture
 def students(db: None) -> dict[str, User]:
     return {
-        number: UserFactory(
+        number: UserFactory.create(
             username=f"s{number}", student_number=number, role=Role.STUDENT, password="!"
         )
         for number in ("100001", "100002")
@@ -167,7 +167,7 @@ def test_each_bad_cell_is_reported_and_nothing_imported(
 
 
 def test_a_teacher_s_number_is_refused(students: dict[str, User], tmp_path: Path) -> None:
-    UserFactory(
+    UserFactory.create(
         username="prof",
         first_name="Marco",
         last_name="Bellandi",
@@ -383,7 +383,7 @@ def test_command_fails_with_every_problem(students: dict[str, User], tmp_path: P
 def test_admin_lists_and_searches_passed_courses(students: dict[str, User], tmp_path: Path) -> None:
     import_passed_courses(write_csv(tmp_path / "passed.csv", GOOD_ROWS))
     client = Client()
-    client.force_login(UserFactory(username="root", role=Role.ADMIN, is_superuser=True))
+    client.force_login(UserFactory.create(username="root", role=Role.ADMIN, is_superuser=True))
     url = reverse("admin:people_passedcourse_changelist")
     page = client.get(url)
     assert page.status_code == 200

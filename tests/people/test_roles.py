@@ -8,7 +8,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 
 def test_office_role_opens_the_admin_with_catalogue_permissions() -> None:
-    office = UserFactory(role=Role.OFFICE)
+    office = UserFactory.create(role=Role.OFFICE)
     assert office.is_staff
     assert office.has_perm("catalogue.change_agreement")
     assert office.has_perm("catalogue.add_institution")
@@ -22,7 +22,7 @@ def test_office_role_opens_the_admin_with_catalogue_permissions() -> None:
 
 @pytest.mark.parametrize("role", [Role.STUDENT, Role.PROMOTER])
 def test_students_and_promoters_have_no_admin(role: Role) -> None:
-    user = UserFactory(role=role)
+    user = UserFactory.create(role=role)
     assert not user.is_staff
     assert not user.has_perm("catalogue.change_agreement")
     client = Client()
@@ -33,4 +33,4 @@ def test_students_and_promoters_have_no_admin(role: Role) -> None:
 
 
 def test_admin_role_may_delete_users() -> None:
-    assert UserFactory(role=Role.ADMIN).has_perm("people.delete_user")
+    assert UserFactory.create(role=Role.ADMIN).has_perm("people.delete_user")

@@ -22,13 +22,13 @@ ADMIN = {"admin", "superuser"}
 @pytest.fixture
 def people() -> dict[str, object]:
     return {
-        "student": UserFactory(role=Role.STUDENT),
-        "other_student": UserFactory(role=Role.STUDENT),
-        "promoter": PromoterFactory(user__username="promoter").user,
-        "office": UserFactory(role=Role.OFFICE),
-        "admin": UserFactory(role=Role.ADMIN),
+        "student": UserFactory.create(role=Role.STUDENT),
+        "other_student": UserFactory.create(role=Role.STUDENT),
+        "promoter": PromoterFactory.create(user__username="promoter").user,
+        "office": UserFactory.create(role=Role.OFFICE),
+        "admin": UserFactory.create(role=Role.ADMIN),
         "anonymous": AnonymousUser(),
-        "superuser": UserFactory(role=Role.STUDENT, is_superuser=True, is_staff=True),
+        "superuser": UserFactory.create(role=Role.STUDENT, is_superuser=True, is_staff=True),
     }
 
 

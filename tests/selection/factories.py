@@ -48,7 +48,7 @@ class CallFactory(factory.django.DjangoModelFactory[Call]):
     def schools(self, create: bool, extracted: Any, **kwargs: Any) -> None:
         """``schools=[...]`` sets them; by default the call is for the 3I School."""
         if create:
-            self.schools.set(extracted if extracted is not None else [SchoolFactory()])
+            self.schools.set(extracted if extracted is not None else [SchoolFactory.create()])
 
 
 class CallOfferFactory(factory.django.DjangoModelFactory[CallOffer]):

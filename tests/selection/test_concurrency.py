@@ -35,7 +35,7 @@ def _offered_to_all(seats: int) -> list[Assignment]:
     """A published round where STUDENTS students were each offered the same seat(s) (as the
     office may do by hand, or a stale page may allow)."""
     now = timezone.now()
-    course = CourseOfStudyFactory(school=SchoolFactory(code="3I"))
+    course = CourseOfStudyFactory.create(school=SchoolFactory.create(code="3I"))
     call = Call.objects.create(
         code="race",
         title="Race",
@@ -44,7 +44,7 @@ def _offered_to_all(seats: int) -> list[Assignment]:
         closes_at=now - dt.timedelta(days=1),
     )
     call_offer = CallOffer.objects.create(
-        call=call, offer=OfferFactory(courses=[course]), seats=seats
+        call=call, offer=OfferFactory.create(courses=[course]), seats=seats
     )
     round_ = Round.objects.create(
         call=call,
@@ -54,7 +54,9 @@ def _offered_to_all(seats: int) -> list[Assignment]:
     )
     assignments = []
     for n in range(STUDENTS):
-        student = UserFactory(username=f"racer{n}", role=Role.STUDENT, course_of_study=course)
+        student = UserFactory.create(
+            username=f"racer{n}", role=Role.STUDENT, course_of_study=course
+        )
         application = Application.objects.create(
             call=call, student=student, state=ApplicationState.SUBMITTED, rank=n + 1
         )

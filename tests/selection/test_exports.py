@@ -54,32 +54,32 @@ ROWS = [
 def call() -> Call:
     """Three accepted students (two at ETH, in two rounds), and what must not be nominated:
     a seat still offered, a renounced one, and an accepted seat of another call."""
-    school = SchoolFactory(code="3I")
-    mechanical = CourseOfStudyFactory(
+    school = SchoolFactory.create(code="3I")
+    mechanical = CourseOfStudyFactory.create(
         code="MECH", name="Mechanical Engineering", level="MSc", school=school
     )
-    fashion = CourseOfStudyFactory(
+    fashion = CourseOfStudyFactory.create(
         code="FASHION", name="Design for the Fashion System", level="BSc", school=school
     )
-    call = CallFactory(code="engineering-2027-1", academic_year=2027, schools=[school])
-    aalto = CallOfferFactory(
+    call = CallFactory.create(code="engineering-2027-1", academic_year=2027, schools=[school])
+    aalto = CallOfferFactory.create(
         call=call,
-        offer=OfferFactory(
-            agreement__partner=InstitutionFactory(
+        offer=OfferFactory.create(
+            agreement__partner=InstitutionFactory.create(
                 name="Aalto University", erasmus_code="SF ESPOO12"
             ),
             months=5,
         ),
     )
-    eth = CallOfferFactory(
+    eth = CallOfferFactory.create(
         call=call,
-        offer=OfferFactory(
-            agreement__partner=InstitutionFactory(name="ETH Zurich", erasmus_code=None),
+        offer=OfferFactory.create(
+            agreement__partner=InstitutionFactory.create(name="ETH Zurich", erasmus_code=None),
             months=10,
         ),
     )
-    first = RoundFactory(call=call, number=1, state=RoundState.CLOSED)
-    second = RoundFactory(call=call, number=2, state=RoundState.PUBLISHED)
+    first = RoundFactory.create(call=call, number=1, state=RoundState.CLOSED)
+    second = RoundFactory.create(call=call, number=2, state=RoundState.PUBLISHED)
 
     def seat(
         state: str,
@@ -90,7 +90,7 @@ def call() -> Call:
         course: object,
     ) -> None:
         first, last = name
-        student = UserFactory(
+        student = UserFactory.create(
             username=first.lower(),
             first_name=first,
             last_name=last,
@@ -100,10 +100,10 @@ def call() -> Call:
             course_of_study=course,
             password="!",
         )
-        AssignmentFactory(
+        AssignmentFactory.create(
             round=round,
             call_offer=call_offer,
-            application=ApplicationFactory(call=call, student=student),
+            application=ApplicationFactory.create(call=call, student=student),
             state=state,
         )
 
@@ -113,10 +113,10 @@ def call() -> Call:
     seat(accepted, second, eth, ("Luca", "Airoldi"), "100235", fashion)
     seat(AssignmentState.OFFERED, second, aalto, ("Piero", "Nava"), "100237", mechanical)
     seat(AssignmentState.RENOUNCED, first, aalto, ("Ugo", "Riva"), "100238", mechanical)
-    other = CallFactory(code="design-2027-1", schools=[school])
-    AssignmentFactory(
-        round=RoundFactory(call=other),
-        application=ApplicationFactory(call=other),
+    other = CallFactory.create(code="design-2027-1", schools=[school])
+    AssignmentFactory.create(
+        round=RoundFactory.create(call=other),
+        application=ApplicationFactory.create(call=other),
         state=AssignmentState.ACCEPTED,
     )
     return call
@@ -170,5 +170,5 @@ def test_export_is_audited(call: Call) -> None:
 
 def test_a_call_without_acceptances_has_only_the_header(db: None) -> None:
     buffer = io.BytesIO()
-    assert export_nominations(CallFactory(), buffer, fmt="csv") == 0
+    assert export_nominations(CallFactory.create(), buffer, fmt="csv") == 0
     assert buffer.getvalue().decode("utf-8") == "\ufeff" + ",".join(HEADER) + "\r\n"

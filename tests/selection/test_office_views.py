@@ -66,7 +66,7 @@ class Scene:
 
 def partner(name: str, erasmus_code: str) -> Institution:
     found = Institution.objects.filter(name=name).first()
-    return found or InstitutionFactory(name=name, erasmus_code=erasmus_code)
+    return found or InstitutionFactory.create(name=name, erasmus_code=erasmus_code)
 
 
 def build_call(
@@ -81,11 +81,11 @@ def build_call(
     ranking Delft then Aachen, best first: Rossi (33.000), Bianchi (31.000), Verdi (29.000),
     then Student3, Student4... Student numbers are the code and the index: eng-2027-000..."""
     now = timezone.now()
-    school = SchoolFactory(code="3I")
-    course = CourseOfStudyFactory(
+    school = SchoolFactory.create(code="3I")
+    course = CourseOfStudyFactory.create(
         code=f"MECH-{code}", name="Mechanical Engineering", level="MSc", school=school
     )
-    call = CallFactory(
+    call = CallFactory.create(
         code=code,
         title="Engineering 2027/2028",
         schools=[school],
@@ -93,10 +93,10 @@ def build_call(
         closes_at=now - dt.timedelta(days=10),
         formula=formula,
     )
-    delft = OfferFactory(
+    delft = OfferFactory.create(
         agreement__partner=partner("TU Delft", "NL DELFT01"), seats=1, months=6, courses=[course]
     )
-    aachen = OfferFactory(
+    aachen = OfferFactory.create(
         agreement__partner=partner("RWTH Aachen", "D  AACHEN01"),
         seats=2,
         months=10,
@@ -112,7 +112,7 @@ def build_call(
         last, average = (
             APPLICANTS[index] if index < len(APPLICANTS) else (f"Student{index}", "24.00")
         )
-        student = UserFactory(
+        student = UserFactory.create(
             username=f"{code}-applicant{index}",
             first_name=f"Anna{index}",
             last_name=last,
@@ -121,18 +121,18 @@ def build_call(
             course_of_study=course,
             password="!",  # unusable, and no slow hashing
         )
-        StudentCareerFactory(
+        StudentCareerFactory.create(
             student=student, average_bachelor=Decimal(average), average_master=Decimal(average)
         )
-        LanguageCertificateFactory(student=student)
-        application = ApplicationFactory(
+        LanguageCertificateFactory.create(student=student)
+        application = ApplicationFactory.create(
             call=call,
             student=student,
             state=ApplicationState.SUBMITTED,
             submitted_at=now - dt.timedelta(days=20, hours=-index),
         )
-        PreferenceFactory(application=application, rank=1, call_offer=delft_co)
-        PreferenceFactory(application=application, rank=2, call_offer=aachen_co)
+        PreferenceFactory.create(application=application, rank=1, call_offer=delft_co)
+        PreferenceFactory.create(application=application, rank=2, call_offer=aachen_co)
         applications.append(application)
     return Scene(call, course, delft_co, aachen_co, applications)
 
@@ -240,9 +240,11 @@ def test_others_get_404_everywhere(
     personas: dict[str, Client], commission_scene: Scene, persona: str
 ) -> None:
     if persona == "other_promoter":
-        design = SchoolFactory(code="DES", name="School of Design")
+        design = SchoolFactory.create(code="DES", name="School of Design")
         client = logged_in(
-            PromoterFactory(user__username="designer", user__password="!", school=design).user
+            PromoterFactory.create(
+                user__username="designer", user__password="!", school=design
+            ).user
         )
     else:
         client = personas[persona]
@@ -268,10 +270,10 @@ def test_anonymous_is_sent_to_log_in(personas: dict[str, Client], commission_sce
 
 
 def test_call_list_counts(office_client: Client, scene: Scene) -> None:
-    ApplicationFactory(call=scene.call, state=ApplicationState.DRAFT)
+    ApplicationFactory.create(call=scene.call, state=ApplicationState.DRAFT)
     services.rank_call(call=scene.call)
     Round.objects.create(call=scene.call, number=1, acceptance_deadline=timezone.now())
-    CallFactory(code="design-2027", title="Design 2027/2028")
+    CallFactory.create(code="design-2027", title="Design 2027/2028")
     response = office_client.get(url("office_calls"))
     calls = {call.code: call for call in response.context["calls"]}
     counts = {
@@ -285,8 +287,8 @@ def test_call_list_counts(office_client: Client, scene: Scene) -> None:
 def test_call_list_for_a_promoter_lists_their_calls_with_the_ranking(
     personas: dict[str, Client], scene: Scene
 ) -> None:
-    design = SchoolFactory(code="DES", name="School of Design")
-    CallFactory(code="design-2027", schools=[design])
+    design = SchoolFactory.create(code="DES", name="School of Design")
+    CallFactory.create(code="design-2027", schools=[design])
     response = personas["promoter"].get(url("office_calls"))
     assert [call.code for call in response.context["calls"]] == [CODE]
     page = response.content.decode()
@@ -435,8 +437,8 @@ def test_every_step_through_the_views(office_client: Client, office: User, scene
 
     # 7. Nominations: Rossi, to Delft.
     response = office_client.get(url("office_nominations_export", code, "csv"))
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[1][:4] == ["TU Delft", "NL DELFT01", "Rossi Anna0", "eng-2027-000"]
+    nominated = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert nominated[1][:4] == ["TU Delft", "NL DELFT01", "Rossi Anna0", "eng-2027-000"]
 
     # Every step is in the audit log, by the office.
     actions = list(
@@ -653,8 +655,8 @@ def test_school_sections_promoter_of_the_parent(db: None) -> None:
     """A promoter of AUIC-ENG (a section of AUIC) sees a call for AUIC."""
     auic = School.objects.create(code="AUIC", name="AUIC")
     section = School.objects.create(code="AUIC-ENG", name="AUIC engineering", parent=auic)
-    CallFactory(code="auic-2027", schools=[auic])
-    promoter = PromoterFactory(user__username="section-prof", school=section).user
+    CallFactory.create(code="auic-2027", schools=[auic])
+    promoter = PromoterFactory.create(user__username="section-prof", school=section).user
     response = logged_in(promoter).get(url("office_ranking", "auic-2027"))
     assert response.status_code == 200
 
@@ -721,7 +723,9 @@ def test_demo_gives_the_office_something_to_show(office_client: Client) -> None:
 
 
 def test_admin_pages_and_actions(scene: Scene) -> None:
-    admin_user = UserFactory(username="root", role=Role.ADMIN, is_superuser=True, password="!")
+    admin_user = UserFactory.create(
+        username="root", role=Role.ADMIN, is_superuser=True, password="!"
+    )
     client = logged_in(admin_user)
     services.rank_call(call=scene.call)
     round = Round.objects.create(
@@ -756,7 +760,9 @@ def test_admin_pages_and_actions(scene: Scene) -> None:
 
 
 def test_admin_rounds_inline_is_audited(scene: Scene) -> None:
-    admin_user = UserFactory(username="root", role=Role.ADMIN, is_superuser=True, password="!")
+    admin_user = UserFactory.create(
+        username="root", role=Role.ADMIN, is_superuser=True, password="!"
+    )
     client = logged_in(admin_user)
     call = scene.call
     address = reverse("admin:selection_call_change", args=[call.pk])

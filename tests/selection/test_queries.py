@@ -31,7 +31,7 @@ def test_open_calls_q_agrees_with_call_is_open() -> None:
         (NOW + SECOND, NOW + 2 * SECOND),  # upcoming
         (NOW - 2 * SECOND, NOW - SECOND),  # closed
     ]:
-        CallFactory(opens_at=opens, closes_at=closes)
+        CallFactory.create(opens_at=opens, closes_at=closes)
     found = set(Call.objects.filter(queries.open_calls_q(NOW)).values_list("pk", flat=True))
     assert found == {call.pk for call in Call.objects.all() if call.is_open(NOW)}
     assert len(found) == 2
@@ -39,16 +39,16 @@ def test_open_calls_q_agrees_with_call_is_open() -> None:
 
 def test_submitted_q_agrees_with_is_submitted() -> None:
     for state in ApplicationState:
-        ApplicationFactory(state=state)
+        ApplicationFactory.create(state=state)
     found = set(Application.objects.filter(queries.submitted_q()).values_list("pk", flat=True))
     assert found == {a.pk for a in Application.objects.all() if queries.is_submitted(a)}
     assert len(found) == 1
 
 
 def test_accepted_q_agrees_with_is_accepted_and_counts_the_seats_taken() -> None:
-    round_ = RoundFactory(call=CallFactory())
+    round_ = RoundFactory.create(call=CallFactory.create())
     for state in AssignmentState:
-        AssignmentFactory(round=round_, state=state)
+        AssignmentFactory.create(round=round_, state=state)
     found = set(Assignment.objects.filter(queries.accepted_q()).values_list("pk", flat=True))
     assert found == {a.pk for a in Assignment.objects.all() if queries.is_accepted(a)}
     assert len(found) == 1
@@ -58,7 +58,7 @@ def test_accepted_q_agrees_with_is_accepted_and_counts_the_seats_taken() -> None
 
 
 def test_a_students_applications() -> None:
-    application = ApplicationFactory()
-    ApplicationFactory()
+    application = ApplicationFactory.create()
+    ApplicationFactory.create()
     assert list(queries.applications_of(application.student)) == [application]
     assert queries.application_of(application.call, application.student) == application

@@ -31,15 +31,15 @@ def people(student: User, other_student: User, promoter: User, office: User) -> 
         "promoter": promoter,
         "office": office,
         "anonymous": AnonymousUser(),
-        "superuser": UserFactory(username="root", role=Role.ADMIN, is_superuser=True),
+        "superuser": UserFactory.create(username="root", role=Role.ADMIN, is_superuser=True),
     }
 
 
 @pytest.fixture
 def application(student: User, promoter: User) -> Application:
     """A submitted application to an open call of the promoter's School."""
-    call = CallFactory(schools=[promoter.promoter.school])
-    application: Application = ApplicationFactory(
+    call = CallFactory.create(schools=[promoter.promoter.school])
+    application: Application = ApplicationFactory.create(
         call=call, student=student, state=ApplicationState.SUBMITTED, submitted_at=timezone.now()
     )
     return application
@@ -82,7 +82,7 @@ def test_view_call_is_public(people: dict[str, object], application: Application
 
 
 def test_assignment(people: dict[str, object], application: Application) -> None:
-    assignment = AssignmentFactory(round__call=application.call, application=application)
+    assignment = AssignmentFactory.create(round__call=application.call, application=application)
     assert _allowed(people, "selection.view_assignment", assignment) == {
         "owner",
         "promoter",
@@ -107,8 +107,8 @@ def test_office_rules(people: dict[str, object], application: Application) -> No
 
 
 def test_a_promoter_of_another_school_reads_no_ranking(application: Application) -> None:
-    design = SchoolFactory(code="DES", name="School of Design")
-    other = PromoterFactory(user__username="designer", school=design).user
+    design = SchoolFactory.create(code="DES", name="School of Design")
+    other = PromoterFactory.create(user__username="designer", school=design).user
     assert not can(other, "selection.view_ranking", application.call)
     assert not can(other, "selection.view_application", application)
     assert can(other, "selection.view_office_calls")  # their own School's calls

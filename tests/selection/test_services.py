@@ -29,7 +29,7 @@ AFTER = NOW + dt.timedelta(days=31)  # the call (open until NOW + 30 days) has c
 
 
 def make_call(**fields: Any) -> Call:
-    school = SchoolFactory(code="3I")
+    school = SchoolFactory.create(code="3I")
     values: dict[str, Any] = {
         "code": "engineering-2027-1",
         "title": "Engineering call 2027/2028",
@@ -44,7 +44,7 @@ def make_call(**fields: Any) -> Call:
 
 
 def make_student(name: str, course: Any, *, average: str = "27", exchanges: int = 0) -> User:
-    student = UserFactory(username=name, role=Role.STUDENT, course_of_study=course)
+    student = UserFactory.create(username=name, role=Role.STUDENT, course_of_study=course)
     StudentCareer.objects.create(
         student=student,
         first_enrolment_year=2023,
@@ -61,14 +61,16 @@ def make_student(name: str, course: Any, *, average: str = "27", exchanges: int 
 
 @pytest.fixture
 def course() -> Any:
-    return CourseOfStudyFactory(code="MECH-MSC", level="MSc", school=SchoolFactory(code="3I"))
+    return CourseOfStudyFactory.create(
+        code="MECH-MSC", level="MSc", school=SchoolFactory.create(code="3I")
+    )
 
 
 @pytest.fixture
 def call(course: Any) -> Call:
     call = make_call()
     for name in ("Aalto", "Delft", "KTH"):
-        OfferFactory(courses=[course], agreement__partner__name=name, seats=1)
+        OfferFactory.create(courses=[course], agreement__partner__name=name, seats=1)
     services.fill_call_offers(call=call)
     return call
 
@@ -86,10 +88,12 @@ def apply(call: Call, student: User, ranking: list[CallOffer]) -> Application:
 
 def test_fill_takes_offers_open_to_the_call_schools_and_year(course: Any) -> None:
     call = make_call()
-    inside = OfferFactory(courses=[course])
-    OfferFactory(courses=[CourseOfStudyFactory(school=SchoolFactory(code="DES"))])
-    OfferFactory(courses=[course], agreement__start_year=2028, agreement__end_year=2029)
-    OfferFactory(courses=[course], agreement__status="draft")
+    inside = OfferFactory.create(courses=[course])
+    OfferFactory.create(
+        courses=[CourseOfStudyFactory.create(school=SchoolFactory.create(code="DES"))]
+    )
+    OfferFactory.create(courses=[course], agreement__start_year=2028, agreement__end_year=2029)
+    OfferFactory.create(courses=[course], agreement__status="draft")
     assert services.fill_call_offers(call=call) == 1
     assert services.fill_call_offers(call=call) == 0
     assert [co.offer for co in call.call_offers.all()] == [inside]
@@ -97,8 +101,8 @@ def test_fill_takes_offers_open_to_the_call_schools_and_year(course: Any) -> Non
 
 def test_offers_for_student_say_why_not(call: Call, course: Any) -> None:
     student = make_student("anna", course)
-    german = OfferFactory(courses=[course], language="de", language_level="B2")
-    bachelor_only = OfferFactory(courses=[course], level_master=False, level_bachelor=True)
+    german = OfferFactory.create(courses=[course], language="de", language_level="B2")
+    bachelor_only = OfferFactory.create(courses=[course], level_master=False, level_bachelor=True)
     services.fill_call_offers(call=call)
     reasons = {a.call_offer.offer_id: a.reasons for a in services.offers_for_student(call, student)}
     assert reasons[german.pk] == ["Needs German B2; you have no certificate."]
@@ -169,7 +173,7 @@ def test_before_opening_and_limits(call: Call, course: Any) -> None:
             call_offer_ids=[first.pk],
             now=call.opens_at - dt.timedelta(seconds=1),
         )
-    extra = OfferFactory(courses=[course])
+    extra = OfferFactory.create(courses=[course])
     services.fill_call_offers(call=call)
     fourth = call.call_offers.get(offer=extra)
     with pytest.raises(SelectionError, match="at most 3 destinations"):
@@ -339,7 +343,7 @@ def test_nominations_list_the_accepted_per_partner(call: Call, course: Any) -> N
     services.accept_assignment(assignment=got["b"], actor=None, now=AFTER)
     services.accept_assignment(assignment=got["a"], actor=None, now=AFTER)
     assert [
-        (a.call_offer.offer.agreement.partner.name, a.application.student.username)
+        (a.call_offer.offer.agreement.partner.name, a.application.student.username)  # type: ignore[union-attr]
         for a in services.nominations(call)
     ] == [("Aalto", "a"), ("Delft", "b")]
 
@@ -368,7 +372,7 @@ def test_ranking_and_rounds_wait_for_the_deadline_and_for_each_other(
 
 def test_commission_scores_only_for_commission_calls_and_in_range(course: Any) -> None:
     engineering = make_call()
-    OfferFactory(courses=[course])
+    OfferFactory.create(courses=[course])
     services.fill_call_offers(call=engineering)
     application = apply(engineering, make_student("a", course), offers(engineering)[:1])
     marks = {

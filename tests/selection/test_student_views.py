@@ -54,7 +54,7 @@ HTMX: dict[str, Any] = {"HTTP_HX_REQUEST": "true"}
 
 @pytest.fixture
 def call() -> Call:
-    return CallFactory(code="engineering-2027-1", title="Engineering call 2027/2028")
+    return CallFactory.create(code="engineering-2027-1", title="Engineering call 2027/2028")
 
 
 @pytest.fixture
@@ -67,8 +67,8 @@ def course(student: User) -> CourseOfStudy:
 def offers(call: Call, course: CourseOfStudy) -> list[CallOffer]:
     """Three destinations the student can choose, by partner name."""
     return [
-        CallOfferFactory(
-            call=call, offer=OfferFactory(courses=[course], agreement__partner__name=name)
+        CallOfferFactory.create(
+            call=call, offer=OfferFactory.create(courses=[course], agreement__partner__name=name)
         )
         for name in ("Aalto University", "Delft University of Technology", "KTH Stockholm")
     ]
@@ -78,18 +78,18 @@ def offers(call: Call, course: CourseOfStudy) -> list[CallOffer]:
 def closed_to_student(call: Call, course: CourseOfStudy) -> list[CallOffer]:
     """Two destinations the student cannot choose: German B2, and a Bachelor-only one."""
     return [
-        CallOfferFactory(
+        CallOfferFactory.create(
             call=call,
-            offer=OfferFactory(
+            offer=OfferFactory.create(
                 courses=[course],
                 agreement__partner__name="TU München",
                 language="de",
                 language_level="B2",
             ),
         ),
-        CallOfferFactory(
+        CallOfferFactory.create(
             call=call,
-            offer=OfferFactory(
+            offer=OfferFactory.create(
                 courses=[course],
                 agreement__partner__name="Bachelor-only U",
                 level_master=False,
@@ -102,8 +102,8 @@ def closed_to_student(call: Call, course: CourseOfStudy) -> list[CallOffer]:
 @pytest.fixture
 def eligible(student: User) -> User:
     """The student persona with a career and an English C1 certificate."""
-    StudentCareerFactory(student=student)
-    LanguageCertificateFactory(student=student, language="en", level="C1")
+    StudentCareerFactory.create(student=student)
+    LanguageCertificateFactory.create(student=student, language="en", level="C1")
     return student
 
 
@@ -165,7 +165,7 @@ def test_call_list_shows_the_deadline_to_the_second_in_rome_time(
     personas: dict[str, Client],
 ) -> None:
     closes = dt.datetime(2030, 1, 9, 11, 0, 0, tzinfo=dt.UTC)  # 12:00 in Milan (CET)
-    CallFactory(title="Engineering call 2030", closes_at=closes)
+    CallFactory.create(title="Engineering call 2030", closes_at=closes)
     response = personas["student"].get(reverse("selection:calls"))
     assert "Wednesday 9 January 2030, 12:00:00" in response.text
     assert "(Europe/Rome)" in response.text
@@ -175,9 +175,11 @@ def test_call_list_shows_the_deadline_to_the_second_in_rome_time(
 def test_call_list_shows_only_the_students_school_and_open_calls(
     personas: dict[str, Client], call: Call
 ) -> None:
-    CallFactory(title="Design call", schools=[SchoolFactory(code="DES", name="Design")])
+    CallFactory.create(
+        title="Design call", schools=[SchoolFactory.create(code="DES", name="Design")]
+    )
     now = timezone.now()
-    CallFactory(
+    CallFactory.create(
         title="Future call", opens_at=now + dt.timedelta(days=3), closes_at=now + dt.timedelta(9)
     )
     response = personas["student"].get(reverse("selection:calls"))
@@ -188,12 +190,12 @@ def test_call_list_shows_only_the_students_school_and_open_calls(
 
 def test_call_list_finds_calls_of_the_parent_school(personas: dict[str, Client]) -> None:
     """An AUIC-ENG student sees the call for AUIC-ENG's parent School."""
-    auic = SchoolFactory(code="AUIC", name="AUIC")
+    auic = SchoolFactory.create(code="AUIC", name="AUIC")
     section = School.objects.create(code="AUIC-ENG", name="AUIC engineering", parent=auic)
     student = User.objects.get(username="student")
-    student.course_of_study = CourseOfStudyFactory(school=section)
+    student.course_of_study = CourseOfStudyFactory.create(school=section)
     student.save()
-    CallFactory(title="AUIC call", schools=[auic])
+    CallFactory.create(title="AUIC call", schools=[auic])
     response = personas["student"].get(reverse("selection:calls"))
     assert "AUIC call" in response.text
 
@@ -201,9 +203,9 @@ def test_call_list_finds_calls_of_the_parent_school(personas: dict[str, Client])
 def test_call_list_shows_the_application_state(
     personas: dict[str, Client], call: Call, student: User
 ) -> None:
-    ApplicationFactory(call=call, student=student, state=ApplicationState.SUBMITTED)
-    closed = CallFactory(title="Last year's call")
-    ApplicationFactory(call=closed, student=student, state=ApplicationState.SUBMITTED)
+    ApplicationFactory.create(call=call, student=student, state=ApplicationState.SUBMITTED)
+    closed = CallFactory.create(title="Last year's call")
+    ApplicationFactory.create(call=closed, student=student, state=ApplicationState.SUBMITTED)
     _close(closed)
     response = personas["student"].get(reverse("selection:calls"))
     assert response.text.count('<span class="badge state-submitted">Submitted</span>') == 2
@@ -381,7 +383,7 @@ def test_save_ranking_with_an_unavailable_offer_is_refused(
 def test_save_ranking_with_an_offer_of_another_call_is_refused(
     personas: dict[str, Client], call: Call, offers: list[CallOffer], eligible: User
 ) -> None:
-    elsewhere = CallOfferFactory()
+    elsewhere = CallOfferFactory.create()
     response = _post_ranking(personas["student"], call, [elsewhere.pk])
     assert _messages(response) == ["One of the destinations is not in this call."]
 
@@ -458,7 +460,7 @@ def test_submit_without_a_ranking_is_refused(
 def test_submit_with_eligibility_problems_is_refused(
     personas: dict[str, Client], call: Call, offers: list[CallOffer], student: User
 ) -> None:
-    LanguageCertificateFactory(student=student)
+    LanguageCertificateFactory.create(student=student)
     _rank(personas["student"], call, [offers[0].pk])
     response = personas["student"].post(_url("submit", call))
     assert _messages(response) == ["Your career data has not reached us from the registrar yet."]
@@ -509,10 +511,10 @@ def test_before_the_call_opens_nothing_can_be_saved(
 def test_withdraw(
     personas: dict[str, Client], call: Call, offers: list[CallOffer], eligible: User
 ) -> None:
-    application = ApplicationFactory(
+    application = ApplicationFactory.create(
         call=call, student=eligible, state=ApplicationState.SUBMITTED, submitted_at=timezone.now()
     )
-    PreferenceFactory(application=application, call_offer=offers[0])
+    PreferenceFactory.create(application=application, call_offer=offers[0])
     response = personas["student"].post(_url("withdraw", call))
     assert _messages(response) == [
         "Your application is withdrawn: it will not be ranked. You can submit it again until "
@@ -535,8 +537,8 @@ def test_withdraw_without_an_application(
 def test_submit_and_withdraw_for_each_persona(
     personas: dict[str, Client], call: Call, offers: list[CallOffer], eligible: User
 ) -> None:
-    application = ApplicationFactory(call=call, student=eligible)
-    PreferenceFactory(application=application, call_offer=offers[0])
+    application = ApplicationFactory.create(call=call, student=eligible)
+    PreferenceFactory.create(application=application, call_offer=offers[0])
     for action in ("submit", "withdraw"):
         assert personas["promoter"].post(_url(action, call)).status_code == 403
         assert personas["office"].post(_url(action, call)).status_code == 403
@@ -555,7 +557,7 @@ def test_submit_and_withdraw_for_each_persona(
 @pytest.fixture
 def offered(call: Call, offers: list[CallOffer], eligible: User) -> Assignment:
     """The student got their 2nd choice (Delft) in round 1; their 1st (Aalto) was full."""
-    application = ApplicationFactory(
+    application = ApplicationFactory.create(
         call=call,
         student=eligible,
         state=ApplicationState.SUBMITTED,
@@ -570,12 +572,12 @@ def offered(call: Call, offers: list[CallOffer], eligible: User) -> Assignment:
             "exchanges_penalty": "5",
         },
     )
-    PreferenceFactory(application=application, rank=1, call_offer=offers[0])
-    PreferenceFactory(application=application, rank=2, call_offer=offers[1])
-    round_ = RoundFactory(
+    PreferenceFactory.create(application=application, rank=1, call_offer=offers[0])
+    PreferenceFactory.create(application=application, rank=2, call_offer=offers[1])
+    round_ = RoundFactory.create(
         call=call, state=RoundState.PUBLISHED, published_at=timezone.now() - dt.timedelta(hours=1)
     )
-    assignment: Assignment = AssignmentFactory(
+    assignment: Assignment = AssignmentFactory.create(
         round=round_,
         application=application,
         call_offer=offers[1],
@@ -760,14 +762,14 @@ def test_an_unpublished_assignment_cannot_be_answered(
 def test_an_assignment_of_another_call_is_404(
     personas: dict[str, Client], call: Call, offered: Assignment
 ) -> None:
-    other_call = CallFactory()
+    other_call = CallFactory.create()
     url = _url("accept", other_call, pk=offered.pk)
     assert personas["student"].post(url).status_code == 404
 
 
 def test_a_superuser_cannot_answer_a_students_seat(call: Call, offered: Assignment) -> None:
     """Django gives a superuser every permission; the views ask the rules themselves."""
-    admin = UserFactory(username="admin", role=Role.ADMIN, is_superuser=True)
+    admin = UserFactory.create(username="admin", role=Role.ADMIN, is_superuser=True)
     client = Client()
     client.force_login(admin)
     assert client.post(_url("accept", call, pk=offered.pk)).status_code == 404
@@ -796,7 +798,7 @@ def test_permissions_matrix(
     change_application: bool,
     answer: bool,
 ) -> None:
-    user = personas[persona].get("/").wsgi_request.user  # type: ignore[attr-defined]
+    user = personas[persona].get("/").wsgi_request.user
     application = offered.application
     assert rules.has_perm("selection.view_call", user, application.call) is True
     assert rules.has_perm("selection.apply_to_call", user, application.call) is apply
@@ -828,7 +830,9 @@ def test_application_page_for_each_persona(
 def test_promoter_of_another_school_cannot_see_the_application(
     call: Call, offered: Assignment
 ) -> None:
-    design = PromoterFactory(user__username="design-promoter", school=SchoolFactory(code="DES"))
+    design = PromoterFactory.create(
+        user__username="design-promoter", school=SchoolFactory.create(code="DES")
+    )
     client = Client()
     client.force_login(design.user)
     url = _url("application", call, pk=offered.application.pk)
@@ -862,8 +866,10 @@ def test_call_page_query_count_is_constant(
 ) -> None:
     def make(rows: int) -> None:
         for _ in range(rows):
-            CallOfferFactory(call=call, offer=OfferFactory(courses=[course]))
-            CallOfferFactory(call=call, offer=OfferFactory(courses=[course], language="de"))
+            CallOfferFactory.create(call=call, offer=OfferFactory.create(courses=[course]))
+            CallOfferFactory.create(
+                call=call, offer=OfferFactory.create(courses=[course], language="de")
+            )
         ids = list(call.call_offers.filter(offer__language="en").values_list("pk", flat=True))
         _rank(personas["student"], call, ids[: call.max_preferences])
 
@@ -880,7 +886,7 @@ def test_call_page_with_results_query_count_is_constant(
 ) -> None:
     def make(rows: int) -> None:
         for _ in range(rows):
-            CallOfferFactory(call=call, offer=OfferFactory(courses=[course]))
+            CallOfferFactory.create(call=call, offer=OfferFactory.create(courses=[course]))
 
     assert _constant(personas["student"], call.get_absolute_url(), make) <= 15
 
@@ -888,6 +894,6 @@ def test_call_page_with_results_query_count_is_constant(
 def test_call_list_query_count_is_constant(personas: dict[str, Client], student: User) -> None:
     def make(rows: int) -> None:
         for _ in range(rows):
-            ApplicationFactory(call=CallFactory(), student=student)
+            ApplicationFactory.create(call=CallFactory.create(), student=student)
 
     assert _constant(personas["student"], reverse("selection:calls"), make) <= 8
