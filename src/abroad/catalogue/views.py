@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-import csv
+import io
+from collections.abc import Iterator
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
@@ -24,6 +26,7 @@ from abroad.catalogue.models import (
     Promoter,
     School,
 )
+from abroad.core.importing import write_table
 
 PAGE_SIZE = 25
 INFO_PAGES = ("short-mobility", "double-degree", "networks", "erasmus", "athens")
@@ -72,31 +75,27 @@ def offer_list(request: HttpRequest) -> HttpResponse:
 def offer_export(request: HttpRequest) -> HttpResponse:
     """The filtered catalogue as CSV, for those who live in spreadsheets."""
     _form, wanted = _filters(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="destinations.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            _("Agreement"),
-            _("Institution"),
-            _("Erasmus code"),
-            _("City"),
-            _("Country"),
-            _("Programme"),
-            _("Mobility type"),
-            _("Levels"),
-            _("ISCED-F"),
-            _("Seats"),
-            _("Months"),
-            _("Extendable"),
-            _("Language"),
-            _("Level"),
-        ]
-    )
-    for offer in queries.catalogue_page(wanted):
-        partner = offer.agreement.partner
-        writer.writerow(
-            [
+    columns = [
+        _("Agreement"),
+        _("Institution"),
+        _("Erasmus code"),
+        _("City"),
+        _("Country"),
+        _("Programme"),
+        _("Mobility type"),
+        _("Levels"),
+        _("ISCED-F"),
+        _("Seats"),
+        _("Months"),
+        _("Extendable"),
+        _("Language"),
+        _("Level"),
+    ]
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for offer in queries.catalogue_page(wanted):
+            partner = offer.agreement.partner
+            values = [
                 offer.agreement.code,
                 partner.display_name,
                 partner.erasmus_code or "",
@@ -112,7 +111,12 @@ def offer_export(request: HttpRequest) -> HttpResponse:
                 offer.language,
                 offer.language_level,
             ]
-        )
+            yield dict(zip(columns, values, strict=True))
+
+    buffer = io.BytesIO()
+    write_table(buffer, columns=columns, rows=rows(), fmt="csv")
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="destinations.csv"'
     return response
 
 

@@ -218,7 +218,7 @@ def _read_csv(source: Source, *, anchors: set[str], name: str) -> Table:
     def numbered() -> Iterator[tuple[int, list[str]]]:
         end = 0
         for values in reader:
-            yield end + 1, values
+            yield end + 1, [undefuse(value) for value in values]
             end = reader.line_num
 
     rows = numbered()
@@ -242,17 +242,21 @@ def write_table(
 ) -> int:
     """Write ``rows`` under a header of ``columns``; return the number of rows written.
 
-    ``text_columns`` are stored as text in XLSX, so that Excel keeps ``0715`` as it is.
+    Every export goes through here, so none carries a live formula: in XLSX every text is a
+    text cell (never a formula, whatever it begins with); in CSV a text beginning with ``=``,
+    ``+``, ``-``, ``@``, a tab or a CR gets a leading apostrophe (:func:`defuse`), which the
+    CSV reader takes off again (:func:`undefuse`), so that a file goes out and comes back in
+    unchanged. ``text_columns`` are stored as text in XLSX, so that Excel keeps ``0715``.
     """
     if fmt is None:
         fmt = file_format(str(target) if isinstance(target, str | Path) else target.name)
     if fmt == "csv":
         buffer = io.StringIO(newline="")
         writer = csv.writer(buffer)
-        writer.writerow(columns)
+        writer.writerow([defuse(column) for column in columns])
         count = 0
         for row in rows:
-            writer.writerow([_csv_value(row.get(column)) for column in columns])
+            writer.writerow([defuse(_csv_value(row.get(column))) for column in columns])
             count += 1
         # A BOM, so that Excel opens the file as UTF-8.
         data = ("\ufeff" + buffer.getvalue()).encode("utf-8")
@@ -266,7 +270,7 @@ def write_table(
     for index, column in enumerate(columns, start=1):
         worksheet.column_dimensions[get_column_letter(index)].width = max(12, len(column) + 2)
     worksheet.freeze_panes = "A2"
-    worksheet.append(list(columns))
+    worksheet.append([_text_cell(worksheet, column) for column in columns])
     count = 0
     text = set(text_columns)
     for row in rows:
@@ -274,9 +278,11 @@ def write_table(
         for column in columns:
             value = row.get(column)
             if column in text and value not in (None, ""):
-                cell = openpyxl.cell.WriteOnlyCell(worksheet, value=str(value))
+                cell = _text_cell(worksheet, str(value))
                 cell.number_format = "@"
                 values.append(cell)
+            elif isinstance(value, str):
+                values.append(_text_cell(worksheet, value))
             else:
                 values.append(value)
         worksheet.append(values)
@@ -287,6 +293,31 @@ def write_table(
 
 def _csv_value(value: Any) -> Any:
     return "" if value is None else value
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse(value: Any) -> Any:
+    """``value`` as a spreadsheet shows it but never runs it: a text beginning with a formula
+    character gets a leading apostrophe (OWASP's advice for CSV); anything else is unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def undefuse(value: str) -> str:
+    """The text :func:`defuse` was given: the apostrophe it added taken off."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+def _text_cell(worksheet: Any, value: str) -> Any:
+    """A text cell: openpyxl would store a text beginning with ``=`` as a formula."""
+    cell = openpyxl.cell.WriteOnlyCell(worksheet, value=value)
+    cell.data_type = "s"
+    return cell
 
 
 # ---------------------------------------------------------------------------------------
