@@ -977,3 +977,17 @@ def test_every_standard_scale_to_italy_by_linear_and_fallback(key: str) -> None:
     check_properties(Linear(STANDARD_SCALES[key], ITALY))
     check_properties(Linear(STANDARD_SCALES[key], GERMANY, Rounding.NEAREST))
     check_properties(EctsFallback(STANDARD_SCALES[key]))
+
+
+def test_the_reference_groups_are_stored_as_data_not_words() -> None:
+    from abroad.recognition.conversion import explanation_data
+
+    data = explanation_data(GradingTableMatch(HOST_TABLE, HOME_TABLE).convert("14").explanation)
+    assert "host_table" not in data
+    assert "home_table" not in data
+    assert data["home_group"] == {
+        "institution": "Politecnico di Milano",
+        "isced": "0731",
+        "cycle": "second",
+        "years": ["2021/22", "2022/23"],
+    }

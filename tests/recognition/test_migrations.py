@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils import translation
 
-from abroad.recognition.conversion.wording import line_sentences
+from abroad.recognition.conversion.wording import group_words, line_sentences
 
 migration = import_module("abroad.recognition.migrations.0003_explanation_as_data")
 
@@ -85,3 +85,28 @@ def test_a_converted_row_reads_as_the_one_renderer_says_it() -> None:
             "formula): 18 + 12 × (20 − 10) / (20 − 10) = 30; the host's best grade gives 30L "
             "(lode at best)."
         ]
+
+
+def test_a_reference_group_in_words_becomes_data_and_reads_the_same() -> None:
+    text = "Politecnico di Milano, ISCED-F 0715, second cycle, 2022/2023, 2023/2024"
+    old = {"method": "grading tables", "host_table": "ISCED-F 073, long single cycle, no years"}
+    new = migration.convert_conversion({**old, "home_table": text})
+
+    assert new["host_group"] == {
+        "institution": "",
+        "isced": "073",
+        "cycle": "long single",
+        "years": [],
+    }
+    assert new["home_group"] == {
+        "institution": "Politecnico di Milano",
+        "isced": "0715",
+        "cycle": "second",
+        "years": ["2022/2023", "2023/2024"],
+    }
+    assert "host_table" not in new
+    assert "home_table" not in new
+    with translation.override("en"):
+        assert group_words(new["home_group"]) == text
+    odd = migration.convert_conversion({"method": "grading tables", "home_table": "a table"})
+    assert odd == {"method": "grading_tables", "home_table": "a table"}  # kept as it is

@@ -55,10 +55,6 @@ from abroad.recognition.queries import total_credits
 from abroad.recognition.services import EntryData, RecognitionError, Refused
 
 VIEW = "recognition.view_transcript"
-ENTER = "recognition.enter_transcript"
-ACCEPT = "recognition.accept_transcript"
-PROPOSE = "recognition.propose_recognition"
-VALIDATE = "recognition.validate_recognition"
 VALIDATE_NOW = "recognition.validate_recognition_now"
 VIEW_MOBILITY = "mobility.view_mobility"
 

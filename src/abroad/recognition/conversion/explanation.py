@@ -83,6 +83,17 @@ class Overlap:
 
 
 @dataclass(frozen=True, slots=True)
+class Group:
+    """A grading table's reference group: the institution ("" when not named), the ISCED-F
+    field, the cycle (``Cycle``'s value) and the academic years."""
+
+    institution: str
+    isced: str
+    cycle: str
+    years: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Explanation:
     """Why a host grade converted as it did; the fields a method does not use stay empty.
 
@@ -94,7 +105,8 @@ class Explanation:
     Grading tables and ECTS fallback: ``host_range`` (percent of passing grades, from the top),
     ``policy``, ``midpoint`` (closest), ``home_range`` (the chosen grade's range, for closest
     and top), ``overlaps`` (every home grade overlapping the host range), ``host_table`` and
-    ``home_table`` (which reference groups). Linear: ``formula``, ``exact`` (before
+    ``home_table`` (which reference groups, in words, for the code that reads them; stored as
+    ``host_group`` and ``home_group``, data). Linear: ``formula``, ``exact`` (before
     rounding), ``rounding``. ``honours`` is the home honours grade the host's best grade gave
     (lode at best). Data, never words: :mod:`.wording` says it in the reader's language.
     """
@@ -116,6 +128,8 @@ class Explanation:
     overlaps: tuple[Overlap, ...] = ()
     host_table: str = ""
     home_table: str = ""
+    host_group: Group | None = None
+    home_group: Group | None = None
     formula: str = ""
     exact: Decimal | None = None
     rounding: Rounding | None = None
@@ -185,6 +199,10 @@ def explanation_data(explanation: Explanation) -> dict[str, Any]:
         value = _jsonable(getattr(explanation, f.name))
         if value not in (None, "", []):
             data[f.name] = value
+    # a reference group is stored as data only: its words are the renderer's
+    for side in ("host", "home"):
+        if f"{side}_group" in data:
+            data.pop(f"{side}_table", None)
     return data
 
 

@@ -14,6 +14,7 @@ from typing import Final
 
 from abroad.recognition.conversion.explanation import (
     Cycle,
+    Group,
     Method,
     Overlap,
     OverlapPolicy,
@@ -390,6 +391,13 @@ class GradingTable:
         return self._description
 
     @cached_property
+    def group(self) -> Group:
+        """The reference group as data (institution, ISCED-F code, cycle, years), as the
+        explanations store it: their words are the renderer's."""
+        cycle = self.cycle.value if isinstance(self.cycle, Cycle) else str(self.cycle)
+        return Group(self.institution, self.isced, cycle, tuple(self.years))
+
+    @cached_property
     def _description(self) -> str:
         return self._group(self.years)
 
@@ -493,6 +501,8 @@ class GradingTableMatch:
                 Method.GRADING_TABLES,
                 host_table=self.host_table.describe(),
                 home_table=self.home_table.describe(),
+                host_group=self.host_table.group,
+                home_group=self.home_table.group,
                 **details,
             ),
         )
@@ -543,7 +553,13 @@ class EctsFallback:
         return Result(
             host,
             home,
-            _explained(self, Method.ECTS_FALLBACK, home_table=home_table, **details),
+            _explained(
+                self,
+                Method.ECTS_FALLBACK,
+                home_table=home_table,
+                home_group=self.home_table.group if self.home_table is not None else None,
+                **details,
+            ),
         )
 
 

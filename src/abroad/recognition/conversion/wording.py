@@ -32,7 +32,9 @@ from abroad.recognition.conversion.explanation import (
 
 __all__ = [
     "Fact",
+    "cycle_words",
     "facts",
+    "group_words",
     "line_sentences",
     "mapping_label",
     "method_words",
@@ -190,10 +192,36 @@ def _honours(grade: str) -> str:
     return _("the host's best grade gives %(grade)s (lode at best)") % {"grade": grade}
 
 
+def cycle_words(cycle: str) -> str:
+    """A study cycle as a sentence names it: "second cycle"."""
+    words = {
+        "first": _("first cycle"),
+        "second": _("second cycle"),
+        "third": _("third cycle"),
+        "long single": _("long single cycle"),
+    }
+    return words.get(cycle, cycle)
+
+
+def group_words(group: Mapping[str, Any]) -> str:
+    """A grading table's reference group, e.g. "Politecnico di Milano, ISCED-F 0715, second
+    cycle, 2022/2023, 2023/2024"."""
+    who = f"{group['institution']}, " if group.get("institution") else ""
+    years = ", ".join(group.get("years") or ()) or _("no years")
+    return f"{who}ISCED-F {group.get('isced', '')}, {cycle_words(group.get('cycle', ''))}, {years}"
+
+
+def _table(data: Mapping[str, Any], side: str) -> str:
+    """The host's or home reference group in words: from its data, or the text stored before
+    there was data."""
+    group = data.get(f"{side}_group")
+    if isinstance(group, Mapping):
+        return group_words(group)
+    return str(data.get(f"{side}_table") or "")
+
+
 def _home_table(data: Mapping[str, Any]) -> str:
-    if data.get("home_table"):
-        return str(data["home_table"])
-    return _("every passing grade taken as equally frequent")
+    return _table(data, "home") or _("every passing grade taken as equally frequent")
 
 
 # ------------------------------------------------------------------------------ sentence
@@ -212,7 +240,7 @@ def _tables(data: Mapping[str, Any], host: str, home: str) -> str:
         "home": home,
         "range": percent_range(bounds),
         "start": percent(bounds[0]),
-        "host_table": data.get("host_table", ""),
+        "host_table": _table(data, "host"),
         "home_table": _home_table(data),
         "home_range": percent_range(data.get("home_range")),
     }
@@ -377,16 +405,17 @@ def facts(data: Mapping[str, Any], home_grade: str = "") -> list[Fact]:
                 % {"row": data.get("row"), "start": band[0], "end": band[1], "grade": band[2]},
             )
         )
+    host_table, home_table = _table(data, "host"), _table(data, "home")
     if data.get("host_range"):
-        where = f" ({data['host_table']})" if data.get("host_table") else ""
+        where = f" ({host_table})" if host_table else ""
         found.append(Fact(_("Host percentiles"), percent_range(data["host_range"]) + where))
     if data.get("midpoint") is not None:
         found.append(Fact(_("Midpoint"), f"{percent(data['midpoint'])}%"))
     if data.get("home_range"):
-        where = f" ({data['home_table']})" if data.get("home_table") else ""
+        where = f" ({home_table})" if home_table else ""
         found.append(Fact(_("Home percentiles"), percent_range(data["home_range"]) + where))
-    elif data.get("home_table") and not data.get("host_range"):
-        found.append(Fact(_("Home grading table"), data["home_table"]))
+    elif home_table and not data.get("host_range"):
+        found.append(Fact(_("Home grading table"), home_table))
     if data.get("overlaps"):
         found.append(
             Fact(

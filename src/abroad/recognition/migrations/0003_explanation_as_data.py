@@ -7,6 +7,9 @@ reader's language (conversion/wording.py). The structure is brought up to date o
 * ``honours`` keeps the honours grade instead of an English sentence;
 * the ECTS fallback without a home table no longer stores "every passing grade taken as equally
   frequent" as its table;
+* a grading table's reference group ("Politecnico di Milano, ISCED-F 0715, second cycle,
+  2022/2023, 2023/2024") becomes ``host_group``/``home_group`` data (institution, ISCED-F code,
+  cycle, years), read back from the stored text (a text that does not read is kept);
 * the line's ``scope`` becomes [kind, name] pairs, rebuilt from its conversion rule (a line whose
   rule is gone keeps the text it has).
 """
@@ -28,6 +31,24 @@ METHODS = {
 }
 EQUALLY_FREQUENT = "every passing grade taken as equally frequent"
 HONOURS = re.compile(r"gives (?P<grade>\S+) \(lode at best\)")
+GROUP = re.compile(
+    r"^(?:(?P<institution>.+), )?ISCED-F (?P<isced>\d{2,4}), "
+    r"(?P<cycle>first|second|third|long single) cycle, (?P<years>.+)$"
+)
+
+
+def convert_group(text: str) -> dict[str, Any] | None:
+    """A reference group's stored words as data, or None when they do not read."""
+    found = GROUP.match(text)
+    if found is None:
+        return None
+    years = found["years"]
+    return {
+        "institution": found["institution"] or "",
+        "isced": found["isced"],
+        "cycle": found["cycle"],
+        "years": [] if years == "no years" else years.split(", "),
+    }
 
 
 def convert_conversion(data: dict[str, Any]) -> dict[str, Any]:
@@ -43,6 +64,12 @@ def convert_conversion(data: dict[str, Any]) -> dict[str, Any]:
             data["honours"] = found["grade"]
     if data.get("home_table") == EQUALLY_FREQUENT:
         del data["home_table"]
+    for side in ("host", "home"):
+        text = data.get(f"{side}_table")
+        group = convert_group(text) if isinstance(text, str) else None
+        if group is not None:
+            data[f"{side}_group"] = group
+            del data[f"{side}_table"]
     return data
 
 
