@@ -55,7 +55,7 @@ def signed_agreement(
     mobility: Mobility, *, a: Sequence[Row], b: Sequence[Row], number: int = 1
 ) -> LearningAgreement:
     """A learning agreement signed by all three, with exactly these rows in tables A and B."""
-    agreement = LearningAgreementFactory(
+    agreement = LearningAgreementFactory.create(
         mobility=mobility, number=number, state=LearningAgreementState.SIGNED
     )
     Component.objects.bulk_create(

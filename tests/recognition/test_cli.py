@@ -82,7 +82,7 @@ def test_a_refusal_exits_with_status_1(monkeypatch: Any, capsys: Any) -> None:
 @pytest.fixture
 def transcripts(office: User) -> list[Transcript]:
     """Validated: Rossi (2026/2027) and Gallo (2025/2026); proposed only: Neri."""
-    ConversionRuleFactory(name="Linear")
+    ConversionRuleFactory.create(name="Linear")
     people: list[tuple[str, str, str, list[str], dict[str, Any]]] = [
         ("Mario", "Rossi", "0100234", ["14", "16.5"], {}),
         ("Paolo", "Neri", "100236", ["14", "14"], {"validate": False}),
@@ -199,8 +199,10 @@ GOOD = "code,title,ects,grade\nFR101,Thermodynamique,6,14.5\nFR102,Mécanique de
 def mobility() -> Mobility:
     """At a French partner (France 0-20 is the only French scale), learning agreement v1 signed
     with three rows in tables A and B."""
-    mobility: Mobility = MobilityFactory(
-        offer__agreement__partner=InstitutionFactory(name="Université Paris-Saclay", country="FR"),
+    mobility: Mobility = MobilityFactory.create(
+        offer__agreement__partner=InstitutionFactory.create(
+            name="Université Paris-Saclay", country="FR"
+        ),
         student__first_name="Lucia",
         student__last_name="Ferraro",
     )
@@ -291,16 +293,18 @@ def test_import_a_transcript_refusals(mobility: Mobility, tmp_path: Path) -> Non
         [],
     )
     # The services' refusals, with their messages.
-    elsewhere: Mobility = MobilityFactory(
-        offer__agreement__partner=InstitutionFactory(name="Universität Wien", country="AT")
+    elsewhere: Mobility = MobilityFactory.create(
+        offer__agreement__partner=InstitutionFactory.create(name="Universität Wien", country="AT")
     )
     assert refused("import-transcript", str(elsewhere.pk), file, "--scale", "fr") == (
         "This mobility has no learning agreement signed by all three: the transcript is checked "
         "against it.",
         [],
     )
-    canada: Mobility = MobilityFactory(
-        offer__agreement__partner=InstitutionFactory(name="University of Waterloo", country="CA")
+    canada: Mobility = MobilityFactory.create(
+        offer__agreement__partner=InstitutionFactory.create(
+            name="University of Waterloo", country="CA"
+        )
     )
     assert refused("import-transcript", str(canada.pk), file) == (
         "Choose the grading scale of the transcript: 0 scales are of Canada.",
@@ -347,11 +351,11 @@ SUMMARY = (
 
 @pytest.fixture
 def home() -> Institution:
-    home: Institution = InstitutionFactory(
+    home: Institution = InstitutionFactory.create(
         name="Politecnico di Milano", country="IT", is_home=True, erasmus_code="I  MILANO02"
     )
-    CourseOfStudyFactory(code="3I-MSC-MECH", isced_code="0715")
-    CourseOfStudyFactory(code="3I-MSC-AERO", isced_code="0716")
+    CourseOfStudyFactory.create(code="3I-MSC-MECH", isced_code="0715")
+    CourseOfStudyFactory.create(code="3I-MSC-AERO", isced_code="0716")
     standard("it")
     return home
 
@@ -479,27 +483,27 @@ def test_rules_when_there_are_none() -> None:
 
 
 def test_rules_by_scope() -> None:
-    school = SchoolFactory(code="AUIC-ARCH", name="AUIC – Architecture")
-    course = CourseOfStudyFactory(code="3I-MSC-MECH", isced_code="0715")
-    dublin = InstitutionFactory(name="Technological University Dublin", country="IE")
-    french = ConversionRuleFactory(
+    school = SchoolFactory.create(code="AUIC-ARCH", name="AUIC – Architecture")
+    course = CourseOfStudyFactory.create(code="3I-MSC-MECH", isced_code="0715")
+    dublin = InstitutionFactory.create(name="Technological University Dublin", country="IE")
+    french = ConversionRuleFactory.create(
         name="Ministry formula: France 0-20", parameters={"rounding": "half up"}
     )
-    spanish = ConversionRuleFactory(
+    spanish = ConversionRuleFactory.create(
         name="Ministry formula: Spain 0-10",
         host_scale=standard("es"),
         parameters={"rounding": "nearest", "lode_at_best": True},
     )
-    letters = ConversionRuleFactory(
+    letters = ConversionRuleFactory.create(
         name="ECTS letters", host_scale=standard("ects"), method=Method.ECTS_FALLBACK, parameters={}
     )
-    table = ConversionRuleFactory(
+    table = ConversionRuleFactory.create(
         name="AUIC-ARCH table",
         school=school,
         method=Method.FIXED_TABLE,
         parameters={"bands": [["20", "15", "30"], ["14.99", "10", "24"]]},
     )
-    two_step = ConversionRuleFactory(
+    two_step = ConversionRuleFactory.create(
         name="Mechanical engineering: through letters",
         course_of_study=course,
         method=Method.TWO_STEP,
@@ -508,11 +512,13 @@ def test_rules_by_scope() -> None:
             "home_bands": [["30L", "28", "A"], ["27", "18", "B"]],
         },
     )
-    host_table = GradingTableFactory(
+    host_table = GradingTableFactory.create(
         institution=dublin, scale=standard("uk"), percentages={"70": "40", "55": "60"}
     )
-    home_table = GradingTableFactory(institution=InstitutionFactory(name="Politecnico di Milano"))
-    tables = ConversionRuleFactory(
+    home_table = GradingTableFactory.create(
+        institution=InstitutionFactory.create(name="Politecnico di Milano")
+    )
+    tables = ConversionRuleFactory.create(
         name="TU Dublin: grading tables",
         partner=dublin,
         course_of_study=course,
@@ -553,7 +559,7 @@ def test_rules_by_scope() -> None:
 
 
 def test_rules_names_a_rule_that_cannot_convert() -> None:
-    rule = ConversionRuleFactory(name="Typo", parameters={"rounding": "sideways"})
+    rule = ConversionRuleFactory.create(name="Typo", parameters={"rounding": "sideways"})
 
     lines, _errors = run("rules")
 

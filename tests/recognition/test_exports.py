@@ -51,19 +51,19 @@ def recognised(
     validate: bool = True,
     year: int = 2026,
 ) -> Transcript:
-    mobility: Mobility = MobilityFactory(
+    mobility: Mobility = MobilityFactory.create(
         student__first_name=first,
         student__last_name=last,
         student__student_number=number,
-        offer__agreement__partner=InstitutionFactory(name=host, country="FR"),
+        offer__agreement__partner=InstitutionFactory.create(name=host, country="FR"),
         academic_year=year,
     )
-    coordinator = PromoterFactory(user__first_name="Anna", user__last_name="Verdi").user
+    coordinator = PromoterFactory.create(user__first_name="Anna", user__last_name="Verdi").user
     coordinate(mobility, coordinator)
     signed_agreement(
         mobility,
         a=[("H1", "Host one", 6), ("H2", "Host two", 4)],
-        b=[("054321", "Analisi", 6), ("054322", "Fisica tecnica", 7.5)],
+        b=[("054321", "Analisi", 6), ("054322", "Fisica tecnica", "7.5")],
     )
     transcript = services.enter_transcript(
         mobility=mobility,
@@ -83,7 +83,7 @@ def recognised(
 def transcripts(office: User) -> list[Transcript]:
     """Validated: Rossi (two lines) and Bianchi (one passed, one failed); proposed only:
     Neri; validated but of another academic year: Gallo."""
-    ConversionRuleFactory(name="Linear")
+    ConversionRuleFactory.create(name="Linear")
     return [
         recognised(
             office,

@@ -28,8 +28,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 @pytest.fixture
 def mobility() -> Mobility:
-    mobility = MobilityFactory(
-        offer__agreement__partner=InstitutionFactory(name="TU München", country="DE")
+    mobility = MobilityFactory.create(
+        offer__agreement__partner=InstitutionFactory.create(name="TU München", country="DE")
     )
     signed_agreement(
         mobility,
@@ -210,7 +210,9 @@ def test_a_dry_run_stores_nothing(mobility: Mobility, office: User) -> None:
 
 
 def test_import_needs_a_scale_when_the_country_has_none_or_several(office: User) -> None:
-    mobility = MobilityFactory(offer__agreement__partner=InstitutionFactory(country="GB"))
+    mobility = MobilityFactory.create(
+        offer__agreement__partner=InstitutionFactory.create(country="GB")
+    )
     signed_agreement(mobility, a=[], b=[])
     standard("uk")
     with pytest.raises(RecognitionError) as error:
@@ -237,14 +239,14 @@ def test_only_the_office_imports_transcripts(mobility: Mobility) -> None:
 
 @pytest.fixture
 def home() -> Institution:
-    return InstitutionFactory(name="Politecnico di Milano", country="IT", is_home=True)
+    return InstitutionFactory.create(name="Politecnico di Milano", country="IT", is_home=True)
 
 
 @pytest.fixture
 def _courses() -> None:
-    CourseOfStudyFactory(code="MECH", isced_code="0715")
-    CourseOfStudyFactory(code="AERO", isced_code="0716")
-    CourseOfStudyFactory(code="ARCH", isced_code="0731")
+    CourseOfStudyFactory.create(code="MECH", isced_code="0715")
+    CourseOfStudyFactory.create(code="AERO", isced_code="0716")
+    CourseOfStudyFactory.create(code="ARCH", isced_code="0731")
 
 
 GRADES = (
@@ -318,7 +320,9 @@ def test_home_grading_table_from_grades_over_two_years(home: Institution, office
         actor=office,
     )
     assert again.table == table
-    assert GradingTable.objects.get().counts["30L"] == 12
+    counts = GradingTable.objects.get().counts
+    assert counts is not None
+    assert counts["30L"] == 12
 
 
 @pytest.mark.usefixtures("_courses")

@@ -95,8 +95,8 @@ def test_the_database_wants_a_standard_or_a_definition() -> None:
 
 
 def test_a_grading_table_builds_the_conversion_table() -> None:
-    table = GradingTableFactory(
-        institution=InstitutionFactory(name="Politecnico di Milano"),
+    table = GradingTableFactory.create(
+        institution=InstitutionFactory.create(name="Politecnico di Milano"),
         percentages={"30L": "10", "27": "60.0", "18": "30"},
     )
     built = table.table()
@@ -109,7 +109,7 @@ def test_a_grading_table_builds_the_conversion_table() -> None:
 
 def test_a_grading_table_that_does_not_sum_to_100_is_refused() -> None:
     table = GradingTableFactory.build(
-        institution=InstitutionFactory(name="X"), percentages={"30": "50", "27": "40"}
+        institution=InstitutionFactory.create(name="X"), percentages={"30": "50", "27": "40"}
     )
     with pytest.raises(ValidationError) as error:
         table.full_clean()
@@ -126,7 +126,7 @@ def test_a_grading_table_that_does_not_sum_to_100_is_refused() -> None:
 
 
 def test_a_grading_table_covers_two_years() -> None:
-    table = GradingTableFactory.build(institution=InstitutionFactory(), last_year=2022)
+    table = GradingTableFactory.build(institution=InstitutionFactory.create(), last_year=2022)
     with pytest.raises(ValidationError) as error:
         table.full_clean()
     assert messages(error)["last_year"] == ["A grading table covers at least two academic years."]
@@ -164,8 +164,8 @@ def test_every_method_builds_its_strategy() -> None:
         method=Method.ECTS_FALLBACK, host_scale=standard("ects"), parameters={"policy": "top"}
     )
     assert fallback.strategy().convert("A").label == "30"  # no table grants honours
-    home = GradingTableFactory(percentages={"30": "50", "27": "50"})
-    host = GradingTableFactory(scale=standard("fr"), percentages={"15": "50", "12": "50"})
+    home = GradingTableFactory.create(percentages={"30": "50", "27": "50"})
+    host = GradingTableFactory.create(scale=standard("fr"), percentages={"15": "50", "12": "50"})
     tables = ConversionRuleFactory.build(
         method=Method.GRADING_TABLES, parameters={}, host_table=host, home_table=home
     )
@@ -196,7 +196,7 @@ def test_a_rule_that_cannot_convert_is_refused_with_the_reason() -> None:
         "ECTS letters convert from the ECTS scale, not from France 0-20: choose ECTS as the host "
         "scale"
     ]
-    home = GradingTableFactory()
+    home = GradingTableFactory.create()
     assert refusal(
         method=Method.GRADING_TABLES, parameters={}, host_table=home, home_table=home
     ) == [
@@ -207,11 +207,11 @@ def test_a_rule_that_cannot_convert_is_refused_with_the_reason() -> None:
 
 def test_grading_tables_need_both_tables_in_the_database() -> None:
     with pytest.raises(IntegrityError):
-        ConversionRuleFactory(method=Method.GRADING_TABLES, parameters={})
+        ConversionRuleFactory.create(method=Method.GRADING_TABLES, parameters={})
 
 
 def test_two_rules_with_the_same_scope_are_refused() -> None:
-    first = ConversionRuleFactory(name="First")
+    first = ConversionRuleFactory.create(name="First")
     twin = ConversionRuleFactory.build(name="Twin")
     with pytest.raises(ValidationError) as error:
         twin.full_clean()
@@ -234,7 +234,7 @@ def test_the_home_scale_is_italian_by_default() -> None:
 
 @pytest.fixture
 def transcript(office: User) -> Transcript:
-    mobility = MobilityFactory()
+    mobility = MobilityFactory.create()
     signed_agreement(mobility, a=[], b=[])
     return Transcript.objects.create(
         mobility=mobility, agreement=mobility.learning_agreements.get(), host_scale=standard("fr")
@@ -243,11 +243,11 @@ def transcript(office: User) -> Transcript:
 
 def test_who_sees_and_does_what(transcript: Transcript, office: User, other_student: User) -> None:
     mobility: Mobility = transcript.mobility
-    coordinator = PromoterFactory().user
+    coordinator = PromoterFactory.create().user
     assert mobility.offer is not None
     assert mobility.offer.agreement.promoter is not None
     site = mobility.offer.agreement.promoter.user
-    stranger = PromoterFactory().user
+    stranger = PromoterFactory.create().user
     student = mobility.student
 
     def allowed(permission: str) -> set[str]:
@@ -282,8 +282,8 @@ def test_who_sees_and_does_what(transcript: Transcript, office: User, other_stud
 def test_the_office_manages_scales_tables_and_rules(
     personas: dict[str, Client], model: str
 ) -> None:
-    GradingTableFactory()
-    ConversionRuleFactory()
+    GradingTableFactory.create()
+    ConversionRuleFactory.create()
     for page in ("changelist", "add"):
         url = reverse(f"admin:recognition_{model}_{page}")
         assert personas["office"].get(url).status_code == 200

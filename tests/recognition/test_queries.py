@@ -19,14 +19,14 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 
 def test_credits_are_recognised_once_the_recognition_is_validated(office: User) -> None:
-    mobility = MobilityFactory()
+    mobility = MobilityFactory.create()
     signed_agreement(
         mobility,
         a=[("A1", "One", 6), ("A2", "Two", 3), ("A3", "Three", 5)],
         b=[("B1", "Home one", 6), ("B2", "Home two", 4), ("B3", "Home three", 5)],
     )
-    ConversionRuleFactory(name="Linear")
-    promoter: User = PromoterFactory().user
+    ConversionRuleFactory.create(name="Linear")
+    promoter: User = PromoterFactory.create().user
     coordinate(mobility, promoter)
     assert recognised_credits(mobility) is None  # no transcript
 
@@ -48,7 +48,7 @@ def test_credits_are_recognised_once_the_recognition_is_validated(office: User) 
     services.validate_recognition(transcript=transcript, actor=promoter)
     assert recognised_credits(mobility) == Decimal(10)
     assert recognised_credits(mobility.pk) == Decimal(10)
-    assert recognised_credits(MobilityFactory()) is None
+    assert recognised_credits(MobilityFactory.create()) is None
 
 
 def test_no_lines_is_no_credits() -> None:

@@ -30,21 +30,21 @@ PEOPLE = ("student", "other_student", "approver", "other_promoter", "office", "a
 
 @pytest.fixture
 def mobility() -> Mobility:
-    return MobilityFactory()
+    return MobilityFactory.create()
 
 
 @pytest.fixture
 def people(mobility: Mobility) -> dict[str, Any]:
-    approver: User = PromoterFactory(user__username="approver").user
+    approver: User = PromoterFactory.create(user__username="approver").user
     coordinate(mobility, approver)
     return {
         "student": mobility.student,
-        "other_student": UserFactory(username="other_student"),
+        "other_student": UserFactory.create(username="other_student"),
         "approver": approver,
-        "other_promoter": PromoterFactory(user__username="other_promoter").user,
-        "office": UserFactory(username="office", role=Role.OFFICE),
+        "other_promoter": PromoterFactory.create(user__username="other_promoter").user,
+        "office": UserFactory.create(username="office", role=Role.OFFICE),
         "anonymous": AnonymousUser(),
-        "admin": UserFactory(username="admin", is_superuser=True, is_staff=True),
+        "admin": UserFactory.create(username="admin", is_superuser=True, is_staff=True),
     }
 
 
@@ -185,16 +185,16 @@ def test_a_superuser_is_nobody_s_student_nor_promoter(
 
 
 def test_a_superuser_may_not_accept_a_student_s_transcript_through_the_service() -> None:
-    mobility = MobilityFactory()
+    mobility = MobilityFactory.create()
     signed_agreement(mobility, a=[("A1", "One", 6)], b=[("B1", "Home", 6)])
-    office = UserFactory(username="office", role=Role.OFFICE)
+    office = UserFactory.create(username="office", role=Role.OFFICE)
     transcript = services.enter_transcript(
         mobility=mobility,
         host_scale=standard("fr"),
         entries=[EntryData("A1", grade="14")],
         actor=office,
     )
-    admin = UserFactory(username="admin", is_superuser=True, is_staff=True)
+    admin = UserFactory.create(username="admin", is_superuser=True, is_staff=True)
     with pytest.raises(services.Refused, match="Only the student of this mobility"):
         services.accept_transcript(transcript=transcript, actor=admin)
     transcript.refresh_from_db()

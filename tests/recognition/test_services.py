@@ -51,14 +51,14 @@ FIVE_B = [
 
 @pytest.fixture
 def host() -> Institution:
-    return InstitutionFactory(name="Université Paris-Saclay", country="FR")
+    return InstitutionFactory.create(name="Université Paris-Saclay", country="FR")
 
 
 @pytest.fixture
 def mobility(host: Institution) -> Mobility:
     """A student of a course with one coordinator, at a French partner whose agreement has its
     own (site) promoter; learning agreement v1 signed with five rows in tables A and B."""
-    mobility = MobilityFactory(
+    mobility = MobilityFactory.create(
         offer__agreement__partner=host,
         student__first_name="Lucia",
         student__last_name="Ferraro",
@@ -70,7 +70,7 @@ def mobility(host: Institution) -> Mobility:
 
 @pytest.fixture
 def coordinator(mobility: Mobility) -> User:
-    user: User = PromoterFactory(user__username="coordinator").user
+    user: User = PromoterFactory.create(user__username="coordinator").user
     coordinate(mobility, user)
     return user
 
@@ -88,7 +88,7 @@ def site_promoter(mobility: Mobility) -> User:
 @pytest.fixture
 def linear(mobility: Mobility) -> ConversionRule:
     """The linear formula, rounding half up, for the student's course of study."""
-    rule: ConversionRule = ConversionRuleFactory(
+    rule: ConversionRule = ConversionRuleFactory.create(
         name="Linear France",
         course_of_study=mobility.student.course_of_study,
         parameters={"rounding": "half up"},
@@ -292,7 +292,7 @@ def test_enter_transcript_is_for_the_office_only(mobility: Mobility, coordinator
 
 
 def test_enter_transcript_needs_a_signed_learning_agreement(office: User) -> None:
-    mobility = MobilityFactory()
+    mobility = MobilityFactory.create()
     with raises(
         "This mobility has no learning agreement signed by all three: the transcript is "
         "checked against it."
@@ -373,13 +373,13 @@ def school_rules(mobility: Mobility, host: Institution) -> dict[str, ConversionR
     course = mobility.student.course_of_study
     assert course is not None
     return {
-        "school": ConversionRuleFactory(
+        "school": ConversionRuleFactory.create(
             name="School", school=course.school, parameters={"rounding": "nearest"}
         ),
-        "course": ConversionRuleFactory(
+        "course": ConversionRuleFactory.create(
             name="Course", course_of_study=course, parameters={"rounding": "down"}
         ),
-        "partner": ConversionRuleFactory(
+        "partner": ConversionRuleFactory.create(
             name="Partner", partner=host, parameters={"rounding": "up"}
         ),
     }
@@ -389,8 +389,8 @@ def test_the_partner_rule_beats_the_course_and_the_school(
     mobility: Mobility, office: User, school_rules: dict[str, ConversionRule]
 ) -> None:
     fr = standard("fr")
-    ConversionRuleFactory(name="Default", parameters={"rounding": "up"})
-    ConversionRuleFactory(name="German", host_scale=standard("de"))
+    ConversionRuleFactory.create(name="Default", parameters={"rounding": "up"})
+    ConversionRuleFactory.create(name="German", host_scale=standard("de"))
     assert services.rule_for(mobility, fr) == school_rules["partner"]
     assert services.rule_for(mobility, standard("es")) is None
 
@@ -411,28 +411,32 @@ def test_the_partner_rule_beats_the_course_and_the_school(
 def test_a_partner_rule_for_another_partner_does_not_apply(
     mobility: Mobility, school_rules: dict[str, ConversionRule]
 ) -> None:
-    school_rules["partner"].partner = InstitutionFactory()
+    school_rules["partner"].partner = InstitutionFactory.create()
     school_rules["partner"].save()
     assert services.rule_for(mobility, standard("fr")) == school_rules["course"]
 
 
 def test_the_school_a_section_belongs_to_has_rules_too(office: User) -> None:
-    auic = SchoolFactory(code="AUIC", name="Architecture")
-    arch = SchoolFactory(code="AUIC-ARCH", name="Architecture (architecture)")
+    auic = SchoolFactory.create(code="AUIC", name="Architecture")
+    arch = SchoolFactory.create(code="AUIC-ARCH", name="Architecture (architecture)")
     arch.parent = auic
     arch.save()
-    mobility = MobilityFactory(student__course_of_study=CourseOfStudyFactory(school=arch))
-    whole = ConversionRuleFactory(name="AUIC", school=auic)
+    mobility = MobilityFactory.create(
+        student__course_of_study=CourseOfStudyFactory.create(school=arch)
+    )
+    whole = ConversionRuleFactory.create(name="AUIC", school=auic)
     assert services.rule_for(mobility, standard("fr")) == whole
-    section = ConversionRuleFactory(name="AUIC-ARCH", school=arch)
+    section = ConversionRuleFactory.create(name="AUIC-ARCH", school=arch)
     assert services.rule_for(mobility, standard("fr")) == section
-    partner_and_whole = ConversionRuleFactory(name="AUIC here", school=auic, partner=mobility.host)
+    partner_and_whole = ConversionRuleFactory.create(
+        name="AUIC here", school=auic, partner=mobility.host
+    )
     assert services.rule_for(mobility, standard("fr")) == partner_and_whole
 
 
 def test_two_rules_with_the_same_scope_are_an_error(mobility: Mobility) -> None:
-    ConversionRuleFactory(name="One")
-    ConversionRuleFactory(name="Two")  # the admin refuses it (clean); the database does not
+    ConversionRuleFactory.create(name="One")
+    ConversionRuleFactory.create(name="Two")  # the admin refuses it (clean); the database does not
     with raises(
         "two rules apply with the same precedence (default): One (every mobility) and Two "
         "(every mobility); keep one, or make one more specific"
@@ -453,7 +457,9 @@ def test_no_rule_no_proposal(mobility: Mobility, office: User) -> None:
 
 
 def test_a_broken_rule_says_so(mobility: Mobility, office: User) -> None:
-    ConversionRuleFactory(name="Broken", parameters={"rounding": "sideways"})  # clean() not run
+    ConversionRuleFactory.create(
+        name="Broken", parameters={"rounding": "sideways"}
+    )  # clean() not run
     transcript = entered(mobility, office, "14")
     services.accept_transcript(transcript=transcript, actor=mobility.student)
     with raises(
@@ -478,17 +484,17 @@ def test_grading_tables_end_to_end(mobility: Mobility, office: User, host: Insti
     15 covers 10-25%, midpoint 17.5% is 29 (15-20%); 12 covers 70-85%, 77.5% is 23 (70-80%);
     13.5, which nobody had, sits at 50% (a boundary: the better grade, 26); 10 covers 95-100%,
     97.5% is 19 (95-98%)."""
-    home = InstitutionFactory(name="Politecnico di Milano", country="IT", is_home=True)
-    rule = ConversionRuleFactory(
+    home = InstitutionFactory.create(name="Politecnico di Milano", country="IT", is_home=True)
+    rule = ConversionRuleFactory.create(
         name="EGRACONS 0715",
         method=Method.GRADING_TABLES,
         parameters={"policy": "closest"},
-        host_table=GradingTableFactory(
+        host_table=GradingTableFactory.create(
             institution=host,
             scale=standard("fr"),
             percentages={grade: str(p) for grade, p in FRANCE_TABLE.items()},
         ),
-        home_table=GradingTableFactory(
+        home_table=GradingTableFactory.create(
             institution=home,
             scale=standard("it"),
             percentages={grade: str(p) for grade, p in ITALY_TABLE.items()},
@@ -517,13 +523,13 @@ def test_tables_of_different_length_recognise_all_of_table_a_credit_weighted(
     host: Institution, office: User
 ) -> None:
     """14 → 23, 18 → 27.6 → 28, 11 → 19.2 → 19: (23 x 6 + 28 x 6 + 19 x 3) / 15 = 24.2 → 24."""
-    mobility = MobilityFactory(offer__agreement__partner=host)
+    mobility = MobilityFactory.create(offer__agreement__partner=host)
     signed_agreement(
         mobility,
         a=[("A1", "One", 6), ("A2", "Two", 6), ("A3", "Three", 3)],
         b=[("B1", "Home one", 9), ("B2", "Home two", 6)],
     )
-    ConversionRuleFactory(name="Linear")
+    ConversionRuleFactory.create(name="Linear")
     transcript = services.enter_transcript(
         mobility=mobility,
         host_scale=standard("fr"),
@@ -552,9 +558,9 @@ def test_tables_of_different_length_recognise_all_of_table_a_credit_weighted(
 
 
 def test_a_failed_component_among_several_flags_the_line(host: Institution, office: User) -> None:
-    mobility = MobilityFactory(offer__agreement__partner=host)
+    mobility = MobilityFactory.create(offer__agreement__partner=host)
     signed_agreement(mobility, a=[("A1", "One", 6), ("A2", "Two", 6)], b=[("B1", "Home", 12)])
-    ConversionRuleFactory(name="Linear")
+    ConversionRuleFactory.create(name="Linear")
     transcript = services.enter_transcript(
         mobility=mobility,
         host_scale=standard("fr"),
@@ -574,9 +580,9 @@ def test_a_failed_component_among_several_flags_the_line(host: Institution, offi
 
 
 def test_honours_average_only_when_every_grade_is_honours(host: Institution, office: User) -> None:
-    mobility = MobilityFactory(offer__agreement__partner=host)
+    mobility = MobilityFactory.create(offer__agreement__partner=host)
     signed_agreement(mobility, a=[("A1", "One", 6), ("A2", "Two", 4)], b=[("B1", "Home", 10)])
-    ConversionRuleFactory(name="Lode", parameters={"lode_at_best": True})
+    ConversionRuleFactory.create(name="Lode", parameters={"lode_at_best": True})
     transcript = services.enter_transcript(
         mobility=mobility,
         host_scale=standard("fr"),
@@ -695,7 +701,7 @@ def test_only_the_approver_adjusts_and_validates(
 ) -> None:
     transcript = proposed(mobility, office, "14", "12", "16.5", "20", "9")
     line = transcript.lines.get(position=1)
-    for actor in (site_promoter, office, mobility.student, PromoterFactory().user):
+    for actor in (site_promoter, office, mobility.student, PromoterFactory.create().user):
         with raises("Only the promoter who approves this mobility adjusts its recognition."):
             services.adjust_line(line=line, grade="24", reason="Why not", actor=actor)
         with raises("Only the promoter who approves this mobility validates its recognition."):
@@ -732,10 +738,10 @@ def test_proposing_again_discards_the_adjustments(
 def test_proposing_takes_the_same_queries_for_any_number_of_rows(
     host: Institution, office: User
 ) -> None:
-    ConversionRuleFactory(name="Linear")
+    ConversionRuleFactory.create(name="Linear")
 
     def queries(rows: int) -> int:
-        mobility = MobilityFactory(offer__agreement__partner=host)
+        mobility = MobilityFactory.create(offer__agreement__partner=host)
         a = [(f"A{i}", f"Host {i}", 6) for i in range(rows)]
         b = [(f"B{i}", f"Home {i}", 6) for i in range(rows)]
         signed_agreement(mobility, a=a, b=b)
@@ -758,7 +764,7 @@ def test_entering_takes_the_same_queries_for_any_number_of_rows(
     host: Institution, office: User
 ) -> None:
     def queries(rows: int) -> int:
-        mobility = MobilityFactory(offer__agreement__partner=host)
+        mobility = MobilityFactory.create(offer__agreement__partner=host)
         a = [(f"A{i}", f"Host {i}", 6) for i in range(rows)]
         signed_agreement(mobility, a=a, b=a)
         with CaptureQueriesContext(connection) as context:

@@ -15,7 +15,6 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -63,14 +62,14 @@ EVERYBODY = ("student", "other_student", "promoter", "office", "anonymous", "app
 
 @pytest.fixture
 def host() -> Institution:
-    return InstitutionFactory(name="Université Paris-Saclay", country="FR")
+    return InstitutionFactory.create(name="Université Paris-Saclay", country="FR")
 
 
 @pytest.fixture
 def mobility(student: User, host: Institution) -> Mobility:
     """The student persona's mobility at a French partner, learning agreement v1 signed with
     five rows in tables A and B; the French scale is the only one of France."""
-    found: Mobility = MobilityFactory(student=student, offer__agreement__partner=host)
+    found: Mobility = MobilityFactory.create(student=student, offer__agreement__partner=host)
     signed_agreement(found, a=FIVE_A, b=FIVE_B)
     standard("fr")
     return found
@@ -80,7 +79,7 @@ def mobility(student: User, host: Institution) -> Mobility:
 def approver(mobility: Mobility) -> User:
     """The promoter who approves the mobility (a coordinator of the student's course); the
     ``promoter`` persona is not."""
-    user: User = PromoterFactory(user__username="approver").user
+    user: User = PromoterFactory.create(user__username="approver").user
     coordinate(mobility, user)
     return user
 
@@ -92,7 +91,7 @@ def clients(personas: dict[str, Client], approver: User) -> dict[str, Client]:
 
 @pytest.fixture
 def linear(mobility: Mobility) -> ConversionRule:
-    rule: ConversionRule = ConversionRuleFactory(
+    rule: ConversionRule = ConversionRuleFactory.create(
         name="Linear France", course_of_study=mobility.student.course_of_study
     )
     return rule
@@ -124,7 +123,7 @@ def url(name: str, *args: Any) -> str:
     return reverse(f"recognition:{name}", args=args)
 
 
-def login_redirect(response: HttpResponse) -> bool:
+def login_redirect(response: Any) -> bool:
     return response.status_code == 302 and response["Location"].startswith(
         reverse("login") + "?next="
     )
@@ -140,7 +139,7 @@ def posted(clients: dict[str, Client], address: str, data: dict[str, Any]) -> di
     return {name: clients[name].post(address, data).status_code for name in EVERYBODY}
 
 
-def messages_of(response: HttpResponse) -> list[str]:
+def messages_of(response: Any) -> list[str]:
     return [str(message) for message in response.context["messages"]]
 
 
@@ -152,7 +151,7 @@ def post(client: Client, address: str, data: dict[str, Any] | None = None) -> li
     return messages_of(response)
 
 
-def text(response: HttpResponse) -> str:
+def text(response: Any) -> str:
     return response.content.decode()
 
 
@@ -240,7 +239,7 @@ def test_rules_page_permissions(clients: dict[str, Client], linear: ConversionRu
 
 @pytest.mark.parametrize("name", ["grading_tables", "grading_table", "export_csv", "export_xlsx"])
 def test_office_pages_permissions(clients: dict[str, Client], name: str) -> None:
-    table = GradingTableFactory()
+    table = GradingTableFactory.create()
     address = {
         "grading_tables": url("grading_tables"),
         "grading_table": url("grading_table", table.pk),
@@ -425,7 +424,7 @@ def test_a_form_error_is_shown_and_nothing_stored(
 def test_entering_needs_a_signed_learning_agreement(
     clients: dict[str, Client], student: User
 ) -> None:
-    other: Mobility = MobilityFactory(student=student)
+    other: Mobility = MobilityFactory.create(student=student)
     response = clients["office"].get(url("transcript_enter", other.pk))
     assert "no learning agreement signed by all three" in text(response)
     assert response.context["agreement"] is None
@@ -625,17 +624,17 @@ def test_a_proposal_without_a_rule_says_so(
 def test_grading_table_percentiles_are_explained(
     clients: dict[str, Client], mobility: Mobility, office: User, host: Institution
 ) -> None:
-    home = InstitutionFactory(name="Politecnico di Milano", country="IT", is_home=True)
-    ConversionRuleFactory(
+    home = InstitutionFactory.create(name="Politecnico di Milano", country="IT", is_home=True)
+    ConversionRuleFactory.create(
         name="EGRACONS 0715",
         method=Method.GRADING_TABLES,
         parameters={"policy": "closest"},
-        host_table=GradingTableFactory(
+        host_table=GradingTableFactory.create(
             institution=host,
             scale=standard("fr"),
             percentages={"16": "10", "15": "15", "14": "25", "12": "50"},
         ),
-        home_table=GradingTableFactory(
+        home_table=GradingTableFactory.create(
             institution=home,
             scale=standard("it"),
             percentages={"30": "20", "27": "40", "24": "40"},
@@ -746,7 +745,7 @@ def test_the_office_does_not_validate(
 # ----------------------------------------------------------------------- the conversion
 
 
-def examples_of(response: HttpResponse) -> list[tuple[str, str]]:
+def examples_of(response: Any) -> list[tuple[str, str]]:
     (section,) = response.context["sections"]
     return [(example.host, example.home) for example in section.rule.examples]
 
@@ -785,7 +784,9 @@ def test_conversion_page_shows_a_fixed_table(
     clients: dict[str, Client], mobility: Mobility
 ) -> None:
     bands = [["20", "16", "30"], ["15.99", "13", "27"], ["12.99", "10", "22"]]
-    ConversionRuleFactory(name="AUIC table", method=Method.FIXED_TABLE, parameters={"bands": bands})
+    ConversionRuleFactory.create(
+        name="AUIC table", method=Method.FIXED_TABLE, parameters={"bands": bands}
+    )
     response = clients["student"].get(url("conversion", mobility.pk))
     (section,) = response.context["sections"]
     assert [(b.start, b.end, b.grade) for b in section.rule.bands] == [tuple(b) for b in bands]
@@ -805,11 +806,11 @@ def test_conversion_page_without_a_rule(clients: dict[str, Client], mobility: Mo
 def test_conversion_page_of_a_country_with_two_scales_shows_the_ruled_one(
     clients: dict[str, Client], student: User
 ) -> None:
-    mobility: Mobility = MobilityFactory(
-        student=student, offer__agreement__partner=InstitutionFactory(country="GB")
+    mobility: Mobility = MobilityFactory.create(
+        student=student, offer__agreement__partner=InstitutionFactory.create(country="GB")
     )
     standard("uk")
-    ConversionRuleFactory(name="UK postgraduate", host_scale=standard("uk-pg"))
+    ConversionRuleFactory.create(name="UK postgraduate", host_scale=standard("uk-pg"))
     response = clients["student"].get(url("conversion", mobility.pk))
     (section,) = response.context["sections"]
     assert section.scale == standard("uk-pg")
@@ -824,8 +825,8 @@ def test_conversion_page_of_a_country_with_two_scales_shows_the_ruled_one(
 def test_rules_grouped_by_scope_with_admin_links(
     clients: dict[str, Client], mobility: Mobility, host: Institution, linear: ConversionRule
 ) -> None:
-    default = ConversionRuleFactory(name="Default German", host_scale=standard("de"))
-    partner = ConversionRuleFactory(
+    default = ConversionRuleFactory.create(name="Default German", host_scale=standard("de"))
+    partner = ConversionRuleFactory.create(
         name="Saclay table",
         partner=host,
         method=Method.FIXED_TABLE,
@@ -859,8 +860,8 @@ def bars(page: str, table: GradingTable) -> int:
 
 
 def test_grading_tables_have_a_chart_each(clients: dict[str, Client]) -> None:
-    two = GradingTableFactory()
-    five = GradingTableFactory(
+    two = GradingTableFactory.create()
+    five = GradingTableFactory.create(
         isced_code="0731",
         percentages={"30L": "5", "30": "15", "27": "30", "24": "25", "18": "25"},
     )
@@ -882,7 +883,7 @@ def test_grading_tables_have_a_chart_each(clients: dict[str, Client]) -> None:
 
 
 def test_a_broken_grading_table_says_why(clients: dict[str, Client]) -> None:
-    broken = GradingTableFactory(percentages={"30": "50", "27": "40"})
+    broken = GradingTableFactory.create(percentages={"30": "50", "27": "40"})
     page = text(clients["office"].get(url("grading_table", broken.pk)))
     assert "This grading table cannot be read:" in page
     assert "the percentages sum to 90, not 100" in page
@@ -903,8 +904,8 @@ def upload_data(file: SimpleUploadedFile, home: Institution) -> dict[str, Any]:
 
 
 def test_building_a_home_grading_table(clients: dict[str, Client]) -> None:
-    home = InstitutionFactory(name="Politecnico di Milano", country="IT", is_home=True)
-    CourseOfStudyFactory(code="MECH", isced_code="0715")
+    home = InstitutionFactory.create(name="Politecnico di Milano", country="IT", is_home=True)
+    CourseOfStudyFactory.create(code="MECH", isced_code="0715")
     upload = grades_upload(
         "course_of_study,academic_year,grade,count\n"
         "MECH,2022/2023,30L,1\n"
@@ -924,8 +925,8 @@ def test_building_a_home_grading_table(clients: dict[str, Client]) -> None:
 
 
 def test_a_grading_table_upload_with_bad_rows_stores_nothing(clients: dict[str, Client]) -> None:
-    home = InstitutionFactory(is_home=True, country="IT")
-    CourseOfStudyFactory(code="MECH", isced_code="0715")
+    home = InstitutionFactory.create(is_home=True, country="IT")
+    CourseOfStudyFactory.create(code="MECH", isced_code="0715")
     upload = grades_upload(
         "course_of_study,academic_year,grade\n"
         "MECH,2022/2023,31\n"
@@ -950,10 +951,10 @@ def test_grading_table_list_query_count_does_not_grow(clients: dict[str, Client]
         assert response.status_code == 200
         return len(queries)
 
-    GradingTableFactory()
+    GradingTableFactory.create()
     few = count()
     for code in ("0711", "0712", "0713"):
-        GradingTableFactory(isced_code=code, institution=InstitutionFactory())
+        GradingTableFactory.create(isced_code=code, institution=InstitutionFactory.create())
     assert count() == few
 
 
@@ -1005,7 +1006,7 @@ def test_export_xlsx_by_year(clients: dict[str, Client]) -> None:
         ("052347", "26"),
         ("052348", "30"),
     ]
-    MobilityFactory(academic_year=2025)
+    MobilityFactory.create(academic_year=2025)
     other_year = clients["office"].get(url("export", "csv") + "?year=2025")
     assert other_year.content.decode("utf-8-sig").strip().count("\n") == 0  # the header only
     assert clients["office"].get(url("export", "csv") + "?year=1800").status_code == 400
@@ -1026,7 +1027,7 @@ def fill(course: CourseOfStudy, office: User, host: Institution, n: int) -> None
     """``n`` proposed recognitions and ``n`` accepted transcripts of students of ``course``."""
     for _ in range(n):
         for step in (proposed, accepted):
-            other: Mobility = MobilityFactory(
+            other: Mobility = MobilityFactory.create(
                 student__course_of_study=course, offer__agreement__partner=host
             )
             signed_agreement(other, a=FIVE_A, b=FIVE_B)
@@ -1074,8 +1075,8 @@ def test_desk_query_count_does_not_grow(
     assert many[2] == few[2]
     assert office_many[2] == office_few[2]
     # another course's recognitions are not this approver's
-    ConversionRuleFactory(name="Default France")
-    fill(CourseOfStudyFactory(), office, host, 1)
+    ConversionRuleFactory.create(name="Default France")
+    fill(CourseOfStudyFactory.create(), office, host, 1)
     assert desk_counts(clients["approver"])[:2] == (4, 4)
     assert desk_counts(clients["office"])[:2] == (5, 5)
 

@@ -62,11 +62,6 @@ class LearningAgreementState(models.TextChoices):
         return [cls.SUBMITTED, cls.RETURNED, cls.APPROVED, cls.SIGNED, cls.WITHDRAWN]
 
 
-# Deprecated: the old name, kept while other apps move to LearningAgreementState (not to be
-# confused with catalogue's AgreementStatus, an inter-institutional agreement's status).
-AgreementState = LearningAgreementState
-
-
 class Table(models.TextChoices):
     """The tables of the Erasmus+ learning agreement."""
 
