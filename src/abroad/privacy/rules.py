@@ -1,0 +1,27 @@
+"""Who may exercise a person's data rights.
+
+- ``privacy.export_person`` (obj: the person): the person themselves, or the office.
+- ``privacy.manage_people``: the office's privacy pages (find a person, export, erase).
+- ``privacy.erase_person`` (obj: the person): the office, never on its own account.
+- ``privacy.apply_retention``: administrators (in practice the nightly command, actor None).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+
+from abroad.people.rules import is_admin, is_office
+
+
+@rules.predicate
+def is_the_person(user: Any, person: Any) -> bool:
+    return bool(user.is_authenticated and person is not None and user.pk == person.pk)
+
+
+rules.add_perm("privacy.export_own_data", rules.is_authenticated)
+rules.add_perm("privacy.export_person", is_the_person | is_office)
+rules.add_perm("privacy.manage_people", is_office)
+rules.add_perm("privacy.erase_person", is_office & ~is_the_person)
+rules.add_perm("privacy.apply_retention", is_admin)
