@@ -22,6 +22,9 @@ from abroad.recognition.enums import Outcome, TranscriptState
 from abroad.recognition.models import Transcript, TranscriptEntry
 from abroad.selection.enums import ApplicationState
 from abroad.selection.models import Application
+
+# The browser fixtures of the journeys in tests/e2e, for this app's journey.
+from tests.e2e.conftest import console_errors, demo_server  # noqa: F401
 from tests.mobility.factories import DocumentFactory, MobilityFactory, agreement_with_rows
 from tests.networks.factories import ApplicationFactory as AthensApplicationFactory
 from tests.networks.factories import SessionFactory, in_days
