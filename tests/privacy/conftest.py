@@ -20,7 +20,7 @@ from abroad.networks.models import AthensApplication
 from abroad.people.models import PassedCourse, User
 from abroad.recognition.enums import Outcome, TranscriptState
 from abroad.recognition.models import Transcript, TranscriptEntry
-from abroad.selection.enums import ApplicationState
+from abroad.selection.enums import ApplicationState, AssignmentState
 from abroad.selection.models import Application
 
 # The browser fixtures of the journeys in tests/e2e, for this app's journey.
@@ -56,7 +56,13 @@ def past_call_application(person: User) -> Application:
         call=call, student=person, state=ApplicationState.SUBMITTED, submitted_at=in_days(-40)
     )
     PreferenceFactory(application=application)
-    AssignmentFactory(application=application, round__call=call, call_offer__call=call)
+    AssignmentFactory(
+        application=application,
+        round__call=call,
+        round__acceptance_deadline=in_days(-20),
+        call_offer__call=call,
+        state=AssignmentState.ACCEPTED,
+    )
     return application
 
 

@@ -17,11 +17,12 @@ from abroad.mobility.models import Document, ExtensionRequest, Mobility
 from abroad.networks.models import AthensApplication
 from abroad.people.models import User
 from abroad.privacy.erasure import PrivacyError, erase_person, is_erased
+from abroad.selection.enums import AssignmentState
 from abroad.selection.models import Application
 from tests.mobility.factories import DocumentFactory, MobilityFactory
 from tests.networks.factories import in_days
 from tests.privacy.conftest import Record
-from tests.selection.factories import ApplicationFactory, CallFactory
+from tests.selection.factories import ApplicationFactory, AssignmentFactory, CallFactory
 
 pytestmark = pytest.mark.integration
 
@@ -131,6 +132,20 @@ def test_erasure_is_refused_with_an_open_application(owner: Record, office: User
     ApplicationFactory(student=owner.person, call=CallFactory(closes_at=in_days(5)))
 
     with pytest.raises(PrivacyError, match="open application"):
+        erase_person(actor=office, person=owner.person)
+
+
+def test_erasure_is_refused_while_a_seat_waits_for_an_answer(owner: Record, office: User) -> None:
+    call = CallFactory(opens_at=in_days(-60), closes_at=in_days(-30))
+    AssignmentFactory(
+        application=ApplicationFactory(student=owner.person, call=call),
+        round__call=call,
+        round__acceptance_deadline=in_days(3),
+        call_offer__call=call,
+        state=AssignmentState.OFFERED,
+    )
+
+    with pytest.raises(PrivacyError, match="offered a seat"):
         erase_person(actor=office, person=owner.person)
 
 

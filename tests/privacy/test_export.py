@@ -150,7 +150,7 @@ def test_export_queries_are_bounded(student: User) -> None:
     extra.mobility.save()
     with CaptureQueriesContext(connection) as more:
         archive_of(student)
-    assert len(more) <= len(one) + 2
+    assert len(more) == len(one)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,8 @@ that count them keep working), but nothing in it identifies them any more.
   whose recognition was validated or whose learning agreement was signed by all three, kept
   until ``RETENTION_RECORDS_YEARS`` after the mobility's end (``apply-retention``).
 
-Refused while the person has a mobility in progress or an open application. Idempotent:
+Refused while the person has a mobility in progress, an open application, or a seat offered
+and not yet answered. Idempotent:
 erasing an erased person changes nothing and writes no event.
 """
 
@@ -28,14 +29,14 @@ from abroad.core.audit import record
 from abroad.core.permissions import require_actor
 from abroad.mobility.enums import LearningAgreementState, MobilityState
 from abroad.mobility.models import Document, ExtensionRequest, LearningAgreement, Mobility
+from abroad.networks.enums import AllocationState, PlanState
 from abroad.networks.enums import ApplicationState as AthensApplicationState
-from abroad.networks.enums import PlanState
-from abroad.networks.models import AthensApplication, DoubleDegreePlan
+from abroad.networks.models import AthensAllocation, AthensApplication, DoubleDegreePlan
 from abroad.people.models import User
 from abroad.recognition.enums import TranscriptState
 from abroad.recognition.models import Transcript
-from abroad.selection.enums import ApplicationState
-from abroad.selection.models import Application
+from abroad.selection.enums import ApplicationState, AssignmentState
+from abroad.selection.models import Application, Assignment
 
 ERASED_PREFIX = "erased-"
 # A disputed transcript must say why (a database constraint): its reason becomes this.
@@ -91,6 +92,19 @@ def refusal(person: User, now: dt.datetime | None = None) -> str:
         session__applications_close_at__gt=now,
     ).exists():
         return _("This person has an open ATHENS application: wait for the session to close.")
+    if (
+        Assignment.objects.filter(
+            application__student=person,
+            state=AssignmentState.OFFERED,
+            round__acceptance_deadline__gt=now,
+        ).exists()
+        or AthensAllocation.objects.filter(
+            application__student=person,
+            state=AllocationState.OFFERED,
+            application__session__acceptance_deadline__gt=now,
+        ).exists()
+    ):
+        return _("This person has been offered a seat and may still accept it.")
     return ""
 
 
