@@ -207,3 +207,22 @@ def test_the_office_cannot_erase_itself(personas: dict[str, Client], office: Use
     assert "cannot erase your own account" in response.content.decode()
     office.refresh_from_db()
     assert office.is_active
+
+
+def test_pages_have_no_inline_script_or_style(
+    personas: dict[str, Client], owner: Record, office: User
+) -> None:
+    pk = owner.person.pk
+    pages = [
+        personas["anonymous"].get(reverse("privacy:notice")),
+        personas["student"].get(reverse("privacy:my_data")),
+        personas["office"].get(reverse("privacy:office_people"), {"q": "student"}),
+        personas["office"].get(reverse("privacy:office_person", args=[pk])),
+        personas["office"].get(reverse("privacy:office_erase", args=[pk])),
+    ]
+    for response in pages:
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "<style" not in page
+        assert " style=" not in page
+        assert "<script>" not in page
