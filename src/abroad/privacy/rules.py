@@ -20,7 +20,6 @@ def is_the_person(user: Any, person: Any) -> bool:
     return bool(user.is_authenticated and person is not None and user.pk == person.pk)
 
 
-rules.add_perm("privacy.export_own_data", rules.is_authenticated)
 rules.add_perm("privacy.export_person", is_the_person | is_office)
 rules.add_perm("privacy.manage_people", is_office)
 rules.add_perm("privacy.erase_person", is_office & ~is_the_person)
