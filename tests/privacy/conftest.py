@@ -51,12 +51,12 @@ class Record:
 
 
 def past_call_application(person: User) -> Application:
-    call = CallFactory(opens_at=in_days(-60), closes_at=in_days(-30))
-    application = ApplicationFactory(
+    call = CallFactory.create(opens_at=in_days(-60), closes_at=in_days(-30))
+    application = ApplicationFactory.create(
         call=call, student=person, state=ApplicationState.SUBMITTED, submitted_at=in_days(-40)
     )
-    PreferenceFactory(application=application)
-    AssignmentFactory(
+    PreferenceFactory.create(application=application)
+    AssignmentFactory.create(
         application=application,
         round__call=call,
         round__acceptance_deadline=in_days(-20),
@@ -68,22 +68,22 @@ def past_call_application(person: User) -> Application:
 
 def full_record(person: User, *, signed: bool = True) -> Record:
     """A finished mobility (completed), a closed call and a closed ATHENS session."""
-    StudentCareerFactory(student=person)
-    LanguageCertificateFactory(student=person)
+    StudentCareerFactory.create(student=person)
+    LanguageCertificateFactory.create(student=person)
     PassedCourse.objects.create(
         student=person, code=f"P{person.pk}", title="Analisi 1", credits=Decimal(10)
     )
     application = past_call_application(person)
-    athens = AthensApplicationFactory(
+    athens = AthensApplicationFactory.create(
         student=person,
-        session=SessionFactory(
+        session=SessionFactory.create(
             applications_open_at=in_days(-90), applications_close_at=in_days(-60)
         ),
         state=AthensState.SUBMITTED,
         motivation=f"Motivation of {person.username}",
     )
     today = timezone.localdate()
-    mobility = MobilityFactory(
+    mobility = MobilityFactory.create(
         student=person,
         state=MobilityState.COMPLETED,
         planned_start=today - dt.timedelta(days=200),
@@ -97,7 +97,7 @@ def full_record(person: User, *, signed: bool = True) -> Record:
         b=2,
         state=LearningAgreementState.SIGNED if signed else LearningAgreementState.SUBMITTED,
     )
-    document = DocumentFactory(
+    document = DocumentFactory.create(
         mobility=mobility, kind=DocumentKind.ACCEPTANCE_LETTER, uploaded_by=person
     )
     transcript = Transcript.objects.create(

@@ -4,6 +4,7 @@ only the office."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -57,11 +58,13 @@ def test_erasure_replaces_every_identifying_field(owner: Record, office: User) -
 def test_erasure_blanks_the_free_text_the_person_wrote(
     owner: Record, others: Record, office: User
 ) -> None:
-    document = DocumentFactory(mobility=owner.mobility)
+    document = DocumentFactory.create(mobility=owner.mobility)
+    end = owner.mobility.planned_end
+    assert end is not None
     ExtensionRequest.objects.create(
         mobility=owner.mobility,
-        current_end=owner.mobility.planned_end,
-        requested_end=owner.mobility.planned_end,
+        current_end=end,
+        requested_end=end + dt.timedelta(days=30),
         months_before=6,
         months_after=7,
         reason="My personal reasons",
@@ -118,7 +121,7 @@ def test_erasure_is_audited_and_idempotent(owner: Record, office: User) -> None:
 
 
 def test_erasure_is_refused_during_a_mobility(owner: Record, office: User) -> None:
-    MobilityFactory(student=owner.person, state=MobilityState.IN_MOBILITY)
+    MobilityFactory.create(student=owner.person, state=MobilityState.IN_MOBILITY)
 
     with pytest.raises(PrivacyError, match="mobility in progress"):
         erase_person(actor=office, person=owner.person)
@@ -129,16 +132,16 @@ def test_erasure_is_refused_during_a_mobility(owner: Record, office: User) -> No
 
 
 def test_erasure_is_refused_with_an_open_application(owner: Record, office: User) -> None:
-    ApplicationFactory(student=owner.person, call=CallFactory(closes_at=in_days(5)))
+    ApplicationFactory.create(student=owner.person, call=CallFactory.create(closes_at=in_days(5)))
 
     with pytest.raises(PrivacyError, match="open application"):
         erase_person(actor=office, person=owner.person)
 
 
 def test_erasure_is_refused_while_a_seat_waits_for_an_answer(owner: Record, office: User) -> None:
-    call = CallFactory(opens_at=in_days(-60), closes_at=in_days(-30))
-    AssignmentFactory(
-        application=ApplicationFactory(student=owner.person, call=call),
+    call = CallFactory.create(opens_at=in_days(-60), closes_at=in_days(-30))
+    AssignmentFactory.create(
+        application=ApplicationFactory.create(student=owner.person, call=call),
         round__call=call,
         round__acceptance_deadline=in_days(3),
         call_offer__call=call,

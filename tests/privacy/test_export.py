@@ -79,6 +79,7 @@ def test_export_holds_the_rows_of_every_app_and_the_files(owner: Record, others:
     assert "Mobilities" in index
     assert "Host institution" in index
     assert "Motivation of student" in index
+    assert owner.mobility.actual_end is not None
     assert owner.mobility.actual_end.strftime("%Y") in index
     assert "+00:00" not in index
     assert "<link" not in index

@@ -43,7 +43,7 @@ def old(owner: Record) -> Record:
 
 @pytest.fixture
 def replaced(others: Record) -> Document:
-    document = DocumentFactory(mobility=others.mobility)
+    document = DocumentFactory.create(mobility=others.mobility)
     Document.objects.filter(pk=document.pk).update(
         replaced_at=timezone.now() - dt.timedelta(days=365)
     )

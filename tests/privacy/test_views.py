@@ -186,7 +186,7 @@ def test_the_office_erases_after_confirming(
 def test_the_office_sees_why_an_erasure_is_refused(
     personas: dict[str, Client], owner: Record
 ) -> None:
-    MobilityFactory(student=owner.person, state=MobilityState.ACCEPTED)
+    MobilityFactory.create(student=owner.person, state=MobilityState.ACCEPTED)
     url = reverse("privacy:office_erase", args=[owner.person.pk])
 
     page = personas["office"].get(reverse("privacy:office_person", args=[owner.person.pk]))
