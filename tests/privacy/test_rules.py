@@ -38,3 +38,18 @@ def test_everybody_may_export_their_own_data_and_nobody_erases_themselves(
     for user in (promoter, office):
         assert can(user, "privacy.export_person", user)
         assert not can(user, "privacy.erase_person", user)
+
+
+def test_the_office_erases_students_and_promoters_only(
+    student: User, promoter: User, office: User
+) -> None:
+    admin = User.objects.create(username="admin", role="admin")
+    other_office = User.objects.create(username="office-2", role="office")
+    superuser = User.objects.create(username="root", is_superuser=True)
+
+    assert can(office, "privacy.erase_person", student)
+    assert can(office, "privacy.erase_person", promoter)
+    assert not can(office, "privacy.erase_person", other_office)
+    assert not can(office, "privacy.erase_person", admin)
+    assert can(admin, "privacy.erase_person", other_office)
+    assert not can(admin, "privacy.erase_person", superuser)

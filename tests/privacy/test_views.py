@@ -226,3 +226,17 @@ def test_pages_have_no_inline_script_or_style(
         assert "<style" not in page
         assert " style=" not in page
         assert "<script>" not in page
+
+
+def test_the_office_cannot_erase_a_staff_account(personas: dict[str, Client], office: User) -> None:
+    colleague = User.objects.create(username="office-2", role="office")
+    page = personas["office"].get(reverse("privacy:office_person", args=[colleague.pk]))
+    assert "Only an administrator can erase a staff account." in page.content.decode()
+
+    response = personas["office"].post(
+        reverse("privacy:office_erase", args=[colleague.pk]), follow=True
+    )
+
+    assert "Only an administrator can erase a staff account." in response.content.decode()
+    colleague.refresh_from_db()
+    assert colleague.is_active

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from abroad.core.permissions import office_page
+from abroad.core.permissions import can, office_page
 from abroad.people.models import User
 from abroad.privacy.collect import Holding, collect
 from abroad.privacy.erasure import PrivacyError, erase_person, is_erased, refusal
@@ -123,6 +123,7 @@ def office_person(request: HttpRequest, pk: int) -> HttpResponse:
             "refusal": refusal(person),
             "erased": is_erased(person),
             "is_self": person.pk == request.user.pk,
+            "may_erase": can(request.user, "privacy.erase_person", person),
         },
     )
 
@@ -141,6 +142,9 @@ def office_erase(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _user(request)
     if person.pk == actor.pk:
         messages.error(request, _("You cannot erase your own account."))
+        return redirect("privacy:office_person", pk=person.pk)
+    if not can(actor, "privacy.erase_person", person):
+        messages.error(request, _("Only an administrator can erase a staff account."))
         return redirect("privacy:office_person", pk=person.pk)
     if request.method == "POST":
         try:
