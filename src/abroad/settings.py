@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "abroad.recognition",
     "abroad.networks",
     "abroad.ewp",
+    "abroad.privacy",
     "abroad.site",
 ]
 
@@ -249,3 +250,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
 }
+
+# Privacy (docs/privacy.md): how long personal data is kept, applied nightly by
+# `python -m abroad apply-retention`; 0 turns a rule off.
+# Years after a mobility's end before its documents (the legal records too) are deleted.
+RETENTION_RECORDS_YEARS = envint("RETENTION_RECORDS_YEARS", 10)
+# Months after a document was replaced by a newer one before it is deleted.
+RETENTION_REPLACED_DOCUMENTS_MONTHS = envint("RETENTION_REPLACED_DOCUMENTS_MONTHS", 6)
+# Years without activity (log-in, application, mobility) before a student is pseudonymised.
+RETENTION_INACTIVE_YEARS = envint("RETENTION_INACTIVE_YEARS", 5)
+# The most rows one person's data export holds (the audit events included).
+PRIVACY_EXPORT_MAX_ROWS = envint("PRIVACY_EXPORT_MAX_ROWS", 20000)

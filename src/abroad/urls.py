@@ -21,6 +21,7 @@ urlpatterns = [
     path("recognition/", include("abroad.recognition.urls")),
     path("networks/", include("abroad.networks.urls")),
     path("ewp/", include("abroad.ewp.urls")),
+    path("privacy/", include("abroad.privacy.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
