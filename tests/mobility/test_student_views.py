@@ -677,9 +677,15 @@ def test_check_finds_a_course_passed_at_home(
     assert "1 error: it must be fixed before signing." in response.text
 
 
-def test_check_without_a_draft_is_404(personas: dict[str, Client], mobility: Mobility) -> None:
+def test_a_check_without_a_draft_has_nothing_to_say(
+    personas: dict[str, Client], mobility: Mobility
+) -> None:
+    """A late check (the draft was signed meanwhile) answers 204: HTMX swaps nothing, and the
+    browser logs no error."""
     response = personas["student"].post(_url("la_check", mobility), _editor_data({}))
-    assert response.status_code == 404
+    assert response.status_code == 204
+    assert response.content == b""
+    assert not mobility.learning_agreements.exists()
 
 
 def test_submit_refused_leaves_the_draft_untouched(

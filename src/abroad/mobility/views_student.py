@@ -814,12 +814,14 @@ def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def agreement_check(request: HttpRequest, pk: int) -> HttpResponse:
-    """The findings for the rows as typed (HTMX swaps them into the editor)."""
+    """The findings for the rows as typed (HTMX swaps them into the editor). A check that
+    arrives after the draft was signed (typing, then signing at once) has nothing to check:
+    204, and the page keeps what it shows."""
     mobility = _mobility(request, pk)
     _may_edit(request, mobility)
     draft = _draft(mobility)
     if draft is None:
-        raise Http404
+        return HttpResponse(status=204)
     editor = _editor(request, draft)
     return render(
         request, "mobility/partials/findings.html", _check_context(mobility, draft, editor)

@@ -379,6 +379,7 @@ def import_transcript(
     return report
 
 
+@transaction.atomic
 def accept_transcript(*, transcript: Transcript, actor: User | None) -> Transcript:
     """The student accepts the transcript as entered: its recognition can be proposed."""
     transcript = _lock(transcript)
