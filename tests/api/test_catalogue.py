@@ -542,6 +542,8 @@ def test_pages_hold_50_unless_asked_and_at_most_200(client: Client) -> None:
         ),
         ("country=de", "country", "Value error, country codes are in upper case: 'DE'"),
         ("q=a%00b", "q", "Value error, the value holds a NUL character"),
+        ("course=a%00b", "course", "Value error, the value holds a NUL character"),
+        ("network=a%00b", "network", "Value error, the value holds a NUL character"),
         ("isced=99", "isced", "Value error, '99' is not an ISCED-F field that the catalogue knows"),
         ("course=NOPE", "course", "No course of study has the code 'NOPE'; see /api/courses."),
         ("network=nope", "network", "No network has the code 'nope'; see /api/networks."),
