@@ -155,7 +155,7 @@ def test_institutions_filter_by_country_and_free_text(world: World, client: Clie
     def names(query: str) -> list[str]:
         return [item["name"] for item in get(client, f"/api/institutions?{query}")["items"]]
 
-    assert names("country=de") == ["Technische Universität Berlin"]
+    assert names("country=DE") == ["Technische Universität Berlin"]
     assert names("q=technical+berlin") == ["Technische Universität Berlin"]
     assert names("q=tudelft") == ["Delft University of Technology"]
     assert names("q=MADRID05") == ["Universidad Politécnica de Madrid"]
@@ -389,10 +389,24 @@ def test_filter_course_needs_the_course_listed_and_its_level(world: World, clien
     assert offer_ids(client, "course=MEC-B") == [world.o_delft.pk, world.o_madrid.pk]
 
 
-def test_filter_country_in_either_case(world: World, client: Client) -> None:
+def test_filter_country(world: World, client: Client) -> None:
     assert offer_ids(client, "country=DE") == [world.o_berlin.pk, world.o_thesis.pk]
-    assert offer_ids(client, "country=es") == [world.o_madrid.pk]
+    assert offer_ids(client, "country=ES") == [world.o_madrid.pk]
     assert offer_ids(client, "country=FR") == []
+
+
+def test_filter_country_takes_every_code_the_schema_documents(client: Client) -> None:
+    """The documented enum is the validation: every code in it is accepted (Åland, `AX`,
+    and Kosovo, `XK`, too), every other value refused."""
+    schema = client.get("/api/openapi.json").json()
+    for path in ("/api/institutions", "/api/agreements", "/api/offers"):
+        country = next(
+            p for p in schema["paths"][path]["get"]["parameters"] if p["name"] == "country"
+        )
+        codes = country["schema"]["enum"]
+        assert {"", "AA", "AX", "DE", "XK"} & set(codes) == {"", "AX", "DE", "XK"}
+        for code in codes:
+            assert client.get(f"{path}?country={code}").status_code == 200, code
 
 
 def test_filter_programme(world: World, client: Client) -> None:
@@ -516,13 +530,33 @@ def test_pages_hold_50_unless_asked_and_at_most_200(client: Client) -> None:
             "Input should be 'erasmus', 'bilateral', 'double_degree' or 'network'",
         ),
         ("mobility_type=study_thesis", "mobility_type", "Input should be 'study' or 'thesis'"),
-        ("country=XX", "country", "Value error, 'XX' is not an ISO 3166-1 alpha-2 country code"),
-        ("country=DEU", "country", "String should match pattern '^[A-Za-z]{2}$'"),
+        (
+            "country=AA",
+            "country",
+            "Value error, 'AA' is not an ISO 3166-1 alpha-2 country code (nor XK)",
+        ),
+        (
+            "country=DEU",
+            "country",
+            "Value error, 'DEU' is not an ISO 3166-1 alpha-2 country code (nor XK)",
+        ),
+        ("country=de", "country", "Value error, country codes are in upper case: 'DE'"),
+        ("q=a%00b", "q", "Value error, the value holds a NUL character"),
+        ("course=a%00b", "course", "Value error, the value holds a NUL character"),
+        ("network=a%00b", "network", "Value error, the value holds a NUL character"),
         ("isced=99", "isced", "Value error, '99' is not an ISCED-F field that the catalogue knows"),
         ("course=NOPE", "course", "No course of study has the code 'NOPE'; see /api/courses."),
         ("network=nope", "network", "No network has the code 'nope'; see /api/networks."),
         ("page=0", "page", "Input should be greater than or equal to 1"),
         ("page_size=201", "page_size", "Input should be less than or equal to 200"),
+        ("page=10000000000000000000", "page", "Input should be less than or equal to 1000000"),
+        ("page=1000001", "page", "Input should be less than or equal to 1000000"),
+        ("page=-1", "page", "Input should be greater than or equal to 1"),
+        (
+            "page_size=99999999999999999999",
+            "page_size",
+            "Input should be less than or equal to 200",
+        ),
     ],
 )
 def test_invalid_filter_answers_422(
@@ -532,6 +566,42 @@ def test_invalid_filter_answers_422(
     assert [(error["loc"], error["msg"]) for error in body["detail"]] == [
         (["query", field], message)
     ]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/institutions?page=10000000000000000000",
+        "/api/agreements?page=10000000000000000000",
+        "/api/courses?page=10000000000000000000",
+        "/api/networks?page_size=10000000000000000000",
+        "/api/institutions/0",
+        "/api/institutions/-1",
+        "/api/institutions/9223372036854775808",
+        "/api/institutions/99999999999999999999999",
+        "/api/institutions/1.5",
+        "/api/agreements/0",
+        "/api/agreements/9223372036854775808",
+        "/api/agreements/abc",
+    ],
+)
+def test_absurd_numbers_answer_422_not_500(world: World, client: Client, url: str) -> None:
+    body = get(client, url, status=422)
+    assert len(body["detail"]) == 1
+
+
+def test_the_largest_id_is_just_not_found(world: World, client: Client) -> None:
+    assert get(client, "/api/institutions/9223372036854775807", status=404) == {
+        "detail": "Not Found"
+    }
+    assert get(client, "/api/agreements/9223372036854775807", status=404) == {"detail": "Not Found"}
+
+
+def test_a_page_past_the_last_is_empty(world: World, client: Client) -> None:
+    assert get(client, "/api/institutions?page=1000000&page_size=200") == {
+        "count": 3,
+        "items": [],
+    }
 
 
 def test_invalid_agreement_and_institution_filters_answer_422(world: World, client: Client) -> None:

@@ -87,7 +87,57 @@ def test_openapi_documents_enum_values(client: Client) -> None:
     sort = next(
         p for p in schema["paths"]["/api/offers"]["get"]["parameters"] if p["name"] == "sort"
     )
-    assert sort["schema"]["enum"] == ["partner", "country", "city", "seats", "months", "programme"]
+    assert sort["schema"]["enum"] == [
+        "",
+        "partner",
+        "country",
+        "city",
+        "seats",
+        "months",
+        "programme",
+    ]
+
+
+@pytest.mark.integration
+def test_openapi_names_every_schema_once(client: Client) -> None:
+    """Each response schema has a name of its own: the courses of study and ATHENS courses
+    are not documented with each other's schema."""
+    schema = client.get("/api/openapi.json").json()
+
+    def item_schema(path: str) -> str:
+        page = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+        paged = page["schema"]["$ref"].rsplit("/", 1)[1]
+        ref: str = schema["components"]["schemas"][paged]["properties"]["items"]["items"]["$ref"]
+        return ref.rsplit("/", 1)[1]
+
+    assert item_schema("/api/courses") == "CourseOfStudyOut"
+    athens = schema["paths"]["/api/athens/sessions/{code}/courses"]["get"]["responses"]["200"]
+    assert athens["content"]["application/json"]["schema"]["items"]["$ref"].endswith(
+        "/AthensCourseOut"
+    )
+    assert "CourseOut" not in schema["components"]["schemas"]
+
+
+@pytest.mark.integration
+def test_openapi_documents_the_errors_of_every_operation(client: Client) -> None:
+    """Every operation documents its 422 (a parameter that does not validate) and, when it
+    reads one object by its path, its 404; none needs a login, so none answers 401."""
+    schema = client.get("/api/openapi.json").json()
+    for path, item in schema["paths"].items():
+        responses = item["get"]["responses"]
+        expected = {"200", "422"} | ({"404"} if "{" in path else set())
+        assert set(responses) == expected, path
+        for status in expected - {"200"}:
+            assert responses[status]["content"]["application/json"]["schema"]["$ref"], path
+
+
+@pytest.mark.integration
+def test_openapi_documents_that_an_empty_filter_means_any(client: Client) -> None:
+    schema = client.get("/api/openapi.json").json()
+    parameters = {p["name"]: p for p in schema["paths"]["/api/offers"]["get"]["parameters"]}
+    for name in ("country", "programme", "language", "language_level", "eqf", "isced"):
+        assert parameters[name]["schema"]["enum"][0] == "", name
+        assert "empty" in parameters[name]["description"].lower(), name
 
 
 @pytest.mark.integration

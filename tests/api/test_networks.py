@@ -76,3 +76,30 @@ def test_the_courses_cost_the_same_for_more_courses(
         CourseFactory.create(session=session, code=f"X{n:02d}")
     with django_assert_max_num_queries(3):
         assert len(client.get(url).json()) == 13
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/athens/sessions/{code}/courses?host=0", "host"),
+        ("/api/athens/sessions/{code}/courses?host=99999999999999999999", "host"),
+        ("/api/athens/sessions/{code}/courses?host=x", "host"),
+        ("/api/athens/sessions/{code}/courses?language=xx", "language"),
+        ("/api/athens/sessions/{code}/courses?field=0%00", "field"),
+        ("/api/athens/sessions/not%20a%20slug/courses", "code"),
+        ("/api/athens/sessions?page=10000000000000000000", "page"),
+    ],
+)
+def test_bad_parameters_answer_422_naming_the_parameter(
+    client: Client, session: AthensSession, url: str, field: str
+) -> None:
+    response = client.get(url.format(code=session.code))
+    assert response.status_code == 422, response.content
+    assert [error["loc"][-1] for error in response.json()["detail"]] == [field]
+
+
+def test_empty_filters_mean_any_as_in_the_pages_address(
+    client: Client, session: AthensSession
+) -> None:
+    url = f"/api/athens/sessions/{session.code}/courses"
+    assert client.get(f"{url}?host=&field=&language=").json() == client.get(url).json()

@@ -11,17 +11,23 @@ of them. An agreement or institution the reader may not see answers 404.
 
 # No `from __future__ import annotations` here: ninja reads the views' annotations
 # (`Query[OfferFilters]`) at import time and cannot resolve them as strings.
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django_countries import countries
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import paginate
-from pydantic import field_validator
+from pydantic import WithJsonSchema, field_validator
 
-from abroad.api.common import Pagination, describe_choices, invalid_query
+from abroad.api.common import (
+    MAX_ID,
+    Pagination,
+    describe_choices,
+    invalid_query,
+    optional_enum,
+)
 from abroad.catalogue import queries
 from abroad.catalogue.enums import AgreementStatus, MobilityType, Programme
 from abroad.catalogue.models import (
@@ -83,16 +89,21 @@ class ValidationMessage(Schema):
 # -- Filters --------------------------------------------------------------------------------
 
 
-def _country_code(value: str | None) -> str | None:
-    if value is None:
-        return None
-    code = value.upper()
-    if not countries.alpha2(code):
-        raise ValueError(f"'{value}' is not an ISO 3166-1 alpha-2 country code")
-    return code
+# Every code django-countries knows: ISO 3166-1 alpha-2, and XK for Kosovo (settings'
+# COUNTRIES_OVERRIDE), the codes an institution's country can have.
+COUNTRY_CODES: list[str] = sorted(str(code) for code, _name in countries)
+
+COUNTRY_DOC = (
+    "The partner's country: an ISO 3166-1 alpha-2 code in upper case such as `DE` (or `XK` "
+    "for Kosovo); empty means any."
+)
+EMPTY_MEANS_ANY = " An empty value means any, as in the catalogue's own addresses."
 
 
-COUNTRY_DOC = "The partner's country, an ISO 3166-1 alpha-2 code such as `DE`."
+def _text(max_length: int) -> WithJsonSchema:
+    """The documented type of a free-text or code parameter: at most ``max_length``
+    characters, none of them NUL (which no database column can hold)."""
+    return WithJsonSchema({"type": "string", "maxLength": max_length, "pattern": "^[^\\x00]*$"})
 
 
 def _search(description: str) -> Any:
@@ -104,8 +115,8 @@ class _PartnerFilters(Schema):
     free-text search (each declares its own, to say what it searches), and that an empty
     value means "any"."""
 
-    country: str | None = Field(
-        None, title="Country", description=COUNTRY_DOC, pattern=r"^[A-Za-z]{2}$"
+    country: Annotated[str | None, optional_enum(COUNTRY_CODES)] = Field(
+        None, title="Country", description=COUNTRY_DOC
     )
 
     @field_validator("*", mode="before")
@@ -113,10 +124,21 @@ class _PartnerFilters(Schema):
     def empty_means_any(cls, value: Any) -> Any:
         return None if value == "" else value
 
+    @field_validator("*")
+    @classmethod
+    def no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("the value holds a NUL character")
+        return value
+
     @field_validator("country")
     @classmethod
     def known_country(cls, value: str | None) -> str | None:
-        return _country_code(value)
+        if value is None or value in COUNTRY_CODES:
+            return value
+        if value.upper() in COUNTRY_CODES:
+            raise ValueError(f"country codes are in upper case: '{value.upper()}'")
+        raise ValueError(f"'{value}' is not an ISO 3166-1 alpha-2 country code (nor XK)")
 
     @field_validator("q", check_fields=False)
     @classmethod
@@ -127,7 +149,7 @@ class _PartnerFilters(Schema):
 class InstitutionFilters(_PartnerFilters):
     """Filters on partner institutions. An empty value means "any"."""
 
-    q: str | None = _search(
+    q: Annotated[str | None, _text(100)] = _search(
         "Free text; every word must appear in the institution's name, English name, city, "
         "Erasmus code or SCHAC code."
     )
@@ -137,24 +159,26 @@ class AgreementFilters(_PartnerFilters):
     """The catalogue's filters that apply to a whole agreement: an agreement matches when
     one of its offers matches them. An empty value means "any"."""
 
-    q: str | None = _search(
+    q: Annotated[str | None, _text(100)] = _search(
         "Free text; every word must appear in the partner's name, English name, city or "
         "Erasmus code, or in the agreement's reference."
     )
 
-    course: str | None = Field(
+    course: Annotated[str | None, _text(20)] = Field(
         None,
         title="Course of study",
         description="A course of study's code (see `/api/courses`): offers open to its "
-        "students, at its level.",
+        "students, at its level. A code that no course of study has answers 422.",
         max_length=20,
     )
-    programme: Programme | None = Field(None, title="Programme", description=PROGRAMME_DOC)
-    network: str | None = Field(
+    programme: Annotated[Programme | None, optional_enum(Programme.values)] = Field(
+        None, title="Programme", description=PROGRAMME_DOC + "\n\n" + EMPTY_MEANS_ANY.strip()
+    )
+    network: Annotated[str | None, _text(40)] = Field(
         None,
         title="Network",
         description="A network's code (see `/api/networks`): agreements under the network, "
-        "or with a partner that is a member of it.",
+        "or with a partner that is a member of it. A code that no network has answers 422.",
         max_length=40,
     )
 
@@ -171,42 +195,43 @@ class AgreementFilters(_PartnerFilters):
 class OfferFilters(AgreementFilters):
     """The public catalogue's filters, all of them. An empty value means "any"."""
 
-    language: Language | None = Field(None, title="Language", description=LANGUAGE_DOC)
-    language_level: CEFR | None = Field(
+    language: Annotated[Language | None, optional_enum(Language.values)] = Field(
+        None, title="Language", description=LANGUAGE_DOC + "\n\n" + EMPTY_MEANS_ANY.strip()
+    )
+    language_level: Annotated[CEFR | None, optional_enum(CEFR.values)] = Field(
         None,
         title="Language level",
         description="The student's level in the language of instruction: offers that ask "
-        "for more are left out. " + CEFR_DOC,
+        "for more are left out." + EMPTY_MEANS_ANY + " " + CEFR_DOC,
     )
-    eqf: Literal[6, 7, 8] | None = Field(
+    eqf: Annotated[Literal[6, 7, 8] | None, optional_enum(["6", "7", "8"])] = Field(
         None,
         title="EQF level",
-        description="The degree level: 6 Bachelor, 7 Master, 8 Doctorate.",
+        description="The degree level: 6 Bachelor, 7 Master, 8 Doctorate." + EMPTY_MEANS_ANY,
     )
-    isced: str | None = Field(
+    isced: Annotated[str | None, optional_enum(ISCED_FIELDS)] = Field(
         None,
         title="ISCED-F field",
         description="An ISCED-F 2013 field of education: broad (`07`), narrow (`071`) or "
-        "detailed (`0715`); a broader field matches the fields inside it.",
-        pattern=r"^[0-9]{2,4}$",
+        "detailed (`0715`); a broader field matches the fields inside it." + EMPTY_MEANS_ANY,
     )
-    mobility_type: Literal["study", "thesis"] | None = Field(
+    mobility_type: Annotated[
+        Literal["study", "thesis"] | None, optional_enum(["study", "thesis"])
+    ] = Field(
         None,
         title="Mobility for",
-        description="`study` or `thesis`; each also matches offers for study and/or thesis.",
+        description="`study` or `thesis`; each also matches offers for study and/or thesis."
+        + EMPTY_MEANS_ANY,
     )
-    sort: str = Field(
-        "partner",
-        title="Sort",
-        description=SORT_DOC,
-        json_schema_extra={"enum": list(queries.SORTS)},
+    sort: Annotated[str, optional_enum(queries.SORTS)] = Field(
+        "partner", title="Sort", description=SORT_DOC + "\n\nEmpty means `partner`."
     )
 
     @field_validator("eqf", mode="before")
     @classmethod
     def eqf_number(cls, value: Any) -> Any:
         """A query string is text: ``"7"`` is 7 (a Literal alone would not convert it)."""
-        if isinstance(value, str) and value.strip().isdigit():
+        if value in ("6", "7", "8"):
             return int(value)
         return value
 
@@ -399,7 +424,7 @@ class AgreementDetail(AgreementOut):
     offers: list[OfferCore] = Field(title="Offers", description="What the agreement offers.")
 
 
-class CourseOut(Schema):
+class CourseOfStudyOut(Schema):
     id: int = Field(title="ID")
     code: str = Field(title="Code", description="The value of the `course` filter.")
     name: str = Field(title="Name")
@@ -426,6 +451,9 @@ class NetworkOut(NetworkRef):
 
 
 # -- Reads ----------------------------------------------------------------------------------
+
+# An object's ID in the path: a positive integer that a BigAutoField can hold, else 422.
+ID_IN_PATH = Annotated[int, Path(ge=1, le=MAX_ID, title="ID", description="The object's ID.")]
 
 
 def _check_codes(filters: AgreementFilters) -> None:
@@ -476,12 +504,13 @@ def list_institutions(
 
 @router.get(
     "/institutions/{institution_id}",
-    response={200: InstitutionDetail, 404: Message},
+    response={200: InstitutionDetail, 404: Message, 422: ValidationMessage},
     summary="A partner institution",
     url_name="institution",
 )
-def get_institution(request: HttpRequest, institution_id: int) -> Institution:
-    """A partner institution with the agreements you may see; 404 if it has none."""
+def get_institution(request: HttpRequest, institution_id: ID_IN_PATH) -> Institution:
+    """A partner institution with the agreements you may see; 404 if it has none (or there
+    is no such institution), 422 if the ID is not a positive 64-bit integer."""
     agreements = queries.visible_agreements(request.user).order_by("code")
     return get_object_or_404(
         queries.visible_partners(request.user).prefetch_related(
@@ -521,12 +550,13 @@ def list_agreements(request: HttpRequest, filters: Query[AgreementFilters]) -> Q
 
 @router.get(
     "/agreements/{agreement_id}",
-    response={200: AgreementDetail, 404: Message},
+    response={200: AgreementDetail, 404: Message, 422: ValidationMessage},
     summary="An agreement with its offers",
     url_name="agreement",
 )
-def get_agreement(request: HttpRequest, agreement_id: int) -> Agreement:
-    """An agreement, its partner and everything it offers; 404 if you may not see it."""
+def get_agreement(request: HttpRequest, agreement_id: ID_IN_PATH) -> Agreement:
+    """An agreement, its partner and everything it offers; 404 if you may not see it (or
+    there is no such agreement), 422 if the ID is not a positive 64-bit integer."""
     offers = Offer.objects.prefetch_related(_courses_codes()).order_by("id")
     return get_object_or_404(
         _agreement_rows(request)
@@ -553,7 +583,7 @@ def list_offers(request: HttpRequest, filters: Query[OfferFilters]) -> QuerySet[
 
 @router.get(
     "/courses",
-    response=list[CourseOut],
+    response={200: list[CourseOfStudyOut], 422: ValidationMessage},
     summary="Courses of study",
     url_name="courses",
 )
@@ -566,7 +596,7 @@ def list_courses(request: HttpRequest) -> QuerySet[CourseOfStudy]:
 
 @router.get(
     "/networks",
-    response=list[NetworkOut],
+    response={200: list[NetworkOut], 422: ValidationMessage},
     summary="Networks",
     url_name="networks",
 )

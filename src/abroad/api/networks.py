@@ -5,15 +5,17 @@ function, so a filter means the same in both."""
 # No `from __future__ import annotations` here: ninja reads the annotations at import time.
 import datetime as dt
 from decimal import Decimal
+from typing import Annotated, Any
 
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import paginate
+from pydantic import WithJsonSchema, field_validator
 
 from abroad.api.catalogue import InstitutionRef, Message, ValidationMessage
-from abroad.api.common import Pagination, describe_choices
+from abroad.api.common import MAX_ID, Pagination, describe_choices, optional_enum, optional_id
 from abroad.core.enums import Language
 from abroad.networks.enums import Season
 from abroad.networks.forms import filter_courses
@@ -49,7 +51,7 @@ class SessionOut(Schema):
         return obj.get_absolute_url()
 
 
-class CourseOut(Schema):
+class AthensCourseOut(Schema):
     code: str = Field(title="Code", description="The network's course code.")
     title: str = Field(title="Title")
     host: InstitutionRef = Field(title="Host institution")
@@ -67,14 +69,32 @@ class CourseOut(Schema):
 
 
 class CourseFilters(Schema):
-    host: int | None = Field(None, title="Host", description="The host institution's ID.")
-    field: str | None = Field(
+    """The session page's filters; an empty value means any, as in the page's address."""
+
+    host: Annotated[int | None, optional_id()] = Field(
+        None,
+        title="Host",
+        description="The host institution's ID; empty means any.",
+        ge=1,
+        le=MAX_ID,
+    )
+    field: Annotated[
+        str | None, WithJsonSchema({"type": "string", "pattern": "^([0-9]{2,4})?$"})
+    ] = Field(
         None,
         title="Field",
-        description="An ISCED-F code or its start: `07` engineering, `071`, `0714`...",
+        description="An ISCED-F code or its start: `07` engineering, `071`, `0714`...; "
+        "empty means any.",
         pattern=r"^[0-9]{2,4}$",
     )
-    language: str | None = Field(None, title="Language", description=LANGUAGE_DOC)
+    language: Annotated[Language | None, optional_enum(Language.values)] = Field(
+        None, title="Language", description=LANGUAGE_DOC + "\n\nEmpty means any."
+    )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def empty_means_any(cls, value: Any) -> Any:
+        return None if value == "" else value
 
     def wanted(self) -> dict[str, str]:
         values = {"host": self.host, "field": self.field, "language": self.language}
@@ -97,14 +117,27 @@ def list_sessions(request: HttpRequest) -> QuerySet[AthensSession]:
     )
 
 
+# A session's code is a slug: anything else is a mistake (422), not a lookup.
+SESSION_CODE = Annotated[
+    str,
+    Path(
+        title="Code",
+        description="The session's code, e.g. `athens-2027-03`.",
+        pattern=r"^[-a-zA-Z0-9_]+$",
+        max_length=40,
+        example="athens-2027-03",
+    ),
+]
+
+
 @router.get(
     "/athens/sessions/{code}/courses",
-    response={200: list[CourseOut], 404: Message, 422: ValidationMessage},
+    response={200: list[AthensCourseOut], 404: Message, 422: ValidationMessage},
     summary="The courses of an ATHENS session",
     url_name="athens_courses",
 )
 def list_courses(
-    request: HttpRequest, code: str, filters: Query[CourseFilters]
+    request: HttpRequest, code: SESSION_CODE, filters: Query[CourseFilters]
 ) -> list[AthensCourse]:
     """The session's course catalogue, by host and code, with the page's filters; 404 for
     an unknown session."""
