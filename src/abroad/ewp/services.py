@@ -8,6 +8,7 @@ with the schema's message, changing nothing.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from abroad.core import audit
 from abroad.core.enums import DegreeLevel
 from abroad.core.permissions import require_actor
 from abroad.ewp import iia, las, nominations, xml
-from abroad.ewp.models import IiaLink, Inbound, MobilityLink
+from abroad.ewp.models import IiaLink, Inbound, MobilityLink, ReceivedFile
 from abroad.ewp.xml import EwpError
 from abroad.mobility import queries as mobility_queries
 from abroad.mobility import services as mobility_services
@@ -57,6 +58,17 @@ def emitted(kind: xml.Kind, data: bytes) -> bytes:
     if settings.EWP_SCHEMA_DIR:
         xml.validate(kind, xml.parse(data, ours=True))
     return data
+
+
+def keep_file(data: bytes) -> ReceivedFile:
+    """The received file, kept once (as :func:`xml.stored` gives it): the same file received
+    again is the row kept the first time."""
+    text = xml.stored(data)
+    encoded = text.encode("utf-8")
+    kept, _created = ReceivedFile.objects.get_or_create(
+        sha256=hashlib.sha256(encoded).hexdigest(), defaults={"text": text, "size": len(encoded)}
+    )
+    return kept
 
 
 def _schac(institution: Institution) -> str:
@@ -145,6 +157,7 @@ def receive_iias(*, data: bytes, file_name: str, actor: User | None) -> list[Inb
             _("None of the %(count)s agreements in the file is with %(home)s.")
             % {"count": len(found), "home": home}
         )
+    source = keep_file(data)
     received = []
     for position, one in ours:
         other = next(p for p in one.partners if p.hei_id != home)
@@ -153,7 +166,7 @@ def receive_iias(*, data: bytes, file_name: str, actor: User | None) -> list[Inb
             Inbound.objects.create(
                 kind=Inbound.Kind.IIA,
                 file_name=file_name[:200],
-                xml=xml.stored(data),
+                source=source,
                 summary=_("IIA %(code)s from %(partner)s, item %(n)s")
                 % {
                     "code": other.iia_code or other.iia_id,
@@ -170,11 +183,26 @@ def receive_iias(*, data: bytes, file_name: str, actor: User | None) -> list[Inb
 
 
 def inbound_iia(inbound: Inbound) -> iia.Iia:
-    """The agreement an IIA entry holds (the document is kept whole)."""
-    found = iia.parse(inbound.xml)
+    """The agreement an IIA entry holds (the file it came in is kept whole, once)."""
+    found = iia.parse(inbound.source.text)
     if inbound.position >= len(found):
         raise EwpError(_("The document no longer holds this agreement."))
     return found[inbound.position]
+
+
+def inbound_text(inbound: Inbound) -> str:
+    """What an entry received: for an IIA, the file with this agreement only (a
+    get-response of its own); else the whole file."""
+    if inbound.kind != Inbound.Kind.IIA:
+        return inbound.source.text
+    root = xml.parse(inbound.source.text)
+    nodes = root.findall("i:iia", iia.NS)
+    if inbound.position >= len(nodes):
+        raise EwpError(_("The document no longer holds this agreement."))
+    for number, node in enumerate(nodes):
+        if number != inbound.position:
+            root.remove(node)
+    return xml.serialize(root).decode("utf-8")
 
 
 def find_agreement(theirs: iia.Iia, home: str) -> Agreement | None:
@@ -343,7 +371,7 @@ def accept_iia(
     link.partner_iia_id = other.iia_id
     link.partner_iia_code = other.iia_code
     link.partner_hash = theirs.iia_hash
-    link.partner_xml = inbound.xml
+    link.partner_xml = inbound_text(inbound)  # their agreement, not the whole file
     link.partner_updated_at = timezone.now()
     link.save()
     inbound.state = Inbound.State.APPLIED
@@ -469,7 +497,7 @@ def apply_la_update(*, data: bytes, file_name: str, actor: User | None) -> Inbou
     inbound = Inbound.objects.create(
         kind=Inbound.Kind.LA_UPDATE,
         file_name=file_name[:200],
-        xml=xml.stored(data),
+        source=keep_file(data),
         summary=(_("Approval of %(id)s") if update.approve else _("Comment on %(id)s"))
         % {"id": update.proposal_id},
         received_by=actor,
@@ -596,11 +624,14 @@ def import_tors(*, data: bytes, file_name: str, actor: User | None) -> list[Inbo
     from abroad.recognition.services import EntryData, RecognitionError
 
     results = []
-    for tor in nominations.parse_tors(data):
+    tors = nominations.parse_tors(data)
+    source = keep_file(data) if tors else None
+    for tor in tors:
+        assert source is not None
         inbound = Inbound.objects.create(
             kind=Inbound.Kind.TOR,
             file_name=file_name[:200],
-            xml=xml.stored(data),
+            source=source,
             summary=_("Transcript for %(id)s, %(rows)s rows")
             % {"id": tor.omobility_id, "rows": len(tor.rows)},
             received_by=actor,
