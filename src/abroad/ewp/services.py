@@ -9,6 +9,7 @@ with the schema's message, changing nothing.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -83,8 +84,51 @@ def _schac(institution: Institution) -> str:
 # --------------------------------------------------------------------------------- IIAs
 
 
+# Our ids (an agreement's iia-id, a mobility's omobility-id) for a row that has no stored EWP
+# identity yet are derived from its primary key with the secret key: a download (a GET) names
+# the same id every time without writing anything, nobody can guess another row's id, and the
+# first write that needs the identity (accepting a partner's copy, applying their answer)
+# stores that same id. Ids stored before this stay as they are.
+
+
+def _derived_ids(kind: str, pk: int) -> list[uuid.UUID]:
+    """The id a row of ``kind`` has until its identity is stored: with the secret key first,
+    then with each of the older keys (SECRET_KEY_FALLBACKS), for ids already sent."""
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    ids = []
+    for key in keys:
+        digest = hmac.new(str(key).encode(), f"abroad.ewp:{kind}:{pk}".encode(), "sha256")
+        ids.append(uuid.UUID(bytes=digest.digest()[:16], version=4))
+    return ids
+
+
+def derived_id(kind: str, pk: int) -> uuid.UUID:
+    return _derived_ids(kind, pk)[0]
+
+
+def _derived_match(kind: str, wanted: str, pks: Iterable[int]) -> int | None:
+    """Which of ``pks`` has ``wanted`` as its derived id (the current key's or an older's)."""
+    try:
+        target = uuid.UUID(wanted)
+    except ValueError:
+        return None
+    return next((pk for pk in pks if target in _derived_ids(kind, pk)), None)
+
+
+def known_iia_link(agreement: Agreement) -> IiaLink:
+    """The agreement's EWP identity, read only: the stored one, else the one it will have
+    (not saved; its iia-id is the derived one)."""
+    try:
+        return agreement.ewp
+    except IiaLink.DoesNotExist:
+        return IiaLink(agreement=agreement, iia_id=derived_id("agreement", agreement.pk))
+
+
 def iia_link(agreement: Agreement) -> IiaLink:
-    link, _created = IiaLink.objects.get_or_create(agreement=agreement)
+    """The agreement's EWP identity, stored (for a write: its iia-id is the one sent)."""
+    link, _created = IiaLink.objects.get_or_create(
+        agreement=agreement, defaults={"iia_id": derived_id("agreement", agreement.pk)}
+    )
     return link
 
 
@@ -123,7 +167,7 @@ def agreement_iia(agreement: Agreement) -> iia.Iia:
     partner = _schac(agreement.partner)
     offers = list(agreement.offers.all())
     _detailed_fields(offers)
-    link = iia_link(agreement)
+    link = known_iia_link(agreement)
     return iia.Iia(
         partners=(
             iia.Partner(home, str(link.iia_id), agreement.code),
@@ -209,13 +253,19 @@ def find_agreement(theirs: iia.Iia, home: str) -> Agreement | None:
     """Our agreement a partner's copy is about: by our iia-id if they give it, else by their
     iia-id if we have learnt it."""
     mine = theirs.partner(home)
+    other = next(p for p in theirs.partners if p.hei_id != home)
     if mine is not None and mine.iia_id:
         try:
             link = IiaLink.objects.select_related("agreement").get(iia_id=uuid.UUID(mine.iia_id))
             return link.agreement
         except (ValueError, IiaLink.DoesNotExist):
             pass
-    other = next(p for p in theirs.partners if p.hei_id != home)
+        unstored = Agreement.objects.filter(
+            ewp__isnull=True, partner__schac_code__iexact=other.hei_id
+        ).values_list("pk", flat=True)
+        pk = _derived_match("agreement", mine.iia_id, unstored)
+        if pk is not None:
+            return Agreement.objects.select_related("partner").get(pk=pk)
     if other.iia_id:
         known = (
             IiaLink.objects.select_related("agreement")
@@ -424,8 +474,19 @@ def discard(*, inbound: Inbound, actor: User | None) -> Inbound:
 
 
 def mobility_link(mobility: Mobility) -> MobilityLink:
-    link, _created = MobilityLink.objects.get_or_create(mobility=mobility)
+    """The mobility's EWP identity, stored (for a write: its omobility-id is the one sent)."""
+    link, _created = MobilityLink.objects.get_or_create(
+        mobility=mobility, defaults={"omobility_id": derived_id("mobility", mobility.pk)}
+    )
     return link
+
+
+def omobility_id(mobility: Mobility) -> str:
+    """The mobility's omobility-id, read only: the stored one, else the derived one."""
+    try:
+        return str(mobility.ewp.omobility_id)
+    except MobilityLink.DoesNotExist:
+        return str(derived_id("mobility", mobility.pk))
 
 
 def global_id(student: User, home: str) -> str:
@@ -462,7 +523,7 @@ def parties(mobility: Mobility, versions: Sequence[LearningAgreement]) -> las.Pa
             )
         )
     return las.Parties(
-        omobility_id=str(mobility_link(mobility).omobility_id),
+        omobility_id=omobility_id(mobility),
         sending_hei=home,
         receiving_hei=_schac(mobility.host),
         sending_contact=las.Person(
@@ -533,16 +594,24 @@ def apply_la_update(*, data: bytes, file_name: str, actor: User | None) -> Inbou
 
 
 def mobility_of(omobility_id: str) -> Mobility:
-    """Our mobility with this omobility-id; EwpError naming the id when there is none."""
+    """Our mobility with this omobility-id (a stored one, or the derived id of a mobility
+    whose identity is stored now: this is a write); EwpError naming the id when none."""
     try:
         link = MobilityLink.objects.select_related("mobility__host").get(
             omobility_id=uuid.UUID(omobility_id)
         )
+        return link.mobility
     except (ValueError, MobilityLink.DoesNotExist):
+        pass
+    unstored = Mobility.objects.filter(ewp__isnull=True).values_list("pk", flat=True)
+    pk = _derived_match("mobility", omobility_id, unstored.iterator())
+    if pk is None:
         raise EwpError(
             _("No mobility of ours has the omobility-id %(id)s.") % {"id": omobility_id}
         ) from None
-    return link.mobility
+    mobility = Mobility.objects.select_related("host").get(pk=pk)
+    mobility_link(mobility)
+    return mobility
 
 
 def _proposal(update: las.Update, mobility: Mobility) -> LearningAgreement:
@@ -571,7 +640,7 @@ def _proposal(update: las.Update, mobility: Mobility) -> LearningAgreement:
 
 def nominee(mobility: Mobility, home: str) -> nominations.Nominee:
     offer = mobility.offer
-    link = iia_link(offer.agreement) if offer else None
+    link = known_iia_link(offer.agreement) if offer else None
     level = getattr(mobility.student.course_of_study, "level", "")
     eqf = DegreeLevel(level).eqf if level else None
     languages: list[tuple[str, str]] = []
@@ -582,7 +651,7 @@ def nominee(mobility: Mobility, home: str) -> nominations.Nominee:
         languages.append((offer.language, max(levels) if levels else ""))
     return nominations.Nominee(
         mobility=mobility,
-        omobility_id=str(mobility_link(mobility).omobility_id),
+        omobility_id=omobility_id(mobility),
         sending_hei=home,
         receiving_hei=_schac(mobility.host),
         sending_iia_id=str(link.iia_id) if link else "",

@@ -97,7 +97,7 @@ def agreement_xml(request: HttpRequest, pk: int) -> HttpResponse:
 def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Our iia-id, what we know of the partner's copy, our hash, the copies received."""
     agreement = get_object_or_404(_agreements(), pk=pk)
-    link = services.iia_link(agreement)
+    link = services.known_iia_link(agreement)  # a GET writes nothing
     our_hash, problem = "", ""
     try:
         our_hash = iia.parse(services.export_iia(agreement))[0].computed_hash
