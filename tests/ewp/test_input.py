@@ -162,6 +162,13 @@ def test_the_bounds_are_settings(settings: Any, good: bytes) -> None:
     with pytest.raises(EwpError, match="longer than 5 characters"):
         xml.parse(b"<a>123456</a>")
     xml.parse(b"<a>12345</a>")
+    with pytest.raises(EwpError, match="longer than 5 characters"):
+        xml.parse(b"<a><b/>123456<c/></a>")  # a text between elements (a tail)
+    with pytest.raises(EwpError, match="longer than 5 characters"):
+        xml.parse(b"<a><b/>123456</a>")
+    with pytest.raises(EwpError, match="longer than 5 characters"):
+        xml.parse(b'<a b="123456"/>')
+    xml.parse(b'<a b="12345"><b/>12345<c/>12345</a>')
     settings.EWP_MAX_BYTES = 10
     with pytest.raises(EwpError, match="larger than 10 bytes"):
         xml.parse(b"<a>123456</a>")

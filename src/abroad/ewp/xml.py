@@ -337,9 +337,10 @@ def check_bounds(data: bytes) -> None:
         for event, node in events:
             if event == "end":
                 depth -= 1
-                if len(node.text or "") > chars or len(node.tail or "") > chars:
+                # its text, and its children's tails (complete now, unlike its own)
+                if len(node.text or "") > chars or any(len(c.tail or "") > chars for c in node):
                     raise EwpError(_too_long(chars))
-                node.clear(keep_tail=False)
+                node.clear(keep_tail=True)  # its children go; its tail is its parent's to check
                 continue
             count += 1
             depth += 1
