@@ -337,10 +337,15 @@ def check_bounds(data: bytes) -> None:
         for event, node in events:
             if event == "end":
                 depth -= 1
-                # its text, and its children's tails (complete now, unlike its own)
-                if len(node.text or "") > chars or any(len(c.tail or "") > chars for c in node):
+                text = node.text
+                if text is not None and len(text) > chars:
                     raise EwpError(_too_long(chars))
-                node.clear(keep_tail=True)  # its children go; its tail is its parent's to check
+                if len(node):  # its children's tails are complete now (unlike its own)
+                    for child in node:
+                        tail = child.tail
+                        if tail is not None and len(tail) > chars:
+                            raise EwpError(_too_long(chars))
+                    node.clear(keep_tail=True)  # its tail is its parent's to check
                 continue
             count += 1
             depth += 1
@@ -354,7 +359,10 @@ def check_bounds(data: bytes) -> None:
                     _("The document nests elements more than %(limit)s deep: it is refused unread.")
                     % {"limit": depth_limit}
                 )
-            if len(node.attrib) > attributes:
+            values = node.values()  # one list per element: this loop is the cost of the pass
+            if not values:
+                continue
+            if len(values) > attributes:
                 raise EwpError(
                     _(
                         "An element of the document (%(element)s) has more than %(limit)s "
@@ -362,8 +370,9 @@ def check_bounds(data: bytes) -> None:
                     )
                     % {"element": etree.QName(node).localname, "limit": attributes}
                 )
-            if any(len(value) > chars for value in node.attrib.values()):
-                raise EwpError(_too_long(chars))
+            for value in values:
+                if len(value) > chars:
+                    raise EwpError(_too_long(chars))
     except etree.XMLSyntaxError as error:
         raise EwpError(_("The file is not well-formed XML: %(error)s") % {"error": error}) from None
 
