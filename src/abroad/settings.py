@@ -261,3 +261,18 @@ RETENTION_REPLACED_DOCUMENTS_MONTHS = envint("RETENTION_REPLACED_DOCUMENTS_MONTH
 RETENTION_INACTIVE_YEARS = envint("RETENTION_INACTIVE_YEARS", 5)
 # The most rows one person's data export holds (the audit events included).
 PRIVACY_EXPORT_MAX_ROWS = envint("PRIVACY_EXPORT_MAX_ROWS", 20000)
+
+# EWP input bounds ---------------------------------------------------------------------------
+# A partner's EWP document is checked against these cheaply, in one streaming pass, before the
+# schema validation (whose cost grows much faster than the document with, say, thousands of
+# attributes on one element). The defaults are far above what real documents hold (the official
+# examples: 2 attributes per element, 261 elements, 10 levels, texts of 1,629 characters; a
+# 5 MB file of 700 IIAs: 76,000 elements). ABROAD_EWP_VALIDATION_SECONDS bounds the schema
+# validation itself (checked between elements).
+EWP_MAX_BYTES = envint("EWP_MAX_BYTES", 5 * 1024 * 1024)
+EWP_MAX_ATTRIBUTES = envint("EWP_MAX_ATTRIBUTES", 32)
+EWP_MAX_ELEMENTS = envint("EWP_MAX_ELEMENTS", 100_000)
+EWP_MAX_DEPTH = envint("EWP_MAX_DEPTH", 32)
+EWP_MAX_TEXT_CHARS = envint("EWP_MAX_TEXT_CHARS", 2_000_000)
+EWP_VALIDATION_SECONDS = envint("EWP_VALIDATION_SECONDS", 30)
+# end of EWP input bounds --------------------------------------------------------------------

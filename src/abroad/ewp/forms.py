@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 
 from abroad.catalogue.models import Agreement
 from abroad.ewp.models import Inbound
-
-MAX_BYTES = 5 * 1024 * 1024
+from abroad.ewp.xml import size_text
 
 
 class UploadForm(forms.Form):
@@ -25,9 +25,11 @@ class UploadForm(forms.Form):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
+        limit = settings.EWP_MAX_BYTES
+        if upload.size > limit:
             raise forms.ValidationError(
-                _("The file is larger than %(mb)s MB.") % {"mb": MAX_BYTES // (1024 * 1024)}
+                _("The file is larger than %(size)s, the most an EWP document may be.")
+                % {"size": size_text(limit)}
             )
         return upload
 

@@ -1,6 +1,6 @@
 """What EWP needs beyond the catalogue and the mobility: the identifiers our documents carry
-(ours, stable; the partner's, learnt from their copy), and every document received, kept as
-it came with what became of it."""
+(ours, stable; the partner's, learnt from their copy), and every document received, with what
+became of it; each file received is kept once, as it came (:class:`ReceivedFile`)."""
 
 from __future__ import annotations
 
@@ -55,6 +55,24 @@ class MobilityLink(models.Model):
         return str(self.omobility_id)
 
 
+class ReceivedFile(models.Model):
+    """A file received from a partner, kept once and as it came (in UTF-8, see
+    :func:`abroad.ewp.xml.stored`): each document read from it (an IIA among many, a
+    transcript among many) is an :class:`Inbound` pointing at it. The same file received
+    again is the same row."""
+
+    sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True, editable=False)
+    text = models.TextField(_("document"))
+    size = models.PositiveIntegerField(_("size (bytes)"))
+
+    class Meta:
+        verbose_name = _("received EWP file")
+        verbose_name_plural = _("received EWP files")
+
+    def __str__(self) -> str:
+        return f"{self.sha256[:12]} ({self.size} bytes)"
+
+
 class Inbound(models.Model):
     """A document received from a partner (uploaded by the office or given to the command),
     kept whole: an IIA waits here for the office to compare and accept it; an LA update or a
@@ -76,8 +94,13 @@ class Inbound(models.Model):
         _("state"), max_length=10, choices=State.choices, default=State.PENDING, db_index=True
     )
     file_name = models.CharField(_("file name"), max_length=200, blank=True)
-    xml = models.TextField(_("document"))
-    position = models.PositiveSmallIntegerField(
+    source = models.ForeignKey(
+        ReceivedFile,
+        verbose_name=_("file"),
+        on_delete=models.PROTECT,
+        related_name="documents",
+    )
+    position = models.PositiveIntegerField(
         _("position in the document"), default=0, help_text=_("Which IIA of the document.")
     )
     summary = models.CharField(_("summary"), max_length=300, blank=True)
@@ -115,3 +138,8 @@ class Inbound(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.file_name or self.pk}"
+
+    @property
+    def xml(self) -> str:
+        """The whole file this document came in (shared with the others read from it)."""
+        return self.source.text

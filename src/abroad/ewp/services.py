@@ -8,6 +8,8 @@ with the schema's message, changing nothing.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,7 +27,7 @@ from abroad.core import audit
 from abroad.core.enums import DegreeLevel
 from abroad.core.permissions import require_actor
 from abroad.ewp import iia, las, nominations, xml
-from abroad.ewp.models import IiaLink, Inbound, MobilityLink
+from abroad.ewp.models import IiaLink, Inbound, MobilityLink, ReceivedFile
 from abroad.ewp.xml import EwpError
 from abroad.mobility import queries as mobility_queries
 from abroad.mobility import services as mobility_services
@@ -55,8 +57,19 @@ def home_hei() -> str:
 def emitted(kind: xml.Kind, data: bytes) -> bytes:
     """Check a document we made against the official schema, when the folder is set."""
     if settings.EWP_SCHEMA_DIR:
-        xml.validate(kind, xml.parse(data))
+        xml.validate(kind, xml.parse(data, ours=True))
     return data
+
+
+def keep_file(data: bytes) -> ReceivedFile:
+    """The received file, kept once (as :func:`xml.stored` gives it): the same file received
+    again is the row kept the first time."""
+    text = xml.stored(data)
+    encoded = text.encode("utf-8")
+    kept, _created = ReceivedFile.objects.get_or_create(
+        sha256=hashlib.sha256(encoded).hexdigest(), defaults={"text": text, "size": len(encoded)}
+    )
+    return kept
 
 
 def _schac(institution: Institution) -> str:
@@ -71,8 +84,51 @@ def _schac(institution: Institution) -> str:
 # --------------------------------------------------------------------------------- IIAs
 
 
+# Our ids (an agreement's iia-id, a mobility's omobility-id) for a row that has no stored EWP
+# identity yet are derived from its primary key with the secret key: a download (a GET) names
+# the same id every time without writing anything, nobody can guess another row's id, and the
+# first write that needs the identity (accepting a partner's copy, applying their answer)
+# stores that same id. Ids stored before this stay as they are.
+
+
+def _derived_ids(kind: str, pk: int) -> list[uuid.UUID]:
+    """The id a row of ``kind`` has until its identity is stored: with the secret key first,
+    then with each of the older keys (SECRET_KEY_FALLBACKS), for ids already sent."""
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    ids = []
+    for key in keys:
+        digest = hmac.new(str(key).encode(), f"abroad.ewp:{kind}:{pk}".encode(), "sha256")
+        ids.append(uuid.UUID(bytes=digest.digest()[:16], version=4))
+    return ids
+
+
+def derived_id(kind: str, pk: int) -> uuid.UUID:
+    return _derived_ids(kind, pk)[0]
+
+
+def _derived_match(kind: str, wanted: str, pks: Iterable[int]) -> int | None:
+    """Which of ``pks`` has ``wanted`` as its derived id (the current key's or an older's)."""
+    try:
+        target = uuid.UUID(wanted)
+    except ValueError:
+        return None
+    return next((pk for pk in pks if target in _derived_ids(kind, pk)), None)
+
+
+def known_iia_link(agreement: Agreement) -> IiaLink:
+    """The agreement's EWP identity, read only: the stored one, else the one it will have
+    (not saved; its iia-id is the derived one)."""
+    try:
+        return agreement.ewp
+    except IiaLink.DoesNotExist:
+        return IiaLink(agreement=agreement, iia_id=derived_id("agreement", agreement.pk))
+
+
 def iia_link(agreement: Agreement) -> IiaLink:
-    link, _created = IiaLink.objects.get_or_create(agreement=agreement)
+    """The agreement's EWP identity, stored (for a write: its iia-id is the one sent)."""
+    link, _created = IiaLink.objects.get_or_create(
+        agreement=agreement, defaults={"iia_id": derived_id("agreement", agreement.pk)}
+    )
     return link
 
 
@@ -111,7 +167,7 @@ def agreement_iia(agreement: Agreement) -> iia.Iia:
     partner = _schac(agreement.partner)
     offers = list(agreement.offers.all())
     _detailed_fields(offers)
-    link = iia_link(agreement)
+    link = known_iia_link(agreement)
     return iia.Iia(
         partners=(
             iia.Partner(home, str(link.iia_id), agreement.code),
@@ -145,6 +201,7 @@ def receive_iias(*, data: bytes, file_name: str, actor: User | None) -> list[Inb
             _("None of the %(count)s agreements in the file is with %(home)s.")
             % {"count": len(found), "home": home}
         )
+    source = keep_file(data)
     received = []
     for position, one in ours:
         other = next(p for p in one.partners if p.hei_id != home)
@@ -153,7 +210,7 @@ def receive_iias(*, data: bytes, file_name: str, actor: User | None) -> list[Inb
             Inbound.objects.create(
                 kind=Inbound.Kind.IIA,
                 file_name=file_name[:200],
-                xml=xml.stored(data),
+                source=source,
                 summary=_("IIA %(code)s from %(partner)s, item %(n)s")
                 % {
                     "code": other.iia_code or other.iia_id,
@@ -170,24 +227,45 @@ def receive_iias(*, data: bytes, file_name: str, actor: User | None) -> list[Inb
 
 
 def inbound_iia(inbound: Inbound) -> iia.Iia:
-    """The agreement an IIA entry holds (the document is kept whole)."""
-    found = iia.parse(inbound.xml)
+    """The agreement an IIA entry holds (the file it came in is kept whole, once)."""
+    found = iia.parse(inbound.source.text)
     if inbound.position >= len(found):
         raise EwpError(_("The document no longer holds this agreement."))
     return found[inbound.position]
+
+
+def inbound_text(inbound: Inbound) -> str:
+    """What an entry received: for an IIA, the file with this agreement only (a
+    get-response of its own); else the whole file."""
+    if inbound.kind != Inbound.Kind.IIA:
+        return inbound.source.text
+    root = xml.parse(inbound.source.text)
+    nodes = root.findall("i:iia", iia.NS)
+    if inbound.position >= len(nodes):
+        raise EwpError(_("The document no longer holds this agreement."))
+    for number, node in enumerate(nodes):
+        if number != inbound.position:
+            root.remove(node)
+    return xml.serialize(root).decode("utf-8")
 
 
 def find_agreement(theirs: iia.Iia, home: str) -> Agreement | None:
     """Our agreement a partner's copy is about: by our iia-id if they give it, else by their
     iia-id if we have learnt it."""
     mine = theirs.partner(home)
+    other = next(p for p in theirs.partners if p.hei_id != home)
     if mine is not None and mine.iia_id:
         try:
             link = IiaLink.objects.select_related("agreement").get(iia_id=uuid.UUID(mine.iia_id))
             return link.agreement
         except (ValueError, IiaLink.DoesNotExist):
             pass
-    other = next(p for p in theirs.partners if p.hei_id != home)
+        unstored = Agreement.objects.filter(
+            ewp__isnull=True, partner__schac_code__iexact=other.hei_id
+        ).values_list("pk", flat=True)
+        pk = _derived_match("agreement", mine.iia_id, unstored)
+        if pk is not None:
+            return Agreement.objects.select_related("partner").get(pk=pk)
     if other.iia_id:
         known = (
             IiaLink.objects.select_related("agreement")
@@ -343,7 +421,7 @@ def accept_iia(
     link.partner_iia_id = other.iia_id
     link.partner_iia_code = other.iia_code
     link.partner_hash = theirs.iia_hash
-    link.partner_xml = inbound.xml
+    link.partner_xml = inbound_text(inbound)  # their agreement, not the whole file
     link.partner_updated_at = timezone.now()
     link.save()
     inbound.state = Inbound.State.APPLIED
@@ -396,8 +474,19 @@ def discard(*, inbound: Inbound, actor: User | None) -> Inbound:
 
 
 def mobility_link(mobility: Mobility) -> MobilityLink:
-    link, _created = MobilityLink.objects.get_or_create(mobility=mobility)
+    """The mobility's EWP identity, stored (for a write: its omobility-id is the one sent)."""
+    link, _created = MobilityLink.objects.get_or_create(
+        mobility=mobility, defaults={"omobility_id": derived_id("mobility", mobility.pk)}
+    )
     return link
+
+
+def omobility_id(mobility: Mobility) -> str:
+    """The mobility's omobility-id, read only: the stored one, else the derived one."""
+    try:
+        return str(mobility.ewp.omobility_id)
+    except MobilityLink.DoesNotExist:
+        return str(derived_id("mobility", mobility.pk))
 
 
 def global_id(student: User, home: str) -> str:
@@ -434,7 +523,7 @@ def parties(mobility: Mobility, versions: Sequence[LearningAgreement]) -> las.Pa
             )
         )
     return las.Parties(
-        omobility_id=str(mobility_link(mobility).omobility_id),
+        omobility_id=omobility_id(mobility),
         sending_hei=home,
         receiving_hei=_schac(mobility.host),
         sending_contact=las.Person(
@@ -469,7 +558,7 @@ def apply_la_update(*, data: bytes, file_name: str, actor: User | None) -> Inbou
     inbound = Inbound.objects.create(
         kind=Inbound.Kind.LA_UPDATE,
         file_name=file_name[:200],
-        xml=xml.stored(data),
+        source=keep_file(data),
         summary=(_("Approval of %(id)s") if update.approve else _("Comment on %(id)s"))
         % {"id": update.proposal_id},
         received_by=actor,
@@ -505,16 +594,24 @@ def apply_la_update(*, data: bytes, file_name: str, actor: User | None) -> Inbou
 
 
 def mobility_of(omobility_id: str) -> Mobility:
-    """Our mobility with this omobility-id; EwpError naming the id when there is none."""
+    """Our mobility with this omobility-id (a stored one, or the derived id of a mobility
+    whose identity is stored now: this is a write); EwpError naming the id when none."""
     try:
         link = MobilityLink.objects.select_related("mobility__host").get(
             omobility_id=uuid.UUID(omobility_id)
         )
+        return link.mobility
     except (ValueError, MobilityLink.DoesNotExist):
+        pass
+    unstored = Mobility.objects.filter(ewp__isnull=True).values_list("pk", flat=True)
+    pk = _derived_match("mobility", omobility_id, unstored.iterator())
+    if pk is None:
         raise EwpError(
             _("No mobility of ours has the omobility-id %(id)s.") % {"id": omobility_id}
         ) from None
-    return link.mobility
+    mobility = Mobility.objects.select_related("host").get(pk=pk)
+    mobility_link(mobility)
+    return mobility
 
 
 def _proposal(update: las.Update, mobility: Mobility) -> LearningAgreement:
@@ -543,7 +640,7 @@ def _proposal(update: las.Update, mobility: Mobility) -> LearningAgreement:
 
 def nominee(mobility: Mobility, home: str) -> nominations.Nominee:
     offer = mobility.offer
-    link = iia_link(offer.agreement) if offer else None
+    link = known_iia_link(offer.agreement) if offer else None
     level = getattr(mobility.student.course_of_study, "level", "")
     eqf = DegreeLevel(level).eqf if level else None
     languages: list[tuple[str, str]] = []
@@ -554,7 +651,7 @@ def nominee(mobility: Mobility, home: str) -> nominations.Nominee:
         languages.append((offer.language, max(levels) if levels else ""))
     return nominations.Nominee(
         mobility=mobility,
-        omobility_id=str(mobility_link(mobility).omobility_id),
+        omobility_id=omobility_id(mobility),
         sending_hei=home,
         receiving_hei=_schac(mobility.host),
         sending_iia_id=str(link.iia_id) if link else "",
@@ -596,11 +693,14 @@ def import_tors(*, data: bytes, file_name: str, actor: User | None) -> list[Inbo
     from abroad.recognition.services import EntryData, RecognitionError
 
     results = []
-    for tor in nominations.parse_tors(data):
+    tors = nominations.parse_tors(data)
+    source = keep_file(data) if tors else None
+    for tor in tors:
+        assert source is not None
         inbound = Inbound.objects.create(
             kind=Inbound.Kind.TOR,
             file_name=file_name[:200],
-            xml=xml.stored(data),
+            source=source,
             summary=_("Transcript for %(id)s, %(rows)s rows")
             % {"id": tor.omobility_id, "rows": len(tor.rows)},
             received_by=actor,

@@ -97,16 +97,14 @@ def agreement_xml(request: HttpRequest, pk: int) -> HttpResponse:
 def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Our iia-id, what we know of the partner's copy, our hash, the copies received."""
     agreement = get_object_or_404(_agreements(), pk=pk)
-    link = services.iia_link(agreement)
+    link = services.known_iia_link(agreement)  # a GET writes nothing
     our_hash, problem = "", ""
     try:
         our_hash = iia.parse(services.export_iia(agreement))[0].computed_hash
     except EwpError as error:
         problem = str(error)
-    received = (
-        Inbound.objects.filter(agreement=agreement, kind=Inbound.Kind.IIA)
-        .select_related("received_by")
-        .defer("xml")
+    received = Inbound.objects.filter(agreement=agreement, kind=Inbound.Kind.IIA).select_related(
+        "received_by"
     )
     return render(
         request,
@@ -194,13 +192,9 @@ def receive(kind: str, data: bytes, file_name: str, actor: User | None) -> list[
 
 
 def _inbox_list() -> QuerySet[Inbound]:
-    return (
-        Inbound.objects.select_related(
-            "agreement", "mobility__student", "mobility__host", "received_by"
-        )
-        .defer("xml")
-        .order_by("-received_at", "-pk")
-    )
+    return Inbound.objects.select_related(
+        "agreement", "mobility__student", "mobility__host", "received_by"
+    ).order_by("-received_at", "-pk")
 
 
 INBOX_LIMIT = 200
@@ -263,7 +257,9 @@ class Hashes:
 
 def _inbound(pk: int) -> Inbound:
     return get_object_or_404(
-        Inbound.objects.select_related("agreement__partner", "mobility__student", "received_by"),
+        Inbound.objects.select_related(
+            "agreement__partner", "mobility__student", "received_by", "source"
+        ),
         pk=pk,
     )
 
@@ -275,6 +271,11 @@ def inbound(request: HttpRequest, pk: int) -> HttpResponse:
     agreement (the matched one, or the one picked with ``?agreement=<pk>``) and the choice."""
     document = _inbound(pk)
     context: dict[str, Any] = {"document": document}
+    try:
+        context["received_text"] = services.inbound_text(document)
+    except EwpError as error:
+        context["received_text"] = document.source.text
+        context["problem"] = str(error)
     if document.kind == Inbound.Kind.IIA:
         try:
             theirs = services.inbound_iia(document)

@@ -7,12 +7,20 @@ other by their ``raw.githubusercontent.com`` addresses; :func:`_local` maps thos
 folder, so validation never touches the network.
 
 Input is parsed by lxml with entities, DTDs and network access off: a document that is not
-well-formed, or that tries any of those, is refused with the parser's message.
+well-formed, or that tries any of those, is refused with the parser's message. Before that,
+:func:`checked_text` refuses what is not a UTF-8 text (another encoding, a byte-order mark of
+UTF-16 or UTF-32, NUL bytes, an empty or oversized file) and :func:`check_bounds` makes one
+streaming pass that refuses a document over the bounds in settings (attributes per element,
+elements, depth, text size) before the schema validation, whose cost grows much faster than
+the document; the validation itself stops after ``EWP_VALIDATION_SECONDS``.
 """
 
 from __future__ import annotations
 
+import codecs
+import io
 import re
+import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -172,14 +180,37 @@ def schema(kind: Kind) -> xmlschema.XMLSchema:
     return _schema(schema_dir(), kind.schema)
 
 
+class _OutOfTime(Exception):
+    pass
+
+
 def validation_errors(kind: Kind, root: etree._Element, limit: int = 5) -> list[str]:
-    """The schema's complaints about a document, the first few, each with its path."""
+    """The schema's complaints about a document, the first few, each with its path. Refused
+    when the validation takes longer than ``EWP_VALIDATION_SECONDS`` (checked as each element
+    is reached)."""
+    seconds = settings.EWP_VALIDATION_SECONDS
+    deadline = time.monotonic() + seconds
+
+    def on_time(*_args: Any) -> bool:
+        if time.monotonic() > deadline:
+            raise _OutOfTime
+        return False  # go on validating the element
+
     errors = []
-    for error in schema(kind).iter_errors(root):
-        where = f" ({error.path})" if error.path else ""
-        errors.append(f"{error.reason or error.message}{where}")
-        if len(errors) >= limit:
-            break
+    try:
+        for error in schema(kind).iter_errors(root, validation_hook=on_time):
+            where = f" ({error.path})" if error.path else ""
+            errors.append(f"{error.reason or error.message}{where}")
+            if len(errors) >= limit:
+                break
+    except _OutOfTime:
+        raise EwpError(
+            _(
+                "Checking the document against the EWP schema took longer than %(seconds)s "
+                "seconds: it is refused."
+            )
+            % {"seconds": seconds}
+        ) from None
     return errors
 
 
@@ -195,13 +226,174 @@ def validate(kind: Kind, root: etree._Element) -> None:
 _PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
 )
+_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_DECLARED = re.compile(rb"""^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_UTF8 = {"utf-8", "ascii"}
 
 
-def parse(data: bytes | str) -> etree._Element:
-    """The document's root; refuses what is not well-formed XML, or declares a DTD."""
+def checked_text(data: bytes) -> str:
+    """The document as text when it is one we can read: UTF-8 (a UTF-8 byte-order mark is
+    dropped), or the 8-bit encoding its XML declaration names (the text is then declared
+    UTF-8, as it is kept and read from here on); never UTF-16 or UTF-32, no NUL byte, not
+    empty, at most ``EWP_MAX_BYTES``. EwpError saying which not."""
+    limit = settings.EWP_MAX_BYTES
+    if len(data) > limit:
+        raise EwpError(
+            _("The file is larger than %(size)s, the most an EWP document may be.")
+            % {"size": size_text(limit)}
+        )
+    if data.startswith(_BOMS) or _wide(data[:4]):
+        raise EwpError(
+            _(
+                "The file is not in UTF-8, the encoding of EWP documents (it looks like "
+                "UTF-16 or UTF-32): ask the partner for a UTF-8 copy."
+            )
+        )
+    if 0 in data:
+        raise EwpError(_("The file holds NUL bytes: it is not an XML text."))
+    data = data.removeprefix(codecs.BOM_UTF8)
+    declared = _DECLARED.match(data)
+    encoding = declared.group(1).decode("ascii") if declared else "utf-8"
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise EwpError(
+            _("The file declares the encoding %(encoding)s, which is unknown.")
+            % {"encoding": encoding}
+        ) from None
+    if codec.startswith(("utf-16", "utf-32")):
+        raise EwpError(
+            _("The file declares the encoding %(encoding)s: ask the partner for a UTF-8 copy.")
+            % {"encoding": encoding}
+        )
+    try:
+        content = data.decode(codec)
+    except LookupError:  # a codec that is not a text encoding (rot13, base64...)
+        raise EwpError(
+            _("The file declares the encoding %(encoding)s, which is unknown.")
+            % {"encoding": encoding}
+        ) from None
+    except UnicodeDecodeError as error:
+        if not declared:
+            raise EwpError(
+                _(
+                    "The file is not in UTF-8, the encoding of EWP documents (byte %(position)s "
+                    "is not UTF-8): ask the partner for a UTF-8 copy."
+                )
+                % {"position": error.start + 1}
+            ) from None
+        raise EwpError(
+            _(
+                "The file is not in %(encoding)s, the encoding it declares (byte %(position)s "
+                "is not): ask the partner for a UTF-8 copy."
+            )
+            % {"encoding": encoding, "position": error.start + 1}
+        ) from None
+    if not content.strip():
+        raise EwpError(_("The file is empty."))
+    if declared and codec not in _UTF8:
+        # kept and read as UTF-8 from here on: the declaration must say so
+        start, end = declared.span(1)
+        content = content[:start] + "UTF-8" + content[end:]
+    return content
+
+
+def _wide(start: bytes) -> bool:
+    """Whether a text begins as UTF-16 or UTF-32 without a byte-order mark does ("<" is
+    00 3C or 3C 00...)."""
+    return (len(start) == 4 and all((start[i] == 0) != (start[i + 1] == 0) for i in (0, 2))) or (
+        start.count(0) == 3
+    )
+
+
+def size_text(limit: int) -> str:
+    if limit >= 1024 * 1024 and limit % (1024 * 1024) == 0:
+        return f"{limit // (1024 * 1024)} MB"
+    return f"{limit} bytes"
+
+
+def check_bounds(data: bytes) -> None:
+    """Refuse, in one streaming pass whose cost follows the file's size, a document with an
+    element with too many attributes, too many elements, too deep, or a text (or attribute
+    value) too long: the schema validation that comes next would take far too long on such
+    a document. The bounds are settings (EWP_MAX_ATTRIBUTES, _ELEMENTS, _DEPTH,
+    _TEXT_CHARS)."""
+    attributes = settings.EWP_MAX_ATTRIBUTES
+    elements = settings.EWP_MAX_ELEMENTS
+    depth_limit = settings.EWP_MAX_DEPTH
+    chars = settings.EWP_MAX_TEXT_CHARS
+    count = depth = 0
+    events = etree.iterparse(
+        io.BytesIO(data),
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    try:
+        for event, node in events:
+            if event == "end":
+                depth -= 1
+                text = node.text
+                if text is not None and len(text) > chars:
+                    raise EwpError(_too_long(chars))
+                if len(node):  # its children's tails are complete now (unlike its own)
+                    for child in node:
+                        tail = child.tail
+                        if tail is not None and len(tail) > chars:
+                            raise EwpError(_too_long(chars))
+                    node.clear(keep_tail=True)  # its tail is its parent's to check
+                continue
+            count += 1
+            depth += 1
+            if count > elements:
+                raise EwpError(
+                    _("The document has more than %(limit)s elements: it is refused unread.")
+                    % {"limit": elements}
+                )
+            if depth > depth_limit:
+                raise EwpError(
+                    _("The document nests elements more than %(limit)s deep: it is refused unread.")
+                    % {"limit": depth_limit}
+                )
+            values = node.values()  # one list per element: this loop is the cost of the pass
+            if not values:
+                continue
+            if len(values) > attributes:
+                raise EwpError(
+                    _(
+                        "An element of the document (%(element)s) has more than %(limit)s "
+                        "attributes: it is refused unread."
+                    )
+                    % {"element": etree.QName(node).localname, "limit": attributes}
+                )
+            for value in values:
+                if len(value) > chars:
+                    raise EwpError(_too_long(chars))
+    except etree.XMLSyntaxError as error:
+        raise EwpError(_("The file is not well-formed XML: %(error)s") % {"error": error}) from None
+
+
+def _too_long(limit: int) -> str:
+    return _(
+        "The document has a text or attribute longer than %(limit)s characters: it is refused "
+        "unread."
+    ) % {"limit": limit}
+
+
+def parse(data: bytes | str, *, ours: bool = False) -> etree._Element:
+    """The document's root; refuses what is not a UTF-8 text of well-formed XML within the
+    bounds (:func:`checked_text`, :func:`check_bounds`), or declares a DTD. ``ours``: a
+    document we made, not held to the bounds on received ones."""
     if isinstance(data, str):
         data = data.encode("utf-8")
-    if not data.strip():
+    if not ours:
+        data = checked_text(data).encode("utf-8")
+        check_bounds(data)
+    elif not data.strip():
         raise EwpError(_("The file is empty."))
     try:
         tree = etree.fromstring(data, parser=_PARSER)
@@ -213,13 +405,9 @@ def parse(data: bytes | str) -> etree._Element:
 
 
 def stored(data: bytes) -> str:
-    """A received document as text to keep: as it came when it is UTF-8 (or ASCII), else
-    re-written in UTF-8 (same content; a stored text must not declare another encoding)."""
-    root = parse(data)
-    declared = (root.getroottree().docinfo.encoding or "UTF-8").upper().replace("_", "-")
-    if declared in ("UTF-8", "UTF8", "US-ASCII", "ASCII"):
-        return data.decode("utf-8")
-    return serialize(root).decode("utf-8")
+    """A received document as text to keep: as it came when it is UTF-8, else with the
+    encoding its declaration names turned to UTF-8 (:func:`checked_text`)."""
+    return checked_text(data)
 
 
 def read(kind: Kind, data: bytes | str) -> etree._Element:

@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
@@ -109,12 +110,16 @@ class Command(BaseCommand):
     # ------------------------------------------------------------------------- import
 
     def _read(self, name: str) -> bytes:
+        """The file's bytes, never more than one byte over the most an EWP document may be
+        (the services refuse it then, with the reason)."""
+        limit = settings.EWP_MAX_BYTES
         if name == "-":
-            return sys.stdin.buffer.read()
+            return sys.stdin.buffer.read(limit + 1)
         path = Path(name)
         if not path.is_file():
             raise CommandError(f"no file {name}")
-        return path.read_bytes()
+        with path.open("rb") as file:
+            return file.read(limit + 1)
 
     def _report(self, inbound: Inbound) -> None:
         line = f"{inbound.summary}: {inbound.get_state_display()}"
