@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -110,7 +111,39 @@ def _far_row(columns: list[str], row: list[str]) -> tuple[str, bytes]:
     return "xlsx", data.getvalue()
 
 
+def _lying_size(columns: list[str], row: list[str]) -> tuple[str, bytes]:
+    """A workbook that declares its sheet A1:XFD1048576: a million rows of 16,384 cells."""
+    data = io.BytesIO(xlsx_bytes([columns, ["?x"] * len(columns)]))
+    out = io.BytesIO()
+    with zipfile.ZipFile(data) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = re.sub(
+                    rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', content
+                )
+            target.writestr(item, content)
+    return "xlsx", out.getvalue()
+
+
+def _wide_rows(columns: list[str], row: list[str]) -> tuple[str, bytes]:
+    """Every row with a cell in the last column, XFD."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(columns)
+    for line in range(2, MAX_ROWS):
+        for column in range(1, len(columns) + 1):
+            sheet.cell(row=line, column=column, value="?x")
+        sheet.cell(row=line, column=16_384, value="far")
+    data = io.BytesIO()
+    workbook.save(data)
+    return "xlsx", data.getvalue()
+
+
 FAMILIES: dict[str, Family] = {
+    "a-declared-size-of-a-million-rows": _lying_size,
+    "a-cell-in-column-xfd-on-every-row": _wide_rows,
     "nul-bytes": _nul,
     "binary-junk-csv": lambda c, r: ("csv", junk()),
     "binary-junk-xlsx": lambda c, r: ("xlsx", junk()),

@@ -199,3 +199,45 @@ def test_a_report_lists_at_most_the_cap(settings: Any) -> None:
         "  line 3: bad",
         "  ... and 498 more problems (only the first 2 are listed)",
     ]
+
+
+def test_the_size_a_sheet_declares_is_not_trusted() -> None:
+    """A1:XFD1048576 declared: the rows are as long as their cells, no blank rows added."""
+    data = xlsx([["code", "name"], ["A", "a"]])
+    out = io.BytesIO()
+    with zipfile.ZipFile(data) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = content.replace(
+                    b'<dimension ref="A1:B2"', b'<dimension ref="A1:XFD1048576"'
+                )
+                assert b"XFD1048576" in content
+            target.writestr(item, content)
+    out.seek(0)
+    out.name = "lying.xlsx"
+    table = read_table(out, anchors=["code"], bounds=BOUNDS)
+    assert [(row.line, row.text("name")) for row in table.rows] == [(2, "a")]
+
+
+def test_cells_right_of_the_header_are_not_read() -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["code"])
+    sheet.cell(row=2, column=1, value="A")
+    sheet.cell(row=3, column=16_384, value="far")  # a row blank under the header
+    data = io.BytesIO()
+    workbook.save(data)
+    data.seek(0)
+    data.name = "wide.xlsx"
+    table = read_table(data, anchors=["code"], bounds=BOUNDS)
+    assert [row.text("code") for row in table.rows] == ["A"]
+
+
+def test_a_header_of_too_many_columns_is_refused() -> None:
+    header = ",".join(["code"] + [f"c{n}" for n in range(300)])
+    assert refusal(csv(header + "\n")) == (
+        "the header row (line 1) names 301 columns: abroad reads at most 200. Delete the "
+        "columns it does not need"
+    )

@@ -35,6 +35,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from tqdm import tqdm
 
 from abroad.core import audit
@@ -48,6 +49,8 @@ Source = str | Path | IO[bytes]
 
 # How far down a sheet the header row may be.
 HEADER_SEARCH_ROWS = 20
+# How many named columns a header may have (the importers read at most a few dozen).
+MAX_COLUMNS = 200
 
 
 # An XLSX's parts may unpack to this many times the cap on the file's size, no more.
@@ -268,12 +271,23 @@ def _make_table(
     table = Table(
         name=name, sheet=sheet, header_line=header_line, columns=[key for key in keys if key]
     )
+    if len(table.columns) > MAX_COLUMNS:
+        raise TableError(
+            _(
+                "the header row (line %(line)d) names %(count)d columns: abroad reads at most "
+                "%(max)d. Delete the columns it does not need"
+            )
+            % {"line": header_line, "count": len(table.columns), "max": MAX_COLUMNS}
+        )
     positions = [(index, key) for index, key in enumerate(keys) if key]
+    # Cells right of the header's last named column are not read: a row with a cell in
+    # column XFD is 16,384 values long.
+    width = positions[-1][0] + 1 if positions else 0
     last_line = header_line + bounds.max_lines
     for line, values in numbered:
         if line > last_line:
             raise _too_many_rows(name, bounds, line)
-        if not any(clean(value) for value in values):
+        if not any(clean(value) for value in values[:width]):
             continue
         if len(table.rows) >= bounds.max_rows:
             raise _too_many_rows(name, bounds, line)
@@ -358,6 +372,17 @@ def _check_xlsx(source: Source, shown: str, bounds: Bounds) -> None:
         )
 
 
+def _unsized(worksheet: ReadOnlyWorksheet) -> None:
+    """What openpyxl does when a sheet declares no size (its rows as long as their last
+    cell), for every sheet: the size a file declares is not trusted (``A1:XFD1048576`` would
+    pad every row to 16,384 cells and add blank rows up to a million), and looking for one
+    a file lacks reads the whole sheet once more before its first row."""
+
+
+# Only this module reads workbooks read-only (read_table): their declared size is ignored.
+ReadOnlyWorksheet._get_size = _unsized
+
+
 def _read_xlsx(source: Source, *, anchors: set[str], name: str, bounds: Bounds) -> Table:
     _check_xlsx(source, Path(name).name or name, bounds)
     with warnings.catch_warnings():
@@ -389,6 +414,16 @@ def _decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` with their ends, one at a time (a StringIO would copy it)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
 def _read_csv(source: Source, *, anchors: set[str], name: str, bounds: Bounds) -> Table:
     if isinstance(source, str | Path):
         with Path(source).open("rb") as handle:
@@ -408,10 +443,12 @@ def _read_csv(source: Source, *, anchors: set[str], name: str, bounds: Bounds) -
             )
             % {"line": text.count("\n", 0, nul) + 1, "file": Path(name).name}
         )
-    first = next((line for line in io.StringIO(text) if line.strip()), "")
+    if "\n" not in text:
+        text = text.replace("\r", "\n")  # the old Mac line ends
+    first = next((line for line in _lines(text) if line.strip()), "")
     # Excel in Italian (and most of Europe) separates with semicolons.
     delimiter = max((",", ";", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(_lines(text), delimiter=delimiter)
 
     def numbered() -> Iterator[tuple[int, list[str]]]:
         end = 0
