@@ -276,3 +276,13 @@ EWP_MAX_DEPTH = envint("EWP_MAX_DEPTH", 32)
 EWP_MAX_TEXT_CHARS = envint("EWP_MAX_TEXT_CHARS", 2_000_000)
 EWP_VALIDATION_SECONDS = envint("EWP_VALIDATION_SECONDS", 30)
 # end of EWP input bounds --------------------------------------------------------------------
+
+# Spreadsheet import bounds
+# Every import (web and command line) reads through core.importing.read_table, which refuses
+# a file larger than ABROAD_IMPORT_MAX_MB (an XLSX also when its sheets unpack to more than
+# ten times that), or with more than ABROAD_IMPORT_MAX_ROWS data rows; a report lists the
+# first ABROAD_IMPORT_MAX_ERRORS problems and counts the rest.
+ABROAD_IMPORT_MAX_MB = envint("IMPORT_MAX_MB", 20)
+ABROAD_IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 50_000)
+ABROAD_IMPORT_MAX_ERRORS = envint("IMPORT_MAX_ERRORS", 200)
+# End of spreadsheet import bounds

@@ -516,7 +516,7 @@ def test_an_unreadable_file_is_refused(tmp_path: Path, db: None) -> None:
     path.write_bytes(b"not a spreadsheet")
     report = import_agreements(path)
     assert len(report.errors) == 1
-    assert str(report.errors[0]).startswith("a.xlsx cannot be read as XLSX: ")
+    assert str(report.errors[0]).startswith("a.xlsx is not an XLSX file")
 
 
 def test_one_bad_row_among_good_ones_leaves_the_database_exactly_as_before(

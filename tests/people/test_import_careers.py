@@ -260,7 +260,7 @@ def test_unreadable_and_empty_files(students: dict[str, User], tmp_path: Path) -
     assert [str(e) for e in report.errors] == ["line 1: the file has no rows under its header"]
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"not a zip")
-    assert import_careers(bad).errors[0].message.startswith("bad.xlsx cannot be read as XLSX")
+    assert import_careers(bad).errors[0].message.startswith("bad.xlsx is not an XLSX file")
 
 
 def test_updates_replace_the_career_and_keep_other_certificates(

@@ -7,6 +7,13 @@ files start with a blank row, offices add a title above theirs. Column names com
 keys (``"Erasmus Code"`` and ``"erasmus_code"`` are both ``erasmus_code``). Every data row
 keeps the line it came from (the spreadsheet's row number, or the CSV line where the record
 starts), so that every message can name it.
+
+Every import is bounded (the settings ``ABROAD_IMPORT_MAX_MB``, ``ABROAD_IMPORT_MAX_ROWS`` and
+``ABROAD_IMPORT_MAX_ERRORS``, :class:`Bounds`): :func:`read_table` refuses a file larger than
+the cap before reading it, an XLSX whose parts unpack to more than ten times the cap (a zip
+bomb) before openpyxl opens it, and stops reading at the row cap, so that a sheet of a million
+rows is never held whole; a cell holding a NUL character is refused with its line and column.
+A report keeps the first errors and counts the others (:class:`ErrorList`).
 """
 
 from __future__ import annotations
@@ -16,15 +23,19 @@ import io
 import re
 import sys
 import warnings
+import zipfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import IO, Any, Literal, Protocol, TypeVar
 
 import openpyxl
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from tqdm import tqdm
 
 from abroad.core import audit
@@ -38,10 +49,50 @@ Source = str | Path | IO[bytes]
 
 # How far down a sheet the header row may be.
 HEADER_SEARCH_ROWS = 20
+# How many named columns a header may have (the importers read at most a few dozen).
+MAX_COLUMNS = 200
+
+
+# An XLSX's parts may unpack to this many times the cap on the file's size, no more.
+UNPACKED_FACTOR = 10
+MB = 1024 * 1024
 
 
 class TableError(Exception):
-    """The file as a whole cannot be read: wrong type, no header row, missing columns."""
+    """The file as a whole cannot be read: wrong type, too large, no header row, missing
+    columns, a NUL character in a cell."""
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """How much an import reads and reports (the settings ``ABROAD_IMPORT_MAX_*``)."""
+
+    max_bytes: int
+    max_rows: int
+    max_errors: int
+
+    @property
+    def max_unpacked(self) -> int:
+        """The most an XLSX's parts may unpack to."""
+        return self.max_bytes * UNPACKED_FACTOR
+
+    @property
+    def max_lines(self) -> int:
+        """The most lines read under the header, blank ones included: a sheet whose only
+        cell is in row 1,000,000 is a million blank rows to openpyxl."""
+        return 2 * self.max_rows
+
+    @classmethod
+    def from_settings(cls) -> Bounds:
+        return cls(
+            max_bytes=int(getattr(settings, "ABROAD_IMPORT_MAX_MB", 20) * MB),
+            max_rows=int(getattr(settings, "ABROAD_IMPORT_MAX_ROWS", 50_000)),
+            max_errors=int(getattr(settings, "ABROAD_IMPORT_MAX_ERRORS", 200)),
+        )
+
+
+def megabytes(size: int) -> str:
+    return f"{size / MB:.1f}"
 
 
 class Progress(Protocol):
@@ -126,24 +177,73 @@ def source_name(source: Source, name: str | None = None) -> str:
     return str(getattr(source, "name", "") or "upload")
 
 
-def read_table(source: Source, *, anchors: Collection[str], name: str | None = None) -> Table:
+def read_table(
+    source: Source,
+    *,
+    anchors: Collection[str],
+    name: str | None = None,
+    bounds: Bounds | None = None,
+) -> Table:
     """The first table in ``source`` whose header row has all the ``anchors`` column keys.
 
-    ``name`` (the file name) decides the format when ``source`` is an open file.
+    ``name`` (the file name) decides the format when ``source`` is an open file. Raises
+    :class:`TableError`, with a message for the office, when the file cannot be read or goes
+    beyond ``bounds`` (by default the settings'): nothing of it is returned then.
     """
     name = source_name(source, name)
     fmt = file_format(name)
+    bounds = bounds or Bounds.from_settings()
     anchors = {column_key(anchor) for anchor in anchors}
+    shown = Path(name).name or name
     try:
+        _check_size(source, shown, bounds)
         if fmt == "xlsx":
-            return _read_xlsx(source, anchors=anchors, name=name)
-        return _read_csv(source, anchors=anchors, name=name)
+            return _read_xlsx(source, anchors=anchors, name=name, bounds=bounds)
+        return _read_csv(source, anchors=anchors, name=name, bounds=bounds)
     except TableError:
         raise
     except FileNotFoundError:
-        raise TableError(f"there is no file {name}") from None
+        raise TableError(_("there is no file %(file)s") % {"file": name}) from None
     except Exception as error:  # zipfile.BadZipFile, openpyxl's errors, csv.Error, OSError
-        raise TableError(f"{Path(name).name} cannot be read as {fmt.upper()}: {error}") from None
+        raise TableError(
+            _("%(file)s cannot be read as %(format)s (%(error)s): save it again as .xlsx or .csv")
+            % {"file": shown, "format": fmt.upper(), "error": _short(error)}
+        ) from None
+
+
+def _short(error: BaseException) -> str:
+    text = clean(str(error)) or type(error).__name__
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
+def _size(source: Source) -> int | None:
+    if isinstance(source, str | Path):
+        return Path(source).stat().st_size
+    size = getattr(source, "size", None)  # Django's uploaded files
+    if isinstance(size, int):
+        return size
+    if source.seekable():
+        here = source.tell()
+        end = source.seek(0, io.SEEK_END)
+        source.seek(here)
+        return end - here
+    return None
+
+
+def _too_large(shown: str, size: int, bounds: Bounds) -> TableError:
+    return TableError(
+        _(
+            "%(file)s is %(size)s MB: abroad imports files of up to %(max)s MB. Split it, or "
+            "take out the rows and columns it does not need"
+        )
+        % {"file": shown, "size": megabytes(size), "max": megabytes(bounds.max_bytes)}
+    )
+
+
+def _check_size(source: Source, shown: str, bounds: Bounds) -> None:
+    size = _size(source)
+    if size is not None and size > bounds.max_bytes:
+        raise _too_large(shown, size, bounds)
 
 
 def _header(cells: Sequence[Any], anchors: set[str]) -> list[str] | None:
@@ -152,34 +252,139 @@ def _header(cells: Sequence[Any], anchors: set[str]) -> list[str] | None:
 
 
 def _make_table(
-    name: str, sheet: str | None, header_line: int, keys: list[str], numbered: Iterable[Any]
+    name: str,
+    sheet: str | None,
+    header_line: int,
+    keys: list[str],
+    numbered: Iterable[tuple[int, Sequence[Any]]],
+    bounds: Bounds,
 ) -> Table:
     duplicates = sorted({key for key in keys if key and keys.count(key) > 1})
     if duplicates:
         raise TableError(
-            f"the header row (line {header_line}) names the column(s) "
-            f"{', '.join(repr(d) for d in duplicates)} more than once: keep one of each"
+            _(
+                "the header row (line %(line)d) names the column(s) %(columns)s more than "
+                "once: keep one of each"
+            )
+            % {"line": header_line, "columns": ", ".join(quoted(d) for d in duplicates)}
         )
     table = Table(
         name=name, sheet=sheet, header_line=header_line, columns=[key for key in keys if key]
     )
+    if len(table.columns) > MAX_COLUMNS:
+        raise TableError(
+            _(
+                "the header row (line %(line)d) names %(count)d columns: abroad reads at most "
+                "%(max)d. Delete the columns it does not need"
+            )
+            % {"line": header_line, "count": len(table.columns), "max": MAX_COLUMNS}
+        )
     positions = [(index, key) for index, key in enumerate(keys) if key]
+    # Cells right of the header's last named column are not read: a row with a cell in
+    # column XFD is 16,384 values long.
+    width = positions[-1][0] + 1 if positions else 0
+    last_line = header_line + bounds.max_lines
     for line, values in numbered:
-        if not any(clean(value) for value in values):
+        if line > last_line:
+            raise _too_many_rows(name, bounds, line)
+        if not any(clean(value) for value in values[:width]):
             continue
+        if len(table.rows) >= bounds.max_rows:
+            raise _too_many_rows(name, bounds, line)
         cells = {key: values[index] if index < len(values) else None for index, key in positions}
+        for key, value in cells.items():
+            if isinstance(value, str) and "\x00" in value:
+                raise TableError(
+                    _(
+                        "line %(line)d, column %(column)s: the cell holds a NUL character, "
+                        "which no text has: the file is damaged or not a spreadsheet. Remove "
+                        "the character, or save the file again"
+                    )
+                    % {"line": line, "column": quoted(key)}
+                )
         table.rows.append(Row(line=line, cells=cells))
     return table
 
 
-def _anchor_error(name: str, anchors: set[str]) -> TableError:
+def _too_many_rows(name: str, bounds: Bounds, line: int) -> TableError:
     return TableError(
-        f"{Path(name).name} has no header row with the columns "
-        f"{', '.join(sorted(anchors))} in its first {HEADER_SEARCH_ROWS} rows"
+        _(
+            "%(file)s has more than %(max)d rows (line %(line)d is beyond): abroad imports up "
+            "to %(max)d rows at a time. Split the file, or delete the rows below the data"
+        )
+        % {"file": Path(name).name, "max": bounds.max_rows, "line": line}
     )
 
 
-def _read_xlsx(source: Source, *, anchors: set[str], name: str) -> Table:
+def _anchor_error(name: str, anchors: set[str]) -> TableError:
+    return TableError(
+        _("%(file)s has no header row with the columns %(columns)s in its first %(rows)d rows")
+        % {
+            "file": Path(name).name,
+            "columns": ", ".join(sorted(anchors)),
+            "rows": HEADER_SEARCH_ROWS,
+        }
+    )
+
+
+# The first bytes of a file in the old Office format: an .xls, or an XLSX encrypted with a
+# password (Excel wraps it in that format).
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _check_xlsx(source: Source, shown: str, bounds: Bounds) -> None:
+    """Refuse what is not an XLSX, or unpacks to more than the cap, before openpyxl opens it."""
+    if isinstance(source, str | Path):
+        with Path(source).open("rb") as handle:
+            start = handle.read(len(OLE2_MAGIC))
+    else:
+        here = source.tell()
+        start = source.read(len(OLE2_MAGIC))
+        source.seek(here)
+    if start == OLE2_MAGIC:
+        raise TableError(
+            _(
+                "%(file)s is encrypted with a password, or an old Excel file (.xls): save it "
+                "without a password as .xlsx, or as .csv"
+            )
+            % {"file": shown}
+        )
+    if not start.startswith(b"PK"):
+        raise TableError(
+            _("%(file)s is not an XLSX file (it may be empty or damaged): save it again as .xlsx")
+            % {"file": shown}
+        )
+    with zipfile.ZipFile(source) as archive:
+        unpacked = sum(member.file_size for member in archive.infolist())
+    if not isinstance(source, str | Path):
+        source.seek(here)
+    if unpacked > bounds.max_unpacked:
+        raise TableError(
+            _(
+                "%(file)s unpacks to %(size)s MB, more than the %(max)s MB abroad reads from "
+                "an XLSX: split it, or save it as .csv"
+            )
+            % {
+                "file": shown,
+                "size": megabytes(unpacked),
+                "max": megabytes(bounds.max_unpacked),
+            }
+        )
+
+
+def _unsized(worksheet: ReadOnlyWorksheet) -> None:
+    """What openpyxl does when a sheet declares no size (its rows as long as their last
+    cell), for every sheet: the size a file declares is not trusted (``A1:XFD1048576`` would
+    pad every row to 16,384 cells and add blank rows up to a million), and looking for one
+    a file lacks reads the whole sheet once more before its first row."""
+
+
+# Only this module reads workbooks read-only (read_table): their declared size is ignored.
+ReadOnlyWorksheet._get_size = _unsized
+
+
+def _read_xlsx(source: Source, *, anchors: set[str], name: str, bounds: Bounds) -> Table:
+    _check_xlsx(source, Path(name).name or name, bounds)
     with warnings.catch_warnings():
         # The Commission's files carry extensions openpyxl does not know; they are harmless.
         warnings.simplefilter("ignore", UserWarning)
@@ -190,7 +395,7 @@ def _read_xlsx(source: Source, *, anchors: set[str], name: str) -> Table:
                 for line, values in rows:
                     keys = _header(values, anchors)
                     if keys is not None:
-                        return _make_table(name, sheet.title, line, keys, rows)
+                        return _make_table(name, sheet.title, line, keys, rows, bounds)
                     if line >= HEADER_SEARCH_ROWS:
                         break
         finally:
@@ -199,6 +404,9 @@ def _read_xlsx(source: Source, *, anchors: set[str], name: str) -> Table:
 
 
 def _decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Excel's "Unicode text": UTF-16 with its byte order mark.
+        return data.decode("utf-16")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -206,18 +414,54 @@ def _decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _read_csv(source: Source, *, anchors: set[str], name: str) -> Table:
-    data = Path(source).read_bytes() if isinstance(source, str | Path) else source.read()
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` with their ends, one at a time (a StringIO would copy it)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
+def _read_csv(source: Source, *, anchors: set[str], name: str, bounds: Bounds) -> Table:
+    if isinstance(source, str | Path):
+        with Path(source).open("rb") as handle:
+            data = handle.read(bounds.max_bytes + 1)
+    else:
+        data = source.read(bounds.max_bytes + 1)
+    if len(data) > bounds.max_bytes:
+        raise _too_large(Path(name).name, len(data), bounds)
     text = _decode(data)
-    lines = text.splitlines(keepends=True)
-    first = next((line for line in lines if line.strip()), "")
+    del data
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise TableError(
+            _(
+                "line %(line)d: %(file)s holds a NUL character, which no text has: it is not a "
+                "CSV file, or it is damaged. Save it again as CSV (UTF-8)"
+            )
+            % {"line": text.count("\n", 0, nul) + 1, "file": Path(name).name}
+        )
+    if "\n" not in text:
+        text = text.replace("\r", "\n")  # the old Mac line ends
+    first = next((line for line in _lines(text) if line.strip()), "")
     # Excel in Italian (and most of Europe) separates with semicolons.
     delimiter = max((",", ";", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(_lines(text), delimiter=delimiter)
 
     def numbered() -> Iterator[tuple[int, list[str]]]:
         end = 0
-        for values in reader:
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                raise TableError(
+                    _("line %(line)d cannot be read as CSV (%(error)s): check its quotes")
+                    % {"line": end + 1, "error": _short(error)}
+                ) from None
             yield end + 1, [undefuse(value) for value in values]
             end = reader.line_num
 
@@ -225,7 +469,7 @@ def _read_csv(source: Source, *, anchors: set[str], name: str) -> Table:
     for line, values in rows:
         keys = _header(values, anchors)
         if keys is not None:
-            return _make_table(name, None, line, keys, rows)
+            return _make_table(name, None, line, keys, rows, bounds)
         if line >= HEADER_SEARCH_ROWS:
             break
     raise _anchor_error(name, anchors)
@@ -342,11 +586,68 @@ class RowError:
         return self.message
 
 
+class ErrorList(list[RowError]):
+    """A report's errors, bounded: the first ``limit`` (``ABROAD_IMPORT_MAX_ERRORS``) are kept,
+    then one last entry says how many more there are ("... and 1,234 more problems"), kept
+    up to date. ``len()`` is the number of problems found, all of them; iterating gives the
+    errors kept and that last entry, so that a page or a terminal lists a bounded report."""
+
+    def __init__(self, errors: Iterable[RowError] = (), *, limit: int | None = None) -> None:
+        super().__init__()
+        self.limit = Bounds.from_settings().max_errors if limit is None else max(limit, 0)
+        self.more = 0
+        for error in errors:
+            self.append(error)
+
+    def append(self, error: RowError) -> None:
+        if self.more == 0 and super().__len__() < self.limit:
+            super().append(error)
+            return
+        self.more += 1
+        more = RowError(
+            None,
+            None,
+            ngettext(
+                "... and %(count)d more problem (only the first %(max)d are listed)",
+                "... and %(count)d more problems (only the first %(max)d are listed)",
+                self.more,
+            )
+            % {"count": self.more, "max": self.limit},
+        )
+        if self.more == 1:
+            super().append(more)
+        else:
+            super().__setitem__(-1, more)
+
+    def extend(self, errors: Iterable[RowError]) -> None:
+        for error in errors:
+            self.append(error)
+
+    def __iadd__(self, errors: Iterable[RowError]) -> ErrorList:  # type: ignore[override,misc]
+        self.extend(errors)
+        return self
+
+    def __len__(self) -> int:
+        return super().__len__() - (1 if self.more else 0) + self.more
+
+    @property
+    def listed(self) -> int:
+        """How many errors are listed (the last entry, "and K more", left out)."""
+        return super().__len__() - (1 if self.more else 0)
+
+
 class Invalid(Exception):
     """A cell that cannot be read; the message says why and how to fix it."""
 
 
+# How much of a cell a message quotes.
+QUOTED_CHARACTERS = 80
+
+
 def quoted(value: str) -> str:
+    """A cell's text in quotes, for a message: at most :data:`QUOTED_CHARACTERS` of it."""
+    if len(value) > QUOTED_CHARACTERS:
+        value = value[: QUOTED_CHARACTERS - 1] + "…"
     return f"'{value}'"
 
 
@@ -517,7 +818,7 @@ class ImportReport:
     file: str
     dry_run: bool
     rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=ErrorList)
 
     @property
     def ok(self) -> bool:

@@ -25,15 +25,18 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_countries import countries
 
 from abroad.catalogue import erasmus_code
 from abroad.catalogue.models import Institution
 from abroad.core.importing import (
+    Bounds,
     Change,
     Progress,
     Row,
     Source,
+    TableError,
     clean,
     no_progress,
     read_table,
@@ -141,7 +144,12 @@ class EcheReport:
             yield from (f"  {update}" for update in self.updated)
         if self.rejected:
             yield f"Rejected rows ({len(self.rejected)}), not imported:"
-            yield from (f"  {rejected}" for rejected in self.rejected)
+            # At most ABROAD_IMPORT_MAX_ERRORS of them: a file of junk is not printed again.
+            listed = Bounds.from_settings().max_errors
+            yield from (f"  {rejected}" for rejected in self.rejected[:listed])
+            if len(self.rejected) > listed:
+                more = len(self.rejected) - listed
+                yield f"  ... and {more} more (only the first {listed} are listed)"
         if self.warnings:
             if verbose:
                 yield f"Values left out ({len(self.warnings)}):"
@@ -301,6 +309,10 @@ def import_eche(
     file_name = source_name(source, name)
     table = read_table(source, anchors=ANCHORS, name=file_name)
     label = source_label(file_name)
+    if not table.rows:
+        raise TableError(
+            _("line %(line)d: the file has no rows under its header") % {"line": table.header_line}
+        )
     report = EcheReport(file=file_name, source=label, dry_run=dry_run, rows=len(table.rows))
 
     existing: dict[str, Institution] = {
@@ -332,7 +344,8 @@ def import_eche(
         to_update.append(institution)
         report.updated.append(Updated(parsed.line, parsed.code, changes))
 
-    if dry_run:
+    if dry_run or not (to_create or to_update or report.unchanged):
+        # Nothing to write (every row rejected): nothing stored, not even an audit event.
         return report
     now = timezone.now()
 

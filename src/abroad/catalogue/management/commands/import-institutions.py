@@ -32,6 +32,10 @@ class Command(BaseCommand):
             )
         except TableError as error:
             raise CommandError(str(error)) from None
+        if report.rejected and not (report.created or report.updated or report.unchanged):
+            for line in report.lines():
+                self.stderr.write(line)
+            raise CommandError(f"nothing was imported: every row of {options['file']} was rejected")
         if options["verbosity"] >= 1:
             for line in report.lines(verbose=options["verbosity"] >= 2):
                 self.stdout.write(line)
