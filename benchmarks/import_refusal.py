@@ -111,7 +111,7 @@ def main() -> None:
     kb = lambda path: f"{path.stat().st_size // 1024} KB"  # noqa: E731
     eche_normal = write_xlsx(folder / "eche-3000.xlsx", ECHE_HEADER, 3000, eche_row)
     transcript_30 = write_xlsx(folder / "t-30.xlsx", TRANSCRIPT_HEADER, 30, transcript_row)
-    cap = settings.ABROAD_IMPORT_MAX_ROWS
+    cap = settings.IMPORT_MAX_ROWS
     at_cap = write_xlsx(folder / "t-cap.xlsx", TRANSCRIPT_HEADER, cap, transcript_row)
     xlsx_200k = write_xlsx(folder / "t-200k.xlsx", TRANSCRIPT_HEADER, 200_000, transcript_row)
     eche_200k = write_xlsx(folder / "eche-200k.xlsx", ECHE_HEADER, 200_000, eche_row)
@@ -150,8 +150,8 @@ def main() -> None:
         ("zip bomb, 1 GB unpacked", bomb, transcript(bomb)),
     ]
     print(
-        f"database: {connection.vendor}; caps: {settings.ABROAD_IMPORT_MAX_MB} MB, "
-        f"{settings.ABROAD_IMPORT_MAX_ROWS} rows, {settings.ABROAD_IMPORT_MAX_ERRORS} errors "
+        f"database: {connection.vendor}; caps: {settings.IMPORT_MAX_MB} MB, "
+        f"{settings.IMPORT_MAX_ROWS} rows, {settings.IMPORT_MAX_ERRORS} errors "
         f"listed; best of {args.repeat}"
     )
     header = f"{'input':<42} {'file':>9} {'outcome':<16} {'seconds':>8} {'peak MB':>8}"

@@ -384,9 +384,9 @@ def counts() -> dict[str, int]:
 
 @pytest.fixture(autouse=True)
 def _bounds(settings: Any) -> None:
-    settings.ABROAD_IMPORT_MAX_MB = MAX_MB
-    settings.ABROAD_IMPORT_MAX_ROWS = MAX_ROWS
-    settings.ABROAD_IMPORT_MAX_ERRORS = MAX_ERRORS
+    settings.IMPORT_MAX_MB = MAX_MB
+    settings.IMPORT_MAX_ROWS = MAX_ROWS
+    settings.IMPORT_MAX_ERRORS = MAX_ERRORS
 
 
 @pytest.mark.parametrize("family", FAMILIES, ids=list(FAMILIES))

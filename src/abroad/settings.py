@@ -199,9 +199,6 @@ SESSION_COOKIE_SECURE = HTTPS or envbool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # A signed-in session ends after this many minutes without a request.
 SESSION_COOKIE_AGE = envint("SESSION_IDLE_MINUTES", 120) * 60
-# The largest request body accepted, in megabytes (uploads included); the proxy in front
-# should refuse larger ones first (nginx: client_max_body_size).
-MAX_REQUEST_BYTES = envint("MAX_REQUEST_MB", DOCUMENT_MAX_MB + 5) * 1_048_576
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -282,7 +279,15 @@ EWP_VALIDATION_SECONDS = envint("EWP_VALIDATION_SECONDS", 30)
 # a file larger than ABROAD_IMPORT_MAX_MB (an XLSX also when its sheets unpack to more than
 # ten times that), or with more than ABROAD_IMPORT_MAX_ROWS data rows; a report lists the
 # first ABROAD_IMPORT_MAX_ERRORS problems and counts the rest.
-ABROAD_IMPORT_MAX_MB = envint("IMPORT_MAX_MB", 20)
-ABROAD_IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 50_000)
-ABROAD_IMPORT_MAX_ERRORS = envint("IMPORT_MAX_ERRORS", 200)
+IMPORT_MAX_MB = envint("IMPORT_MAX_MB", 20)
+IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", 50_000)
+IMPORT_MAX_ERRORS = envint("IMPORT_MAX_ERRORS", 200)
 # End of spreadsheet import bounds
+
+# The largest request body accepted, in megabytes (uploads included: a document, a spreadsheet
+# to import, an EWP file); the proxy in front should refuse larger ones first (nginx:
+# client_max_body_size).
+MAX_REQUEST_BYTES = (
+    envint("MAX_REQUEST_MB", max(DOCUMENT_MAX_MB, IMPORT_MAX_MB, EWP_MAX_BYTES // 1_048_576) + 5)
+    * 1_048_576
+)

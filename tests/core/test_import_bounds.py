@@ -50,9 +50,9 @@ def refusal(source: Any, bounds: Bounds = BOUNDS) -> str:
 
 
 def test_the_settings_are_the_bounds(settings: Any) -> None:
-    settings.ABROAD_IMPORT_MAX_MB = 2
-    settings.ABROAD_IMPORT_MAX_ROWS = 10
-    settings.ABROAD_IMPORT_MAX_ERRORS = 5
+    settings.IMPORT_MAX_MB = 2
+    settings.IMPORT_MAX_ROWS = 10
+    settings.IMPORT_MAX_ERRORS = 5
     bounds = Bounds.from_settings()
     assert (bounds.max_bytes, bounds.max_rows, bounds.max_errors) == (2 * 1024 * 1024, 10, 5)
     assert bounds.max_unpacked == 20 * 1024 * 1024
@@ -61,9 +61,9 @@ def test_the_settings_are_the_bounds(settings: Any) -> None:
 def test_the_defaults_are_generous_for_real_files() -> None:
     from abroad import settings
 
-    assert settings.ABROAD_IMPORT_MAX_MB == 20
-    assert settings.ABROAD_IMPORT_MAX_ROWS == 50_000
-    assert settings.ABROAD_IMPORT_MAX_ERRORS == 200
+    assert settings.IMPORT_MAX_MB == 20
+    assert settings.IMPORT_MAX_ROWS == 50_000
+    assert settings.IMPORT_MAX_ERRORS == 200
 
 
 def test_rows_up_to_the_cap_are_read() -> None:
@@ -189,7 +189,7 @@ def test_the_errors_listed_stop_at_the_cap_and_count_the_rest() -> None:
 
 
 def test_a_report_lists_at_most_the_cap(settings: Any) -> None:
-    settings.ABROAD_IMPORT_MAX_ERRORS = 2
+    settings.IMPORT_MAX_ERRORS = 2
     report = ImportReport(file="big.csv", dry_run=False, rows=500)
     report.errors.extend(RowError(line, None, "bad") for line in range(2, 502))
     assert list(report.lines()) == [

@@ -85,9 +85,9 @@ class Bounds:
     @classmethod
     def from_settings(cls) -> Bounds:
         return cls(
-            max_bytes=int(getattr(settings, "ABROAD_IMPORT_MAX_MB", 20) * MB),
-            max_rows=int(getattr(settings, "ABROAD_IMPORT_MAX_ROWS", 50_000)),
-            max_errors=int(getattr(settings, "ABROAD_IMPORT_MAX_ERRORS", 200)),
+            max_bytes=int(getattr(settings, "IMPORT_MAX_MB", 20) * MB),
+            max_rows=int(getattr(settings, "IMPORT_MAX_ROWS", 50_000)),
+            max_errors=int(getattr(settings, "IMPORT_MAX_ERRORS", 200)),
         )
 
 
