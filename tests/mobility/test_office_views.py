@@ -17,6 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from abroad.core.models import AuditEvent
 from abroad.mobility import views_office
 from abroad.mobility.enums import DocumentKind, LearningAgreementState, MobilityKind, MobilityState
 from abroad.mobility.models import Document, LearningAgreement, Mobility
@@ -194,6 +195,8 @@ def test_export_is_the_filtered_list(office_client: Client, mobility: Mobility) 
     agreement_with_rows(mobility, state=LearningAgreementState.APPROVED)
     MobilityFactory.create(state=MobilityState.COMPLETED)
     response = office_client.get(url("office_export") + "?state=nominated")
+    exported = AuditEvent.objects.get(action="mobilities.exported")
+    assert (exported.data["rows"], exported.data["filters"]) == (1, {"state": "nominated"})
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="mobilities.csv"'
     text = response.content.decode("utf-8-sig")

@@ -232,7 +232,9 @@ def test_promoter_of_the_call_reads_the_ranking_and_nothing_else(
     page = client.get(url("office_ranking", commission_scene.call.code)).content.decode()
     assert "read only" in page
     assert '<form method="post"' not in page.split('id="main"')[1]
-    assert not AuditEvent.objects.filter(actor__username="promoter").exists()
+    # it changed nothing; what it took away (the ranking's CSV) is recorded
+    by_promoter = AuditEvent.objects.filter(actor__username="promoter")
+    assert list(by_promoter.values_list("action", flat=True)) == ["call.ranking_exported"]
 
 
 @pytest.mark.parametrize("persona", ["student", "other_student", "other_promoter"])
@@ -523,6 +525,13 @@ def test_ranking_filters_and_csv(office_client: Client, scene: Scene) -> None:
          "average=27.000; credits_per_year=70.000; credits_bonus=4.000; exchanges_penalty=0",
          "yes", "", "TU Delft; RWTH Aachen"],
     ]  # fmt: skip
+    exported = AuditEvent.objects.get(action="call.ranking_exported")
+    assert (exported.actor_name, exported.object_repr, exported.data["rows"]) == (
+        "office",
+        str(Call.objects.get(code=code)),
+        2,
+    )
+    assert exported.data["filters"] == {"eligibility": "eligible"}
 
 
 def test_ranking_htmx_returns_the_results_only(office_client: Client, scene: Scene) -> None:

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_countries import countries
 
 from abroad.catalogue.models import CourseOfStudy, Institution
+from abroad.core import audit
 from abroad.core.academic_year import format_year
 from abroad.core.importing import write_table
 from abroad.core.permissions import office_page
@@ -256,11 +257,19 @@ def export_rows(mobilities: QuerySet[Mobility]) -> Any:
 def office_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as CSV."""
     buffer = io.BytesIO()
-    write_table(
+    count = write_table(
         buffer,
         columns=EXPORT_COLUMNS,
         rows=export_rows(filtered_mobilities(MobilityFilterForm(request.GET))),
         fmt="csv",
+    )
+    # personal data leaving the system: who took which list is in the audit log
+    audit.record(
+        actor=_user(request),
+        action="mobilities.exported",
+        format="csv",
+        rows=count,
+        filters=request.GET.dict(),
     )
     return HttpResponse(
         buffer.getvalue(),

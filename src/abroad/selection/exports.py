@@ -16,6 +16,7 @@ from abroad.core import audit
 from abroad.core.academic_year import format_year
 from abroad.core.importing import Format, file_format, write_table
 from abroad.matching import ranking
+from abroad.people.models import User
 from abroad.selection import services
 from abroad.selection.models import Application, Assignment, Call
 
@@ -132,9 +133,16 @@ def ranking_rows(applications: Iterable[Application]) -> Iterator[dict[str, Any]
 
 
 def export_ranking(
-    applications: Iterable[Application], target: IO[bytes], *, fmt: Format = "csv"
+    applications: Iterable[Application],
+    target: IO[bytes],
+    *,
+    call: Call,
+    actor: User | None,
+    fmt: Format = "csv",
+    filters: dict[str, str] | None = None,
 ) -> int:
-    return write_table(
+    """The ranking (as filtered) to a spreadsheet; who exported what is in the audit log."""
+    count = write_table(
         target,
         columns=RANKING_COLUMNS,
         rows=ranking_rows(applications),
@@ -142,3 +150,12 @@ def export_ranking(
         sheet="Ranking",
         text_columns=("student_number",),
     )
+    audit.record(
+        actor=actor,
+        action="call.ranking_exported",
+        obj=call,
+        format=fmt,
+        rows=count,
+        filters=filters or {},
+    )
+    return count

@@ -358,7 +358,9 @@ def ranking_export(request: HttpRequest, code: str) -> HttpResponse:
         "preferences__call_offer__offer__agreement__partner"
     )
     buffer = io.BytesIO()
-    exports.export_ranking(applications, buffer)
+    exports.export_ranking(
+        applications, buffer, call=call, actor=_user(request), filters=request.GET.dict()
+    )
     return HttpResponse(
         buffer.getvalue(),
         content_type=exports.CONTENT_TYPES["csv"],
