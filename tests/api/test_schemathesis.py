@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 import schemathesis
 from django.conf import settings as django_settings
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import CheckFunction
@@ -57,7 +59,15 @@ def unknown_codes_only(response: Any) -> bool:
 
 
 def call_and_validate(case: schemathesis.Case, headers: dict[str, str] | None = None) -> None:
-    response = case.call(headers=headers)
+    # As Django's test client does: the start or end of a request must not close the test's database
+    # connection (on PostgreSQL, with CONN_MAX_AGE, it would, inside the test's transaction).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        response = case.call(headers=headers)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     excluded: list[CheckFunction] = (
         [positive_data_acceptance] if unknown_codes_only(response) else []
     )
