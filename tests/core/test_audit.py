@@ -74,3 +74,40 @@ def test_the_database_refuses_to_delete_an_event_on_postgresql() -> None:
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [event.pk])
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_the_database_lets_names_be_redacted_and_nothing_else() -> None:
+    user = UserFactory.create(username="ada")
+    event = audit.record(actor=user, action="x", obj=user)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE core_auditevent SET actor_name = 'erased-1', object_repr = '' WHERE id = %s",
+            [event.pk],
+        )
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert (stored.actor_name, stored.object_repr, stored.action) == ("erased-1", "", "x")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE core_auditevent SET actor_name = 'y', action = 'y' WHERE id = %s", [event.pk]
+        )
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE core_auditevent SET actor_id = NULL WHERE id = %s", [event.pk])
+    assert AuditEvent.objects.get(pk=event.pk).actor_id == user.pk
+
+
+def test_redact_names_changes_only_the_names() -> None:
+    user = UserFactory.create(username="ada")
+    other = UserFactory.create(username="grace")
+    mine = audit.record(actor=user, action="a", obj=other)
+    about = audit.record(actor=other, action="b", obj=user)
+    untouched = audit.record(actor=other, action="c", obj=other)
+    institution = InstitutionFactory.create(name="Ada's notes")
+    owned = audit.record(actor=other, action="d", obj=institution)
+    objects = [("catalogue.institution", str(institution.pk))]
+    assert audit.redact_names(actor_id=user.pk, pseudonym="erased-1", objects=objects) == 3
+    assert AuditEvent.objects.get(pk=mine.pk).actor_name == "erased-1"
+    assert AuditEvent.objects.get(pk=mine.pk).object_repr == str(other)
+    assert AuditEvent.objects.get(pk=about.pk).object_repr == "erased-1"
+    assert AuditEvent.objects.get(pk=owned.pk).object_repr == ""
+    assert AuditEvent.objects.get(pk=untouched.pk).object_repr == str(other)
+    assert audit.redact_names(actor_id=user.pk, pseudonym="erased-1", objects=objects) == 0

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db.models import Count
 
+from abroad.core.audit import record
 from abroad.core.models import AuditEvent
 from abroad.mobility.enums import MobilityState
 from abroad.mobility.models import Document, ExtensionRequest, Mobility
@@ -178,3 +179,43 @@ def test_erasure_service_actors(
 def test_the_office_cannot_erase_itself(office: User) -> None:
     with pytest.raises(PermissionDenied):
         erase_person(actor=office, person=office)
+
+
+def test_erasure_redacts_the_names_in_the_audit_log_and_keeps_what_happened(
+    owner: Record, office: User
+) -> None:
+    person = owner.person
+    old_username, old_name = person.username, person.get_full_name()
+    record(actor=person, action="mobility.document_uploaded", obj=owner.mobility)
+    record(actor=office, action="mobility.approved", obj=owner.mobility)
+    record(actor=office, action="user.changed", obj=person)
+    before = list(
+        AuditEvent.objects.order_by("id").values_list(
+            "id", "created_at", "action", "actor_id", "object_type", "object_id", "data"
+        )
+    )
+
+    erase_person(actor=office, person=person)
+
+    pseudonym = f"erased-{person.pk}"
+    by_person = AuditEvent.objects.filter(actor_id=person.pk)
+    assert set(by_person.values_list("actor_name", flat=True)) == {pseudonym}
+    about_mobility = AuditEvent.objects.filter(
+        object_type="mobility.mobility", object_id=str(owner.mobility.pk)
+    )
+    assert set(about_mobility.values_list("object_repr", flat=True)) == {""}
+    about_account = AuditEvent.objects.filter(object_type="people.user", object_id=str(person.pk))
+    assert set(about_account.values_list("object_repr", flat=True)) == {pseudonym}
+    for event in AuditEvent.objects.all():
+        assert old_username not in (event.actor_name, event.object_repr)
+        assert not old_name or old_name not in event.object_repr
+    # what happened is as it was (the erasure's own event added)
+    after = list(
+        AuditEvent.objects.order_by("id").values_list(
+            "id", "created_at", "action", "actor_id", "object_type", "object_id", "data"
+        )
+    )
+    assert after[: len(before)] == before
+    assert [row[2] for row in after[len(before) :]] == ["privacy.erased"]
+    # and a second erasure has nothing left to do
+    assert not erase_person(actor=office, person=person).changed

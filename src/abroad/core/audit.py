@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 
 from abroad.core.models import AuditEvent
@@ -44,3 +46,26 @@ def record(*, actor: Any, action: str, obj: models.Model | None = None, **data: 
 def history(obj: models.Model) -> models.QuerySet[AuditEvent]:
     """The events about one object, newest first."""
     return AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+
+
+def redact_names(*, actor_id: int, pseudonym: str, objects: Iterable[tuple[str, str]] = ()) -> int:
+    """After a person's erasure: the names shown beside events, never what happened. Events by
+    the person show ``pseudonym`` as who; events about ``objects`` ((type, id) pairs: the
+    person's rows) show the type and id instead of the object's name. The database allows
+    exactly this change and no other (migration core 0004). Returns the events changed."""
+    events = AuditEvent.objects.all()
+    changed = models.QuerySet.update(
+        events.filter(actor_id=actor_id).exclude(actor_name=pseudonym), actor_name=pseudonym
+    )
+    # events about the person's account show the pseudonym, like the account itself
+    account = events.filter(object_type=settings.AUTH_USER_MODEL.lower(), object_id=str(actor_id))
+    changed += models.QuerySet.update(account.exclude(object_repr=pseudonym), object_repr=pseudonym)
+    by_type: dict[str, list[str]] = {}
+    for object_type, object_id in objects:
+        if (object_type, str(object_id)) != (settings.AUTH_USER_MODEL.lower(), str(actor_id)):
+            by_type.setdefault(object_type, []).append(str(object_id))
+    for object_type, ids in by_type.items():
+        for start in range(0, len(ids), 500):
+            about = events.filter(object_type=object_type, object_id__in=ids[start : start + 500])
+            changed += models.QuerySet.update(about.exclude(object_repr=""), object_repr="")
+    return changed

@@ -26,7 +26,9 @@ class AuditEvent(models.Model):
 
     Written only through :func:`abroad.core.audit.record`; never updated or deleted: the
     model and its queryset refuse both, and so does the database (a trigger on PostgreSQL
-    refuses UPDATE and DELETE, one on SQLite refuses UPDATE).
+    refuses DELETE and any UPDATE but the redaction of the names beside an event after a
+    person's erasure, :func:`abroad.core.audit.redact_names`; one on SQLite refuses the same
+    UPDATEs).
     """
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)

@@ -18,6 +18,7 @@ erasing an erased person changes nothing and writes no event.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -25,7 +26,7 @@ from django.db.models import Exists, OuterRef, ProtectedError, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from abroad.core.audit import record
+from abroad.core.audit import record, redact_names
 from abroad.core.permissions import require_actor
 from abroad.mobility.enums import LearningAgreementState, MobilityState
 from abroad.mobility.models import Document, ExtensionRequest, LearningAgreement, Mobility
@@ -33,6 +34,7 @@ from abroad.networks.enums import AllocationState, PlanState
 from abroad.networks.enums import ApplicationState as AthensApplicationState
 from abroad.networks.models import AthensAllocation, AthensApplication, DoubleDegreePlan
 from abroad.people.models import User
+from abroad.privacy.collect import collect
 from abroad.recognition.enums import TranscriptState
 from abroad.recognition.models import Transcript
 from abroad.selection.enums import ApplicationState, AssignmentState
@@ -158,6 +160,16 @@ def _blank_texts(person: User) -> int:
     return count
 
 
+def _redact_audit_names(person: User) -> int:
+    """The audit log keeps what happened; the names beside it go: events by the person show
+    the pseudonym, events about the person's rows no longer show their names."""
+    holding = collect(person, limit=sys.maxsize)
+    objects = [(User._meta.label_lower, str(person.pk))] + [
+        (row._meta.label_lower, str(row.pk)) for row in holding.instances()
+    ]
+    return redact_names(actor_id=person.pk, pseudonym=person.username, objects=objects)
+
+
 def erase_person(
     *, actor: User | None, person: User, now: dt.datetime | None = None
 ) -> ErasureReport:
@@ -188,7 +200,8 @@ def erase_person(
             person.save()
             person.groups.clear()
             person.user_permissions.clear()
-        changed = identity_changed or bool(texts) or bool(files)
+        redacted = _redact_audit_names(person)
+        changed = identity_changed or bool(texts) or bool(files) or bool(redacted)
         if changed:
             record(
                 actor=actor,
@@ -197,6 +210,7 @@ def erase_person(
                 texts=texts,
                 files_deleted=files,
                 files_kept=kept,
+                events_redacted=redacted,
             )
     return ErasureReport(
         person=person, changed=changed, texts=texts, files_deleted=files, files_kept=kept
