@@ -25,6 +25,8 @@ PAGES = [
     "/info/erasmus/",
     "/info/athens/",
     "/accounts/login/",
+    "/privacy/",
+    "/no-such-page/",  # the error page
 ]
 
 
