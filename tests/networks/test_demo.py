@@ -6,6 +6,7 @@ changes nothing."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -80,3 +81,25 @@ def test_demo_loaded_twice_changes_nothing(loaded: NetworksDemoSummary) -> None:
         loaded.courses,
         loaded.applications,
     )
+
+
+def test_every_user_the_demo_prints_can_log_in(loaded: NetworksDemoSummary) -> None:
+    """The demo command prints catalogue_demo.LOGINS: each of them logs in with the demo's
+    password, the ATHENS and double-degree students included."""
+    assert {"alliance", "doubledegree"} <= {name for name, _who in catalogue_demo.LOGINS}
+    client = Client()
+    for username, _who in catalogue_demo.LOGINS:
+        response = client.post(
+            "/accounts/login/", {"username": username, "password": catalogue_demo.PASSWORD}
+        )
+        assert response.status_code == 302, username
+        client.logout()
+
+
+def test_the_demo_servers_log_in_page_names_its_users(client: Client, settings: Any) -> None:
+    settings.DEMO_LOGINS = (catalogue_demo.PASSWORD, catalogue_demo.LOGINS)
+    page = client.get("/accounts/login/").content.decode()
+    assert catalogue_demo.PASSWORD in page
+    assert "<code>doubledegree</code>" in page
+    settings.DEMO_LOGINS = None
+    assert catalogue_demo.PASSWORD not in client.get("/accounts/login/").content.decode()

@@ -284,7 +284,8 @@ def test_demo_loaded_twice_changes_nothing(loaded: RecognitionDemoSummary) -> No
 def test_demo_lines(loaded: RecognitionDemoSummary) -> None:
     assert loaded.lines() == [
         RULES_LINE,
-        "  returnee: back from RWTH Aachen University (2025/2026), recognition validated: 30 "
+        "  returnee (no login; the office and promoter see it): back from RWTH Aachen University "
+        "(2025/2026), recognition validated: 30 "
         "ECTS; the registrar's file: python -m abroad recognition export",
         f"  erasmus: transcript not entered yet; its grades will convert by “{DUBLIN_RULE}”",
     ]
@@ -311,5 +312,7 @@ def test_demo_command_prints_the_recognition(db: None) -> None:
     recognition = next(i for i, line in enumerate(lines) if line.startswith("  Recognition:"))
     assert lines[recognition - 1].startswith("    thesis: ")  # after the mobilities
     assert lines[recognition].startswith("  Recognition:   12 conversion rules, 2 grading tables")
-    assert lines[recognition + 1].startswith("    returnee: back from ")
+    assert lines[recognition + 1].startswith(
+        "    returnee (no login; the office and promoter see it)"
+    )
     assert lines[recognition + 2].startswith("    erasmus: transcript not entered yet")

@@ -5,4 +5,8 @@ from django.http import HttpRequest
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
-    return {"SITE_NAME": settings.SITE_NAME}
+    return {
+        "SITE_NAME": settings.SITE_NAME,
+        # Set only by `python -m abroad demo --serve`: (password, ((user, who), ...)).
+        "DEMO_LOGINS": getattr(settings, "DEMO_LOGINS", None),
+    }

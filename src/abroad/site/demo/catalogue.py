@@ -55,6 +55,8 @@ LOGINS: tuple[tuple[str, str], ...] = (
     ("student", "a student of the MSc in Mechanical Engineering"),
     ("erasmus", "a student abroad now, with a signed learning agreement"),
     ("thesis", "a student nominated for a thesis abroad, no learning agreement yet"),
+    ("alliance", "a student with two Alliance4Tech stays (the certificate on the timeline)"),
+    ("doubledegree", "a double-degree student whose study plan waits for the promoter"),
     ("admin", "a superuser"),
 )
 

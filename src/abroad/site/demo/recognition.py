@@ -222,7 +222,8 @@ class RecognitionDemoSummary:
                 (line.credits for line in transcript.lines.all() if line.grade), Decimal(0)
             )
             lines.append(
-                f"  {RETURNEE}: back from {returnee.host.display_name} "
+                f"  {RETURNEE} (no login; the office and promoter see it): back from "
+                f"{returnee.host.display_name} "
                 f"({format_year(returnee.academic_year)}), "
                 f"{transcript.get_state_display().lower()}: {services.plain(credits)} ECTS; "
                 "the registrar's file: python -m abroad recognition export"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -72,6 +73,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<10} {who}")
 
         if options["serve"]:
+            # The log-in page of this demo server names the demo's users and password.
+            settings.DEMO_LOGINS = (demo.PASSWORD, demo.LOGINS)
             address = options["addrport"]
             self.stdout.write("")
             self.stdout.write(f"Serving on http://{address}/ (Ctrl+C to stop)")
