@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from abroad.catalogue.enums import AgreementStatus
 from tests.factories import (
@@ -133,9 +134,17 @@ def test_csv_export_has_the_filtered_rows(client: Client) -> None:
     OfferFactory.create(agreement__code="EU-2", agreement__partner__country="FR")
     response = client.get(reverse("catalogue:offers-export"), {"country": "SE"})
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response.content.startswith("\ufeff".encode())  # Excel reads UTF-8
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [row[0] for row in rows[1:]] == ["EU-1"]
     assert rows[1][9] == "3"
+    assert rows[1][4] == "Sweden"  # labels, not codes
+    italian = client.get(
+        reverse("catalogue:offers-export"), {"country": "SE"}, headers={"accept-language": "it"}
+    )
+    italian_rows = list(csv.reader(io.StringIO(italian.content.decode("utf-8-sig"))))
+    assert italian_rows[1][4] == "Svezia"
+    translation.activate("en")
 
 
 def test_map_data_follows_the_filters(client: Client) -> None:

@@ -73,7 +73,9 @@ def offer_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def offer_export(request: HttpRequest) -> HttpResponse:
-    """The filtered catalogue as CSV, for those who live in spreadsheets."""
+    """The filtered catalogue as CSV, for those who live in spreadsheets: labels in the
+    reader's language (programme, mobility type, country, language), UTF-8 with a byte-order
+    mark so that Excel reads it right."""
     _form, wanted = _filters(request)
     columns = [
         _("Agreement"),
@@ -100,15 +102,15 @@ def offer_export(request: HttpRequest) -> HttpResponse:
                 partner.display_name,
                 partner.erasmus_code or "",
                 partner.city,
-                partner.country.code,
-                offer.agreement.programme,
-                offer.mobility_type,
+                str(partner.country.name),
+                offer.agreement.get_programme_display(),
+                offer.get_mobility_type_display(),
                 " ".join(str(level) for level in offer.eqf_levels),
                 offer.isced_code,
                 offer.seats,
                 offer.months,
-                "yes" if offer.extendable else "no",
-                offer.language,
+                _("yes") if offer.extendable else _("no"),
+                offer.get_language_display(),
                 offer.language_level,
             ]
             yield dict(zip(columns, values, strict=True))
