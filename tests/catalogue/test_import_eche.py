@@ -457,3 +457,13 @@ def test_a_file_whose_rows_are_all_rejected_withdraws_nothing(tmp_path: Path) ->
     )
     assert report.withdrawn == []
     assert not Institution.objects.filter(eche_withdrawn_on__isnull=False).exists()
+
+
+@pytest.mark.integration
+@pytest.mark.django_db
+def test_the_home_named_by_the_setting_is_never_withdrawn(tmp_path: Path, settings: Any) -> None:
+    settings.HOME_ERASMUS_CODE = "G  ATHINE42"
+    import_eche(write_eche(tmp_path / "eche_20250101.xlsx", ECHE_2025))
+    report = import_eche(write_eche(tmp_path / "eche_20260101.xlsx", WITHOUT_ATHENS))
+    assert report.withdrawn == []
+    assert _withdrawn_on("G  ATHINE42") is None

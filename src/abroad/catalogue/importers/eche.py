@@ -392,12 +392,15 @@ def import_eche(
         # Nothing to write (every row rejected): nothing stored, not even an audit event, and
         # nothing withdrawn (a file of junk does not take every institution off the list).
         return report
+    # The home institution is never withdrawn: marked as home, or named by HOME_ERASMUS_CODE.
+    home = Institution.objects.find_home()
     withdrawn = [
         institution
         for key, institution in sorted(existing.items())
         if key not in listed
         and institution.eche_withdrawn_on is None
         and not institution.is_home
+        and (home is None or institution.pk != home.pk)
         and institution.source.startswith(SOURCE_PREFIX)
     ]
     report.withdrawn = [institution.erasmus_code or "" for institution in withdrawn]
