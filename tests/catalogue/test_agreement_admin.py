@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from abroad.catalogue.importers.agreements import import_agreements
-from abroad.catalogue.models import Agreement
+from abroad.catalogue.models import Agreement, Institution
 from abroad.people.enums import Role
 from abroad.people.models import User
 from tests.catalogue.test_import_agreements import GOOD_ROWS, with_cell, write_csv
@@ -149,3 +150,40 @@ def test_export_all_as_csv_reads_back(office_staff: Client, db: None) -> None:
     assert [outcome.code for outcome in report.unchanged] == ["AGR-A", "AGR-B"]
     unknown = reverse("admin:catalogue_agreement_export", args=["pdf"])
     assert office_staff.get(unknown).status_code == 404
+
+
+def test_an_agreement_with_a_partner_withdrawn_from_the_eche_list_is_flagged(
+    office_staff: Client, db: None
+) -> None:
+    withdrawn: Agreement = AgreementFactory.create(code="AGR-GONE")
+    withdrawn.partner.eche_withdrawn_on = dt.date(2026, 4, 8)
+    withdrawn.partner.save()
+    listed: Agreement = AgreementFactory.create(code="AGR-LISTED")
+    changelist = reverse("admin:catalogue_agreement_changelist")
+
+    page = office_staff.get(changelist).text
+    assert "Withdrawn on 2026-04-08" in page
+
+    filtered = office_staff.get(changelist, {"partner_eche": "withdrawn"}).text
+    assert "AGR-GONE" in filtered
+    assert "AGR-LISTED" not in filtered
+
+    change = office_staff.get(reverse("admin:catalogue_agreement_change", args=[withdrawn.pk]))
+    assert "Withdrawn on 2026-04-08" in change.text
+    assert office_staff.get(reverse("admin:catalogue_agreement_add")).status_code == 200
+    assert (
+        "Withdrawn on"
+        not in office_staff.get(reverse("admin:catalogue_agreement_change", args=[listed.pk])).text
+    )
+
+
+def test_the_institution_list_filters_the_withdrawn(office_staff: Client, db: None) -> None:
+    Institution.objects.create(
+        name="Gone University", country="GR", eche_withdrawn_on=dt.date(2026, 4, 8)
+    )
+    Institution.objects.create(name="Listed University", country="NL")
+    page = office_staff.get(
+        reverse("admin:catalogue_institution_changelist"), {"eche": "withdrawn"}
+    ).text
+    assert "Gone University" in page
+    assert "Listed University" not in page

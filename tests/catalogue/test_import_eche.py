@@ -346,3 +346,124 @@ def test_websites_become_web_addresses_or_nothing(raw: str | None, url: str | No
 )
 def test_the_source_names_the_date_of_the_list(name: str, label: str) -> None:
     assert source_label(name) == label
+
+
+# Institutions that leave the list: marked, named, never deleted; back on the list, unmarked.
+
+ECHE_2025 = [
+    eche_row("NL DELFT01", "TECHNISCHE UNIVERSITEIT DELFT", "DELFT", "NL"),
+    eche_row("G  ATHINE42", "ETHNIKO METSOVIO POLYTECHNEIO", "ATHINA", "EL"),
+    eche_row("I  MILANO01", "UNIVERSITA DEGLI STUDI DI MILANO", "MILANO", "IT"),
+]
+WITHOUT_ATHENS = [row for row in ECHE_2025 if row[1] != "G  ATHINE42"]
+
+
+def _withdrawn_on(code: str) -> Any:
+    return Institution.objects.get(erasmus_code=code).eche_withdrawn_on
+
+
+@pytest.mark.integration
+@pytest.mark.django_db
+def test_an_institution_missing_from_a_new_edition_is_marked_and_named(tmp_path: Path) -> None:
+    import_eche(write_eche(tmp_path / "eche_20250101.xlsx", ECHE_2025))
+    report = import_eche(write_eche(tmp_path / "eche_20260101.xlsx", WITHOUT_ATHENS))
+
+    assert report.withdrawn == ["G  ATHINE42"]
+    lines = list(report.lines())
+    assert lines[0].endswith("0 rows rejected, 1 were withdrawn from the list")
+    assert "Withdrawn, no longer on the list (1):" in lines
+    assert "  G  ATHINE42" in lines
+    assert _withdrawn_on("G  ATHINE42") is not None
+    assert _withdrawn_on("NL DELFT01") is None
+    assert Institution.objects.count() == 3  # marked, not deleted
+    event = AuditEvent.objects.filter(action="institutions.imported").latest("id")
+    assert event.data["withdrawn"] == ["G  ATHINE42"]
+
+    # A third edition without it names it no more: it is already marked.
+    again = import_eche(write_eche(tmp_path / "eche_20260601.xlsx", WITHOUT_ATHENS))
+    assert again.withdrawn == []
+
+
+@pytest.mark.integration
+@pytest.mark.django_db
+def test_a_row_rejected_in_the_new_edition_is_not_a_withdrawal(tmp_path: Path) -> None:
+    import_eche(write_eche(tmp_path / "eche_20250101.xlsx", ECHE_2025))
+    rows = [*WITHOUT_ATHENS, eche_row("G  ATHINE42", "  ", "ATHINA", "EL")]
+    report = import_eche(write_eche(tmp_path / "eche_20260101.xlsx", rows))
+    assert len(report.rejected) == 1
+    assert report.withdrawn == []
+
+
+@pytest.mark.integration
+@pytest.mark.django_db
+def test_dry_run_names_the_withdrawn_and_changes_nothing(tmp_path: Path) -> None:
+    import_eche(write_eche(tmp_path / "eche_20250101.xlsx", ECHE_2025))
+    events = AuditEvent.objects.count()
+    path = write_eche(tmp_path / "eche_20260101.xlsx", WITHOUT_ATHENS)
+
+    out = StringIO()
+    call_command("import-institutions", str(path), "--dry-run", stdout=out)
+
+    printed = out.getvalue().splitlines()
+    assert printed[0].endswith("1 would be withdrawn from the list")
+    assert "  G  ATHINE42" in printed
+    assert _withdrawn_on("G  ATHINE42") is None
+    assert AuditEvent.objects.count() == events
+
+
+@pytest.mark.integration
+@pytest.mark.django_db
+def test_an_institution_back_on_the_list_is_unmarked(tmp_path: Path) -> None:
+    import_eche(write_eche(tmp_path / "eche_20250101.xlsx", ECHE_2025))
+    import_eche(write_eche(tmp_path / "eche_20260101.xlsx", WITHOUT_ATHENS))
+    assert _withdrawn_on("G  ATHINE42") is not None
+
+    report = import_eche(write_eche(tmp_path / "eche_20270101.xlsx", ECHE_2025))
+
+    assert report.reinstated == ["G  ATHINE42"]
+    assert report.withdrawn == []
+    assert "Back on the list (1):" in list(report.lines())
+    assert _withdrawn_on("G  ATHINE42") is None
+    event = AuditEvent.objects.filter(action="institutions.imported").latest("id")
+    assert event.data["reinstated"] == ["G  ATHINE42"]
+
+
+@pytest.mark.integration
+@pytest.mark.django_db
+def test_the_home_and_hand_made_institutions_are_never_withdrawn(tmp_path: Path) -> None:
+    import_eche(write_eche(tmp_path / "eche_20250101.xlsx", ECHE_2025))
+    home = Institution.objects.get(erasmus_code="I  MILANO01")
+    home.is_home = True
+    home.save()
+    Institution.objects.create(name="Hand made", country="FR", erasmus_code="F  PARIS999")
+    Institution.objects.create(
+        name="Typed in", country="FR", erasmus_code="F  LYON01", source="the office"
+    )
+
+    only_delft = [row for row in ECHE_2025 if row[1] == "NL DELFT01"]
+    report = import_eche(write_eche(tmp_path / "eche_20260101.xlsx", only_delft))
+
+    assert report.withdrawn == ["G  ATHINE42"]
+    for code in ("I  MILANO01", "F  PARIS999", "F  LYON01"):
+        assert _withdrawn_on(code) is None
+
+
+@pytest.mark.integration
+@pytest.mark.django_db
+def test_a_file_whose_rows_are_all_rejected_withdraws_nothing(tmp_path: Path) -> None:
+    import_eche(write_eche(tmp_path / "eche_20250101.xlsx", ECHE_2025))
+    report = import_eche(
+        write_eche(tmp_path / "eche_20260101.xlsx", [eche_row("BAD", "X", "X", "NL")])
+    )
+    assert report.withdrawn == []
+    assert not Institution.objects.filter(eche_withdrawn_on__isnull=False).exists()
+
+
+@pytest.mark.integration
+@pytest.mark.django_db
+def test_the_home_named_by_the_setting_is_never_withdrawn(tmp_path: Path, settings: Any) -> None:
+    settings.HOME_ERASMUS_CODE = "G  ATHINE42"
+    import_eche(write_eche(tmp_path / "eche_20250101.xlsx", ECHE_2025))
+    report = import_eche(write_eche(tmp_path / "eche_20260101.xlsx", WITHOUT_ATHENS))
+    assert report.withdrawn == []
+    assert _withdrawn_on("G  ATHINE42") is None

@@ -35,10 +35,46 @@ from abroad.core.permissions import can
 from abroad.people.models import User
 
 
+class EcheListFilter(admin.SimpleListFilter):
+    """Whether the institution is still on the Commission's list of ECHE holders (the import
+    marks the ones missing from a new edition)."""
+
+    title = _("ECHE list")
+    parameter_name = "eche"
+    field = "eche_withdrawn_on"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("withdrawn", str(_("Withdrawn from the list"))),
+            ("listed", str(_("Not withdrawn"))),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "withdrawn":
+            return queryset.filter(**{f"{self.field}__isnull": False})
+        if self.value() == "listed":
+            return queryset.filter(**{f"{self.field}__isnull": True})
+        return queryset
+
+
+class PartnerEcheListFilter(EcheListFilter):
+    title = _("partner on the ECHE list")
+    parameter_name = "partner_eche"
+    field = "partner__eche_withdrawn_on"
+
+
 @admin.register(Institution)
 class InstitutionAdmin(AuditedModelAdmin):
-    list_display = ("name", "country", "city", "erasmus_code", "schac_code", "is_home")
-    list_filter = ("is_home", "country")
+    list_display = (
+        "name",
+        "country",
+        "city",
+        "erasmus_code",
+        "schac_code",
+        "is_home",
+        "eche_withdrawn_on",
+    )
+    list_filter = ("is_home", EcheListFilter, "country")
     search_fields = ("name", "name_en", "city", "erasmus_code", "schac_code")
 
 
@@ -116,16 +152,35 @@ CONTENT_TYPES: dict[Format, str] = {
 
 @admin.register(Agreement)
 class AgreementAdmin(AuditedModelAdmin):
-    list_display = ("code", "partner", "programme", "network", "start_year", "end_year", "status")
-    list_filter = ("status", "programme", "network", "partner__country")
+    list_display = (
+        "code",
+        "partner",
+        "partner_withdrawn",
+        "programme",
+        "network",
+        "start_year",
+        "end_year",
+        "status",
+    )
+    list_filter = ("status", "programme", "network", "partner__country", PartnerEcheListFilter)
     search_fields = ("code", "partner__name", "partner__name_en", "partner__erasmus_code")
     autocomplete_fields = ("partner", "promoter")
     inlines = (OfferInline,)
     list_select_related = ("partner", "network")
     actions = ("export_xlsx", "export_csv")
+    readonly_fields = ("partner_withdrawn",)
 
     def has_manage_permission(self, request: HttpRequest) -> bool:
         return can(request.user, "catalogue.manage_agreements")
+
+    @admin.display(description=_("partner withdrawn from the ECHE list"))
+    def partner_withdrawn(self, agreement: Agreement) -> str:
+        if agreement.partner_id is None:  # a new agreement, on the add form
+            return ""
+        withdrawn_on = agreement.partner.eche_withdrawn_on
+        if withdrawn_on is None:
+            return ""
+        return _("Withdrawn on %(date)s") % {"date": withdrawn_on.isoformat()}
 
     def get_urls(self) -> list[URLPattern]:
         own = [

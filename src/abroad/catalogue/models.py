@@ -104,6 +104,15 @@ class Institution(models.Model):
         blank=True,
         help_text=_("Where the name, codes and place come from."),
     )
+    eche_withdrawn_on = models.DateField(
+        _("left the ECHE list on"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set by the import of the Commission's list when an institution that came from "
+            "the list is missing from a new edition; cleared when it reappears."
+        ),
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = InstitutionQuerySet.as_manager()

@@ -10,6 +10,12 @@ Institutions are matched on their Erasmus code, ignoring the padding (``I MILANO
 touches what the list does not carry (English name, SCHAC code, coordinates, home flag), and an
 empty cell in the list never erases a value. Rows that cannot be imported are rejected one by
 one with their row number and reason; the others are imported, all in one transaction.
+
+An institution that came from an earlier edition of the list (its source is an "ECHE list")
+and is missing from this one is *withdrawn*: the report names it and its
+``eche_withdrawn_on`` is set (it is never deleted, agreements may reference it); one that
+reappears in a later edition has the mark cleared. The home institution, and institutions the
+office created by hand, are never marked.
 """
 
 from __future__ import annotations
@@ -62,6 +68,9 @@ FIELDS = ("erasmus_code", "name", "country", "city", "pic", "website", "source")
 
 BATCH_SIZE = 500
 
+# Every source the import writes starts with this (see source_label).
+SOURCE_PREFIX = "ECHE list"
+
 _url = URLValidator(schemes=["http", "https"])
 _institution = Institution._meta
 
@@ -112,6 +121,8 @@ class EcheReport:
     unchanged: int = 0
     rejected: list[Rejected] = field(default_factory=list)
     warnings: list[LeftOut] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)  # Erasmus codes no longer on the list
+    reinstated: list[str] = field(default_factory=list)  # back on the list after a withdrawal
 
     def counts(self) -> dict[str, Any]:
         """What the audit log records of an import."""
@@ -122,15 +133,20 @@ class EcheReport:
             "updated": len(self.updated),
             "unchanged": self.unchanged,
             "rejected": len(self.rejected),
+            "withdrawn": list(self.withdrawn),
+            "reinstated": list(self.reinstated),
         }
 
     def summary(self) -> str:
         verb = "would be" if self.dry_run else "were"
-        return (
+        summary = (
             f"{self.rows} rows in {Path(self.file).name}: {len(self.created)} institutions "
             f"{verb} created, {len(self.updated)} updated, {self.unchanged} unchanged, "
             f"{len(self.rejected)} rows rejected"
         )
+        if self.withdrawn:
+            summary += f", {len(self.withdrawn)} {verb} withdrawn from the list"
+        return summary
 
     def lines(self, *, verbose: bool = False) -> Iterator[str]:
         """The report as text: the summary, the updates, the rejected rows, and (verbose)
@@ -142,6 +158,12 @@ class EcheReport:
         if self.updated:
             yield f"Updated ({len(self.updated)}):"
             yield from (f"  {update}" for update in self.updated)
+        if self.withdrawn:
+            yield f"Withdrawn, no longer on the list ({len(self.withdrawn)}):"
+            yield from (f"  {code}" for code in self.withdrawn)
+        if self.reinstated:
+            yield f"Back on the list ({len(self.reinstated)}):"
+            yield from (f"  {code}" for code in self.reinstated)
         if self.rejected:
             yield f"Rejected rows ({len(self.rejected)}), not imported:"
             # At most ABROAD_IMPORT_MAX_ERRORS of them: a file of junk is not printed again.
@@ -176,10 +198,10 @@ def source_label(file_name: str) -> str:
     for year, month, day in candidates:
         if 2000 <= year <= 2100:
             try:
-                return f"ECHE list {dt.date(year, month, day).isoformat()}"
+                return f"{SOURCE_PREFIX} {dt.date(year, month, day).isoformat()}"
             except ValueError:
                 continue
-    return "ECHE list"
+    return SOURCE_PREFIX
 
 
 def normalise_website(value: Any) -> str | None:
@@ -270,6 +292,17 @@ def _parse(row: Row, source: str, seen: dict[str, int], report: EcheReport) -> _
     return _Parsed(line=row.line, code=code, values=values)
 
 
+def _listed_key(row: Row) -> str:
+    """The matching key of the row's Erasmus code, or "" when it has no valid one."""
+    raw_code = clean(row[CODE]) and str(row[CODE]).replace("\xa0", " ").strip()
+    if not raw_code:
+        return ""
+    try:
+        return erasmus_code.single_space(erasmus_code.normalise(raw_code))
+    except erasmus_code.InvalidErasmusCode:
+        return ""
+
+
 def _current(institution: Institution, name: str) -> str:
     value = getattr(institution, name)
     if name == "country":
@@ -318,14 +351,21 @@ def import_eche(
     existing: dict[str, Institution] = {
         erasmus_code.single_space(institution.erasmus_code or ""): institution
         for institution in Institution.objects.exclude(erasmus_code=None).only(
-            "id", *FIELDS, "updated_at"
+            "id", *FIELDS, "is_home", "eche_withdrawn_on", "updated_at"
         )
     }
     seen: dict[str, int] = {}
     to_create: list[Institution] = []
     to_update: list[Institution] = []
     changed_fields: set[str] = set()
+    # The codes on this edition, rejected rows included: a row rejected for its name is
+    # still an institution on the list, not a withdrawn one.
+    listed: set[str] = set()
+    reinstated: list[Institution] = []
     for row in progress(table.rows, total=len(table.rows), desc="checking rows"):
+        listed_key = _listed_key(row)
+        if listed_key:
+            listed.add(listed_key)
         parsed = _parse(row, label, seen, report)
         if parsed is None:
             continue
@@ -334,6 +374,10 @@ def import_eche(
             to_create.append(Institution(**parsed.values))
             report.created.append(parsed.code)
             continue
+        if institution.eche_withdrawn_on is not None:
+            institution.eche_withdrawn_on = None
+            reinstated.append(institution)
+            report.reinstated.append(parsed.code)
         changes = _changes(institution, parsed.values)
         if not changes:
             report.unchanged += 1
@@ -344,10 +388,28 @@ def import_eche(
         to_update.append(institution)
         report.updated.append(Updated(parsed.line, parsed.code, changes))
 
-    if dry_run or not (to_create or to_update or report.unchanged):
-        # Nothing to write (every row rejected): nothing stored, not even an audit event.
+    if not (to_create or to_update or report.unchanged):
+        # Nothing to write (every row rejected): nothing stored, not even an audit event, and
+        # nothing withdrawn (a file of junk does not take every institution off the list).
+        return report
+    # The home institution is never withdrawn: marked as home, or named by HOME_ERASMUS_CODE.
+    home = Institution.objects.find_home()
+    withdrawn = [
+        institution
+        for key, institution in sorted(existing.items())
+        if key not in listed
+        and institution.eche_withdrawn_on is None
+        and not institution.is_home
+        and (home is None or institution.pk != home.pk)
+        and institution.source.startswith(SOURCE_PREFIX)
+    ]
+    report.withdrawn = [institution.erasmus_code or "" for institution in withdrawn]
+    if dry_run:
         return report
     now = timezone.now()
+    today = timezone.localdate()
+    for institution in withdrawn:
+        institution.eche_withdrawn_on = today
 
     def write() -> None:
         batches = range(0, max(len(to_create), len(to_update)), BATCH_SIZE)
@@ -360,6 +422,12 @@ def import_eche(
                     to_update[start : start + BATCH_SIZE],
                     sorted(changed_fields | {"updated_at"}),
                 )
+        marked = [*withdrawn, *reinstated]
+        for institution in marked:
+            institution.updated_at = now
+        Institution.objects.bulk_update(
+            marked, ["eche_withdrawn_on", "updated_at"], batch_size=BATCH_SIZE
+        )
 
     write_atomically(report, write, actor=actor, action="institutions.imported")
     return report
