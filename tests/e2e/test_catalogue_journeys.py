@@ -113,9 +113,18 @@ def test_map_shows_clustered_partners_and_links_to_them(
     if not marker.is_visible():
         page.locator(".marker-cluster").first.click()
     expect(marker).to_be_visible()
-    marker.click()
     popup = page.locator(".leaflet-popup-content .map-popup")
-    expect(popup).to_be_visible()
+    for attempt in range(3):
+        # A popup opened while the map still zooms or the clusters still move is closed when
+        # they settle: wait until they have.
+        expect(page.locator("#map.leaflet-zoom-anim, #map .leaflet-cluster-anim")).to_have_count(0)
+        marker.click()
+        try:
+            expect(popup).to_be_visible(timeout=10_000)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
     name = popup.locator("a").first.inner_text()
     popup.locator("a").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
