@@ -25,6 +25,7 @@ from abroad.mobility.enums import (
     Table,
 )
 from abroad.mobility.models import ExtensionRequest, LearningAgreement, Mobility
+from abroad.mobility.services import MobilityError
 from abroad.people.models import User
 from tests.conftest import logged_in
 from tests.factories import PromoterFactory
@@ -390,6 +391,21 @@ def test_la_review_shows_findings_certificates_and_decision_form(
     assert 'value="approve"' in page
     office_page = personas["office"].get(review_url(agreement)).content.decode()
     assert 'value="approve"' not in office_page
+
+
+def test_la_review_after_the_recognition_offers_no_decision(
+    personas: dict[str, Client], mobility: Mobility
+) -> None:
+    signed = agreement_with_rows(mobility, state=LearningAgreementState.SIGNED)
+    change = submitted(mobility, number=2, stage=Stage.DURING, based_on=signed, a=4)
+    Mobility.objects.filter(pk=mobility.pk).update(recognised_at=timezone.now())
+    page = personas["promoter"].get(review_url(change)).content.decode()
+    assert 'value="approve"' not in page
+    assert "The recognition of this mobility was validated" in page
+    change.refresh_from_db()
+    with pytest.raises(MobilityError, match="can no longer change"):
+        services.approve(agreement=change, actor=None)
+    assert LearningAgreement.objects.get(pk=change.pk).state == LearningAgreementState.SUBMITTED
 
 
 def test_la_review_of_a_change_shows_changes_and_previous_version(

@@ -18,6 +18,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from abroad.mobility import services
 from abroad.mobility.enums import (
@@ -523,6 +524,24 @@ def test_open_draft_starts_the_first_version(
     assert editor.status_code == 200
     assert [formset.table for formset in editor.context["formsets"]] == ["A", "B", "C"]
     assert [len(formset.forms) for formset in editor.context["formsets"]] == [3, 3, 1]
+
+
+def test_after_the_recognition_no_change_is_offered_nor_opened(
+    personas: dict[str, Client], mobility: Mobility
+) -> None:
+    agreement_with_rows(mobility, state=LearningAgreementState.SIGNED)
+    open_form = f'action="{_url("la_open", mobility)}"'
+    assert open_form in personas["student"].get(_url("la", mobility)).content.decode()
+    Mobility.objects.filter(pk=mobility.pk).update(recognised_at=timezone.now())
+    page = personas["student"].get(_url("la", mobility)).content.decode()
+    assert open_form not in page
+    assert "The recognition of this mobility was validated" in page
+    response = personas["student"].post(_url("la_open", mobility))
+    assert _messages(response) == [
+        "The recognition of this mobility was validated: its learning agreement can no longer "
+        "change."
+    ]
+    assert mobility.learning_agreements.count() == 1
 
 
 def test_la_page_shows_the_latest_version_and_all_versions(

@@ -15,8 +15,10 @@ from django.test.utils import CaptureQueriesContext
 
 from abroad.catalogue.models import Institution
 from abroad.core import audit
+from abroad.mobility import services as mobility_services
 from abroad.mobility.enums import ComponentStatus, Table
 from abroad.mobility.models import Component, Mobility
+from abroad.mobility.services import MobilityError
 from abroad.people.models import User
 from abroad.recognition import services
 from abroad.recognition.enums import LineFlag, Method, Outcome, TranscriptState
@@ -690,6 +692,17 @@ def test_propose_adjust_validate(
         services.adjust_line(line=line, grade="23", reason="Again", actor=coordinator)
     with raises("The recognition of this transcript was validated; it can no longer change."):
         entered(mobility, office, "14")
+
+
+def test_a_validated_recognition_closes_the_learning_agreement(
+    mobility: Mobility, office: User, linear: ConversionRule, coordinator: User
+) -> None:
+    transcript = proposed(mobility, office, "14", "12", "16.5", "20", "9")
+    services.validate_recognition(transcript=transcript, actor=coordinator)
+    mobility.refresh_from_db()
+    assert mobility.recognised_at == Transcript.objects.get(pk=transcript.pk).validated_at
+    with pytest.raises(MobilityError, match="its learning agreement can no longer change"):
+        mobility_services.open_draft(mobility=mobility, actor=office)
 
 
 def test_only_the_approver_adjusts_and_validates(

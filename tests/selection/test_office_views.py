@@ -486,7 +486,45 @@ def test_the_next_round_gets_the_next_number(office_client: Client, scene: Scene
         office_client.post(
             url("office_round_create", scene.call.code), {"acceptance_deadline": deadline}
         )
+        scene.call.rounds.update(state=RoundState.CLOSED)
     assert list(scene.call.rounds.values_list("number", flat=True)) == [1, 2]
+
+
+def test_the_next_round_is_offered_only_once_the_earlier_rounds_are_closed(
+    office_client: Client, scene: Scene
+) -> None:
+    code = scene.call.code
+    create = url("office_round_create", code)
+    form = f'action="{create}"'
+    assert form in office_client.get(url("office_call", code)).content.decode()
+    Round.objects.create(
+        call=scene.call, number=1, acceptance_deadline=timezone.now() + dt.timedelta(days=3)
+    )
+    page = office_client.get(url("office_call", code)).content.decode()
+    assert form not in page
+    assert "The next round can be created once the earlier rounds are closed." in page
+    deadline = (timezone.localtime() + dt.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")
+    assert act(office_client, create, {"acceptance_deadline": deadline}) == [
+        "Close the earlier rounds first: a new round can only run once their students have "
+        "answered."
+    ]
+    assert scene.call.rounds.count() == 1
+    scene.call.rounds.update(state=RoundState.CLOSED)
+    assert form in office_client.get(url("office_call", code)).content.decode()
+
+
+def test_ranking_is_offered_only_once_the_call_is_closed(
+    office_client: Client, scene: Scene
+) -> None:
+    code = scene.call.code
+    rank = url("office_rank", code)
+    form = f'action="{rank}"'
+    assert form in office_client.get(url("office_call", code)).content.decode()
+    Call.objects.filter(pk=scene.call.pk).update(closes_at=timezone.now() + dt.timedelta(days=5))
+    page = office_client.get(url("office_call", code)).content.decode()
+    assert form not in page
+    assert "The applications can be ranked once the call closes" in page
+    assert act(office_client, rank)[0].startswith("Applications are open until")
 
 
 # ------------------------------------------------------------------------- the ranking

@@ -356,7 +356,13 @@ def test_ranking_and_rounds_wait_for_the_deadline_and_for_each_other(
         services.rank_call(call=call, now=NOW)
     services.rank_call(call=call, now=AFTER)
     first = services.create_round(call=call, acceptance_deadline=AFTER + dt.timedelta(days=7))
-    second = services.create_round(call=call, acceptance_deadline=AFTER + dt.timedelta(days=20))
+    with pytest.raises(SelectionError, match="Close the earlier rounds first"):
+        services.create_round(call=call, acceptance_deadline=AFTER + dt.timedelta(days=20))
+    assert list(call.rounds.values_list("number", flat=True)) == [1]
+    # a round 2 made before this rule (or by hand) still waits for round 1 to close
+    second = Round.objects.create(
+        call=call, number=2, acceptance_deadline=AFTER + dt.timedelta(days=20)
+    )
     assert (first.number, second.number) == (1, 2)
     with pytest.raises(SelectionError, match="exists already"):
         services.create_round(call=call, number=2, acceptance_deadline=AFTER)

@@ -78,6 +78,13 @@ class Mobility(models.Model):
         _("arrival"), null=True, blank=True, help_text=_("The day the student arrived at the host.")
     )
     actual_end = models.DateField(_("departure"), null=True, blank=True)
+    recognised_at = models.DateTimeField(
+        _("recognition validated"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Set when the recognition is validated: the agreement can no longer change."),
+    )
     origin = models.CharField(
         _("origin"), max_length=120, blank=True, help_text=_("How it was born, e.g. a call.")
     )

@@ -74,6 +74,14 @@ def is_submitted(user: Any, obj: Any) -> bool:
 
 
 @rules.predicate
+def not_recognised(user: Any, obj: Any) -> bool:
+    """The recognition of the mobility is not validated yet: its learning agreement may still
+    change (``services.open_draft`` and ``services.submit`` refuse on the same field)."""
+    mobility = _mobility(obj)
+    return mobility is not None and mobility.recognised_at is None
+
+
+@rules.predicate
 def is_requested(user: Any, obj: Any) -> bool:
     """An extension request waiting for its promoter."""
     return isinstance(obj, ExtensionRequest) and obj.state == ExtensionState.REQUESTED
@@ -88,7 +96,11 @@ rules.add_perm(
 rules.add_perm("mobility.edit_mobility", is_owner | is_office)
 rules.add_perm("mobility.approve_learning_agreement", can_approve)
 rules.add_perm("mobility.review_learning_agreement", can_approve | is_office)
-rules.add_perm("mobility.decide_submitted_learning_agreement", can_approve & is_submitted)
+rules.add_perm(
+    "mobility.decide_submitted_learning_agreement", can_approve & is_submitted & not_recognised
+)
+# Opening or signing a version of the learning agreement stops once the recognition is validated.
+rules.add_perm("mobility.change_learning_agreement", (is_owner | is_office) & not_recognised)
 rules.add_perm("mobility.request_extension", is_owner)
 rules.add_perm("mobility.withdraw_extension", is_owner & is_requested)
 rules.add_perm("mobility.decide_extension", can_decide)

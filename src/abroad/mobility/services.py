@@ -384,6 +384,17 @@ def _copy(
     return draft
 
 
+def _require_not_recognised(mobility: Mobility) -> None:
+    """The rule ``not_recognised`` (``mobility.change_learning_agreement``), as a refusal."""
+    if mobility.recognised_at is not None:
+        raise MobilityError(
+            _(
+                "The recognition of this mobility was validated: its learning agreement can no "
+                "longer change."
+            )
+        )
+
+
 def _lock(mobility: Mobility) -> Mobility:
     """Lock the mobility row: two tabs cannot both open a draft or submit one."""
     return Mobility.objects.select_for_update().get(pk=mobility.pk)
@@ -400,6 +411,7 @@ def open_draft(
     mobility = _lock(mobility)
     if not mobility.is_active:
         raise MobilityError(_("This mobility is no longer active."))
+    _require_not_recognised(mobility)
     last = latest(mobility)
     if last is not None and last.state == LearningAgreementState.DRAFT:
         return last
@@ -518,7 +530,7 @@ def save_draft(
 def submit(*, agreement: LearningAgreement, actor: User | None) -> LearningAgreement:
     """The student signs the draft; it goes to the promoter. Refused while errors remain."""
     require_actor(actor, EDIT, agreement)
-    _lock(agreement.mobility)
+    _require_not_recognised(_lock(agreement.mobility))
     agreement = LearningAgreement.objects.select_related("mobility__student").get(pk=agreement.pk)
     if agreement.state != LearningAgreementState.DRAFT:
         raise MobilityError(_("Only a draft can be signed."))
@@ -547,6 +559,7 @@ def _pending(agreement: LearningAgreement, state: str) -> LearningAgreement:
 def approve(*, agreement: LearningAgreement, actor: User | None) -> LearningAgreement:
     """The promoter approves (signs) a submitted version; it then waits for the host."""
     agreement = _pending(agreement, LearningAgreementState.SUBMITTED)
+    _require_not_recognised(agreement.mobility)
     require_actor(actor, DECIDE_AGREEMENT, agreement)
     agreement.state = LearningAgreementState.APPROVED
     agreement.promoter = actor

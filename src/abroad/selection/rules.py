@@ -10,8 +10,9 @@ from typing import Any
 
 import rules
 
+from abroad.matching.window import WindowState
 from abroad.people.rules import is_office, is_promoter, is_student
-from abroad.selection.enums import ApplicationState
+from abroad.selection.enums import ApplicationState, RoundState
 
 
 def _owns(user: Any, application: Any) -> bool:
@@ -70,6 +71,24 @@ def window_open(user: Any, application: Any) -> bool:
 
 
 @rules.predicate
+def call_closed(user: Any, call: Any) -> bool:
+    """The call takes no more applications: it can be ranked and allocated
+    (``services.rank_call`` asks the same of the call's window)."""
+    return call is not None and call.state_at() is WindowState.CLOSED
+
+
+def unclosed_round_exists(call: Any) -> bool:
+    """A round of the call is not closed yet: its students can still accept, so the next
+    round waits (``services.create_round`` refuses on the same condition)."""
+    return bool(call.rounds.exclude(state=RoundState.CLOSED).exists())
+
+
+@rules.predicate
+def earlier_rounds_closed(user: Any, call: Any) -> bool:
+    return call is not None and not unclosed_round_exists(call)
+
+
+@rules.predicate
 def has_promoter_school(user: Any) -> bool:
     return bool(promoter_school_ids(user))
 
@@ -105,6 +124,9 @@ rules.add_perm("selection.answer_assignment", is_assignment_owner)
 # The office runs calls: ranking, rounds, publication. The promoters of a call's Schools may
 # read its ranking.
 rules.add_perm("selection.manage_calls", is_office)
+# Ranking waits for the call to close; a new round waits for the earlier ones to close.
+rules.add_perm("selection.rank_call", is_office & call_closed)
+rules.add_perm("selection.create_round", is_office & earlier_rounds_closed)
 rules.add_perm("selection.view_ranking", is_office | (is_promoter & is_promoter_of_call))
 # The office's list of calls: the office sees every call, a promoter the calls of their School.
 rules.add_perm("selection.view_office_calls", is_office | (is_promoter & has_promoter_school))

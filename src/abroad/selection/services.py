@@ -434,6 +434,13 @@ def create_round(
             raise SelectionError(
                 _("Round %(number)d of this call exists already.") % {"number": number}
             )
+        if any(existing.state != RoundState.CLOSED for existing in rounds):
+            raise SelectionError(
+                _(
+                    "Close the earlier rounds first: a new round can only run once their "
+                    "students have answered."
+                )
+            )
         if timezone.is_naive(acceptance_deadline):
             acceptance_deadline = timezone.make_aware(acceptance_deadline)
         round = Round.objects.create(

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from abroad.core import audit
 from abroad.mobility.enums import Table
-from abroad.mobility.models import Component
+from abroad.mobility.models import Component, Mobility
 from abroad.mobility.queries import live
 from abroad.people.models import User
 from abroad.recognition import conversion, proposal
@@ -280,6 +280,8 @@ def validate_recognition(*, transcript: Transcript, actor: User | None) -> Trans
     transcript.validated_by = actor
     transcript.validated_at = timezone.now()
     transcript.save(update_fields=["state", "validated_by", "validated_at"])
+    # the learning agreement can no longer change (``mobility.change_learning_agreement``)
+    Mobility.objects.filter(pk=transcript.mobility_id).update(recognised_at=transcript.validated_at)
     lines = list(transcript.lines.all())
     audit.record(
         actor=actor,
