@@ -4,18 +4,19 @@ formula, rounding half up, for everybody, unless told otherwise."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
 import factory
 
-from abroad.mobility.enums import LearningAgreementState, Table
+from abroad.mobility.enums import LearningAgreementState, MobilityState, Table
 from abroad.mobility.models import Component, LearningAgreement, Mobility
 from abroad.recognition.enums import Cycle, Method
 from abroad.recognition.models import ConversionRule, GradingScale, GradingTable
 from abroad.recognition.services import ensure_standard_scales
 from tests.factories import InstitutionFactory
-from tests.mobility.factories import LearningAgreementFactory
+from tests.mobility.factories import LearningAgreementFactory, MobilityFactory
 
 
 def standard(key: str) -> GradingScale:
@@ -71,3 +72,10 @@ def signed_agreement(
         for position, (code, title, ects) in enumerate(rows, start=1)
     )
     return agreement
+
+
+class EndedMobilityFactory(MobilityFactory):
+    """A mobility whose departure the office recorded: its transcript can be entered."""
+
+    state = MobilityState.COMPLETED
+    actual_end = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=1))

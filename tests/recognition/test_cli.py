@@ -23,9 +23,9 @@ from abroad.recognition.enums import Method, TranscriptState
 from abroad.recognition.management.commands.recognition import Command
 from abroad.recognition.models import ConversionRule, GradingTable, Transcript
 from tests.factories import CourseOfStudyFactory, InstitutionFactory, SchoolFactory
-from tests.mobility.factories import MobilityFactory
 from tests.recognition.factories import (
     ConversionRuleFactory,
+    EndedMobilityFactory,
     GradingTableFactory,
     signed_agreement,
     standard,
@@ -199,7 +199,7 @@ GOOD = "code,title,ects,grade\nFR101,Thermodynamique,6,14.5\nFR102,Mécanique de
 def mobility() -> Mobility:
     """At a French partner (France 0-20 is the only French scale), learning agreement v1 signed
     with three rows in tables A and B."""
-    mobility: Mobility = MobilityFactory.create(
+    mobility: Mobility = EndedMobilityFactory.create(
         offer__agreement__partner=InstitutionFactory.create(
             name="Université Paris-Saclay", country="FR"
         ),
@@ -293,7 +293,7 @@ def test_import_a_transcript_refusals(mobility: Mobility, tmp_path: Path) -> Non
         [],
     )
     # The services' refusals, with their messages.
-    elsewhere: Mobility = MobilityFactory.create(
+    elsewhere: Mobility = EndedMobilityFactory.create(
         offer__agreement__partner=InstitutionFactory.create(name="Universität Wien", country="AT")
     )
     assert refused("import-transcript", str(elsewhere.pk), file, "--scale", "fr") == (
@@ -301,7 +301,7 @@ def test_import_a_transcript_refusals(mobility: Mobility, tmp_path: Path) -> Non
         "against it.",
         [],
     )
-    canada: Mobility = MobilityFactory.create(
+    canada: Mobility = EndedMobilityFactory.create(
         offer__agreement__partner=InstitutionFactory.create(
             name="University of Waterloo", country="CA"
         )

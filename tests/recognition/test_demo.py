@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from abroad.core.models import AuditEvent
+from abroad.mobility import services as mobility_services
 from abroad.mobility.enums import LearningAgreementState, MobilityState
 from abroad.mobility.models import Mobility
 from abroad.people.models import User
@@ -246,6 +247,13 @@ def test_demo_erasmus_transcript_is_left_to_enter_and_converts_by_grading_tables
     office = User.objects.get(username="office")
     promoter = User.objects.get(username="promoter")
     codes = [c.code for c in mobility.learning_agreements.get().components.filter(table="A")]
+    if not mobility.has_ended:  # the office records the departure first
+        mobility = mobility_services.set_state(
+            mobility=mobility,
+            state=MobilityState.COMPLETED,
+            actor=office,
+            left_on=mobility.planned_end,
+        )
 
     transcript = services.enter_transcript(
         mobility=mobility,

@@ -20,8 +20,13 @@ from abroad.recognition.exports import COLUMNS, export_recognitions, recognition
 from abroad.recognition.models import Transcript
 from abroad.recognition.services import EntryData
 from tests.factories import InstitutionFactory, PromoterFactory
-from tests.mobility.factories import MobilityFactory, coordinate
-from tests.recognition.factories import ConversionRuleFactory, signed_agreement, standard
+from tests.mobility.factories import coordinate
+from tests.recognition.factories import (
+    ConversionRuleFactory,
+    EndedMobilityFactory,
+    signed_agreement,
+    standard,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
@@ -51,7 +56,7 @@ def recognised(
     validate: bool = True,
     year: int = 2026,
 ) -> Transcript:
-    mobility: Mobility = MobilityFactory.create(
+    mobility: Mobility = EndedMobilityFactory.create(
         student__first_name=first,
         student__last_name=last,
         student__student_number=number,

@@ -20,15 +20,14 @@ from abroad.recognition.enums import Cycle, Outcome, TranscriptState
 from abroad.recognition.models import GradingTable, Transcript
 from abroad.recognition.services import RecognitionError
 from tests.factories import CourseOfStudyFactory, InstitutionFactory
-from tests.mobility.factories import MobilityFactory
-from tests.recognition.factories import signed_agreement, standard
+from tests.recognition.factories import EndedMobilityFactory, signed_agreement, standard
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 
 @pytest.fixture
 def mobility() -> Mobility:
-    mobility = MobilityFactory.create(
+    mobility = EndedMobilityFactory.create(
         offer__agreement__partner=InstitutionFactory.create(name="TU München", country="DE")
     )
     signed_agreement(
@@ -210,7 +209,7 @@ def test_a_dry_run_stores_nothing(mobility: Mobility, office: User) -> None:
 
 
 def test_import_needs_a_scale_when_the_country_has_none_or_several(office: User) -> None:
-    mobility = MobilityFactory.create(
+    mobility = EndedMobilityFactory.create(
         offer__agreement__partner=InstitutionFactory.create(country="GB")
     )
     signed_agreement(mobility, a=[], b=[])

@@ -19,9 +19,10 @@ from abroad.recognition import conversion, scales
 from abroad.recognition.enums import Method
 from abroad.recognition.models import ConversionRule, GradingScale, GradingTable, Transcript
 from tests.factories import InstitutionFactory, PromoterFactory
-from tests.mobility.factories import MobilityFactory, coordinate
+from tests.mobility.factories import coordinate
 from tests.recognition.factories import (
     ConversionRuleFactory,
+    EndedMobilityFactory,
     GradingTableFactory,
     signed_agreement,
     standard,
@@ -234,7 +235,7 @@ def test_the_home_scale_is_italian_by_default() -> None:
 
 @pytest.fixture
 def transcript(office: User) -> Transcript:
-    mobility = MobilityFactory.create()
+    mobility = EndedMobilityFactory.create()
     signed_agreement(mobility, a=[], b=[])
     return Transcript.objects.create(
         mobility=mobility, agreement=mobility.learning_agreements.get(), host_scale=standard("fr")

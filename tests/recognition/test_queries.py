@@ -12,14 +12,19 @@ from abroad.recognition import services
 from abroad.recognition.queries import recognised_credits, total_credits
 from abroad.recognition.services import EntryData
 from tests.factories import PromoterFactory
-from tests.mobility.factories import MobilityFactory, coordinate
-from tests.recognition.factories import ConversionRuleFactory, signed_agreement, standard
+from tests.mobility.factories import coordinate
+from tests.recognition.factories import (
+    ConversionRuleFactory,
+    EndedMobilityFactory,
+    signed_agreement,
+    standard,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 
 def test_credits_are_recognised_once_the_recognition_is_validated(office: User) -> None:
-    mobility = MobilityFactory.create()
+    mobility = EndedMobilityFactory.create()
     signed_agreement(
         mobility,
         a=[("A1", "One", 6), ("A2", "Two", 3), ("A3", "Three", 5)],
@@ -48,7 +53,7 @@ def test_credits_are_recognised_once_the_recognition_is_validated(office: User) 
     services.validate_recognition(transcript=transcript, actor=promoter)
     assert recognised_credits(mobility) == Decimal(10)
     assert recognised_credits(mobility.pk) == Decimal(10)
-    assert recognised_credits(MobilityFactory.create()) is None
+    assert recognised_credits(EndedMobilityFactory.create()) is None
 
 
 def test_no_lines_is_no_credits() -> None:

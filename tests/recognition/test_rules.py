@@ -20,8 +20,8 @@ from abroad.recognition.enums import TranscriptState
 from abroad.recognition.models import RecognitionLine, Transcript
 from abroad.recognition.services import EntryData
 from tests.factories import PromoterFactory, UserFactory
-from tests.mobility.factories import MobilityFactory, coordinate
-from tests.recognition.factories import signed_agreement, standard
+from tests.mobility.factories import coordinate
+from tests.recognition.factories import EndedMobilityFactory, signed_agreement, standard
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ PEOPLE = ("student", "other_student", "approver", "other_promoter", "office", "a
 
 @pytest.fixture
 def mobility() -> Mobility:
-    return MobilityFactory.create()
+    return EndedMobilityFactory.create()
 
 
 @pytest.fixture
@@ -185,7 +185,7 @@ def test_a_superuser_is_nobody_s_student_nor_promoter(
 
 
 def test_a_superuser_may_not_accept_a_student_s_transcript_through_the_service() -> None:
-    mobility = MobilityFactory.create()
+    mobility = EndedMobilityFactory.create()
     signed_agreement(mobility, a=[("A1", "One", 6)], b=[("B1", "Home", 6)])
     office = UserFactory.create(username="office", role=Role.OFFICE)
     transcript = services.enter_transcript(

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from abroad.catalogue.models import Institution
 from abroad.core import audit
 from abroad.mobility import services as mobility_services
-from abroad.mobility.enums import ComponentStatus, Table
+from abroad.mobility.enums import ComponentStatus, MobilityState, Table
 from abroad.mobility.models import Component, Mobility
 from abroad.mobility.services import MobilityError
 from abroad.people.models import User
@@ -25,9 +25,10 @@ from abroad.recognition.enums import LineFlag, Method, Outcome, TranscriptState
 from abroad.recognition.models import ConversionRule, RecognitionLine, Transcript
 from abroad.recognition.services import EntryData, RecognitionError
 from tests.factories import CourseOfStudyFactory, InstitutionFactory, PromoterFactory, SchoolFactory
-from tests.mobility.factories import MobilityFactory, coordinate
+from tests.mobility.factories import coordinate
 from tests.recognition.factories import (
     ConversionRuleFactory,
+    EndedMobilityFactory,
     GradingTableFactory,
     signed_agreement,
     standard,
@@ -60,7 +61,7 @@ def host() -> Institution:
 def mobility(host: Institution) -> Mobility:
     """A student of a course with one coordinator, at a French partner whose agreement has its
     own (site) promoter; learning agreement v1 signed with five rows in tables A and B."""
-    mobility = MobilityFactory.create(
+    mobility = EndedMobilityFactory.create(
         offer__agreement__partner=host,
         student__first_name="Lucia",
         student__last_name="Ferraro",
@@ -294,7 +295,7 @@ def test_enter_transcript_is_for_the_office_only(mobility: Mobility, coordinator
 
 
 def test_enter_transcript_needs_a_signed_learning_agreement(office: User) -> None:
-    mobility = MobilityFactory.create()
+    mobility = EndedMobilityFactory.create()
     with raises(
         "This mobility has no learning agreement signed by all three: the transcript is "
         "checked against it."
@@ -423,7 +424,7 @@ def test_the_school_a_section_belongs_to_has_rules_too(office: User) -> None:
     arch = SchoolFactory.create(code="AUIC-ARCH", name="Architecture (architecture)")
     arch.parent = auic
     arch.save()
-    mobility = MobilityFactory.create(
+    mobility = EndedMobilityFactory.create(
         student__course_of_study=CourseOfStudyFactory.create(school=arch)
     )
     whole = ConversionRuleFactory.create(name="AUIC", school=auic)
@@ -525,7 +526,7 @@ def test_tables_of_different_length_recognise_all_of_table_a_credit_weighted(
     host: Institution, office: User
 ) -> None:
     """14 → 23, 18 → 27.6 → 28, 11 → 19.2 → 19: (23 x 6 + 28 x 6 + 19 x 3) / 15 = 24.2 → 24."""
-    mobility = MobilityFactory.create(offer__agreement__partner=host)
+    mobility = EndedMobilityFactory.create(offer__agreement__partner=host)
     signed_agreement(
         mobility,
         a=[("A1", "One", 6), ("A2", "Two", 6), ("A3", "Three", 3)],
@@ -560,7 +561,7 @@ def test_tables_of_different_length_recognise_all_of_table_a_credit_weighted(
 
 
 def test_a_failed_component_among_several_flags_the_line(host: Institution, office: User) -> None:
-    mobility = MobilityFactory.create(offer__agreement__partner=host)
+    mobility = EndedMobilityFactory.create(offer__agreement__partner=host)
     signed_agreement(mobility, a=[("A1", "One", 6), ("A2", "Two", 6)], b=[("B1", "Home", 12)])
     ConversionRuleFactory.create(name="Linear")
     transcript = services.enter_transcript(
@@ -582,7 +583,7 @@ def test_a_failed_component_among_several_flags_the_line(host: Institution, offi
 
 
 def test_honours_average_only_when_every_grade_is_honours(host: Institution, office: User) -> None:
-    mobility = MobilityFactory.create(offer__agreement__partner=host)
+    mobility = EndedMobilityFactory.create(offer__agreement__partner=host)
     signed_agreement(mobility, a=[("A1", "One", 6), ("A2", "Two", 4)], b=[("B1", "Home", 10)])
     ConversionRuleFactory.create(name="Lode", parameters={"lode_at_best": True})
     transcript = services.enter_transcript(
@@ -694,6 +695,19 @@ def test_propose_adjust_validate(
         entered(mobility, office, "14")
 
 
+def test_no_transcript_while_the_student_is_abroad(
+    mobility: Mobility, office: User, linear: ConversionRule
+) -> None:
+    Mobility.objects.filter(pk=mobility.pk).update(state=MobilityState.IN_MOBILITY, actual_end=None)
+    mobility.refresh_from_db()
+    with raises(
+        "The student is still abroad: enter the transcript once the office has recorded the "
+        "departure."
+    ):
+        entered(mobility, office, "14")
+    assert not Transcript.objects.filter(mobility=mobility).exists()
+
+
 def test_a_validated_recognition_closes_the_learning_agreement(
     mobility: Mobility, office: User, linear: ConversionRule, coordinator: User
 ) -> None:
@@ -754,7 +768,7 @@ def test_proposing_takes_the_same_queries_for_any_number_of_rows(
     ConversionRuleFactory.create(name="Linear")
 
     def queries(rows: int) -> int:
-        mobility = MobilityFactory.create(offer__agreement__partner=host)
+        mobility = EndedMobilityFactory.create(offer__agreement__partner=host)
         a = [(f"A{i}", f"Host {i}", 6) for i in range(rows)]
         b = [(f"B{i}", f"Home {i}", 6) for i in range(rows)]
         signed_agreement(mobility, a=a, b=b)
@@ -777,7 +791,7 @@ def test_entering_takes_the_same_queries_for_any_number_of_rows(
     host: Institution, office: User
 ) -> None:
     def queries(rows: int) -> int:
-        mobility = MobilityFactory.create(offer__agreement__partner=host)
+        mobility = EndedMobilityFactory.create(offer__agreement__partner=host)
         a = [(f"A{i}", f"Host {i}", 6) for i in range(rows)]
         signed_agreement(mobility, a=a, b=a)
         with CaptureQueriesContext(connection) as context:

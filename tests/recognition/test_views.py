@@ -20,6 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from abroad.catalogue.models import CourseOfStudy, Institution
+from abroad.mobility.enums import MobilityState
 from abroad.mobility.models import Mobility
 from abroad.people.models import User
 from abroad.recognition import services
@@ -28,9 +29,10 @@ from abroad.recognition.models import ConversionRule, GradingTable, RecognitionL
 from abroad.recognition.services import EntryData
 from tests.conftest import logged_in
 from tests.factories import CourseOfStudyFactory, InstitutionFactory, PromoterFactory
-from tests.mobility.factories import MobilityFactory, coordinate
+from tests.mobility.factories import coordinate
 from tests.recognition.factories import (
     ConversionRuleFactory,
+    EndedMobilityFactory,
     GradingTableFactory,
     signed_agreement,
     standard,
@@ -69,7 +71,7 @@ def host() -> Institution:
 def mobility(student: User, host: Institution) -> Mobility:
     """The student persona's mobility at a French partner, learning agreement v1 signed with
     five rows in tables A and B; the French scale is the only one of France."""
-    found: Mobility = MobilityFactory.create(student=student, offer__agreement__partner=host)
+    found: Mobility = EndedMobilityFactory.create(student=student, offer__agreement__partner=host)
     signed_agreement(found, a=FIVE_A, b=FIVE_B)
     standard("fr")
     return found
@@ -188,6 +190,15 @@ def test_transcript_page_before_any_transcript(
     assert url("transcript_enter", mobility.pk) not in text(response)
     office_page = text(clients["office"].get(url("transcript", mobility.pk)))
     assert url("transcript_enter", mobility.pk) in office_page
+
+
+def test_the_transcript_is_not_offered_while_the_student_is_abroad(
+    clients: dict[str, Client], mobility: Mobility
+) -> None:
+    Mobility.objects.filter(pk=mobility.pk).update(state=MobilityState.IN_MOBILITY, actual_end=None)
+    page = text(clients["office"].get(url("transcript", mobility.pk)))
+    assert url("transcript_enter", mobility.pk) not in page
+    assert "The student is still abroad" in page
 
 
 def test_the_site_promoter_sees_the_mobility_but_not_its_transcript(
@@ -424,7 +435,7 @@ def test_a_form_error_is_shown_and_nothing_stored(
 def test_entering_needs_a_signed_learning_agreement(
     clients: dict[str, Client], student: User
 ) -> None:
-    other: Mobility = MobilityFactory.create(student=student)
+    other: Mobility = EndedMobilityFactory.create(student=student)
     response = clients["office"].get(url("transcript_enter", other.pk))
     assert "no learning agreement signed by all three" in text(response)
     assert response.context["agreement"] is None
@@ -806,7 +817,7 @@ def test_conversion_page_without_a_rule(clients: dict[str, Client], mobility: Mo
 def test_conversion_page_of_a_country_with_two_scales_shows_the_ruled_one(
     clients: dict[str, Client], student: User
 ) -> None:
-    mobility: Mobility = MobilityFactory.create(
+    mobility: Mobility = EndedMobilityFactory.create(
         student=student, offer__agreement__partner=InstitutionFactory.create(country="GB")
     )
     standard("uk")
@@ -1006,7 +1017,7 @@ def test_export_xlsx_by_year(clients: dict[str, Client]) -> None:
         ("052347", "26"),
         ("052348", "30"),
     ]
-    MobilityFactory.create(academic_year=2025)
+    EndedMobilityFactory.create(academic_year=2025)
     other_year = clients["office"].get(url("export", "csv") + "?year=2025")
     assert other_year.content.decode("utf-8-sig").strip().count("\n") == 0  # the header only
     assert clients["office"].get(url("export", "csv") + "?year=1800").status_code == 400
@@ -1027,7 +1038,7 @@ def fill(course: CourseOfStudy, office: User, host: Institution, n: int) -> None
     """``n`` proposed recognitions and ``n`` accepted transcripts of students of ``course``."""
     for _ in range(n):
         for step in (proposed, accepted):
-            other: Mobility = MobilityFactory.create(
+            other: Mobility = EndedMobilityFactory.create(
                 student__course_of_study=course, offer__agreement__partner=host
             )
             signed_agreement(other, a=FIVE_A, b=FIVE_B)
@@ -1098,7 +1109,10 @@ def test_the_timeline_follows_the_recognition(
 ) -> None:
     student = clients["student"]
     step = _recognition_step(student, mobility)
-    assert (step.status, step.url) == ("todo", "")
+    assert (step.status, step.url) == (
+        "current",
+        "",
+    )  # the mobility is over: the transcript comes next
     assert step.text == "The host sends your transcript of records; the office enters it here."
 
     transcript = entered(mobility, office)

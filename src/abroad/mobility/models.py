@@ -112,6 +112,12 @@ class Mobility(models.Model):
         return self.actual_end or self.planned_end
 
     @property
+    def has_ended(self) -> bool:
+        """The student is back: the office recorded the departure (state completed). Only
+        then is the host's transcript entered and recognised."""
+        return self.state == MobilityState.COMPLETED and self.actual_end is not None
+
+    @property
     def is_active(self) -> bool:
         return self.state in MobilityState.active_states()
 

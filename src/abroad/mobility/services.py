@@ -409,9 +409,9 @@ def open_draft(
     at any time for the office)."""
     require_actor(actor, EDIT, mobility)
     mobility = _lock(mobility)
+    _require_not_recognised(mobility)
     if not mobility.is_active:
         raise MobilityError(_("This mobility is no longer active."))
-    _require_not_recognised(mobility)
     last = latest(mobility)
     if last is not None and last.state == LearningAgreementState.DRAFT:
         return last

@@ -91,6 +91,13 @@ def transcript_editable(_user: Any, obj: Any) -> bool:
 
 
 @rules.predicate
+def mobility_ended(_user: Any, obj: Any) -> bool:
+    """The office recorded the departure (``Mobility.has_ended``): the transcript can come."""
+    mobility = _mobility(obj)
+    return mobility is not None and bool(mobility.has_ended)
+
+
+@rules.predicate
 def transcript_entered(_user: Any, obj: Any) -> bool:
     """Entered by the office, waiting for the student."""
     return _state(obj) == TranscriptState.ENTERED
@@ -115,7 +122,7 @@ approving_promoter = is_promoter & is_approver_of
 may_view_transcript = is_student_of | is_office | approving_promoter
 may_propose_recognition = is_office | approving_promoter  # the office asks, or the validator
 # Who and when: what the visitor may do now (the page's buttons, the services' refusals).
-can_enter_transcript = is_office & transcript_editable
+can_enter_transcript = is_office & mobility_ended & transcript_editable
 can_accept_transcript = is_student_of & transcript_entered
 can_propose_recognition = may_propose_recognition & transcript_proposable
 can_validate_recognition = approving_promoter & transcript_proposed  # adjusting a line too

@@ -186,6 +186,13 @@ def _lock_mobility(mobility: Mobility) -> Mobility:
 
 
 def _editable(mobility: Mobility) -> Transcript | None:
+    if not mobility.has_ended:  # the rule ``mobility_ended`` of ``enter_transcript_now``
+        raise RecognitionError(
+            _(
+                "The student is still abroad: enter the transcript once the office has recorded "
+                "the departure."
+            )
+        )
     transcript = Transcript.objects.filter(mobility=mobility).first()
     if transcript is not None and transcript.state not in TranscriptState.editable_states():
         raise RecognitionError(
