@@ -22,7 +22,7 @@ from tests.ewp.conftest import HOME, official
 from tests.ewp.test_las import signed_first
 from tests.factories import UserFactory
 from tests.mobility.factories import MobilityFactory
-from tests.recognition.factories import signed_agreement
+from tests.recognition.factories import EndedMobilityFactory, signed_agreement
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +96,8 @@ def tor(omobility_id: str, rows: list[tuple[str, str, str, str]]) -> bytes:
 
 def test_a_transcript_is_entered_into_the_recognition(home: Institution) -> None:
     office = UserFactory.create(role=Role.OFFICE)
-    mobility: Mobility = MobilityFactory.create(
+    # the student is back (the departure recorded): the host's transcript can be entered
+    mobility: Mobility = EndedMobilityFactory.create(
         offer__agreement__partner__country="FR",
         offer__agreement__partner__schac_code="insa-lyon.fr",
     )
