@@ -8,6 +8,7 @@ import shutil
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 
 from abroad.people.enums import Role
@@ -68,6 +69,19 @@ def promoter(db: None) -> User:
 @pytest.fixture
 def office(db: None) -> User:
     return UserFactory.create(username="office", role=Role.OFFICE)
+
+
+@pytest.fixture
+def people(student: User, other_student: User, promoter: User, office: User) -> dict[str, object]:
+    """The people the rules tests ask about (tests/rules.py); an app's test may define its own."""
+    return {
+        "owner": student,
+        "other_student": other_student,
+        "promoter": promoter,
+        "office": office,
+        "anonymous": AnonymousUser(),
+        "superuser": UserFactory.create(username="root", role=Role.ADMIN, is_superuser=True),
+    }
 
 
 def logged_in(user: User | None) -> Client:

@@ -8,35 +8,20 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from abroad.catalogue.enums import Programme
-from abroad.core.permissions import can
 from abroad.mobility import services as mobility_services
 from abroad.mobility.models import Mobility
 from abroad.networks.enums import ApplicationState, PlanState
 from abroad.networks.models import AthensAllocation, AthensApplication, DoubleDegreePlan
-from abroad.people.enums import Role
 from abroad.people.models import User
-from tests.factories import AgreementFactory, OfferFactory, UserFactory
+from tests.factories import AgreementFactory, OfferFactory
 from tests.networks.factories import ApplicationFactory
+from tests.rules import PERSONAS
+from tests.rules import who_may as _allowed
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
-
-PERSONAS = ("owner", "other_student", "promoter", "office", "anonymous", "superuser")
-
-
-@pytest.fixture
-def people(student: User, other_student: User, promoter: User, office: User) -> dict[str, object]:
-    return {
-        "owner": student,
-        "other_student": other_student,
-        "promoter": promoter,
-        "office": office,
-        "anonymous": AnonymousUser(),
-        "superuser": UserFactory.create(username="root", role=Role.ADMIN, is_superuser=True),
-    }
 
 
 @pytest.fixture
@@ -59,10 +44,6 @@ def mobility(student: User, promoter: User) -> Mobility:
     return mobility_services.create_mobility(
         student=student, offer=offer, academic_year=2027, origin="test"
     )
-
-
-def _allowed(people: dict[str, object], perm: str, obj: object) -> set[str]:
-    return {name for name in PERSONAS if can(people[name], perm, obj)}
 
 
 def test_applications(people: dict[str, object], application: AthensApplication) -> None:

@@ -7,32 +7,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from abroad.core.permissions import can
-from abroad.people.enums import Role
 from abroad.people.models import User
 from abroad.selection.enums import ApplicationState
 from abroad.selection.models import Application
-from tests.factories import PromoterFactory, SchoolFactory, UserFactory
+from tests.factories import PromoterFactory, SchoolFactory
+from tests.rules import PERSONAS
+from tests.rules import who_may as _allowed
 from tests.selection.factories import ApplicationFactory, AssignmentFactory, CallFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
-
-PERSONAS = ("owner", "other_student", "promoter", "office", "anonymous", "superuser")
-
-
-@pytest.fixture
-def people(student: User, other_student: User, promoter: User, office: User) -> dict[str, object]:
-    return {
-        "owner": student,
-        "other_student": other_student,
-        "promoter": promoter,
-        "office": office,
-        "anonymous": AnonymousUser(),
-        "superuser": UserFactory.create(username="root", role=Role.ADMIN, is_superuser=True),
-    }
 
 
 @pytest.fixture
@@ -43,10 +29,6 @@ def application(student: User, promoter: User) -> Application:
         call=call, student=student, state=ApplicationState.SUBMITTED, submitted_at=timezone.now()
     )
     return application
-
-
-def _allowed(people: dict[str, object], perm: str, obj: object) -> set[str]:
-    return {name for name in PERSONAS if can(people[name], perm, obj)}
 
 
 def test_view_application(people: dict[str, object], application: Application) -> None:
