@@ -73,7 +73,7 @@ def office(db: None) -> User:
 
 @pytest.fixture
 def people(student: User, other_student: User, promoter: User, office: User) -> dict[str, object]:
-    """The people the rules tests ask about (tests/rules.py); an app's test may define its own."""
+    """The people the rules tests ask about (tests/who_may.py); an app's test may define its own."""
     return {
         "owner": student,
         "other_student": other_student,

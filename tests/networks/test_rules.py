@@ -18,8 +18,8 @@ from abroad.networks.models import AthensAllocation, AthensApplication, DoubleDe
 from abroad.people.models import User
 from tests.factories import AgreementFactory, OfferFactory
 from tests.networks.factories import ApplicationFactory
-from tests.rules import PERSONAS
-from tests.rules import who_may as _allowed
+from tests.who_may import PERSONAS
+from tests.who_may import who_may as _allowed
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 

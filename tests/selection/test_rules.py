@@ -14,9 +14,9 @@ from abroad.people.models import User
 from abroad.selection.enums import ApplicationState
 from abroad.selection.models import Application
 from tests.factories import PromoterFactory, SchoolFactory
-from tests.rules import PERSONAS
-from tests.rules import who_may as _allowed
 from tests.selection.factories import ApplicationFactory, AssignmentFactory, CallFactory
+from tests.who_may import PERSONAS
+from tests.who_may import who_may as _allowed
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
