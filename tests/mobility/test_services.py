@@ -1266,11 +1266,16 @@ def test_withdraw_extension_only_while_waiting(mobility: Mobility) -> None:
     [
         (dt.date(2027, 2, 1), dt.date(2027, 7, 31), 6),
         (dt.date(2027, 2, 1), dt.date(2028, 1, 31), 12),
-        (dt.date(2027, 9, 1), dt.date(2028, 2, 15), 6),  # 5.5 months: past half, counts
-        (dt.date(2027, 9, 1), dt.date(2028, 2, 13), 5),  # 5.45 months
+        # months of 30 days, as the Erasmus+ Programme Guide counts them
+        (dt.date(2027, 9, 1), dt.date(2028, 1, 31), 5),  # 1 Sep-31 Jan: 5 months
+        (dt.date(2028, 2, 1), dt.date(2028, 2, 29), 1),  # a February is a month
+        (dt.date(2027, 2, 1), dt.date(2027, 2, 28), 1),
+        (dt.date(2027, 9, 1), dt.date(2028, 2, 16), 6),  # 5 months 16 days: past half
+        (dt.date(2027, 9, 1), dt.date(2028, 2, 15), 5),  # 5 months 15 days: half
         (dt.date(2027, 2, 1), dt.date(2027, 2, 1), 1),  # never less than one
-        (dt.date(2027, 2, 1), dt.date(2027, 3, 17), 1),
-        (dt.date(2027, 2, 1), dt.date(2027, 3, 18), 2),
+        (dt.date(2027, 2, 1), dt.date(2027, 3, 15), 1),
+        (dt.date(2027, 2, 1), dt.date(2027, 3, 17), 2),
+        (dt.date(2027, 9, 1), dt.date(2029, 8, 31), 24),
     ],
 )
 def test_months_between(start: dt.date, end: dt.date, months: int) -> None:

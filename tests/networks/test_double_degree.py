@@ -4,6 +4,8 @@ the plan's step on the timeline."""
 from __future__ import annotations
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from abroad.catalogue.enums import Programme
 from abroad.mobility import services as mobility_services
@@ -14,7 +16,8 @@ from abroad.networks.double_degree import Plan, check
 from abroad.networks.enums import PlanState
 from abroad.networks.services import NetworksError
 from abroad.people.models import User
-from tests.factories import AgreementFactory, OfferFactory
+from tests.factories import AgreementFactory, NetworkFactory, OfferFactory
+from tests.networks.factories import SessionFactory
 
 GOOD = Plan(
     credits_at_partner=120,
@@ -136,3 +139,45 @@ def test_only_a_double_degree_mobility_has_a_plan(student: User) -> None:
     with pytest.raises(NetworksError, match="Only a double-degree mobility"):
         services.save_plan(mobility=mobility, actor=student, credits_at_partner=60)
     assert "double_degree" not in {s.key for s in extra_steps(mobility)}
+
+
+@pytest.mark.integration
+@pytest.mark.django_db
+def test_the_plan_offers_double_degree_networks_never_athens(student: User) -> None:
+    """Before: the plan's network list offered every network, ATHENS included."""
+    time = NetworkFactory.create(code="time", name="T.I.M.E.")
+    SessionFactory.create()  # ATHENS: its network runs sessions of short courses
+    NetworkFactory.create(code="idea-league", name="IDEA League")  # no double degree
+    athens_dd = AgreementFactory.create(
+        programme=Programme.DOUBLE_DEGREE, network=NetworkFactory.create(code="athens")
+    )  # even a double-degree agreement does not make ATHENS a double-degree network
+    offer = OfferFactory.create(
+        agreement=AgreementFactory.create(programme=Programme.DOUBLE_DEGREE, network=time),
+        months=24,
+    )
+    assert athens_dd.network is not None
+    mobility = mobility_services.create_mobility(
+        student=student, offer=offer, academic_year=2027, origin="test"
+    )
+    client = Client()
+    client.force_login(student)
+
+    page = client.get(reverse("networks:plan", kwargs={"mobility": mobility.pk}))
+
+    field = page.context["form"].fields["network"]
+    assert [n.code for n in field.queryset] == ["time"]
+    assert "ATHENS" not in page.text.split('id="edit"')[1]
+    assert "This mobility is planned for 24 months, as the double-degree agreement says" in (
+        page.text
+    )
+    refused = client.post(
+        reverse("networks:plan_save", kwargs={"mobility": mobility.pk}),
+        {
+            "network": athens_dd.network.pk,
+            "credits_at_partner": 120,
+            "credits_recognised_at_home": 60,
+            "mobility_unit_months": 12,
+        },
+    )
+    assert refused.status_code == 302
+    assert not hasattr(Mobility.objects.get(pk=mobility.pk), "double_degree_plan")

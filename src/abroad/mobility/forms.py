@@ -211,3 +211,42 @@ class ExtensionForm(forms.Form):
         allow_empty_file=True,
         error_messages={"required": _("Upload the extension form signed by the host.")},
     )
+
+
+class PlannedDatesForm(forms.Form):
+    """The planned start and end; whether they fit the seat is the service's word
+    (:func:`abroad.mobility.services.planned_dates_problem`)."""
+
+    planned_start = forms.DateField(
+        label=_("Planned start"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Write the date as YYYY-MM-DD.")},
+    )
+    planned_end = forms.DateField(
+        label=_("Planned end"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Write the date as YYYY-MM-DD.")},
+    )
+
+
+class CertificateForm(forms.Form):
+    """The host's arrival or departure certificate, with the date it bears."""
+
+    kind = forms.ChoiceField(
+        label=_("Certificate"),
+        choices=[
+            (DocumentKind.ARRIVAL, _("Arrival certificate")),
+            (DocumentKind.DEPARTURE, _("Departure certificate")),
+        ],
+    )
+    day = forms.DateField(
+        label=_("Date on the certificate"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Write the date as YYYY-MM-DD.")},
+    )
+    file = forms.FileField(
+        label=_("The certificate (PDF, JPEG or PNG)"),
+        allow_empty_file=True,
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"}),
+        error_messages={"required": _("Choose the file to upload.")},
+    )

@@ -23,7 +23,7 @@ from django.db.models import Q
 
 from abroad.catalogue.models import CourseOfStudy
 from abroad.mobility.checks import is_live
-from abroad.mobility.enums import LearningAgreementState
+from abroad.mobility.enums import LearningAgreementState, MobilityKind, MobilityState
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -69,6 +69,30 @@ def live(rows: Iterable[R], table: str | None = None) -> list[R]:
         for row in rows
         if is_live(row) and (table is None or row.table == table)  # type: ignore[attr-defined]
     ]
+
+
+# ------------------------------------------------------------------------- dates, extensions
+
+
+def agreement_submitted(mobility: Mobility) -> bool:
+    """The student signed (submitted) a version of the learning agreement: its planned dates
+    are now the office's to change."""
+    return mobility.learning_agreements.filter(student_signed_at__isnull=False).exists()
+
+
+def before_departure(mobility: Mobility) -> bool:
+    """Still to come or under way: not withdrawn, and the departure not recorded."""
+    return mobility.state != MobilityState.WITHDRAWN and mobility.actual_end is None
+
+
+def extensions_apply(mobility: Mobility) -> bool:
+    """THE rule of whether a mobility may ever be extended: its offer allows it, and it is not
+    a double degree (which lasts as its agreement says). The student's page offers "Ask to
+    stay longer" on it and :func:`abroad.mobility.services.extension_problem` refuses on it."""
+    offer = mobility.offer
+    return bool(
+        offer is not None and offer.extendable and mobility.kind != MobilityKind.DOUBLE_DEGREE
+    )
 
 
 # ------------------------------------------------------------------ who approves, who decides

@@ -17,8 +17,11 @@ The permissions:
 - ``mobility.decide_submitted_learning_agreement`` / ``mobility.decide_requested_extension``:
   approve or return this version now (the approver, while it is submitted); authorise or refuse
   this request now (the decider, while it is requested).
-- ``mobility.request_extension``: the student; ``mobility.withdraw_extension``: the student,
-  while the request waits.
+- ``mobility.request_extension``: the student, on a mobility extensions apply to
+  (:func:`abroad.mobility.queries.extensions_apply`); ``mobility.withdraw_extension``: the
+  student, while the request waits.
+- ``mobility.change_planned_dates``: the student while no version of the learning agreement
+  is submitted; the office until the departure is recorded.
 - ``mobility.manage_mobilities``: the office (its pages, the state of a mobility, a return by
   the host).
 - ``mobility.use_desk``: the promoter's desk (promoters; the office, read-only);
@@ -34,10 +37,13 @@ import rules
 from abroad.mobility.enums import ExtensionState, LearningAgreementState
 from abroad.mobility.models import ExtensionRequest, LearningAgreement
 from abroad.mobility.queries import (  # noqa: F401  (approver_q, decider_q: used by other apps)
+    agreement_submitted,
     approver_q,
     approves,
+    before_departure,
     decider_q,
     decides_extensions,
+    extensions_apply,
 )
 from abroad.people.rules import is_office, is_promoter
 
@@ -87,6 +93,28 @@ def is_requested(user: Any, obj: Any) -> bool:
     return isinstance(obj, ExtensionRequest) and obj.state == ExtensionState.REQUESTED
 
 
+@rules.predicate
+def is_extendable(user: Any, obj: Any) -> bool:
+    """Extensions apply to the mobility (``services.extension_problem`` refuses on the same
+    rule, :func:`abroad.mobility.queries.extensions_apply`)."""
+    mobility = _mobility(obj)
+    return mobility is not None and extensions_apply(mobility)
+
+
+@rules.predicate
+def is_before_departure(user: Any, obj: Any) -> bool:
+    """Not withdrawn, and the departure not recorded yet."""
+    mobility = _mobility(obj)
+    return mobility is not None and before_departure(mobility)
+
+
+@rules.predicate
+def agreement_not_submitted(user: Any, obj: Any) -> bool:
+    """No version of the learning agreement was submitted yet (its dates are the plan's)."""
+    mobility = _mobility(obj)
+    return mobility is not None and not agreement_submitted(mobility)
+
+
 can_approve = is_promoter & is_approver
 can_decide = is_promoter & is_decider
 
@@ -101,7 +129,11 @@ rules.add_perm(
 )
 # Opening or signing a version of the learning agreement stops once the recognition is validated.
 rules.add_perm("mobility.change_learning_agreement", (is_owner | is_office) & not_recognised)
-rules.add_perm("mobility.request_extension", is_owner)
+rules.add_perm("mobility.request_extension", is_owner & is_extendable)
+rules.add_perm(
+    "mobility.change_planned_dates",
+    is_before_departure & ((is_owner & agreement_not_submitted) | is_office),
+)
 rules.add_perm("mobility.withdraw_extension", is_owner & is_requested)
 rules.add_perm("mobility.decide_extension", can_decide)
 rules.add_perm("mobility.review_extension", can_decide | is_office)

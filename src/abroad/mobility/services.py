@@ -10,8 +10,8 @@ accepted), checked there."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
-import math
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 from abroad.catalogue.models import Offer
 from abroad.core import audit, cycles
 from abroad.core.enums import CEFR
-from abroad.core.permissions import require_actor
-from abroad.mobility import checks, emails
+from abroad.core.permissions import can, require_actor
+from abroad.mobility import checks, emails, queries
 from abroad.mobility.enums import (
     ComponentStatus,
     DocumentKind,
@@ -50,6 +50,8 @@ EDIT = "mobility.edit_mobility"
 EXTEND = "mobility.request_extension"
 DECIDE_AGREEMENT = "mobility.decide_submitted_learning_agreement"
 DECIDE_EXTENSION = "mobility.decide_requested_extension"
+DATES = "mobility.change_planned_dates"
+WITHDRAW_EXTENSION = "mobility.withdraw_extension"
 
 
 class MobilityError(Exception):
@@ -79,10 +81,16 @@ def create_mobility(
     origin: str,
     actor: User | None = None,
     cycle_months: int | None = None,
+    planned_start: dt.date | None = None,
+    planned_end: dt.date | None = None,
 ) -> Mobility:
     """Create the mobility of a student who took a seat on ``offer``: nominated to the host.
     ``cycle_months``: the months of mobility the study cycle allows, as the call that gave the
-    seat set them (None: the usual rule, :func:`abroad.core.cycles.months_limit`)."""
+    seat set them (None: the usual rule, :func:`abroad.core.cycles.months_limit`). The planned
+    dates, when not given, are proposed from the academic year and the offer's months
+    (:func:`propose_dates`); the student and the office correct them later."""
+    if planned_start is None or planned_end is None:
+        planned_start, planned_end = propose_dates(academic_year=academic_year, months=offer.months)
     mobility = Mobility.objects.create(
         student=student,
         offer=offer,
@@ -93,9 +101,242 @@ def create_mobility(
         months=offer.months,
         origin=origin,
         cycle_months=cycle_months,
+        planned_start=planned_start,
+        planned_end=planned_end,
     )
-    audit.record(actor=actor, action="mobility.created", obj=mobility, origin=origin)
+    audit.record(
+        actor=actor,
+        action="mobility.created",
+        obj=mobility,
+        origin=origin,
+        planned_start=planned_start,
+        planned_end=planned_end,
+    )
     return mobility
+
+
+# --------------------------------------------------------------------------------- dates
+
+# The usual terms of an academic year, as (month, day) of the first and of the last day; a
+# month before August falls in the second calendar year of the academic year. A site with other
+# terms sets MOBILITY_TERMS in its settings (the same three keys). The catalogue keeps no
+# academic calendar per partner: these are the defaults for every host.
+DEFAULT_TERMS: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
+    "autumn": ((9, 1), (1, 31)),
+    "spring": ((2, 1), (6, 30)),
+    "year": ((9, 1), (6, 30)),
+}
+SECOND_YEAR_BEFORE_MONTH = 8
+
+
+def terms() -> dict[str, tuple[tuple[int, int], tuple[int, int]]]:
+    return getattr(settings, "MOBILITY_TERMS", DEFAULT_TERMS)
+
+
+def _day_of(academic_year: int, month: int, day: int) -> dt.date:
+    year = academic_year + (1 if month < SECOND_YEAR_BEFORE_MONTH else 0)
+    return dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+def term_dates(term: str, academic_year: int) -> tuple[dt.date, dt.date]:
+    """The first and the last day of ``term`` ("autumn", "spring", "year") of the academic
+    year starting in ``academic_year``."""
+    (start_month, start_day), (end_month, end_day) = terms()[term]
+    return (
+        _day_of(academic_year, start_month, start_day),
+        _day_of(academic_year, end_month, end_day),
+    )
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (the month's last day when it is shorter)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    month += 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def propose_dates(*, academic_year: int, months: int) -> tuple[dt.date, dt.date]:
+    """The planned dates of a new mobility of ``months`` in ``academic_year``: the autumn term
+    for a semester, the whole year from 9 months on; when the term is not that long (a 6-month
+    semester, a 24-month double degree) the stay runs ``months`` from the term's first day."""
+    start, end = term_dates("year" if months >= 9 else "autumn", academic_year)
+    if months_between(start, end) != months:
+        end = add_months(start, months) - dt.timedelta(days=1)
+    return start, end
+
+
+def months_between(start: dt.date, end: dt.date) -> int:
+    """Months from ``start`` to ``end`` (both days included) as the Erasmus+ Programme Guide
+    counts them: every month of 30 days (1 September to 31 January is 5 months, 1 February to
+    28 February 30 days), a started month counting once it passes half."""
+    after = end + dt.timedelta(days=1)
+    days = (
+        (after.year - start.year) * 360
+        + (after.month - start.month) * 30
+        + min(after.day, 30)
+        - min(start.day, 30)
+    )
+    whole, rest = divmod(days, 30)
+    return max(1, whole + (1 if rest > 15 else 0))
+
+
+def months_of(mobility: Mobility) -> int:
+    """THE months of a mobility (shown, checked by extensions, used for grants): from its
+    start to its end, the arrival and departure certificates' dates when recorded, the planned
+    ones otherwise; the stored number while the dates are not known."""
+    start, end = mobility.start, mobility.end
+    if start is not None and end is not None and end >= start:
+        return months_between(start, end)
+    return mobility.months
+
+
+def _recount(mobility: Mobility, fields: list[str]) -> None:
+    months = months_of(mobility)
+    if months != mobility.months:
+        mobility.months = months
+        fields.append("months")
+
+
+def months_allowed(mobility: Mobility) -> int | None:
+    """The most months the planned dates may span: the months of the seat (the offer's; an
+    exchange stays longer only through an extension), None without an offer."""
+    return mobility.offer.months if mobility.offer is not None else None
+
+
+def planned_dates_problem(*, mobility: Mobility, start: dt.date, end: dt.date) -> str | None:
+    """Why ``start`` to ``end`` cannot be the planned dates of ``mobility``, or None."""
+    if end <= start:
+        return _("The planned end must come after the planned start.")
+    months = months_between(start, end)
+    allowed = months_allowed(mobility)
+    if allowed is not None and months > allowed:
+        return _(
+            "From %(start)s to %(end)s is %(months)s months; this seat is for at most "
+            "%(allowed)s. A longer stay is asked as an extension, during the mobility."
+        ) % {
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "months": months,
+            "allowed": allowed,
+        }
+    if mobility.kind != MobilityKind.DOUBLE_DEGREE:
+        used = months_used_elsewhere(mobility)
+        limit = cycle_limit_of(mobility)
+        if used + months > limit:
+            return _(
+                "From %(start)s to %(end)s is %(months)s months; with %(used)s used before, "
+                "that exceeds the %(limit)s months allowed in the study cycle."
+            ) % {
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "months": months,
+                "used": used,
+                "limit": limit,
+            }
+    return None
+
+
+def planned_dates_closed(mobility: Mobility) -> str:
+    """Why the planned dates can no longer be changed by whoever was refused."""
+    if mobility.state == MobilityState.WITHDRAWN:
+        return _("This mobility was withdrawn; it cannot change any more.")
+    if mobility.actual_end is not None:
+        return _("The departure is recorded: the dates are now those of the host's certificates.")
+    return _(
+        "Your learning agreement was submitted with these dates: ask the International Mobility "
+        "Unit to change them."
+    )
+
+
+@transaction.atomic
+def set_planned_dates(
+    *, mobility: Mobility, actor: User | None, start: dt.date, end: dt.date
+) -> Mobility:
+    """The student (until a learning agreement is submitted) or the office (until the
+    departure is recorded) sets the planned start and end; the months follow the dates."""
+    require_actor(actor, EDIT, mobility)
+    mobility = _lock(mobility)
+    if actor is not None and not can(actor, DATES, mobility):
+        raise MobilityError(planned_dates_closed(mobility))
+    problem = planned_dates_problem(mobility=mobility, start=start, end=end)
+    if problem:
+        raise MobilityError(problem)
+    previous = (mobility.planned_start, mobility.planned_end)
+    mobility.planned_start, mobility.planned_end = start, end
+    fields = ["planned_start", "planned_end"]
+    _recount(mobility, fields)
+    mobility.save(update_fields=fields)
+    audit.record(
+        actor=actor,
+        action="mobility.planned_dates",
+        obj=mobility,
+        previous_start=previous[0],
+        previous_end=previous[1],
+        start=start,
+        end=end,
+        months=mobility.months,
+    )
+    return mobility
+
+
+CERTIFICATES = (DocumentKind.ARRIVAL, DocumentKind.DEPARTURE)
+
+
+@transaction.atomic
+def record_certificate(
+    *, mobility: Mobility, actor: User | None, kind: str, day: dt.date, file: UploadedFile
+) -> Document:
+    """The office records the host's arrival (departure) certificate with the date it bears:
+    the document is stored, the arrival (departure) is that date and the months are counted
+    again. An accepted student arrives (the mobility starts), a student abroad leaves (it is
+    completed); a second certificate corrects the date."""
+    require_actor(actor, MANAGE, mobility)
+    if kind not in CERTIFICATES:
+        raise MobilityError(_("Choose the arrival or the departure certificate."))
+    mobility = _lock(mobility)
+    if kind == DocumentKind.ARRIVAL:
+        if mobility.state == MobilityState.ACCEPTED:
+            set_state(
+                mobility=mobility, state=MobilityState.IN_MOBILITY, actor=actor, arrived_on=day
+            )
+        elif mobility.state == MobilityState.IN_MOBILITY or (
+            mobility.state == MobilityState.COMPLETED and mobility.actual_start is not None
+        ):
+            if mobility.actual_end is not None and day > mobility.actual_end:
+                raise MobilityError(_("The arrival cannot come after the departure."))
+            mobility.actual_start = day
+            fields = ["actual_start"]
+            _recount(mobility, fields)
+            mobility.save(update_fields=fields)
+        else:
+            raise MobilityError(
+                _("Record the host's acceptance first: the student arrives once accepted.")
+            )
+    else:
+        if mobility.state == MobilityState.IN_MOBILITY:
+            set_state(mobility=mobility, state=MobilityState.COMPLETED, actor=actor, left_on=day)
+        elif mobility.state == MobilityState.COMPLETED:
+            if mobility.actual_start is not None and day < mobility.actual_start:
+                raise MobilityError(_("The departure cannot come before the arrival."))
+            mobility.actual_end = day
+            fields = ["actual_end"]
+            _recount(mobility, fields)
+            mobility.save(update_fields=fields)
+        else:
+            raise MobilityError(_("Record the arrival first: a student leaves once arrived."))
+    document = upload_document(mobility=mobility, kind=kind, file=file, actor=actor)
+    mobility.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action="mobility.certificate",
+        obj=mobility,
+        kind=kind,
+        day=day,
+        document=document.pk,
+        months=mobility.months,
+    )
+    return document
 
 
 @transaction.atomic
@@ -168,6 +409,7 @@ def set_state(
         fields.append("actual_end")
     previous = mobility.state
     mobility.state = state
+    _recount(mobility, fields)
     mobility.save(update_fields=fields)
     audit.record(
         actor=actor,
@@ -673,12 +915,6 @@ def bulk_decide(
 # ----------------------------------------------------------------------------- extensions
 
 
-def months_between(start: dt.date, end: dt.date) -> int:
-    """Whole months from start to end, a started month counting once it passes half."""
-    days = (end - start).days + 1
-    return max(1, math.floor(days / (365.25 / 12) + 0.5))
-
-
 def cycle_limit(student: User) -> int:
     """Mobility months allowed in the student's study cycle by the usual rule
     (:func:`abroad.core.cycles.months_limit`: 24 in a single-cycle degree, else 12)."""
@@ -707,11 +943,21 @@ def extension_deadline(mobility: Mobility) -> dt.date | None:
     return mobility.planned_end - dt.timedelta(days=settings.EXTENSION_NOTICE_DAYS)
 
 
+def extensions_not_applicable(mobility: Mobility) -> str:
+    """Why extensions never apply to ``mobility`` (:func:`queries.extensions_apply` is
+    false)."""
+    if mobility.kind == MobilityKind.DOUBLE_DEGREE:
+        return _(
+            "A double degree lasts as its agreement says, %(months)s months: extensions do not "
+            "apply to it."
+        ) % {"months": mobility.months}
+    return _("This destination's agreement does not allow extensions.")
+
+
 def extension_problem(*, mobility: Mobility, requested_end: dt.date, today: dt.date) -> str | None:
     """Why an extension to ``requested_end`` cannot be requested today, or None."""
-    offer = mobility.offer
-    if offer is None or not offer.extendable:
-        return _("This destination's agreement does not allow extensions.")
+    if not queries.extensions_apply(mobility):
+        return extensions_not_applicable(mobility)
     if mobility.state != MobilityState.IN_MOBILITY:
         return _("An extension is requested during the mobility, after your arrival.")
     end = mobility.planned_end
@@ -752,6 +998,8 @@ def request_extension(
     form: UploadedFile,
     today: dt.date | None = None,
 ) -> ExtensionRequest:
+    if not queries.extensions_apply(mobility):
+        raise MobilityError(extensions_not_applicable(mobility))
     require_actor(actor, EXTEND, mobility)
     mobility = _lock(mobility)
     today = today or timezone.localdate()
@@ -827,10 +1075,10 @@ def decide_extension(
 
 @transaction.atomic
 def withdraw_extension(*, extension: ExtensionRequest, actor: User | None) -> ExtensionRequest:
-    require_actor(actor, EXTEND, extension)
     extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
     if extension.state != ExtensionState.REQUESTED:
         raise MobilityError(_("Only a waiting request can be withdrawn."))
+    require_actor(actor, WITHDRAW_EXTENSION, extension)
     extension.state = ExtensionState.WITHDRAWN
     extension.save(update_fields=["state"])
     audit.record(actor=actor, action="extension.withdrawn", obj=extension)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.mobility_list, name="list"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/thesis/", views.thesis, name="thesis"),
+    path("<int:pk>/dates/", views.planned_dates, name="planned_dates"),
     path("<int:pk>/documents/", views.document_upload, name="document_upload"),
     path("<int:pk>/documents/<int:doc>/", views.document, name="document"),
     path("<int:pk>/la/", views.agreement, name="la"),

@@ -28,7 +28,7 @@ from abroad.catalogue.models import CourseOfStudy, Institution
 from abroad.core import audit
 from abroad.core.academic_year import format_year
 from abroad.core.importing import write_table
-from abroad.core.permissions import office_page
+from abroad.core.permissions import can, office_page
 from abroad.mobility import services
 from abroad.mobility.enums import (
     DocumentKind,
@@ -37,6 +37,7 @@ from abroad.mobility.enums import (
     MobilityKind,
     MobilityState,
 )
+from abroad.mobility.forms import CertificateForm, PlannedDatesForm
 from abroad.mobility.models import ExtensionRequest, LearningAgreement, Mobility
 from abroad.mobility.services import MobilityError
 from abroad.people.models import User
@@ -53,6 +54,7 @@ def _user(request: HttpRequest) -> User:
 
 
 MANAGE = "mobility.manage_mobilities"
+DATES = "mobility.change_planned_dates"
 
 
 def _office_mobility(request: HttpRequest, pk: int) -> tuple[User, Mobility]:
@@ -342,8 +344,94 @@ def office_mobility(request: HttpRequest, pk: int) -> HttpResponse:
             "signature_form": HostSignatureForm(),
             "documents": list(mobility.documents.select_related("uploaded_by")),
             "extensions": list(mobility.extensions.select_related("decided_by")),
+            "dates_form": PlannedDatesForm(
+                initial={
+                    "planned_start": mobility.planned_start,
+                    "planned_end": mobility.planned_end,
+                }
+            )
+            if can(request.user, DATES, mobility)
+            else None,
+            "months_allowed": services.months_allowed(mobility),
+            "certificate_form": CertificateForm(
+                initial={
+                    "kind": DocumentKind.DEPARTURE
+                    if mobility.state in (MobilityState.IN_MOBILITY, MobilityState.COMPLETED)
+                    else DocumentKind.ARRIVAL
+                }
+            )
+            if mobility.state
+            in (MobilityState.ACCEPTED, MobilityState.IN_MOBILITY, MobilityState.COMPLETED)
+            else None,
         },
     )
+
+
+def _errors(form: forms.Form) -> str:
+    return " ".join(
+        f"{form.fields[name].label}: {error}" if name in form.fields else str(error)
+        for name, errors in form.errors.items()
+        for error in errors
+    )
+
+
+@office_page(MANAGE)
+@require_POST
+def office_dates(request: HttpRequest, pk: int) -> HttpResponse:
+    """The office sets the planned dates (until the departure is recorded)."""
+    user, mobility = _office_mobility(request, pk)
+    form = PlannedDatesForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect("mobility:office_mobility", pk=mobility.pk)
+    try:
+        services.set_planned_dates(
+            mobility=mobility,
+            actor=user,
+            start=form.cleaned_data["planned_start"],
+            end=form.cleaned_data["planned_end"],
+        )
+    except MobilityError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The planned dates are saved."))
+    return redirect("mobility:office_mobility", pk=mobility.pk)
+
+
+@office_page(MANAGE)
+@require_POST
+def office_certificate(request: HttpRequest, pk: int) -> HttpResponse:
+    """The office records the host's arrival or departure certificate and its date."""
+    user, mobility = _office_mobility(request, pk)
+    form = CertificateForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect("mobility:office_mobility", pk=mobility.pk)
+    try:
+        services.record_certificate(
+            mobility=mobility,
+            actor=user,
+            kind=form.cleaned_data["kind"],
+            day=form.cleaned_data["day"],
+            file=form.cleaned_data["file"],
+        )
+    except MobilityError as error:
+        messages.error(request, str(error))
+    else:
+        mobility.refresh_from_db()
+        messages.success(
+            request,
+            _(
+                "The certificate is recorded: %(student)s's mobility is “%(state)s”, "
+                "%(months)s months."
+            )
+            % {
+                "student": mobility.student,
+                "state": mobility.get_state_display(),
+                "months": mobility.months,
+            },
+        )
+    return redirect("mobility:office_mobility", pk=mobility.pk)
 
 
 @office_page(MANAGE)

@@ -48,6 +48,7 @@ from abroad.mobility.forms import (
     BaseComponentFormSet,
     DocumentForm,
     ExtensionForm,
+    PlannedDatesForm,
     ThesisForm,
     component_formsets,
 )
@@ -65,6 +66,7 @@ from abroad.people.models import User
 VIEW = "mobility.view_mobility"
 EDIT = "mobility.edit_mobility"
 EXTEND = "mobility.request_extension"
+DATES = "mobility.change_planned_dates"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -413,8 +415,8 @@ def _extension_step(
             _("Your request to stay until %(day)s waits for the promoter.")
             % {"day": _day(waiting[0].requested_end)},
         )
-    if mobility.offer is None or not mobility.offer.extendable:
-        return Step("extension", title, "skipped", _("This destination does not allow extensions."))
+    if not queries.extensions_apply(mobility):
+        return Step("extension", title, "skipped", services.extensions_not_applicable(mobility))
     last_day = services.extension_deadline(mobility)
     if last_day is None:
         return Step("extension", title, "todo", _("Possible during the mobility."))
@@ -488,6 +490,13 @@ def _detail_context(request: HttpRequest, mobility: Mobility) -> dict[str, Any]:
         )
         if can_edit and mobility.kind == MobilityKind.THESIS
         else None,
+        "dates_form": PlannedDatesForm(
+            initial={"planned_start": mobility.planned_start, "planned_end": mobility.planned_end}
+        )
+        if can(user, DATES, mobility)
+        else None,
+        "months_allowed": services.months_allowed(mobility),
+        "extensions_apply": queries.extensions_apply(mobility),
     }
 
 
@@ -514,6 +523,38 @@ def thesis(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The thesis details are saved."))
     return _redirect("detail", mobility, "thesis")
+
+
+@require_POST
+@login_required
+def planned_dates(request: HttpRequest, pk: int) -> HttpResponse:
+    """The student (or the office) sets the planned dates; refused once a learning agreement
+    is submitted (for the student) or the departure recorded."""
+    mobility = _mobility(request, pk)
+    _may_edit(request, mobility)
+    form = PlannedDatesForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _redirect("detail", mobility, "dates")
+    try:
+        services.set_planned_dates(
+            mobility=mobility,
+            actor=_user(request),
+            start=form.cleaned_data["planned_start"],
+            end=form.cleaned_data["planned_end"],
+        )
+    except MobilityError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(
+            request,
+            _("The planned dates are saved: from %(start)s to %(end)s.")
+            % {
+                "start": _day(form.cleaned_data["planned_start"]),
+                "end": _day(form.cleaned_data["planned_end"]),
+            },
+        )
+    return _redirect("detail", mobility, "dates")
 
 
 # --------------------------------------------------------------------------- documents
@@ -851,7 +892,8 @@ def _extension_context(mobility: Mobility, today: dt.date) -> dict[str, Any]:
     return {
         "mobility": mobility,
         "problem": services.extension_problem(mobility=mobility, requested_end=probe, today=today),
-        "extendable": mobility.offer is not None and mobility.offer.extendable,
+        "extendable": queries.extensions_apply(mobility),
+        "double_degree": mobility.kind == MobilityKind.DOUBLE_DEGREE,
         "notice_days": settings.EXTENSION_NOTICE_DAYS,
         "last_day": services.extension_deadline(mobility),
         "limit": services.cycle_limit_of(mobility),
@@ -867,7 +909,8 @@ def extension(request: HttpRequest, pk: int) -> HttpResponse:
     mobility = _mobility(request, pk)
     form = ExtensionForm()
     if request.method == "POST":
-        require(request.user, EXTEND, mobility, _("Only the student asks for an extension."))
+        if mobility.student_id != request.user.pk:
+            require(request.user, EXTEND, mobility, _("Only the student asks for an extension."))
         form = ExtensionForm(request.POST, request.FILES)
         if form.is_valid():
             try:
@@ -900,7 +943,8 @@ def extension(request: HttpRequest, pk: int) -> HttpResponse:
 def extension_withdraw(request: HttpRequest, pk: int, ext: int) -> HttpResponse:
     mobility = _mobility(request, pk)
     request_ = get_object_or_404(ExtensionRequest, pk=ext, mobility=mobility)
-    require(request.user, EXTEND, mobility, _("Only the student asks for an extension."))
+    if mobility.student_id != request.user.pk:
+        require(request.user, EXTEND, mobility, _("Only the student asks for an extension."))
     try:
         services.withdraw_extension(extension=request_, actor=_user(request))
     except MobilityError as refusal:

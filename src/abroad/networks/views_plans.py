@@ -10,11 +10,15 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.forms import ModelChoiceField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from abroad.catalogue.enums import Programme
+from abroad.catalogue.models import Agreement, Network
 from abroad.core.permissions import can, require, visible_or_404
 from abroad.mobility.enums import MobilityKind
 from abroad.mobility.models import Mobility
@@ -36,6 +40,24 @@ def _mobility(request: HttpRequest, pk: int) -> Mobility:
         kind=MobilityKind.DOUBLE_DEGREE,
     )
     return visible_or_404(request.user, "networks.view_plan", mobility)
+
+
+def _plan_form(
+    data: Any = None, *, instance: DoubleDegreePlan | None, initial: dict[str, Any] | None = None
+) -> PlanForm:
+    """The plan's form, its network list limited to the double-degree networks (never ATHENS,
+    whose sessions are short courses): those with a double-degree agreement, and the plan's own
+    network when it has one; a network that runs ATHENS sessions is left out in any case."""
+    form = PlanForm(data, instance=instance, initial=initial)
+    field = form.fields["network"]
+    assert isinstance(field, ModelChoiceField)
+    kept = Q(pk__in=Agreement.objects.filter(programme=Programme.DOUBLE_DEGREE).values("network"))
+    if instance is not None and instance.network_id is not None:
+        kept |= Q(pk=instance.network_id)
+    field.queryset = (
+        Network.objects.filter(kept).exclude(sessions__isnull=False).distinct().order_by("name")
+    )
+    return form
 
 
 def _user(request: HttpRequest) -> User:
@@ -63,7 +85,7 @@ def plan(request: HttpRequest, mobility: int) -> HttpResponse:
             "mobility": found,
             "plan": current,
             "findings": services.plan_findings(current) if current else None,
-            "form": PlanForm(instance=current, initial=initial) if editable else None,
+            "form": _plan_form(instance=current, initial=initial) if editable else None,
             "can_submit": editable and current is not None,
             "can_decide": can(request.user, "networks.decide_plan", found),
             "decision_form": DecisionForm(),
@@ -79,7 +101,7 @@ def save(request: HttpRequest, mobility: int) -> HttpResponse:
     found = _mobility(request, mobility)
     require(request.user, "networks.edit_plan", found)
     current = DoubleDegreePlan.objects.filter(mobility=found).first()
-    form = PlanForm(request.POST, instance=current)
+    form = _plan_form(request.POST, instance=current)
     if not form.is_valid():
         messages.error(
             request,
