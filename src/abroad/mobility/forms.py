@@ -233,7 +233,7 @@ class CertificateForm(forms.Form):
     """The host's arrival or departure certificate, with the date it bears."""
 
     kind = forms.ChoiceField(
-        label=_("Certificate"),
+        label=_("Kind of certificate"),
         choices=[
             (DocumentKind.ARRIVAL, _("Arrival certificate")),
             (DocumentKind.DEPARTURE, _("Departure certificate")),
