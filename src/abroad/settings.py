@@ -170,6 +170,9 @@ DOCUMENT_MAX_MB = envint("DOCUMENT_MAX_MB", 10)
 LA_CHANGE_WINDOW_DAYS = envint("LA_CHANGE_WINDOW_DAYS", 35)
 # Extensions are filed at least this many days before the planned end.
 EXTENSION_NOTICE_DAYS = envint("EXTENSION_NOTICE_DAYS", 30)
+# The terms planned dates are proposed from, e.g. "autumn=09-01..01-31,year=09-01..06-30"
+# (empty: the defaults of abroad.mobility.services.DEFAULT_TERMS).
+MOBILITY_TERMS = env("MOBILITY_TERMS", "")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

@@ -105,6 +105,20 @@ def test_the_terms_come_from_the_settings(settings: Any) -> None:
     assert services.term_dates("spring", 2027) == (dt.date(2028, 2, 15), dt.date(2028, 7, 14))
 
 
+def test_the_terms_from_the_environment(settings: Any) -> None:
+    settings.MOBILITY_TERMS = "autumn=10-01..02-28, year=10-01..07-31"
+    assert services.terms()["autumn"] == ((10, 1), (2, 28))
+    assert services.terms()["spring"] == ((2, 1), (6, 30))  # the default
+    assert services.propose_dates(academic_year=2027, months=10) == (
+        dt.date(2027, 10, 1),
+        dt.date(2028, 7, 31),
+    )
+    with pytest.raises(ValueError, match=r"'year=10-01' is not name=MM-DD\.\.MM-DD"):
+        services.parse_terms("year=10-01")
+    with pytest.raises(ValueError, match=r"'year=02-30\.\.06-30' is not"):
+        services.parse_terms("year=02-30..06-30")  # no 30 February
+
+
 def test_a_mobility_born_from_a_call_gets_planned_dates() -> None:
     """Before: accepting a seat made a mobility without dates ("dates not known yet")."""
     assignment = AssignmentFactory.create(

@@ -119,8 +119,8 @@ def create_mobility(
 
 # The usual terms of an academic year, as (month, day) of the first and of the last day; a
 # month before August falls in the second calendar year of the academic year. A site with other
-# terms sets MOBILITY_TERMS in its settings (the same three keys). The catalogue keeps no
-# academic calendar per partner: these are the defaults for every host.
+# terms sets ABROAD_MOBILITY_TERMS (see :func:`parse_terms`). The catalogue keeps no academic
+# calendar per partner: these are the defaults for every host.
 DEFAULT_TERMS: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
     "autumn": ((9, 1), (1, 31)),
     "spring": ((2, 1), (6, 30)),
@@ -129,8 +129,43 @@ DEFAULT_TERMS: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
 SECOND_YEAR_BEFORE_MONTH = 8
 
 
-def terms() -> dict[str, tuple[tuple[int, int], tuple[int, int]]]:
-    return getattr(settings, "MOBILITY_TERMS", DEFAULT_TERMS)
+Terms = dict[str, tuple[tuple[int, int], tuple[int, int]]]
+
+
+def parse_terms(text: str) -> Terms:
+    """``ABROAD_MOBILITY_TERMS`` read: "autumn=09-01..01-31,year=09-01..06-30" (month-day of
+    the first and the last day); a term it does not name keeps its default."""
+    found = dict(DEFAULT_TERMS)
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        try:
+            name, days = part.split("=")
+            first, last = days.split("..")
+            found[name.strip()] = (
+                _month_day(first),
+                _month_day(last),
+            )
+        except ValueError as error:
+            raise ValueError(
+                f"ABROAD_MOBILITY_TERMS: {part.strip()!r} is not name=MM-DD..MM-DD"
+            ) from error
+    return found
+
+
+def _month_day(text: str) -> tuple[int, int]:
+    month, day = (int(n) for n in text.strip().split("-"))
+    dt.date(2000, month, day)  # a day that exists (29 February included)
+    return month, day
+
+
+def terms() -> Terms:
+    """The terms of the academic year (settings.MOBILITY_TERMS: a mapping, or the text of
+    ``ABROAD_MOBILITY_TERMS``; empty: :data:`DEFAULT_TERMS`)."""
+    configured = getattr(settings, "MOBILITY_TERMS", "")
+    if isinstance(configured, dict):
+        return {**DEFAULT_TERMS, **configured}
+    return parse_terms(configured or "")
 
 
 def _day_of(academic_year: int, month: int, day: int) -> dt.date:
