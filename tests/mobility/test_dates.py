@@ -15,14 +15,12 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from abroad.core.models import AuditEvent
-from abroad.ewp import services as ewp_services
 from abroad.mobility import services
 from abroad.mobility.enums import DocumentKind, LearningAgreementState, MobilityKind, MobilityState
 from abroad.mobility.models import Mobility
 from abroad.mobility.services import MobilityError
 from abroad.people.models import User
 from abroad.selection import services as selection_services
-from tests.ewp.conftest import ewp_schemas, home  # noqa: F401  (fixtures of the EWP export)
 from tests.factories import OfferFactory, PromoterFactory, UserFactory
 from tests.mobility.factories import (
     MobilityFactory,
@@ -413,27 +411,6 @@ def test_a_mobility_from_a_call_can_be_extended(office: User) -> None:
         5,
         10,
     )
-
-
-def test_the_learning_agreement_of_a_mobility_from_a_call_goes_to_ewp(home: Any) -> None:  # noqa: F811
-    """Before: "EWP needs the planned start and end of the mobility: record them first."."""
-    mobility = nominated(
-        student=UserFactory.create(student_number="10654321"),
-        offer={
-            "agreement__partner__schac_code": "tudelft.nl",
-            "agreement__partner_contact": "Anna de Vries <a.devries@tudelft.nl>",
-        },
-    )
-    agreement_with_rows(
-        mobility,
-        state=LearningAgreementState.APPROVED,
-        student_signed_at=timezone.now(),
-        promoter=UserFactory.create(),
-        promoter_signed_at=timezone.now(),
-    )
-    data = ewp_services.export_la(mobility)
-    assert b"<start-date>2027-09-01</start-date>" in data.replace(b"la:", b"")
-    assert b"2028-01-31" in data
 
 
 # ---------------------------------------------------------------- double degree (point 12)
