@@ -7,6 +7,7 @@ who may; constant query counts."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -672,3 +673,25 @@ def test_seats_below_those_accepted_are_refused(office_client: Client) -> None:
     ]
     call_offer.refresh_from_db()
     assert call_offer.seats == 2
+
+
+def test_the_migration_names_the_programmes_of_a_call_that_had_none(
+    semester: tuple[Call, CourseOfStudy, dict[str, Offer]],
+) -> None:
+    """A call with no programmes took every programme: it now lists the exchange programmes
+    and those of the offers it holds, so none of them stops fitting it."""
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "abroad.selection.migrations.0004_call_programmes_and_mobility_types"
+    )
+    call, _course, offers = semester
+    CallOffer.objects.create(call=call, offer=offers["athens"], seats=2)
+    Call.objects.filter(pk=call.pk).update(programmes=[])
+    empty = CallFactory.create(code="empty")
+    Call.objects.filter(pk=empty.pk).update(programmes=[])
+    migration.name_the_programmes(apps, None)
+    call.refresh_from_db()
+    empty.refresh_from_db()
+    assert call.programmes == ["bilateral", "erasmus", "network"]
+    assert empty.programmes == ["bilateral", "erasmus"]

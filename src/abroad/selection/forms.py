@@ -13,7 +13,7 @@ from abroad.catalogue.enums import MobilityType, Programme
 from abroad.catalogue.models import School
 from abroad.core.enums import DegreeLevel
 from abroad.matching.forms import OrderedIdsField, RankedListForm
-from abroad.selection.models import Call
+from abroad.selection.models import Call, every_mobility_type, exchange_programmes
 
 
 class RankingForm(RankedListForm):
@@ -108,7 +108,11 @@ class CallForm(forms.ModelForm[Call]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.pk is not None:
+        if self.instance.pk is None:
+            # a new call starts as a semester call: the exchange programmes, every type
+            self.initial.setdefault("programmes", exchange_programmes())
+            self.initial.setdefault("mobility_types", every_mobility_type())
+        else:
             code = self.fields["code"]
             code.disabled = True
             code.help_text = _("The code names the call in its addresses: it does not change.")

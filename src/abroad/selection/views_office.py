@@ -786,6 +786,9 @@ def _offer_filter(params: Any) -> tuple[OfferFilterForm, OfferFilter]:
     """The catalogue's filters from ``params`` (a QueryDict): the same form and meaning as on
     the public catalogue."""
     form = OfferFilterForm(params or None)
+    # the office filters for the students, not for itself
+    form.fields["course"].label = gettext_lazy("Open to the course of study")
+    form.fields["language_level"].label = gettext_lazy("Level asked at most")
     return form, form.to_filter() if form.is_bound else OfferFilter()
 
 
