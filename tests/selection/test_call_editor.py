@@ -166,7 +166,11 @@ def test_the_office_opens_every_page_of_the_editor(office_client: Client) -> Non
     call = CallFactory.create()
     for name, (method, address) in editor_urls(call).items():
         if method == "get":
-            assert (name, office_client.get(address).status_code) == (name, 200)
+            response = office_client.get(address)
+            assert (name, response.status_code) == (name, 200)
+            page = response.content.decode()
+            assert " style=" not in page, name
+            assert "<script>" not in page, name
 
 
 @pytest.mark.parametrize("persona", ["student", "other_student", "promoter"])

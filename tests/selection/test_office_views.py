@@ -754,9 +754,17 @@ def test_demo_gives_the_office_something_to_show(office_client: Client) -> None:
     assert round.state == RoundState.PUBLISHED
     assert services.nominations(design).count() >= 3
 
+    # semester calls (issue 18, point 4): no ATHENS week, no 24-month double degree
+    for call in (engineering, design):
+        held = call.call_offers.values_list("offer__agreement__programme", flat=True)
+        assert set(held) <= {"erasmus", "bilateral"}, call.code
+        assert not call.call_offers.filter(offer__months__in=[1, 24]).exists(), call.code
+
     for address in (
         url("office_calls"),
         url("office_call", ENGINEERING_CALL),
+        url("office_call_edit", ENGINEERING_CALL),
+        url("office_call_offers", ENGINEERING_CALL),
         url("office_call", DESIGN_CALL),
         url("office_ranking", DESIGN_CALL),
         url("office_round", DESIGN_CALL, 1),
