@@ -699,3 +699,26 @@ def test_the_migration_names_the_programmes_of_a_call_that_had_none(
     empty.refresh_from_db()
     assert call.programmes == ["bilateral", "erasmus", "network"]
     assert empty.programmes == ["bilateral", "erasmus"]
+
+
+def test_the_refusals_speak_italian(
+    semester: tuple[Call, CourseOfStudy, dict[str, Offer]], office: User
+) -> None:
+    """Needs the Italian of /work/po/wp-calls.po merged into the project's catalogue."""
+    from django.utils import translation
+
+    call, _course, offers = semester
+    with translation.override("it"), pytest.raises(SelectionError) as refused:
+        services.add_call_offers(
+            call=call, offers=Offer.objects.filter(pk=offers["athens"].pk), actor=office
+        )
+    assert str(refused.value).startswith(
+        "1 offerta non può far parte di questo bando; non è stato aggiunto nulla."
+    )
+    assert "Mines Paris è un'offerta del programma Programma di rete" in str(refused.value)
+    services.fill_call_offers(call=call)
+    ApplicationFactory.create(call=call)
+    PreferenceFactory.create(application__call=call, call_offer=call.call_offers.get())
+    with translation.override("it"), pytest.raises(SelectionError) as refused:
+        services.remove_call_offers(call=call, offers=Offer.objects.all(), actor=office)
+    assert "resta nel bando, e non è stato tolto nulla" in str(refused.value)

@@ -735,9 +735,11 @@ def nominations(call: Call) -> QuerySet[Assignment]:
 # audit event and works by sets: adding 2,000 offers is one bulk insert, removing them one
 # filtered delete.
 
-# What a published round freezes: the call's eligibility and ranking rules (rank_call refuses
-# to rank again then, so a change could never reach the ranking).
+# What a published round freezes: the call's year (its students accept seats for it), its
+# eligibility and ranking rules (rank_call refuses to rank again then, so a change could never
+# reach the ranking) and, in update_call, its Schools.
 FROZEN_BY_PUBLICATION = (
+    "academic_year",
     "levels",
     "require_first_year_completed",
     "min_credits",
@@ -748,7 +750,6 @@ FROZEN_BY_PUBLICATION = (
 )
 EDITABLE_FIELDS = (
     "title",
-    "academic_year",
     "number",
     "opens_at",
     "closes_at",
