@@ -392,7 +392,7 @@ def test_a_published_round_freezes_the_rules(office_client: Client) -> None:
     RoundFactory.create(call=call, state=RoundState.PUBLISHED)
     data = edit_data(call, min_credits=60, title="Renamed")
     response = office_client.post(url("office_call_edit", call.code), data)
-    assert "A round is published" in response.content.decode()
+    assert "can no longer change (minimum credits)." in response.content.decode()
     call.refresh_from_db()
     assert call.min_credits == 0
     assert call.title != "Renamed"

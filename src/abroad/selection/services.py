@@ -796,6 +796,12 @@ def date_change_problems(
     return problems
 
 
+def _field_label(name: str) -> str:
+    """A call's field as people read it."""
+    field = Call._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name))
+
+
 def _misfit_message(call: Call, misfits: QuerySet[CallOffer]) -> str:
     count = misfits.count()
     names = ", ".join(
@@ -868,7 +874,7 @@ def update_call(
                 "A round is published: the call's eligibility and ranking rules and its "
                 "Schools can no longer change (%(fields)s)."
             )
-            % {"fields": ", ".join(frozen)}
+            % {"fields": ", ".join(_field_label(name) for name in frozen)}
         )
     if "programmes" in changed or "mobility_types" in changed:
         misfits = call.call_offers.exclude(
