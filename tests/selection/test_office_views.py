@@ -754,9 +754,17 @@ def test_demo_gives_the_office_something_to_show(office_client: Client) -> None:
     assert round.state == RoundState.PUBLISHED
     assert services.nominations(design).count() >= 3
 
+    # semester calls (issue 18, point 4): no ATHENS week, no 24-month double degree
+    for call in (engineering, design):
+        held = call.call_offers.values_list("offer__agreement__programme", flat=True)
+        assert set(held) <= {"erasmus", "bilateral"}, call.code
+        assert not call.call_offers.filter(offer__months__in=[1, 24]).exists(), call.code
+
     for address in (
         url("office_calls"),
         url("office_call", ENGINEERING_CALL),
+        url("office_call_edit", ENGINEERING_CALL),
+        url("office_call_offers", ENGINEERING_CALL),
         url("office_call", DESIGN_CALL),
         url("office_ranking", DESIGN_CALL),
         url("office_round", DESIGN_CALL, 1),
@@ -784,7 +792,6 @@ def test_admin_pages_and_actions(scene: Scene) -> None:
     for address in (
         reverse("admin:selection_call_changelist"),
         reverse("admin:selection_call_change", args=[scene.call.pk]),
-        reverse("admin:selection_call_add"),
         reverse("admin:selection_application_changelist"),
         reverse("admin:selection_application_change", args=[application.pk]),
         reverse("admin:selection_assignment_changelist"),
@@ -794,6 +801,8 @@ def test_admin_pages_and_actions(scene: Scene) -> None:
     ):
         assert client.get(address).status_code == 200, address
     assert client.get(reverse("admin:selection_application_add")).status_code == 403
+    # calls are created on the office's page (tests/selection/test_call_editor.py)
+    assert client.get(reverse("admin:selection_call_add")).status_code == 403
 
     response = client.post(
         reverse("admin:selection_call_changelist"),
@@ -804,56 +813,6 @@ def test_admin_pages_and_actions(scene: Scene) -> None:
         "Engineering 2027/2028: 3 applications ranked."
     ]
     assert AuditEvent.objects.filter(action="call.ranked", actor=admin_user).count() == 1
-
-
-def test_admin_rounds_inline_is_audited(scene: Scene) -> None:
-    admin_user = UserFactory.create(
-        username="root", role=Role.ADMIN, is_superuser=True, password="!"
-    )
-    client = logged_in(admin_user)
-    call = scene.call
-    address = reverse("admin:selection_call_change", args=[call.pk])
-    form = client.get(address).context["adminform"].form
-    data: dict[str, Any] = {
-        name: form[name].value() for name in form.fields if form[name].value() is not None
-    }
-    opens, closes = timezone.localtime(call.opens_at), timezone.localtime(call.closes_at)
-    offers = list(call.call_offers.order_by("pk"))
-    data |= {
-        "schools": [school.pk for school in call.schools.all()],
-        "opens_at_0": opens.strftime("%Y-%m-%d"),
-        "opens_at_1": opens.strftime("%H:%M:%S"),
-        "closes_at_0": closes.strftime("%Y-%m-%d"),
-        "closes_at_1": closes.strftime("%H:%M:%S"),
-        "levels": "[]",
-        "programmes": "[]",
-        "call_offers-TOTAL_FORMS": str(len(offers)),
-        "call_offers-INITIAL_FORMS": str(len(offers)),
-        "rounds-TOTAL_FORMS": "1",
-        "rounds-INITIAL_FORMS": "0",
-        "rounds-0-number": "1",
-        "rounds-0-acceptance_deadline_0": "2099-06-16",
-        "rounds-0-acceptance_deadline_1": "12:00:00",
-    }
-    for index, call_offer in enumerate(offers):
-        data |= {
-            f"call_offers-{index}-id": call_offer.pk,
-            f"call_offers-{index}-call": call.pk,
-            f"call_offers-{index}-offer": call_offer.offer_id,
-            f"call_offers-{index}-seats": call_offer.seats,
-        }
-    data = {key: value for key, value in data.items() if value is not False}
-    response = client.post(address, data)
-    assert response.status_code == 302, response.context["errors"]
-    round = call.rounds.get()
-    assert timezone.localtime(round.acceptance_deadline).strftime("%Y-%m-%d %H:%M") == (
-        "2099-06-16 12:00"
-    )
-    events = AuditEvent.objects.filter(actor=admin_user).order_by("id")
-    assert list(events.values_list("action", "object_type")) == [
-        ("call.changed", "selection.call"),
-        ("round.created", "selection.round"),
-    ]
 
 
 def test_actions_need_the_csrf_token(office: User, scene: Scene) -> None:

@@ -1,6 +1,7 @@
-"""The admin of the selection: calls with their offers and rounds, and the applications,
-read-mostly (a student changes their application on the site; the office ranks and allocates
-on the office pages, /calls/office/, where every step goes through the services)."""
+"""The admin of the selection, read-only: calls (created and changed on the office's pages,
+/calls/office/, whose services check every rule), their rounds and the applications (a
+student changes their application on the site; the office ranks and allocates on the office
+pages). Two actions call the services: fill the offers, rank."""
 
 from __future__ import annotations
 
@@ -14,37 +15,41 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from abroad.core import audit
 from abroad.core.admin import AuditedModelAdmin
+from abroad.core.enums import DegreeLevel
 from abroad.selection import services
 from abroad.selection.models import (
     Application,
     Assignment,
     Call,
-    CallOffer,
     CommissionScore,
     Preference,
     Round,
 )
 
 
-class CallOfferInline(admin.TabularInline[CallOffer, Call]):
-    model = CallOffer
-    extra = 0
-    raw_id_fields = ("offer",)
-    fields = ("offer", "seats")
-
-
 class RoundInline(admin.TabularInline[Round, Call]):
     model = Round
     extra = 0
     fields = ("number", "acceptance_deadline", "state", "run_at", "published_at")
-    readonly_fields = ("state", "run_at", "published_at")
+    readonly_fields = fields
+    can_delete = False
     show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Call)
 class CallAdmin(AuditedModelAdmin):
+    """Read-only: a call is created and changed on the office's pages (/calls/office/), whose
+    services check the window, the frozen rules and which offers may belong to the call. A
+    call's offers (2,000 and more) are never an inline here: the page shows how many there
+    are and links to the office's editor."""
+
     list_display = (
         "title",
         "code",
@@ -57,47 +62,80 @@ class CallAdmin(AuditedModelAdmin):
     )
     list_filter = ("academic_year", "number", "formula", "schools")
     search_fields = ("code", "title")
-    filter_horizontal = ("schools",)
-    prepopulated_fields = {"code": ("title",)}
-    inlines = (CallOfferInline, RoundInline)
+    inlines = (RoundInline,)
     actions = ("fill_offers", "rank")
     fieldsets = (
-        (None, {"fields": ("code", "title", "schools", "academic_year", "number")}),
+        (None, {"fields": ("code", "title", "schools", "academic_year", "number", "editor")}),
         (_("Applications"), {"fields": ("opens_at", "closes_at", "max_preferences")}),
+        (_("Offers"), {"fields": ("programme_labels", "mobility_type_labels", "offer_count")}),
         (
             _("Eligibility"),
             {
                 "fields": (
-                    "levels",
+                    "level_labels",
                     "require_first_year_completed",
                     "min_credits",
                     "min_average",
                     "months_per_cycle",
                     "months_single_cycle",
-                    "programmes",
                 )
             },
         ),
         (_("Ranking"), {"fields": ("formula",)}),
     )
+    readonly_fields = (
+        "code",
+        "title",
+        "schools",
+        "academic_year",
+        "number",
+        "editor",
+        "opens_at",
+        "closes_at",
+        "max_preferences",
+        "programme_labels",
+        "mobility_type_labels",
+        "offer_count",
+        "level_labels",
+        "require_first_year_completed",
+        "min_credits",
+        "min_average",
+        "months_per_cycle",
+        "months_single_cycle",
+        "formula",
+    )
 
-    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        """The inlines' offers and rounds are audited like the call itself."""
-        super().save_formset(request, form, formset, change)
-        for obj in formset.new_objects:
-            self._audit(request, obj, "created")
-        for obj, fields in formset.changed_objects:
-            self._audit(request, obj, "changed", fields=sorted(fields))
-        for obj in formset.deleted_objects:
-            self._audit(request, obj, "deleted")
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
-    def _audit(self, request: HttpRequest, obj: Any, what: str, **data: Any) -> None:
-        audit.record(
-            actor=request.user,
-            action=f"{obj._meta.model_name}.{what}",
-            obj=obj,
-            via="admin",
-            **data,
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("change"))
+    def editor(self, call: Call) -> str:
+        url = reverse("selection:office_call_edit", kwargs={"code": call.code})
+        return format_html('<a href="{}">{}</a>', url, gettext("Edit on the office's page"))
+
+    @admin.display(description=_("programmes"))
+    def programme_labels(self, call: Call) -> str:
+        return call.programme_labels
+
+    @admin.display(description=_("mobility types"))
+    def mobility_type_labels(self, call: Call) -> str:
+        return call.mobility_type_labels
+
+    @admin.display(description=_("degree levels admitted"))
+    def level_labels(self, call: Call) -> str:
+        names = dict(DegreeLevel.choices)
+        return ", ".join(str(names.get(level, level)) for level in call.levels) or gettext(
+            "every level"
+        )
+
+    @admin.display(description=_("offers in the call"))
+    def offer_count(self, call: Call) -> str:
+        url = reverse("selection:office_call_offers", kwargs={"code": call.code})
+        return format_html(
+            '{} · <a href="{}">{}</a>', call.call_offers.count(), url, gettext("Choose the offers")
         )
 
     @admin.display(description=_("office page"))

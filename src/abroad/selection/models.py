@@ -13,18 +13,37 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from abroad.catalogue.enums import MobilityType, Programme
 from abroad.catalogue.models import Offer, School
 from abroad.core import cycles
 from abroad.core.academic_year import format_year
 from abroad.matching.window import Window, WindowState
 from abroad.selection.enums import ApplicationState, AssignmentState, RankingFormula, RoundState
 
+RESERVED_CODES = ("office", "new")
+
 
 def validate_call_code(value: str) -> None:
-    if value.lower() == "office":
+    if value.lower() in RESERVED_CODES:
         raise ValidationError(
-            _("'office' is reserved for the office's pages: choose another code.")
+            _("'%(code)s' is reserved for the office's pages: choose another code.")
+            % {"code": value.lower()}
         )
+
+
+# A semester call's offers come from the exchange programmes: an ATHENS week (a network
+# programme) or a double degree (24 months) belongs to a call only when the call says so.
+EXCHANGE_PROGRAMMES = (Programme.ERASMUS.value, Programme.BILATERAL.value)
+
+
+def exchange_programmes() -> list[str]:
+    """The default programmes of a call: Erasmus+ and the bilateral agreements."""
+    return list(EXCHANGE_PROGRAMMES)
+
+
+def every_mobility_type() -> list[str]:
+    """The default mobility types of a call: study, thesis, study and/or thesis."""
+    return [choice.value for choice in MobilityType]
 
 
 class Call(models.Model):
@@ -71,9 +90,18 @@ class Call(models.Model):
     )
     programmes = models.JSONField(
         _("programmes"),
-        default=list,
-        blank=True,
-        help_text=_("Empty: every programme. Otherwise e.g. erasmus, bilateral, double_degree."),
+        default=exchange_programmes,
+        help_text=_(
+            "The programmes whose offers the call may include: e.g. erasmus, bilateral "
+            "(a semester call), double_degree, network."
+        ),
+    )
+    mobility_types = models.JSONField(
+        _("mobility types"),
+        default=every_mobility_type,
+        help_text=_(
+            "The mobility types whose offers the call may include: study, thesis, study_thesis."
+        ),
     )
     formula = models.CharField(
         _("ranking formula"),
@@ -115,6 +143,17 @@ class Call(models.Model):
 
     def is_open(self, now: dt.datetime | None = None) -> bool:
         return self.window.is_open(now)
+
+    @property
+    def programme_labels(self) -> str:
+        """The programmes the call is for, as people read them."""
+        names = dict(Programme.choices)
+        return ", ".join(str(names.get(value, value)) for value in self.programmes)
+
+    @property
+    def mobility_type_labels(self) -> str:
+        names = dict(MobilityType.choices)
+        return ", ".join(str(names.get(value, value)) for value in self.mobility_types)
 
     def admits_level(self, level: str) -> bool:
         return not self.levels or level in self.levels

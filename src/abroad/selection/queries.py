@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
+from django.utils.translation import gettext as _
 
+from abroad.catalogue.enums import MobilityType, Programme
+from abroad.catalogue.models import Offer
 from abroad.matching.window import Window
 from abroad.people.models import User
 from abroad.selection.enums import ApplicationState, AssignmentState
-from abroad.selection.models import Application, Assignment, Call, CallOffer
+from abroad.selection.models import Application, Assignment, Call, CallOffer, Preference
 
 
 def open_calls_q(now: dt.datetime) -> Q:
@@ -50,3 +53,74 @@ def applications_of(student: User) -> QuerySet[Application]:
 def seats_taken(call_offer: CallOffer) -> int:
     """The seats of the call offer accepted so far (in any round)."""
     return Assignment.objects.filter(accepted_q(), call_offer=call_offer).count()
+
+
+# ------------------------------------------------ which offers may belong to a call (issue 18)
+# A call's offers come from the programmes and mobility types the call is for: a semester
+# call (Erasmus+, bilateral) never holds an ATHENS week (a network programme) or a 24-month
+# double degree. The services check it whenever an offer enters a call (filling, the call
+# editor) and when a call's programmes or mobility types change.
+
+
+def fits_call_q(call: Call) -> Q:
+    """Offers whose programme and mobility type the call is for; the twin of
+    :func:`fits_call`."""
+    return Q(
+        agreement__programme__in=list(call.programmes),
+        mobility_type__in=list(call.mobility_types),
+    )
+
+
+def fits_call(call: Call, offer: Offer) -> bool:
+    return not misfits(call, offer)
+
+
+def misfits(call: Call, offer: Offer) -> list[str]:
+    """Why ``offer`` may not belong to ``call`` (its programme, its mobility type); empty if
+    it may. Reads ``offer.agreement``."""
+    reasons = []
+    programme = offer.agreement.programme
+    if programme not in call.programmes:
+        reasons.append(
+            _("%(offer)s is a %(programme)s offer; this call is for %(programmes)s.")
+            % {
+                "offer": offer.agreement.partner,
+                "programme": offer.agreement.get_programme_display(),
+                "programmes": _labels(Programme, call.programmes),
+            }
+        )
+    if offer.mobility_type not in call.mobility_types:
+        reasons.append(
+            _("%(offer)s is for %(type)s; this call is for %(types)s.")
+            % {
+                "offer": offer.agreement.partner,
+                "type": offer.get_mobility_type_display(),
+                "types": _labels(MobilityType, call.mobility_types),
+            }
+        )
+    return reasons
+
+
+def _labels(choices: type[Programme] | type[MobilityType], values: list[str]) -> str:
+    names = dict(choices.choices)
+    return ", ".join(str(names.get(value, value)) for value in values) or "–"
+
+
+def offers_in_use(call: Call) -> QuerySet[CallOffer]:
+    """The call's offers that an application ranked or a round gave: they stay in the call
+    (Preference and Assignment protect them)."""
+    return call.call_offers.filter(
+        Q(pk__in=Preference.objects.filter(call_offer__call=call).values("call_offer_id"))
+        | Q(pk__in=Assignment.objects.filter(round__call=call).values("call_offer_id"))
+    )
+
+
+def longest_ranking(call: Call) -> int:
+    """The most destinations any application to the call ranks."""
+    found = (
+        Preference.objects.filter(application__call=call)
+        .values("application_id")
+        .annotate(n=Count("id"))
+        .aggregate(longest=Max("n"))["longest"]
+    )
+    return int(found or 0)

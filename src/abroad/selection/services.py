@@ -14,6 +14,7 @@ from django.db import connection, models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from abroad.catalogue.enums import AgreementStatus
 from abroad.catalogue.models import CourseOfStudy, Offer
@@ -49,7 +50,8 @@ class SelectionError(MatchingError):
 
 def call_offer_candidates(call: Call) -> QuerySet[Offer]:
     """Offers a call can include: active agreements covering its year, open to a course of
-    study of its Schools (or of their sections), in its programmes."""
+    study of its Schools (or of their sections), of the programmes and mobility types the
+    call is for."""
     offers = Offer.objects.filter(
         agreement__status=AgreementStatus.ACTIVE,
         agreement__start_year__lte=call.academic_year,
@@ -62,9 +64,8 @@ def call_offer_candidates(call: Call) -> QuerySet[Offer]:
     offers = offers.filter(
         pk__in=Offer.courses.through.objects.filter(courseofstudy__in=courses).values("offer_id")
     ).order_by("pk")
-    if call.programmes:
-        offers = offers.filter(agreement__programme__in=call.programmes)
-    return offers
+    # the programmes and mobility types the call is for (queries.fits_call_q)
+    return offers.filter(queries.fits_call_q(call))
 
 
 @transaction.atomic
@@ -726,3 +727,318 @@ def nominations(call: Call) -> QuerySet[Assignment]:
         )
         .order_by("call_offer__offer__agreement__partner__name", "application__student__last_name")
     )
+
+
+# ----------------------------------------------------------- the office's call editor (issue 18)
+# Creating and changing a call, and which offers it holds. Each function runs in one
+# transaction, asks ``selection.manage_calls`` of the actor (None is the system), writes one
+# audit event and works by sets: adding 2,000 offers is one bulk insert, removing them one
+# filtered delete.
+
+# What a published round freezes: the call's year (its students accept seats for it), its
+# eligibility and ranking rules (rank_call refuses to rank again then, so a change could never
+# reach the ranking) and, in update_call, its Schools.
+FROZEN_BY_PUBLICATION = (
+    "academic_year",
+    "levels",
+    "require_first_year_completed",
+    "min_credits",
+    "min_average",
+    "months_per_cycle",
+    "months_single_cycle",
+    "formula",
+)
+EDITABLE_FIELDS = (
+    "title",
+    "number",
+    "opens_at",
+    "closes_at",
+    "max_preferences",
+    *FROZEN_BY_PUBLICATION,
+    "programmes",
+    "mobility_types",
+)
+
+
+def date_change_problems(
+    before: window.Window, after: window.Window, now: dt.datetime, *, allocating: bool
+) -> list[str]:
+    """Why a call's window may not move from ``before`` to ``after`` at ``now`` (the states
+    of matching/window.py). Once the call has opened its opening stays (students have
+    applied under it); the closing may move while the call is upcoming or open, never into
+    the past, and once closed only until the office ranks or starts a round (``allocating``)."""
+    problems = []
+    state = before.state_at(now)
+    if after.opens_at != before.opens_at and state is not window.WindowState.UPCOMING:
+        problems.append(
+            _("The call opened on %(when)s: its opening can no longer move.")
+            % when(before.opens_at)
+        )
+    if after.closes_at != before.closes_at:
+        if state is window.WindowState.CLOSED and allocating:
+            problems.append(
+                _(
+                    "The call closed on %(when)s and its applications are being ranked or "
+                    "allocated: its closing can no longer move."
+                )
+                % when(before.closes_at)
+            )
+        elif after.closes_at <= now:
+            problems.append(
+                _(
+                    "The new closing (%(when)s) is in the past: students still applying would "
+                    "lose their chance without notice. Choose a later moment."
+                )
+                % when(after.closes_at)
+            )
+    if after.closes_at <= after.opens_at:
+        problems.append(_("A call must close after it opens."))
+    return problems
+
+
+def _field_label(name: str) -> str:
+    """A call's field as people read it."""
+    field = Call._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name))
+
+
+def _misfit_message(call: Call, misfits: QuerySet[CallOffer]) -> str:
+    count = misfits.count()
+    names = ", ".join(
+        str(co.offer.agreement.partner)
+        for co in misfits.select_related("offer__agreement__partner")[:5]
+    )
+    return _(
+        "%(count)d offers in the call are of a programme or mobility type the call would no "
+        "longer be for (%(names)s): remove them from the call first."
+    ) % {"count": count, "names": names}
+
+
+@transaction.atomic
+def create_call(
+    *, call: Call, schools: Sequence[Any], actor: Any, now: dt.datetime | None = None
+) -> Call:
+    """Store a new call (built, not saved, by the caller) for ``schools``. It closes in the
+    future and after it opens."""
+    require_actor(actor, "selection.manage_calls")
+    now = now or timezone.now()
+    if call.closes_at <= now:
+        raise SelectionError(_("A new call closes in the future."))
+    if call.closes_at <= call.opens_at:
+        raise SelectionError(_("A call must close after it opens."))
+    if not call.programmes or not call.mobility_types:
+        raise SelectionError(_("Choose at least one programme and one mobility type."))
+    call.save()
+    call.schools.set(schools)
+    audit.record(
+        actor=actor,
+        action="call.created",
+        obj=call,
+        schools=sorted(school.code for school in schools),
+        **{name: getattr(call, name) for name in EDITABLE_FIELDS},
+    )
+    return call
+
+
+@transaction.atomic
+def update_call(
+    *, call: Call, schools: Sequence[Any], actor: Any, now: dt.datetime | None = None
+) -> list[str]:
+    """Store the changes made to ``call`` (an instance with the new values, not saved) and its
+    new ``schools``; returns the names of the fields that changed. Refused, leaving the call
+    as it was: a date change the window does not allow (:func:`date_change_problems`), a rule
+    a published round froze, programmes or mobility types some offer in the call does not
+    fit, fewer preferences than an application already ranks."""
+    require_actor(actor, "selection.manage_calls")
+    now = now or timezone.now()
+    before = Call.objects.select_for_update().get(pk=call.pk)
+    changed = [name for name in EDITABLE_FIELDS if getattr(call, name) != getattr(before, name)]
+    old_schools = set(before.schools.values_list("pk", flat=True))
+    new_schools = {school.pk for school in schools}
+    if new_schools != old_schools:
+        changed.append("schools")
+    if not changed:
+        return []
+    problems: list[str] = []
+    if not call.programmes or not call.mobility_types:
+        problems.append(_("Choose at least one programme and one mobility type."))
+    if "opens_at" in changed or "closes_at" in changed:
+        allocating = before.rounds.exists() or (
+            before.applications.filter(Q(rank__isnull=False) | Q(score__isnull=False)).exists()
+        )
+        problems += date_change_problems(before.window, call.window, now, allocating=allocating)
+    frozen = [name for name in changed if name in (*FROZEN_BY_PUBLICATION, "schools")]
+    if frozen and before.rounds.exclude(state__in=[RoundState.DRAFT, RoundState.DRY_RUN]).exists():
+        problems.append(
+            _(
+                "A round is published: the call's eligibility and ranking rules and its "
+                "Schools can no longer change (%(fields)s)."
+            )
+            % {"fields": ", ".join(_field_label(name) for name in frozen)}
+        )
+    if "programmes" in changed or "mobility_types" in changed:
+        misfits = call.call_offers.exclude(
+            offer__in=Offer.objects.filter(queries.fits_call_q(call))
+        )
+        if misfits.exists():
+            problems.append(_misfit_message(call, misfits))
+    if "max_preferences" in changed:
+        longest = queries.longest_ranking(call)
+        if call.max_preferences < longest:
+            problems.append(
+                _(
+                    "An application already ranks %(longest)d destinations: the maximum can "
+                    "not go below that."
+                )
+                % {"longest": longest}
+            )
+    if problems:
+        raise SelectionError(" ".join(problems))
+    call.save()
+    if "schools" in changed:
+        call.schools.set(schools)
+    audit.record(
+        actor=actor,
+        action="call.changed",
+        obj=call,
+        fields=changed,
+        before={name: getattr(before, name) for name in changed if name != "schools"},
+        after={name: getattr(call, name) for name in changed if name != "schools"},
+    )
+    return changed
+
+
+def _locked_call(call: Call) -> Call:
+    """The call's row, locked: two people editing one call's offers take turns."""
+    return Call.objects.select_for_update().get(pk=call.pk)
+
+
+@transaction.atomic
+def add_call_offers(*, call: Call, offers: QuerySet[Offer], actor: Any) -> int:
+    """Put ``offers`` (those not in the call yet) in the call with their seats per year, in
+    one insert. Refused, adding none, if one of them may not belong to the call: not of the
+    call's programmes and mobility types (queries.fits_call), or not a candidate
+    (:func:`call_offer_candidates`: an active agreement for its year, open to its Schools).
+    Returns how many were added."""
+    require_actor(actor, "selection.manage_calls")
+    call = _locked_call(call)
+    wanted = offers.exclude(call_offers__call=call).order_by()
+    refused = wanted.exclude(pk__in=call_offer_candidates(call).order_by().values("pk"))
+    refused_offers = list(refused.select_related("agreement__partner")[:5])
+    if refused_offers:
+        count = refused.count()
+        reasons = []
+        for offer in refused_offers:
+            reasons += queries.misfits(call, offer) or [
+                _("%(offer)s is not an active agreement for %(year)s open to the call's Schools.")
+                % {"offer": offer.agreement.partner, "year": call.year_display}
+            ]
+        raise SelectionError(
+            ngettext(
+                "%(count)d offer may not belong to this call; nothing was added.",
+                "%(count)d offers may not belong to this call; nothing was added.",
+                count,
+            )
+            % {"count": count}
+            + " "
+            + " ".join(reasons)
+        )
+    rows = [
+        CallOffer(call=call, offer_id=pk, seats=seats)
+        for pk, seats in wanted.values_list("pk", "seats")
+    ]
+    CallOffer.objects.bulk_create(rows, batch_size=500)
+    audit.record(
+        actor=actor,
+        action="call.offers_added",
+        obj=call,
+        added=len(rows),
+        offers=sorted(row.offer_id for row in rows),
+    )
+    return len(rows)
+
+
+@transaction.atomic
+def remove_call_offers(*, call: Call, offers: QuerySet[Offer], actor: Any) -> int:
+    """Take ``offers`` out of the call, in one delete. Refused, removing none, if an
+    application ranked one of them or a round gave it (queries.offers_in_use): the student's
+    choice and the round's result keep pointing at it. Returns how many were removed."""
+    require_actor(actor, "selection.manage_calls")
+    call = _locked_call(call)
+    targets = CallOffer.objects.filter(call=call, offer__in=offers.order_by().values("pk"))
+    in_use = queries.offers_in_use(call).filter(pk__in=targets.values("pk"))
+    used = list(in_use.select_related("offer__agreement__partner")[:5])
+    if used:
+        count = in_use.count()
+        raise SelectionError(
+            ngettext(
+                "%(count)d of these offers is ranked in an application or given in a round "
+                "(%(names)s): it stays in the call, and nothing was removed. Narrow the "
+                "filter or untick it.",
+                "%(count)d of these offers are ranked in applications or given in rounds "
+                "(%(names)s): they stay in the call, and nothing was removed. Narrow the "
+                "filter or untick them.",
+                count,
+            )
+            % {
+                "count": count,
+                "names": ", ".join(str(co.offer.agreement.partner) for co in used),
+            }
+        )
+    removed = sorted(targets.values_list("offer_id", flat=True))
+    targets.delete()
+    audit.record(
+        actor=actor, action="call.offers_removed", obj=call, removed=len(removed), offers=removed
+    )
+    return len(removed)
+
+
+@transaction.atomic
+def set_call_offer_seats(*, call: Call, seats: dict[int, int], actor: Any) -> int:
+    """Change the seats of some of the call's offers (call offer id -> seats). Refused,
+    changing none, below the seats students have already accepted. Returns how many
+    changed."""
+    require_actor(actor, "selection.manage_calls")
+    call = _locked_call(call)
+    current = {
+        co.pk: co
+        for co in call.call_offers.filter(pk__in=list(seats)).select_related(
+            "offer__agreement__partner"
+        )
+    }
+    if set(seats) - set(current):
+        raise SelectionError(_("One of the destinations is not in this call."))
+    changed = [co for pk, co in current.items() if co.seats != seats[pk]]
+    if not changed:
+        return 0
+    taken = dict(
+        Assignment.objects.filter(queries.accepted_q(), call_offer__in=changed)
+        .values("call_offer_id")
+        .annotate(n=models.Count("id"))
+        .values_list("call_offer_id", "n")
+    )
+    problems = []
+    for co in changed:
+        wanted = seats[co.pk]
+        if wanted < 1:
+            problems.append(
+                _("%(offer)s: at least one seat.") % {"offer": co.offer.agreement.partner}
+            )
+        elif wanted < taken.get(co.pk, 0):
+            problems.append(
+                _("%(offer)s: %(taken)d seats are already accepted.")
+                % {"offer": co.offer.agreement.partner, "taken": taken[co.pk]}
+            )
+    if problems:
+        raise SelectionError(" ".join(problems))
+    before = {co.offer_id: co.seats for co in changed}
+    for co in changed:
+        co.seats = seats[co.pk]
+    CallOffer.objects.bulk_update(changed, ["seats"])
+    audit.record(
+        actor=actor,
+        action="call.seats_changed",
+        obj=call,
+        seats={str(co.offer_id): [before[co.offer_id], co.seats] for co in changed},
+    )
+    return len(changed)

@@ -6,7 +6,11 @@ from abroad.selection import views_office as views
 
 urlpatterns = [
     path("", views.call_list, name="office_calls"),
+    path("new/", views.call_create, name="office_call_create"),
     path("<slug:code>/", views.call_detail, name="office_call"),
+    path("<slug:code>/edit/", views.call_edit, name="office_call_edit"),
+    path("<slug:code>/offers/", views.call_offers, name="office_call_offers"),
+    path("<slug:code>/offers/change/", views.call_offers_change, name="office_call_offers_change"),
     path("<slug:code>/fill-offers/", views.fill_offers, name="office_fill_offers"),
     path("<slug:code>/rank/", views.rank, name="office_rank"),
     path("<slug:code>/ranking/", views.ranking, name="office_ranking"),

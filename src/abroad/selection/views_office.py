@@ -23,7 +23,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, QuerySet, Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,14 +31,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from abroad.catalogue.forms import OfferFilterForm
+from abroad.catalogue.models import Offer
+from abroad.catalogue.queries import OfferFilter, filter_offers
 from abroad.core.enums import DegreeLevel
 from abroad.core.importing import Format
 from abroad.core.permissions import can, office_page, visible_or_404
 from abroad.matching import explanation
 from abroad.matching.ranking import ordered_parts
 from abroad.people.models import User
-from abroad.selection import exports, services
+from abroad.selection import exports, queries, services
 from abroad.selection.enums import ApplicationState, AssignmentState, RankingFormula, RoundState
+from abroad.selection.forms import CallForm
 from abroad.selection.models import Application, Assignment, Call, CallOffer, Round
 from abroad.selection.rules import promoter_school_ids
 from abroad.selection.services import SelectionError
@@ -715,3 +719,221 @@ def nominations_export(request: HttpRequest, code: str, fmt: str) -> HttpRespons
         content_type=exports.CONTENT_TYPES[chosen],
         headers={"Content-Disposition": f'attachment; filename="nominations-{call.code}.{chosen}"'},
     )
+
+
+# ------------------------------------------------------------------ the call editor (issue 18)
+# A call's settings on one page (create, edit), and its offers on another: those in the call
+# and the candidates not in it yet, filtered with the public catalogue's filters
+# (catalogue.forms.OfferFilterForm, catalogue.queries.filter_offers), paginated, with per-row
+# tick boxes and "all matching the filter" for adding and removing. Each change is one
+# service call (selection/services.py), one transaction, one audit event.
+
+OFFERS_PAGE_SIZE = 50
+
+
+def _error_text(form: forms.BaseForm) -> str:
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)
+
+
+@office_page(OFFICE)
+def call_create(request: HttpRequest) -> HttpResponse:
+    """A new call; then its offers."""
+    form = CallForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        call = form.save(commit=False)
+        try:
+            services.create_call(
+                call=call, schools=list(form.cleaned_data["schools"]), actor=_user(request)
+            )
+        except SelectionError as error:
+            form.add_error(None, str(error))
+        else:
+            _done(request, _("Call created: now choose its offers."))
+            return redirect("selection:office_call_offers", code=call.code)
+    return render(request, "selection/office/call_form.html", {"form": form, "call": None})
+
+
+@office_page(OFFICE)
+def call_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """The call's dates and rules; the services say which changes the call's state allows."""
+    call = _get_call(code)
+    form = CallForm(request.POST or None, instance=call)
+    if request.method == "POST" and form.is_valid():
+        changed_call = form.save(commit=False)
+        try:
+            changed = services.update_call(
+                call=changed_call,
+                schools=list(form.cleaned_data["schools"]),
+                actor=_user(request),
+            )
+        except SelectionError as error:
+            form.add_error(None, str(error))
+        else:
+            if changed:
+                _done(request, _("The call was saved."))
+            else:
+                messages.info(request, _("Nothing changed."))
+            return redirect("selection:office_call", code=call.code)
+    call.refresh_from_db()
+    return render(request, "selection/office/call_form.html", {"form": form, "call": call})
+
+
+IN_CALL = "in"
+CANDIDATES = "candidates"
+
+
+def _offer_filter(params: Any) -> tuple[OfferFilterForm, OfferFilter]:
+    """The catalogue's filters from ``params`` (a QueryDict): the same form and meaning as on
+    the public catalogue."""
+    form = OfferFilterForm(params or None)
+    # the office filters for the students, not for itself
+    form.fields["course"].label = gettext_lazy("Open to the course of study")
+    form.fields["language_level"].label = gettext_lazy("Level asked at most")
+    return form, form.to_filter() if form.is_bound else OfferFilter()
+
+
+def _offers_in_call(call: Call, wanted: OfferFilter) -> QuerySet[Offer]:
+    return filter_offers(Offer.objects.filter(call_offers__call=call), wanted)
+
+
+def _candidates(call: Call, wanted: OfferFilter) -> QuerySet[Offer]:
+    """Offers the call may hold (services.call_offer_candidates) that it does not hold yet."""
+    return filter_offers(
+        services.call_offer_candidates(call).exclude(call_offers__call=call), wanted
+    )
+
+
+@dataclass
+class CallOfferRow:
+    offer: Offer
+    call_offer: CallOffer | None
+    in_use: bool
+
+
+@office_page(OFFICE)
+@require_GET
+def call_offers(request: HttpRequest, code: str) -> HttpResponse:
+    """The offers of the call, or the candidates not in it yet (``?show=candidates``), 50 a
+    page, with the catalogue's filters. A constant number of queries whatever the number of
+    offers."""
+    call = _get_call(code)
+    show = CANDIDATES if request.GET.get("show") == CANDIDATES else IN_CALL
+    filter_params = request.GET.copy()
+    for name in ("show", "page"):
+        filter_params.pop(name, None)
+    form, wanted = _offer_filter(filter_params)
+    in_call = _offers_in_call(call, wanted)
+    candidates = _candidates(call, wanted)
+    listed = candidates if show == CANDIDATES else in_call
+    paginator = Paginator(
+        listed.select_related("agreement__partner", "agreement__network"), OFFERS_PAGE_SIZE
+    )
+    page = paginator.get_page(request.GET.get("page"))
+    offers = list(page.object_list)
+    rows = [CallOfferRow(offer, None, False) for offer in offers]
+    if show == IN_CALL and offers:
+        in_use = set(
+            queries.offers_in_use(call).filter(offer__in=offers).values_list("pk", flat=True)
+        )
+        by_offer = {co.offer_id: co for co in call.call_offers.filter(offer__in=offers)}
+        for row in rows:
+            row.call_offer = by_offer.get(row.offer.pk)
+            row.in_use = row.call_offer is not None and row.call_offer.pk in in_use
+    template = "selection/office/call_offers.html"
+    if getattr(request, "htmx", False):
+        template += "#results"
+    filters = filter_params.urlencode()
+    return render(
+        request,
+        template,
+        {
+            "call": call,
+            "form": form,
+            "show": show,
+            "page": page,
+            "rows": rows,
+            "in_call_count": in_call.count() if show == CANDIDATES else paginator.count,
+            "candidate_count": candidates.count() if show == IN_CALL else paginator.count,
+            "filters": filters,
+            "query": _query_without_page(request),
+            "active_filters": sum(
+                1 for name, value in vars(wanted).items() if name != "sort" and value
+            ),
+            "seats_total": call.call_offers.aggregate(seats=Sum("seats"))["seats"] or 0,
+        },
+    )
+
+
+def _chosen_offers(call: Call, request: HttpRequest, action: str) -> QuerySet[Offer]:
+    """The offers a bulk change is about: every one matching the posted filters, or the
+    ticked ones."""
+    if request.POST.get("scope") == "all":
+        _form, wanted = _offer_filter(QueryDict(request.POST.get("filters", "")))
+        return _candidates(call, wanted) if action == "add" else _offers_in_call(call, wanted)
+    ids = [int(value) for value in request.POST.getlist("offer") if value.isdigit()]
+    return Offer.objects.filter(pk__in=ids)
+
+
+@office_page(OFFICE)
+@require_POST
+def call_offers_change(request: HttpRequest, code: str) -> HttpResponse:
+    """Add or remove offers (ticked, or all matching the filters), or save the seats of the
+    rows shown; back to the same list and filters."""
+    call = _get_call(code)
+    action = request.POST.get("action", "")
+    actor = _user(request)
+    try:
+        if action == "add":
+            offers = _chosen_offers(call, request, action)
+            added = services.add_call_offers(call=call, offers=offers, actor=actor)
+            _done(
+                request,
+                ngettext(
+                    "%(count)d offer added to the call.",
+                    "%(count)d offers added to the call.",
+                    added,
+                )
+                % {"count": added},
+            )
+        elif action == "remove":
+            offers = _chosen_offers(call, request, action)
+            removed = services.remove_call_offers(call=call, offers=offers, actor=actor)
+            _done(
+                request,
+                ngettext(
+                    "%(count)d offer removed from the call.",
+                    "%(count)d offers removed from the call.",
+                    removed,
+                )
+                % {"count": removed},
+            )
+        elif action == "seats":
+            seats: dict[int, int] = {}
+            for name in request.POST:
+                value = request.POST.get(name, "")
+                if name.startswith("seats-") and name[6:].isdigit():
+                    if not value.strip().isdigit():
+                        raise SelectionError(_("Seats are whole numbers."))
+                    seats[int(name[6:])] = int(value)
+            changed = services.set_call_offer_seats(call=call, seats=seats, actor=actor)
+            _done(
+                request,
+                ngettext(
+                    "Seats changed on %(count)d offer.",
+                    "Seats changed on %(count)d offers.",
+                    changed,
+                )
+                % {"count": changed},
+            )
+        else:
+            raise Http404
+    except SelectionError as error:
+        _failed(request, error)
+    address = reverse("selection:office_call_offers", kwargs={"code": call.code})
+    params = QueryDict(request.POST.get("filters", ""), mutable=True)
+    if request.POST.get("show") == CANDIDATES:
+        params["show"] = CANDIDATES
+    if request.POST.get("page", "").isdigit():
+        params["page"] = request.POST["page"]
+    query = params.urlencode()
+    return redirect(f"{address}?{query}" if query else address)
