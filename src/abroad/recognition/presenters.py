@@ -17,7 +17,9 @@ from abroad.recognition import conversion, services
 from abroad.recognition.conversion.wording import (
     Fact,
     facts,
+    group_words,
     mapping_label,
+    number,
     percent,
     percent_range,
     policy_label,
@@ -108,7 +110,7 @@ def line_view(line: RecognitionLine, may_adjust: bool) -> LineView:
     if data.get("average"):
         average = _(
             "credit-weighted average %(exact)s, rounded to the nearest grade: %(grade)s"
-        ) % {"exact": data["average"]["exact"], "grade": data["average"]["grade"]}
+        ) % {"exact": number(data["average"]["exact"]), "grade": data["average"]["grade"]}
     if data.get("passing_give"):
         passing = _("the passing ones alone would give %(grade)s") % {"grade": data["passing_give"]}
         average = f"{average}; {passing}" if average else passing
@@ -170,6 +172,26 @@ class TableView:
     @property
     def has_counts(self) -> bool:
         return any(row.count is not None for row in self.rows)
+
+    @property
+    def describe(self) -> str:
+        """The reference group without the institution, in the reader's language: "ISCED-F
+        0715, second cycle, 2024/2025, 2025/2026" (Italian "secondo ciclo")."""
+        return group_words(self._group(with_institution=False))
+
+    @property
+    def group(self) -> str:
+        """The reference group with the institution, in the reader's language."""
+        return group_words(self._group(with_institution=True))
+
+    def _group(self, *, with_institution: bool) -> dict[str, Any]:
+        table = self.table
+        return {
+            "institution": table.institution.display_name if with_institution else "",
+            "isced": table.isced_code,
+            "cycle": table.cycle,
+            "years": list(table.years),
+        }
 
     @property
     def summary(self) -> str:
