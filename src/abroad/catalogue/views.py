@@ -25,6 +25,7 @@ from abroad.catalogue.models import (
     Offer,
     Promoter,
     School,
+    display_name_key,
 )
 from abroad.core.importing import write_table
 
@@ -227,7 +228,7 @@ def contacts(request: HttpRequest) -> HttpResponse:
                 "agreements",
                 queryset=queries.public_agreements()
                 .select_related("partner")
-                .order_by("partner__name"),
+                .order_by(display_name_key("partner__"), "partner__name"),
             )
         )
         .distinct()

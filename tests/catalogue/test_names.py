@@ -1,0 +1,94 @@
+"""Names as people read them (issue 18, points 7 and 10): institutions sorted by the name
+shown, names in capitals cased, Schools named in the reader's language."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from abroad.catalogue.models import Institution, School
+from abroad.catalogue.names import cased
+from abroad.catalogue.queries import OfferFilter, catalogue_page, map_points
+from tests.factories import InstitutionFactory, OfferFactory
+
+
+@pytest.mark.parametrize(
+    ("official", "shown"),
+    [
+        ("UNIVERSIDAD DE GRANADA", "Universidad de Granada"),
+        ("UNIVERSITÀ DEGLI STUDI DI PADOVA", "Università degli Studi di Padova"),
+        (
+            "HOCHSCHULE FÜR TECHNIK UND WIRTSCHAFT BERLIN",
+            "Hochschule für Technik und Wirtschaft Berlin",
+        ),
+        ("KUNGLIGA TEKNISKA HOGSKOLAN KTH", "Kungliga Tekniska Hogskolan KTH"),
+        (
+            "ECOLE NATIONALE SUPERIEURE D'ARCHITECTURE DE NANTES",
+            "Ecole Nationale Superieure d'Architecture de Nantes",
+        ),
+        ("BAUHAUS-UNIVERSITAET WEIMAR", "Bauhaus-Universitaet Weimar"),
+        ("THE UNIVERSITY OF EDINBURGH", "The University of Edinburgh"),
+        ("ISAE-SUPAERO", "ISAE-SUPAERO"),
+        ("BUDAPESTI MUSZAKI EGYETEM (BME)", "Budapesti Muszaki Egyetem (BME)"),
+        ("CHALMERS TEKNISKA HOGSKOLA AB", "Chalmers Tekniska Hogskola AB"),
+        # a name a person cased is left as it is
+        ("CentraleSupélec", "CentraleSupélec"),
+        ("TU Delft", "TU Delft"),
+    ],
+)
+def test_names_in_capitals_are_cased(official: str, shown: str) -> None:
+    assert cased(official) == shown
+
+
+@pytest.mark.django_db
+def test_the_shown_name_is_the_english_one_else_the_official_one_cased() -> None:
+    english = InstitutionFactory.create(name="AALBORG UNIVERSITET", name_en="Aalborg University")
+    local = InstitutionFactory.create(name="UNIVERSIDAD DE GRANADA", name_en="")
+    assert english.display_name == "Aalborg University"
+    assert local.display_name == "Universidad de Granada"
+    assert local.name == "UNIVERSIDAD DE GRANADA"  # the official name, for the office and EWP
+
+
+@pytest.mark.django_db
+def test_sort_by_institution_follows_the_name_shown(client: Client) -> None:
+    """The official names sort Zurich first ("EIDGENOSSISCHE...") and Aalborg last
+    ("UNIVERSITET AALBORG"); the names shown sort Aalborg, Granada, Zurich."""
+    for name, name_en in (
+        ("UNIVERSITET AALBORG", "Aalborg University"),
+        ("EIDGENOSSISCHE TECHNISCHE HOCHSCHULE ZURICH", "ETH Zurich"),
+        ("universidad de granada", ""),
+        ("BAUHAUS-UNIVERSITAET WEIMAR", ""),
+    ):
+        OfferFactory.create(agreement__partner__name=name, agreement__partner__name_en=name_en)
+    shown = [o.agreement.partner.display_name for o in catalogue_page(OfferFilter())]
+    expected = ["Aalborg University", "Bauhaus-Universitaet Weimar", "ETH Zurich"]
+    assert shown == [*expected, "universidad de granada"]
+    page = client.get(reverse("catalogue:offers"), {"sort": "partner"}).content.decode()
+    positions = [page.index(name) for name in [*expected, "universidad de granada"]]
+    assert positions == sorted(positions)
+    assert [i.display_name for i in Institution.objects.all()] == [
+        *expected,
+        "universidad de granada",
+    ]
+    assert [p["name"] for p in map_points(OfferFilter())] == [
+        *expected,
+        "universidad de granada",
+    ]
+
+
+@pytest.mark.django_db
+def test_a_school_is_named_in_the_readers_language(client: Client) -> None:
+    school = School.objects.create(code="DES", name="School of Design", name_it="Scuola del Design")
+    bare = School.objects.create(code="X", name="School X")
+    assert school.display_name == "School of Design"
+    with translation.override("it"):
+        assert school.display_name == "Scuola del Design"
+        assert str(school) == "DES – Scuola del Design"
+        assert bare.display_name == "School X"
+    client.cookies["django_language"] = "it"
+    with translation.override("en"):  # the request's language is undone after it
+        page = client.get(reverse("catalogue:contacts")).content.decode()
+    assert "Scuola del Design" in page
+    assert "School of Design" not in page
