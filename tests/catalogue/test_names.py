@@ -92,3 +92,20 @@ def test_a_school_is_named_in_the_readers_language(client: Client) -> None:
         page = client.get(reverse("catalogue:contacts")).content.decode()
     assert "Scuola del Design" in page
     assert "School of Design" not in page
+
+
+def test_italian_month_and_day_names_are_lower_case() -> None:
+    """Issue 18, point 7: "1 settembre 2026", "lunedì". Needs the lead's merge of
+    /work/po/wp-words.po (the lower-case names override Django's capitalised ones)."""
+    import datetime as dt
+
+    from django.utils.formats import date_format
+
+    day = dt.date(2026, 9, 7)  # a Monday
+    with translation.override("it"):
+        assert date_format(day) == "7 settembre 2026"  # abroad/formats/it: no leading zero
+        assert date_format(day, "j F Y") == "7 settembre 2026"
+        assert date_format(day, "l j F") == "lunedì 7 settembre"
+        assert date_format(day, "j E Y") == "7 settembre 2026"
+    with translation.override("en"):
+        assert date_format(day, "l j F Y") == "Monday 7 September 2026"
