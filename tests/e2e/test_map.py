@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import screenshot
+
 pytestmark = pytest.mark.e2e
 
 # The widest step between two consecutive points of a country's outline, in degrees of
@@ -50,6 +52,7 @@ def test_no_country_is_drawn_across_the_map(page: Page, demo_server: str) -> Non
     bands = {country: round(step) for country, step in steps.items() if step > 90}
     bands.pop("010", None)
     assert bands == {}
+    screenshot(page, "map-world")
 
 
 def test_a_popup_names_the_country_in_the_readers_language(page: Page, demo_server: str) -> None:

@@ -77,3 +77,18 @@ def test_italian_wording_of_the_office_line_and_ordinals() -> None:
     assert line.startswith("ha ottenuto la sua scelta 2; scelta 1 (NO03 Sustainable buildings)")
     assert "ultimo posto assegnato con punteggio 26,332" in line
     assert "scelta scelta" not in line
+
+
+def test_a_scores_parts_keep_their_places_in_the_readers_language() -> None:
+    """The ranking's "average 28.612 · portfolio 9.00" beside the score "55,612"."""
+    from abroad.matching.explanation import decimal_text
+
+    with translation.override("it"):
+        assert [decimal_text(t) for t in ("28.612", "9.00", "0", "n/a")] == [
+            "28,612",
+            "9,00",
+            "0",
+            "n/a",
+        ]
+    with translation.override("en"):
+        assert decimal_text("28.612") == "28.612"

@@ -99,6 +99,20 @@ def number(value: Any, places: int | None = None) -> str:
     return number_format(amount, decimal_pos=places, use_l10n=True)
 
 
+def decimal_text(text: str) -> str:
+    """A stored decimal (text such as "28.612", as the ranking stores a score's parts) with
+    the active language's decimal separator and its own places ("28,612"); other text as it
+    is."""
+    try:
+        amount = Decimal(text)
+    except ArithmeticError:
+        return text
+    if not amount.is_finite():
+        return text
+    places = max(0, -int(amount.as_tuple().exponent))
+    return number_format(amount, decimal_pos=places, use_l10n=True)
+
+
 def _number(x: float) -> str:
     return number(x)
 

@@ -17,6 +17,8 @@ from abroad.recognition import conversion, services
 from abroad.recognition.conversion.wording import (
     Fact,
     facts,
+    formula,
+    grade,
     group_words,
     mapping_label,
     number,
@@ -318,7 +320,7 @@ def _band_rows(parameters: dict[str, Any], key: str) -> list[BandRow]:
     if not isinstance(bands, list):
         return []
     return [
-        BandRow(str(band[0]), str(band[1]), str(band[2]))
+        BandRow(grade(band[0]), grade(band[1]), grade(band[2]))
         for band in bands
         if isinstance(band, list | tuple) and len(band) == 3
     ]
@@ -326,14 +328,15 @@ def _band_rows(parameters: dict[str, Any], key: str) -> list[BandRow]:
 
 def linear_formula(host: conversion.Scale, home: conversion.Scale) -> str:
     """The formula with V for the host grade, as the explanations write it (e.g. 18 + 12 times
-    V minus 10, over 20 minus 10); empty for a scale without numbers."""
+    V minus 10, over 20 minus 10), with the reader's decimal separator; empty for a scale
+    without numbers."""
     v_pass, v_best = host.lowest_pass.value, host.best.value
     h_pass, h_best = home.lowest_pass.value, home.best.value
     if v_pass is None or v_best is None or h_pass is None or h_best is None:
         return ""
     span = h_best - h_pass
     show = host.show_value
-    return (
+    return formula(
         f"{home.show_value(h_pass)} {'+' if span >= 0 else '−'} {services.plain(abs(span))} × "
         f"(V − {show(v_pass)}) / ({show(v_best)} − {show(v_pass)})"
     )
