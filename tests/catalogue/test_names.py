@@ -109,3 +109,35 @@ def test_italian_month_and_day_names_are_lower_case() -> None:
         assert date_format(day, "j E Y") == "7 settembre 2026"
     with translation.override("en"):
         assert date_format(day, "l j F Y") == "Monday 7 September 2026"
+
+
+@pytest.mark.django_db
+def test_the_maps_points_name_the_country_and_say_their_facts(client: Client) -> None:
+    """Point 14: "Delhi, India", not "Delhi, IN"; "1 offer · 1 seat", not "1 offers"."""
+    OfferFactory.create(
+        agreement__partner__name="Indian Institute of Technology Delhi",
+        agreement__partner__city="Delhi",
+        agreement__partner__country="IN",
+        agreement__partner__latitude=28.65,
+        agreement__partner__longitude=77.23,
+        seats=1,
+    )
+    OfferFactory.create(
+        agreement__partner__name="Technische Universität München",
+        agreement__partner__country="DE",
+        agreement__partner__latitude=48.15,
+        agreement__partner__longitude=11.57,
+        seats=3,
+    )
+    with translation.override("en"):
+        points = client.get(reverse("catalogue:map-data")).json()["points"]
+    assert [(p["country"], p["country_code"], p["facts"]) for p in points] == [
+        ("India", "IN", "1 offer · 1 seat"),
+        ("Germany", "DE", "1 offer · 3 seats"),
+    ]
+    client.cookies["django_language"] = "it"
+    with translation.override("en"):
+        points = client.get(reverse("catalogue:map-data")).json()["points"]
+    assert [p["country"] for p in points] == ["India", "Germania"]
+    # needs the lead's merge of /work/po/wp-words.po
+    assert [p["facts"] for p in points] == ["1 offerta · 1 posto", "1 offerta · 3 posti"]

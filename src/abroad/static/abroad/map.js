@@ -82,7 +82,8 @@
     box.appendChild(document.createElement("br"));
     box.appendChild(text((point.city ? point.city + ", " : "") + point.country));
     box.appendChild(document.createElement("br"));
-    box.appendChild(text(point.offers + " " + data.textOffers + " · " + point.seats + " " + data.textSeats));
+    // the server says "1 offer · 3 seats" in the reader's language; else the counts and labels
+    box.appendChild(text(point.facts || (point.offers + " " + data.textOffers + " · " + point.seats + " " + data.textSeats)));
     var list = document.createElement("ul");
     point.agreements.forEach(function (agreement) {
       var item = document.createElement("li");
