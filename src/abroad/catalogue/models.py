@@ -26,7 +26,7 @@ from abroad.core.enums import CEFR, EQF, ISCED_CHOICES, DegreeLevel, Language, i
 
 def localised(name: str, *, it: str = "") -> str:
     """A name in the active language: ``it`` for an Italian reader when given, else ``name``
-    (the one rule for the Schools' and the courses' two names)."""
+    (the one rule for a name kept in English and in Italian, as the Schools' are)."""
     if it and (get_language() or "").startswith("it"):
         return it
     return name
