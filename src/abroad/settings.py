@@ -153,6 +153,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = env("TIME_ZONE", "Europe/Rome")
 USE_TZ = True
+# Our date formats over Django's (Italian: "1 settembre 2026"; see abroad/formats).
+FORMAT_MODULE_PATH = ["abroad.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"

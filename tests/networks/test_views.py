@@ -294,7 +294,8 @@ def test_the_office_runs_a_session_from_its_page(
         follow=True,
     )
     assert "The results are published to the students." in response.content.decode()
-    assert "1st choice" in response.content.decode()
+    assert "got their choice 1" in response.content.decode()
+    assert "your 1st choice" not in response.content.decode()  # the office reads "their"
 
 
 def _enabled_steps(client: Client, session: AthensSession) -> set[str]:

@@ -991,3 +991,41 @@ def test_the_reference_groups_are_stored_as_data_not_words() -> None:
         "cycle": "second",
         "years": ["2021/22", "2022/23"],
     }
+
+
+# --------------------------------------------------------------- in the reader's language
+
+
+def test_italian_explanations_write_numbers_the_italian_way() -> None:
+    """Issue 18, point 7: an Italian reader reads "27,2" and "1,7", never "27.2"
+    beside Italian words (the numbers need no catalogue: Django's Italian formats)."""
+    from django.utils import translation
+
+    german = Linear(GERMANY, ITALY, name="Ministry formula").convert("1.7")
+    with translation.override("it"):
+        text = german.text()
+    assert "1,7 (Germany 1.0-5.0) → 27 (Italy 0-30)" in text
+    assert "18 + 12 × (1,7 − 4,0) / (1,0 − 4,0) = 27,2" in text
+    assert "27.2" not in text
+    grading = GradingTableMatch(HOST_TABLE, HOME_TABLE, OverlapPolicy.AVERAGE).convert("12.5")
+    with translation.override("it"):
+        text = grading.text()
+    assert re.search(r"\d\.\d", text.replace("1.0-5.0", "")) is None, text
+    with translation.override("en"):
+        assert "= 27.2, rounded half up." in german.text()
+
+
+def test_italian_explanations_are_italian() -> None:
+    """With the Italian catalogue (merged by the lead from /work/po/wp-words.po and the
+    earlier ones): no English sentence on an Italian page."""
+    from django.utils import translation
+
+    with translation.override("it"):
+        fail = Linear(FRANCE, ITALY).convert("8").text()
+        grading = GradingTableMatch(HOST_TABLE, HOME_TABLE, name="EGRACONS").convert("14").text()
+    assert "converts to FAIL" not in fail
+    assert "non superato" in fail
+    assert "FAIL" not in fail
+    assert "covers the" not in grading
+    assert "migliori 35%–65%" in grading
+    assert "secondo ciclo" in grading

@@ -10,14 +10,38 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import F, Func, Value
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from abroad.catalogue import erasmus_code
 from abroad.catalogue.enums import AgreementStatus, ContactKind, MobilityType, Programme
+from abroad.catalogue.names import cased
 from abroad.core.academic_year import format_year
 from abroad.core.enums import CEFR, EQF, ISCED_CHOICES, DegreeLevel, Language, isced_name
+
+
+def localised(name: str, *, it: str = "") -> str:
+    """A name in the active language: ``it`` for an Italian reader when given, else ``name``
+    (the one rule for a name kept in English and in Italian, as the Schools' are)."""
+    if it and (get_language() or "").startswith("it"):
+        return it
+    return name
+
+
+def display_name(name: str, name_en: str = "") -> str:
+    """An institution's shown name from its two names (see ``Institution.display_name``)."""
+    return name_en or cased(name)
+
+
+def display_name_key(prefix: str = "") -> Func:
+    """What the shown name sorts by, as a database expression over the institution reached by
+    ``prefix`` ("agreement__partner__"): the English name, else the official one, in lower
+    case, so "Aalborg University" and "AARHUS UNIVERSITET" sort as read."""
+    return Lower(Coalesce(NullIf(F(f"{prefix}name_en"), Value("")), F(f"{prefix}name")))
 
 
 def validate_erasmus_code(value: str) -> None:
@@ -120,7 +144,7 @@ class Institution(models.Model):
     class Meta:
         verbose_name = _("institution")
         verbose_name_plural = _("institutions")
-        ordering = ("name",)
+        ordering = (display_name_key(), "name")
         constraints = [
             models.UniqueConstraint(
                 fields=("is_home",),
@@ -134,7 +158,11 @@ class Institution(models.Model):
 
     @property
     def display_name(self) -> str:
-        return self.name_en or self.name
+        """The name shown everywhere (the one rule, with :func:`display_name_key` for sorting
+        in the database): the English name when there is one, else the official name, cased
+        when the Commission writes it in capitals ("UNIVERSIDAD DE GRANADA" reads "Universidad
+        de Granada"). ``name`` keeps the official spelling for the office and EWP."""
+        return display_name(self.name, self.name_en)
 
     def clean(self) -> None:
         if self.erasmus_code:
@@ -182,7 +210,13 @@ class School(models.Model):
         ordering = ("code",)
 
     def __str__(self) -> str:
-        return f"{self.code} – {self.name}"
+        return f"{self.code} – {self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        """The School's name in the reader's language: the Italian name for an Italian
+        reader when there is one, else the English ``name``."""
+        return localised(self.name, it=self.name_it)
 
 
 class CourseOfStudy(models.Model):

@@ -6,11 +6,19 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django_countries.fields import Country
 
 from abroad.catalogue.enums import AgreementStatus
-from abroad.catalogue.models import Agreement, CourseOfStudy, Institution, Offer
+from abroad.catalogue.models import (
+    Agreement,
+    CourseOfStudy,
+    Institution,
+    Offer,
+    display_name,
+    display_name_key,
+)
 from abroad.core.enums import CEFR, EQF
 from abroad.core.permissions import can
 
@@ -40,13 +48,15 @@ class OfferFilter:
         return all(getattr(self, f.name) in ("", None) for f in fields(self) if f.name != "sort")
 
 
-SORTS: dict[str, tuple[str, ...]] = {
-    "partner": ("agreement__partner__name", "id"),
-    "country": ("agreement__partner__country", "agreement__partner__name", "id"),
-    "city": ("agreement__partner__city", "agreement__partner__name", "id"),
-    "seats": ("-seats", "agreement__partner__name", "id"),
-    "months": ("-months", "agreement__partner__name", "id"),
-    "programme": ("agreement__programme", "agreement__partner__name", "id"),
+# "Sort by institution" sorts by the name shown (Institution.display_name), not the official one
+_PARTNER = display_name_key("agreement__partner__")
+SORTS: dict[str, tuple[str | Func, ...]] = {
+    "partner": (_PARTNER, "id"),
+    "country": ("agreement__partner__country", _PARTNER, "id"),
+    "city": ("agreement__partner__city", _PARTNER, "id"),
+    "seats": ("-seats", _PARTNER, "id"),
+    "months": ("-months", _PARTNER, "id"),
+    "programme": ("agreement__programme", _PARTNER, "id"),
 }
 
 
@@ -158,9 +168,13 @@ def map_points(wanted: OfferFilter) -> list[dict[str, Any]]:
     points = [
         {
             "id": row["agreement__partner_id"],
-            "name": row["agreement__partner__name_en"] or row["agreement__partner__name"],
+            "name": display_name(
+                row["agreement__partner__name"], row["agreement__partner__name_en"]
+            ),
             "city": row["agreement__partner__city"],
-            "country": row["agreement__partner__country"],
+            # the country's name in the reader's language ("India"), as the popup shows it
+            "country": str(Country(row["agreement__partner__country"]).name),
+            "country_code": row["agreement__partner__country"],
             "lat": float(row["agreement__partner__latitude"] or 0),
             "lon": float(row["agreement__partner__longitude"] or 0),
             "seats": row["seat_count"],
@@ -169,7 +183,7 @@ def map_points(wanted: OfferFilter) -> list[dict[str, Any]]:
         }
         for row in partners
     ]
-    return sorted(points, key=lambda point: point["name"])
+    return sorted(points, key=lambda point: point["name"].casefold())
 
 
 def public_agreements() -> QuerySet[Agreement]:

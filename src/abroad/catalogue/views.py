@@ -12,6 +12,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from abroad.catalogue import queries
@@ -25,6 +26,7 @@ from abroad.catalogue.models import (
     Offer,
     Promoter,
     School,
+    display_name_key,
 )
 from abroad.core.importing import write_table
 
@@ -202,6 +204,15 @@ def map_data(request: HttpRequest) -> JsonResponse:
     agreement_url = _url_pattern("catalogue:agreement")
     for point in points:
         point["url"] = institution_url.format(point["id"])
+        # what the popup says under the name, in the reader's language and plural forms
+        point["facts"] = " · ".join(
+            (
+                ngettext("%(count)d offer", "%(count)d offers", point["offers"])
+                % {"count": point["offers"]},
+                ngettext("%(count)d seat", "%(count)d seats", point["seats"] or 0)
+                % {"count": point["seats"] or 0},
+            )
+        )
         for agreement in point["agreements"]:
             agreement["url"] = agreement_url.format(agreement["id"])
     return JsonResponse({"points": points, "count": len(points)})
@@ -227,7 +238,7 @@ def contacts(request: HttpRequest) -> HttpResponse:
                 "agreements",
                 queryset=queries.public_agreements()
                 .select_related("partner")
-                .order_by("partner__name"),
+                .order_by(display_name_key("partner__"), "partner__name"),
             )
         )
         .distinct()

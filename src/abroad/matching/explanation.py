@@ -14,10 +14,14 @@ The shape (written by :func:`to_data` from the engine's :class:`~allocation.Expl
 An "option" is what a page ranks: an offer of a call, a course of an ATHENS session. Readers:
 
 * :func:`summary`, the short line ("2nd choice; your 1st choice was filled at score 27.4"): a
-  call's result for the student, an ATHENS session's results for the office;
+  call's result, as the student reads it;
 * :func:`skip_reason`, why one better choice was skipped, as the student reads it under their
   result (a call speaks of seats, a session of places: ``unit``);
-* :func:`office_line`, the line of the office's table of a round, with the options' names.
+* :func:`office_line`, the line of the office's table of a round or of an ATHENS session, with
+  the options' names ("their choice", never "your").
+
+Numbers (scores, cut-offs) and ordinals are written in the reader's language: "27,4" and "1ª"
+in Italian.
 """
 
 from __future__ import annotations
@@ -27,8 +31,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from django.contrib.humanize.templatetags.humanize import ordinal
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from abroad.matching.allocation import Explanation, Outcome, SkipReason
 
@@ -66,9 +71,50 @@ def to_data(explanation: Explanation) -> dict[str, Any]:
 # ------------------------------------------------------------------------- the short line
 
 
+def ordinal(n: int) -> str:
+    """A choice's ordinal in the reader's language: "1st", "2nd" (Italian "1ª", "2ª": a
+    choice, *scelta*, is feminine)."""
+    if 10 <= n % 100 <= 20:
+        text = pgettext("ordinal of a choice: 11, 12, 13, 14 ...", "%(number)dth")
+    elif n % 10 == 1:
+        text = pgettext("ordinal of a choice: 1, 21, 31 ...", "%(number)dst")
+    elif n % 10 == 2:
+        text = pgettext("ordinal of a choice: 2, 22, 32 ...", "%(number)dnd")
+    elif n % 10 == 3:
+        text = pgettext("ordinal of a choice: 3, 23, 33 ...", "%(number)drd")
+    else:
+        text = pgettext("ordinal of a choice: 4, 5, 6 ...", "%(number)dth")
+    return text % {"number": n}
+
+
+def number(value: Any, places: int | None = None) -> str:
+    """A score or a cut-off as a person reads it, in the active language ("27.4", Italian
+    "27,4"): with ``places`` decimals, else as few as it needs (at most four)."""
+    amount = Decimal(str(value))
+    if places is None:
+        amount = amount.quantize(Decimal("0.0001")).normalize()
+        if amount == amount.to_integral_value():
+            amount = amount.quantize(Decimal(1))
+        return number_format(amount + 0, use_l10n=True)
+    return number_format(amount, decimal_pos=places, use_l10n=True)
+
+
+def decimal_text(text: str) -> str:
+    """A stored decimal (text such as "28.612", as the ranking stores a score's parts) with
+    the active language's decimal separator and its own places ("28,612"); other text as it
+    is."""
+    try:
+        amount = Decimal(text)
+    except ArithmeticError:
+        return text
+    if not amount.is_finite():
+        return text
+    places = max(0, -int(amount.as_tuple().exponent))
+    return number_format(amount, decimal_pos=places, use_l10n=True)
+
+
 def _number(x: float) -> str:
-    text = f"{x:.4f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+    return number(x)
 
 
 def _skipped_summary(item: Data) -> str:
@@ -132,7 +178,7 @@ def render_explanation(explanation: Explanation) -> str:
 
 
 def _score(value: Any) -> str:
-    return f"{Decimal(str(value)).quantize(Decimal('0.001')).normalize():f}"
+    return number(Decimal(str(value)).quantize(Decimal("0.001")))
 
 
 def skip_reason(item: Data, *, unit: Unit = Unit.SEAT) -> str:
@@ -180,17 +226,26 @@ def _choice_number(number: int | None) -> str:
     return _("choice %(number)d") % {"number": number}
 
 
-def office_line(data: Data, names: Mapping[int, str]) -> str:
-    """The office's line of a round's table, with the options' names (``names``: option id
-    -> name), e.g. "got their choice 2; choice 1 (TU Delft): full, last seat at score
-    33.000"."""
+def office_line(data: Data, names: Mapping[int, str], *, unit: Unit = Unit.SEAT) -> str:
+    """The office's line of a round's table or of an ATHENS session's, with the options'
+    names (``names``: option id -> name), e.g. "got their choice 2; choice 1 (TU Delft): full,
+    last seat at score 33.000" (a session speaks of places: ``unit``)."""
     outcome = data.get("outcome")
+    seats = unit is Unit.SEAT
+    if not outcome:
+        return ""
+    if outcome == Outcome.EXCLUDED:
+        return _("excluded from this round (seat renounced or acceptance expired)")
+    if outcome == Outcome.HELD:
+        return _("their %(choice)s, accepted in an earlier round") % {
+            "choice": _choice_number(data.get("choice"))
+        }
     if outcome == Outcome.ASSIGNED:
         parts = [_("got their %(choice)s") % {"choice": _choice_number(data.get("choice"))}]
     elif outcome == Outcome.UNASSIGNED and not data.get("skipped"):
-        return _("no seat: no destination ranked")
+        return _("no seat: no destination ranked") if seats else _("no place: no course ranked")
     else:
-        parts = [_("no seat")]
+        parts = [_("no seat") if seats else _("no place")]
     for item in data.get("skipped") or []:
         where = _("%(choice)s (%(partner)s)") % {
             "choice": _choice_number(item.get("choice")),
@@ -205,11 +260,14 @@ def office_line(data: Data, names: Mapping[int, str]) -> str:
         elif reason == SkipReason.NOT_RANKED:
             text = _("%(where)s: not ranked by that destination") % {"where": where}
         elif item.get("cutoff") is None:
-            text = _("%(where)s: no free seat") % {"where": where}
-        else:
-            text = _("%(where)s: full, last seat at score %(cutoff)s") % {
-                "where": where,
-                "cutoff": f"{item['cutoff']:.3f}",
+            text = (_("%(where)s: no free seat") if seats else _("%(where)s: no free place")) % {
+                "where": where
             }
+        else:
+            if seats:
+                text = _("%(where)s: full, last seat at score %(cutoff)s")
+            else:
+                text = _("%(where)s: full, last place at score %(cutoff)s")
+            text %= {"where": where, "cutoff": number(item["cutoff"], 3)}
         parts.append(text)
     return "; ".join(parts)

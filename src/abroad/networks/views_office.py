@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from abroad.core import audit
 from abroad.core.permissions import office_page
+from abroad.matching import explanation
 from abroad.networks import importers, services
 from abroad.networks.enums import AllocationState, ApplicationState
 from abroad.networks.forms import CourseImportForm, PublishForm, ResultForm, SessionForm
@@ -107,6 +108,9 @@ def session_detail(request: HttpRequest, code: str) -> HttpResponse:
             if allocation.state == AllocationState.ACCEPTED:
                 accepted[allocation.course_id] += 1
     rows = [(course, given[course.pk], accepted[course.pk]) for course in courses]
+    # why each applicant got what they got, as the office reads it ("their 1st choice")
+    names = {course.pk: f"{course.code} {course.title}" for course in courses}
+    results = [(application, _result(application, names)) for application in applications]
     drafts = session.applications.filter(state=ApplicationState.DRAFT).count()
     state = session.state_at()
     return render(
@@ -118,10 +122,20 @@ def session_detail(request: HttpRequest, code: str) -> HttpResponse:
             "can": services.open_steps(session, state),
             "applications": applications,
             "courses": rows,
+            "results": results,
             "drafts": drafts,
             "publish_form": PublishForm(),
         },
     )
+
+
+def _result(application: Any, names: dict[int, str]) -> str:
+    """What the allocation gave one applicant and why, for the office ("got their choice 2;
+    choice 1 (NO03 ...): full, last place at score 26,840")."""
+    allocation = getattr(application, "allocation", None)
+    if allocation is None:
+        return ""
+    return explanation.office_line(allocation.explanation or {}, names, unit=explanation.Unit.PLACE)
 
 
 def _step(request: HttpRequest, code: str, action: str) -> HttpResponse:

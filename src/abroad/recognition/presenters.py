@@ -17,7 +17,11 @@ from abroad.recognition import conversion, services
 from abroad.recognition.conversion.wording import (
     Fact,
     facts,
+    formula,
+    grade,
+    group_words,
     mapping_label,
+    number,
     percent,
     percent_range,
     policy_label,
@@ -108,7 +112,7 @@ def line_view(line: RecognitionLine, may_adjust: bool) -> LineView:
     if data.get("average"):
         average = _(
             "credit-weighted average %(exact)s, rounded to the nearest grade: %(grade)s"
-        ) % {"exact": data["average"]["exact"], "grade": data["average"]["grade"]}
+        ) % {"exact": number(data["average"]["exact"]), "grade": data["average"]["grade"]}
     if data.get("passing_give"):
         passing = _("the passing ones alone would give %(grade)s") % {"grade": data["passing_give"]}
         average = f"{average}; {passing}" if average else passing
@@ -170,6 +174,26 @@ class TableView:
     @property
     def has_counts(self) -> bool:
         return any(row.count is not None for row in self.rows)
+
+    @property
+    def describe(self) -> str:
+        """The reference group without the institution, in the reader's language: "ISCED-F
+        0715, second cycle, 2024/2025, 2025/2026" (Italian "secondo ciclo")."""
+        return group_words(self._group(with_institution=False))
+
+    @property
+    def group(self) -> str:
+        """The reference group with the institution, in the reader's language."""
+        return group_words(self._group(with_institution=True))
+
+    def _group(self, *, with_institution: bool) -> dict[str, Any]:
+        table = self.table
+        return {
+            "institution": table.institution.display_name if with_institution else "",
+            "isced": table.isced_code,
+            "cycle": table.cycle,
+            "years": list(table.years),
+        }
 
     @property
     def summary(self) -> str:
@@ -296,7 +320,7 @@ def _band_rows(parameters: dict[str, Any], key: str) -> list[BandRow]:
     if not isinstance(bands, list):
         return []
     return [
-        BandRow(str(band[0]), str(band[1]), str(band[2]))
+        BandRow(grade(band[0]), grade(band[1]), grade(band[2]))
         for band in bands
         if isinstance(band, list | tuple) and len(band) == 3
     ]
@@ -304,14 +328,15 @@ def _band_rows(parameters: dict[str, Any], key: str) -> list[BandRow]:
 
 def linear_formula(host: conversion.Scale, home: conversion.Scale) -> str:
     """The formula with V for the host grade, as the explanations write it (e.g. 18 + 12 times
-    V minus 10, over 20 minus 10); empty for a scale without numbers."""
+    V minus 10, over 20 minus 10), with the reader's decimal separator; empty for a scale
+    without numbers."""
     v_pass, v_best = host.lowest_pass.value, host.best.value
     h_pass, h_best = home.lowest_pass.value, home.best.value
     if v_pass is None or v_best is None or h_pass is None or h_best is None:
         return ""
     span = h_best - h_pass
     show = host.show_value
-    return (
+    return formula(
         f"{home.show_value(h_pass)} {'+' if span >= 0 else '−'} {services.plain(abs(span))} × "
         f"(V − {show(v_pass)}) / ({show(v_best)} − {show(v_pass)})"
     )

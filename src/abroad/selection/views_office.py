@@ -280,7 +280,8 @@ PART_LABELS = {
 def score_parts(details: dict[str, Any]) -> list[tuple[str, str]]:
     """The terms of a score, labelled for people."""
     return [
-        (str(PART_LABELS.get(name, name)), str(value)) for name, value in ordered_parts(details)
+        (str(PART_LABELS.get(name, name)), explanation.decimal_text(str(value)))
+        for name, value in ordered_parts(details)
     ]
 
 

@@ -17,6 +17,7 @@ conversion package stays usable on its own, e.g. by benchmarks/conversion.py).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -34,10 +35,13 @@ __all__ = [
     "Fact",
     "cycle_words",
     "facts",
+    "formula",
+    "grade",
     "group_words",
     "line_sentences",
     "mapping_label",
     "method_words",
+    "number",
     "policy_label",
     "render",
     "rounding_label",
@@ -70,10 +74,50 @@ def _language() -> str:
 # ------------------------------------------------------------------------------- numbers
 
 
+def _decimal_separator() -> str:
+    """The active language's decimal separator ("," in Italian), "." without Django."""
+    from django.conf import settings
+
+    if not settings.configured:
+        return "."
+    from django.utils.formats import get_format
+
+    return str(get_format("DECIMAL_SEPARATOR"))
+
+
 def _plain(number: Decimal) -> str:
+    """A computed number as a person reads it, in the active language: 22.8 (Italian 22,8),
+    10; no thousands separator (a grade or a percentage never needs one)."""
     if number == number.to_integral_value():
         return str(int(number))
-    return format(number.normalize(), "f")
+    return format(number.normalize(), "f").replace(".", _decimal_separator())
+
+
+def number(value: object) -> str:
+    """A stored number (text like "27.6") in the active language; other text as it is."""
+    found = _decimal(value)
+    return _plain(found) if found is not None else str(value)
+
+
+_DECIMAL_LABEL = re.compile(r"-?\d+\.\d+")
+
+
+def grade(label: object) -> str:
+    """A grade's label inside a sentence: a decimal one with the active language's separator
+    ("1.3" is "1,3" in Italian), any other ("30L", "A", "FAIL") as it is."""
+    text = str(label)
+    if _DECIMAL_LABEL.fullmatch(text):
+        return text.replace(".", _decimal_separator())
+    return text
+
+
+_POINT_IN_NUMBER = re.compile(r"(?<=\d)\.(?=\d)")
+
+
+def formula(text: str) -> str:
+    """A stored formula ("18 + 12 x (1.3 - 4.0) / (1.0 - 4.0)") with the active language's
+    decimal separator."""
+    return _POINT_IN_NUMBER.sub(_decimal_separator(), text)
 
 
 def _decimal(value: object) -> Decimal | None:
@@ -99,11 +143,11 @@ def percent_range(bounds: Sequence[object] | None) -> str:
 
 
 def _exact(value: object) -> str:
-    number = _decimal(value)
-    if number is None:
+    found = _decimal(value)
+    if found is None:
         return f"= {value}"
-    rounded = number.quantize(Decimal("0.01"))
-    return f"= {_plain(number)}" if rounded == number else f"≈ {_plain(rounded)}"
+    rounded = found.quantize(Decimal("0.01"))
+    return f"= {_plain(found)}" if rounded == found else f"≈ {_plain(rounded)}"
 
 
 def _ordinal(n: int) -> str:
@@ -284,6 +328,7 @@ def _tables(data: Mapping[str, Any], host: str, home: str) -> str:
 def sentence(data: Mapping[str, Any], host: str, home: str) -> str:
     """One host grade's conversion in one sentence, from its stored explanation ``data`` and
     the host and home grades' labels ("FAIL" for a fail)."""
+    host, home = grade(host), grade(home)
     values: dict[str, Any] = {
         "host": host,
         "home": home,
@@ -293,7 +338,7 @@ def sentence(data: Mapping[str, Any], host: str, home: str) -> str:
         "method": method_words(data.get("method", "")),
     }
     if data.get("pass_mark") or home == "FAIL":
-        values["pass_mark"] = data.get("pass_mark", "")
+        values["pass_mark"] = grade(data.get("pass_mark", ""))
         return (
             _(
                 "%(host)s is a fail grade of %(host_scale)s (the lowest pass is %(pass_mark)s), "
@@ -310,9 +355,9 @@ def sentence(data: Mapping[str, Any], host: str, home: str) -> str:
     if method == Method.FIXED_TABLE and band:
         return head + _(", band %(row)s: %(start)s to %(end)s → %(grade)s.") % {
             "row": data.get("row"),
-            "start": band[0],
-            "end": band[1],
-            "grade": band[2],
+            "start": grade(band[0]),
+            "end": grade(band[1]),
+            "grade": grade(band[2]),
         }
     if method == Method.TWO_STEP and band and data.get("home_band"):
         k, n = data.get("within_band") or (1, 1)
@@ -330,15 +375,15 @@ def sentence(data: Mapping[str, Any], host: str, home: str) -> str:
             "%(home_start)s to %(home_end)s at home%(place)s."
         ) % {
             "row": data.get("row"),
-            "start": band[0],
-            "end": band[1],
+            "start": grade(band[0]),
+            "end": grade(band[1]),
             "letter": letter,
-            "home_start": data["home_band"][0],
-            "home_end": data["home_band"][1],
+            "home_start": grade(data["home_band"][0]),
+            "home_end": grade(data["home_band"][1]),
             "place": place,
         }
     if method == Method.LINEAR and data.get("exact") is not None:
-        text = f"{head}: {data.get('formula', '')} {_exact(data['exact'])}"
+        text = f"{head}: {formula(data.get('formula', ''))} {_exact(data['exact'])}"
         if data.get("honours"):
             return f"{text}; {_honours(data['honours'])}."
         if data.get("rounding") and not _same_number(data["exact"], home):
@@ -366,7 +411,7 @@ def facts(data: Mapping[str, Any], home_grade: str = "") -> list[Fact]:
     found: list[Fact] = []
     if data.get("pass_mark"):
         found.append(
-            Fact(_("Fail"), _("the lowest pass is %(grade)s") % {"grade": data["pass_mark"]})
+            Fact(_("Fail"), _("the lowest pass is %(grade)s") % {"grade": grade(data["pass_mark"])})
         )
     band = data.get("band")
     if band and data.get("letter") and data.get("home_band"):
@@ -380,11 +425,11 @@ def facts(data: Mapping[str, Any], home_grade: str = "") -> list[Fact]:
                 )
                 % {
                     "row": data.get("row"),
-                    "start": band[0],
-                    "end": band[1],
+                    "start": grade(band[0]),
+                    "end": grade(band[1]),
                     "letter": data["letter"],
-                    "home_start": home[0],
-                    "home_end": home[1],
+                    "home_start": grade(home[0]),
+                    "home_end": grade(home[1]),
                 },
             )
         )
@@ -402,7 +447,12 @@ def facts(data: Mapping[str, Any], home_grade: str = "") -> list[Fact]:
             Fact(
                 _("Table row"),
                 _("band %(row)s: %(start)s to %(end)s → %(grade)s")
-                % {"row": data.get("row"), "start": band[0], "end": band[1], "grade": band[2]},
+                % {
+                    "row": data.get("row"),
+                    "start": grade(band[0]),
+                    "end": grade(band[1]),
+                    "grade": grade(band[2]),
+                },
             )
         )
     host_table, home_table = _table(data, "host"), _table(data, "home")
@@ -430,9 +480,9 @@ def facts(data: Mapping[str, Any], home_grade: str = "") -> list[Fact]:
     if data.get("policy"):
         found.append(Fact(_("Overlap policy"), policy_label(data["policy"])))
     if data.get("formula"):
-        value = data["formula"]
+        value = formula(data["formula"])
         if data.get("exact") is not None:
-            value += f" = {data['exact']}"
+            value += f" = {number(data['exact'])}"
         rounded = not _same_number(data.get("exact"), home_grade)
         if data.get("rounding") and not data.get("honours") and rounded:
             value += ", " + rounding_label(data["rounding"])
@@ -470,7 +520,7 @@ def line_sentences(data: Mapping[str, Any]) -> list[str]:
     average = data.get("average")
     if average:
         parts = [
-            _("%(grade)s (%(ects)s ECTS)") % {"grade": s["home_grade"], "ects": _weight(s)}
+            _("%(grade)s (%(ects)s ECTS)") % {"grade": grade(s["home_grade"]), "ects": _weight(s)}
             for s in passing
         ]
         found.append(
@@ -478,7 +528,11 @@ def line_sentences(data: Mapping[str, Any]) -> list[str]:
                 "Credit-weighted average of %(parts)s = %(exact)s, rounded to the nearest grade: "
                 "%(grade)s."
             )
-            % {"parts": _and(parts), "exact": average["exact"], "grade": average["grade"]}
+            % {
+                "parts": _and(parts),
+                "exact": number(average["exact"]),
+                "grade": average["grade"],
+            }
         )
     if data.get("passing_give"):
         found.append(
