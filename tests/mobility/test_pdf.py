@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from decimal import Decimal
+from typing import Any
 
 import pypdf
 import pytest
@@ -338,8 +339,9 @@ def _embedded_fonts(pdf: bytes) -> dict[str, int]:
 
     fonts: dict[str, int] = {}
     for page in pypdf.PdfReader(io.BytesIO(pdf)).pages:
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
+        resources: Any = page["/Resources"]
+        for reference in resources["/Font"].values():
+            font: Any = reference.get_object()
             name = str(font["/BaseFont"]).split("+", 1)[-1]
             descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
             stream = next(
