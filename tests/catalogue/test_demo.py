@@ -224,6 +224,46 @@ def test_demo_command_loads_once_and_prints_the_logins() -> None:
     assert AuditEvent.objects.filter(action="demo.loaded").count() == 1
 
 
+@pytest.mark.integration
+@pytest.mark.django_db
+def test_demo_command_scale_multiplies_agreements_offers_and_students() -> None:
+    """``demo --scale N``: N times the agreements, offers and students (issue 18: the office's
+    journey at 10x, the engineering call with 2,000+ offers); the first of the N rounds is
+    the ordinary demo."""
+    from abroad.selection.models import Call
+    from abroad.site.demo.selection import ENGINEERING_CALL, SPRING_CALL
+
+    out = StringIO()
+    call_command("demo", "--scale", "3", stdout=out)
+    assert "Loading the demo data x3..." in out.getvalue()
+    students = User.objects.filter(username__regex=r"^student[0-9]+$")
+    assert students.count() == 3 * demo.N_STUDENTS
+    assert Agreement.objects.count() >= 3 * 300
+    assert Offer.objects.count() >= 3 * 600
+    assert Agreement.objects.filter(code="EU-2025-0001").exists()
+    engineering = Call.objects.get(code=ENGINEERING_CALL)
+    assert engineering.call_offers.count() >= 3 * 450
+    assert engineering.applications.count() > 3 * 10
+    assert Call.objects.get(code=SPRING_CALL).applications.filter(state="submitted").count() > 6
+    event = AuditEvent.objects.get(action="demo.loaded")
+    assert event.data["scale"] == 3
+
+
+@pytest.mark.unit
+def test_demo_plan_at_scale_starts_with_the_ordinary_demo() -> None:
+    courses = [
+        demo.Course(row["code"], row["level"], row["school"], row["isced_f"])
+        for row in demo.read_rows("courses.csv")
+    ]
+    institutions = demo.read_rows("institutions.csv")
+    by_school = {course.school: ["promoter"] for course in courses} | {"3I": ["promoter"]}
+    one = demo.Planner(institutions, courses, {}, by_school).plan()
+    three = demo.Planner(institutions, courses, {}, by_school).plan(3)
+    assert three[: len(one)] == one
+    assert len(three) >= 2.5 * len(one)
+    assert len({plan.code for plan in three}) == len(three)
+
+
 @pytest.mark.unit
 @pytest.mark.parametrize("name", ["institutions.csv", "courses.csv", "networks.csv"])
 def test_demo_files_give_a_source_for_every_row(name: str) -> None:

@@ -72,3 +72,33 @@ def test_the_catalogue_export_defuses_a_partners_name(client: Client) -> None:
     response = client.get(reverse("catalogue:offers-export"))
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[1][1] == "'=1+2"
+
+
+def test_headers_are_what_the_header_row_says_and_rows_stay_keyed() -> None:
+    """Issue 18, point 15: a person reads labels in their language; the rows keep their keys."""
+    from django.utils import translation
+    from django.utils.translation import gettext_lazy
+
+    from abroad.core.importing import country_label, labels, yes_no_label
+
+    rows = [{"name": "Kraków", "number": 1}]
+    with translation.override("it"):
+        headers = labels([gettext_lazy("Country"), "=cmd"])
+        buffer = io.BytesIO()
+        write_table(buffer, columns=COLUMNS, rows=rows, fmt="csv", headers=headers)
+        assert (country_label("PL"), yes_no_label(True), yes_no_label(None)) == (
+            "Polonia",
+            "sì",
+            "",
+        )
+    data = buffer.getvalue()
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert data.decode("utf-8-sig").splitlines() == ["Paese,'=cmd", "Kraków,1"]
+    with pytest.raises(ValueError, match="one header per column"):
+        write_table(io.BytesIO(), columns=COLUMNS, rows=rows, fmt="csv", headers=["one"])
+    workbook = io.BytesIO()
+    write_table(workbook, columns=COLUMNS, rows=rows, fmt="xlsx", headers=["Name", "Number"])
+    workbook.seek(0)
+    sheet = openpyxl.load_workbook(workbook).active
+    assert sheet is not None
+    assert list(sheet.iter_rows(values_only=True)) == [("Name", "Number"), ("Kraków", 1)]

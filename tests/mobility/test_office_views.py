@@ -204,25 +204,25 @@ def test_export_is_the_filtered_list(office_client: Client, mobility: Mobility) 
     student = mobility.student
     assert rows == [
         {
-            "student": f"{student.last_name} {student.first_name}",
-            "student_number": student.student_number,
-            "email": student.email,
-            "course_of_study": student.course_of_study.name,  # type: ignore[union-attr]
-            "host": mobility.host.name,
-            "host_erasmus_code": mobility.host.erasmus_code or "",
-            "host_country": "DE",
-            "academic_year": "2026/2027",
-            "kind": "semester",
-            "state": "nominated",
-            "months": "6",
-            "planned_start": "2026-09-01",
-            "planned_end": "2027-02-28",
-            "arrival": "",
-            "departure": "",
-            "learning_agreement_version": "1",
-            "learning_agreement_state": "approved",
-            "extension_waiting": "no",
-            "origin": "test",
+            "Student": f"{student.last_name} {student.first_name}",
+            "Student number": student.student_number,
+            "E-mail": student.email,
+            "Course of study": student.course_of_study.name,  # type: ignore[union-attr]
+            "Host institution": mobility.host.name,
+            "Host's Erasmus code": mobility.host.erasmus_code or "",
+            "Host country": "Germany",
+            "Academic year": "2026/2027",
+            "Kind": "One semester",
+            "State": "Nominated to the host",
+            "Months": "6",
+            "Planned start": "2026-09-01",
+            "Planned end": "2027-02-28",
+            "Arrival": "",
+            "Departure": "",
+            "Learning agreement version": "1",
+            "Learning agreement state": "Approved by the promoter, waiting for the host",
+            "Extension waiting": "no",
+            "Origin": "test",
         }
     ]
 

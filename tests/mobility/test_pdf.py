@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from decimal import Decimal
+from typing import Any
 
 import pypdf
 import pytest
@@ -326,3 +327,60 @@ def test_pdf_view_another_mobilitys_version_is_not_reachable(
 
     url = reverse("mobility:la_pdf", kwargs={"pk": own.mobility_id, "number": other.number})
     assert personas["student"].get(url).status_code == 404
+
+
+# ------------------------------------------------------------------------- fonts (issue 18)
+
+
+def _embedded_fonts(pdf: bytes) -> dict[str, int]:
+    """Every font the PDF embeds, by its name without the subset tag, with how many glyphs
+    its subset holds (a subset of the .notdef box alone holds one)."""
+    from fontTools.ttLib import TTFont
+
+    fonts: dict[str, int] = {}
+    for page in pypdf.PdfReader(io.BytesIO(pdf)).pages:
+        resources: Any = page["/Resources"]
+        for reference in resources["/Font"].values():
+            font: Any = reference.get_object()
+            name = str(font["/BaseFont"]).split("+", 1)[-1]
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            stream = next(
+                descriptor[key].get_object()
+                for key in ("/FontFile2", "/FontFile3", "/FontFile")
+                if key in descriptor
+            )
+            data = stream.get_data()
+            try:
+                glyphs = TTFont(io.BytesIO(data))["maxp"].numGlyphs
+            except Exception:  # a bare CFF program: count its CharStrings
+                from fontTools.cffLib import CFFFontSet
+
+                cff = CFFFontSet()
+                cff.decompile(io.BytesIO(data), None)
+                glyphs = len(cff[cff.fontNames[0]].CharStrings)
+            fonts[name] = max(fonts.get(name, 0), glyphs)
+    return fonts
+
+
+def test_pdf_draws_chinese_and_emoji_with_fonts_that_have_them(
+    home: Institution, mobility: Mobility
+) -> None:
+    """A Chinese course title and an emoji come out in Noto Sans CJK SC and Noto Color Emoji
+    (Debian's fonts-noto-cjk and fonts-noto-color-emoji, which the operator's guide asks
+    for), not as empty boxes; Greek and Cyrillic in DejaVu Sans."""
+    agreement = agreement_with_rows(mobility, a=2, b=2)
+    ComponentFactory.create(
+        agreement=agreement, table=Table.A, position=3, title="机器人学导论 🤖 Αρχιτεκτονική Физика"
+    )
+
+    pdf = render_learning_agreement(agreement)
+
+    assert "机器人学导论" in text_of(pdf)
+    fonts = _embedded_fonts(pdf)
+    assert "DejaVu-Sans" in fonts, fonts
+    cjk = [name for name in fonts if "CJK-SC" in name]
+    assert cjk, fonts  # named in the stack: not the system's fallback (CJK JP) nor a box
+    assert fonts[cjk[0]] >= 1 + len("机器人学导论"), fonts  # real glyphs, not .notdef
+    emoji = [name for name in fonts if "Emoji" in name]
+    assert emoji, fonts
+    assert fonts[emoji[0]] >= 2, fonts

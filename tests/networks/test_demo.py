@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from abroad.networks import certificate, services
-from abroad.networks.enums import PlanState, ResultsState, Season
+from abroad.networks.enums import AllocationState, PlanState, ResultsState
 from abroad.networks.models import AthensSession, DoubleDegreePlan, Participation
 from abroad.people.models import User
 from abroad.selection.models import Call
@@ -37,8 +37,8 @@ def loaded() -> NetworksDemoSummary:
 
 
 def test_demo_sessions(loaded: NetworksDemoSummary) -> None:
-    march = AthensSession.objects.get(season=Season.MARCH)
-    november = AthensSession.objects.get(season=Season.NOVEMBER)
+    march = AthensSession.objects.get(code="athens-2027-03")
+    november = AthensSession.objects.get(code="athens-2026-11")
     assert (march.code, march.year, march.is_open(NOW)) == ("athens-2027-03", 2027, True)
     assert march.courses.count() == 10
     members = set(march.network.members.values_list("pk", flat=True))
@@ -48,7 +48,62 @@ def test_demo_sessions(loaded: NetworksDemoSummary) -> None:
     participations = Participation.objects.filter(course__session=november)
     assert participations.count() >= 2
     assert participations.exclude(ects_earned=None).exists()
-    assert loaded.lines()[0].startswith("ATHENS:        2 sessions, 16 courses")
+    assert loaded.lines()[0].startswith("ATHENS:        4 sessions, 28 courses")
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        NOW,
+        timezone.make_aware(dt.datetime(2027, 1, 10, 9, 0)),
+        timezone.make_aware(dt.datetime(2027, 6, 30, 20, 0)),
+    ],
+    ids=["november", "january", "june"],
+)
+def test_one_session_at_each_step_of_the_office_journey(now: dt.datetime) -> None:
+    """Issue 18, point 5: whatever the day the demo is loaded, one session takes applications,
+    one is closed and waits for the allocation, one has published results awaiting answers,
+    one is over."""
+    catalogue_demo.load_demo()
+    lines = "\n".join(load_networks_demo(now=now).lines())
+    sessions = list(AthensSession.objects.all())
+    open_ = [s for s in sessions if s.is_open(now)]
+    waiting = [
+        s
+        for s in sessions
+        if s.applications_close_at < now and s.results_state == ResultsState.NOT_RUN
+    ]
+    published = [s for s in sessions if s.results_state == ResultsState.PUBLISHED]
+    closed = [s for s in sessions if s.results_state == ResultsState.CLOSED]
+    assert (len(open_), len(waiting), len(published), len(closed)) == (1, 1, 1, 1)
+    assert waiting[0].applications.filter(state="submitted").count() >= 3
+    deadline = published[0].acceptance_deadline
+    assert deadline is not None
+    assert deadline > now
+    states = set(published[0].applications.values_list("allocation__state", flat=True))
+    assert {AllocationState.OFFERED, AllocationState.ACCEPTED} <= states
+    office = User.objects.get(username="office")
+    with pytest.raises(services.NetworksError):
+        services.rank_session(session=open_[0], actor=office, now=now)
+    services.rank_session(session=waiting[0], actor=office, now=now)
+    services.allocate_session(session=waiting[0], actor=office, now=now)
+    assert f"{open_[0].code}: open for students until" in lines
+    assert f"{waiting[0].code}: closed " in lines
+    assert "awaiting the ranking" in lines
+    assert f"{published[0].code}: results published, answers by" in lines
+
+
+def test_a_student_answers_the_published_session_on_its_page(
+    loaded: NetworksDemoSummary,
+) -> None:
+    published = AthensSession.objects.get(results_state=ResultsState.PUBLISHED)
+    application = published.applications.filter(allocation__state=AllocationState.OFFERED)[0]
+    allocation = application.allocation
+    services.accept_allocation(
+        allocation_row=allocation, actor=application.student, now=NOW + dt.timedelta(days=1)
+    )
+    allocation.refresh_from_db()
+    assert allocation.state == AllocationState.ACCEPTED
 
 
 def test_demo_alliance_and_double_degree(loaded: NetworksDemoSummary) -> None:

@@ -150,7 +150,7 @@ def test_nominations_to_csv_and_xlsx(scene: Scene, tmp_path: Path) -> None:
     with target.open(encoding="utf-8-sig", newline="") as handle:
         rows = [row[:4] for row in csv.reader(handle)]
     assert rows == [
-        ["partner", "partner_erasmus_code", "student", "student_number"],
+        ["Partner", "Erasmus code", "Student", "Student number"],
         ["RWTH Aachen", "D  AACHEN01", "Bianchi Anna1", "eng-2027-001"],
         ["RWTH Aachen", "D  AACHEN01", "Verdi Anna2", "eng-2027-002"],
         ["TU Delft", "NL DELFT01", "Rossi Anna0", "eng-2027-000"],

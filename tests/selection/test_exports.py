@@ -40,13 +40,26 @@ HEADER = [
     "months",
     "academic_year",
 ]
+# What the header row says (labels in the reader's language; English here).
+LABELS = [
+    "Partner",
+    "Erasmus code",
+    "Student",
+    "Student number",
+    "E-mail",
+    "Course of study",
+    "Level",
+    "Months",
+    "Academic year",
+]
+MSC, BSC = "Master (Laurea Magistrale)", "Bachelor (Laurea)"
 ROWS = [
     ["Aalto University", "SF ESPOO12", "Bassi Marta", "0100234", "marta@example.org",
-     "Mechanical Engineering", "MSc", 5, "2027/2028"],
+     "Mechanical Engineering", MSC, 5, "2027/2028"],
     ["ETH Zurich", "", "Airoldi Luca", "100235", "luca@example.org",
-     "Design for the Fashion System", "BSc", 10, "2027/2028"],
+     "Design for the Fashion System", BSC, 10, "2027/2028"],
     ["ETH Zurich", "", "Colombo Sara", "100236", "sara@example.org",
-     "Mechanical Engineering", "MSc", 10, "2027/2028"],
+     "Mechanical Engineering", MSC, 10, "2027/2028"],
 ]  # fmt: skip
 
 
@@ -135,14 +148,14 @@ def test_csv_is_exact(call: Call) -> None:
     buffer.name = "nominations.csv"
     assert export_nominations(call, buffer) == 3
     assert buffer.getvalue().decode("utf-8") == (
-        "\ufeffpartner,partner_erasmus_code,student,student_number,email,course_of_study,"
-        "level,months,academic_year\r\n"
+        "\ufeffPartner,Erasmus code,Student,Student number,E-mail,Course of study,"
+        "Level,Months,Academic year\r\n"
         "Aalto University,SF ESPOO12,Bassi Marta,0100234,marta@example.org,"
-        "Mechanical Engineering,MSc,5,2027/2028\r\n"
-        "ETH Zurich,,Airoldi Luca,100235,luca@example.org,Design for the Fashion System,BSc,10,"
-        "2027/2028\r\n"
-        "ETH Zurich,,Colombo Sara,100236,sara@example.org,Mechanical Engineering,MSc,10,"
-        "2027/2028\r\n"
+        "Mechanical Engineering,Master (Laurea Magistrale),5,2027/2028\r\n"
+        "ETH Zurich,,Airoldi Luca,100235,luca@example.org,Design for the Fashion System,"
+        "Bachelor (Laurea),10,2027/2028\r\n"
+        "ETH Zurich,,Colombo Sara,100236,sara@example.org,Mechanical Engineering,"
+        "Master (Laurea Magistrale),10,2027/2028\r\n"
     )
 
 
@@ -154,7 +167,7 @@ def test_xlsx_is_exact(call: Call) -> None:
     sheet = workbook["Nominations"]
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     empty_is_none = [[None if cell == "" else cell for cell in row] for row in ROWS]
-    assert values == [HEADER, *empty_is_none]
+    assert values == [LABELS, *empty_is_none]
     # Student numbers and codes are text, so that Excel keeps 0100234 as it is.
     assert sheet["D2"].value == "0100234"
     assert sheet["D2"].number_format == "@"
@@ -171,4 +184,4 @@ def test_export_is_audited(call: Call) -> None:
 def test_a_call_without_acceptances_has_only_the_header(db: None) -> None:
     buffer = io.BytesIO()
     assert export_nominations(CallFactory.create(), buffer, fmt="csv") == 0
-    assert buffer.getvalue().decode("utf-8") == "\ufeff" + ",".join(HEADER) + "\r\n"
+    assert buffer.getvalue().decode("utf-8") == "\ufeff" + ",".join(LABELS) + "\r\n"

@@ -554,13 +554,17 @@ def test_ranking_filters_and_csv(office_client: Client, scene: Scene) -> None:
     assert response["Content-Disposition"] == f'attachment; filename="ranking-{code}.csv"'
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows == [
-        ["rank", "student", "student_number", "course_of_study", "level", "score",
-         "score_parts", "eligible", "eligibility_notes", "preferences"],
-        ["1", "Rossi Anna0", "eng-2027-000", "Mechanical Engineering", "MSc", "33.000",
-         "average=29.000; credits_per_year=70.000; credits_bonus=4.000; exchanges_penalty=0",
+        ["Rank", "Student", "Student number", "Course of study", "Level", "Score",
+         "How it was computed", "Eligible", "Eligibility notes", "Preferences"],
+        ["1", "Rossi Anna0", "eng-2027-000", "Mechanical Engineering",
+         "Master (Laurea Magistrale)", "33.000",
+         "average: 29.000; credits per year: 70.000; credits bonus: 4.000; "
+         "exchanges penalty: 0",
          "yes", "", "TU Delft; RWTH Aachen"],
-        ["2", "Bianchi Anna1", "eng-2027-001", "Mechanical Engineering", "MSc", "31.000",
-         "average=27.000; credits_per_year=70.000; credits_bonus=4.000; exchanges_penalty=0",
+        ["2", "Bianchi Anna1", "eng-2027-001", "Mechanical Engineering",
+         "Master (Laurea Magistrale)", "31.000",
+         "average: 27.000; credits per year: 70.000; credits bonus: 4.000; "
+         "exchanges penalty: 0",
          "yes", "", "TU Delft; RWTH Aachen"],
     ]  # fmt: skip
     exported = AuditEvent.objects.get(action="call.ranking_exported")

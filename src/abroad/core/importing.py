@@ -34,6 +34,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django_countries import countries
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from tqdm import tqdm
@@ -483,8 +484,13 @@ def write_table(
     fmt: Format | None = None,
     sheet: str = "Sheet1",
     text_columns: Collection[str] = (),
+    headers: Sequence[Any] | None = None,
 ) -> int:
     """Write ``rows`` under a header of ``columns``; return the number of rows written.
+
+    ``headers``, one per column, is what the header row says instead of the column keys: the
+    labels a person reads, in the active language (:func:`labels`); the rows stay keyed by
+    ``columns``.
 
     Every export goes through here, so none carries a live formula: in XLSX every text is a
     text cell (never a formula, whatever it begins with); in CSV a text beginning with ``=``,
@@ -494,10 +500,13 @@ def write_table(
     """
     if fmt is None:
         fmt = file_format(str(target) if isinstance(target, str | Path) else target.name)
+    if headers is not None and len(headers) != len(columns):
+        raise ValueError("one header per column")
+    header = [str(text) for text in headers] if headers is not None else list(columns)
     if fmt == "csv":
         buffer = io.StringIO(newline="")
         writer = csv.writer(buffer)
-        writer.writerow([defuse(column) for column in columns])
+        writer.writerow([defuse(title) for title in header])
         count = 0
         for row in rows:
             writer.writerow([defuse(_csv_value(row.get(column))) for column in columns])
@@ -511,10 +520,10 @@ def write_table(
         return count
     workbook = openpyxl.Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet)
-    for index, column in enumerate(columns, start=1):
-        worksheet.column_dimensions[get_column_letter(index)].width = max(12, len(column) + 2)
+    for index, title in enumerate(header, start=1):
+        worksheet.column_dimensions[get_column_letter(index)].width = max(12, len(title) + 2)
     worksheet.freeze_panes = "A2"
-    worksheet.append([_text_cell(worksheet, column) for column in columns])
+    worksheet.append([_text_cell(worksheet, title) for title in header])
     count = 0
     text = set(text_columns)
     for row in rows:
@@ -533,6 +542,24 @@ def write_table(
         count += 1
     workbook.save(target)
     return count
+
+
+def labels(texts: Iterable[Any]) -> list[str]:
+    """Lazy translations (``gettext_lazy``) as text in the active language: an export's
+    header for the person who downloads it."""
+    return [str(text) for text in texts]
+
+
+def yes_no_label(value: bool | None) -> str:
+    """``yes`` or ``no`` in the reader's language ("" when unknown), as :func:`yes_no` reads."""
+    if value is None:
+        return ""
+    return _("yes") if value else _("no")
+
+
+def country_label(code: str) -> str:
+    """A country's name in the reader's language ("Poland", "Polonia"), not its code."""
+    return (str(countries.name(code)) or code) if code else ""
 
 
 def _csv_value(value: Any) -> Any:

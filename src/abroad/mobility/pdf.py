@@ -26,6 +26,28 @@ from abroad.mobility.queries import live
 
 TEMPLATE = "mobility/pdf/learning_agreement.html"
 
+# The fonts the PDF is drawn with, in order (see the operator's guide, Install): DejaVu Sans for
+# Latin, Greek and Cyrillic (Debian's fonts-dejavu-core), Noto Sans CJK for Chinese, Japanese
+# and Korean course titles and names (fonts-noto-cjk; the Simplified Chinese face first, the
+# partners' most frequent script), Noto Color Emoji (fonts-noto-color-emoji). Without a font
+# that covers a character, the PDF shows an empty box; a family named here is chosen before
+# whatever other font the system would fall back on (Noto Sans CJK JP draws Chinese with
+# Japanese glyph forms).
+FONT_FAMILIES: tuple[str, ...] = (
+    "DejaVu Sans",
+    "Noto Sans CJK SC",
+    "Noto Sans CJK TC",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK KR",
+    "Noto Color Emoji",
+    "Liberation Sans",
+)
+
+
+def font_family() -> str:
+    """The CSS ``font-family`` value of :data:`FONT_FAMILIES`."""
+    return ", ".join(f'"{family}"' for family in FONT_FAMILIES) + ", sans-serif"
+
 
 @dataclass(frozen=True)
 class TableView:
@@ -98,6 +120,7 @@ def context(agreement: LearningAgreement) -> dict[str, Any]:
             Signature("receiving", agreement.host_signer, agreement.host_signed_at),
         ],
         "generated_at": timezone.now(),
+        "font_family": font_family(),
     }
 
 

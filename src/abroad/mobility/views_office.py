@@ -27,7 +27,7 @@ from django_countries import countries
 from abroad.catalogue.models import CourseOfStudy, Institution
 from abroad.core import audit
 from abroad.core.academic_year import format_year
-from abroad.core.importing import write_table
+from abroad.core.importing import country_label, labels, write_table, yes_no_label
 from abroad.core.permissions import can, office_page
 from abroad.mobility import services
 from abroad.mobility.enums import (
@@ -219,6 +219,28 @@ EXPORT_COLUMNS = (
     "extension_waiting",
     "origin",
 )
+# The header row a person reads in Excel, in their language (issue 18, point 15).
+EXPORT_HEADERS = (
+    gettext_lazy("Student"),
+    gettext_lazy("Student number"),
+    gettext_lazy("E-mail"),
+    gettext_lazy("Course of study"),
+    gettext_lazy("Host institution"),
+    gettext_lazy("Host's Erasmus code"),
+    gettext_lazy("Host country"),
+    gettext_lazy("Academic year"),
+    gettext_lazy("Kind"),
+    gettext_lazy("State"),
+    gettext_lazy("Months"),
+    gettext_lazy("Planned start"),
+    gettext_lazy("Planned end"),
+    gettext_lazy("Arrival"),
+    gettext_lazy("Departure"),
+    gettext_lazy("Learning agreement version"),
+    gettext_lazy("Learning agreement state"),
+    gettext_lazy("Extension waiting"),
+    gettext_lazy("Origin"),
+)
 
 
 def _date(value: Any) -> str:
@@ -226,7 +248,7 @@ def _date(value: Any) -> str:
 
 
 def export_rows(mobilities: QuerySet[Mobility]) -> Any:
-    """One row per mobility, with stable column names (other tools read the file)."""
+    """One row per mobility, keyed by stable column names, its values labelled for people."""
     for mobility in mobilities.iterator(chunk_size=500):
         student = mobility.student
         course = student.course_of_study
@@ -238,18 +260,18 @@ def export_rows(mobilities: QuerySet[Mobility]) -> Any:
             "course_of_study": course.name if course else "",
             "host": mobility.host.name,
             "host_erasmus_code": mobility.host.erasmus_code or "",
-            "host_country": mobility.host.country.code,
+            "host_country": country_label(mobility.host.country.code),
             "academic_year": format_year(mobility.academic_year),
-            "kind": mobility.kind,
-            "state": mobility.state,
+            "kind": mobility.get_kind_display(),
+            "state": mobility.get_state_display(),
             "months": mobility.months,
             "planned_start": _date(mobility.planned_start),
             "planned_end": _date(mobility.planned_end),
             "arrival": _date(mobility.actual_start),
             "departure": _date(mobility.actual_end),
             "learning_agreement_version": mobility.la_number or "",  # type: ignore[attr-defined]
-            "learning_agreement_state": mobility.la_state or "",  # type: ignore[attr-defined]
-            "extension_waiting": "yes" if mobility.extension_waiting else "no",  # type: ignore[attr-defined]
+            "learning_agreement_state": AGREEMENT_STATES.get(mobility.la_state or "", ""),  # type: ignore[attr-defined]
+            "extension_waiting": yes_no_label(bool(mobility.extension_waiting)),  # type: ignore[attr-defined]
             "origin": mobility.origin,
         }
 
@@ -264,6 +286,7 @@ def office_export(request: HttpRequest) -> HttpResponse:
         columns=EXPORT_COLUMNS,
         rows=export_rows(filtered_mobilities(MobilityFilterForm(request.GET))),
         fmt="csv",
+        headers=labels(EXPORT_HEADERS),
     )
     # personal data leaving the system: who took which list is in the audit log
     audit.record(

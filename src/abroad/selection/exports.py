@@ -2,8 +2,9 @@
 ranking (CSV). The rows are built here, once, and written by the spreadsheet writer the
 catalogue's exports use, so that a file opens in Excel with its codes and accents intact.
 
-Column names are stable keys (like the agreements spreadsheet's), not translated labels: other
-tools read these files.
+The rows are keyed by stable column names; the header row and the values a person reads
+(levels, yes/no, the parts of a score) are labels in the language of whoever downloads the
+file (issue 18, point 15): these files are opened in Excel, by the office and by the hosts.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
 from abroad.core import audit
 from abroad.core.academic_year import format_year
-from abroad.core.importing import Format, file_format, write_table
+from abroad.core.importing import Format, file_format, labels, write_table, yes_no_label
 from abroad.matching import ranking
 from abroad.people.models import User
 from abroad.selection import services
@@ -31,6 +34,17 @@ NOMINATION_COLUMNS = (
     "months",
     "academic_year",
 )
+NOMINATION_HEADERS = (
+    gettext_lazy("Partner"),
+    gettext_lazy("Erasmus code"),
+    gettext_lazy("Student"),
+    gettext_lazy("Student number"),
+    gettext_lazy("E-mail"),
+    gettext_lazy("Course of study"),
+    gettext_lazy("Level"),
+    gettext_lazy("Months"),
+    gettext_lazy("Academic year"),
+)
 # Kept as text in XLSX: Excel would turn a student number like 012345 into 12345.
 NOMINATION_TEXT_COLUMNS = ("partner_erasmus_code", "student_number")
 
@@ -46,6 +60,30 @@ RANKING_COLUMNS = (
     "eligibility_notes",
     "preferences",
 )
+RANKING_HEADERS = (
+    gettext_lazy("Rank"),
+    gettext_lazy("Student"),
+    gettext_lazy("Student number"),
+    gettext_lazy("Course of study"),
+    gettext_lazy("Level"),
+    gettext_lazy("Score"),
+    gettext_lazy("How it was computed"),
+    pgettext_lazy("ranking export", "Eligible"),
+    gettext_lazy("Eligibility notes"),
+    gettext_lazy("Preferences"),
+)
+# The terms of a score (matching.ranking's keys), labelled for people: the ranking page and its
+# export say the same.
+SCORE_PART_LABELS = {
+    "average": gettext_lazy("average"),
+    "credits_per_year": gettext_lazy("credits per year"),
+    "credits_bonus": gettext_lazy("credits bonus"),
+    "exchanges_penalty": gettext_lazy("exchanges penalty"),
+    "portfolio": gettext_lazy("portfolio"),
+    "languages_motivation_cv": gettext_lazy("languages, motivation, CV"),
+    "interview": gettext_lazy("interview"),
+    "missing": gettext_lazy("missing"),
+}
 
 CONTENT_TYPES: dict[Format, str] = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -77,7 +115,7 @@ def nomination_rows(
             "student_number": student.student_number,
             "email": student.email,
             "course_of_study": course.name if course else "",
-            "level": course.level if course else "",
+            "level": course.get_level_display() if course else "",
             "months": offer.months,
             "academic_year": year,
         }
@@ -101,13 +139,17 @@ def export_nominations(
         fmt=fmt,
         sheet="Nominations",
         text_columns=NOMINATION_TEXT_COLUMNS,
+        headers=labels(NOMINATION_HEADERS),
     )
     audit.record(actor=actor, action="call.nominations_exported", obj=call, format=fmt, rows=count)
     return count
 
 
 def _parts(details: dict[str, Any]) -> str:
-    return "; ".join(f"{name}={value}" for name, value in ranking.ordered_parts(details))
+    return "; ".join(
+        f"{SCORE_PART_LABELS.get(name, name)}: {value}"
+        for name, value in ranking.ordered_parts(details)
+    )
 
 
 def ranking_rows(applications: Iterable[Application]) -> Iterator[dict[str, Any]]:
@@ -120,10 +162,10 @@ def ranking_rows(applications: Iterable[Application]) -> Iterator[dict[str, Any]
             "student": _student_name(student),
             "student_number": student.student_number,
             "course_of_study": course.name if course else "",
-            "level": course.level if course else "",
+            "level": course.get_level_display() if course else "",
             "score": str(application.score) if application.score is not None else "",
             "score_parts": _parts(application.score_details),
-            "eligible": {True: "yes", False: "no", None: ""}[application.eligible],
+            "eligible": yes_no_label(application.eligible),
             "eligibility_notes": " ".join(application.eligibility_notes),
             "preferences": "; ".join(
                 str(preference.call_offer.offer.agreement.partner)
@@ -149,6 +191,7 @@ def export_ranking(
         fmt=fmt,
         sheet="Ranking",
         text_columns=("student_number",),
+        headers=labels(RANKING_HEADERS),
     )
     audit.record(
         actor=actor,

@@ -265,16 +265,7 @@ def rank(request: HttpRequest, code: str) -> HttpResponse:
 
 # -------------------------------------------------------------------------- the ranking
 
-PART_LABELS = {
-    "average": gettext_lazy("average"),
-    "credits_per_year": gettext_lazy("credits per year"),
-    "credits_bonus": gettext_lazy("credits bonus"),
-    "exchanges_penalty": gettext_lazy("exchanges penalty"),
-    "portfolio": gettext_lazy("portfolio"),
-    "languages_motivation_cv": gettext_lazy("languages, motivation, CV"),
-    "interview": gettext_lazy("interview"),
-    "missing": gettext_lazy("missing"),
-}
+PART_LABELS = exports.SCORE_PART_LABELS  # one list: the ranking page and its export
 
 
 def score_parts(details: dict[str, Any]) -> list[tuple[str, str]]:

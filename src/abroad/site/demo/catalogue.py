@@ -385,12 +385,15 @@ class Planner:
         self.counters[prefix] = self.counters.get(prefix, 0) + 1
         return f"{prefix}-{start_year}-{self.counters[prefix]:04d}"
 
-    def plan(self) -> list[AgreementPlan]:
+    def plan(self, scale: int = 1) -> list[AgreementPlan]:
+        """The agreements of every partner; with ``scale`` > 1, (scale - 1) more rounds of
+        agreements for every partner, after the first (so the first round is the same)."""
         plans: list[AgreementPlan] = []
-        for row in self.institutions:
-            if row["erasmus_code"] == HOME_ERASMUS_CODE:
-                continue
-            plans.extend(self.plan_partner(row))
+        for _round in range(scale):
+            for row in self.institutions:
+                if row["erasmus_code"] == HOME_ERASMUS_CODE:
+                    continue
+                plans.extend(self.plan_partner(row))
         return plans
 
     def kind(self, row: dict[str, str]) -> str:
@@ -645,17 +648,22 @@ def _say(stdout: Writer | None, message: str) -> None:
         stdout.write(message + "\n")
 
 
-def load_demo(*, stdout: Writer | None = None) -> DemoSummary:
+def load_demo(*, stdout: Writer | None = None, scale: int = 1) -> DemoSummary:
     """Add whatever of the demo is missing, in one transaction; return what the database
-    then holds. Loading twice changes nothing."""
+    then holds. Loading twice changes nothing. ``scale`` multiplies the agreements, their
+    offers and the students (``demo --scale 10``: a catalogue ten times the demo's, to try the
+    office's pages at a large university's size)."""
+    if scale < 1:
+        raise ValueError("scale is 1 or more")
     with transaction.atomic():
-        created = _load(stdout)
+        created = _load(stdout, scale)
         if created:
             result = summary(created=created)
             audit.record(
                 actor=None,
                 action="demo.loaded",
                 created=created,
+                scale=scale,
                 institutions=result.institutions,
                 courses=result.courses,
                 agreements=result.agreements,
@@ -669,7 +677,7 @@ def load_demo(*, stdout: Writer | None = None) -> DemoSummary:
     return summary(created=created)
 
 
-def _load(stdout: Writer | None) -> int:
+def _load(stdout: Writer | None, scale: int = 1) -> int:
     created = 0
     institution_rows = read_rows("institutions.csv")
     course_rows = read_rows("courses.csv")
@@ -775,7 +783,7 @@ def _load(stdout: Writer | None) -> int:
 
     # People: one password hash for everybody (hashing is slow on purpose).
     password = make_password(PASSWORD)
-    users = _plan_users(password, courses)
+    users = _plan_users(password, courses, students=N_STUDENTS * scale)
     known_users = set(User.objects.values_list("username", flat=True))
     new_users = [user for user in users if user.username not in known_users]
     User.objects.bulk_create(new_users)
@@ -827,7 +835,7 @@ def _load(stdout: Writer | None) -> int:
     plan_courses = [
         Course(row["code"], row["level"], row["school"], row["isced_f"]) for row in course_rows
     ]
-    plans = Planner(institution_rows, plan_courses, members, by_school).plan()
+    plans = Planner(institution_rows, plan_courses, members, by_school).plan(scale)
     created += _load_agreements(plans, institutions, networks, promoters, courses)
     _say(stdout, f"Agreements: {Agreement.objects.count()}, offers: {Offer.objects.count()}")
     return created
@@ -876,7 +884,9 @@ def _promoter_usernames() -> list[str]:
     return ["promoter"] + [f"promoter{number:02d}" for number in range(2, len(PROMOTERS) + 1)]
 
 
-def _plan_users(password: str, courses: dict[str, CourseOfStudy]) -> list[User]:
+def _plan_users(
+    password: str, courses: dict[str, CourseOfStudy], *, students: int = N_STUDENTS
+) -> list[User]:
     users = [
         User(
             username="office",
@@ -926,10 +936,11 @@ def _plan_users(password: str, courses: dict[str, CourseOfStudy]) -> list[User]:
     rng = random.Random(SEED + 2)
     codes = sorted(courses)
     taken: set[tuple[str, str]] = set()
-    for number in range(1, N_STUDENTS + 1):
+    names = len(STUDENT_FIRST_NAMES) * len(STUDENT_LAST_NAMES)
+    for number in range(1, students + 1):
         while True:
             name = (rng.choice(STUDENT_FIRST_NAMES), rng.choice(STUDENT_LAST_NAMES))
-            if name not in taken:
+            if name not in taken or len(taken) >= names:  # at a large scale, names repeat
                 taken.add(name)
                 break
         username = f"student{number:02d}"
@@ -940,7 +951,8 @@ def _plan_users(password: str, courses: dict[str, CourseOfStudy]) -> list[User]:
                 last_name=name[1],
                 email=f"{username}@example.org",
                 role=Role.STUDENT,
-                student_number=f"{100001 + number}",
+                # beyond the first 40 (--scale), numbers clear of the other demos' (1002xx)
+                student_number=f"{100001 + number if number <= N_STUDENTS else 200000 + number}",
                 course_of_study=courses[rng.choice(codes)],
                 password=password,
             )

@@ -6,6 +6,10 @@
   week ago, closing in three weeks at 12:00), with ten courses at real ATHENS members of the
   catalogue and a few applications of other demo students (the login ``student`` has none:
   try applying);
+* the ATHENS session of the March after (``athens-<year+1>-03``), its applications closed two
+  days ago and not yet allocated: the office's next steps are the ranking and the allocation;
+* the ATHENS session of next November (``athens-<year>-11``), its results published a week
+  ago: some students have accepted or declined their course, the others have a week left;
 * the ATHENS session of the last November (``athens-<year>-11``), over: its applications
   ranked and allocated, the results published and closed, the accepted students nominated
   and the ECTS of some recorded;
@@ -43,7 +47,7 @@ from abroad.mobility.checks import Row
 from abroad.mobility.enums import Table
 from abroad.mobility.models import Mobility
 from abroad.networks import services
-from abroad.networks.enums import AllocationState, Season
+from abroad.networks.enums import AllocationState, ResultsState, Season
 from abroad.networks.models import AthensCourse, AthensSession, DoubleDegreePlan
 from abroad.people.enums import Role
 from abroad.people.models import StudentCareer, User
@@ -146,6 +150,7 @@ class NetworksDemoSummary:
     courses: int
     applications: int
     created: int = 0
+    now: dt.datetime | None = None  # the day the states are told for (default: now)
 
     def lines(self) -> list[str]:
         lines = [
@@ -154,9 +159,8 @@ class NetworksDemoSummary:
         ]
         for session in AthensSession.objects.order_by("starts_on"):
             lines.append(
-                f"  {session.code}: {session.get_results_state_display().lower()}, applications "
-                f"close {timezone.localtime(session.applications_close_at):%d/%m/%Y %H:%M}; "
-                f"/networks/athens/{session.code}/"
+                f"  {session.code}: {session_state(session, self.now)}; office page "
+                f"/networks/office/{session.code}/"
             )
         for username, what in (
             (ALLIANCE_STUDENT, "two Alliance4Tech stays (certificate on the timeline)"),
@@ -167,12 +171,29 @@ class NetworksDemoSummary:
         return lines
 
 
-def summary(*, created: int = 0) -> NetworksDemoSummary:
+def session_state(session: AthensSession, now: dt.datetime | None = None) -> str:
+    """Where the session stands in the office's journey, for the demo's summary."""
+    now = now or timezone.now()
+    close = timezone.localtime(session.applications_close_at)
+    if session.is_open(now):
+        return f"open for students until {close:%d/%m/%Y %H:%M}"
+    if now < session.applications_open_at:
+        return f"opens {timezone.localtime(session.applications_open_at):%d/%m/%Y %H:%M}"
+    if session.results_state == ResultsState.NOT_RUN:
+        return f"closed {close:%d/%m/%Y %H:%M}, awaiting the ranking and allocation"
+    if session.results_state == ResultsState.PUBLISHED and session.acceptance_deadline:
+        deadline = timezone.localtime(session.acceptance_deadline)
+        return f"results published, answers by {deadline:%d/%m/%Y %H:%M}"
+    return str(session.get_results_state_display()).lower()
+
+
+def summary(*, created: int = 0, now: dt.datetime | None = None) -> NetworksDemoSummary:
     return NetworksDemoSummary(
         sessions=AthensSession.objects.count(),
         courses=AthensCourse.objects.count(),
         applications=sum(s.applications.count() for s in AthensSession.objects.all()),
         created=created,
+        now=now,
     )
 
 
@@ -197,13 +218,15 @@ def load_networks_demo(*, now: dt.datetime | None = None) -> NetworksDemoSummary
         athens = Network.objects.filter(code=ATHENS).first()
         if athens is not None and _members(athens):
             created += _march(athens, now)
+            created += _march_after(athens, now)
+            created += _next_november(athens, now)
             created += _november(athens, now)
         created += _alliance(now)
         created += _double_degree(now)
         created += _double_degree_call(now)
         if created:
             audit.record(actor=None, action="demo.networks_loaded", created=created)
-    return summary(created=created)
+    return summary(created=created, now=now)
 
 
 # --------------------------------------------------------------------------------- ATHENS
@@ -277,12 +300,12 @@ def _courses(session: AthensSession, members: list[Institution], count: int) -> 
     return courses
 
 
-def _applicants(count: int) -> list[User]:
+def _applicants(count: int, start: int = 0) -> list[User]:
     students = list(
         User.objects.filter(role=Role.STUDENT, course_of_study__isnull=False)
         .exclude(username__in=["student", "erasmus", "thesis"])
         .exclude(student_number="")
-        .order_by("student_number")[:count]
+        .order_by("student_number")[start:count]
     )
     year = current_start_year()
     for student in students:
@@ -317,9 +340,13 @@ def _apply(
             services.submit_application(application=application, actor=student, now=at)
 
 
+def _next_march(today: dt.date) -> int:
+    return today.year if today.month == 1 else today.year + 1
+
+
 def _march(network: Network, now: dt.datetime) -> int:
     today = timezone.localdate(now)
-    year = today.year if today.month == 1 else today.year + 1
+    year = _next_march(today)
     if AthensSession.objects.filter(network=network, season=Season.MARCH, year=year).exists():
         return 0
     session = _session(
@@ -332,6 +359,65 @@ def _march(network: Network, now: dt.datetime) -> int:
     )
     courses = _courses(session, _members(network), 10)
     _apply(session, _applicants(4), courses, now)
+    return 1 + len(courses)
+
+
+def _march_after(network: Network, now: dt.datetime) -> int:
+    """The March session after next, its applications closed two days ago, not allocated."""
+    today = timezone.localdate(now)
+    year = _next_march(today) + 1
+    if AthensSession.objects.filter(network=network, season=Season.MARCH, year=year).exists():
+        return 0
+    opens = _at(today - dt.timedelta(days=35), 9)
+    closes = _at(today - dt.timedelta(days=2), 12)
+    session = _session(network, Season.MARCH, year, dt.date(year, 3, 11), opens, closes)
+    courses = _courses(session, _members(network)[1:], 6)
+    _apply(session, _applicants(20, 12), courses, opens + dt.timedelta(days=5))
+    return 1 + len(courses)
+
+
+def _next_november(network: Network, now: dt.datetime) -> int:
+    """Next November's session: ranked, allocated and published a week ago; a week left to
+    answer. Some students accepted, one declined, the others have not answered yet."""
+    today = timezone.localdate(now)
+    year = today.year if today < dt.date(today.year, 11, 1) else today.year + 1
+    if AthensSession.objects.filter(network=network, season=Season.NOVEMBER, year=year).exists():
+        return 0
+    opens = _at(today - dt.timedelta(days=50), 9)
+    closes = _at(today - dt.timedelta(days=20), 12)
+    session = _session(network, Season.NOVEMBER, year, dt.date(year, 11, 12), opens, closes)
+    courses = _courses(session, _members(network)[2:], 6)
+    _apply(session, _applicants(30, 20), courses, opens + dt.timedelta(days=4))
+    office = User.objects.filter(username="office").first()
+    allocated = closes + dt.timedelta(days=3)
+    services.rank_session(session=session, actor=office, now=allocated)
+    services.allocate_session(session=session, actor=office, now=allocated)
+    services.publish_results(
+        session=session,
+        acceptance_deadline=_at(today + dt.timedelta(days=7), 12),
+        actor=office,
+        now=now - dt.timedelta(days=7),
+    )
+    answered_at = now - dt.timedelta(days=2)
+    offered = [
+        application
+        for application in session.applications.select_related("allocation", "student").order_by(
+            "student__student_number"
+        )
+        if getattr(application, "allocation", None) is not None
+        and application.allocation.state == AllocationState.OFFERED
+    ]
+    for number, application in enumerate(offered):
+        if number % 2 == 1:
+            continue  # has not answered yet
+        if number == 2:
+            services.decline_allocation(
+                allocation_row=application.allocation, actor=application.student, now=answered_at
+            )
+        else:
+            services.accept_allocation(
+                allocation_row=application.allocation, actor=application.student, now=answered_at
+            )
     return 1 + len(courses)
 
 

@@ -7,9 +7,16 @@
 * ``engineering-2027-1``, the engineering call (ICAT, 3I, AUIC-ENG) for 2027/2028, open now
   until about two months from now at 12:00 (Italian time), with its offers and some drafts and
   submitted applications (the demo login ``student`` has none: try applying);
+* ``engineering-2026-2``, the engineering second call for 2026/2027 (the spring semester's
+  seats), closed five days ago with its submitted applications and nothing else: ready for the
+  office to rank, run a round and publish it;
 * ``design-2027-1``, the Design call (commission formula), closed last month, with the
   commission's scores, the ranking and a published first round in which some students have
-  accepted their seat, so that the office pages and the nominations have something to show.
+  accepted their seat and the others can still answer (for ten days), so that the office
+  pages and the nominations have something to show.
+
+Every date is relative to the day the demo is loaded, so that each call is in its state
+whenever it is loaded: open for students, closed and ready to rank, a round awaiting answers.
 
 Every step goes through the services, as the office would do it. Loading twice changes
 nothing: what exists is kept as it is. Everything random comes from seeded generators.
@@ -30,18 +37,21 @@ from django.db.models import Q
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from abroad.catalogue.models import School
+from abroad.catalogue.models import Offer, School
 from abroad.core import audit
 from abroad.core.enums import CEFR, DegreeLevel
 from abroad.people.enums import Role
 from abroad.people.models import LanguageCertificate, StudentCareer, User
 from abroad.selection import services
-from abroad.selection.enums import ApplicationState, RankingFormula
-from abroad.selection.models import Application, Call, Preference
+from abroad.selection.enums import ApplicationState, RankingFormula, RoundState
+from abroad.selection.models import Application, Call, CallOffer, Preference
 
 SEED = 2027
 ENGINEERING_CALL = "engineering-2027-1"
+SPRING_CALL = "engineering-2026-2"
 DESIGN_CALL = "design-2027-1"
+# The demo's calls, in the order of the office's journey.
+CALLS = (ENGINEERING_CALL, SPRING_CALL, DESIGN_CALL)
 ENGINEERING_SCHOOLS = ("ICAT", "3I", "AUIC-ENG")
 DESIGN_SCHOOLS = ("DES",)
 ACADEMIC_YEAR = 2027
@@ -58,29 +68,50 @@ class SelectionDemoSummary:
     calls: int
     applications: int
     created: int = 0  # rows added by this load
+    now: dt.datetime | None = None  # the day the states are told for (default: now)
 
     def lines(self) -> list[str]:
-        calls = Call.objects.filter(code__in=[ENGINEERING_CALL, DESIGN_CALL]).order_by("code")
+        calls = {call.code: call for call in Call.objects.filter(code__in=CALLS)}
         lines = [
             f"Careers:       {self.careers} ({self.certificates} language certificates)",
             f"Calls:         {self.calls} ({self.applications} applications)",
         ]
-        for call in calls:
-            lines.append(
-                f"  {call.code}: applications close "
-                f"{timezone.localtime(call.closes_at):%d/%m/%Y %H:%M}; office page "
-                f"/calls/office/{call.code}/"
-            )
+        for code in CALLS:
+            if code in calls:
+                lines.append(
+                    f"  {code}: {call_state(calls[code], self.now)}; office page "
+                    f"/calls/office/{code}/"
+                )
         return lines
 
 
-def summary(*, created: int = 0) -> SelectionDemoSummary:
+def call_state(call: Call, now: dt.datetime | None = None) -> str:
+    """Where the call stands in the office's journey, for the demo's summary."""
+    now = now or timezone.now()
+    if call.is_open(now):
+        return f"open for students until {timezone.localtime(call.closes_at):%d/%m/%Y %H:%M}"
+    if now < call.opens_at:
+        return f"opens {timezone.localtime(call.opens_at):%d/%m/%Y %H:%M}"
+    round = call.rounds.order_by("-number").first()
+    if round is None:
+        ranked = call.applications.filter(rank__isnull=False).exists()
+        return "closed, ranked, no round yet" if ranked else "closed, ready to rank"
+    if round.state == RoundState.PUBLISHED:
+        return (
+            f"round {round.number} published, answers by "
+            f"{timezone.localtime(round.acceptance_deadline):%d/%m/%Y %H:%M}"
+        )
+    return f"round {round.number}: {round.get_state_display().lower()}"
+
+
+def summary(*, created: int = 0, now: dt.datetime | None = None) -> SelectionDemoSummary:
     return SelectionDemoSummary(
         careers=StudentCareer.objects.count(),
         certificates=LanguageCertificate.objects.count(),
         calls=Call.objects.count(),
         applications=Application.objects.count(),
         created=created,
+        now=now,
     )
 
 
@@ -101,11 +132,13 @@ def load_selection_demo(*, now: dt.datetime | None = None) -> SelectionDemoSumma
         created += _office_permissions()
         if not Call.objects.filter(code=ENGINEERING_CALL).exists():
             created += _engineering_call(now)
+        if not Call.objects.filter(code=SPRING_CALL).exists():
+            created += _spring_call(now)
         if not Call.objects.filter(code=DESIGN_CALL).exists():
             created += _design_call(now)
         if created:
             audit.record(actor=None, action="demo.selection_loaded", created=created)
-    return summary(created=created)
+    return summary(created=created, now=now)
 
 
 # ------------------------------------------------------------------------------- careers
@@ -242,25 +275,40 @@ def _choose(rng: random.Random, available: list[int], popular: list[int], k: int
     return chosen
 
 
-def _available(call: Call, student: User) -> list[int]:
-    """The offers of ``call`` the student may rank: open to their course of study and level,
-    with a language level they hold (the rules of services.offers_for_student, which checks
-    every offer of the call with its reasons: too slow for a demo of hundreds of offers)."""
-    course = student.course_of_study
-    if course is None:
-        return []
-    held = {c.language: CEFR.rank(c.level) for c in student.certificates.all()}
-    return [
-        call_offer.pk
-        for call_offer in call.call_offers.filter(offer__courses=course)
-        .select_related("offer")
-        .order_by("pk")
-        if course.eqf in call_offer.offer.eqf_levels
-        and (
-            not call_offer.offer.language_level
-            or held.get(call_offer.offer.language, -1) >= CEFR.rank(call_offer.offer.language_level)
-        )
-    ]
+class _Offers:
+    """The call's offers by course of study, read once per call (a demo at ``--scale 10`` has
+    thousands of offers and hundreds of students)."""
+
+    def __init__(self, call: Call) -> None:
+        call_offers = {co.offer_id: co for co in call.call_offers.select_related("offer")}
+        links = Offer.courses.through.objects.filter(
+            offer_id__in=call.call_offers.values("offer_id")
+        ).values_list("courseofstudy_id", "offer_id")
+        self.by_course: dict[int, list[CallOffer]] = {}
+        for course_id, offer_id in links:
+            self.by_course.setdefault(course_id, []).append(call_offers[offer_id])
+        for offers in self.by_course.values():
+            offers.sort(key=lambda call_offer: call_offer.pk)
+
+    def available(self, student: User) -> list[int]:
+        """The offers the student may rank: open to their course of study and level, with a
+        language level they hold (the rules of services.offers_for_student, which checks
+        every offer of the call with its reasons: too slow for a demo of thousands of
+        offers)."""
+        course = student.course_of_study
+        if course is None:
+            return []
+        held = {c.language: CEFR.rank(c.level) for c in student.certificates.all()}
+        return [
+            call_offer.pk
+            for call_offer in self.by_course.get(course.pk, [])
+            if course.eqf in call_offer.offer.eqf_levels
+            and (
+                not call_offer.offer.language_level
+                or held.get(call_offer.offer.language, -1)
+                >= CEFR.rank(call_offer.offer.language_level)
+            )
+        ]
 
 
 def _apply(
@@ -291,6 +339,7 @@ def _engineering_call(now: dt.datetime) -> int:
     )
     call.schools.set(_schools(ENGINEERING_SCHOOLS))
     created = 1 + services.fill_call_offers(call=call)
+    offers = _Offers(call)
     rng = random.Random(f"{SEED}:{ENGINEERING_CALL}")
     students = [
         s
@@ -303,7 +352,7 @@ def _engineering_call(now: dt.datetime) -> int:
     for student in students:
         if rng.random() < 0.2:
             continue  # has not started an application
-        available = _available(call, student)
+        available = offers.available(student)
         if not available:
             continue
         if not popular:
@@ -313,6 +362,52 @@ def _engineering_call(now: dt.datetime) -> int:
         created += 1 + len(choices)
         if rng.random() < 0.7 and not services.eligibility_problems(call, student):
             services.submit_application(application=application, actor=student, now=now)
+    return created
+
+
+def _spring_call(now: dt.datetime) -> int:
+    """The engineering second call of the current year (the spring semester's seats): open
+    from six weeks ago to five days ago, its applications submitted in that window, nothing
+    ranked: the office's next step is the ranking."""
+    today = timezone.localdate(now)
+    opens_at = _at(today - dt.timedelta(days=40), dt.time(9, 0))
+    closes_at = _at(today - dt.timedelta(days=5), NOON)
+    call = Call.objects.create(
+        code=SPRING_CALL,
+        title="Exchange programmes 2026/2027 – Engineering, second call (spring semester)",
+        academic_year=ACADEMIC_YEAR - 1,
+        number=2,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        max_preferences=3,
+        formula=RankingFormula.ENGINEERING,
+    )
+    call.schools.set(_schools(ENGINEERING_SCHOOLS))
+    created = 1 + services.fill_call_offers(call=call)
+    offers = _Offers(call)
+    rng = random.Random(f"{SEED}:{SPRING_CALL}")
+    students = [
+        s
+        for s in _students()
+        if s.username != "student"
+        and s.course_of_study is not None
+        and s.course_of_study.school.code in ENGINEERING_SCHOOLS
+    ]
+    popular: list[int] = []
+    for number, student in enumerate(students):
+        if rng.random() < 0.3:
+            continue  # did not apply to the second call
+        available = offers.available(student)
+        if not available or services.eligibility_problems(call, student):
+            continue
+        if not popular:
+            popular = rng.sample(available, k=min(3, len(available)))
+        choices = _choose(rng, available, popular, rng.randint(1, 3))
+        application = _apply(call, student, choices, ApplicationState.DRAFT, None)
+        # Submitted while the call was open, as the student did then.
+        submitted_at = opens_at + dt.timedelta(days=1 + number % 30, hours=rng.randint(0, 9))
+        services.submit_application(application=application, actor=student, now=submitted_at)
+        created += 1 + len(choices)
     return created
 
 
@@ -333,6 +428,7 @@ def _design_call(now: dt.datetime) -> int:
     )
     call.schools.set(_schools(DESIGN_SCHOOLS))
     created = 1 + services.fill_call_offers(call=call)
+    offers = _Offers(call)
     office = User.objects.filter(username="office").first()
     rng = random.Random(f"{SEED}:{DESIGN_CALL}")
     students = [
@@ -344,7 +440,7 @@ def _design_call(now: dt.datetime) -> int:
     popular: list[int] = []
     applications: list[Application] = []
     for number, student in enumerate(students):
-        available = _available(call, student)
+        available = offers.available(student)
         if not available or services.eligibility_problems(call, student):
             continue
         if not popular:
@@ -364,7 +460,7 @@ def _design_call(now: dt.datetime) -> int:
             actor=office,
         )
         created += 1
-    services.rank_call(call=call, actor=office)
+    services.rank_call(call=call, actor=office, now=closes_at + dt.timedelta(days=10))
     round = services.create_round(
         call=call,
         acceptance_deadline=_at(today + dt.timedelta(days=10), NOON),

@@ -1,6 +1,8 @@
-"""``python -m abroad demo [--serve] [--reset] [--addrport 127.0.0.1:8000]``: a ready-to-try
-installation. Migrates the database (SQLite in ./var unless ABROAD_DATABASE_URL says
-otherwise), loads the demo data once, prints the logins, and with --serve runs the site."""
+"""``python -m abroad demo [--serve] [--reset] [--scale N] [--addrport 127.0.0.1:8000]``: a
+ready-to-try installation. Migrates the database (SQLite in ./var unless ABROAD_DATABASE_URL
+says otherwise), loads the demo data once, prints the logins, and with --serve runs the site.
+``--scale 10`` loads ten times the demo's agreements, offers and students (the engineering call
+then has over 2,000 offers)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from abroad.site.demo import catalogue as demo
 from abroad.site.demo.mobility import load_mobility_demo
@@ -33,6 +35,16 @@ class Command(BaseCommand):
             help="Empty the database first (every table: this deletes all data), then load.",
         )
         parser.add_argument(
+            "--scale",
+            type=int,
+            default=1,
+            metavar="N",
+            help=(
+                "Multiply the demo's agreements, offers and students by N (default 1; 10 gives "
+                "an engineering call with over 2,000 offers). Only when the demo is loaded."
+            ),
+        )
+        parser.add_argument(
             "--addrport",
             default="127.0.0.1:8000",
             help="Where --serve listens (default 127.0.0.1:8000).",
@@ -45,12 +57,21 @@ class Command(BaseCommand):
             self.stdout.write("Emptying the database (--reset)...")
             call_command("flush", interactive=False, verbosity=0)
 
+        scale = options["scale"]
+        if scale < 1:
+            raise CommandError("--scale is 1 or more.")
         if demo.is_loaded():
             self.stdout.write("The demo data is already loaded (use --reset to start again).")
+            if scale != 1:
+                self.stdout.write("--scale applies when the demo is loaded: add --reset.")
             summary = demo.summary()
         else:
-            self.stdout.write("Loading the demo data...")
-            summary = demo.load_demo(stdout=self.stdout if options["verbosity"] > 1 else None)
+            self.stdout.write(
+                "Loading the demo data..." if scale == 1 else f"Loading the demo data x{scale}..."
+            )
+            summary = demo.load_demo(
+                stdout=self.stdout if options["verbosity"] > 1 else None, scale=scale
+            )
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         for line in summary.lines():
             self.stdout.write(f"  {line}")
