@@ -4,6 +4,7 @@ catalogue that compiles with nothing left untranslated."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,13 +30,13 @@ def _run(*command: str) -> subprocess.CompletedProcess[str]:
 
 @once
 def test_ruff_lint_is_clean() -> None:
-    result = _run(sys.executable, "-m", "ruff", "check", ".")
+    result = _run(sys.executable, "-m", "ruff", "check", "--no-cache", ".")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 @once
 def test_ruff_format_is_clean() -> None:
-    result = _run(sys.executable, "-m", "ruff", "format", "--check", ".")
+    result = _run(sys.executable, "-m", "ruff", "format", "--check", "--no-cache", ".")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -72,3 +73,19 @@ def test_italian_catalogue_is_compiled_from_the_current_po() -> None:
 def test_italian_catalogue_passes_msgfmt_check() -> None:
     result = _run("msgfmt", "--check", "-o", os.devnull, str(PO_FILE))
     assert result.returncode == 0, result.stderr
+
+
+def test_templates_never_print_a_capitalised_month_abbreviation() -> None:
+    """Django's ``M`` date format is capitalised in every language ("Dic" in the middle of an
+    Italian sentence); templates use ``N`` (the catalogue's lower-case abbreviations) or a
+    named format."""
+    pattern = re.compile(r'\|date:"([^"]*)"')
+    offenders = []
+    for template in sorted((ROOT / "src/abroad").rglob("*.html")):
+        if "static/vendor" in template.as_posix():
+            continue
+        for number, line in enumerate(template.read_text(encoding="utf-8").splitlines(), 1):
+            for fmt in pattern.findall(line):
+                if not fmt.isupper() and re.search(r"(?<!\\)M", fmt):
+                    offenders.append(f"{template.relative_to(ROOT)}:{number}: {fmt}")
+    assert offenders == []

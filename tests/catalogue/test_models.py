@@ -3,10 +3,18 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
 
 from abroad.catalogue.enums import Programme
 from abroad.catalogue.models import Agreement, Institution, Offer
-from tests.factories import AgreementFactory, InstitutionFactory, OfferFactory
+from tests.factories import (
+    AgreementFactory,
+    CourseOfStudyFactory,
+    InstitutionFactory,
+    OfferFactory,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
@@ -85,3 +93,31 @@ def test_years_display() -> None:
         AgreementFactory.create(start_year=2025, end_year=2027).years_display
         == "2025/2026 – 2027/2028"
     )
+
+
+def test_a_course_of_study_is_named_in_the_readers_language() -> None:
+    course = CourseOfStudyFactory.create(
+        name="Mechanical Engineering", name_it="Ingegneria Meccanica"
+    )
+    plain = CourseOfStudyFactory.create(name="Design", name_it="")
+    with translation.override("it"):
+        assert course.display_name == "Ingegneria Meccanica"
+        assert str(course).startswith("Ingegneria Meccanica (")
+        assert plain.display_name == "Design"
+    with translation.override("en"):
+        assert course.display_name == "Mechanical Engineering"
+        assert str(course).startswith("Mechanical Engineering (")
+
+
+def test_the_agreement_page_names_its_courses_in_the_readers_language(client: Client) -> None:
+    course = CourseOfStudyFactory.create(
+        name="Mechanical Engineering", name_it="Ingegneria Meccanica"
+    )
+    offer = OfferFactory.create()
+    offer.courses.add(course)
+    page = client.get(
+        reverse("catalogue:agreement", args=[offer.agreement.pk]),
+        HTTP_ACCEPT_LANGUAGE="it",
+    ).content.decode()
+    assert "Ingegneria Meccanica (" in page
+    assert "(MSc)" not in page

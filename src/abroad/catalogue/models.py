@@ -255,7 +255,12 @@ class CourseOfStudy(models.Model):
         ordering = ("level", "name")
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.get_level_display()})"
+        return f"{self.display_name} ({self.get_level_display()})"
+
+    @property
+    def display_name(self) -> str:
+        """The course's name in the reader's language (as a School's: :func:`localised`)."""
+        return localised(self.name, it=self.name_it)
 
     @property
     def eqf(self) -> int:

@@ -257,7 +257,7 @@ def export_rows(mobilities: QuerySet[Mobility]) -> Any:
             or student.get_username(),
             "student_number": student.student_number,
             "email": student.email,
-            "course_of_study": course.name if course else "",
+            "course_of_study": course.display_name if course else "",
             "host": mobility.host.name,
             "host_erasmus_code": mobility.host.erasmus_code or "",
             "host_country": country_label(mobility.host.country.code),
