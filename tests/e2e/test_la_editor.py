@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, Response, ViewportSize, expect
 from abroad.mobility.forms import MAX_ROWS
 from abroad.mobility.models import LearningAgreement
 from abroad.site.demo.mobility import load_mobility_demo
-from tests.e2e.conftest import assert_accessible, log_in
+from tests.e2e.conftest import assert_accessible, log_in, screenshot
 from tests.e2e.test_mobility_journey import _accepted_student
 
 pytestmark = pytest.mark.e2e
@@ -55,6 +55,7 @@ def test_out_of_range_values_are_named_and_rows_are_added(
     expect(findings.get_by_role("link", name="Table A, row 1, ECTS")).to_be_visible()
     _settled(page)
     assert_accessible(page)
+    screenshot(page, "la-editor-out-of-range")
 
     ects.fill("-2")
     expect(message).to_have_text("Ensure this value is greater than or equal to 0.5.")

@@ -30,6 +30,33 @@
     });
   }
 
+  // A wide table scrolls in its own box on a narrow screen: the keyboard can reach and scroll
+  // it too (focusable, a region named by its caption or its section's heading).
+  var scrollers = function () {
+    document.querySelectorAll(".table-wrap").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("data-scroller", "");
+        var caption = box.querySelector("caption");
+        var part = box.closest("section, article");
+        var heading = part && part.querySelector("h1, h2, h3, h4");
+        var name = caption ? caption.textContent : heading ? heading.textContent : "";
+        if (name.trim()) {
+          box.setAttribute("role", "region");
+          box.setAttribute("aria-label", name.trim().replace(/\s+/g, " "));
+        }
+      } else if (!scrolls && box.hasAttribute("data-scroller")) {
+        ["tabindex", "data-scroller", "role", "aria-label"].forEach(function (name) {
+          box.removeAttribute(name);
+        });
+      }
+    });
+  };
+  scrollers();
+  window.addEventListener("resize", scrollers);
+  document.addEventListener("htmx:afterSettle", scrollers);
+
   var editor = document.getElementById("la-form");
   if (editor) {
     agreementEditor(editor);
