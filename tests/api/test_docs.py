@@ -166,6 +166,7 @@ def test_docs_page_loads_nothing_from_elsewhere_and_runs_no_inline_script(
     assert "https://" not in html
     assert urls == [
         "/static/ninja/swagger-ui.css",
+        "/static/abroad/swagger.css",
         "/static/ninja/favicon.svg",
         "/static/ninja/favicon.png",
         "/static/ninja/swagger-ui-bundle.js",

@@ -1,6 +1,7 @@
 """The catalogue as a person uses it, in Debian's Chromium: a student finds what their course
 of study can choose, opens an agreement, uses the map, switches to Italian, and does it all
-with the keyboard alone. axe-core checks every page in both languages."""
+with the keyboard alone. axe-core checks every page in both languages, on a desktop and on a
+phone (360 px)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ PAGES = [
     "/accounts/login/",
     "/privacy/",
     "/no-such-page/",  # the error page
+    "/api/docs",
 ]
 
 
@@ -177,10 +179,14 @@ def test_switch_to_italian(page: Page, demo_server: str) -> None:
     screenshot(page, "catalogue-italian")
 
 
+@pytest.mark.parametrize("width", [1280, 360])
 @pytest.mark.parametrize("language", ["en", "it"])
-def test_every_page_is_accessible(page: Page, demo_server: str, language: str) -> None:
+def test_every_page_is_accessible(page: Page, demo_server: str, language: str, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
     page.goto(demo_server + "/")
     if language == "it":
+        if width < 700:  # the language button is in the folded menu
+            page.get_by_role("button", name="Menu").click()
         page.get_by_role("button", name="Italiano").click()
         expect(page.locator("html")).to_have_attribute("lang", "it")
     offer = Offer.objects.filter(agreement__status="active").select_related("agreement").first()

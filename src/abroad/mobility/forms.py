@@ -20,8 +20,11 @@ from abroad.mobility import checks
 from abroad.mobility.enums import ComponentStatus, DocumentKind, ReasonCode, Stage, Table
 from abroad.mobility.models import LANGUAGE_LEVELS, Document
 
-# Empty rows offered under the rows of each table (saving offers as many new ones again).
+# Empty rows offered under the rows of each table (saving offers as many new ones again; the
+# editor's "Add a row" adds more at once, up to MAX_ROWS).
 EXTRA_ROWS = {Table.A: 3, Table.B: 3, Table.C: 1}
+# The most rows a table may have (a learning agreement lists a semester's or a year's courses).
+MAX_ROWS = 40
 
 
 class DocumentForm(forms.Form):
@@ -171,7 +174,8 @@ class BaseComponentFormSet(BaseFormSet[ComponentForm]):
 def component_formsets(
     *, stage: str, data: Any = None, initial: dict[str, list[dict[str, Any]]] | None = None
 ) -> list[BaseComponentFormSet]:
-    """One formset per table (prefixes ``A``, ``B``, ``C``), each with a few empty rows."""
+    """One formset per table (prefixes ``A``, ``B``, ``C``), each with a few empty rows and at
+    most ``MAX_ROWS`` rows (its management form tells the editor's "Add a row")."""
     formsets: list[BaseComponentFormSet] = []
     for table in Table.values:
         rows = (initial or {}).get(table, [])
@@ -182,6 +186,8 @@ def component_formsets(
                 formset=BaseComponentFormSet,
                 extra=EXTRA_ROWS[Table(table)],
                 can_delete=True,
+                max_num=MAX_ROWS,
+                validate_max=True,
             ),
         )
         formset = formset_class(

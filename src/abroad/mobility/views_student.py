@@ -864,8 +864,12 @@ def agreement_check(request: HttpRequest, pk: int) -> HttpResponse:
     if draft is None:
         return HttpResponse(status=204)
     editor = _editor(request, draft)
+    # The findings, and what cannot be read (a number out of range): 200 with the fields'
+    # errors, so that the checks never stop silently.
     return render(
-        request, "mobility/partials/findings.html", _check_context(mobility, draft, editor)
+        request,
+        "mobility/student/_la_check.html",
+        {**_check_context(mobility, draft, editor), "editor": editor},
     )
 
 

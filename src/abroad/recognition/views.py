@@ -326,19 +326,22 @@ def _initial_rows(components: list[Component], found: Transcript | None) -> list
 
 
 def _entries(formset: Any, components: list[Component]) -> list[EntryData]:
+    """The rows as typed, blank ones left out. A row the form refused keeps its place (so the
+    rows keep their numbers), with what could be read of it: a field in error counts as empty."""
     by_pk = {c.pk: c for c in components}
     entries = []
     for form in formset:
-        if form.is_blank:
+        if form.is_blank and not form.errors:
             continue
         data = form.cleaned_data
+        component = data.get("component")
         entries.append(
             EntryData(
-                code=data["code"],
-                title=data["title"],
-                ects=data["ects"],
-                grade=data["grade"],
-                component=by_pk.get(data["component"]) if data["component"] else None,
+                code=data.get("code", ""),
+                title=data.get("title", ""),
+                ects=data.get("ects"),
+                grade=data.get("grade", ""),
+                component=by_pk.get(component) if component else None,
             )
         )
     return entries
@@ -396,6 +399,15 @@ def transcript_enter(request: HttpRequest, pk: int) -> HttpResponse:
                 for number, row in enumerate(formset, start=1)
                 if row.errors
             ]
+            problems += [str(error) for error in formset.non_form_errors()]
+            # What the rows that could be read break (a grade not of the scale, a component
+            # reported twice), in the same answer: every error at once, not one kind per try.
+            if form.cleaned_data.get("host_scale") is not None:
+                problems += services.transcript_problems(
+                    mobility=mobility,
+                    host_scale=form.cleaned_data["host_scale"],
+                    entries=_entries(formset, components),
+                )
     elif action == "import":
         import_form = TranscriptImportForm(request.POST, request.FILES)
         if not import_form.is_valid():

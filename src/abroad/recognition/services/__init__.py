@@ -59,6 +59,7 @@ from abroad.recognition.services.transcripts import (
     host_scale_of,
     import_transcript,
     table_a,
+    transcript_problems,
 )
 
 __all__ = [
@@ -80,5 +81,6 @@ __all__ = [
     "propose_recognition",
     "rule_for",
     "table_a",
+    "transcript_problems",
     "validate_recognition",
 ]

@@ -294,6 +294,20 @@ def enter_transcript(
     return transcript
 
 
+def transcript_problems(
+    *, mobility: Mobility, host_scale: GradingScale, entries: Sequence[EntryData]
+) -> list[str]:
+    """Every problem :func:`enter_transcript` would name for these rows, saving nothing: the
+    entry page shows them together with the form's own errors, all in one answer."""
+    try:
+        agreement = _in_force(mobility)
+        scale = _scale(host_scale)
+    except RecognitionError as error:
+        return [str(error)]
+    _prepared, problems = _prepare(entries, scale, table_a(agreement))
+    return [str(p) for p in problems]
+
+
 @dataclass
 class TranscriptImportReport(ImportReport):
     transcript: Transcript | None = None
