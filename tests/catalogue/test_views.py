@@ -84,7 +84,7 @@ def test_agreement_detail_shows_offers_courses_and_promoter(client: Client) -> N
     )
     page = client.get(offer.agreement.get_absolute_url()).text
     assert "KTH Royal Institute of Technology" in page
-    assert "Mechanical Engineering (MSc)" in page
+    assert "Mechanical Engineering (Master (Laurea Magistrale))" in page
     assert "Prof. Anna Bianchi" in page
     assert "extendable by one semester" in page
 
