@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -493,3 +494,40 @@ class Offer(models.Model):
     @property
     def total_months(self) -> int:
         return self.seats * self.months
+
+    # The label: what tells two offers of one partner apart wherever they are named (a call's
+    # page, the ranked list, an application, the results). Callers select (or prefetch)
+    # ``agreement__partner`` and ``agreement__network`` with the offer.
+
+    @property
+    def programme_label(self) -> str:
+        """The programme in a few words; a network programme says its network ("ATHENS")."""
+        agreement = self.agreement
+        if agreement.programme == Programme.NETWORK and agreement.network is not None:
+            return gettext("%(network)s network") % {"network": agreement.network.name}
+        return str(SHORT_PROGRAMMES.get(agreement.programme, agreement.get_programme_display()))
+
+    @property
+    def duration_label(self) -> str:
+        """How long a seat lasts: "5 months"."""
+        return ngettext("%(months)d month", "%(months)d months", self.months) % {
+            "months": self.months
+        }
+
+    @property
+    def label(self) -> str:
+        """The institution, the programme and the duration: "TU Delft - Double Degree, 24
+        months" (with an en dash), never a bare institution name that two offers share."""
+        return gettext("%(institution)s – %(programme)s, %(duration)s") % {
+            "institution": self.agreement.partner.display_name,
+            "programme": self.programme_label,
+            "duration": self.duration_label,
+        }
+
+
+SHORT_PROGRAMMES: dict[str, Any] = {
+    Programme.ERASMUS: _("Erasmus+"),
+    Programme.BILATERAL: _("Bilateral"),
+    Programme.DOUBLE_DEGREE: _("Double Degree"),
+    Programme.NETWORK: _("Network programme"),
+}
