@@ -145,7 +145,8 @@ def test_my_calls_says_seat_accepted_not_submitted(
     text = personas["student"].get(reverse("selection:calls")).text
     earlier = text.split("Your other applications")[1]
     assert "seat accepted" in earlier
-    assert ">Submitted<" not in earlier and ">submitted<" not in earlier
+    assert ">Submitted<" not in earlier
+    assert ">submitted<" not in earlier
 
 
 @pytest.mark.integration
@@ -176,7 +177,8 @@ def test_an_accepted_seat_beside_another_live_application_is_warned(
     calls = personas["student"].get(reverse("selection:calls")).text
     assert heading in calls
     warning = calls.split(heading)[1].split("</article>")[0]
-    assert "First call" in warning and "Second call" in warning
+    assert "First call" in warning
+    assert "Second call" in warning
     page = personas["student"].get(second.get_absolute_url()).text
     assert heading in page
     assert heading in personas["student"].get(first.get_absolute_url()).text
@@ -202,11 +204,15 @@ def test_the_call_page_says_the_state_and_follows_the_ranking(
     )
     text = personas["student"].get(call.get_absolute_url()).text
     assert '<span class="badge state-not_started" id="student-state">not started</span>' in text
-    panel = personas["student"].post(
-        reverse("selection:ranking", kwargs={"code": call.code}),
-        {"offer": [call_offer.pk], "moved": call_offer.pk},
-        HTTP_HX_REQUEST="true",
-    ).text
+    panel = (
+        personas["student"]
+        .post(
+            reverse("selection:ranking", kwargs={"code": call.code}),
+            {"offer": [call_offer.pk], "moved": call_offer.pk},
+            HTTP_HX_REQUEST="true",
+        )
+        .text
+    )
     assert '<span class="badge state-draft" id="student-state">draft: not submitted</span>' in (
         panel
     )

@@ -42,7 +42,6 @@ def extra_steps(mobility: Mobility) -> list[ExtraStep]:
     return [step for function in EXTRA_STEPS if (step := function(mobility)) is not None]
 
 
-
 # The first step, which the mobility's own timeline shows: the nomination is the office's act,
 # so it is done only once the office has moved the mobility past "to nominate" (it records the
 # student's application to the host after nominating them). A seat just accepted is not yet a
