@@ -386,7 +386,9 @@ def test_save_ranking_with_an_unavailable_offer_is_refused(
 ) -> None:
     german = closed_to_student[0]
     response = _post_ranking(personas["student"], call, [offers[0].pk, german.pk])
-    assert _messages(response) == ["TU München: Needs German B2; you have no certificate."]
+    assert _messages(response) == [
+        "TU München – Erasmus+, 6 months: Needs German B2; you have no certificate."
+    ]
     assert not Application.objects.filter(call=call, student=eligible).exists()
 
 
@@ -414,7 +416,7 @@ def test_ranking_for_each_persona(
     # Another student saves their own ranking; nothing is open to a student without a course.
     other = _post_ranking(personas["other_student"], call, ids)
     assert _messages(other) == [
-        "Aalto University: Your course of study is not known: contact the office. "
+        f"{AALTO}: Your course of study is not known: contact the office. "
         "Needs English B2; you have no certificate."
     ]
     assert _post_ranking(personas["promoter"], call, ids).status_code == 403

@@ -505,7 +505,8 @@ class Offer(models.Model):
         agreement = self.agreement
         if agreement.programme == Programme.NETWORK and agreement.network is not None:
             return gettext("%(network)s network") % {"network": agreement.network.name}
-        return str(SHORT_PROGRAMMES.get(agreement.programme, agreement.get_programme_display()))
+        short = SHORT_PROGRAMMES.get(agreement.programme)
+        return str(short) if short is not None else agreement.get_programme_display()
 
     @property
     def duration_label(self) -> str:

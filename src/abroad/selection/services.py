@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 
 from abroad.catalogue.enums import AgreementStatus
 from abroad.catalogue.models import CourseOfStudy, Offer
+from abroad.catalogue.queries import OfferFilter, filter_offers
 from abroad.core import audit
-from abroad.core.enums import CEFR
+from abroad.core.enums import CEFR, Language
 from abroad.core.permissions import require_actor
 from abroad.matching import allocation, ranking, window
 from abroad.matching.applications import require_withdrawable
@@ -94,48 +95,77 @@ class Availability:
 
 def offers_for_student(call: Call, student: Any) -> list[Availability]:
     """Every offer of the call, with the reasons this student cannot choose it (level,
-    course of study, language). A constant number of queries, no per-offer lookups."""
-    course: CourseOfStudy | None = student.course_of_study
-    certificates = {
-        c.language: c.level for c in LanguageCertificate.objects.filter(student=student)
-    }
-    open_to_course: set[int] = set()
-    if course is not None:
-        open_to_course = set(
-            Offer.courses.through.objects.filter(
-                courseofstudy_id=course.pk, offer__call_offers__call=call
-            ).values_list("offer_id", flat=True)
-        )
+    course of study, language: :func:`availability_reasons`). A constant number of queries,
+    no per-offer lookups."""
+    reasons = availability_reasons(call, student)
     call_offers = call.call_offers.select_related("offer__agreement__partner").order_by(
         "offer__agreement__partner__name", "offer_id"
     )
+    return [
+        Availability(call_offer=call_offer, reasons=reasons.get(call_offer.pk, []))
+        for call_offer in call_offers
+    ]
+
+
+def availability_reasons(
+    call: Call, student: Any, *, only: Sequence[int] | None = None
+) -> dict[int, list[str]]:
+    """Why the student cannot choose each offer of the call (call offer id -> reasons; none:
+    they can): not open at their degree level, not open to their course of study, a language
+    level they do not hold. ``only``: these call offers alone. Three light queries whatever
+    the number of offers, and no model instances, so a call of thousands of offers is cheap;
+    each sentence is made once and shared."""
+    course: CourseOfStudy | None = student.course_of_study
+    rows = call.call_offers.order_by()
+    if only is not None:
+        rows = rows.filter(pk__in=only)
+    certificates = {
+        c.language: c.level for c in LanguageCertificate.objects.filter(student=student)
+    }
+    # Open to the course: listed by the offer (the Manifesto) and open at its level.
+    listed = Offer.courses.through.objects.filter(
+        courseofstudy_id=course.pk if course is not None else 0
+    ).values("offer_id")
+    at_level = filter_offers(
+        Offer.objects.all(), OfferFilter(eqf=course.eqf if course is not None else None)
+    ).order_by()
     unknown_course = _("Your course of study is not known: contact the office.")
     wrong_level = _("Not open at your degree level.")
     wrong_course = _("Not open to your course of study.")
     no_certificate = _("no certificate")
-    result = []
-    for call_offer in call_offers:
-        offer = call_offer.offer
+    languages: dict[tuple[str, str], str | None] = {}
+
+    def language_reason(language: str, level: str) -> str | None:
+        if (language, level) not in languages:
+            held = certificates.get(language)
+            languages[language, level] = (
+                None
+                if held is not None and CEFR.rank(held) >= CEFR.rank(level)
+                else _("Needs %(language)s %(level)s; you have %(held)s.")
+                % {
+                    "language": Language(language).label if language in Language else language,
+                    "level": level,
+                    "held": held or no_certificate,
+                }
+            )
+        return languages[language, level]
+
+    result: dict[int, list[str]] = {}
+    for pk, level_ok, course_ok, language, level in rows.annotate(
+        level_ok=models.Exists(at_level.filter(pk=models.OuterRef("offer_id"))),
+        course_ok=models.Exists(listed.filter(offer_id=models.OuterRef("offer_id"))),
+    ).values_list("pk", "level_ok", "course_ok", "offer__language", "offer__language_level"):
         reasons = []
         if course is None:
             reasons.append(unknown_course)
         else:
-            if course.eqf not in offer.eqf_levels:
+            if not level_ok:
                 reasons.append(wrong_level)
-            if offer.pk not in open_to_course:
+            if not course_ok:
                 reasons.append(wrong_course)
-        if offer.language_level:
-            held = certificates.get(offer.language)
-            if held is None or CEFR.rank(held) < CEFR.rank(offer.language_level):
-                reasons.append(
-                    _("Needs %(language)s %(level)s; you have %(held)s.")
-                    % {
-                        "language": offer.get_language_display(),
-                        "level": offer.language_level,
-                        "held": held or no_certificate,
-                    }
-                )
-        result.append(Availability(call_offer=call_offer, reasons=reasons))
+        if level and (reason := language_reason(language, level)) is not None:
+            reasons.append(reason)
+        result[pk] = reasons
     return result
 
 
@@ -211,18 +241,17 @@ def save_preferences(
         )
     if len(set(call_offer_ids)) != len(call_offer_ids):
         raise SelectionError(_("Each destination can be ranked only once."))
-    available = {a.call_offer.pk: a for a in offers_for_student(call, student)}
+    reasons = availability_reasons(call, student, only=call_offer_ids)
     for call_offer_id in call_offer_ids:
-        choice = available.get(call_offer_id)
-        if choice is None:
+        if call_offer_id not in reasons:
             raise SelectionError(_("One of the destinations is not in this call."))
-        if not choice.available:
+        if reasons[call_offer_id]:
+            call_offer = CallOffer.objects.select_related(
+                "offer__agreement__partner", "offer__agreement__network"
+            ).get(pk=call_offer_id)
             raise SelectionError(
                 _("%(partner)s: %(reasons)s")
-                % {
-                    "partner": choice.call_offer.offer.agreement.partner,
-                    "reasons": " ".join(choice.reasons),
-                }
+                % {"partner": call_offer.offer.label, "reasons": " ".join(reasons[call_offer_id])}
             )
     application, _created = Application.objects.select_for_update().get_or_create(
         call=call, student=student

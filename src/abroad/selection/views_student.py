@@ -18,7 +18,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet, prefetch_related_objects
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -41,7 +41,7 @@ from abroad.selection import queries, services
 from abroad.selection.enums import AssignmentState, RoundState
 from abroad.selection.forms import RankingForm
 from abroad.selection.models import Application, Assignment, Call, CallOffer, Preference
-from abroad.selection.services import Availability, SelectionError
+from abroad.selection.services import SelectionError
 from abroad.selection.student_state import StudentState, double_commitment
 
 # Rounds whose results students see: published (answerable until the deadline) and closed.
@@ -196,59 +196,117 @@ class Result:
     deadline_passed: bool = False
 
 
-def group_by_reason(unavailable: Sequence[Availability]) -> list[ReasonGroup]:
-    """One group per reason, largest first; a destination with two reasons is in both."""
-    members: dict[str, list[CallOffer]] = {}
-    for availability in unavailable:
-        for reason in availability.reasons:
-            members.setdefault(str(reason), []).append(availability.call_offer)
+def group_by_reason(unavailable: Sequence[int], reasons: dict[int, list[str]]) -> list[Group]:
+    """One group per reason (largest first) of the call offers ``unavailable``, naming the
+    first few; a destination with two reasons is in both."""
+    members: dict[str, list[int]] = {}
+    for pk in unavailable:
+        for reason in reasons[pk]:
+            members.setdefault(str(reason), []).append(pk)
     return [
-        ReasonGroup(reason=reason, count=len(offers), named=offers[:NOT_OPEN_NAMED])
-        for reason, offers in sorted(members.items(), key=lambda item: (-len(item[1]), item[0]))
+        Group(reason=reason, count=len(pks), named=pks[:NOT_OPEN_NAMED])
+        for reason, pks in sorted(members.items(), key=lambda item: (-len(item[1]), item[0]))
     ]
+
+
+@dataclass
+class Group:
+    """A reason group as ids, before its destinations are loaded."""
+
+    reason: str
+    count: int
+    named: list[int]
+
+
+@dataclass
+class Plan:
+    """What the panel shows, as call offer ids, before anything is loaded: the call's order,
+    the ranking, the page of choosable destinations, the groups of the others."""
+
+    ranked: list[int]
+    page: Page[int]
+    choosable: int
+    not_open: int
+    not_open_selected: int
+    groups: list[Group]
+
+    def needed(self) -> set[int]:
+        """The call offers to load: the ranking, the page and the ones the groups name."""
+        return {*self.ranked, *self.page.object_list, *(pk for g in self.groups for pk in g.named)}
+
+
+def plan_panel(
+    order: Sequence[int],
+    reasons: dict[int, list[str]],
+    ranked_ids: Sequence[int],
+    *,
+    selected: set[int] | None = None,
+    page_number: str | None = None,
+) -> Plan:
+    """The panel in ids: ``order`` is every call offer of the call as the page lists them,
+    ``reasons`` why the student cannot choose each, ``selected`` those the filters select
+    (None: every one). Plain Python over ids, so thousands of destinations cost little."""
+    available = [pk for pk in order if not reasons.get(pk)]
+    unavailable = [pk for pk in order if reasons.get(pk)]
+    unavailable_selected = [pk for pk in unavailable if selected is None or pk in selected]
+    shown = [pk for pk in available if selected is None or pk in selected]
+    return Plan(
+        ranked=[pk for pk in ranked_ids if pk in reasons],
+        page=Paginator(shown, PAGE_SIZE).get_page(page_number),
+        choosable=len(available),
+        not_open=len(unavailable),
+        not_open_selected=len(unavailable_selected),
+        groups=group_by_reason(unavailable_selected, reasons),
+    )
 
 
 def build_panel(
     call: Call,
-    availability: list[Availability],
-    ranked_ids: Sequence[int],
+    plan: Plan,
+    reasons: dict[int, list[str]],
+    loaded: dict[int, CallOffer],
     *,
     editable: bool,
-    selected: set[int] | None = None,
-    page_number: str | None = None,
 ) -> Panel:
-    """The panel; ``selected`` are the call offers the filters select (None: every one)."""
-    reasons = {a.call_offer.pk: a.reasons for a in availability}
+    """The panel from its plan, with the call offers it names ``loaded``."""
+    page_ids = list(plan.page.object_list)
+    options = [loaded[pk] for pk in dict.fromkeys([*plan.ranked, *page_ids])]
     ranking, choices = ranked_list.build(
-        [a.call_offer for a in availability],
-        ranked_ids,
+        options,
+        plan.ranked,
         call.max_preferences,
         key=lambda call_offer: call_offer.pk,
         label=lambda call_offer: call_offer.offer.label,
         reasons=lambda call_offer: reasons[call_offer.pk],
     )
-    available = {a.call_offer.pk for a in availability if a.available}
-    open_choices = [choice for choice in choices if choice.option.pk in available]
-    shown = [c for c in open_choices if selected is None or c.option.pk in selected]
-    unavailable = [a for a in availability if not a.available]
-    unavailable_selected = [
-        a for a in unavailable if selected is None or a.call_offer.pk in selected
-    ]
+    by_id = {choice.option.pk: choice for choice in choices}
     return Panel(
         ranking=ranking,
-        page=Paginator(shown, PAGE_SIZE).get_page(page_number),
-        choosable=len(open_choices),
-        not_open=len(unavailable),
-        not_open_selected=len(unavailable_selected),
-        groups=group_by_reason(unavailable_selected),
+        # The same page of the same paginator, holding the choices of its ids.
+        page=Page(
+            [by_id[pk] for pk in page_ids],
+            plan.page.number,
+            cast("Paginator[Choice[CallOffer]]", plan.page.paginator),
+        ),
+        choosable=plan.choosable,
+        not_open=plan.not_open,
+        not_open_selected=plan.not_open_selected,
+        groups=[
+            ReasonGroup(g.reason, g.count, [loaded[pk] for pk in g.named]) for g in plan.groups
+        ],
         editable=editable,
         max_preferences=call.max_preferences,
     )
 
 
-def with_networks(call_offers: Sequence[CallOffer]) -> None:
-    """Load the agreements' networks in one query (an offer's label names its network)."""
-    prefetch_related_objects([call_offer.offer.agreement for call_offer in call_offers], "network")
+def load_call_offers(ids: set[int]) -> dict[int, CallOffer]:
+    """The call offers ``ids`` with what their label and summary show (one query)."""
+    return {
+        call_offer.pk: call_offer
+        for call_offer in CallOffer.objects.filter(pk__in=ids).select_related(
+            "offer__agreement__partner", "offer__agreement__network"
+        )
+    }
 
 
 def call_countries(call: Call) -> list[str]:
@@ -429,24 +487,32 @@ def _student_context(
         if application
         else []
     )
-    availability = services.offers_for_student(call, student)
-    with_networks([a.call_offer for a in availability])
-    chosen = destinations(
-        request, [str(a.call_offer.offer.agreement.partner.country) for a in availability]
+    reasons = services.availability_reasons(call, student)
+    rows = list(
+        call.call_offers.order_by("offer__agreement__partner__name", "offer_id").values_list(
+            "pk", "offer__agreement__partner__country"
+        )
     )
-    panel = build_panel(
-        call,
-        availability,
+    chosen = destinations(request, [country for _pk, country in rows])
+    plan = plan_panel(
+        [pk for pk, _country in rows],
+        reasons,
         ranked_ids,
-        editable=call.is_open(now),
         selected=selected_ids(call, chosen.wanted),
         page_number=chosen.page_number,
     )
+    assignments = list(_visible_assignments(application)) if application else []
+    skipped = {
+        int(item["option"])
+        for assignment in assignments
+        for item in assignment.explanation.get("skipped", [])
+        if item.get("option")
+    }
+    loaded = load_call_offers(plan.needed() | skipped)
+    panel = build_panel(call, plan, reasons, loaded, editable=call.is_open(now))
     panel.closed = call.state_at(now) is WindowState.CLOSED
-    labels = {a.call_offer.pk: a.call_offer.offer.label for a in availability}
-    results = (
-        build_results(list(_visible_assignments(application)), labels, now) if application else []
-    )
+    labels = {pk: call_offer.offer.label for pk, call_offer in loaded.items() if pk in skipped}
+    results = build_results(assignments, labels, now)
     states = queries.student_states(student, now)
     state = states.get(
         call.pk,
