@@ -112,7 +112,7 @@ def availability_reasons(
 ) -> dict[int, list[str]]:
     """Why the student cannot choose each offer of the call (call offer id -> reasons; none:
     they can): not open at their degree level, not open to their course of study, a language
-    level they do not hold. ``only``: these call offers alone. Three light queries whatever
+    level they do not hold. ``only``: these call offers alone. Four light queries whatever
     the number of offers, and no model instances, so a call of thousands of offers is cheap;
     each sentence is made once and shared."""
     course: CourseOfStudy | None = student.course_of_study
@@ -122,13 +122,22 @@ def availability_reasons(
     certificates = {
         c.language: c.level for c in LanguageCertificate.objects.filter(student=student)
     }
-    # Open to the course: listed by the offer (the Manifesto) and open at its level.
-    listed = Offer.courses.through.objects.filter(
-        courseofstudy_id=course.pk if course is not None else 0
-    ).values("offer_id")
-    at_level = filter_offers(
-        Offer.objects.all(), OfferFilter(eqf=course.eqf if course is not None else None)
-    ).order_by()
+    # Open to the course: listed by the offer (the Manifesto) and open at its level (the
+    # catalogue's "what can I choose?"), each read as a set of the call's offers.
+    listed: set[int] = set()
+    at_level: set[int] = set()
+    if course is not None:
+        offers = Offer.objects.filter(call_offers__call=call)
+        listed = set(
+            Offer.courses.through.objects.filter(
+                courseofstudy_id=course.pk, offer__call_offers__call=call
+            ).values_list("offer_id", flat=True)
+        )
+        at_level = set(
+            filter_offers(offers, OfferFilter(eqf=course.eqf))
+            .order_by()
+            .values_list("pk", flat=True)
+        )
     unknown_course = _("Your course of study is not known: contact the office.")
     wrong_level = _("Not open at your degree level.")
     wrong_course = _("Not open to your course of study.")
@@ -151,17 +160,16 @@ def availability_reasons(
         return languages[language, level]
 
     result: dict[int, list[str]] = {}
-    for pk, level_ok, course_ok, language, level in rows.annotate(
-        level_ok=models.Exists(at_level.filter(pk=models.OuterRef("offer_id"))),
-        course_ok=models.Exists(listed.filter(offer_id=models.OuterRef("offer_id"))),
-    ).values_list("pk", "level_ok", "course_ok", "offer__language", "offer__language_level"):
+    for pk, offer_id, language, level in rows.values_list(
+        "pk", "offer_id", "offer__language", "offer__language_level"
+    ):
         reasons = []
         if course is None:
             reasons.append(unknown_course)
         else:
-            if not level_ok:
+            if offer_id not in at_level:
                 reasons.append(wrong_level)
-            if not course_ok:
+            if offer_id not in listed:
                 reasons.append(wrong_course)
         if level and (reason := language_reason(language, level)) is not None:
             reasons.append(reason)

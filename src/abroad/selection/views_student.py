@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_countries import countries
 
 from abroad.catalogue.forms import ANY, OfferFilterForm
-from abroad.catalogue.models import CourseOfStudy, Offer
+from abroad.catalogue.models import CourseOfStudy, Offer, offer_label
 from abroad.catalogue.queries import OfferFilter, filter_offers
 from abroad.core.permissions import can, require
 from abroad.matching import explanation, ranking
@@ -65,7 +65,7 @@ SCORE_PARTS = {
 # The destinations a student can choose are shown a page at a time; the ones not open to
 # them are grouped by reason, each group naming at most a few (the search finds the others).
 PAGE_SIZE = 25
-NOT_OPEN_NAMED = 8
+NOT_OPEN_NAMED = 5
 
 
 class CallOfferFilterForm(forms.Form):
@@ -139,7 +139,7 @@ class ReasonGroup:
 
     reason: str
     count: int
-    named: list[CallOffer]
+    named: list[str]  # the labels of the first few
 
     @property
     def more(self) -> int:
@@ -231,8 +231,12 @@ class Plan:
     groups: list[Group]
 
     def needed(self) -> set[int]:
-        """The call offers to load: the ranking, the page and the ones the groups name."""
-        return {*self.ranked, *self.page.object_list, *(pk for g in self.groups for pk in g.named)}
+        """The call offers to load: the ranking and the page."""
+        return {*self.ranked, *self.page.object_list}
+
+    def named(self) -> set[int]:
+        """The call offers the groups name (by their label only)."""
+        return {pk for group in self.groups for pk in group.named}
 
 
 def plan_panel(
@@ -265,10 +269,12 @@ def build_panel(
     plan: Plan,
     reasons: dict[int, list[str]],
     loaded: dict[int, CallOffer],
+    labels: dict[int, str],
     *,
     editable: bool,
 ) -> Panel:
-    """The panel from its plan, with the call offers it names ``loaded``."""
+    """The panel from its plan, with the call offers it shows ``loaded`` and the ``labels`` of
+    those its groups name."""
     page_ids = list(plan.page.object_list)
     options = [loaded[pk] for pk in dict.fromkeys([*plan.ranked, *page_ids])]
     ranking, choices = ranked_list.build(
@@ -292,11 +298,32 @@ def build_panel(
         not_open=plan.not_open,
         not_open_selected=plan.not_open_selected,
         groups=[
-            ReasonGroup(g.reason, g.count, [loaded[pk] for pk in g.named]) for g in plan.groups
+            ReasonGroup(g.reason, g.count, [labels[pk] for pk in g.named]) for g in plan.groups
         ],
         editable=editable,
         max_preferences=call.max_preferences,
     )
+
+
+def call_offer_labels(ids: set[int]) -> dict[int, str]:
+    """The labels of the call offers ``ids``, read as values (one query, no models)."""
+    if not ids:
+        return {}
+    return {
+        pk: offer_label(
+            institution=name_en or name, programme=programme, network=network or "", months=months
+        )
+        for pk, name_en, name, programme, network, months in CallOffer.objects.filter(
+            pk__in=ids
+        ).values_list(
+            "pk",
+            "offer__agreement__partner__name_en",
+            "offer__agreement__partner__name",
+            "offer__agreement__programme",
+            "offer__agreement__network__name",
+            "offer__months",
+        )
+    }
 
 
 def load_call_offers(ids: set[int]) -> dict[int, CallOffer]:
@@ -508,10 +535,10 @@ def _student_context(
         for item in assignment.explanation.get("skipped", [])
         if item.get("option")
     }
-    loaded = load_call_offers(plan.needed() | skipped)
-    panel = build_panel(call, plan, reasons, loaded, editable=call.is_open(now))
+    loaded = load_call_offers(plan.needed())
+    labels = call_offer_labels(plan.named() | skipped)
+    panel = build_panel(call, plan, reasons, loaded, labels, editable=call.is_open(now))
     panel.closed = call.state_at(now) is WindowState.CLOSED
-    labels = {pk: call_offer.offer.label for pk, call_offer in loaded.items() if pk in skipped}
     results = build_results(assignments, labels, now)
     states = queries.student_states(student, now)
     state = states.get(
