@@ -159,20 +159,25 @@ def availability_reasons(
             )
         return languages[language, level]
 
+    # Offers with the same answers share one list of reasons (read it, do not change it).
+    shared: dict[tuple[bool, bool, str, str], list[str]] = {}
     result: dict[int, list[str]] = {}
     for pk, offer_id, language, level in rows.values_list(
         "pk", "offer_id", "offer__language", "offer__language_level"
     ):
-        reasons = []
-        if course is None:
-            reasons.append(unknown_course)
-        else:
-            if offer_id not in at_level:
-                reasons.append(wrong_level)
-            if offer_id not in listed:
-                reasons.append(wrong_course)
-        if level and (reason := language_reason(language, level)) is not None:
-            reasons.append(reason)
+        key = (offer_id in at_level, offer_id in listed, language, level)
+        reasons = shared.get(key)
+        if reasons is None:
+            reasons = shared[key] = []
+            if course is None:
+                reasons.append(unknown_course)
+            else:
+                if not key[0]:
+                    reasons.append(wrong_level)
+                if not key[1]:
+                    reasons.append(wrong_course)
+            if level and (reason := language_reason(language, level)) is not None:
+                reasons.append(reason)
         result[pk] = reasons
     return result
 
