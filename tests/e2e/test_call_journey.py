@@ -144,9 +144,7 @@ def test_student_ranks_submits_and_accepts_a_seat(
 
     page.reload()
     results = page.locator("#results")
-    expect(results).to_contain_text(
-        f"A seat at {second.offer.label}: your choice number 2."
-    )
+    expect(results).to_contain_text(f"A seat at {second.offer.label}: your choice number 2.")
     expect(results).to_contain_text("your 1st choice was filled at score")
     expect(results).to_contain_text(
         f"Choice 1, {first.offer.label}: every seat went to students ranked above "
