@@ -144,12 +144,10 @@ def test_student_ranks_submits_and_accepts_a_seat(
 
     page.reload()
     results = page.locator("#results")
-    expect(results).to_contain_text(
-        f"A seat at {second.offer.agreement.partner.display_name}: your choice number 2."
-    )
+    expect(results).to_contain_text(f"A seat at {second.offer.label}: your choice number 2.")
     expect(results).to_contain_text("your 1st choice was filled at score")
     expect(results).to_contain_text(
-        f"Choice 1, {first.offer.agreement.partner}: every seat went to students ranked above "
+        f"Choice 1, {first.offer.label}: every seat went to students ranked above "
         "you; the last one admitted had a score of"
     )
     expect(results).to_contain_text("Accept or renounce by")
@@ -160,7 +158,7 @@ def test_student_ranks_submits_and_accepts_a_seat(
 
     page.get_by_role("button", name="Accept this seat").click()
     expect(page.locator(".messages")).to_contain_text(
-        f"You accepted your seat at {second.offer.agreement.partner}."
+        f"You accepted your seat at {second.offer.label}."
     )
     expect(page.locator("#results")).to_contain_text("Accepted on")
     expect(page.get_by_role("button", name="Accept this seat")).to_have_count(0)

@@ -304,17 +304,23 @@ def test_detail_shows_the_steps_of_a_mobility_in_progress(
     assert 'aria-current="step"' in response.text
 
 
-def test_detail_of_a_nominated_mobility_asks_for_the_application(
+def test_detail_of_a_mobility_to_nominate_waits_for_the_office(
     personas: dict[str, Client], student: User
 ) -> None:
+    """A seat just accepted is not a nomination: the step is done only once the office has
+    moved the mobility on (issue 18, point 13: it said "done" before anybody nominated)."""
     mobility = MobilityFactory.create(
         student=student, state="nominated", actual_start=None, offer__extendable=False
     )
     response = personas["student"].get(_url("detail", mobility))
     steps = [(step.key, step.status) for step in response.context["steps"]]
+    assert "The International Mobility Unit nominates you to the host" in (
+        response.context["steps"][0].text
+    )
+    assert "nominated you" not in response.context["steps"][0].text
     assert steps == [
-        ("nominated", "done"),
-        ("applied", "current"),
+        ("nominated", "current"),
+        ("applied", "todo"),
         ("accepted", "todo"),
         ("agreement", "todo"),
         ("arrival", "todo"),

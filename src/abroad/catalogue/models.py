@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import F, Func, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -532,3 +532,62 @@ class Offer(models.Model):
     @property
     def total_months(self) -> int:
         return self.seats * self.months
+
+    # The label: what tells two offers of one partner apart wherever they are named (a call's
+    # page, the ranked list, an application, the results). Callers select (or prefetch)
+    # ``agreement__partner`` and ``agreement__network`` with the offer, or call
+    # :func:`offer_label` with the same facts read as values.
+
+    @property
+    def programme_label(self) -> str:
+        """The programme in a few words; a network programme says its network ("ATHENS")."""
+        agreement = self.agreement
+        network = agreement.network.name if agreement.network is not None else ""
+        return programme_label(agreement.programme, network)
+
+    @property
+    def duration_label(self) -> str:
+        """How long a seat lasts: "5 months"."""
+        return duration_label(self.months)
+
+    @property
+    def label(self) -> str:
+        """The institution, the programme and the duration: "TU Delft - Double Degree, 24
+        months" (with an en dash), never a bare institution name that two offers share."""
+        agreement = self.agreement
+        return offer_label(
+            institution=agreement.partner.display_name,
+            programme=agreement.programme,
+            network=agreement.network.name if agreement.network is not None else "",
+            months=self.months,
+        )
+
+
+def programme_label(programme: str, network: str = "") -> str:
+    """A programme in a few words; a network programme names its network."""
+    if programme == Programme.NETWORK and network:
+        return gettext("%(network)s network") % {"network": network}
+    short = SHORT_PROGRAMMES.get(programme)
+    return str(short) if short is not None else programme
+
+
+def duration_label(months: int) -> str:
+    return ngettext("%(months)d month", "%(months)d months", months) % {"months": months}
+
+
+def offer_label(*, institution: str, programme: str, network: str, months: int) -> str:
+    """:attr:`Offer.label` from its facts as values (a page that names hundreds of offers
+    reads them with ``values_list`` rather than as models)."""
+    return gettext("%(institution)s – %(programme)s, %(duration)s") % {
+        "institution": institution,
+        "programme": programme_label(programme, network),
+        "duration": duration_label(months),
+    }
+
+
+SHORT_PROGRAMMES: dict[str, Any] = {
+    Programme.ERASMUS: _("Erasmus+"),
+    Programme.BILATERAL: _("Bilateral"),
+    Programme.DOUBLE_DEGREE: _("Double Degree"),
+    Programme.NETWORK: _("Network programme"),
+}

@@ -60,7 +60,7 @@ from abroad.mobility.models import (
     Mobility,
 )
 from abroad.mobility.services import MobilityError
-from abroad.mobility.timeline import extra_steps
+from abroad.mobility.timeline import extra_steps, nominated, nomination_text
 from abroad.people.models import User
 
 VIEW = "mobility.view_mobility"
@@ -308,12 +308,7 @@ def timeline(
     def add(key: str, title: str, done: bool, text: str) -> None:
         steps.append(Step(key, title, "done" if done else "todo", text))
 
-    add(
-        "nominated",
-        _("Nominated"),
-        reached >= 0,
-        _("The International Mobility Unit nominated you to %(host)s.") % {"host": host},
-    )
+    add("nominated", _("Nominated"), nominated(mobility), nomination_text(mobility))
     add(
         "applied",
         _("Applied to the host"),

@@ -13,8 +13,9 @@ from abroad.catalogue.enums import MobilityType, Programme
 from abroad.catalogue.models import Offer
 from abroad.matching.window import Window
 from abroad.people.models import User
-from abroad.selection.enums import ApplicationState, AssignmentState
+from abroad.selection.enums import ApplicationState, AssignmentState, RoundState
 from abroad.selection.models import Application, Assignment, Call, CallOffer, Preference
+from abroad.selection.student_state import Answer, StudentState, state_of
 
 
 def open_calls_q(now: dt.datetime) -> Q:
@@ -124,3 +125,24 @@ def longest_ranking(call: Call) -> int:
         .aggregate(longest=Max("n"))["longest"]
     )
     return int(found or 0)
+
+
+def student_states(student: User, now: dt.datetime) -> dict[int, StudentState]:
+    """The student's state on each call they applied to (call id -> state), by the one rule
+    of :mod:`abroad.selection.student_state`; two queries whatever the number of calls."""
+    applications = list(applications_of(student))
+    answers: dict[int, list[Answer]] = {}
+    for application_id, number, state in Assignment.objects.filter(
+        application__student=student,
+        round__state__in=(RoundState.PUBLISHED, RoundState.CLOSED),
+    ).values_list("application_id", "round__number", "state"):
+        answers.setdefault(application_id, []).append(Answer(number, state))
+    return {
+        application.call_id: state_of(
+            application_state=application.state,
+            eligible=application.eligible,
+            answers=answers.get(application.pk, []),
+            window=application.call.state_at(now),
+        )
+        for application in applications
+    }

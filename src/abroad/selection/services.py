@@ -18,8 +18,9 @@ from django.utils.translation import ngettext
 
 from abroad.catalogue.enums import AgreementStatus
 from abroad.catalogue.models import CourseOfStudy, Offer
+from abroad.catalogue.queries import OfferFilter, filter_offers
 from abroad.core import audit
-from abroad.core.enums import CEFR
+from abroad.core.enums import CEFR, Language
 from abroad.core.permissions import require_actor
 from abroad.matching import allocation, ranking, window
 from abroad.matching.applications import require_withdrawable
@@ -95,48 +96,90 @@ class Availability:
 
 def offers_for_student(call: Call, student: Any) -> list[Availability]:
     """Every offer of the call, with the reasons this student cannot choose it (level,
-    course of study, language). A constant number of queries, no per-offer lookups."""
+    course of study, language: :func:`availability_reasons`). A constant number of queries,
+    no per-offer lookups."""
+    reasons = availability_reasons(call, student)
+    call_offers = call.call_offers.select_related("offer__agreement__partner").order_by(
+        "offer__agreement__partner__name", "offer_id"
+    )
+    return [
+        Availability(call_offer=call_offer, reasons=reasons.get(call_offer.pk, []))
+        for call_offer in call_offers
+    ]
+
+
+def availability_reasons(
+    call: Call, student: Any, *, only: Sequence[int] | None = None
+) -> dict[int, list[str]]:
+    """Why the student cannot choose each offer of the call (call offer id -> reasons; none:
+    they can): not open at their degree level, not open to their course of study, a language
+    level they do not hold. ``only``: these call offers alone. Four light queries whatever
+    the number of offers, and no model instances, so a call of thousands of offers is cheap;
+    each sentence is made once and shared."""
     course: CourseOfStudy | None = student.course_of_study
+    rows = call.call_offers.order_by()
+    if only is not None:
+        rows = rows.filter(pk__in=only)
     certificates = {
         c.language: c.level for c in LanguageCertificate.objects.filter(student=student)
     }
-    open_to_course: set[int] = set()
+    # Open to the course: listed by the offer (the Manifesto) and open at its level (the
+    # catalogue's "what can I choose?"), each read as a set of the call's offers.
+    listed: set[int] = set()
+    at_level: set[int] = set()
     if course is not None:
-        open_to_course = set(
+        offers = Offer.objects.filter(call_offers__call=call)
+        listed = set(
             Offer.courses.through.objects.filter(
                 courseofstudy_id=course.pk, offer__call_offers__call=call
             ).values_list("offer_id", flat=True)
         )
-    call_offers = call.call_offers.select_related("offer__agreement__partner").order_by(
-        "offer__agreement__partner__name", "offer_id"
-    )
+        at_level = set(
+            filter_offers(offers, OfferFilter(eqf=course.eqf))
+            .order_by()
+            .values_list("pk", flat=True)
+        )
     unknown_course = _("Your course of study is not known: contact the office.")
     wrong_level = _("Not open at your degree level.")
     wrong_course = _("Not open to your course of study.")
     no_certificate = _("no certificate")
-    result = []
-    for call_offer in call_offers:
-        offer = call_offer.offer
-        reasons = []
-        if course is None:
-            reasons.append(unknown_course)
-        else:
-            if course.eqf not in offer.eqf_levels:
-                reasons.append(wrong_level)
-            if offer.pk not in open_to_course:
-                reasons.append(wrong_course)
-        if offer.language_level:
-            held = certificates.get(offer.language)
-            if held is None or CEFR.rank(held) < CEFR.rank(offer.language_level):
-                reasons.append(
-                    _("Needs %(language)s %(level)s; you have %(held)s.")
-                    % {
-                        "language": offer.get_language_display(),
-                        "level": offer.language_level,
-                        "held": held or no_certificate,
-                    }
-                )
-        result.append(Availability(call_offer=call_offer, reasons=reasons))
+    languages: dict[tuple[str, str], str | None] = {}
+
+    def language_reason(language: str, level: str) -> str | None:
+        if (language, level) not in languages:
+            held = certificates.get(language)
+            languages[language, level] = (
+                None
+                if held is not None and CEFR.rank(held) >= CEFR.rank(level)
+                else _("Needs %(language)s %(level)s; you have %(held)s.")
+                % {
+                    "language": Language(language).label if language in Language else language,
+                    "level": level,
+                    "held": held or no_certificate,
+                }
+            )
+        return languages[language, level]
+
+    # Offers with the same answers share one list of reasons (read it, do not change it).
+    shared: dict[tuple[bool, bool, str, str], list[str]] = {}
+    result: dict[int, list[str]] = {}
+    for pk, offer_id, language, level in rows.values_list(
+        "pk", "offer_id", "offer__language", "offer__language_level"
+    ):
+        key = (offer_id in at_level, offer_id in listed, language, level)
+        reasons = shared.get(key)
+        if reasons is None:
+            reasons = shared[key] = []
+            if course is None:
+                reasons.append(unknown_course)
+            else:
+                if not key[0]:
+                    reasons.append(wrong_level)
+                if not key[1]:
+                    reasons.append(wrong_course)
+            if level and (reason := language_reason(language, level)) is not None:
+                reasons.append(reason)
+        result[pk] = reasons
     return result
 
 
@@ -212,18 +255,17 @@ def save_preferences(
         )
     if len(set(call_offer_ids)) != len(call_offer_ids):
         raise SelectionError(_("Each destination can be ranked only once."))
-    available = {a.call_offer.pk: a for a in offers_for_student(call, student)}
+    reasons = availability_reasons(call, student, only=call_offer_ids)
     for call_offer_id in call_offer_ids:
-        choice = available.get(call_offer_id)
-        if choice is None:
+        if call_offer_id not in reasons:
             raise SelectionError(_("One of the destinations is not in this call."))
-        if not choice.available:
+        if reasons[call_offer_id]:
+            call_offer = CallOffer.objects.select_related(
+                "offer__agreement__partner", "offer__agreement__network"
+            ).get(pk=call_offer_id)
             raise SelectionError(
                 _("%(partner)s: %(reasons)s")
-                % {
-                    "partner": choice.call_offer.offer.agreement.partner,
-                    "reasons": " ".join(choice.reasons),
-                }
+                % {"partner": call_offer.offer.label, "reasons": " ".join(reasons[call_offer_id])}
             )
     application, _created = Application.objects.select_for_update().get_or_create(
         call=call, student=student
