@@ -225,7 +225,11 @@ def _promoter_approves(page: Page, server: str, agreement: LearningAgreement) ->
     )
     assert_accessible(page)
     page.get_by_role("button", name="Approve").click()
-    _message(page, re.compile(r"approved"))
+    _message(
+        page,
+        f"Version {agreement.number} of {agreement.mobility.student.get_full_name()} approved; "
+        "it now waits for the host.",
+    )
     agreement.refresh_from_db()
     assert agreement.state == LearningAgreementState.APPROVED
 
