@@ -134,6 +134,10 @@ def test_after_the_learning_agreement_the_student_no_longer_sets_the_dates(
     )
     page = personas["student"].get(reverse("mobility:detail", kwargs={"pk": mobility.pk}))
     assert 'id="save-dates"' not in page.text
+    assert (  # the page says why the form is gone, not only the refusal after a POST
+        '<p id="dates-fixed">Your learning agreement was submitted with these dates: ask the '
+        "International Mobility Unit to change them.</p>" in page.text
+    )
     response = personas["student"].post(
         reverse("mobility:planned_dates", kwargs={"pk": mobility.pk}), GOOD
     )

@@ -199,6 +199,14 @@ def test_the_transcript_is_not_offered_while_the_student_is_abroad(
     page = text(clients["office"].get(url("transcript", mobility.pk)))
     assert url("transcript_enter", mobility.pk) not in page
     assert "The student is still abroad" in page
+    # The entry page itself says so and offers no form; the office's mobility page no link.
+    enter = text(clients["office"].get(url("transcript_enter", mobility.pk)))
+    assert "The student is still abroad" in enter
+    assert 'name="action" value="enter"' not in enter
+    office_mobility = text(
+        clients["office"].get(reverse("mobility:office_mobility", args=[mobility.pk]))
+    )
+    assert url("transcript_enter", mobility.pk) not in office_mobility
 
 
 def test_the_site_promoter_sees_the_mobility_but_not_its_transcript(

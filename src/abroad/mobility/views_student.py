@@ -492,6 +492,10 @@ def _detail_context(request: HttpRequest, mobility: Mobility) -> dict[str, Any]:
         else None,
         "months_allowed": services.months_allowed(mobility),
         "extensions_apply": queries.extensions_apply(mobility),
+        # Why the student's dates form is gone: the learning agreement was submitted.
+        "dates_fixed": mobility.student_id == user.pk
+        and queries.before_departure(mobility)
+        and queries.agreement_submitted(mobility),
     }
 
 

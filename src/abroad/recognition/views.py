@@ -456,6 +456,8 @@ def transcript_enter(request: HttpRequest, pk: int) -> HttpResponse:
             "transcript": found,
             "agreement": agreement,
             "locked": found is not None and found.state not in TranscriptState.editable_states(),
+            # The student is still abroad (rule ``mobility_ended``): say so, offer no form.
+            "abroad": not mobility.has_ended,
             "form": form,
             "formset": formset,
             "component_count": len(components),
