@@ -1,3 +1,4 @@
+import importlib
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,7 @@ from tests.factories import (
     AgreementFactory,
     CourseOfStudyFactory,
     InstitutionFactory,
+    NetworkFactory,
     OfferFactory,
 )
 
@@ -115,9 +117,56 @@ def test_the_agreement_page_names_its_courses_in_the_readers_language(client: Cl
     )
     offer = OfferFactory.create()
     offer.courses.add(course)
-    page = client.get(
-        reverse("catalogue:agreement", args=[offer.agreement.pk]),
-        HTTP_ACCEPT_LANGUAGE="it",
-    ).content.decode()
+    with translation.override("en"):  # the request activates Italian: not past this test
+        page = client.get(
+            reverse("catalogue:agreement", args=[offer.agreement.pk]),
+            HTTP_ACCEPT_LANGUAGE="it",
+        ).content.decode()
     assert "Ingegneria Meccanica (" in page
     assert "(MSc)" not in page
+
+
+def test_a_short_stay_is_named_by_its_weeks_not_as_a_month() -> None:
+    athens = NetworkFactory.create(code="athens", name="ATHENS")
+    week = OfferFactory.create(
+        months=1,
+        weeks=1,
+        agreement__programme=Programme.NETWORK,
+        agreement__network=athens,
+        agreement__partner__name="TU Munich",
+    )
+    semester = OfferFactory.create(months=5, agreement__partner__name="TU Munich")
+    with translation.override("en"):
+        assert week.duration_label == "1 week"
+        assert week.label == "TU Munich – ATHENS network, 1 week"
+        assert semester.label == "TU Munich – Erasmus+, 5 months"
+
+
+def test_the_demo_says_an_athens_offer_lasts_one_week() -> None:
+    from abroad.site.demo.catalogue import load_demo
+
+    load_demo()
+    athens = Offer.objects.filter(agreement__network__code="athens")
+    assert athens.exists()
+    assert set(athens.values_list("weeks", flat=True)) == {1}
+    assert not Offer.objects.exclude(agreement__network__code="athens").filter(weeks__isnull=False)
+
+
+def test_the_migration_says_the_existing_athens_offers_last_a_week() -> None:
+    from django.apps import apps
+
+    migration = importlib.import_module("abroad.catalogue.migrations.0006_offer_weeks")
+    athens = OfferFactory.create(
+        months=1,
+        agreement__programme=Programme.NETWORK,
+        agreement__network=NetworkFactory.create(code="athens", name="ATHENS"),
+    )
+    idea = OfferFactory.create(
+        months=1,
+        agreement__programme=Programme.NETWORK,
+        agreement__network=NetworkFactory.create(code="idea-league"),
+    )
+    migration.athens_weeks(apps, None)
+    athens.refresh_from_db()
+    idea.refresh_from_db()
+    assert (athens.weeks, idea.weeks) == (1, None)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.utils import translation
 from django.utils.translation import gettext
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from abroad.mobility.models import Mobility
 from abroad.networks.models import AthensSession
@@ -21,7 +21,7 @@ from tests.e2e.conftest import assert_accessible, log_in, screenshot
 
 pytestmark = [pytest.mark.e2e]
 
-DESKTOP = {"width": 1280, "height": 900}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 # A number written the English way inside Italian text: "26.332" (a decimal point between
 # digits, not a date or a code such as "3.1").
 ENGLISH_DECIMAL = re.compile(r"\b\d{1,3}\.\d{3}\b")

@@ -474,6 +474,16 @@ class Offer(models.Model):
     months = models.PositiveSmallIntegerField(
         _("months per seat"), validators=[MinValueValidator(1), MaxValueValidator(24)]
     )
+    weeks = models.PositiveSmallIntegerField(
+        _("weeks per seat"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_(
+            "For a short stay (an ATHENS week, a summer school): its length in weeks, shown "
+            "instead of the months."
+        ),
+    )
     extendable = models.BooleanField(
         _("extendable"),
         default=False,
@@ -547,8 +557,8 @@ class Offer(models.Model):
 
     @property
     def duration_label(self) -> str:
-        """How long a seat lasts: "5 months"."""
-        return duration_label(self.months)
+        """How long a seat lasts: "5 months", or "1 week" for a short stay."""
+        return duration_label(self.months, self.weeks)
 
     @property
     def label(self) -> str:
@@ -560,6 +570,7 @@ class Offer(models.Model):
             programme=agreement.programme,
             network=agreement.network.name if agreement.network is not None else "",
             months=self.months,
+            weeks=self.weeks,
         )
 
 
@@ -571,17 +582,22 @@ def programme_label(programme: str, network: str = "") -> str:
     return str(short) if short is not None else programme
 
 
-def duration_label(months: int) -> str:
+def duration_label(months: int, weeks: int | None = None) -> str:
+    """How long a seat lasts: its weeks for a short stay, else its months."""
+    if weeks:
+        return ngettext("%(weeks)d week", "%(weeks)d weeks", weeks) % {"weeks": weeks}
     return ngettext("%(months)d month", "%(months)d months", months) % {"months": months}
 
 
-def offer_label(*, institution: str, programme: str, network: str, months: int) -> str:
+def offer_label(
+    *, institution: str, programme: str, network: str, months: int, weeks: int | None = None
+) -> str:
     """:attr:`Offer.label` from its facts as values (a page that names hundreds of offers
     reads them with ``values_list`` rather than as models)."""
     return gettext("%(institution)s – %(programme)s, %(duration)s") % {
         "institution": institution,
         "programme": programme_label(programme, network),
-        "duration": duration_label(months),
+        "duration": duration_label(months, weeks),
     }
 
 

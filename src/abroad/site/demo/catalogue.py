@@ -318,6 +318,7 @@ class OfferPlan:
     extendable: bool
     language: str
     language_level: str
+    weeks: int | None = None  # a short stay (an ATHENS week)
 
 
 @dataclass
@@ -629,6 +630,7 @@ class Planner:
             extendable=False,
             language="en",
             language_level="B2",
+            weeks=1 if network == "athens" else None,
         )
 
 
@@ -997,6 +999,7 @@ def _load_agreements(
                     isced_code=item.isced,
                     seats=item.seats,
                     months=item.months,
+                    weeks=item.weeks,
                     extendable=item.extendable,
                     language=item.language,
                     language_level=item.language_level,
