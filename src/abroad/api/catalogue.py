@@ -369,6 +369,11 @@ class OfferCore(Schema):
     isced_name: str = Field(title="ISCED-F field name")
     seats: int = Field(title="Seats per year")
     months: int = Field(title="Months per seat")
+    weeks: int | None = Field(
+        default=None,
+        title="Weeks per seat",
+        description="For a short stay (an ATHENS week): its length in weeks; null otherwise.",
+    )
     extendable: bool = Field(
         title="Extendable", description="A stay can be extended by one more semester."
     )
