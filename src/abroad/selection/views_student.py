@@ -10,7 +10,7 @@ ranking panel works with HTMX (the panel is re-rendered in place) and without Ja
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -235,7 +235,9 @@ class Result:
     deadline_passed: bool = False
 
 
-def group_by_reason(unavailable: Sequence[int], reasons: dict[int, list[str]]) -> list[Group]:
+def group_by_reason(
+    unavailable: Sequence[int], reasons: Mapping[int, Sequence[str]]
+) -> list[Group]:
     """One group per reason (largest first) of the call offers ``unavailable``, naming the
     first few; a destination with two reasons is in both."""
     members: dict[str, list[int]] = {}
@@ -280,7 +282,7 @@ class Plan:
 
 def plan_panel(
     order: Sequence[int],
-    reasons: dict[int, list[str]],
+    reasons: Mapping[int, Sequence[str]],
     ranked_ids: Sequence[int],
     *,
     selected: set[int] | None = None,
@@ -306,7 +308,7 @@ def plan_panel(
 def build_panel(
     call: Call,
     plan: Plan,
-    reasons: dict[int, list[str]],
+    reasons: Mapping[int, Sequence[str]],
     loaded: dict[int, CallOffer],
     labels: dict[int, str],
     *,
@@ -322,7 +324,7 @@ def build_panel(
         call.max_preferences,
         key=lambda call_offer: call_offer.pk,
         label=lambda call_offer: call_offer.offer.label,
-        reasons=lambda call_offer: reasons[call_offer.pk],
+        reasons=lambda call_offer: list(reasons[call_offer.pk]),
     )
     by_id = {choice.option.pk: choice for choice in choices}
     return Panel(
