@@ -271,13 +271,41 @@ def test_call_page_with_2000_destinations_is_small_and_its_queries_constant(
     many, size = _queries(personas["student"], url)
     many_public, public_size = _queries(personas["anonymous"], url)
     assert few == many, f"{few} queries with 20 destinations, {many} with 2,000"
+    # One read of the call's offers answers their order, countries and openness (it was four).
+    assert many <= 16, f"{many} queries"
     assert few_public == many_public
-    print(f"student page: {size} bytes, public page: {public_size} bytes")
+    print(f"student page: {size} bytes, {many} queries; public page: {public_size} bytes")
     assert size < 120_000, f"{size} bytes"
     assert public_size < 120_000, f"{public_size} bytes"
     searched, searched_size = _queries(personas["student"], url + "?q=Partner&country=DE")
     assert searched == many + 1  # the filter's own query
     assert searched_size < 120_000
+
+
+def test_adding_a_destination_at_2000_answers_with_only_what_changes(
+    personas: dict[str, Client], call: Call, course: CourseOfStudy, eligible: User
+) -> None:
+    """The "Add to my ranking" answer (HTMX) weighed 444 KB with 2,000 destinations before the
+    page came a page at a time: now it is the ranking, the application and the 25 choices,
+    without the filters or the destinations not open, in a constant number of queries."""
+    build(call, course, 2000)
+    ids = list(call.call_offers.filter(offer__language="en").values_list("pk", flat=True))
+    action = reverse("selection:ranking", kwargs={"code": call.code})
+    personas["student"].post(action, {"offer": ids[:5]})
+    with CaptureQueriesContext(connection) as context:
+        response = personas["student"].post(action, {"offer": ids[:6], "moved": ids[5]}, **HTMX)
+    assert response.status_code == 200
+    text = response.text
+    print(f"add answer: {len(response.content)} bytes, {len(context.captured_queries)} queries")
+    assert len(response.content) < 32_000, f"{len(response.content)} bytes"
+    assert text.lstrip().startswith('<div id="ranking-panel">')
+    assert text.count('hx-swap-oob="true"') == 1
+    assert len(_choices(text)) == 25
+    assert "destination-filters" not in text  # the filters did not change
+    assert "reason-group" not in text  # nor the destinations not open
+    assert GERMAN not in text
+    assert len(re.findall(r'<li id="ranked-(\d+)"', text)) == 6
+    assert len(context.captured_queries) <= 30
 
 
 # ------------------------------------------------------------------- the offer's label

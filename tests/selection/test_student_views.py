@@ -329,8 +329,13 @@ def test_save_ranking_with_htmx_answers_with_the_panel(
         _url("ranking", call), {"offer": [b.pk, a.pk], "moved": b.pk}, **HTMX
     )
     assert response.status_code == 200
-    assert response.text.lstrip().startswith('<div id="apply"')
+    # Only what the change touches: the ranking with the application in place, and the
+    # choices with their add buttons out of band; not the filters, not the panel around.
+    assert response.text.lstrip().startswith('<div id="ranking-panel">')
+    assert '<div id="choice-list" aria-live="off" hx-swap-oob="true">' in response.text
     assert "<html" not in response.text
+    assert 'id="apply"' not in response.text
+    assert "destination-filters" not in response.text
     assert (
         "Delft University of Technology – Erasmus+, 6 months is now your choice number 1."
         in response.text

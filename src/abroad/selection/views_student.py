@@ -10,7 +10,7 @@ ranking panel works with HTMX (the panel is re-rendered in place) and without Ja
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -18,10 +18,11 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import QuerySet, TextChoices
 from django.forms.utils import flatatt
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -31,9 +32,11 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_countries import countries
 
+from abroad.catalogue.enums import MobilityType
 from abroad.catalogue.forms import ANY, OfferFilterForm
 from abroad.catalogue.models import CourseOfStudy, Offer, offer_label
 from abroad.catalogue.queries import OfferFilter, filter_offers
+from abroad.core.enums import Language
 from abroad.core.permissions import can, require
 from abroad.matching import explanation, ranking
 from abroad.matching import panel as ranked_list
@@ -113,7 +116,7 @@ class CallOfferFilterForm(forms.Form):
     language = OfferFilterForm.base_fields["language"]
     mobility_type = OfferFilterForm.base_fields["mobility_type"]
 
-    def __init__(self, data: Any, *, country_codes: Sequence[str]) -> None:
+    def __init__(self, data: Any, *, country_codes: Collection[str]) -> None:
         super().__init__(data)
         for choice_field in self.fields.values():
             if isinstance(choice_field, forms.ChoiceField):
@@ -232,7 +235,9 @@ class Result:
     deadline_passed: bool = False
 
 
-def group_by_reason(unavailable: Sequence[int], reasons: dict[int, list[str]]) -> list[Group]:
+def group_by_reason(
+    unavailable: Sequence[int], reasons: Mapping[int, Sequence[str]]
+) -> list[Group]:
     """One group per reason (largest first) of the call offers ``unavailable``, naming the
     first few; a destination with two reasons is in both."""
     members: dict[str, list[int]] = {}
@@ -277,7 +282,7 @@ class Plan:
 
 def plan_panel(
     order: Sequence[int],
-    reasons: dict[int, list[str]],
+    reasons: Mapping[int, Sequence[str]],
     ranked_ids: Sequence[int],
     *,
     selected: set[int] | None = None,
@@ -303,7 +308,7 @@ def plan_panel(
 def build_panel(
     call: Call,
     plan: Plan,
-    reasons: dict[int, list[str]],
+    reasons: Mapping[int, Sequence[str]],
     loaded: dict[int, CallOffer],
     labels: dict[int, str],
     *,
@@ -319,7 +324,7 @@ def build_panel(
         call.max_preferences,
         key=lambda call_offer: call_offer.pk,
         label=lambda call_offer: call_offer.offer.label,
-        reasons=lambda call_offer: reasons[call_offer.pk],
+        reasons=lambda call_offer: list(reasons[call_offer.pk]),
     )
     by_id = {choice.option.pk: choice for choice in choices}
     return Panel(
@@ -364,12 +369,34 @@ def call_offer_labels(ids: set[int]) -> dict[int, str]:
 
 def load_call_offers(ids: set[int]) -> dict[int, CallOffer]:
     """The call offers ``ids`` with what their label and summary show (one query)."""
-    return {
+    loaded = {
         call_offer.pk: call_offer
         for call_offer in CallOffer.objects.filter(pk__in=ids).select_related(
             "offer__agreement__partner", "offer__agreement__network"
         )
     }
+    name_facts(loaded.values())
+    return loaded
+
+
+def _choice_label(choices: type[TextChoices], value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+def name_facts(call_offers: Iterable[CallOffer]) -> None:
+    """Name each offer's type and language of instruction for its summary, as
+    ``mobility_type_name`` and ``language_name``: Django's ``get_language_display`` would
+    hash the whole list of languages, translating each, on every call."""
+    for call_offer in call_offers:
+        offer = call_offer.offer
+        # Read by the template only: not fields of the model.
+        vars(offer).update(
+            mobility_type_name=_choice_label(MobilityType, offer.mobility_type),
+            language_name=_choice_label(Language, offer.language),
+        )
 
 
 def call_countries(call: Call) -> list[str]:
@@ -380,7 +407,7 @@ def call_countries(call: Call) -> list[str]:
     )
 
 
-def destinations(request: HttpRequest, country_codes: Sequence[str]) -> Destinations:
+def destinations(request: HttpRequest, country_codes: Collection[str]) -> Destinations:
     """The filters and the page the request asks for; ``country_codes``: the call's."""
     params = request.GET.copy()
     page_number = params.pop("page", [None])[-1]
@@ -550,15 +577,12 @@ def _student_context(
         if application
         else []
     )
-    reasons = services.availability_reasons(call, student)
-    rows = list(
-        call.call_offers.order_by("offer__agreement__partner__name", "offer_id").values_list(
-            "pk", "offer__agreement__partner__country"
-        )
-    )
-    chosen = destinations(request, [country for _pk, country in rows])
+    # One read of the call's offers in the page's order, each with why it is not open.
+    rows = services.ordered_availability(call, student)
+    reasons = {pk: why for pk, _country, why in rows}
+    chosen = destinations(request, {country for _pk, country, _why in rows})
     plan = plan_panel(
-        [pk for pk, _country in rows],
+        [pk for pk, _country, _why in rows],
         reasons,
         ranked_ids,
         selected=selected_ids(call, chosen.wanted),
@@ -611,10 +635,9 @@ def _public_context(request: HttpRequest, call: Call) -> dict[str, Any]:
     selected = selected_ids(call, chosen.wanted)
     if selected is not None:
         call_offers = call_offers.filter(pk__in=selected)
-    return {
-        "chosen": chosen,
-        "offers_page": Paginator(call_offers, PAGE_SIZE).get_page(chosen.page_number),
-    }
+    offers_page = Paginator(call_offers, PAGE_SIZE).get_page(chosen.page_number)
+    name_facts(offers_page)
+    return {"chosen": chosen, "offers_page": offers_page}
 
 
 def _call_context(request: HttpRequest, call: Call, now: dt.datetime) -> dict[str, Any]:
@@ -708,10 +731,7 @@ def save_ranking(request: HttpRequest, code: str) -> HttpResponse:
     else:
         error = " ".join(str(error) for errors in form.errors.values() for error in errors)
     if _is_htmx(request):
-        context = _call_context(request, call, timezone.now())
-        context["panel"].status = status
-        context["panel"].error = error
-        return render(request, "selection/call_detail.html#apply", context)
+        return _ranking_answer(request, call, status=status, error=error)
     # Without HTMX: back to the panel, whose status line shows the message (tagged
     # "ranking") where the student is looking; the page's top shows it too.
     if error:
@@ -720,6 +740,20 @@ def save_ranking(request: HttpRequest, code: str) -> HttpResponse:
         messages.success(request, status, extra_tags="ranking")
     # The filters and the page the student was looking at travel in the query string.
     return _back_to(call, "ranking", request.GET.urlencode())
+
+
+def _ranking_answer(request: HttpRequest, call: Call, *, status: str, error: str) -> HttpResponse:
+    """The HTMX answer to a change of the ranking: only what the change touches, the ranking
+    with the application (swapped in place of #ranking-panel) and the page's choices with
+    their add buttons (out of band), not the filters nor the destinations not open."""
+    context = _call_context(request, call, timezone.now())
+    context["panel"].status = status
+    context["panel"].error = error
+    parts = [render_to_string("selection/call_detail.html#ranking-panel", context, request)]
+    if not context["panel"].closed:
+        context["oob"] = True
+        parts.append(render_to_string("selection/call_detail.html#choice-list", context, request))
+    return HttpResponse("".join(parts))
 
 
 def _own_application(call: Call, student: User) -> Application | None:
