@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from abroad.core.models import AuditEvent
 from abroad.matching.explanation import summary
@@ -108,6 +108,11 @@ def test_offers_for_student_say_why_not(call: Call, course: Any) -> None:
     assert reasons[german.pk] == ["Needs German B2; you have no certificate."]
     assert reasons[bachelor_only.pk] == ["Not open at your degree level."]
     assert sum(1 for r in reasons.values() if not r) == 3
+    with translation.override("it"):  # said as Italian says it, not "tu hai nessun"
+        italian = {
+            a.call_offer.offer_id: a.reasons for a in services.offers_for_student(call, student)
+        }
+    assert italian[german.pk] == ["Richiede Tedesco B2; non hai alcun certificato."]
 
 
 def test_draft_submit_change_and_withdraw(call: Call, course: Any) -> None:

@@ -172,7 +172,6 @@ def ordered_availability(
     unknown_course = _("Your course of study is not known: contact the office.")
     wrong_level = _("Not open at your degree level.")
     wrong_course = _("Not open to your course of study.")
-    no_certificate = _("no certificate")
 
     def reasons_for(at_level: bool, listed: bool, language: str, level: str) -> tuple[str, ...]:
         reasons = []
@@ -185,14 +184,16 @@ def ordered_availability(
                 reasons.append(wrong_course)
         if level:
             held = certificates.get(language)
-            if held is None or CEFR.rank(held) < CEFR.rank(level):
+            named = Language(language).label if language in Language else language
+            if held is None:
+                reasons.append(
+                    _("Needs %(language)s %(level)s; you have no certificate.")
+                    % {"language": named, "level": level}
+                )
+            elif CEFR.rank(held) < CEFR.rank(level):
                 reasons.append(
                     _("Needs %(language)s %(level)s; you have %(held)s.")
-                    % {
-                        "language": Language(language).label if language in Language else language,
-                        "level": level,
-                        "held": held or no_certificate,
-                    }
+                    % {"language": named, "level": level, "held": held}
                 )
         return tuple(reasons)
 

@@ -34,7 +34,7 @@ from django_countries import countries
 
 from abroad.catalogue.enums import MobilityType
 from abroad.catalogue.forms import ANY, OfferFilterForm
-from abroad.catalogue.models import CourseOfStudy, Offer, offer_label
+from abroad.catalogue.models import CourseOfStudy, Offer, display_name, offer_label
 from abroad.catalogue.queries import OfferFilter, filter_offers
 from abroad.core.enums import Language
 from abroad.core.permissions import can, require
@@ -352,9 +352,13 @@ def call_offer_labels(ids: set[int]) -> dict[int, str]:
         return {}
     return {
         pk: offer_label(
-            institution=name_en or name, programme=programme, network=network or "", months=months
+            institution=display_name(name, name_en),
+            programme=programme,
+            network=network or "",
+            months=months,
+            weeks=weeks,
         )
-        for pk, name_en, name, programme, network, months in CallOffer.objects.filter(
+        for pk, name_en, name, programme, network, months, weeks in CallOffer.objects.filter(
             pk__in=ids
         ).values_list(
             "pk",
@@ -363,6 +367,7 @@ def call_offer_labels(ids: set[int]) -> dict[int, str]:
             "offer__agreement__programme",
             "offer__agreement__network__name",
             "offer__months",
+            "offer__weeks",
         )
     }
 
