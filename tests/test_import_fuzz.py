@@ -28,6 +28,7 @@ from django.test import Client
 from django.urls import reverse
 
 from abroad.core.importing import ErrorList
+from abroad.mobility.enums import MobilityState
 from abroad.people.models import Role, User
 from abroad.recognition.enums import Cycle
 from tests.conftest import logged_in
@@ -258,8 +259,12 @@ def _athens_cli() -> Callable[[Path], Outcome]:
 
 def _mobility() -> int:
     mobility = MobilityFactory.create(
-        offer__agreement__partner=InstitutionFactory.create(name="Paris-Saclay", country="FR")
+        offer__agreement__partner=InstitutionFactory.create(name="Paris-Saclay", country="FR"),
+        # back home: a transcript is entered only once the departure is recorded
+        state=MobilityState.COMPLETED,
+        actual_end=dt.date(2027, 1, 31),
     )
+    assert mobility.has_ended
     signed_agreement(mobility, a=[("FR101", "Thermo", 6)], b=[("0523", "Thermodynamics", 6)])
     standard("fr")
     return int(mobility.pk)
