@@ -64,9 +64,10 @@ def test_italian_catalogue_is_compiled_from_the_current_po() -> None:
     """The shipped .mo holds exactly the .po's translations (run `make-messages` to refresh)."""
     compiled = polib.mofile(str(PO_FILE.with_suffix(".mo")))
     source = polib.pofile(str(PO_FILE))
-    assert {e.msgid: e.msgstr for e in compiled if e.msgid} == {
-        e.msgid: e.msgstr for e in source.translated_entries() if not e.msgid_plural
-    } | {e.msgid: e.msgstr for e in compiled if e.msgid_plural}
+    # Keyed by context and id: "Rank" the button and "Rank" the column are two entries.
+    assert {(e.msgctxt, e.msgid): e.msgstr for e in compiled if e.msgid} == {
+        (e.msgctxt, e.msgid): e.msgstr for e in source.translated_entries() if not e.msgid_plural
+    } | {(e.msgctxt, e.msgid): e.msgstr for e in compiled if e.msgid_plural}
 
 
 @pytest.mark.skipif(shutil.which("msgfmt") is None, reason="gettext's msgfmt is not installed")

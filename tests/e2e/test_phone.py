@@ -6,6 +6,7 @@ page and the courses of study read normally. Screenshots: phone-menu.png, phone-
 
 from __future__ import annotations
 
+import os
 import re
 from collections import deque
 from urllib.parse import urldefrag, urlsplit
@@ -21,7 +22,14 @@ from abroad.site.demo.recognition import load_recognition_demo
 from abroad.site.demo.selection import DESIGN_CALL, load_selection_demo
 from tests.e2e.conftest import assert_accessible, log_in, no_horizontal_scroll, screenshot
 
-pytestmark = pytest.mark.e2e
+# Layout does not depend on the database: the crawl of every persona's pages at 360 px runs
+# once, in the SQLite run (as the lint and type checks do), to keep CI within its time.
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        bool(os.environ.get("ABROAD_DATABASE_URL")), reason="layout: checked in the SQLite run"
+    ),
+]
 
 PHONE: ViewportSize = {"width": 360, "height": 740}
 PERSONAS = ("student", "erasmus", "thesis", "alliance", "doubledegree", "promoter", "office")
