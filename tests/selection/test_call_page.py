@@ -397,3 +397,37 @@ def test_the_label_is_one_property_of_the_offer() -> None:
     assert offer.duration_label == "1 month"
     offer.months = 10
     assert offer.label == "Aalto – Bilateral, 10 months"
+
+
+def test_destinations_are_listed_by_the_partners_shown_name(
+    personas: dict[str, Client], call: Call, course: CourseOfStudy, eligible: User
+) -> None:
+    """The call's pages sort as the catalogue does: by the name shown (the English one, else
+    the official one), whatever the case, not by the official name."""
+    for official, english in (
+        ("Sveučilište u Zagrebu", "University of Zagreb"),
+        ("AARHUS UNIVERSITET", "Aarhus University"),
+        ("Mälardalens universitet", ""),
+        ("Universität Bern", "bern university"),
+    ):
+        CallOfferFactory.create(
+            call=call,
+            offer=OfferFactory.create(
+                courses=[course],
+                agreement__partner__name=official,
+                agreement__partner__name_en=english,
+                language="en",
+                language_level="",
+            ),
+        )
+    shown = [
+        "Aarhus University",
+        "bern university",
+        "Mälardalens universitet",
+        "University of Zagreb",
+    ]
+    url = call.get_absolute_url()
+    for client in (personas["student"], personas["anonymous"]):
+        page = client.get(url).text
+        positions = [page.index(f"{name} – ") for name in shown]
+        assert positions == sorted(positions), client

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from abroad.catalogue.enums import AgreementStatus
-from abroad.catalogue.models import CourseOfStudy, Offer
+from abroad.catalogue.models import CourseOfStudy, Offer, display_name_key
 from abroad.catalogue.queries import OfferFilter, filter_offers
 from abroad.core import audit
 from abroad.core.enums import CEFR, Language
@@ -94,13 +94,20 @@ class Availability:
         return not self.reasons
 
 
+def by_partner(prefix: str = "") -> tuple[Any, str]:
+    """The order of a call's destinations: by the partner's shown name (as the catalogue sorts
+    it: :func:`abroad.catalogue.models.display_name_key`), then by offer. ``prefix`` reaches
+    the call offer ("call_offer__" from an assignment)."""
+    return display_name_key(f"{prefix}offer__agreement__partner__"), f"{prefix}offer_id"
+
+
 def offers_for_student(call: Call, student: Any) -> list[Availability]:
     """Every offer of the call, with the reasons this student cannot choose it (level,
     course of study, language: :func:`availability_reasons`). A constant number of queries,
     no per-offer lookups."""
     reasons = availability_reasons(call, student)
     call_offers = call.call_offers.select_related("offer__agreement__partner").order_by(
-        "offer__agreement__partner__name", "offer_id"
+        *by_partner()
     )
     return [
         Availability(call_offer=call_offer, reasons=reasons.get(call_offer.pk, []))
@@ -130,17 +137,18 @@ def ordered_availability(
     student: Any,
     *,
     only: Sequence[int] | None = None,
-    order: Sequence[str] = ("offer__agreement__partner__name", "offer_id"),
+    order: Sequence[Any] | None = None,
 ) -> list[tuple[int, str, tuple[str, ...]]]:
-    """The call's offers in ``order`` (the call page's: by partner), each as (call offer id,
-    partner's country, why the student cannot choose it: :func:`availability_reasons`).
-    Offers with the same answers share one tuple of reasons: a tuple of strings, so that the
-    thousands of rows are no work for Python's garbage collector (a tuple holding a list would
-    be, and made its full collections, some 100 ms, several times more frequent). Two
-    queries: the student's certificates, and one row per call offer, whose openness at the
-    student's level and to their course SQL answers (semi-joins, no per-offer lookups)."""
+    """The call's offers in ``order`` (by default the call page's, :func:`by_partner`), each as
+    (call offer id, partner's country, why the student cannot choose it:
+    :func:`availability_reasons`). Offers with the same answers share one tuple of reasons: a
+    tuple of strings, so that the thousands of rows are no work for Python's garbage collector
+    (a tuple holding a list would be, and made its full collections, some 100 ms, several times
+    more frequent). Two queries: the student's certificates, and one row per call offer, whose
+    openness at the student's level and to their course SQL answers (semi-joins, no per-offer
+    lookups)."""
     course: CourseOfStudy | None = student.course_of_study
-    rows = call.call_offers.order_by(*order)
+    rows = call.call_offers.order_by(*(by_partner() if order is None else order))
     if only is not None:
         rows = rows.filter(pk__in=only)
     certificates = {
@@ -799,7 +807,7 @@ def nominations(call: Call) -> QuerySet[Assignment]:
             "application__student__course_of_study",
             "call_offer__offer__agreement__partner",
         )
-        .order_by("call_offer__offer__agreement__partner__name", "application__student__last_name")
+        .order_by(*by_partner("call_offer__"), "application__student__last_name")
     )
 
 

@@ -636,7 +636,7 @@ def _public_context(request: HttpRequest, call: Call) -> dict[str, Any]:
     chosen = destinations(request, call_countries(call))
     call_offers = call.call_offers.select_related(
         "offer__agreement__partner", "offer__agreement__network"
-    ).order_by("offer__agreement__partner__name", "offer_id")
+    ).order_by(*services.by_partner())
     selected = selected_ids(call, chosen.wanted)
     if selected is not None:
         call_offers = call_offers.filter(pk__in=selected)
