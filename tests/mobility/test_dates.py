@@ -275,6 +275,23 @@ def test_who_may_change_the_planned_dates(people: dict[str, Any], office: User) 
     assert who_may(people, DATES, mobility) == set()
 
 
+def test_who_is_told_to_ask_the_office_for_other_dates(
+    people: dict[str, Any], office: User
+) -> None:
+    """Only the student whose learning agreement fixed the dates, until the departure."""
+    ask = "mobility.ask_office_for_dates"
+    mobility = nominated(student=people["owner"])
+    assert who_may(people, ask, mobility) == set()
+
+    agreement_with_rows(
+        mobility, state=LearningAgreementState.SUBMITTED, student_signed_at=timezone.now()
+    )
+    assert who_may(people, ask, mobility) == {"owner"}
+
+    mobility.actual_end = dt.date(2028, 1, 31)
+    assert who_may(people, ask, mobility) == set()
+
+
 def test_a_stranger_may_not_set_the_dates(other_student: User) -> None:
     mobility = nominated()
     with pytest.raises(PermissionDenied):

@@ -22,6 +22,8 @@ The permissions:
   student, while the request waits.
 - ``mobility.change_planned_dates``: the student while no version of the learning agreement
   is submitted; the office until the departure is recorded.
+- ``mobility.ask_office_for_dates``: the student whose dates the submitted learning agreement
+  fixed, before the departure: they ask the office to change them.
 - ``mobility.manage_mobilities``: the office (its pages, the state of a mobility, a return by
   the host).
 - ``mobility.use_desk``: the promoter's desk (promoters; the office, read-only);
@@ -133,6 +135,9 @@ rules.add_perm("mobility.request_extension", is_owner & is_extendable)
 rules.add_perm(
     "mobility.change_planned_dates",
     is_before_departure & ((is_owner & agreement_not_submitted) | is_office),
+)
+rules.add_perm(
+    "mobility.ask_office_for_dates", is_before_departure & is_owner & ~agreement_not_submitted
 )
 rules.add_perm("mobility.withdraw_extension", is_owner & is_requested)
 rules.add_perm("mobility.decide_extension", can_decide)

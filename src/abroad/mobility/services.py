@@ -953,8 +953,7 @@ def bulk_decide(
 def cycle_limit(student: User) -> int:
     """Mobility months allowed in the student's study cycle by the usual rule
     (:func:`abroad.core.cycles.months_limit`: 24 in a single-cycle degree, else 12)."""
-    course = student.course_of_study
-    return cycles.months_limit(course.level if course is not None else None)
+    return cycles.months_limit(student.course_level)
 
 
 def cycle_limit_of(mobility: Mobility) -> int:

@@ -493,9 +493,7 @@ def _detail_context(request: HttpRequest, mobility: Mobility) -> dict[str, Any]:
         "months_allowed": services.months_allowed(mobility),
         "extensions_apply": queries.extensions_apply(mobility),
         # Why the student's dates form is gone: the learning agreement was submitted.
-        "dates_fixed": mobility.student_id == user.pk
-        and queries.before_departure(mobility)
-        and queries.agreement_submitted(mobility),
+        "dates_fixed": can(user, "mobility.ask_office_for_dates", mobility),
     }
 
 

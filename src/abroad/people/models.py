@@ -62,6 +62,13 @@ class User(AbstractUser):
     def is_office(self) -> bool:
         return self.role in (Role.OFFICE, Role.ADMIN) or self.is_superuser
 
+    @property
+    def course_level(self) -> str | None:
+        """The degree level of the student's course of study (``DegreeLevel``), or None when
+        the course is not known."""
+        course = self.course_of_study
+        return course.level if course is not None else None
+
 
 class StudentCareer(models.Model):
     """What the registrar knows of a student's career, as ranking and eligibility need it.

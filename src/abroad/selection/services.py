@@ -702,11 +702,6 @@ def publish_round(*, round: Round, actor: Any = None, now: dt.datetime | None = 
     return round
 
 
-def _course_level(student: User) -> str | None:
-    course = student.course_of_study
-    return course.level if course is not None else None
-
-
 @transaction.atomic
 def accept_assignment(
     *,
@@ -745,7 +740,7 @@ def accept_assignment(
         offer=call_offer.offer,
         academic_year=call.academic_year,
         origin=f"call:{call.code}",
-        cycle_months=call.months_limit(_course_level(assignment.application.student)),
+        cycle_months=call.months_limit(assignment.application.student.course_level),
         actor=actor,
     )
     audit.record(actor=actor, action="assignment.accepted", obj=assignment)

@@ -153,13 +153,25 @@ def _students() -> list[User]:
     )
 
 
+def _engineering_students() -> list[User]:
+    """The engineering Schools' students who apply in the demo's calls: all but the demo's
+    own student, whose applications the demo writes by hand."""
+    return [
+        s
+        for s in _students()
+        if s.username != "student"
+        and s.course_of_study is not None
+        and s.course_of_study.school.code in ENGINEERING_SCHOOLS
+    ]
+
+
 def _average(rng: random.Random, low: float = 22.0, high: float = 29.6) -> Decimal:
     return Decimal(str(round(rng.triangular(low, high, 26.5), 2)))
 
 
 def _career(student: User, rng: random.Random, year: int) -> StudentCareer:
     """Plausible numbers for the student's level: ``year`` is the current academic year."""
-    level = student.course_of_study.level if student.course_of_study else DegreeLevel.MASTER
+    level = student.course_level or DegreeLevel.MASTER
     exchanges = 1 if rng.random() < 0.1 else 0
     career = StudentCareer(
         student=student,
@@ -341,13 +353,7 @@ def _engineering_call(now: dt.datetime) -> int:
     created = 1 + services.fill_call_offers(call=call)
     offers = _Offers(call)
     rng = random.Random(f"{SEED}:{ENGINEERING_CALL}")
-    students = [
-        s
-        for s in _students()
-        if s.username != "student"
-        and s.course_of_study is not None
-        and s.course_of_study.school.code in ENGINEERING_SCHOOLS
-    ]
+    students = _engineering_students()
     popular: list[int] = []
     for student in students:
         if rng.random() < 0.2:
@@ -386,13 +392,7 @@ def _spring_call(now: dt.datetime) -> int:
     created = 1 + services.fill_call_offers(call=call)
     offers = _Offers(call)
     rng = random.Random(f"{SEED}:{SPRING_CALL}")
-    students = [
-        s
-        for s in _students()
-        if s.username != "student"
-        and s.course_of_study is not None
-        and s.course_of_study.school.code in ENGINEERING_SCHOOLS
-    ]
+    students = _engineering_students()
     popular: list[int] = []
     for number, student in enumerate(students):
         if rng.random() < 0.3:
