@@ -39,7 +39,9 @@ def node_keys(tmp_path: Path, settings: Any) -> dict[str, Path]:
     return files
 
 
-def catalogue_from(manifests: list[bytes], extra_hosts: list[etree._Element] | None = None) -> bytes:
+def catalogue_from(
+    manifests: list[bytes], extra_hosts: list[etree._Element] | None = None
+) -> bytes:
     """The catalogue the registry would publish for these manifests (ewp-specs-api-registry):
     each host with its APIs, the HEI ids it covers, the SHA-256 of its keys; the HEIs and
     the keys' binaries at the end."""
@@ -87,7 +89,9 @@ def keyless_host(pair: keys.KeyPair, *, client: bool = True) -> tuple[etree._Ele
     r = REGISTRY
     host = etree.Element(f"{{{r}}}host")
     etree.SubElement(host, f"{{{COMMON}}}admin-email").text = "nobody@example.com"
-    section = etree.SubElement(host, f"{{{r}}}{'client' if client else 'server'}-credentials-in-use")
+    section = etree.SubElement(
+        host, f"{{{r}}}{'client' if client else 'server'}-credentials-in-use"
+    )
     etree.SubElement(section, f"{{{r}}}rsa-public-key").set("sha-256", pair.key_id)
     return host, pair.key_id, pair.public_base64
 
@@ -112,7 +116,7 @@ class Registry:
         registry = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (the server's API)
+            def do_GET(self) -> None:
                 registry.requests.append({k.lower(): v for k, v in self.headers.items()})
                 if registry.down:
                     self.send_response(503)

@@ -28,11 +28,14 @@ def test_the_manifest_is_valid_and_lists_echo_and_our_keys(
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/xml")
     root = etree.fromstring(response.content)
-    errors = list(xml._schema(ewp_schemas, "ewp-specs-api-discovery/manifest.xsd").iter_errors(root))
+    errors = list(
+        xml._schema(ewp_schemas, "ewp-specs-api-discovery/manifest.xsd").iter_errors(root)
+    )
     assert errors == []
     ns = {"m": MANIFEST_NS, "r": REGISTRY, "e": ECHO_V2.namespace, "d": DISCOVERY_V6.namespace}
     echo = root.find("m:host/r:apis-implemented/e:echo", ns)
-    assert echo is not None and echo.get("version") == "2.0.0"
+    assert echo is not None
+    assert echo.get("version") == "2.0.0"
     entry = xml._schema(ewp_schemas, "ewp-specs-api-echo/manifest-entry.xsd")
     assert list(entry.iter_errors(echo)) == []
     assert xml.text(echo, "e:url", ns) == "https://abroad.example.eu/ewp/echo"
@@ -41,7 +44,8 @@ def test_the_manifest_is_valid_and_lists_echo_and_our_keys(
     apis = root.find("m:host/r:apis-implemented", ns)
     assert [etree.QName(n).localname for n in apis] == ["discovery", "echo"]  # served now only
     hei = root.find("m:host/m:institutions-covered/r:hei", ns)
-    assert hei is not None and hei.get("id") == "polimi.it"
+    assert hei is not None
+    assert hei.get("id") == "polimi.it"
     assert xml.text(hei, "r:name", ns) == "Politecnico di Milano"
     client_key = xml.text(root, "m:host/m:client-credentials-in-use/m:rsa-public-key", ns)
     server_key = xml.text(root, "m:host/m:server-credentials-in-use/m:rsa-public-key", ns)

@@ -3,6 +3,7 @@ the copy kept and asked again with its ETag; the copy used when the registry is 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -24,11 +25,16 @@ def test_the_official_example_answers_who_serves_what_and_which_keys_to_trust() 
     found = catalogue_client.read(official(EXAMPLE))
     public, heis = found.client_key(UW_KEY) or (b"", [])
     assert heis == ["uw.edu.pl"]
-    assert public and catalogue_client.fingerprint(public) == UW_KEY
+    assert public
+    assert catalogue_client.fingerprint(public) == UW_KEY
     assert found.client_key(UW_KEY.upper()) is not None  # hex in either case
     assert found.client_key("0" * 64) is None
     echo = found.endpoint("uw.edu.pl", ECHO_V2, 2)
-    assert echo is not None and (echo.url, echo.version) == ("https://example.com/ewp/echo", "2.0.0")
+    assert echo is not None
+    assert (echo.url, echo.version) == (
+        "https://example.com/ewp/echo",
+        "2.0.0",
+    )
     assert found.endpoint("uw.edu.pl", ECHO_V2, 1) is None
     assert found.endpoint("other.example.com", ECHO_V2, 2) is None
     # The server key is trusted for the URLs of the host that lists it, and only those.
@@ -38,8 +44,10 @@ def test_the_official_example_answers_who_serves_what_and_which_keys_to_trust() 
 
 
 def test_a_catalogue_not_valid_against_the_schema_is_refused() -> None:
-    broken = official(EXAMPLE).replace(b"<institutions>", b"<institution>").replace(
-        b"</institutions>", b"</institution>"
+    broken = (
+        official(EXAMPLE)
+        .replace(b"<institutions>", b"<institution>")
+        .replace(b"</institutions>", b"</institution>")
     )
     with pytest.raises(RegistryError, match="not"):
         catalogue_client.read(broken)
@@ -61,19 +69,20 @@ def test_the_catalogue_is_kept_and_asked_again_with_its_etag(
     first = catalogue_client.catalogue()
     assert first.client_key(UW_KEY) is not None
     row = RegistryCatalogue.objects.get()
-    assert row.etag and len(registry.requests) == 1
+    assert row.etag
+    assert len(registry.requests) == 1
     assert "if-none-match" not in registry.requests[0]
 
     catalogue_client.catalogue()  # fresh: not asked again
     assert len(registry.requests) == 1
 
-    RegistryCatalogue.objects.update(checked_at=timezone.now() - timezone.timedelta(hours=1))
+    RegistryCatalogue.objects.update(checked_at=timezone.now() - timedelta(hours=1))
     catalogue_client.catalogue()  # stale: asked with the ETag, answered 304
     assert registry.requests[-1]["if-none-match"] == row.etag
     assert RegistryCatalogue.objects.get().fetched_at == row.fetched_at
 
     registry.down = True
-    RegistryCatalogue.objects.update(checked_at=timezone.now() - timezone.timedelta(hours=1))
+    RegistryCatalogue.objects.update(checked_at=timezone.now() - timedelta(hours=1))
     assert catalogue_client.catalogue().client_key(UW_KEY) is not None  # the copy we have
     assert len(registry.requests) == 3
 
