@@ -224,6 +224,9 @@ def _unreachable(row: RegistryCatalogue | None, reason: str) -> RegistryCatalogu
     if row is None:
         raise RegistryError(f"The EWP registry cannot be reached: {reason}")
     log.warning("EWP registry unreachable (%s); using the copy of %s", reason, row.fetched_at)
+    # Asked again after the refresh interval, not on every request meanwhile.
+    row.checked_at = timezone.now()
+    row.save(update_fields=["checked_at"])
     return row
 
 
