@@ -272,6 +272,10 @@ def test_bad_requests_are_refused_as_the_specification_says_and_nothing_is_store
     # A tampered body (digest mismatch): 400.
     headers = signed(echo, b_client, method="POST", body=b"echo=a")
     assert "Digest" in refused(400, headers, method="POST", body=b"echo=b")
+    # The body's type, changed after signing: 400.
+    headers = signed(echo, b_client, method="POST", body=b"echo=a")
+    headers["Content-Type"] = "text/plain"
+    assert "signature is not valid" in refused(400, headers, method="POST", body=b"echo=a")
     # Dates outside the allowed skew: 400.
     assert "seconds away" in refused(400, signed(echo, b_client, date=long_ago))
     assert "seconds away" in refused(400, signed(echo, b_client, date=soon))

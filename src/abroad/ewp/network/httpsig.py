@@ -227,8 +227,10 @@ def sign_request(
         "x-request-id": request_id or new_request_id(),
         **{name.lower(): value for name, value in (extra or {}).items()},
     }
-    text = signing_string(REQUEST_HEADERS, headers, method=method, target=target)
-    parameters = Parameters(key_id, ALGORITHM, REQUEST_HEADERS, sign(key, text))
+    # The body's type decides how the server reads it: signed too when there is one.
+    names = REQUEST_HEADERS + (("content-type",) if "content-type" in headers else ())
+    text = signing_string(names, headers, method=method, target=target)
+    parameters = Parameters(key_id, ALGORITHM, names, sign(key, text))
     return {
         "Host": headers["host"],
         "Date": headers["date"],
