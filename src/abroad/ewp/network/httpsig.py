@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 ALGORITHM = "rsa-sha256"
 REQUEST_HEADERS = ("(request-target)", "host", "date", "digest", "x-request-id")
-RESPONSE_HEADERS = ("original-date", "date", "digest", "x-request-id", "x-request-signature")
+RESPONSE_HEADERS = ("original-date", "digest", "x-request-id", "x-request-signature")
 _PARAM = re.compile(r'\s*([A-Za-z]+)\s*=\s*"([^"]*)"\s*(?:,|$)')
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _KEY_ID = re.compile(r"^[0-9a-f]{64}$")
@@ -251,8 +251,9 @@ def sign_response(
     request_id: str | None,
     request_signature: str | None,
 ) -> dict[str, str]:
-    """The headers that sign a response: the dates, the digest, the request's id and
-    signature when it had them."""
+    """The headers that sign a response: the date, the digest, the request's id and
+    signature when it had them. ``Original-Date`` is signed, ``Date`` only sent: a server
+    such as gunicorn may add its own ``Date``, which would break a signed one."""
     now = http_date()
     headers = {"original-date": now, "date": now, "digest": digest(body)}
     if request_id:
