@@ -108,3 +108,11 @@ def test_signature_parameters_are_read_as_the_draft_writes_them() -> None:
     assert refused.value.status == 400
     with pytest.raises(httpsig.Refused):
         httpsig.parse_parameters("Signature keyId=ab, garbage", scheme="Signature")
+
+
+@pytest.mark.django_db
+def test_echo_to_a_hei_the_registry_does_not_list_is_an_error(signed_catalogue: None) -> None:
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match=r"lists no echo v2 for nobody\.example\.com"):
+        call_command("ewp", "echo", "nobody.example.com", "x")

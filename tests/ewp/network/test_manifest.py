@@ -51,3 +51,28 @@ def test_the_manifest_is_valid_and_lists_echo_and_our_keys(
     server_key = xml.text(root, "m:host/m:server-credentials-in-use/m:rsa-public-key", ns)
     assert "".join(client_key.split()) == keys.current("client").public_base64
     assert "".join(server_key.split()) == keys.current("server").public_base64
+
+
+def test_without_keys_or_hei_id_the_manifest_says_why_with_503(
+    client: Client, settings: Any, tmp_path: Path, db: None
+) -> None:
+    settings.EWP_CLIENT_KEY = str(tmp_path / "none.pem")
+    settings.EWP_SERVER_KEY = str(tmp_path / "none.pem")
+    settings.EWP_HEI_ID = "polimi.it"
+    response = client.get("/ewp/manifest.xml")
+    assert response.status_code == 503
+    assert b"ewp keys" in response.content
+    settings.EWP_HEI_ID = ""  # and no home institution
+    response = client.get("/ewp/manifest.xml")
+    assert response.status_code == 503
+    assert b"ABROAD_EWP_HEI_ID" in response.content
+
+
+def test_the_manifest_command_prints_it(
+    node_keys: dict[str, Path], settings: Any, capsys: Any, db: None
+) -> None:
+    from django.core.management import call_command
+
+    settings.EWP_HEI_ID = "polimi.it"
+    call_command("ewp", "manifest")
+    assert keys.current("server").public_base64[:40] in capsys.readouterr().out

@@ -107,3 +107,17 @@ def test_no_registry_and_no_copy_is_an_error(registry: Registry, settings: Any) 
     settings.EWP_REGISTRY_URL = ""
     with pytest.raises(RegistryError, match="not configured"):
         catalogue_client.catalogue()
+
+
+@pytest.mark.django_db
+def test_the_registry_command_reads_the_catalogue_again(registry: Registry, capsys: Any) -> None:
+    from django.core.management import CommandError, call_command
+
+    registry.catalogue = official(EXAMPLE)
+    call_command("ewp", "registry")
+    assert "2 hosts, 1 HEIs" in capsys.readouterr().out
+    call_command("ewp", "registry", "--force")
+    assert "if-none-match" not in registry.requests[-1]
+    registry.catalogue = b"<catalogue/>"
+    with pytest.raises(CommandError, match="not an EWP registry catalogue"):
+        call_command("ewp", "registry")

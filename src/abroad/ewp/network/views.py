@@ -3,19 +3,31 @@ reads it) and the Echo API v2 (signed requests only)."""
 
 from __future__ import annotations
 
+import logging
+
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 from lxml import etree
 
+from abroad.ewp.network import keys
 from abroad.ewp.network import manifest as manifest_module
 from abroad.ewp.network.client import ECHO_RESPONSE
 from abroad.ewp.network.httpsig import Refused
-from abroad.ewp.network.server import XML_TYPE, Caller, ewp_api
+from abroad.ewp.network.server import XML_TYPE, Caller, error_response, ewp_api
+from abroad.ewp.xml import EwpError
+
+log = logging.getLogger(__name__)
 
 
 @require_GET
 def manifest(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(manifest_module.build(), content_type=XML_TYPE)
+    """The manifest; 503 (with the reason, for the operator) while the node cannot publish
+    one: no key files yet, or no HEI id."""
+    try:
+        return HttpResponse(manifest_module.build(), content_type=XML_TYPE)
+    except (keys.KeyFileError, EwpError) as error:
+        log.error("EWP manifest not served: %s", error)
+        return error_response(503, str(error))
 
 
 @ewp_api(methods=("GET", "POST"))
