@@ -4,6 +4,8 @@ middleware untouched (its signature still holds)."""
 
 from __future__ import annotations
 
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,8 @@ import pytest
 from django.test import Client
 
 from abroad.ewp.network import httpsig, keys, registry
+from abroad.ewp.network.client import CallError
+from abroad.ewp.network.client import echo as echo_client
 from tests.ewp.network.conftest import Registry, catalogue_from
 from tests.factories import UserFactory
 
@@ -116,3 +120,51 @@ def test_echo_to_a_hei_the_registry_does_not_list_is_an_error(signed_catalogue: 
 
     with pytest.raises(CommandError, match=r"lists no echo v2 for nobody\.example\.com"):
         call_command("ewp", "echo", "nobody.example.com", "x")
+
+
+class Flaky:
+    """A partner's server that answers 503, unsigned, to everything; counts the requests."""
+
+    def __init__(self) -> None:
+        self.request_ids: list[str] = []
+        flaky = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                flaky.request_ids.append(self.headers.get("X-Request-Id", ""))
+                self.send_response(503)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.django_db
+def test_a_partner_down_is_tried_again_then_reported(
+    client: Client, registry: Registry, node_keys: dict[str, Path], settings: Any
+) -> None:
+    flaky = Flaky()
+    try:
+        settings.EWP_HEI_ID = "flaky.example.eu"
+        settings.EWP_ADMIN_EMAIL = "ewp-admin@flaky.example.eu"
+        settings.SITE_URL = flaky.url  # the manifest names the flaky server's echo
+        settings.EWP_HTTP_RETRIES = 2
+        settings.EWP_HTTP_RETRY_SECONDS = 0
+        registry.catalogue = catalogue_from([client.get("/ewp/manifest.xml").content])
+        with pytest.raises(CallError, match="not signed"):  # the last 503, unsigned
+            echo_client("flaky.example.eu", ["x"])
+        assert len(flaky.request_ids) == 3
+        assert len(set(flaky.request_ids)) == 3  # each attempt a new, signed request
+    finally:
+        flaky.close()
+    with pytest.raises(CallError, match=r"cannot be reached.*after 3 attempts"):
+        echo_client("flaky.example.eu", ["x"])  # nobody listens any more

@@ -1,11 +1,14 @@
 """The client side of the node: call a partner's API for a HEI, found in the registry
 catalogue, with our client key's signature, and accept the answer only when its signature
 is valid with a server key the catalogue binds to the host serving that URL
-(ewp-specs-sec-srvauth-httpsig). Calls have a timeout (``ABROAD_EWP_HTTP_TIMEOUT_SECONDS``).
+(ewp-specs-sec-srvauth-httpsig). Calls have a timeout (``ABROAD_EWP_HTTP_TIMEOUT_SECONDS``)
+and are tried again, with growing pauses, when the partner cannot be reached or answers
+502/503/504 (``ABROAD_EWP_HTTP_RETRIES``, ``ABROAD_EWP_HTTP_RETRY_SECONDS``).
 """
 
 from __future__ import annotations
 
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -20,6 +23,7 @@ from abroad.ewp.network.httpsig import Refused
 from abroad.ewp.network.registry import ECHO_V2, Api, Catalogue, RegistryError, catalogue
 from abroad.ewp.network.server import skew
 
+RETRY_STATUSES = {502, 503, 504}  # a partner's server or proxy that is down for a moment
 ECHO_RESPONSE = "https://github.com/erasmus-without-paper/ewp-specs-api-echo/tree/stable-v2"
 
 
@@ -136,8 +140,20 @@ def call(
     endpoint = registry.endpoint(hei_id, api, major)
     if endpoint is None:
         raise CallError(f"The registry lists no {api.name} v{major} for {hei_id}.")
-    status, body, headers, sent = send(endpoint.url, method=method, params=params)
-    return verified(endpoint.url, status, body, headers, sent, registry)
+    attempts = 1 + max(0, int(settings.EWP_HTTP_RETRIES))
+    problem = CallError(endpoint.url)
+    for attempt in range(attempts):
+        if attempt:
+            time.sleep(settings.EWP_HTTP_RETRY_SECONDS * 2 ** (attempt - 1))
+        try:
+            # Each attempt is a new request: a new X-Request-Id, signed again.
+            status, body, headers, sent = send(endpoint.url, method=method, params=params)
+        except CallError as error:
+            problem = error
+            continue
+        if status not in RETRY_STATUSES or attempt == attempts - 1:
+            return verified(endpoint.url, status, body, headers, sent, registry)
+    raise CallError(f"{problem} (after {attempts} attempts)")
 
 
 @dataclass(frozen=True)
