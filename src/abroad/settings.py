@@ -245,9 +245,9 @@ EWP_HEI_ID = env("EWP_HEI_ID", "")
 # (`python -m abroad ewp keys` writes them), the registry catalogue's address (empty: no
 # network; the EWP DEV registry is https://dev-registry.erasmuswithoutpaper.eu/catalogue-v1.xml)
 # and how often it is asked again, the timeout of every call to the network (and the retries
-# of calls to partners), the clock skew
-# allowed on signed dates (at least the 5 minutes the specification asks), and the address the
-# manifest names for the registry's notices (default: the one of DEFAULT_FROM_EMAIL).
+# of calls to partners), the clock skew allowed on signed dates (at least the 5 minutes the
+# specification asks), and the address the manifest names for the registry's notices
+# (default: the one of DEFAULT_FROM_EMAIL).
 EWP_CLIENT_KEY = env("EWP_CLIENT_KEY", str(DATA_DIR / "ewp" / "client-key.pem"))
 EWP_SERVER_KEY = env("EWP_SERVER_KEY", str(DATA_DIR / "ewp" / "server-key.pem"))
 EWP_REGISTRY_URL = env("EWP_REGISTRY_URL", "")
