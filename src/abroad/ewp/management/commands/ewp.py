@@ -114,7 +114,10 @@ class Command(BaseCommand):
                 host = Institution.objects.filter(schac_code__iexact=options["host"]).first()
                 if host is None:
                     raise CommandError(f"no institution has the SCHAC code {options['host']!r}")
-            data = services.export_nominations(services.nomination_queryset(year, host))
+            exported = services.export_nominations(services.nomination_queryset(year, host))
+            for reason in exported.left_out:
+                self.stderr.write(f"left out: {reason}")
+            data = exported.data
         if options["output"]:
             Path(options["output"]).write_bytes(data)
             self.stdout.write(f"Wrote {options['output']} ({len(data)} bytes).")
