@@ -243,7 +243,7 @@ def render(mobility: Mobility, versions: Sequence[LearningAgreement], parties: P
     me = element(la, "student")
     if student.first_name:
         element(me, "given-names", student.first_name)
-    element(me, "family-name", student.last_name or student.username)
+    element(me, "family-name", student.last_name)
     element(me, "global-id", parties.global_id)
     if student.email:
         element(me, "email", student.email)

@@ -83,7 +83,7 @@ def render(nominees: Iterable[Nominee]) -> bytes:
         element(node, "receiving-academic-year-id", f"{m.academic_year}/{m.academic_year + 1}")
         student = element(node, "student")
         element(student, "given-names", m.student.first_name or "-")
-        element(student, "family-name", m.student.last_name or m.student.username)
+        element(student, "family-name", m.student.last_name)
         element(student, "global-id", n.global_id)
         if m.student.email:
             element(student, "email", m.student.email)

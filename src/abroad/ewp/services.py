@@ -26,7 +26,7 @@ from abroad.catalogue.models import Agreement, Institution, Offer
 from abroad.core import audit
 from abroad.core.enums import DegreeLevel
 from abroad.core.permissions import require_actor
-from abroad.ewp import iia, las, nominations, xml
+from abroad.ewp import iia, las, nominations, presend, xml
 from abroad.ewp.models import IiaLink, Inbound, MobilityLink, ReceivedFile
 from abroad.ewp.xml import EwpError
 from abroad.mobility import queries as mobility_queries
@@ -55,9 +55,14 @@ def home_hei() -> str:
 
 
 def emitted(kind: xml.Kind, data: bytes) -> bytes:
-    """Check a document we made against the official schema: nothing invalid leaves abroad
+    """Check a document we made against the official schema and what partners refuse beyond
+    it (:mod:`abroad.ewp.presend`): nothing invalid leaves abroad
     (:class:`~abroad.ewp.xml.SchemasMissing` when the schema folder is not set)."""
-    xml.validate(kind, xml.parse(data, ours=True))
+    root = xml.parse(data, ours=True)
+    problems = presend.problems(root)  # first: they say what to fix in the office's words
+    if problems:
+        raise EwpError(" ".join(problems))
+    xml.validate(kind, root)
     return data
 
 
@@ -144,7 +149,7 @@ def offer_condition(offer: Offer, home: str, partner: str) -> iia.Condition:
         total_months=offer.total_months,
         eqf_levels=tuple(offer.eqf_levels),
         isced_codes=(offer.isced_code,) if offer.isced_code else (),
-        languages=((offer.language, offer.language_level),),
+        languages=((offer.language, offer.language_level),) if offer.language else (),
     )
 
 
@@ -644,7 +649,7 @@ def nominee(mobility: Mobility, home: str) -> nominations.Nominee:
     level = getattr(mobility.student.course_of_study, "level", "")
     eqf = DegreeLevel(level).eqf if level else None
     languages: list[tuple[str, str]] = []
-    if offer is not None:
+    if offer is not None and offer.language:
         levels = [
             c.level for c in mobility.student.certificates.all() if c.language == offer.language
         ]
