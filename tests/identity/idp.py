@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,18 @@ from cryptography.x509.oid import NameOID
 from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor
 from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_PERSISTENT, NameID
+from saml2.samlp import response_from_string
 from saml2.server import Server
 from saml2.sigver import get_xmlsec_binary
+from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+
+INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
+
+
+def _earlier(instant: str, minutes: int) -> str:
+    moment = dt.datetime.strptime(instant[:19], "%Y-%m-%dT%H:%M:%S")
+    return (moment - dt.timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
 
 SP_ENTITY_ID = "http://127.0.0.1:8000/saml2/metadata/"
 ACS_URL = "http://127.0.0.1:8000/saml2/acs/"
@@ -152,9 +163,11 @@ class IdentityProvider:
         sign: bool = True,
         encrypt: bool = False,
         audience: str = SP_ENTITY_ID,
+        minutes_ago: int = 0,
     ) -> str:
         """A Response for the ACS, base64 as the POST binding carries it: signed (response and
-        assertion) unless told otherwise, the assertion encrypted for the SP when asked."""
+        assertion) unless told otherwise, the assertion encrypted for the SP when asked; made
+        ``minutes_ago`` (every instant in it moved back, then the response signed)."""
         xml = self.server.create_authn_response(
             identity=attributes,
             in_response_to=in_response_to,
@@ -170,11 +183,18 @@ class IdentityProvider:
                 "class_ref": saml2.saml.AUTHN_PASSWORD_PROTECTED,
                 "authn_auth": self.entity_id,
             },
-            sign_response=sign,
-            sign_assertion=sign,
+            sign_response=sign and not minutes_ago,
+            sign_assertion=sign and not minutes_ago,
             encrypt_assertion=encrypt,
             encrypt_assertion_self_contained=True,
+            sign_alg=SIG_RSA_SHA256,
+            digest_alg=DIGEST_SHA256,
         )
+        if minutes_ago:
+            shifted = INSTANT.sub(lambda m: _earlier(m.group(0), minutes_ago), str(xml))
+            xml = self.server.sign(
+                response_from_string(shifted), sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256
+            )
         return base64.b64encode(str(xml).encode()).decode()
 
     def logout(self, location: str) -> tuple[str, str]:
@@ -191,7 +211,11 @@ class IdentityProvider:
             signature=query.get("Signature"),
         )
         response = self.server.create_logout_response(
-            request.message, [saml2.BINDING_HTTP_REDIRECT], sign=True
+            request.message,
+            [saml2.BINDING_HTTP_REDIRECT],
+            sign=True,
+            sign_alg=SIG_RSA_SHA256,
+            digest_alg=DIGEST_SHA256,
         )
         info: Any = self.server.apply_binding(
             saml2.BINDING_HTTP_REDIRECT,

@@ -49,3 +49,81 @@ def test_a_student_signs_in_and_is_created_with_her_attributes(
     assert user.student_number == "123456"
     assert user.role == Role.STUDENT
     assert not user.has_usable_password()
+
+
+def test_an_encrypted_assertion_is_accepted(saml_site: SamlSite, client: Client) -> None:
+    response = saml_site.sign_in(client, ROSSI, encrypt=True)
+    assert response.status_code == 302, response.content.decode()
+    user = signed_in(client)
+    assert user is not None and user.student_number == "123456"
+
+
+def test_a_second_log_in_updates_the_attributes_and_keeps_the_account(
+    saml_site: SamlSite, client: Client
+) -> None:
+    saml_site.sign_in(client, ROSSI)
+    first = signed_in(client)
+    assert first is not None
+    client.logout()
+    changed = {**ROSSI, "mail": ["maria.rossi@alumni.polimi.example"], "sn": ["Rossi Bianchi"]}
+    response = saml_site.sign_in(Client(), changed)
+    assert response.status_code == 302
+    again = User.objects.get(username="maria.rossi@polimi.example")
+    assert again.pk == first.pk
+    assert (again.email, again.last_name) == ("maria.rossi@alumni.polimi.example", "Rossi Bianchi")
+    assert User.objects.filter(username__startswith="maria.rossi").count() == 1
+
+
+def test_the_log_in_lands_where_the_student_was_going(saml_site: SamlSite, client: Client) -> None:
+    response = saml_site.sign_in(client, ROSSI, next_url="/calls/")
+    assert response["Location"] == "/calls/"
+
+
+def test_a_foreign_next_is_not_followed(saml_site: SamlSite, client: Client) -> None:
+    response = saml_site.sign_in(client, ROSSI, next_url="https://evil.example/")
+    assert response.status_code == 302
+    assert "evil.example" not in response["Location"]
+
+
+def test_the_persistent_name_id_can_name_the_person(saml_site: SamlSite, client: Client) -> None:
+    saml_site.settings.SAML_USERNAME_ATTRIBUTE = "nameid"
+    without_eppn = {k: v for k, v in ROSSI.items() if k != "eduPersonPrincipalName"}
+    response = saml_site.sign_in(client, without_eppn)
+    assert response.status_code == 302, response.content.decode()
+    user = signed_in(client)
+    assert user is not None and user.username == "persistent-id-1234"
+
+
+def test_local_log_in_still_works_beside_saml(saml_site: SamlSite, client: Client) -> None:
+    from tests.factories import PASSWORD, UserFactory
+
+    UserFactory.create(username="foreign-student")
+    response = client.post(
+        "/accounts/login/", {"username": "foreign-student", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    user = signed_in(client)
+    assert user is not None and user.username == "foreign-student"
+
+
+def test_single_logout_ends_both_sessions(saml_site: SamlSite, client: Client) -> None:
+    saml_site.sign_in(client, ROSSI)
+    assert signed_in(client) is not None
+    start = client.post("/accounts/logout/")
+    assert start.status_code == 302
+    # abroad's session ends at once; the IdP is asked to end its own (a signed LogoutRequest)
+    assert signed_in(client) is None
+    name_id, back = saml_site.idp.logout(start["Location"])
+    assert name_id == "persistent-id-1234"
+    done = client.get(back.replace("http://127.0.0.1:8000", ""))
+    assert done.status_code == 302
+    assert signed_in(client) is None
+
+
+def test_a_local_session_logs_out_locally_while_saml_is_on(
+    saml_site: SamlSite, client: Client, student: User
+) -> None:
+    client.force_login(student)
+    response = client.post("/accounts/logout/")
+    assert response.status_code in (200, 302)
+    assert signed_in(client) is None

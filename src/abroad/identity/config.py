@@ -5,6 +5,7 @@ and its signature checked again, when that time is up."""
 
 from __future__ import annotations
 
+import os
 import time
 from functools import lru_cache
 from typing import Any
@@ -100,6 +101,13 @@ def config_dict() -> dict[str, Any]:
     }
 
 
+def _modified(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return 0
+
+
 @lru_cache(maxsize=2)
 def _config(_signature: str, _period: int) -> SPConfig:
     conf = SPConfig()
@@ -109,7 +117,9 @@ def _config(_signature: str, _period: int) -> SPConfig:
 
 def sp_config(request: HttpRequest | None = None) -> SPConfig:
     """djangosaml2's configuration loader."""
-    signature = repr(config_dict())
+    # A metadata file replaced on disk is read again at once, not only after the refresh.
+    stamps = [_modified(path) for path in settings.SAML_IDP_METADATA_FILES]
+    signature = repr((config_dict(), stamps))
     period = int(time.time() // max(60, settings.SAML_METADATA_REFRESH_MINUTES * 60))
     return _config(signature, period)
 

@@ -20,7 +20,7 @@ from saml2.response import (
     StatusError,
     UnsolicitedResponse,
 )
-from saml2.sigver import MissingKey, SignatureError
+from saml2.sigver import MissingKey, SigverError
 from saml2.validate import ResponseLifetimeExceed, ToEarly
 
 from abroad.identity.attributes import MissingAttribute
@@ -40,7 +40,9 @@ def reason(request: HttpRequest, exception: BaseException | None) -> str:
             "Your identity provider did not send %(attribute)s, which names you here. Ask "
             "your university's help desk to release it to this service."
         ) % {"attribute": refusal.attribute}
-    if isinstance(exception, SignatureError | IncorrectlySigned | MissingKey):
+    if isinstance(exception, MissingKey):
+        return _("The answer comes from an identity provider that is not known here.")
+    if isinstance(exception, SigverError | IncorrectlySigned):
         return _(
             "The answer of your identity provider could not be verified: its signature is "
             "missing or wrong."
