@@ -55,7 +55,8 @@ def test_an_encrypted_assertion_is_accepted(saml_site: SamlSite, client: Client)
     response = saml_site.sign_in(client, ROSSI, encrypt=True)
     assert response.status_code == 302, response.content.decode()
     user = signed_in(client)
-    assert user is not None and user.student_number == "123456"
+    assert user is not None
+    assert user.student_number == "123456"
 
 
 def test_a_second_log_in_updates_the_attributes_and_keeps_the_account(
@@ -91,7 +92,8 @@ def test_the_persistent_name_id_can_name_the_person(saml_site: SamlSite, client:
     response = saml_site.sign_in(client, without_eppn)
     assert response.status_code == 302, response.content.decode()
     user = signed_in(client)
-    assert user is not None and user.username == "persistent-id-1234"
+    assert user is not None
+    assert user.username == "persistent-id-1234"
 
 
 def test_local_log_in_still_works_beside_saml(saml_site: SamlSite, client: Client) -> None:
@@ -103,7 +105,8 @@ def test_local_log_in_still_works_beside_saml(saml_site: SamlSite, client: Clien
     )
     assert response.status_code == 302
     user = signed_in(client)
-    assert user is not None and user.username == "foreign-student"
+    assert user is not None
+    assert user.username == "foreign-student"
 
 
 def test_single_logout_ends_both_sessions(saml_site: SamlSite, client: Client) -> None:

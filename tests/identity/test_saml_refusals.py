@@ -157,7 +157,9 @@ def test_a_new_account_s_role_comes_from_the_affiliation_never_office(
     user = signed_in(client)
     assert user is not None
     assert user.role == role
-    assert not user.is_office and not user.is_staff and not user.is_superuser
+    assert not user.is_office
+    assert not user.is_staff
+    assert not user.is_superuser
 
 
 def test_the_settings_cannot_map_an_affiliation_to_office(
@@ -166,7 +168,8 @@ def test_the_settings_cannot_map_an_affiliation_to_office(
     saml_site.settings.SAML_AFFILIATION_ROLES = {"staff": Role.OFFICE}
     saml_site.sign_in(client, {**ROSSI, "eduPersonAffiliation": ["staff"]})
     user = signed_in(client)
-    assert user is not None and user.role == Role.STUDENT
+    assert user is not None
+    assert user.role == Role.STUDENT
 
 
 def test_attributes_never_change_an_existing_role(saml_site: SamlSite, client: Client) -> None:

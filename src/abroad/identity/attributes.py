@@ -54,16 +54,6 @@ class Identity:
     role: str = Role.STUDENT
 
 
-def parse_pairs(text: str) -> dict[str, str]:
-    """``"a=b,c=d"`` as ``{"a": "b", "c": "d"}`` (the form of the settings' maps)."""
-    pairs: dict[str, str] = {}
-    for item in text.split(","):
-        if item.strip():
-            key, _, value = item.partition("=")
-            pairs[key.strip()] = value.strip()
-    return pairs
-
-
 def student_number(value: str) -> str:
     """The matricola in a SCHAC personal unique code: the last part of
     ``urn:schac:personalUniqueCode:it:polimi.it:studente:123456`` (a bare number stays as it
