@@ -195,3 +195,17 @@ def test_attributes_never_change_an_existing_role(saml_site: SamlSite, client: C
     saml_site.sign_in(Client(), luca)
     student.refresh_from_db()
     assert student.role == Role.STUDENT
+
+
+def test_refused_answers_do_not_lock_an_address_out_of_saml(
+    saml_site: SamlSite, client: Client, settings: object
+) -> None:
+    """Password throttling (django-axes) counts wrong passwords; a refused SAML answer is not
+    one, and many of them from one address (a university's NAT) lock nobody out."""
+    nameless = {k: v for k, v in ROSSI.items() if k != "eduPersonPrincipalName"}
+    for _ in range(12):
+        answer = saml_site.idp.response(started(saml_site, client), nameless)
+        assert client.post("/saml2/acs/", {"SAMLResponse": answer}).status_code == 403
+    response = saml_site.sign_in(client, ROSSI)
+    assert response.status_code == 302, response.content.decode()
+    assert signed_in(client) is not None

@@ -24,10 +24,11 @@ from saml2.sigver import MissingKey, SigverError
 from saml2.validate import ResponseLifetimeExceed, ToEarly
 
 from abroad.identity.attributes import MissingAttribute
-from abroad.identity.backends import REFUSAL
+from abroad.identity.backends import REFUSAL, SamlBackend
 from abroad.identity.services import Refused
 
 logger = logging.getLogger(__name__)
+SAML_BACKEND = "abroad.identity.backends.SamlBackend"
 
 
 def reason(request: HttpRequest, exception: BaseException | None) -> str:
@@ -94,7 +95,28 @@ class LoginView(saml_views.LoginView):
 
 
 class AssertionConsumerServiceView(saml_views.AssertionConsumerServiceView):
-    pass
+    """The ACS. djangosaml2 has checked the response (signature, audience, times, that it
+    answers a request of this session) before ``authenticate_user``; the account is then
+    asked of the SAML backend directly, not through Django's ``authenticate``, so that a
+    refused answer is not counted by the password throttling (django-axes) as a wrong
+    password: many refusals from one address (a university's NAT) must lock nobody out."""
+
+    def authenticate_user(
+        self,
+        request: HttpRequest,
+        session_info: dict[str, Any],
+        attribute_mapping: Any,
+        create_unknown_user: Any,
+        assertion_info: Any,
+    ) -> Any:
+        user = SamlBackend().authenticate(request, session_info=session_info)
+        if user is None:
+            raise PermissionDenied("No user could be authenticated.")
+        auth.login(request, user, backend=SAML_BACKEND)
+        saml_views._set_subject_id(request.saml_session, session_info["name_id"])  # type: ignore[attr-defined]
+        self.post_login_hook(request, user, session_info)
+        self.customize_session(user, session_info)
+        return user
 
 
 class LogoutInitView(saml_views.LogoutInitView):
