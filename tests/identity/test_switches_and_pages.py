@@ -152,3 +152,23 @@ def test_the_admin_lists_links_for_the_office_only(
     for name in ("student", "promoter"):
         assert personas[name].get(url).status_code == 302, name
     assert personas["anonymous"].get(url).status_code == 302
+
+
+def test_the_system_check_says_what_saml_lacks(settings: Any) -> None:
+    from abroad.identity.checks import saml_configured
+
+    settings.LOGIN_METHODS = ["local"]
+    assert saml_configured() == []
+    settings.LOGIN_METHODS = ["local", "saml"]
+    settings.SAML_KEY_FILE = ""
+    [error] = saml_configured()
+    assert error.id == "identity.E002"
+    assert "ABROAD_SAML_KEY_FILE" in error.msg
+    settings.SAML_KEY_FILE, settings.SAML_CERT_FILE = "/k.pem", "/c.pem"
+    settings.SAML_IDP_METADATA_FILES = []
+    settings.SAML_IDP_METADATA_URL = (
+        "https://md.idem.garr.it/metadata/idem-test-metadata-sha256.xml"
+    )
+    settings.SAML_IDP_METADATA_CERT = ""
+    [error] = saml_configured()
+    assert "unsigned metadata is refused" in error.msg
