@@ -172,3 +172,14 @@ def test_the_system_check_says_what_saml_lacks(settings: Any) -> None:
     settings.SAML_IDP_METADATA_CERT = ""
     [error] = saml_configured()
     assert "unsigned metadata is refused" in error.msg
+
+
+def test_the_log_in_page_and_the_refusal_speak_italian(saml_site: SamlSite) -> None:
+    """Needs the Italian catalogue with /work/po/wp-saml.po merged (the lead's merge)."""
+    client = Client(headers={"accept-language": "it"})
+    page = client.get("/accounts/login/").content.decode()
+    assert "Accedi con l&#x27;account del tuo ateneo" in page
+    assert "Con una password" in page
+    refused = client.post("/saml2/acs/", {"SAMLResponse": saml_site.idp.response(None, ROSSI)})
+    assert "Accesso rifiutato" in refused.content.decode()
+    assert "Accedi di nuovo" in refused.content.decode()
