@@ -178,7 +178,7 @@ def test_the_log_in_page_and_the_refusal_speak_italian(saml_site: SamlSite) -> N
     """Needs the Italian catalogue with /work/po/wp-saml.po merged (the lead's merge)."""
     client = Client(headers={"accept-language": "it"})
     page = client.get("/accounts/login/").content.decode()
-    assert "Accedi con l&#x27;account del tuo ateneo" in page
+    assert "Accedi con l'account del tuo ateneo" in page
     assert "Con una password" in page
     refused = client.post("/saml2/acs/", {"SAMLResponse": saml_site.idp.response(None, ROSSI)})
     assert "Accesso rifiutato" in refused.content.decode()
