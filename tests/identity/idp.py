@@ -230,3 +230,33 @@ class IdentityProvider:
 
     def _sp_slo(self) -> str:
         return "http://127.0.0.1:8000/saml2/ls/"
+
+
+def signed_aggregate(idps: list[IdentityProvider], key_file: Path, cert_file: Path) -> bytes:
+    """A federation's aggregate of the IdPs' metadata, signed at its root with the
+    federation's key (as IDEM and eduGAIN publish theirs)."""
+    from saml2.config import Config
+    from saml2.metadata import entities_descriptor
+    from saml2.sigver import security_context
+
+    federation = Config()
+    federation.load(
+        {
+            "entityid": "https://md.federation.example/",
+            "key_file": str(key_file),
+            "cert_file": str(cert_file),
+            "xmlsec_binary": get_xmlsec_binary(["/usr/bin", "/usr/local/bin"]),
+        }
+    )
+    descriptors = [entity_descriptor(idp.server.config) for idp in idps]
+    _, document = entities_descriptor(
+        descriptors,
+        24,
+        "https://md.federation.example/",
+        "aggregate-1",
+        True,
+        security_context(federation),
+        sign_alg=SIG_RSA_SHA256,
+        digest_alg=DIGEST_SHA256,
+    )
+    return str(document).encode()

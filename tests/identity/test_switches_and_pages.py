@@ -183,3 +183,13 @@ def test_the_log_in_page_and_the_refusal_speak_italian(saml_site: SamlSite) -> N
     refused = client.post("/saml2/acs/", {"SAMLResponse": saml_site.idp.response(None, ROSSI)})
     assert "Accesso rifiutato" in refused.content.decode()
     assert "Accedi di nuovo" in refused.content.decode()
+
+
+def test_a_broken_saml_configuration_leaves_the_local_log_in(
+    saml_site: SamlSite, client: Client
+) -> None:
+    saml_site.settings.SAML_KEY_FILE = str(saml_site.folder / "missing.key")
+    page = client.get("/accounts/login/")
+    assert page.status_code == 200
+    assert 'name="password"' in page.content.decode()
+    assert "Log in with your university account" not in page.content.decode()

@@ -21,6 +21,7 @@ from saml2.saml import NAMEID_FORMAT_PERSISTENT, NAMEID_FORMAT_TRANSIENT
 from saml2.sigver import get_xmlsec_binary
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
+from abroad.identity import federation
 from abroad.identity.attributes import NAME_ID
 
 
@@ -37,17 +38,12 @@ def config_dict() -> dict[str, Any]:
             "ABROAD_SAML_KEY_FILE and ABROAD_SAML_CERT_FILE (docs/operator-guide.md)."
         )
     files = list(settings.SAML_IDP_METADATA_FILES)
-    remote = []
-    if settings.SAML_IDP_METADATA_URL:
-        if not settings.SAML_IDP_METADATA_CERT:
-            raise ImproperlyConfigured(
-                "ABROAD_SAML_IDP_METADATA_URL needs ABROAD_SAML_IDP_METADATA_CERT, the "
-                "federation's metadata signing certificate: unsigned metadata is refused."
-            )
-        remote.append(
-            {"url": settings.SAML_IDP_METADATA_URL, "cert": settings.SAML_IDP_METADATA_CERT}
+    if settings.SAML_IDP_METADATA_URL and not settings.SAML_IDP_METADATA_CERT:
+        raise ImproperlyConfigured(
+            "ABROAD_SAML_IDP_METADATA_URL needs ABROAD_SAML_IDP_METADATA_CERT, the "
+            "federation's metadata signing certificate: unsigned metadata is refused."
         )
-    if not files and not remote:
+    if not files and not settings.SAML_IDP_METADATA_URL:
         raise ImproperlyConfigured(
             "SAML log-in needs the identity providers' metadata: set "
             "ABROAD_SAML_IDP_METADATA_FILES or ABROAD_SAML_IDP_METADATA_URL."
@@ -55,11 +51,7 @@ def config_dict() -> dict[str, Any]:
     base = settings.SITE_URL
     username = settings.SAML_USERNAME_ATTRIBUTE
     wanted = [name for name in settings.SAML_ATTRIBUTE_MAP.values() if name]
-    metadata: dict[str, Any] = {}
-    if files:
-        metadata["local"] = files
-    if remote:
-        metadata["remote"] = remote
+    metadata: dict[str, Any] = {"local": files}
     return {
         "entityid": settings.SAML_ENTITY_ID,
         "xmlsec_binary": get_xmlsec_binary(["/usr/bin", "/usr/local/bin"]),
@@ -110,8 +102,14 @@ def _modified(path: str) -> int:
 
 @lru_cache(maxsize=2)
 def _config(_signature: str, _period: int) -> SPConfig:
+    config = config_dict()
+    if settings.SAML_IDP_METADATA_URL:
+        # fetched and checked here (abroad/identity/federation.py), then read as a file
+        aggregate = federation.refresh()
+        if aggregate is not None:
+            config["metadata"]["local"] = [*config["metadata"]["local"], str(aggregate)]
     conf = SPConfig()
-    conf.load(config_dict())
+    conf.load(config)
     return conf
 
 
@@ -119,7 +117,8 @@ def sp_config(request: HttpRequest | None = None) -> SPConfig:
     """djangosaml2's configuration loader."""
     # A metadata file replaced on disk is read again at once, not only after the refresh.
     stamps = [_modified(path) for path in settings.SAML_IDP_METADATA_FILES]
-    signature = repr((config_dict(), stamps))
+    federation_source = (settings.SAML_IDP_METADATA_URL, settings.SAML_IDP_METADATA_CERT)
+    signature = repr((config_dict(), stamps, federation_source))
     period = int(time.time() // max(60, settings.SAML_METADATA_REFRESH_MINUTES * 60))
     return _config(signature, period)
 

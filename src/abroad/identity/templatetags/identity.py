@@ -1,9 +1,11 @@
+import logging
 from typing import Any
 
 from django import template
 from django.conf import settings
 
 register = template.Library()
+logger = logging.getLogger(__name__)
 
 
 @register.simple_tag
@@ -16,6 +18,11 @@ def login_methods() -> dict[str, Any]:
     if saml:
         from abroad.identity.config import identity_providers
 
-        providers = identity_providers()
+        try:
+            providers = identity_providers()
+        except Exception:
+            # a broken SAML configuration must not take the local log-in down with it
+            logger.exception("SAML is switched on but its configuration does not load")
+            saml = False
     local = "local" in settings.LOGIN_METHODS
     return {"local": local, "saml": saml, "identity_providers": providers}
