@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "abroad.identity.middleware.SamlSession",
     "django.middleware.locale.LocaleMiddleware",
     "abroad.core.middleware.RequestBodyCap",
     "django.middleware.common.CommonMiddleware",
@@ -96,11 +97,6 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
-if "saml" in LOGIN_METHODS:
-    MIDDLEWARE.insert(
-        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
-        "djangosaml2.middleware.SamlSessionMiddleware",
-    )
 
 ROOT_URLCONF = "abroad.urls"
 WSGI_APPLICATION = "abroad.wsgi.application"

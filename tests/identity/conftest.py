@@ -14,7 +14,6 @@ from django.test import Client
 from django.urls import clear_url_caches, set_urlconf
 from tests.identity.idp import IdentityProvider, keypair
 
-SAML_MIDDLEWARE = "djangosaml2.middleware.SamlSessionMiddleware"
 SAML_BACKEND = "abroad.identity.backends.SamlBackend"
 
 
@@ -60,11 +59,6 @@ def switch_on(settings: Any, methods: list[str]) -> None:
         backends = [b for b in backends if b != "django.contrib.auth.backends.ModelBackend"]
     if "saml" in methods:
         backends.append(SAML_BACKEND)
-        if SAML_MIDDLEWARE not in settings.MIDDLEWARE:
-            middleware = list(settings.MIDDLEWARE)
-            position = middleware.index("django.contrib.sessions.middleware.SessionMiddleware")
-            middleware.insert(position + 1, SAML_MIDDLEWARE)
-            settings.MIDDLEWARE = middleware
     settings.AUTHENTICATION_BACKENDS = backends
     reload_urls()
 
