@@ -33,10 +33,6 @@ def _earlier(instant: str, minutes: int) -> str:
     return (moment - dt.timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-SP_ENTITY_ID = "http://127.0.0.1:8000/saml2/metadata/"
-ACS_URL = "http://127.0.0.1:8000/saml2/acs/"
-
-
 def keypair(folder: Path, name: str) -> tuple[Path, Path]:
     """A 2048-bit RSA key and a self-signed certificate for it, as PEM files."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -82,12 +78,15 @@ class IdentityProvider:
         default_factory=lambda: {"en": "Politecnico di Milano", "it": "Politecnico di Milano"}
     )
     lifetime_minutes: int = 5
+    sp_base: str = "http://127.0.0.1:8000"
+    sso_base: str = ""
 
     def __post_init__(self) -> None:
         slug = urlsplit(self.entity_id).hostname or "idp"
         self.key_file, self.cert_file = keypair(self.folder, slug)
-        self.sso_url = f"https://{slug}/idp/profile/SAML2/Redirect/SSO"
-        self.slo_url = f"https://{slug}/idp/profile/SAML2/Redirect/SLO"
+        base = self.sso_base or f"https://{slug}"
+        self.sso_url = f"{base}/idp/profile/SAML2/Redirect/SSO"
+        self.slo_url = f"{base}/idp/profile/SAML2/Redirect/SLO"
         config = IdPConfig()
         config.load(
             {
@@ -162,16 +161,17 @@ class IdentityProvider:
         name_id: str = "persistent-id-1234",
         sign: bool = True,
         encrypt: bool = False,
-        audience: str = SP_ENTITY_ID,
+        audience: str = "",
         minutes_ago: int = 0,
     ) -> str:
         """A Response for the ACS, base64 as the POST binding carries it: signed (response and
         assertion) unless told otherwise, the assertion encrypted for the SP when asked; made
         ``minutes_ago`` (every instant in it moved back, then the response signed)."""
+        audience = audience or f"{self.sp_base}/saml2/metadata/"
         xml = self.server.create_authn_response(
             identity=attributes,
             in_response_to=in_response_to,
-            destination=ACS_URL,
+            destination=f"{self.sp_base}/saml2/acs/",
             sp_entity_id=audience,
             name_id=NameID(
                 format=NAMEID_FORMAT_PERSISTENT,
@@ -229,7 +229,7 @@ class IdentityProvider:
         return request.message.name_id.text, location_back
 
     def _sp_slo(self) -> str:
-        return "http://127.0.0.1:8000/saml2/ls/"
+        return f"{self.sp_base}/saml2/ls/"
 
 
 def signed_aggregate(idps: list[IdentityProvider], key_file: Path, cert_file: Path) -> bytes:

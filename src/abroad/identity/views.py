@@ -149,5 +149,10 @@ def logout(request: HttpRequest) -> HttpResponseBase:
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     if request.user.is_authenticated and saml_views._get_subject_id(request.saml_session):  # type: ignore[attr-defined]
-        return LogoutInitView.as_view()(request)
+        response = LogoutInitView.as_view()(request)
+        if response.status_code == 302:
+            # The Content-Security-Policy (form-action 'self') stops a form's redirect to
+            # another site: the way on to the IdP is a page that goes there by itself.
+            return render(request, "identity/logging_out.html", {"location": response["Location"]})
+        return response
     return auth_views.LogoutView.as_view()(request)
