@@ -359,6 +359,7 @@ if set(SAML_AFFILIATION_ROLES.values()) - {"student", "promoter"}:
 SAML_CONFIG_LOADER = "abroad.identity.config.sp_config"
 SAML_ACS_FAILURE_RESPONSE_FUNCTION = "abroad.identity.views.refused"
 SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+SAML_LOGOUT_REQUEST_PREFERRED_BINDING = SAML_DEFAULT_BINDING
 SAML_SESSION_COOKIE_NAME = "abroad_saml"
 # The IdP's answer comes back as a cross-site POST: the cookie keeping the pending request
 # must travel with it (SameSite=None needs secure cookies, i.e. HTTPS).
