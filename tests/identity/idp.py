@@ -23,7 +23,7 @@ from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_PERSISTENT, NameID
 from saml2.samlp import response_from_string
 from saml2.server import Server
 from saml2.sigver import get_xmlsec_binary
-from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+from saml2.xmldsig import DIGEST_SHA1, DIGEST_SHA256, SIG_RSA_SHA1, SIG_RSA_SHA256
 
 INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 
@@ -163,6 +163,7 @@ class IdentityProvider:
         encrypt: bool = False,
         audience: str = "",
         minutes_ago: int = 0,
+        sha1: bool = False,
     ) -> str:
         """A Response for the ACS, base64 as the POST binding carries it: signed (response and
         assertion) unless told otherwise, the assertion encrypted for the SP when asked; made
@@ -187,8 +188,8 @@ class IdentityProvider:
             sign_assertion=sign and not minutes_ago,
             encrypt_assertion=encrypt,
             encrypt_assertion_self_contained=True,
-            sign_alg=SIG_RSA_SHA256,
-            digest_alg=DIGEST_SHA256,
+            sign_alg=SIG_RSA_SHA1 if sha1 else SIG_RSA_SHA256,
+            digest_alg=DIGEST_SHA1 if sha1 else DIGEST_SHA256,
         )
         if minutes_ago:
             shifted = INSTANT.sub(lambda m: _earlier(m.group(0), minutes_ago), str(xml))

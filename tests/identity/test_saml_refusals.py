@@ -50,6 +50,18 @@ def test_an_unsigned_response_is_refused(saml_site: SamlSite, client: Client) ->
     refused(client, answer, "could not be verified")
 
 
+def test_a_sha1_signature_is_refused(saml_site: SamlSite, client: Client) -> None:
+    answer = saml_site.idp.response(started(saml_site, client), ROSSI, sha1=True)
+    refused(client, answer, "signed its answer with SHA-1")
+
+
+def test_a_sha1_signature_inside_an_encrypted_assertion_is_refused(
+    saml_site: SamlSite, client: Client
+) -> None:
+    answer = saml_site.idp.response(started(saml_site, client), ROSSI, sha1=True, encrypt=True)
+    refused(client, answer, "signed its answer with SHA-1")
+
+
 def test_a_response_signed_by_an_unknown_idp_is_refused(
     saml_site: SamlSite, client: Client
 ) -> None:

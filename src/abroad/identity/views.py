@@ -4,6 +4,7 @@ page in the reader's language) and a log-out that also ends a local session."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from django.contrib import auth
@@ -29,6 +30,11 @@ from abroad.identity.services import Refused
 
 logger = logging.getLogger(__name__)
 SAML_BACKEND = "abroad.identity.backends.SamlBackend"
+WEAK_ALGORITHM = re.compile(r'Algorithm="http://www\.w3\.org/2000/09/xmldsig#(rsa-sha1|sha1)"')
+
+
+class WeakSignature(Exception):
+    pass
 
 
 def reason(request: HttpRequest, exception: BaseException | None) -> str:
@@ -100,6 +106,21 @@ class AssertionConsumerServiceView(saml_views.AssertionConsumerServiceView):
     asked of the SAML backend directly, not through Django's ``authenticate``, so that a
     refused answer is not counted by the password throttling (django-axes) as a wrong
     password: many refusals from one address (a university's NAT) must lock nobody out."""
+
+    def custom_validation(self, response: Any) -> None:
+        """SHA-1 signatures and digests are refused: IDEM and eduGAIN sign with SHA-256, and a
+        SHA-1 signature can be forged (checked on the response and on the assertion, which
+        may have come encrypted)."""
+        signed = [str(response.xmlstr), str(response.assertion)]
+        if any(WEAK_ALGORITHM.search(text) for text in signed):
+            refusal = Refused(
+                _(
+                    "Your identity provider signed its answer with SHA-1, which is no longer "
+                    "safe. Ask your university's help desk to sign with SHA-256."
+                )
+            )
+            setattr(self.request, REFUSAL, refusal)
+            raise WeakSignature("SHA-1 signature or digest")
 
     def authenticate_user(
         self,
