@@ -260,6 +260,24 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # empty: the home institution's SCHAC code from the catalogue).
 EWP_SCHEMA_DIR = env("EWP_SCHEMA_DIR", "")
 EWP_HEI_ID = env("EWP_HEI_ID", "")
+# The EWP node (docs/ewp.md, "The node"): our private keys, as PEM files outside the database
+# (`python -m abroad ewp keys` writes them), the registry catalogue's address (empty: no
+# network; the EWP DEV registry is https://dev-registry.erasmuswithoutpaper.eu/catalogue-v1.xml)
+# and how often it is asked again, the timeout of every call to the network (and the retries
+# of calls to partners), the clock skew allowed on signed dates (at least the 5 minutes the
+# specification asks), and the address the manifest names for the registry's notices
+# (default: the one of DEFAULT_FROM_EMAIL).
+EWP_CLIENT_KEY = env("EWP_CLIENT_KEY", str(DATA_DIR / "ewp" / "client-key.pem"))
+EWP_SERVER_KEY = env("EWP_SERVER_KEY", str(DATA_DIR / "ewp" / "server-key.pem"))
+EWP_REGISTRY_URL = env("EWP_REGISTRY_URL", "")
+EWP_REGISTRY_REFRESH_SECONDS = envint("EWP_REGISTRY_REFRESH_SECONDS", 300)
+EWP_HTTP_TIMEOUT_SECONDS = envint("EWP_HTTP_TIMEOUT_SECONDS", 30)
+# A call to a partner that cannot be reached or answers 502/503/504 is tried again this many
+# times, after EWP_HTTP_RETRY_SECONDS, then twice that, and so on.
+EWP_HTTP_RETRIES = envint("EWP_HTTP_RETRIES", 2)
+EWP_HTTP_RETRY_SECONDS = envint("EWP_HTTP_RETRY_SECONDS", 2)
+EWP_CLOCK_SKEW_SECONDS = max(300, envint("EWP_CLOCK_SKEW_SECONDS", 300))
+EWP_ADMIN_EMAIL = env("EWP_ADMIN_EMAIL", "")
 
 NINJA_PAGINATION_PER_PAGE = 50
 # Kosovo has Erasmus+ institutions (XK in the Commission's list) but no ISO 3166 code yet.

@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 
 import pytest
-from lxml import etree
 
 from abroad.catalogue.enums import AgreementStatus
 from abroad.catalogue.models import Agreement, Institution, Offer
@@ -314,5 +313,6 @@ def test_missing_schemas_are_a_clear_error(agreement: Agreement, settings: Any) 
     settings.EWP_SCHEMA_DIR = ""
     with pytest.raises(xml.SchemasMissing, match="ABROAD_EWP_SCHEMA_DIR"):
         iia.parse(official(EXAMPLE))
-    # exports still work without the schemas (they are then not checked)
-    assert etree.fromstring(services.export_iia(agreement)) is not None
+    # nor is anything sent unchecked
+    with pytest.raises(xml.SchemasMissing, match="ABROAD_EWP_SCHEMA_DIR"):
+        services.export_iia(agreement)

@@ -45,7 +45,7 @@ def test_nominations_validate_and_carry_the_identifiers(agreement: Agreement) ->
     mobility.student.student_number = "10654321"
     mobility.student.save()
     signed_first(mobility)
-    data = services.export_nominations([mobility])
+    data = services.export_nominations([mobility]).data
     xml.read(xml.OMOBILITIES_GET, data)
     [found] = nominations.parse(data)
     [la] = las.parse(services.export_la(mobility))

@@ -80,7 +80,7 @@ def test_the_ids_downloaded_are_the_ones_stored_later(
     agreement: Agreement, mobility: Mobility, office: User
 ) -> None:
     [la] = las.parse(services.export_la(mobility))
-    [nominated] = nominations.parse(services.export_nominations([mobility]))
+    [nominated] = nominations.parse(services.export_nominations([mobility]).data)
     [ours] = iia.parse(services.export_iia(agreement))
     assert la.omobility_id == nominated.omobility_id
     assert not MobilityLink.objects.exists()

@@ -15,7 +15,7 @@ from django.urls import reverse
 from abroad.catalogue.models import Agreement, Institution
 from abroad.ewp import iia, las, nominations, services, xml
 from abroad.ewp.models import IiaLink, Inbound
-from abroad.mobility.enums import LearningAgreementState
+from abroad.mobility.enums import LearningAgreementState, MobilityKind
 from abroad.mobility.models import Mobility
 from abroad.people.models import User
 from tests.conftest import logged_in
@@ -391,3 +391,47 @@ def test_the_inbox_list_costs_the_same_for_many_documents(
 def test_home_hei_comes_from_the_setting(settings: Any, agreement: Agreement) -> None:
     settings.EWP_HEI_ID = "POLIMI.IT"
     assert services.home_hei() == HOME
+
+
+def test_a_year_with_a_short_stay_exports_the_others_and_names_it(
+    personas: dict[str, Client], mobility: Mobility, other_student: User
+) -> None:
+    """OMobilities has no activity attribute for a short network programme (it wrote
+    "short-term", which no schema allows, and the whole year's file was invalid): the year's
+    file carries the other nominations, valid, and the office is told which was left out."""
+    week = MobilityFactory.create(
+        student=other_student,
+        kind=MobilityKind.SHORT,
+        host=mobility.host,
+        academic_year=mobility.academic_year,
+    )
+    client = personas["office"]
+    response = client.get(reverse("ewp:nominations_xml"), {"year": str(mobility.academic_year)})
+    assert response.status_code == 200
+    xml.read(xml.OMOBILITIES_GET, response.content)
+    assert [n.omobility_id for n in nominations.parse(response.content)] == [
+        str(services.mobility_link(mobility).omobility_id)
+    ]
+    told = client.get(reverse("ewp:inbox")).content.decode()
+    assert "Left out of the nominations file" in told
+    assert f"{week.student} at {week.host}" in told
+    one = client.get(reverse("ewp:nomination_xml", args=[week.pk]), follow=True)
+    assert one.redirect_chain[-1][0] == reverse("mobility:office_mobility", args=[week.pk])
+    assert "cannot be nominated through EWP" in one.content.decode()
+
+
+def test_without_the_schemas_nothing_is_sent(
+    personas: dict[str, Client], mobility: Mobility, settings: Any
+) -> None:
+    """A document that could not be checked does not leave abroad: the office is told why."""
+    settings.EWP_SCHEMA_DIR = ""
+    client = personas["office"]
+    agreement = mobility.offer.agreement  # type: ignore[union-attr]
+    for url, back in (
+        (reverse("ewp:nomination_xml", args=[mobility.pk]), "mobility:office_mobility"),
+        (reverse("ewp:agreement_xml", args=[agreement.pk]), "ewp:agreement"),
+    ):
+        response = client.get(url, follow=True)
+        assert "attachment" not in response.get("Content-Disposition", ""), url
+        assert response.redirect_chain[-1][0].startswith(reverse(back, args=[0])[:-2]), url
+        assert "ABROAD_EWP_SCHEMA_DIR" in response.content.decode(), url

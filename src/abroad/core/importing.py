@@ -31,7 +31,7 @@ from typing import IO, Any, Literal, Protocol, TypeVar
 
 import openpyxl
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_countries import countries
@@ -928,3 +928,13 @@ def write_atomically(
         else:
             counts: dict[str, Any] = dict(report.counts())
             audit.record(actor=actor, action=action, file=Path(report.file).name, **counts)
+            transaction.on_commit(refresh_statistics)
+
+
+def refresh_statistics() -> None:
+    """Give the database's query planner fresh statistics after a bulk write (an import, the
+    demo's load), on SQLite as on PostgreSQL. Without them SQLite guesses: with ten times the
+    demo, the catalogue filtered by course of study took 440 ms instead of 4 ms until
+    ``ANALYZE`` had run; PostgreSQL's autovacuum would come later, after the first pages."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")

@@ -143,3 +143,39 @@ class Inbound(models.Model):
     def xml(self) -> str:
         """The whole file this document came in (shared with the others read from it)."""
         return self.source.text
+
+
+class RegistryCatalogue(models.Model):
+    """The EWP registry's catalogue as last read from ``ABROAD_EWP_REGISTRY_URL``: every node
+    reads the same copy; it is asked again (with its ETag) when older than
+    ``ABROAD_EWP_REGISTRY_REFRESH_SECONDS``."""
+
+    url = models.CharField(max_length=500, unique=True)
+    etag = models.CharField(max_length=200, blank=True)
+    xml = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    fetched_at = models.DateTimeField()  # when this copy came
+    checked_at = models.DateTimeField()  # when the registry was last asked
+
+    class Meta:
+        verbose_name = _("EWP registry catalogue")
+        verbose_name_plural = _("EWP registry catalogues")
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class SeenRequest(models.Model):
+    """The X-Request-Id of a signed request we accepted, kept for the allowed clock skew so
+    that the same request sent again is refused (ewp-specs-sec-cliauth-httpsig, nonce)."""
+
+    request_id = models.CharField(max_length=36, unique=True)
+    key_id = models.CharField(max_length=64)
+    seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("EWP request seen")
+        verbose_name_plural = _("EWP requests seen")
+
+    def __str__(self) -> str:
+        return self.request_id

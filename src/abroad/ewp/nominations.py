@@ -48,10 +48,27 @@ def term_id(mobility: Mobility) -> str:
     return f"{year}-{2 if second else 1}/2"
 
 
+def not_nominable(mobility: Mobility) -> str | None:
+    """Why an OMobilities document cannot carry this mobility's nomination (None: it can).
+    Its activity attributes name long-term stays, blended intensive programmes and short
+    doctoral stays only: a short network programme (an ATHENS week) has no value there, and
+    is nominated to its host outside EWP."""
+    if mobility.kind == MobilityKind.SHORT:
+        return _(
+            "%(student)s at %(host)s: a short network programme cannot be nominated through "
+            "EWP (the nominations API has no value for it); nominate the student to the host "
+            "by e-mail."
+        ) % {"student": mobility.student, "host": mobility.host}
+    return None
+
+
 def render(nominees: Iterable[Nominee]) -> bytes:
+    """The get-response of these nominations (each one :func:`not_nominable` lets through)."""
     root = xml.new_document(OMOBILITIES_GET)
     for n in nominees:
         m = n.mobility
+        if not_nominable(m):
+            raise EwpError(not_nominable(m) or "")
         node = element(root, "student-mobility")
         element(node, "omobility-id", n.omobility_id)
         sending = element(node, "sending-hei")
@@ -76,11 +93,7 @@ def render(nominees: Iterable[Nominee]) -> bytes:
             STATUS.get(m.state, "nomination" if m.state == MobilityState.NOMINATED else "live"),
         )
         element(node, "activity-type", "student-studies")
-        element(
-            node,
-            "activity-attributes",
-            "short-term" if m.kind == MobilityKind.SHORT else "long-term",
-        )
+        element(node, "activity-attributes", "long-term")
         if m.planned_start:
             element(node, "planned-arrival-date", m.planned_start.isoformat())
         if m.planned_end:

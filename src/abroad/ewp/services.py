@@ -1,9 +1,9 @@
 """EWP documents from and into our records: agreements (IIAs), learning agreements and
 their partners' answers, nominations, transcripts of records.
 
-Everything we emit is validated against the official schema when the schema folder is set
-(ABROAD_EWP_SCHEMA_DIR); everything we read always is, and a document that fails is refused
-with the schema's message, changing nothing.
+Everything we emit and everything we read is validated against the official schema (the
+folder ABROAD_EWP_SCHEMA_DIR names; without it nothing is emitted nor read, and the reason is
+said); a document that fails is refused with the schema's message, changing nothing.
 """
 
 from __future__ import annotations
@@ -55,9 +55,9 @@ def home_hei() -> str:
 
 
 def emitted(kind: xml.Kind, data: bytes) -> bytes:
-    """Check a document we made against the official schema, when the folder is set."""
-    if settings.EWP_SCHEMA_DIR:
-        xml.validate(kind, xml.parse(data, ours=True))
+    """Check a document we made against the official schema: nothing invalid leaves abroad
+    (:class:`~abroad.ewp.xml.SchemasMissing` when the schema folder is not set)."""
+    xml.validate(kind, xml.parse(data, ours=True))
     return data
 
 
@@ -663,10 +663,27 @@ def nominee(mobility: Mobility, home: str) -> nominations.Nominee:
     )
 
 
-def export_nominations(mobilities: Iterable[Mobility]) -> bytes:
+@dataclass(frozen=True)
+class NominationsFile:
+    """The nominations document, and why each mobility it leaves out is left out."""
+
+    data: bytes
+    left_out: tuple[str, ...]
+
+
+def export_nominations(mobilities: Iterable[Mobility]) -> NominationsFile:
+    """The nominations of ``mobilities`` that EWP can carry (:func:`nominations.not_nominable`
+    names the others), validated."""
     home = home_hei()
-    items = [nominee(m, home) for m in mobilities]
-    return emitted(xml.OMOBILITIES_GET, nominations.render(items))
+    items: list[nominations.Nominee] = []
+    left_out: list[str] = []
+    for mobility in mobilities:
+        reason = nominations.not_nominable(mobility)
+        if reason:
+            left_out.append(reason)
+        else:
+            items.append(nominee(mobility, home))
+    return NominationsFile(emitted(xml.OMOBILITIES_GET, nominations.render(items)), tuple(left_out))
 
 
 def nomination_queryset(academic_year: int | None = None, host: Institution | None = None) -> Any:

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from abroad.ewp import views
+from abroad.ewp.network import views as node
 
 app_name = "ewp"
 
@@ -16,4 +17,7 @@ urlpatterns = [
     path("inbox/<int:pk>/", views.inbound, name="inbound"),
     path("inbox/<int:pk>/accept/", views.inbound_accept, name="inbound_accept"),
     path("inbox/<int:pk>/discard/", views.inbound_discard, name="inbound_discard"),
+    # The EWP node (docs/ewp.md, "The node"): the discovery manifest and the APIs.
+    path("manifest.xml", node.manifest, name="manifest"),
+    path("echo", node.echo, name="echo"),
 ]

@@ -144,11 +144,14 @@ def nomination_xml(request: HttpRequest, pk: int) -> HttpResponse:
     """One mobility's nomination as an OMobilities v2 get-response (office)."""
     mobility = get_object_or_404(services.nomination_queryset(), pk=pk)
     try:
-        data = services.export_nominations([mobility])
+        exported = services.export_nominations([mobility])
     except EwpError as error:
         messages.error(request, str(error))
         return redirect("mobility:office_mobility", pk=mobility.pk)
-    return xml_response(data, f"nomination-{mobility.pk}.xml")
+    if exported.left_out:
+        messages.error(request, exported.left_out[0])
+        return redirect("mobility:office_mobility", pk=mobility.pk)
+    return xml_response(exported.data, f"nomination-{mobility.pk}.xml")
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
@@ -171,12 +174,17 @@ def nominations_xml(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest(_("“%(name)s” must be a number.") % {"name": error})
     host = get_object_or_404(Institution, pk=host_id) if host_id is not None else None
     try:
-        data = services.export_nominations(services.nomination_queryset(year, host))
+        exported = services.export_nominations(services.nomination_queryset(year, host))
     except EwpError as error:
         messages.error(request, str(error))
         return redirect("ewp:inbox")
+    # The file downloads; the office reads what it left out on its next page.
+    for reason in exported.left_out:
+        messages.warning(
+            request, _("Left out of the nominations file: %(reason)s") % {"reason": reason}
+        )
     parts = ["nominations", str(year or "all"), host.schac_code or str(host.pk) if host else ""]
-    return xml_response(data, f"{safe_name('-'.join(p for p in parts if p))}.xml")
+    return xml_response(exported.data, f"{safe_name('-'.join(p for p in parts if p))}.xml")
 
 
 # ------------------------------------------------------------------------------- inbox

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 
 from abroad.catalogue.enums import AgreementStatus, ContactKind, MobilityType, Programme
@@ -42,6 +42,7 @@ from abroad.catalogue.models import (
 )
 from abroad.core import audit
 from abroad.core.enums import DegreeLevel
+from abroad.core.importing import refresh_statistics
 from abroad.people.enums import Role
 from abroad.people.models import User
 
@@ -672,10 +673,8 @@ def load_demo(*, stdout: Writer | None = None, scale: int = 1) -> DemoSummary:
                 offers=result.offers,
                 users=result.users,
             )
-    if created and connection.vendor == "postgresql":
-        # Fresh statistics for the planner after a bulk load (autovacuum would come later).
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    if created:
+        refresh_statistics()
     return summary(created=created)
 
 

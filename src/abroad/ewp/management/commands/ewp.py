@@ -6,6 +6,10 @@
     ewp import iia FILE [--accept [--agreement CODE] [--code NEWCODE]]
     ewp import la-update FILE
     ewp import tor FILE
+    ewp keys [--force | --next | --promote]
+    ewp manifest
+    ewp registry [--force]
+    ewp echo HEI_ID [VALUE ...] [--post]
 
 ``export`` writes the document (to the terminal without -o). ``import iia`` keeps the
 partner's copy waiting in the office's inbox and prints how it differs from our agreement;
@@ -13,6 +17,12 @@ with --accept it is accepted at once (into its matched agreement, the one --agre
 or a new one with reference --code). ``import la-update`` and ``import tor`` apply the
 document as the inbox page does. Each step calls the same service as the pages; a refused
 document (EwpError) is a CommandError with the service's message, and nothing is stored.
+
+The node (docs/ewp.md, "The node"): ``keys`` writes the RSA client and server keys into the
+files the settings name (an existing one is kept unless --force; --next and --promote rotate
+them), ``manifest`` prints our discovery manifest, ``registry`` reads the registry catalogue
+again and prints what it holds, ``echo`` calls a partner's Echo API with our signature and
+checks the signature of its answer.
 """
 
 from __future__ import annotations
@@ -28,6 +38,7 @@ from django.db import transaction
 from abroad.catalogue.models import Agreement, Institution
 from abroad.ewp import services
 from abroad.ewp.models import Inbound
+from abroad.ewp.network import commands as node
 from abroad.ewp.xml import EwpError
 from abroad.mobility.models import Mobility
 from abroad.recognition.management.commands.recognition import parse_academic_year
@@ -69,10 +80,13 @@ class Command(BaseCommand):
             ("tor", "a transcript of records (IMobility ToRs get-response)"),
         ):
             kind.add_parser(name, help=text).add_argument("file", metavar="FILE")
+        node.add_parsers(actions)
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            if options["action"] == "export":
+            if options["action"] in node.ACTIONS:
+                node.run(self, options)
+            elif options["action"] == "export":
                 self.export(options)
             else:
                 self.imported(options)
@@ -100,7 +114,10 @@ class Command(BaseCommand):
                 host = Institution.objects.filter(schac_code__iexact=options["host"]).first()
                 if host is None:
                     raise CommandError(f"no institution has the SCHAC code {options['host']!r}")
-            data = services.export_nominations(services.nomination_queryset(year, host))
+            exported = services.export_nominations(services.nomination_queryset(year, host))
+            for reason in exported.left_out:
+                self.stderr.write(f"left out: {reason}")
+            data = exported.data
         if options["output"]:
             Path(options["output"]).write_bytes(data)
             self.stdout.write(f"Wrote {options['output']} ({len(data)} bytes).")

@@ -1,0 +1,90 @@
+"""Our discovery manifest (ewp-specs-api-discovery v6): the host, the HEI it covers, the
+APIs served now (Discovery and Echo) and the public keys of our client and server."""
+
+from __future__ import annotations
+
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.urls import reverse
+from lxml import etree
+
+from abroad.catalogue.models import Institution
+from abroad.ewp.network import keys
+from abroad.ewp.network.registry import DISCOVERY_V6, ECHO_V2, REGISTRY
+from abroad.ewp.services import home_hei
+
+MANIFEST = "https://github.com/erasmus-without-paper/ewp-specs-api-discovery/tree/stable-v6"
+COMMON = "https://github.com/erasmus-without-paper/ewp-specs-architecture/blob/stable-v1/common-types.xsd"
+SEC = "https://github.com/erasmus-without-paper/ewp-specs-sec-intro/tree/stable-v2"
+CLIAUTH_HTTPSIG = (
+    "https://github.com/erasmus-without-paper/ewp-specs-sec-cliauth-httpsig/tree/stable-v1"
+)
+SRVAUTH_TLSCERT = (
+    "https://github.com/erasmus-without-paper/ewp-specs-sec-srvauth-tlscert/tree/stable-v1"
+)
+SRVAUTH_HTTPSIG = (
+    "https://github.com/erasmus-without-paper/ewp-specs-sec-srvauth-httpsig/tree/stable-v1"
+)
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+
+
+def url(name: str) -> str:
+    return settings.SITE_URL + reverse(name)
+
+
+def admin_email() -> str:
+    return settings.EWP_ADMIN_EMAIL or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+
+
+def _sub(
+    parent: etree._Element, namespace: str, name: str, text: str | None = None
+) -> etree._Element:
+    node = etree.SubElement(parent, f"{{{namespace}}}{name}")
+    if text is not None:
+        node.text = text
+    return node
+
+
+def build() -> bytes:
+    hei_id = home_hei()
+    root = etree.Element(
+        f"{{{MANIFEST}}}manifest",
+        nsmap={None: MANIFEST, "ewp": COMMON, "r": REGISTRY, "sec": SEC},
+    )
+    host = _sub(root, MANIFEST, "host")
+    _sub(host, COMMON, "admin-email", admin_email())
+    _sub(host, COMMON, "admin-provider", "abroad")
+    _sub(host, COMMON, "admin-notes", f"{settings.SITE_NAME}: an abroad node")
+    apis = _sub(host, REGISTRY, "apis-implemented")
+
+    discovery = etree.SubElement(
+        apis, f"{{{DISCOVERY_V6.namespace}}}discovery", nsmap={"d6": DISCOVERY_V6.namespace}
+    )
+    discovery.set("version", "6.0.0")
+    _sub(discovery, DISCOVERY_V6.namespace, "url", url("ewp:manifest"))
+
+    echo = etree.SubElement(apis, f"{{{ECHO_V2.namespace}}}echo", nsmap={"e2": ECHO_V2.namespace})
+    echo.set("version", "2.0.0")
+    security = _sub(echo, ECHO_V2.namespace, "http-security")
+    clients = _sub(security, SEC, "client-auth-methods")
+    etree.SubElement(clients, f"{{{CLIAUTH_HTTPSIG}}}httpsig", nsmap={"a2": CLIAUTH_HTTPSIG})
+    servers = _sub(security, SEC, "server-auth-methods")
+    etree.SubElement(servers, f"{{{SRVAUTH_TLSCERT}}}tlscert", nsmap={"b1": SRVAUTH_TLSCERT})
+    etree.SubElement(servers, f"{{{SRVAUTH_HTTPSIG}}}httpsig", nsmap={"b2": SRVAUTH_HTTPSIG})
+    _sub(echo, ECHO_V2.namespace, "url", url("ewp:echo"))
+
+    covered = _sub(host, MANIFEST, "institutions-covered")
+    hei = _sub(covered, REGISTRY, "hei")
+    hei.set("id", hei_id)
+    home = Institution.objects.find_home()
+    if home is not None and home.erasmus_code:
+        _sub(hei, REGISTRY, "other-id", home.erasmus_code).set("type", "erasmus")
+    name = _sub(hei, REGISTRY, "name", home.name if home is not None else hei_id)
+    name.set(f"{{{XML_NS}}}lang", "en")
+
+    for role in keys.ROLES:
+        section = _sub(host, MANIFEST, f"{role}-credentials-in-use")
+        for pair in keys.published(role):
+            _sub(section, MANIFEST, "rsa-public-key", pair.public_base64)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
