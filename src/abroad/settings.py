@@ -38,6 +38,17 @@ if SECRET_KEY == DEVELOPMENT_SECRET_KEY and not DEBUG and set(ALLOWED_HOSTS) - s
     )
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
+# The ways in (docs/operator-guide.md, "Single sign-on"): "local" (user name and password,
+# throttled by django-axes below), "saml" (SAML 2: IDEM/eduGAIN). A method left out is gone:
+# without "local" no password logs anybody in, without "saml" nothing under /saml2/ is routed.
+LOGIN_METHODS = envlist("LOGIN_METHODS", ["local"])
+_unknown_methods = set(LOGIN_METHODS) - {"local", "saml"}
+if _unknown_methods or not LOGIN_METHODS:
+    raise ImproperlyConfigured(
+        f"ABROAD_LOGIN_METHODS: {', '.join(sorted(_unknown_methods)) or 'empty'}; "
+        "name local, saml or both."
+    )
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -57,6 +68,7 @@ INSTALLED_APPS = [
     "abroad.core",
     "abroad.matching",
     "abroad.people",
+    "abroad.identity",
     "abroad.catalogue",
     "abroad.mobility",
     "abroad.selection",
@@ -72,6 +84,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "abroad.identity.middleware.SamlSession",
     "django.middleware.locale.LocaleMiddleware",
     "abroad.core.middleware.RequestBodyCap",
     "django.middleware.common.CommonMiddleware",
@@ -120,11 +133,17 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "people.User"
-# Authentication is pluggable: a university adds its SSO backend (SAML, OIDC) here.
+
+# Authentication is pluggable: ABROAD_AUTH_BACKENDS replaces the local one (local log-in).
 AUTHENTICATION_BACKENDS = [
     "abroad.core.auth.ThrottledLogin",
     "rules.permissions.ObjectPermissionBackend",
-    *envlist("AUTH_BACKENDS", ["django.contrib.auth.backends.ModelBackend"]),
+    *(
+        envlist("AUTH_BACKENDS", ["django.contrib.auth.backends.ModelBackend"])
+        if "local" in LOGIN_METHODS
+        else []
+    ),
+    *(["abroad.identity.backends.SamlBackend"] if "saml" in LOGIN_METHODS else []),
 ]
 # After this many failed log-ins for one user name from one address, log-ins for it from
 # there are refused for ABROAD_LOGIN_LOCKOUT_MINUTES (django-axes; a success resets the count).
@@ -314,3 +333,54 @@ MAX_REQUEST_BYTES = (
     envint("MAX_REQUEST_MB", max(DOCUMENT_MAX_MB, IMPORT_MAX_MB, EWP_MAX_BYTES // 1_048_576) + 5)
     * 1_048_576
 )
+
+# Single sign-on ------------------------------------------------------------------------------
+# The service provider (abroad): its entity id, its key and certificate (requests and
+# metadata are signed with them; assertions encrypted for the encryption pair, by default the
+# same one).
+SAML_ENTITY_ID = env("SAML_ENTITY_ID", f"{SITE_URL}/saml2/metadata/")
+SAML_KEY_FILE = env("SAML_KEY_FILE", "")
+SAML_CERT_FILE = env("SAML_CERT_FILE", "")
+SAML_ENCRYPTION_KEY_FILE = env("SAML_ENCRYPTION_KEY_FILE", "")
+SAML_ENCRYPTION_CERT_FILE = env("SAML_ENCRYPTION_CERT_FILE", "")
+# The identity providers: metadata files, and/or a federation's aggregate fetched from a URL
+# and checked against the federation's signing certificate; fetched again after
+# SAML_METADATA_REFRESH_MINUTES.
+SAML_IDP_METADATA_FILES = envlist("SAML_IDP_METADATA_FILES", [])
+SAML_IDP_METADATA_URL = env("SAML_IDP_METADATA_URL", "")
+SAML_IDP_METADATA_CERT = env("SAML_IDP_METADATA_CERT", "")
+SAML_METADATA_REFRESH_MINUTES = envint("SAML_METADATA_REFRESH_MINUTES", 60)
+SAML_CLOCK_SKEW_SECONDS = envint("SAML_CLOCK_SKEW_SECONDS", 60)
+# The attribute map (abroad/identity/attributes.py): the attribute that names the person
+# ("nameid": the IdP's persistent NameID), abroad's fields from the others, and the role a new
+# account starts with from eduPersonAffiliation (never office or admin: the office decides).
+SAML_USERNAME_ATTRIBUTE = env("SAML_USERNAME_ATTRIBUTE", "eduPersonPrincipalName")
+SAML_ATTRIBUTE_MAP = {
+    "email": "mail",
+    "first_name": "givenName",
+    "last_name": "sn",
+    "student_number": "schacPersonalUniqueCode",
+    "affiliation": "eduPersonAffiliation",
+    **dict(pair.split("=", 1) for pair in envlist("SAML_ATTRIBUTE_MAP", []) if "=" in pair),
+}
+SAML_AFFILIATION_ROLES = dict(
+    pair.split("=", 1)
+    for pair in envlist("SAML_AFFILIATION_ROLES", ["faculty=promoter", "student=student"])
+    if "=" in pair
+)
+if set(SAML_AFFILIATION_ROLES.values()) - {"student", "promoter"}:
+    raise ImproperlyConfigured(
+        "ABROAD_SAML_AFFILIATION_ROLES gives only student or promoter: the office grants "
+        "office and admin."
+    )
+# djangosaml2's own settings, from the ones above.
+SAML_CONFIG_LOADER = "abroad.identity.config.sp_config"
+SAML_ACS_FAILURE_RESPONSE_FUNCTION = "abroad.identity.views.refused"
+SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+SAML_LOGOUT_REQUEST_PREFERRED_BINDING = SAML_DEFAULT_BINDING
+SAML_SESSION_COOKIE_NAME = "abroad_saml"
+# The IdP's answer comes back as a cross-site POST: the cookie keeping the pending request
+# must travel with it (SameSite=None needs secure cookies, i.e. HTTPS).
+SAML_SESSION_COOKIE_SAMESITE = "None" if HTTPS or envbool("SECURE_COOKIES", False) else "Lax"
+SAML_IGNORE_AUTHENTICATED_USERS_ON_LOGIN = True
+# end of single sign-on -------------------------------------------------------------------

@@ -28,5 +28,11 @@ urlpatterns = [
     path("office/admin/", admin.site.urls),
     path("favicon.ico", RedirectView.as_view(url=static_url("abroad/favicon.svg"), permanent=True)),
 ]
+if "saml" in settings.LOGIN_METHODS:
+    # SAML single sign-on; its log-out ends the identity provider's session too.
+    from abroad.identity import views as identity_views
+
+    urlpatterns[:0] = [path("accounts/logout/", identity_views.logout, name="logout")]
+    urlpatterns.append(path("saml2/", include("abroad.identity.urls")))
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,30 @@
+"""``python -m abroad check`` (and every start) says what SAML lacks when it is switched on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Error, register
+from django.core.exceptions import ImproperlyConfigured
+
+
+@register()
+def saml_configured(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    if "saml" not in settings.LOGIN_METHODS:
+        return []
+    try:
+        from abroad.identity.config import config_dict
+    except ImportError:
+        return [
+            Error(
+                "ABROAD_LOGIN_METHODS names saml but pysaml2/djangosaml2 are not installed.",
+                hint="pip install --no-deps -r requirements-saml.txt (docs/operator-guide.md)",
+                id="identity.E001",
+            )
+        ]
+    try:
+        config_dict()
+    except ImproperlyConfigured as problem:
+        return [Error(str(problem), id="identity.E002")]
+    return []

@@ -1,0 +1,102 @@
+"""Signing a person in from what an identity provider vouches for: the linking rule, the
+just-in-time account, and the attributes updated at each log-in (never the role)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from abroad.core import audit
+from abroad.identity.attributes import Identity
+from abroad.identity.models import FederatedIdentity
+from abroad.people.models import User
+
+
+class Refused(Exception):
+    """A verified assertion that still does not sign anybody in; the message says why to the
+    person (shown on the refusal page)."""
+
+
+def _student_number_free(number: str, user: User | None) -> bool:
+    others = User.objects.filter(student_number=number)
+    if user is not None:
+        others = others.exclude(pk=user.pk)
+    return not others.exists()
+
+
+def _update(user: User, identity: Identity) -> list[str]:
+    """Copy the provider's names, e-mail and student number onto the account (what it sends,
+    never a blank over a value); the role stays the office's. The fields changed."""
+    changed = []
+    for field in ("email", "first_name", "last_name", "student_number"):
+        value = getattr(identity, field)
+        if value and getattr(user, field) != value:
+            setattr(user, field, value)
+            changed.append(field)
+    return changed
+
+
+@transaction.atomic
+def sign_in(issuer: str, identity: Identity) -> User:
+    """The account for ``identity`` as ``issuer`` vouches for it, created at the first log-in.
+
+    The linking rule: the account already linked to this name at this provider; else, when no
+    account has this username, a new one (its role from the affiliation, student or promoter,
+    never more; no password, so it cannot log in locally). An existing account with the same
+    username, or one holding the same student number, is never taken over: the log-in is
+    refused until the office links them (docs/operator-guide.md)."""
+    link = (
+        FederatedIdentity.objects.select_for_update()
+        .select_related("user")
+        .filter(issuer=issuer, subject=identity.username)
+        .first()
+    )
+    if link is None:
+        if User.objects.filter(username__iexact=identity.username).exists():
+            raise Refused(
+                _(
+                    "An account named %(username)s already exists here and is not linked to "
+                    "your identity provider. Ask the mobility office to link it."
+                )
+                % {"username": identity.username}
+            )
+        if identity.student_number and not _student_number_free(identity.student_number, None):
+            raise Refused(
+                _(
+                    "Another account already holds the student number %(number)s. Ask the "
+                    "mobility office to link it to your identity provider."
+                )
+                % {"number": identity.student_number}
+            )
+        user = User(username=identity.username, role=identity.role)
+        _update(user, identity)
+        user.set_unusable_password()
+        user.save()
+        link = FederatedIdentity.objects.create(user=user, issuer=issuer, subject=identity.username)
+        audit.record(
+            actor=None,
+            action="identity.account_created",
+            obj=user,
+            issuer=issuer,
+            role=user.role,
+        )
+    else:
+        user = link.user
+        if identity.student_number and not _student_number_free(identity.student_number, user):
+            raise Refused(
+                _(
+                    "Another account already holds the student number %(number)s. Ask the "
+                    "mobility office to link it to your identity provider."
+                )
+                % {"number": identity.student_number}
+            )
+        changed = _update(user, identity)
+        if changed:
+            user.save(update_fields=changed)
+            audit.record(actor=None, action="identity.attributes_updated", obj=user, fields=changed)
+    if not user.is_active:
+        raise Refused(_("Your account here is disabled. Ask the mobility office."))
+    link.last_login = timezone.now()
+    link.save(update_fields=["last_login"])
+    return user

@@ -1,0 +1,28 @@
+import logging
+from typing import Any
+
+from django import template
+from django.conf import settings
+
+register = template.Library()
+logger = logging.getLogger(__name__)
+
+
+@register.simple_tag
+def login_methods() -> dict[str, Any]:
+    """The ways in the log-in page offers (``ABROAD_LOGIN_METHODS``), with the identity
+    providers named in the reader's language. pysaml2 is imported only when SAML is on: a site
+    without it (the demo) needs none of it."""
+    saml = "saml" in settings.LOGIN_METHODS
+    providers: list[tuple[str, str]] = []
+    if saml:
+        from abroad.identity.config import identity_providers
+
+        try:
+            providers = identity_providers()
+        except Exception:
+            # a broken SAML configuration must not take the local log-in down with it
+            logger.exception("SAML is switched on but its configuration does not load")
+            saml = False
+    local = "local" in settings.LOGIN_METHODS
+    return {"local": local, "saml": saml, "identity_providers": providers}
