@@ -1,5 +1,11 @@
 """The IIAs API v7 of the node (ewp-specs-api-iias, stable-v7): ``index`` and ``get``.
 
+Parameters as v7 has them: ``index`` takes ``receiving_academic_year_id`` (repeatable,
+``2026/2027``) and ``modified_since`` (an ``xs:dateTime``), ``get`` takes ``iia_id``
+(repeatable, at most :data:`MAX_IIA_IDS`). v7 removed ``hei_id`` and ``partner_hei_id``; we
+still accept them from clients used to v6: a ``hei_id`` must then be ours (else 400), a
+``partner_hei_id`` only narrows the index.
+
 A caller sees only the agreements it is party to: those whose partner's SCHAC code is one of
 the HEIs the registry binds the caller's key to (:attr:`Caller.hei_ids`). Other agreements are
 not listed by ``index`` and their ids are left out of ``get`` silently, exactly as unknown ids
@@ -97,8 +103,11 @@ def iia_id(agreement: Agreement) -> str:
 
 
 def parameters(request: HttpRequest) -> QueryDict:
-    """The query (GET) or the form body (POST, ``application/x-www-form-urlencoded`` only)."""
+    """The query (GET) or the form body (POST, ``application/x-www-form-urlencoded`` only;
+    an empty POST, which asks with no parameter, may come without a type)."""
     if request.method == "POST":
+        if not request.body:
+            return QueryDict()
         if (request.content_type or "") != "application/x-www-form-urlencoded":
             raise Refused(415, "POST the parameters as application/x-www-form-urlencoded.")
         return request.POST
@@ -116,8 +125,12 @@ def _single(params: QueryDict, name: str, *, required: bool) -> str | None:
     return values[0]
 
 
-def _our_hei(params: QueryDict) -> str:
-    hei_id = _single(params, "hei_id", required=True) or ""
+def _our_hei(params: QueryDict) -> None:
+    """IIAs v7 removed ``hei_id`` (a node serves its own agreements): v7 clients send none.
+    One given by an older habit must name our HEI (400 otherwise), never another's."""
+    hei_id = _single(params, "hei_id", required=False)
+    if hei_id is None:
+        return
     try:
         home = services.home_hei()
     except EwpError as error:
@@ -125,7 +138,6 @@ def _our_hei(params: QueryDict) -> str:
         raise Refused(500, "This node has no HEI id configured.") from None
     if hei_id.strip().lower() != home:
         raise Refused(400, f"This node does not cover the HEI {hei_id!r}.")
-    return home
 
 
 def _years(values: list[str]) -> list[int]:
@@ -185,8 +197,13 @@ def index_ids(caller: Caller, query: IndexQuery) -> list[str]:
         agreements = agreements.filter(covering)
     if query.modified_since is not None:
         since = query.modified_since
+        # What changes the document: the agreement, its partner (the SCHAC code), the
+        # partner's copy accepted (their iia-id and code). An offer changed on its own admin
+        # page does not touch the agreement's time yet (docs/ewp.md says so).
         agreements = agreements.filter(
-            Q(updated_at__gt=since) | Q(ewp__partner_updated_at__gt=since)
+            Q(updated_at__gt=since)
+            | Q(partner__updated_at__gt=since)
+            | Q(ewp__partner_updated_at__gt=since)
         )
     return [iia_id(a) for a in servable(agreements.prefetch_related("offers"))]
 
@@ -251,9 +268,7 @@ def get(request: HttpRequest, caller: Caller) -> HttpResponse:
 
 def fetch(hei_id: str, iia_ids: list[str]) -> list[iia.Iia]:
     """Call ``hei_id``'s IIAs get v7 for ``iia_ids`` and read its verified, valid answer."""
-    answer = call(
-        hei_id, IIAS_GET, 7, params=[("hei_id", hei_id), *(("iia_id", i) for i in iia_ids)]
-    )
+    answer = call(hei_id, IIAS_GET, 7, params=[("iia_id", i) for i in iia_ids])
     if answer.status != 200:
         raise CallError(f"The IIAs API of {hei_id} answered {answer.status}: {_text(answer.body)}")
     try:
