@@ -284,9 +284,15 @@ def test_a_post_in_another_encoding_is_refused_with_415(partners: Partners) -> N
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("hei_setting", [HOME, ""], ids=["setting", "home-institution"])
 def test_index_and_get_take_as_many_queries_for_50_agreements_as_for_one(
-    partners: Partners, delft: Institution, django_assert_max_num_queries: Any
+    partners: Partners,
+    delft: Institution,
+    django_assert_max_num_queries: Any,
+    settings: Any,
+    hei_setting: str,
 ) -> None:
+    settings.EWP_HEI_ID = hei_setting  # without it, our HEI is the home institution's code
     first = make_agreement(delft)
     services.iia_link(first)  # one stored identity, the others derived
     partners.get(DELFT, "/ewp/iias/index", [("hei_id", HOME)])  # the catalogue is read once

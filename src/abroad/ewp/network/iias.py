@@ -84,9 +84,10 @@ def visible_agreements(hei_ids: Iterable[str]) -> QuerySet[Agreement]:
 def servable(agreements: Iterable[Agreement]) -> list[Agreement]:
     """Those that can be written as IIAs (offers prefetched); the others are logged."""
     found = []
+    home = services.home_hei()
     for agreement in agreements:
         try:
-            services.agreement_iia(agreement)
+            services.agreement_iia(agreement, home)
         except EwpError as error:
             log.error("EWP IIA %s not served: %s", agreement.code, error)
             continue
