@@ -234,6 +234,7 @@ def test_the_index_filters_by_receiving_academic_year(
 ) -> None:
     early = make_agreement(delft, start_year=2024, end_year=2025)
     late = make_agreement(delft, start_year=2026, end_year=2028)
+    empty = AgreementFactory.create(partner=delft, start_year=2024, end_year=2028)  # no offer
 
     def listed(*years: str) -> list[str]:
         params = [("hei_id", HOME), *(("receiving_academic_year_id", y) for y in years)]
@@ -243,6 +244,9 @@ def test_the_index_filters_by_receiving_academic_year(
     assert listed("2028/2029") == [iia_id(late)]
     assert listed("2025/2026", "2027/2028") == [iia_id(early), iia_id(late)]
     assert listed("2030/2031") == []
+    assert iia_id(empty) in listed()  # listed, but valid in no year: it has no condition
+    asked = [("iia_id", iia_id(empty))]
+    assert got_ids(partners.get(DELFT, "/ewp/iias/get", asked)) == [iia_id(empty)]
 
 
 @pytest.mark.django_db

@@ -27,14 +27,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from lxml import etree
 
 from abroad.catalogue.enums import Programme
-from abroad.catalogue.models import Agreement
+from abroad.catalogue.models import Agreement, Offer
 from abroad.ewp import iia, services, xml
 from abroad.ewp.network.client import CallError, call
 from abroad.ewp.network.httpsig import Refused
@@ -192,10 +192,13 @@ def index_ids(caller: Caller, query: IndexQuery) -> list[str]:
         heis = [h for h in heis if h in query.partner_hei_ids]
     agreements = visible_agreements(heis)
     if query.years:
+        # Our cooperation conditions (the offers) run over the agreement's years; an
+        # agreement without offers has no condition valid in any year.
         covering = Q(pk__in=[])
         for year in query.years:
             covering |= Q(start_year__lte=year, end_year__gte=year)
-        agreements = agreements.filter(covering)
+        offered = Exists(Offer.objects.filter(agreement=OuterRef("pk")))
+        agreements = agreements.filter(covering, offered)
     if query.modified_since is not None:
         since = query.modified_since
         # What changes the document: the agreement, its partner (the SCHAC code), the
