@@ -166,9 +166,10 @@ def _detailed_fields(offers: Iterable[Offer]) -> None:
             )
 
 
-def agreement_iia(agreement: Agreement) -> iia.Iia:
-    """Our agreement as EWP sees it: we serve it, so we are the first partner."""
-    home = home_hei()
+def agreement_iia(agreement: Agreement, home: str | None = None) -> iia.Iia:
+    """Our agreement as EWP sees it: we serve it, so we are the first partner (``home``: our
+    HEI id, when the caller has it already)."""
+    home = home or home_hei()
     partner = _schac(agreement.partner)
     offers = list(agreement.offers.all())
     _detailed_fields(offers)
@@ -185,7 +186,8 @@ def agreement_iia(agreement: Agreement) -> iia.Iia:
 
 
 def export_iias(agreements: Iterable[Agreement]) -> bytes:
-    return emitted(xml.IIA_GET, iia.render([agreement_iia(a) for a in agreements]))
+    home = home_hei()  # once, not once per agreement
+    return emitted(xml.IIA_GET, iia.render([agreement_iia(a, home) for a in agreements]))
 
 
 def export_iia(agreement: Agreement) -> bytes:

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from abroad.ewp import views
+from abroad.ewp.network import iias
 from abroad.ewp.network import views as node
 
 app_name = "ewp"
@@ -20,4 +21,6 @@ urlpatterns = [
     # The EWP node (docs/ewp.md, "The node"): the discovery manifest and the APIs.
     path("manifest.xml", node.manifest, name="manifest"),
     path("echo", node.echo, name="echo"),
+    path("iias/index", iias.index, name="iias_index"),
+    path("iias/get", iias.get, name="iias_get"),
 ]

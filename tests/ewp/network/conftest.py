@@ -156,3 +156,27 @@ def registry(settings: Any) -> Iterator[Registry]:
         yield served
     finally:
         served.close()
+
+
+def with_partner(catalogue: bytes, pair: keys.KeyPair, hei_ids: list[str]) -> bytes:
+    """``catalogue`` with one more host: a partner's, signing with ``pair`` as its client key
+    and covering ``hei_ids`` (listed among the institutions too), its key in the binaries."""
+    r = REGISTRY
+    root = etree.fromstring(catalogue)
+    host = etree.Element(f"{{{r}}}host")
+    etree.SubElement(host, f"{{{COMMON}}}admin-email").text = f"ewp@{hei_ids[0]}"
+    covered = etree.SubElement(host, f"{{{r}}}institutions-covered")
+    for hei_id in hei_ids:
+        etree.SubElement(covered, f"{{{r}}}hei-id").text = hei_id
+    section = etree.SubElement(host, f"{{{r}}}client-credentials-in-use")
+    etree.SubElement(section, f"{{{r}}}rsa-public-key").set("sha-256", pair.key_id)
+    hosts = root.findall(f"{{{r}}}host")
+    hosts[-1].addnext(host)
+    institutions = root.find(f"{{{r}}}institutions")
+    assert institutions is not None
+    for hei_id in hei_ids:
+        hei = etree.SubElement(institutions, f"{{{r}}}hei")
+        hei.set("id", hei_id)
+        etree.SubElement(hei, f"{{{r}}}name").text = hei_id
+    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return add_binary(data, pair.key_id, pair.public_base64)

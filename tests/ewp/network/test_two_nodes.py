@@ -1,7 +1,8 @@
 """Issue 14, "Done means", the echo part: two abroad nodes on loopback find each other through
 a registry catalogue served by the test and exchange Echo calls with real HTTP and real
-signatures; every kind of bad request is refused with the status the specification names,
-and nothing is stored.
+signatures; A fetches from B's IIAs API the agreements it is party to, and no other; every
+kind of bad request is refused with the status the specification names, and nothing is
+stored.
 
 Node A is pytest-django's ``live_server`` (this process, the test database); node B is
 ``python -m abroad runserver`` in a subprocess with its own SQLite file, HEI and key files.
@@ -347,3 +348,56 @@ def test_our_client_refuses_answers_whose_signature_does_not_hold(nodes: Nodes) 
     from abroad.ewp.network.registry import read
 
     refused("does not bind", registry=read(without))
+
+
+B_AGREEMENTS = """
+from abroad.catalogue.models import Agreement, Institution, Offer
+from abroad.ewp.network.iias import iia_id
+for code, schac in (("B-A-1", "a.example.eu"), ("B-C-1", "c.example.eu")):
+    partner, _ = Institution.objects.get_or_create(
+        schac_code=schac, defaults={"name": schac, "country": "IT", "city": "Milano"}
+    )
+    agreement, _ = Agreement.objects.get_or_create(
+        code=code,
+        defaults={"partner": partner, "programme": "erasmus", "start_year": 2026,
+                  "end_year": 2028, "status": "active"},
+    )
+    if not agreement.offers.exists():
+        Offer.objects.create(agreement=agreement, isced_code="0715", level_bachelor=True,
+                             seats=2, months=5, language="en", language_level="B2")
+    print(code, iia_id(agreement))
+"""
+
+
+def test_a_fetches_the_agreements_it_is_party_to_from_b(nodes: Nodes) -> None:
+    from abroad.ewp.network import iias
+
+    done = nodes.b.command("shell", "-c", B_AGREEMENTS)
+    assert done.returncode == 0, done.stderr
+    ids = dict(line.split() for line in done.stdout.splitlines() if line.startswith("B-"))
+
+    # A asks B's index (found in the catalogue): B lists only its agreement with A.
+    answer = client.call(B, iias.IIAS_INDEX, 7, params=[("hei_id", B)])
+    assert answer.status == 200, answer.body
+    assert answer.key_id == nodes.b.key("server").key_id
+    root = etree.fromstring(answer.body)
+    assert [n.text for n in root.iterfind(f"{{{iias.INDEX_NS}}}iia-id")] == [ids["B-A-1"]]
+
+    # A gets both ids: B's agreement with C is left out, silently.
+    found = iias.fetch(B, [ids["B-A-1"], ids["B-C-1"]])
+    assert len(found) == 1
+    ours = found[0]
+    assert [(p.hei_id, p.iia_id, p.iia_code) for p in ours.partners] == [
+        (B, ids["B-A-1"], "B-A-1"),
+        (A, "", ""),
+    ]
+    assert ours.iia_hash == ours.computed_hash  # B's hash is the one the specification gives
+    assert [(c.sending_hei, c.receiving_hei, c.isced_codes) for c in ours.conditions] == [
+        (B, A, ("0715",))
+    ]
+    assert iias.fetch(B, [ids["B-C-1"]]) == []
+
+    # A wrong hei_id: B refuses it with 400 (signed), and our fetch reports it.
+    wrong = client.call(B, iias.IIAS_GET, 7, params=[("hei_id", A), ("iia_id", ids["B-A-1"])])
+    assert wrong.status == 400
+    assert "does not cover" in developer_message(wrong.body)

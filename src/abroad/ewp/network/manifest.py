@@ -1,5 +1,5 @@
 """Our discovery manifest (ewp-specs-api-discovery v6): the host, the HEI it covers, the
-APIs served now (Discovery and Echo) and the public keys of our client and server."""
+APIs served now (Discovery, Echo, IIAs v7) and the public keys of our client and server."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.urls import reverse
 from lxml import etree
 
 from abroad.catalogue.models import Institution
-from abroad.ewp.network import keys
+from abroad.ewp.network import iias, keys
 from abroad.ewp.network.registry import DISCOVERY_V6, ECHO_V2, REGISTRY
 from abroad.ewp.services import home_hei
 
@@ -46,6 +46,16 @@ def _sub(
     return node
 
 
+def _http_security(entry: etree._Element, namespace: str) -> None:
+    """HTTP signatures for clients; TLS or HTTP signatures for servers (we sign always)."""
+    security = _sub(entry, namespace, "http-security")
+    clients = _sub(security, SEC, "client-auth-methods")
+    etree.SubElement(clients, f"{{{CLIAUTH_HTTPSIG}}}httpsig", nsmap={"a2": CLIAUTH_HTTPSIG})
+    servers = _sub(security, SEC, "server-auth-methods")
+    etree.SubElement(servers, f"{{{SRVAUTH_TLSCERT}}}tlscert", nsmap={"b1": SRVAUTH_TLSCERT})
+    etree.SubElement(servers, f"{{{SRVAUTH_HTTPSIG}}}httpsig", nsmap={"b2": SRVAUTH_HTTPSIG})
+
+
 def build() -> bytes:
     hei_id = home_hei()
     root = etree.Element(
@@ -66,13 +76,16 @@ def build() -> bytes:
 
     echo = etree.SubElement(apis, f"{{{ECHO_V2.namespace}}}echo", nsmap={"e2": ECHO_V2.namespace})
     echo.set("version", "2.0.0")
-    security = _sub(echo, ECHO_V2.namespace, "http-security")
-    clients = _sub(security, SEC, "client-auth-methods")
-    etree.SubElement(clients, f"{{{CLIAUTH_HTTPSIG}}}httpsig", nsmap={"a2": CLIAUTH_HTTPSIG})
-    servers = _sub(security, SEC, "server-auth-methods")
-    etree.SubElement(servers, f"{{{SRVAUTH_TLSCERT}}}tlscert", nsmap={"b1": SRVAUTH_TLSCERT})
-    etree.SubElement(servers, f"{{{SRVAUTH_HTTPSIG}}}httpsig", nsmap={"b2": SRVAUTH_HTTPSIG})
+    _http_security(echo, ECHO_V2.namespace)
     _sub(echo, ECHO_V2.namespace, "url", url("ewp:echo"))
+
+    entry = iias.MANIFEST_ENTRY
+    iias_v7 = etree.SubElement(apis, f"{{{entry}}}iias", nsmap={"i7": entry})
+    iias_v7.set("version", iias.VERSION)
+    _http_security(iias_v7, entry)
+    _sub(iias_v7, entry, "get-url", url("ewp:iias_get"))
+    _sub(iias_v7, entry, "max-iia-ids", str(iias.MAX_IIA_IDS))
+    _sub(iias_v7, entry, "index-url", url("ewp:iias_index"))
 
     covered = _sub(host, MANIFEST, "institutions-covered")
     hei = _sub(covered, REGISTRY, "hei")

@@ -1,0 +1,292 @@
+"""The IIAs API v7 of the node (ewp-specs-api-iias, stable-v7): ``index`` and ``get``.
+
+Parameters as v7 has them: ``index`` takes ``receiving_academic_year_id`` (repeatable,
+``2026/2027``) and ``modified_since`` (an ``xs:dateTime``), ``get`` takes ``iia_id``
+(repeatable, at most :data:`MAX_IIA_IDS`). v7 removed ``hei_id`` and ``partner_hei_id``; we
+still accept them from clients used to v6: a ``hei_id`` must then be ours (else 400), a
+``partner_hei_id`` only narrows the index.
+
+A caller sees only the agreements it is party to: those whose partner's SCHAC code is one of
+the HEIs the registry binds the caller's key to (:attr:`Caller.hei_ids`). Other agreements are
+not listed by ``index`` and their ids are left out of ``get`` silently, exactly as unknown ids
+are (the specification's rule, so a caller learns nothing of agreements with others). Only
+Erasmus+ agreements are IIAs; drafts are served too (the partner reads a draft to approve it).
+
+``get`` answers with the document the office downloads (:func:`services.export_iias`, one
+rule for both), so the ``iia-hash`` a partner computes is the one the office sees. An
+agreement that cannot be written as a valid IIA (a broad ISCED-F field) is left out of both
+endpoints and logged: nothing invalid leaves the node.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from lxml import etree
+
+from abroad.catalogue.enums import Programme
+from abroad.catalogue.models import Agreement, Offer
+from abroad.ewp import iia, services, xml
+from abroad.ewp.network.client import CallError, call
+from abroad.ewp.network.httpsig import Refused
+from abroad.ewp.network.registry import Api
+from abroad.ewp.network.server import XML_TYPE, Caller, ewp_api
+from abroad.ewp.xml import EwpError
+
+log = logging.getLogger(__name__)
+
+MANIFEST_ENTRY = (
+    "https://github.com/erasmus-without-paper/ewp-specs-api-iias/blob/stable-v7/manifest-entry.xsd"
+)
+VERSION = "7.0.0"
+MAX_IIA_IDS = 50  # the max-iia-ids of our manifest
+IIAS_GET = Api("iias", MANIFEST_ENTRY, "get-url")
+IIAS_INDEX = Api("iias", MANIFEST_ENTRY, "index-url")
+INDEX_NS = (
+    "https://github.com/erasmus-without-paper/ewp-specs-api-iias/blob/stable-v7/"
+    "endpoints/index-response.xsd"
+)
+IIA_INDEX = xml.Kind(
+    "iia-index",
+    INDEX_NS,
+    "iias-index-response",
+    "ewp-specs-api-iias/endpoints/index-response.xsd",
+    "stable-v7",
+)
+_YEAR = re.compile(r"^(\d{4})/(\d{4})$")
+
+
+# ----------------------------------------------------------------------------- who sees what
+
+
+def visible_agreements(hei_ids: Iterable[str]) -> QuerySet[Agreement]:
+    """The agreements a caller speaking for ``hei_ids`` is party to, with what rendering them
+    reads (the partner and our EWP identity; the offers are prefetched by the callers)."""
+    wanted = Q(pk__in=[])
+    for hei_id in hei_ids:
+        wanted |= Q(partner__schac_code__iexact=hei_id)
+    return (
+        Agreement.objects.filter(wanted, programme=Programme.ERASMUS)
+        .select_related("partner", "ewp")
+        .order_by("pk")
+    )
+
+
+def servable(agreements: Iterable[Agreement]) -> list[Agreement]:
+    """Those that can be written as IIAs (offers prefetched); the others are logged."""
+    found = []
+    home = services.home_hei()
+    for agreement in agreements:
+        try:
+            services.agreement_iia(agreement, home)
+        except EwpError as error:
+            log.error("EWP IIA %s not served: %s", agreement.code, error)
+            continue
+        found.append(agreement)
+    return found
+
+
+def iia_id(agreement: Agreement) -> str:
+    """Our iia-id of the agreement, as ``get`` and the download name it."""
+    return str(services.known_iia_link(agreement).iia_id)
+
+
+# ------------------------------------------------------------------------------ parameters
+
+
+def parameters(request: HttpRequest) -> QueryDict:
+    """The query (GET) or the form body (POST, ``application/x-www-form-urlencoded`` only;
+    an empty POST, which asks with no parameter, may come without a type)."""
+    if request.method == "POST":
+        if not request.body:
+            return QueryDict()
+        if (request.content_type or "") != "application/x-www-form-urlencoded":
+            raise Refused(415, "POST the parameters as application/x-www-form-urlencoded.")
+        return request.POST
+    return request.GET
+
+
+def _single(params: QueryDict, name: str, *, required: bool) -> str | None:
+    values = params.getlist(name)
+    if len(values) > 1:
+        raise Refused(400, f"Give {name} once.")
+    if not values:
+        if required:
+            raise Refused(400, f"The {name} parameter is required.")
+        return None
+    return values[0]
+
+
+def _our_hei(params: QueryDict) -> None:
+    """IIAs v7 removed ``hei_id`` (a node serves its own agreements): v7 clients send none.
+    One given by an older habit must name our HEI (400 otherwise), never another's."""
+    hei_id = _single(params, "hei_id", required=False)
+    if hei_id is None:
+        return
+    try:
+        home = services.home_hei()
+    except EwpError as error:
+        log.error("EWP IIAs not served: %s", error)
+        raise Refused(500, "This node has no HEI id configured.") from None
+    if hei_id.strip().lower() != home:
+        raise Refused(400, f"This node does not cover the HEI {hei_id!r}.")
+
+
+def _years(values: list[str]) -> list[int]:
+    years = []
+    for value in values:
+        match = _YEAR.match(value)
+        if match is None or int(match[2]) != int(match[1]) + 1:
+            raise Refused(
+                400, f"receiving_academic_year_id {value!r} is not an academic year (2026/2027)."
+            )
+        years.append(int(match[1]))
+    return years
+
+
+def _since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        found = parse_datetime(value.strip())
+    except ValueError:
+        found = None
+    if found is None:
+        raise Refused(400, f"modified_since {value!r} is not an xs:dateTime.")
+    return found if timezone.is_aware(found) else found.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class IndexQuery:
+    partner_hei_ids: tuple[str, ...]
+    years: tuple[int, ...]
+    modified_since: datetime | None
+
+
+def index_query(params: QueryDict) -> IndexQuery:
+    """The index's parameters, checked (400 for what the specification refuses)."""
+    _our_hei(params)
+    return IndexQuery(
+        partner_hei_ids=tuple(v.strip().lower() for v in params.getlist("partner_hei_id")),
+        years=tuple(_years(params.getlist("receiving_academic_year_id"))),
+        modified_since=_since(_single(params, "modified_since", required=False)),
+    )
+
+
+# ---------------------------------------------------------------------------------- queries
+
+
+def index_ids(caller: Caller, query: IndexQuery) -> list[str]:
+    """The iia-ids ``index`` lists for ``caller``: a fixed number of queries."""
+    heis = [h.lower() for h in caller.hei_ids]
+    if query.partner_hei_ids:
+        heis = [h for h in heis if h in query.partner_hei_ids]
+    agreements = visible_agreements(heis)
+    if query.years:
+        # Our cooperation conditions (the offers) run over the agreement's years; an
+        # agreement without offers has no condition valid in any year.
+        covering = Q(pk__in=[])
+        for year in query.years:
+            covering |= Q(start_year__lte=year, end_year__gte=year)
+        offered = Exists(Offer.objects.filter(agreement=OuterRef("pk")))
+        agreements = agreements.filter(covering, offered)
+    if query.modified_since is not None:
+        since = query.modified_since
+        # What changes the document: the agreement, its partner (the SCHAC code), the
+        # partner's copy accepted (their iia-id and code). An offer changed on its own admin
+        # page does not touch the agreement's time yet (docs/ewp.md says so).
+        agreements = agreements.filter(
+            Q(updated_at__gt=since)
+            | Q(partner__updated_at__gt=since)
+            | Q(ewp__partner_updated_at__gt=since)
+        )
+    return [iia_id(a) for a in servable(agreements.prefetch_related("offers"))]
+
+
+def get_agreements(caller: Caller, wanted: list[str]) -> list[Agreement]:
+    """The caller's agreements among the iia-ids ``wanted``, in the order asked; the ids it
+    may not see, unknown or not ours, are left out."""
+    ids = []
+    for value in wanted:
+        try:
+            ids.append(str(uuid.UUID(value.strip())))
+        except ValueError:
+            continue  # not one of our ids
+    by_id = {iia_id(a): a for a in visible_agreements(caller.hei_ids)}
+    found = list(dict.fromkeys(by_id[i] for i in ids if i in by_id))
+    prefetch_related_objects(found, "offers")
+    return servable(found)
+
+
+# ------------------------------------------------------------------------------------ views
+
+
+def _xml(body: bytes) -> HttpResponse:
+    return HttpResponse(body, content_type=XML_TYPE)
+
+
+def render_index(ids: list[str]) -> bytes:
+    root = xml.new_document(IIA_INDEX)
+    for value in ids:
+        xml.element(root, "iia-id", value)
+    return services.emitted(IIA_INDEX, xml.serialize(root))
+
+
+@ewp_api(methods=("GET", "POST"))
+def index(request: HttpRequest, caller: Caller) -> HttpResponse:
+    query = index_query(parameters(request))
+    try:
+        return _xml(render_index(index_ids(caller, query)))
+    except EwpError as error:
+        log.error("EWP IIAs index not served: %s", error)
+        raise Refused(500, "The index could not be written.") from None
+
+
+@ewp_api(methods=("GET", "POST"))
+def get(request: HttpRequest, caller: Caller) -> HttpResponse:
+    params = parameters(request)
+    _our_hei(params)
+    wanted = params.getlist("iia_id")
+    if not wanted:
+        raise Refused(400, "Give at least one iia_id.")
+    if len(wanted) > MAX_IIA_IDS:
+        raise Refused(400, f"Give at most {MAX_IIA_IDS} iia_id values (max-iia-ids).")
+    try:
+        return _xml(services.export_iias(get_agreements(caller, wanted)))
+    except EwpError as error:
+        log.error("EWP IIAs get not served: %s", error)
+        raise Refused(500, "The agreements could not be written as valid IIAs.") from None
+
+
+# ----------------------------------------------------------------------------------- client
+
+
+def fetch(hei_id: str, iia_ids: list[str]) -> list[iia.Iia]:
+    """Call ``hei_id``'s IIAs get v7 for ``iia_ids`` and read its verified, valid answer."""
+    answer = call(hei_id, IIAS_GET, 7, params=[("iia_id", i) for i in iia_ids])
+    if answer.status != 200:
+        raise CallError(f"The IIAs API of {hei_id} answered {answer.status}: {_text(answer.body)}")
+    try:
+        root = xml.read(xml.IIA_GET, answer.body)
+    except EwpError as error:
+        raise CallError(str(error)) from None
+    if root.find("i:iia", iia.NS) is None:
+        return []
+    return iia.parse(answer.body)
+
+
+def _text(body: bytes) -> str:
+    try:
+        root = etree.fromstring(body)
+    except etree.XMLSyntaxError:
+        return body[:200].decode("utf-8", "replace")
+    return " ".join(t.strip() for t in root.itertext() if t.strip())
