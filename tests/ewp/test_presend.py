@@ -62,6 +62,7 @@ def test_a_good_document_has_no_problem() -> None:
     )
     assert presend.problems(_tree(body)) == []
     assert presend.problems(_tree("")) == []  # a response with no item
+    assert presend.problems(_tree("<iia><cooperation-conditions/></iia>")) == []  # a draft
 
 
 def test_a_learning_agreement_of_a_student_without_family_name_is_not_sent(

@@ -21,8 +21,9 @@ from abroad.core.enums import ISCED_FIELDS
 from abroad.ewp.xml import local
 
 _DETAILED = re.compile(r"^\d{4}$")
-# Elements the schemas type as empty markers: written without content on purpose.
-_EMPTY_BY_DESIGN = frozenset({"non-standard-mobility-period"})
+# Elements written without content on purpose: the schemas' empty markers, and an agreement's
+# conditions while it has no offer yet (a draft a partner may read).
+_EMPTY_BY_DESIGN = frozenset({"non-standard-mobility-period", "cooperation-conditions"})
 # The people a document names (checked for a family name), and the elements whose emptiness
 # those checks report already.
 _PEOPLE = frozenset({"student", "contact-person"})

@@ -171,9 +171,12 @@ def test_agreements_that_are_no_iias_are_not_served(partners: Partners, delft: I
     make_agreement(delft, programme=Programme.BILATERAL)
     broad = AgreementFactory.create(partner=delft)
     OfferFactory.create(agreement=broad, isced_code="071", level_bachelor=True)  # broad field
+    mute = AgreementFactory.create(partner=delft)
+    OfferFactory.create(agreement=mute, language="", language_level="")  # no language asked
     listed = index_ids(partners.get(DELFT, "/ewp/iias/index", [("hei_id", HOME)]))
     assert listed == [iia_id(served)]
     asked = [("hei_id", HOME), ("iia_id", iia_id(broad)), ("iia_id", iia_id(served))]
+    asked.append(("iia_id", iia_id(mute)))
     assert got_ids(partners.get(DELFT, "/ewp/iias/get", asked)) == [iia_id(served)]
 
 

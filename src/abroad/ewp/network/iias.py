@@ -14,8 +14,9 @@ Erasmus+ agreements are IIAs; drafts are served too (the partner reads a draft t
 
 ``get`` answers with the document the office downloads (:func:`services.export_iias`, one
 rule for both), so the ``iia-hash`` a partner computes is the one the office sees. An
-agreement that cannot be written as a valid IIA (a broad ISCED-F field) is left out of both
-endpoints and logged: nothing invalid leaves the node.
+agreement that cannot be written as a valid IIA (a broad ISCED-F field, studies with no
+language: the checks before sending) is left out of both endpoints and logged: nothing invalid
+leaves the node.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from lxml import etree
 
 from abroad.catalogue.enums import Programme
 from abroad.catalogue.models import Agreement, Offer
-from abroad.ewp import iia, services, xml
+from abroad.ewp import iia, presend, services, xml
 from abroad.ewp.network.client import CallError, call
 from abroad.ewp.network.httpsig import Refused
 from abroad.ewp.network.registry import Api
@@ -82,14 +83,19 @@ def visible_agreements(hei_ids: Iterable[str]) -> QuerySet[Agreement]:
 
 
 def servable(agreements: Iterable[Agreement]) -> list[Agreement]:
-    """Those that can be written as IIAs (offers prefetched); the others are logged."""
+    """Those that can be written as IIAs a partner accepts (offers prefetched): built, and
+    passing the checks before sending (:mod:`abroad.ewp.presend`); the others are logged."""
     found = []
     home = services.home_hei()
     for agreement in agreements:
         try:
-            services.agreement_iia(agreement, home)
+            built = services.agreement_iia(agreement, home)
         except EwpError as error:
             log.error("EWP IIA %s not served: %s", agreement.code, error)
+            continue
+        problems = presend.problems(xml.parse(iia.render([built]), ours=True))
+        if problems:
+            log.error("EWP IIA %s not served: %s", agreement.code, " ".join(problems))
             continue
         found.append(agreement)
     return found
