@@ -36,9 +36,10 @@ def _tree(body: str) -> Any:
             "<contact-person><given-names>Ida</given-names><email>i@x.eu</email></contact-person>",
             "The contact person i@x.eu has no family name",
         ),
-        ("<isced-f-code>071</isced-f-code>", "“071” is not a four-digit code"),
-        ("<isced-f-code>0799</isced-f-code>", "“0799” is not a four-digit code"),
-        ("<nominee-isced-f-code>07</nominee-isced-f-code>", "“07” is not a four-digit code"),
+        ("<isced-f-code>071</isced-f-code>", "“071” is not a detailed field"),
+        ("<isced-f-code>0710</isced-f-code>", "“0710” is not a detailed field"),
+        ("<isced-f-code>1215</isced-f-code>", "“1215” is not a detailed field"),
+        ("<nominee-isced-f-code>07</nominee-isced-f-code>", "“07” is not a detailed field"),
         (
             "<student-studies-mobility-spec><subject-area><isced-f-code>0715</isced-f-code>"
             "</subject-area></student-studies-mobility-spec>",
@@ -58,7 +59,9 @@ def test_a_good_document_has_no_problem() -> None:
         "<student><given-names>Anna</given-names><family-name>Rossi</family-name></student>"
         "<student-studies-mobility-spec><recommended-language-skill><language>en</language>"
         "</recommended-language-skill><subject-area><isced-f-code>0715</isced-f-code>"
-        "</subject-area></student-studies-mobility-spec><non-standard-mobility-period/>"
+        "</subject-area><subject-area><isced-f-code>0719</isced-f-code></subject-area>"
+        "<subject-area><isced-f-code>0788</isced-f-code></subject-area>"
+        "</student-studies-mobility-spec><non-standard-mobility-period/>"
     )
     assert presend.problems(_tree(body)) == []
     assert presend.problems(_tree("")) == []  # a response with no item

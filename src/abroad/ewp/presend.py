@@ -3,8 +3,9 @@ although the schema allows it (the providers' known issues, docs/ewp.md "Checks 
 sending"). Pure: a document's tree in, the problems in the office's words out.
 
 - a person without a family name (the schema allows an empty one; partners cannot file it);
-- an ISCED-F code that is not a four-digit code of the official list (partners map subject
-  areas at that level; a broad "07" or narrow "071" code is refused by several systems);
+- an ISCED-F code that is not a detailed field of ISCED-F 2013 (four digits: a broad field
+  00-10, a narrow digit and a detailed digit, neither 0; partners map subject areas at that
+  level; a broad "07" or narrow "071" code is refused by several systems);
 - an agreement's student-studies conditions without any language requirement;
 - an element left empty (an empty clarification, an empty name: some partners refuse the
   whole document for one).
@@ -17,10 +18,12 @@ import re
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from abroad.core.enums import ISCED_FIELDS
 from abroad.ewp.xml import local
 
-_DETAILED = re.compile(r"^\d{4}$")
+# A detailed field: broad 00-10, then a narrow and a detailed digit (1-9: 8 interdisciplinary,
+# 9 not elsewhere classified). The whole official list is not shipped; the fields abroad names
+# (core.enums.ISCED_FIELDS) are a part of it.
+_DETAILED = re.compile(r"^(0\d|10)[1-9][1-9]$")
 # Elements written without content on purpose: the schemas' empty markers, and an agreement's
 # conditions while it has no offer yet (a draft a partner may read).
 _EMPTY_BY_DESIGN = frozenset({"non-standard-mobility-period", "cooperation-conditions"})
@@ -78,11 +81,11 @@ def _person(node: etree._Element, found: list[str]) -> None:
 
 
 def _isced(code: str, found: list[str]) -> None:
-    if not _DETAILED.match(code) or code not in ISCED_FIELDS:
+    if not _DETAILED.match(code):
         found.append(
             _(
-                "The ISCED-F code “%(code)s” is not a four-digit code of the official list: "
-                "choose the detailed field (for example 0715, Mechanics and metal trades)."
+                "The ISCED-F code “%(code)s” is not a detailed field of ISCED-F 2013 (four "
+                "digits): choose one (for example 0715, Mechanics and metal trades)."
             )
             % {"code": code}
         )
