@@ -121,3 +121,18 @@ def test_the_registry_command_reads_the_catalogue_again(registry: Registry, caps
     registry.catalogue = b"<catalogue/>"
     with pytest.raises(CommandError, match="not an EWP registry catalogue"):
         call_command("ewp", "registry")
+
+
+@pytest.mark.django_db
+def test_a_request_does_not_read_the_catalogues_text_again(registry: Registry) -> None:
+    """The real catalogue is some megabytes: once this process has parsed it, a request reads
+    only the row's date and hash, never its text."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    registry.catalogue = official(EXAMPLE)
+    catalogue_client.catalogue()  # fetched, kept and parsed
+    with CaptureQueriesContext(connection) as queries:
+        assert catalogue_client.catalogue().client_key(UW_KEY) is not None
+    assert len(queries.captured_queries) == 1
+    assert '"xml"' not in queries.captured_queries[0]["sql"]

@@ -176,8 +176,10 @@ _parsed: dict[str, Catalogue] = {}
 
 
 def _catalogue_of(row: RegistryCatalogue) -> Catalogue:
+    """The parsed catalogue of ``row``, parsed once per process (the real catalogue is some
+    megabytes: its text is read from the database only when this process has not parsed it)."""
     if row.sha256 not in _parsed:
-        _parsed.clear()
+        _parsed.clear()  # row.xml: a deferred field, read now
         _parsed[row.sha256] = Catalogue(xml.parse(row.xml.encode("utf-8"), ours=True))
     return _parsed[row.sha256]
 
@@ -233,7 +235,7 @@ def _unreachable(row: RegistryCatalogue | None, reason: str) -> RegistryCatalogu
 def catalogue() -> Catalogue:
     """The catalogue, refreshed when older than the refresh interval."""
     url = settings.EWP_REGISTRY_URL
-    row = RegistryCatalogue.objects.filter(url=url).first() if url else None
+    row = RegistryCatalogue.objects.filter(url=url).defer("xml").first() if url else None
     stale = timedelta(seconds=settings.EWP_REGISTRY_REFRESH_SECONDS)
     if row is None or timezone.now() - row.checked_at > stale:
         row = refresh()
