@@ -435,3 +435,32 @@ def test_without_the_schemas_nothing_is_sent(
         assert "attachment" not in response.get("Content-Disposition", ""), url
         assert response.redirect_chain[-1][0].startswith(reverse(back, args=[0])[:-2]), url
         assert "ABROAD_EWP_SCHEMA_DIR" in response.content.decode(), url
+
+
+def test_the_agreement_page_says_which_path_the_partner_takes(
+    personas: dict[str, Client], agreement: Agreement, settings: Any
+) -> None:
+    """A partner a node of the EWP network serves (the registry catalogue we hold lists it)
+    is exchanged over the network; the others by PDF and files; without a catalogue, not
+    known. The page never waits on the registry: it reads the copy we hold."""
+    from django.utils import timezone
+
+    from abroad.ewp.models import RegistryCatalogue
+    from tests.ewp.conftest import official
+
+    url = reverse("ewp:agreement", args=[agreement.pk])
+    client = personas["office"]
+    settings.EWP_REGISTRY_URL = "http://127.0.0.1:9/catalogue"  # nothing listens: never asked
+    assert "is not known yet" in client.get(url).content.decode()
+    example = official("ewp-specs-api-registry/catalogue-example.xml").decode()
+    RegistryCatalogue.objects.create(
+        url=settings.EWP_REGISTRY_URL,
+        xml=example,
+        sha256="example",
+        fetched_at=timezone.now() - dt.timedelta(days=30),
+        checked_at=timezone.now() - dt.timedelta(days=30),
+    )
+    assert "is not in the EWP network" in client.get(url).content.decode()
+    agreement.partner.schac_code = "uw.edu.pl"  # the example catalogue's one HEI
+    agreement.partner.save()
+    assert "This partner is in the EWP network" in client.get(url).content.decode()

@@ -34,6 +34,7 @@ from abroad.core.permissions import can, office_page, visible_or_404
 from abroad.ewp import iia, services
 from abroad.ewp.forms import AcceptForm, UploadForm
 from abroad.ewp.models import Inbound
+from abroad.ewp.network import registry
 from abroad.ewp.xml import EwpError
 from abroad.mobility.models import Mobility
 from abroad.people.models import User
@@ -92,6 +93,16 @@ def agreement_xml(request: HttpRequest, pk: int) -> HttpResponse:
     return xml_response(data, f"iia-{safe_name(agreement.code)}.xml")
 
 
+def partner_path(hei_id: str) -> str:
+    """How the office exchanges with a partner: "network" (a node of the EWP network serves
+    it, as the registry catalogue we hold says), "files" (none does: PDF and EWP files), or
+    "unknown" (no catalogue read yet, or no SCHAC code)."""
+    held = registry.stored() if hei_id else None
+    if held is None:
+        return "unknown"
+    return "network" if held.covers(hei_id) else "files"
+
+
 @office_page("ewp.view_agreement")
 @require_GET
 def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -111,6 +122,7 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "ewp/agreement.html",
         {
             "agreement": agreement,
+            "path": partner_path(agreement.partner.schac_code or ""),
             "link": link,
             "our_hash": our_hash,
             "problem": problem,

@@ -146,6 +146,12 @@ class Catalogue:
                     found.append((numbers, Endpoint(hei_id, api, version, url)))
         return max(found, key=lambda pair: pair[0])[1] if found else None
 
+    def covers(self, hei_id: str) -> bool:
+        """Some node of the network serves ``hei_id`` (a host lists it among the institutions
+        it covers): the partner is reachable through EWP."""
+        wanted = hei_id.strip().lower()
+        return any(wanted in (h.lower() for h in self.heis_of(host)) for host in self.hosts())
+
     def hei_ids(self) -> list[str]:
         return [node.get("id", "") for node in self.root.iterfind("r:institutions/r:hei", NS)]
 
@@ -230,6 +236,14 @@ def _unreachable(row: RegistryCatalogue | None, reason: str) -> RegistryCatalogu
     row.checked_at = timezone.now()
     row.save(update_fields=["checked_at"])
     return row
+
+
+def stored() -> Catalogue | None:
+    """The catalogue we hold, as it is: never asked of the registry (for the office's pages,
+    which must not wait on the network); None when none was read yet or none is configured."""
+    url = settings.EWP_REGISTRY_URL
+    row = RegistryCatalogue.objects.filter(url=url).defer("xml").first() if url else None
+    return _catalogue_of(row) if row is not None else None
 
 
 def catalogue() -> Catalogue:
