@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.templatetags.static import static as static_url
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -22,12 +23,52 @@ urlpatterns = [
     path("networks/", include("abroad.networks.urls")),
     path("ewp/", include("abroad.ewp.urls")),
     path("privacy/", include("abroad.privacy.urls")),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("office/admin/", admin.site.urls),
     path("favicon.ico", RedirectView.as_view(url=static_url("abroad/favicon.svg"), permanent=True)),
 ]
+if "local" in settings.LOGIN_METHODS:
+    # Passwords: changed by their owner, reset by e-mail (never for an account without one:
+    # Django sends nothing to a single sign-on account). The link is built on SITE_URL, not
+    # on the request's Host.
+    reset = {
+        "extra_email_context": {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
+    }
+    urlpatterns += [
+        path(
+            "accounts/password_change/",
+            auth_views.PasswordChangeView.as_view(),
+            name="password_change",
+        ),
+        path(
+            "accounts/password_change/done/",
+            auth_views.PasswordChangeDoneView.as_view(),
+            name="password_change_done",
+        ),
+        path(
+            "accounts/password_reset/",
+            auth_views.PasswordResetView.as_view(**reset),
+            name="password_reset",
+        ),
+        path(
+            "accounts/password_reset/done/",
+            auth_views.PasswordResetDoneView.as_view(),
+            name="password_reset_done",
+        ),
+        path(
+            "accounts/reset/<uidb64>/<token>/",
+            auth_views.PasswordResetConfirmView.as_view(),
+            name="password_reset_confirm",
+        ),
+        path(
+            "accounts/reset/done/",
+            auth_views.PasswordResetCompleteView.as_view(),
+            name="password_reset_complete",
+        ),
+    ]
 if "saml" in settings.LOGIN_METHODS:
     # SAML single sign-on; its log-out ends the identity provider's session too.
     from abroad.identity import views as identity_views
