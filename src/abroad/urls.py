@@ -33,10 +33,7 @@ urlpatterns = [
 if "local" in settings.LOGIN_METHODS:
     # Passwords: changed by their owner, reset by e-mail (never for an account without one:
     # Django sends nothing to a single sign-on account). The link is built on SITE_URL, not
-    # on the request's Host.
-    reset = {
-        "extra_email_context": {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
-    }
+    # on the request's Host (site.views.PasswordResetView).
     urlpatterns += [
         path(
             "accounts/password_change/",
@@ -50,7 +47,7 @@ if "local" in settings.LOGIN_METHODS:
         ),
         path(
             "accounts/password_reset/",
-            auth_views.PasswordResetView.as_view(**reset),
+            site_views.PasswordResetView.as_view(),
             name="password_reset",
         ),
         path(

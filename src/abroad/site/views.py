@@ -1,3 +1,6 @@
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -22,3 +25,12 @@ def home(request: HttpRequest) -> HttpResponse:
             "stats": stats,
         },
     )
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, its link built on ``SITE_URL`` (read at each request, never the
+    request's Host header) and named with ``SITE_NAME``."""
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        self.extra_email_context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
+        return super().form_valid(form)
