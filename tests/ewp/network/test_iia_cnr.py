@@ -376,3 +376,45 @@ def test_a_partner_down_is_logged_as_failed_with_the_error(world: World) -> None
     other = cnr.notify(make_agreement(warsaw))
     assert other.state == SentCnr.State.FAILED
     assert "lists no iia-cnr v3" in other.error
+
+
+def test_process_cnrs_notifies_the_agreements_changed_once_left_alone(world: World) -> None:
+    now = timezone.now()
+    # Saved just now: not yet (a burst of edits is one notification).
+    assert cnr.send_due(now) == []
+    later = now + cnr.DEBOUNCE + timedelta(seconds=1)
+    sent = cnr.send_due(later)
+    assert [(s.agreement, s.state) for s in sent] == [(world.agreement, SentCnr.State.SENT)]
+    assert world.delft_node.requests[0][1] == "/iia-cnr"
+    # Nothing changed since: nothing sent.
+    assert cnr.send_due(later + timedelta(hours=1)) == []
+    # Changed again (the office saved the agreement): notified again.
+    world.agreement.save()
+    assert cnr.send_due(timezone.now() + cnr.DEBOUNCE + timedelta(seconds=1)) != []
+    assert SentCnr.objects.filter(state=SentCnr.State.SENT).count() == 2
+    # A partner not on the network (no IIA CNR in the catalogue) is not notified.
+    warsaw = InstitutionFactory.create(name="Warsaw", country="PL", schac_code=WARSAW)
+    make_agreement(warsaw)
+    assert cnr.send_due(timezone.now() + timedelta(hours=1)) == []
+
+
+def test_a_failed_notification_is_tried_again_after_a_pause(world: World) -> None:
+    world.delft_node.down = True
+    later = timezone.now() + cnr.DEBOUNCE + timedelta(seconds=1)
+    [failed] = cnr.send_due(later)
+    assert failed.state == SentCnr.State.FAILED
+    assert "cannot be reached" in failed.error
+    assert cnr.send_due(failed.sent_at + timedelta(seconds=5)) == []  # pausing
+    world.delft_node.down = False
+    [again] = cnr.send_due(failed.sent_at + cnr.FIRST_PAUSE + timedelta(seconds=1))
+    assert again.state == SentCnr.State.SENT
+    assert cnr.send_due(again.sent_at + timedelta(hours=1)) == []
+
+
+def test_process_cnrs_command_sends_the_notifications_due(world: World) -> None:
+    Agreement.objects.filter(pk=world.agreement.pk).update(
+        updated_at=timezone.now() - cnr.DEBOUNCE - timedelta(seconds=1)
+    )
+    out = StringIO()
+    call_command("ewp", "process-cnrs", stdout=out)
+    assert f"notified tudelft.nl of {iia_id(world.agreement)}: sent, request" in out.getvalue()

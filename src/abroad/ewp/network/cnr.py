@@ -11,7 +11,11 @@ and given up after :data:`MAX_ATTEMPTS`.
 
 Sending: :func:`notify` tells the partner of one of our agreements (its IIA CNR endpoint found
 in the registry catalogue) that it changed, signed, with the client's timeouts and retries,
-and logs the outcome as a :class:`~abroad.ewp.models.SentCnr`.
+and logs the outcome as a :class:`~abroad.ewp.models.SentCnr`. :func:`send_due` (run by the
+same command) notifies, for each Erasmus+ agreement with a partner whose node serves IIA CNR
+v3, the changes saved since the last notification, once the agreement has been left alone for
+:data:`DEBOUNCE` (a burst of edits is one notification); a failed one is tried again with the
+same back-off as received ones.
 """
 
 from __future__ import annotations
@@ -23,18 +27,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from lxml import etree
 
+from abroad.catalogue.enums import Programme
 from abroad.catalogue.models import Agreement, Institution
 from abroad.ewp import services, xml
 from abroad.ewp.models import Inbound, PendingCnr, SentCnr
 from abroad.ewp.network import iias
 from abroad.ewp.network.client import CallError, call
 from abroad.ewp.network.httpsig import Refused
-from abroad.ewp.network.registry import Api
+from abroad.ewp.network.registry import Api, RegistryError, catalogue
 from abroad.ewp.network.server import XML_TYPE, Caller, ewp_api
 from abroad.ewp.xml import EwpError
 
@@ -50,6 +55,7 @@ IIA_CNR = Api("iia-cnr", MANIFEST_ENTRY)
 MAX_ATTEMPTS = 10
 FIRST_PAUSE = timedelta(minutes=1)  # then 2, 4, ... minutes
 LONGEST_PAUSE = timedelta(hours=6)
+DEBOUNCE = timedelta(minutes=2)  # an agreement left alone this long is notified
 _PRINTABLE = re.compile(r"^[\x20-\x7e]{1,64}$")  # ewp:AsciiPrintableIdentifier, our column
 
 
@@ -229,3 +235,66 @@ def notify(agreement: Agreement) -> SentCnr:
             sent.error = f"HTTP {answer.status}: {iias._text(answer.body)}"[:2000]
     sent.save()
     return sent
+
+
+def due_agreements(now: datetime | None = None, limit: int = 100) -> list[Agreement]:
+    """The Erasmus+ agreements whose partner should be told they changed: saved since the
+    last notification (or never notified) and left alone for :data:`DEBOUNCE`; or whose last
+    notification failed, once its pause is over (up to :data:`MAX_ATTEMPTS` failures in a
+    row). Only partners whose node the catalogue lists with IIA CNR v3."""
+    now = now or timezone.now()
+    try:
+        registry = catalogue()
+    except RegistryError as error:
+        log.warning("EWP IIA CNRs not sent: %s", error)
+        return []
+    last = SentCnr.objects.filter(agreement=OuterRef("pk")).order_by("-sent_at", "-pk")
+    candidates = (
+        Agreement.objects.filter(programme=Programme.ERASMUS)
+        .exclude(partner__schac_code="")
+        .select_related("partner")
+        .annotate(
+            last_sent=Subquery(last.values("sent_at")[:1]),
+            last_state=Subquery(last.values("state")[:1]),
+        )
+        .filter(
+            # Changed since the last notification, and left alone since: notify.
+            (
+                (Q(last_sent__isnull=True) | Q(updated_at__gt=F("last_sent")))
+                & Q(updated_at__lte=now - DEBOUNCE)
+            )
+            # Unchanged since a notification that failed: try again (after its pause).
+            | (Q(last_state=SentCnr.State.FAILED) & Q(updated_at__lte=F("last_sent")))
+        )
+        .order_by("updated_at", "pk")
+    )
+    due: list[Agreement] = []
+    for agreement in candidates:
+        hei_id = (agreement.partner.schac_code or "").strip().lower()
+        if registry.endpoint(hei_id, IIA_CNR, 3) is None:
+            continue  # not on the network: the office uses files with this partner
+        last_sent = getattr(agreement, "last_sent", None)
+        if last_sent is not None and agreement.updated_at <= last_sent:
+            # The last one failed: how many in a row?
+            logged = SentCnr.objects.filter(agreement=agreement)
+            last_ok = (
+                logged.filter(state=SentCnr.State.SENT)
+                .order_by("-sent_at")
+                .values_list("sent_at", flat=True)
+                .first()
+            )
+            failed = logged.filter(state=SentCnr.State.FAILED)
+            if last_ok is not None:
+                failed = failed.filter(sent_at__gt=last_ok)
+            failures = failed.count()
+            if failures >= MAX_ATTEMPTS or now < last_sent + pause(failures):
+                continue
+        due.append(agreement)
+        if len(due) >= limit:
+            break
+    return due
+
+
+def send_due(now: datetime | None = None) -> list[SentCnr]:
+    """Notify the partners of :func:`due_agreements`; what was sent or failed."""
+    return [notify(agreement) for agreement in due_agreements(now)]

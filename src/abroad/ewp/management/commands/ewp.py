@@ -26,9 +26,10 @@ files the settings name (an existing one is kept unless --force; --next and --pr
 them), ``manifest`` prints our discovery manifest, ``registry`` reads the registry catalogue
 again and prints what it holds, ``echo`` calls a partner's Echo API with our signature and
 checks the signature of its answer. ``process-cnrs`` processes the IIA change notifications
-partners sent us whose time has come (fetches their agreement into the inbox; cron runs it
-every few minutes), ``notify-iia`` sends the partner of an agreement our IIA CNR, ``cnrs``
-lists the notifications received and sent, with their errors.
+partners sent us whose time has come (fetches their agreement into the inbox) and sends ours
+for the agreements changed since (cron runs it every few minutes), ``notify-iia`` sends the
+partner of an agreement our IIA CNR at once, ``cnrs`` lists the notifications received and
+sent, with their errors.
 """
 
 from __future__ import annotations
@@ -125,6 +126,9 @@ class Command(BaseCommand):
                 )
             for one in result.failed:
                 self.stderr.write(f"given up {one.hei_id} {one.iia_id}: {one.last_error}")
+            for sent in cnr.send_due():
+                line = f"notified {sent.hei_id} of {sent.iia_id}: {sent.state}"
+                self.stdout.write(f"{line}, request {sent.request_id or '-'} {sent.error}")
             return
         if action == "notify-iia":
             agreement = (
