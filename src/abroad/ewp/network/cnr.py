@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from lxml import etree
 
 from abroad.catalogue.enums import Programme
@@ -147,17 +148,22 @@ def process(cnr: PendingCnr) -> PendingCnr:
     try:
         data = fetch_document(cnr.hei_id, cnr.iia_id)
         if data is None:
-            cnr.outcome = f"{cnr.hei_id} serves no agreement {cnr.iia_id} with us (deleted?)."
+            cnr.outcome = _(
+                "%(hei)s serves no agreement %(iia_id)s with us (deleted, or not with us)."
+            ) % {"hei": cnr.hei_id, "iia_id": cnr.iia_id}
         elif Inbound.objects.filter(
             source__sha256=hashlib.sha256(xml.stored(data).encode("utf-8")).hexdigest(),
             state=Inbound.State.PENDING,
         ).exists():
-            cnr.outcome = "The same copy is already waiting in the inbox."
+            cnr.outcome = _("The same copy is already waiting in the inbox.")
         else:
             received = services.receive_iias(
                 data=data, file_name=f"EWP {cnr.hei_id} {cnr.iia_id}.xml", actor=None
             )
-            cnr.outcome = "; ".join(f"{i.summary} (inbox #{i.pk})" for i in received)
+            cnr.outcome = "; ".join(
+                _("%(summary)s (inbox #%(number)s)") % {"summary": i.summary, "number": i.pk}
+                for i in received
+            )
     except (CallError, EwpError) as error:
         cnr.last_error = str(error)[:2000]
         if cnr.attempts >= MAX_ATTEMPTS:
