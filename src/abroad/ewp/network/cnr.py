@@ -275,9 +275,12 @@ def due_agreements(now: datetime | None = None, limit: int = 100) -> list[Agreem
         .order_by("updated_at", "pk")
     )
     due: list[Agreement] = []
+    served: dict[str, bool] = {}  # a partner's node lists IIA CNR v3 (asked once per HEI)
     for agreement in candidates:
         hei_id = (agreement.partner.schac_code or "").strip().lower()
-        if registry.endpoint(hei_id, IIA_CNR, 3) is None:
+        if hei_id not in served:
+            served[hei_id] = registry.endpoint(hei_id, IIA_CNR, 3) is not None
+        if not served[hei_id]:
             continue  # not on the network: the office uses files with this partner
         last_sent = getattr(agreement, "last_sent", None)
         if last_sent is not None and agreement.updated_at <= last_sent:
