@@ -179,3 +179,68 @@ class SeenRequest(models.Model):
 
     def __str__(self) -> str:
         return self.request_id
+
+
+class PendingCnr(models.Model):
+    """An IIA CNR a partner sent us (IIA CNR v3): answered at once, then processed off the
+    request (``ewp process-cnrs``): their agreement is fetched with their IIAs get and put in
+    the inbox as an upload. A partner that cannot be reached leaves it waiting, with the
+    error, and it is tried again later, each time after a longer pause."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting to be fetched")
+        DONE = "done", _("Fetched")
+        FAILED = "failed", _("Given up")
+
+    hei_id = models.CharField(_("partner's HEI id"), max_length=255)
+    iia_id = models.CharField(_("partner's IIA id"), max_length=64)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_try_at = models.DateTimeField(_("next try"), db_index=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("received IIA change notification")
+        verbose_name_plural = _("received IIA change notifications")
+        ordering = ("-received_at", "-pk")
+
+    def __str__(self) -> str:
+        return f"{self.hei_id} {self.iia_id}"
+
+
+class SentCnr(models.Model):
+    """An IIA CNR we sent a partner (one of our agreements changed), with what came of it:
+    the request id, and the error when the partner could not be told."""
+
+    class State(models.TextChoices):
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    agreement = models.ForeignKey(
+        Agreement,
+        verbose_name=_("agreement"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    hei_id = models.CharField(_("partner's HEI id"), max_length=255)
+    iia_id = models.CharField(_("our IIA id"), max_length=64)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices)
+    status = models.PositiveIntegerField(_("HTTP status"), null=True, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("sent IIA change notification")
+        verbose_name_plural = _("sent IIA change notifications")
+        ordering = ("-sent_at", "-pk")
+
+    def __str__(self) -> str:
+        return f"{self.hei_id} {self.iia_id} {self.state}"

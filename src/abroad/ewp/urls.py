@@ -3,7 +3,7 @@
 from django.urls import path
 
 from abroad.ewp import views
-from abroad.ewp.network import iias
+from abroad.ewp.network import approval, cnr, iias
 from abroad.ewp.network import views as node
 
 app_name = "ewp"
@@ -23,4 +23,6 @@ urlpatterns = [
     path("echo", node.echo, name="echo"),
     path("iias/index", iias.index, name="iias_index"),
     path("iias/get", iias.get, name="iias_get"),
+    path("iia-cnr", cnr.iia_cnr, name="iia_cnr"),
+    path("iias-approval", approval.iias_approval, name="iias_approval"),
 ]

@@ -158,18 +158,31 @@ def registry(settings: Any) -> Iterator[Registry]:
         served.close()
 
 
-def with_partner(catalogue: bytes, pair: keys.KeyPair, hei_ids: list[str]) -> bytes:
+def with_partner(
+    catalogue: bytes,
+    pair: keys.KeyPair,
+    hei_ids: list[str],
+    *,
+    server: keys.KeyPair | None = None,
+    apis: etree._Element | None = None,
+) -> bytes:
     """``catalogue`` with one more host: a partner's, signing with ``pair`` as its client key
-    and covering ``hei_ids`` (listed among the institutions too), its key in the binaries."""
+    and covering ``hei_ids`` (listed among the institutions too), its key in the binaries;
+    with ``apis`` (an ``apis-implemented`` element) and its ``server`` key when given."""
     r = REGISTRY
     root = etree.fromstring(catalogue)
     host = etree.Element(f"{{{r}}}host")
     etree.SubElement(host, f"{{{COMMON}}}admin-email").text = f"ewp@{hei_ids[0]}"
+    if apis is not None:
+        host.append(apis)
     covered = etree.SubElement(host, f"{{{r}}}institutions-covered")
     for hei_id in hei_ids:
         etree.SubElement(covered, f"{{{r}}}hei-id").text = hei_id
     section = etree.SubElement(host, f"{{{r}}}client-credentials-in-use")
     etree.SubElement(section, f"{{{r}}}rsa-public-key").set("sha-256", pair.key_id)
+    if server is not None:
+        section = etree.SubElement(host, f"{{{r}}}server-credentials-in-use")
+        etree.SubElement(section, f"{{{r}}}rsa-public-key").set("sha-256", server.key_id)
     hosts = root.findall(f"{{{r}}}host")
     hosts[-1].addnext(host)
     institutions = root.find(f"{{{r}}}institutions")
@@ -179,4 +192,6 @@ def with_partner(catalogue: bytes, pair: keys.KeyPair, hei_ids: list[str]) -> by
         hei.set("id", hei_id)
         etree.SubElement(hei, f"{{{r}}}name").text = hei_id
     data = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    if server is not None:
+        data = add_binary(data, server.key_id, server.public_base64)
     return add_binary(data, pair.key_id, pair.public_base64)

@@ -42,7 +42,13 @@ def test_the_manifest_is_valid_and_lists_echo_and_our_keys(
     discovery = root.find("m:host/r:apis-implemented/d:discovery", ns)
     assert xml.text(discovery, "d:url", ns) == "https://abroad.example.eu/ewp/manifest.xml"
     apis = root.find("m:host/r:apis-implemented", ns)
-    assert [etree.QName(n).localname for n in apis] == ["discovery", "echo", "iias"]  # served now
+    assert [etree.QName(n).localname for n in apis] == [
+        "discovery",
+        "echo",
+        "iias",
+        "iia-cnr",
+        "iias-approval",
+    ]  # served now
     hei = root.find("m:host/m:institutions-covered/r:hei", ns)
     assert hei is not None
     assert hei.get("id") == "polimi.it"

@@ -401,3 +401,40 @@ def test_a_fetches_the_agreements_it_is_party_to_from_b(nodes: Nodes) -> None:
     wrong = client.call(B, iias.IIAS_GET, 7, params=[("hei_id", A), ("iia_id", ids["B-A-1"])])
     assert wrong.status == 400
     assert "does not cover" in developer_message(wrong.body)
+
+
+B_INBOX = """
+from abroad.ewp.models import Inbound, PendingCnr
+for n in PendingCnr.objects.all():
+    print("cnr", n.hei_id, n.iia_id, n.state, n.attempts)
+for i in Inbound.objects.all():
+    print("inbox", i.kind, i.state, i.summary)
+"""
+
+
+def test_a_tells_b_an_agreement_changed_and_b_fetches_it_into_its_inbox(nodes: Nodes) -> None:
+    from abroad.ewp.models import SentCnr
+    from abroad.ewp.network import cnr
+    from abroad.ewp.network.iias import iia_id
+    from tests.ewp.network.test_iias import make_agreement
+    from tests.factories import InstitutionFactory
+
+    partner_b = InstitutionFactory.create(name="Node B", country="NL", schac_code=B)
+    agreement = make_agreement(partner_b, code="A-B-1")
+
+    # A notifies B's IIA CNR (found in the catalogue): B answers at once, signed.
+    sent = cnr.notify(agreement)
+    assert sent.state == SentCnr.State.SENT, sent.error
+    assert sent.request_id
+    done = nodes.b.command("shell", "-c", B_INBOX)
+    assert done.returncode == 0, done.stderr
+    assert f"cnr {A} {iia_id(agreement)} pending 0" in done.stdout
+    assert "inbox" not in done.stdout  # nothing fetched during the request
+
+    # B processes it: fetches A's IIA (A's get, signed both ways) into its inbox.
+    done = nodes.b.command("ewp", "process-cnrs")
+    assert done.returncode == 0, done.stderr
+    assert f"fetched {A} {iia_id(agreement)}" in done.stdout
+    done = nodes.b.command("shell", "-c", B_INBOX)
+    assert f"cnr {A} {iia_id(agreement)} done 1" in done.stdout
+    assert f"inbox iia pending IIA A-B-1 from {A}, item 1" in done.stdout

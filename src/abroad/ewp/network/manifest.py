@@ -1,5 +1,6 @@
 """Our discovery manifest (ewp-specs-api-discovery v6): the host, the HEI it covers, the
-APIs served now (Discovery, Echo, IIAs v7) and the public keys of our client and server."""
+APIs served now (Discovery, Echo, IIAs v7, IIA CNR v3, IIAs Approval v2) and the public keys
+of our client and server."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.urls import reverse
 from lxml import etree
 
 from abroad.catalogue.models import Institution
-from abroad.ewp.network import iias, keys
+from abroad.ewp.network import approval, cnr, iias, keys
 from abroad.ewp.network.registry import DISCOVERY_V6, ECHO_V2, REGISTRY
 from abroad.ewp.services import home_hei
 
@@ -86,6 +87,19 @@ def build() -> bytes:
     _sub(iias_v7, entry, "get-url", url("ewp:iias_get"))
     _sub(iias_v7, entry, "max-iia-ids", str(iias.MAX_IIA_IDS))
     _sub(iias_v7, entry, "index-url", url("ewp:iias_index"))
+
+    entry = cnr.MANIFEST_ENTRY
+    iia_cnr = etree.SubElement(apis, f"{{{entry}}}iia-cnr", nsmap={"ic3": entry})
+    iia_cnr.set("version", cnr.VERSION)
+    _http_security(iia_cnr, entry)
+    _sub(iia_cnr, entry, "url", url("ewp:iia_cnr"))
+
+    entry = approval.MANIFEST_ENTRY
+    approval_v2 = etree.SubElement(apis, f"{{{entry}}}iias-approval", nsmap={"ia2": entry})
+    approval_v2.set("version", approval.VERSION)
+    _http_security(approval_v2, entry)
+    _sub(approval_v2, entry, "url", url("ewp:iias_approval"))
+    _sub(approval_v2, entry, "max-iia-ids", str(approval.MAX_IIA_IDS))
 
     covered = _sub(host, MANIFEST, "institutions-covered")
     hei = _sub(covered, REGISTRY, "hei")

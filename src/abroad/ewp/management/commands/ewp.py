@@ -10,6 +10,9 @@
     ewp manifest
     ewp registry [--force]
     ewp echo HEI_ID [VALUE ...] [--post]
+    ewp process-cnrs
+    ewp notify-iia AGREEMENT_CODE
+    ewp cnrs
 
 ``export`` writes the document (to the terminal without -o). ``import iia`` keeps the
 partner's copy waiting in the office's inbox and prints how it differs from our agreement;
@@ -22,7 +25,11 @@ The node (docs/ewp.md, "The node"): ``keys`` writes the RSA client and server ke
 files the settings name (an existing one is kept unless --force; --next and --promote rotate
 them), ``manifest`` prints our discovery manifest, ``registry`` reads the registry catalogue
 again and prints what it holds, ``echo`` calls a partner's Echo API with our signature and
-checks the signature of its answer.
+checks the signature of its answer. ``process-cnrs`` processes the IIA change notifications
+partners sent us whose time has come (fetches their agreement into the inbox) and sends ours
+for the agreements changed since (cron runs it every few minutes), ``notify-iia`` sends the
+partner of an agreement our IIA CNR at once, ``cnrs`` lists the notifications received and
+sent, with their errors.
 """
 
 from __future__ import annotations
@@ -37,7 +44,8 @@ from django.db import transaction
 
 from abroad.catalogue.models import Agreement, Institution
 from abroad.ewp import services
-from abroad.ewp.models import Inbound
+from abroad.ewp.models import Inbound, PendingCnr, SentCnr
+from abroad.ewp.network import cnr
 from abroad.ewp.network import commands as node
 from abroad.ewp.xml import EwpError
 from abroad.mobility.models import Mobility
@@ -81,17 +89,69 @@ class Command(BaseCommand):
         ):
             kind.add_parser(name, help=text).add_argument("file", metavar="FILE")
         node.add_parsers(actions)
+        actions.add_parser(
+            "process-cnrs", help="fetch the agreements partners told us changed (from cron)"
+        )
+        notify = actions.add_parser(
+            "notify-iia", help="tell the partner of an agreement that it changed (IIA CNR)"
+        )
+        notify.add_argument("code", metavar="AGREEMENT_CODE")
+        actions.add_parser("cnrs", help="the IIA change notifications received and sent")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             if options["action"] in node.ACTIONS:
                 node.run(self, options)
+            elif options["action"] in ("process-cnrs", "notify-iia", "cnrs"):
+                self.cnrs(options)
             elif options["action"] == "export":
                 self.export(options)
             else:
                 self.imported(options)
         except EwpError as error:
             raise CommandError(str(error)) from None
+
+    # --------------------------------------------------------------------------- CNRs
+
+    def cnrs(self, options: dict[str, Any]) -> None:
+        action = options["action"]
+        if action == "process-cnrs":
+            result = cnr.process_pending()
+            for one in result.done:
+                self.stdout.write(f"fetched {one.hei_id} {one.iia_id}: {one.outcome}")
+            for one in result.waiting:
+                self.stdout.write(
+                    f"waiting {one.hei_id} {one.iia_id} (attempt {one.attempts}, next "
+                    f"{one.next_try_at:%Y-%m-%d %H:%M} UTC): {one.last_error}"
+                )
+            for one in result.failed:
+                self.stderr.write(f"given up {one.hei_id} {one.iia_id}: {one.last_error}")
+            for sent in cnr.send_due():
+                line = f"notified {sent.hei_id} of {sent.iia_id}: {sent.state}"
+                self.stdout.write(f"{line}, request {sent.request_id or '-'} {sent.error}")
+            return
+        if action == "notify-iia":
+            agreement = (
+                Agreement.objects.select_related("partner").filter(code=options["code"]).first()
+            )
+            if agreement is None:
+                raise CommandError(f"no agreement has the reference {options['code']!r}")
+            sent = cnr.notify(agreement)
+            if sent.state != SentCnr.State.SENT:
+                raise CommandError(f"{sent.hei_id} not notified: {sent.error}")
+            self.stdout.write(f"{sent.hei_id} notified of {sent.iia_id}, request {sent.request_id}")
+            return
+        for received in PendingCnr.objects.all()[:50]:
+            self.stdout.write(
+                f"received {received.received_at:%Y-%m-%d %H:%M} {received.hei_id} "
+                f"{received.iia_id} {received.state} attempts={received.attempts} "
+                f"{received.last_error or received.outcome}"
+            )
+        for out in SentCnr.objects.all()[:50]:
+            self.stdout.write(
+                f"sent {out.sent_at:%Y-%m-%d %H:%M} {out.hei_id} {out.iia_id} {out.state} "
+                f"request={out.request_id or '-'} {out.error}"
+            )
 
     # ------------------------------------------------------------------------- export
 

@@ -1,0 +1,309 @@
+"""The IIA CNR API v3 of the node (ewp-specs-api-iia-cnr, stable-v3), both ways.
+
+Receiving: ``/ewp/iia-cnr`` (POST, ``iia_id``: the caller's id of an agreement it changed) is
+answered at once with the empty ``iia-cnr-response`` and recorded as a
+:class:`~abroad.ewp.models.PendingCnr`; :func:`process_pending` (``python -m abroad ewp
+process-cnrs``, from cron) then fetches the partner's agreement with its IIAs get v7 and hands
+the document to :func:`services.receive_iias`, so it waits in the office's inbox exactly as an
+upload does. A partner that cannot be reached (or serves an invalid document) leaves the
+notification waiting with the error; it is tried again after a pause that doubles each time,
+and given up after :data:`MAX_ATTEMPTS`.
+
+Sending: :func:`notify` tells the partner of one of our agreements (its IIA CNR endpoint found
+in the registry catalogue) that it changed, signed, with the client's timeouts and retries,
+and logs the outcome as a :class:`~abroad.ewp.models.SentCnr`. :func:`send_due` (run by the
+same command) notifies, for each Erasmus+ agreement with a partner whose node serves IIA CNR
+v3, the changes saved since the last notification, once the agreement has been left alone for
+:data:`DEBOUNCE` (a burst of edits is one notification); a failed one is tried again with the
+same back-off as received ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F, OuterRef, Q, Subquery
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from lxml import etree
+
+from abroad.catalogue.enums import Programme
+from abroad.catalogue.models import Agreement, Institution
+from abroad.ewp import services, xml
+from abroad.ewp.models import Inbound, PendingCnr, SentCnr
+from abroad.ewp.network import iias
+from abroad.ewp.network.client import CallError, call
+from abroad.ewp.network.httpsig import Refused
+from abroad.ewp.network.registry import Api, RegistryError, catalogue
+from abroad.ewp.network.server import XML_TYPE, Caller, ewp_api
+from abroad.ewp.xml import EwpError
+
+log = logging.getLogger(__name__)
+
+MANIFEST_ENTRY = (
+    "https://github.com/erasmus-without-paper/ewp-specs-api-iia-cnr/blob/stable-v3/"
+    "manifest-entry.xsd"
+)
+RESPONSE_NS = "https://github.com/erasmus-without-paper/ewp-specs-api-iia-cnr/tree/stable-v3"
+VERSION = "3.0.0"
+IIA_CNR = Api("iia-cnr", MANIFEST_ENTRY)
+MAX_ATTEMPTS = 10
+FIRST_PAUSE = timedelta(minutes=1)  # then 2, 4, ... minutes
+LONGEST_PAUSE = timedelta(hours=6)
+DEBOUNCE = timedelta(minutes=2)  # an agreement left alone this long is notified
+_PRINTABLE = re.compile(r"^[\x20-\x7e]{1,64}$")  # ewp:AsciiPrintableIdentifier, our column
+
+
+# --------------------------------------------------------------------------------- receiving
+
+
+def response() -> bytes:
+    root = etree.Element(f"{{{RESPONSE_NS}}}iia-cnr-response", nsmap={None: RESPONSE_NS})
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def _partner_heis(caller: Caller) -> list[str]:
+    """The caller's HEIs the notification is about: those that are partners in our
+    catalogue (a host may cover several HEIs), else all of them."""
+    heis = [h.lower() for h in caller.hei_ids]
+    wanted = Q(pk__in=[])
+    for hei_id in heis:
+        wanted |= Q(schac_code__iexact=hei_id)
+    codes = Institution.objects.filter(wanted).values_list("schac_code", flat=True)
+    known = {(code or "").lower() for code in codes}
+    return [h for h in heis if h in known] or heis
+
+
+def record(caller: Caller, iia_id: str) -> list[PendingCnr]:
+    """The notification, waiting to be processed: one per partner HEI; a notification for
+    the same agreement still waiting is brought forward instead of repeated."""
+    now = timezone.now()
+    found = []
+    for hei_id in _partner_heis(caller):
+        waiting = PendingCnr.objects.filter(
+            hei_id=hei_id, iia_id=iia_id, state=PendingCnr.State.PENDING
+        ).first()
+        if waiting is not None:
+            waiting.next_try_at = now
+            waiting.request_id = caller.request_id
+            waiting.save(update_fields=["next_try_at", "request_id"])
+            found.append(waiting)
+            continue
+        found.append(
+            PendingCnr.objects.create(
+                hei_id=hei_id, iia_id=iia_id, request_id=caller.request_id, next_try_at=now
+            )
+        )
+    return found
+
+
+@ewp_api(methods=("POST",))
+def iia_cnr(request: HttpRequest, caller: Caller) -> HttpResponse:
+    params = iias.parameters(request)
+    values = params.getlist("iia_id")
+    if not values:
+        raise Refused(400, "The iia_id parameter is required.")
+    if len(values) > 1:
+        raise Refused(400, "Give iia_id once.")
+    iia_id = values[0].strip()
+    if not _PRINTABLE.match(iia_id):
+        raise Refused(400, "iia_id is not an identifier (1 to 64 printable ASCII characters).")
+    record(caller, iia_id)
+    return HttpResponse(response(), content_type=XML_TYPE)
+
+
+# -------------------------------------------------------------------------------- processing
+
+
+def fetch_document(hei_id: str, iia_id: str) -> bytes | None:
+    """``hei_id``'s IIAs get v7 answer for ``iia_id``, verified and valid; None when it serves
+    no such agreement (deleted, or not with us)."""
+    answer = call(hei_id, iias.IIAS_GET, 7, params=[("iia_id", iia_id)])
+    if answer.status != 200:
+        raise CallError(
+            f"The IIAs API of {hei_id} answered {answer.status}: {iias._text(answer.body)}"
+        )
+    root = xml.read(xml.IIA_GET, answer.body)
+    if root.find(f"{{{xml.IIA_GET.namespace}}}iia") is None:
+        return None
+    return answer.body
+
+
+def pause(attempts: int) -> timedelta:
+    """How long to wait after ``attempts`` failed tries."""
+    return min(LONGEST_PAUSE, FIRST_PAUSE * 2 ** max(0, attempts - 1))
+
+
+def process(cnr: PendingCnr) -> PendingCnr:
+    """Fetch the partner's agreement once and put it in the inbox; on failure keep the
+    notification waiting, with the error and the time of the next try."""
+    now = timezone.now()
+    cnr.attempts += 1
+    try:
+        data = fetch_document(cnr.hei_id, cnr.iia_id)
+        if data is None:
+            cnr.outcome = _(
+                "%(hei)s serves no agreement %(iia_id)s with us (deleted, or not with us)."
+            ) % {"hei": cnr.hei_id, "iia_id": cnr.iia_id}
+        elif Inbound.objects.filter(
+            source__sha256=hashlib.sha256(xml.stored(data).encode("utf-8")).hexdigest(),
+            state=Inbound.State.PENDING,
+        ).exists():
+            cnr.outcome = _("The same copy is already waiting in the inbox.")
+        else:
+            received = services.receive_iias(
+                data=data, file_name=f"EWP {cnr.hei_id} {cnr.iia_id}.xml", actor=None
+            )
+            cnr.outcome = "; ".join(
+                _("%(summary)s (inbox #%(number)s)") % {"summary": i.summary, "number": i.pk}
+                for i in received
+            )
+    except (CallError, EwpError) as error:
+        cnr.last_error = str(error)[:2000]
+        if cnr.attempts >= MAX_ATTEMPTS:
+            cnr.state = PendingCnr.State.FAILED
+            cnr.done_at = now
+        else:
+            cnr.next_try_at = now + pause(cnr.attempts)
+        log.warning("EWP IIA CNR %s %s: %s", cnr.hei_id, cnr.iia_id, cnr.last_error)
+    else:
+        cnr.state = PendingCnr.State.DONE
+        cnr.done_at = now
+        cnr.last_error = ""
+    cnr.save()
+    return cnr
+
+
+@dataclass
+class Processed:
+    done: list[PendingCnr] = field(default_factory=list)
+    waiting: list[PendingCnr] = field(default_factory=list)
+    failed: list[PendingCnr] = field(default_factory=list)
+
+
+def process_pending(now: datetime | None = None, limit: int = 200) -> Processed:
+    """Process the notifications whose time has come (oldest first), each in its own
+    transaction; a row another process is working on is skipped."""
+    now = now or timezone.now()
+    due = list(
+        PendingCnr.objects.filter(state=PendingCnr.State.PENDING, next_try_at__lte=now)
+        .order_by("next_try_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    result = Processed()
+    for pk in due:
+        with transaction.atomic():
+            cnr = (
+                PendingCnr.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, state=PendingCnr.State.PENDING)
+                .first()
+            )
+            if cnr is None:
+                continue
+            process(cnr)
+        if cnr.state == PendingCnr.State.DONE:
+            result.done.append(cnr)
+        elif cnr.state == PendingCnr.State.FAILED:
+            result.failed.append(cnr)
+        else:
+            result.waiting.append(cnr)
+    return result
+
+
+# ----------------------------------------------------------------------------------- sending
+
+
+def notify(agreement: Agreement) -> SentCnr:
+    """Tell the partner of ``agreement`` that it changed (its IIA CNR v3), and log it."""
+    hei_id = (agreement.partner.schac_code or "").strip().lower()
+    iia_id = iias.iia_id(agreement)
+    sent = SentCnr(agreement=agreement, hei_id=hei_id, iia_id=iia_id)
+    try:
+        if not hei_id:
+            raise CallError(f"{agreement.partner} has no SCHAC code, its id in EWP.")
+        answer = call(hei_id, IIA_CNR, 3, method="POST", params=[("iia_id", iia_id)])
+    except CallError as error:
+        sent.state = SentCnr.State.FAILED
+        sent.error = str(error)[:2000]
+    else:
+        sent.status = answer.status
+        sent.request_id = answer.request_id
+        if answer.status == 200:
+            sent.state = SentCnr.State.SENT
+        else:
+            sent.state = SentCnr.State.FAILED
+            sent.error = f"HTTP {answer.status}: {iias._text(answer.body)}"[:2000]
+    sent.save()
+    return sent
+
+
+def due_agreements(now: datetime | None = None, limit: int = 100) -> list[Agreement]:
+    """The Erasmus+ agreements whose partner should be told they changed: saved since the
+    last notification (or never notified) and left alone for :data:`DEBOUNCE`; or whose last
+    notification failed, once its pause is over (up to :data:`MAX_ATTEMPTS` failures in a
+    row). Only partners whose node the catalogue lists with IIA CNR v3."""
+    now = now or timezone.now()
+    try:
+        registry = catalogue()
+    except RegistryError as error:
+        log.warning("EWP IIA CNRs not sent: %s", error)
+        return []
+    last = SentCnr.objects.filter(agreement=OuterRef("pk")).order_by("-sent_at", "-pk")
+    candidates = (
+        Agreement.objects.filter(programme=Programme.ERASMUS)
+        .exclude(partner__schac_code="")
+        .select_related("partner")
+        .annotate(
+            last_sent=Subquery(last.values("sent_at")[:1]),
+            last_state=Subquery(last.values("state")[:1]),
+        )
+        .filter(
+            # Changed since the last notification, and left alone since: notify.
+            (
+                (Q(last_sent__isnull=True) | Q(updated_at__gt=F("last_sent")))
+                & Q(updated_at__lte=now - DEBOUNCE)
+            )
+            # Unchanged since a notification that failed: try again (after its pause).
+            | (Q(last_state=SentCnr.State.FAILED) & Q(updated_at__lte=F("last_sent")))
+        )
+        .order_by("updated_at", "pk")
+    )
+    due: list[Agreement] = []
+    served: dict[str, bool] = {}  # a partner's node lists IIA CNR v3 (asked once per HEI)
+    for agreement in candidates:
+        hei_id = (agreement.partner.schac_code or "").strip().lower()
+        if hei_id not in served:
+            served[hei_id] = registry.endpoint(hei_id, IIA_CNR, 3) is not None
+        if not served[hei_id]:
+            continue  # not on the network: the office uses files with this partner
+        last_sent = getattr(agreement, "last_sent", None)
+        if last_sent is not None and agreement.updated_at <= last_sent:
+            # The last one failed: how many in a row?
+            logged = SentCnr.objects.filter(agreement=agreement)
+            last_ok = (
+                logged.filter(state=SentCnr.State.SENT)
+                .order_by("-sent_at")
+                .values_list("sent_at", flat=True)
+                .first()
+            )
+            failed = logged.filter(state=SentCnr.State.FAILED)
+            if last_ok is not None:
+                failed = failed.filter(sent_at__gt=last_ok)
+            failures = failed.count()
+            if failures >= MAX_ATTEMPTS or now < last_sent + pause(failures):
+                continue
+        due.append(agreement)
+        if len(due) >= limit:
+            break
+    return due
+
+
+def send_due(now: datetime | None = None) -> list[SentCnr]:
+    """Notify the partners of :func:`due_agreements`; what was sent or failed."""
+    return [notify(agreement) for agreement in due_agreements(now)]
