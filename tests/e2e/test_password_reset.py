@@ -33,7 +33,7 @@ def test_a_student_chooses_a_new_password_from_the_e_mailed_link(
     assert_accessible(page)
 
     [message] = mail.outbox
-    link = re.search(re.escape(demo_server) + r"/accounts/reset/\S+/", message.body)
+    link = re.search(re.escape(demo_server) + r"/accounts/reset/\S+/", str(message.body))
     assert link, message.body
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(link.group(0))
