@@ -464,3 +464,41 @@ def test_the_agreement_page_says_which_path_the_partner_takes(
     agreement.partner.schac_code = "uw.edu.pl"  # the example catalogue's one HEI
     agreement.partner.save()
     assert "This partner is in the EWP network" in client.get(url).content.decode()
+
+
+def test_the_inbox_shows_the_change_notifications_each_way(
+    personas: dict[str, Client], agreement: Agreement, django_assert_max_num_queries: Any
+) -> None:
+    """What partners' nodes told us and what ours told them, with the errors the office acts
+    on; the page's queries do not grow with the notifications."""
+    from django.utils import timezone
+
+    from abroad.ewp.models import PendingCnr, SentCnr
+
+    later = timezone.now() + dt.timedelta(minutes=4)
+    PendingCnr.objects.create(
+        hei_id="tudelft.nl",
+        iia_id="DELFT-77",
+        request_id="0b8e0c43-7d4a-4c9e-9a55-3f1f0d7f2a10",
+        attempts=2,
+        next_try_at=later,
+        last_error="tudelft.nl could not be reached: connection refused",
+    )
+    for number in range(30):
+        SentCnr.objects.create(
+            agreement=agreement,
+            hei_id="tudelft.nl",
+            iia_id=str(services.iia_link(agreement).iia_id),
+            state=SentCnr.State.FAILED if number == 0 else SentCnr.State.SENT,
+            status=None if number == 0 else 200,
+            error="timed out" if number == 0 else "",
+        )
+    with django_assert_max_num_queries(14):
+        page = personas["office"].get(reverse("ewp:inbox")).content.decode()
+    assert "Change notifications on the EWP network" in page
+    assert "DELFT-77" in page
+    assert "could not be reached: connection refused" in page
+    assert "next try" in page
+    assert page.count(agreement.code) >= 30
+    assert "timed out" in page
+    assert personas["student"].get(reverse("ewp:inbox")).status_code == 404

@@ -33,7 +33,7 @@ from abroad.catalogue.models import Agreement, Institution
 from abroad.core.permissions import can, office_page, visible_or_404
 from abroad.ewp import iia, services
 from abroad.ewp.forms import AcceptForm, UploadForm
-from abroad.ewp.models import Inbound
+from abroad.ewp.models import Inbound, PendingCnr, SentCnr
 from abroad.ewp.network import registry
 from abroad.ewp.xml import EwpError
 from abroad.mobility.models import Mobility
@@ -218,6 +218,7 @@ def _inbox_list() -> QuerySet[Inbound]:
 
 
 INBOX_LIMIT = 200
+NOTICE_LIMIT = 50  # the latest change notifications shown each way
 
 
 @office_page("ewp.exchange")
@@ -260,6 +261,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "limit": INBOX_LIMIT,
             "years": [(y, f"{y}/{y + 1}") for y in years],
             "hosts": hosts,
+            # The EWP network's change notifications: what partners told us, what we told them.
+            "received_cnrs": list(PendingCnr.objects.order_by("-received_at")[:NOTICE_LIMIT]),
+            "sent_cnrs": list(
+                SentCnr.objects.select_related("agreement").order_by("-sent_at")[:NOTICE_LIMIT]
+            ),
         },
         status=400 if form.errors else 200,
     )
