@@ -21,6 +21,7 @@ from abroad.catalogue.models import CourseOfStudy, Offer, display_name_key
 from abroad.catalogue.queries import OfferFilter, filter_offers
 from abroad.core import audit
 from abroad.core.enums import CEFR, Language
+from abroad.core.importing import refresh_statistics
 from abroad.core.permissions import require_actor
 from abroad.matching import allocation, ranking, window
 from abroad.matching.applications import require_withdrawable
@@ -78,6 +79,7 @@ def fill_call_offers(*, call: Call, actor: Any = None) -> int:
         for offer in call_offer_candidates(call).exclude(pk__in=present)
     ]
     CallOffer.objects.bulk_create(new)
+    transaction.on_commit(refresh_statistics)
     audit.record(actor=actor, action="call.offers_filled", obj=call, added=len(new))
     return len(new)
 
@@ -1025,6 +1027,8 @@ def add_call_offers(*, call: Call, offers: QuerySet[Offer], actor: Any) -> int:
         for pk, seats in wanted.values_list("pk", "seats")
     ]
     CallOffer.objects.bulk_create(rows, batch_size=500)
+    # thousands of rows at once: the planner learns of them now, not at autovacuum's next pass
+    transaction.on_commit(refresh_statistics)
     audit.record(
         actor=actor,
         action="call.offers_added",
