@@ -34,37 +34,16 @@ if "local" in settings.LOGIN_METHODS:
     # Passwords: changed by their owner, reset by e-mail (never for an account without one:
     # Django sends nothing to a single sign-on account). The link is built on SITE_URL, not
     # on the request's Host (site.views.PasswordResetView).
+    password_views = (
+        ("password_change/", auth_views.PasswordChangeView, "password_change"),
+        ("password_change/done/", auth_views.PasswordChangeDoneView, "password_change_done"),
+        ("password_reset/", site_views.PasswordResetView, "password_reset"),
+        ("password_reset/done/", auth_views.PasswordResetDoneView, "password_reset_done"),
+        ("reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView, "password_reset_confirm"),
+        ("reset/done/", auth_views.PasswordResetCompleteView, "password_reset_complete"),
+    )
     urlpatterns += [
-        path(
-            "accounts/password_change/",
-            auth_views.PasswordChangeView.as_view(),
-            name="password_change",
-        ),
-        path(
-            "accounts/password_change/done/",
-            auth_views.PasswordChangeDoneView.as_view(),
-            name="password_change_done",
-        ),
-        path(
-            "accounts/password_reset/",
-            site_views.PasswordResetView.as_view(),
-            name="password_reset",
-        ),
-        path(
-            "accounts/password_reset/done/",
-            auth_views.PasswordResetDoneView.as_view(),
-            name="password_reset_done",
-        ),
-        path(
-            "accounts/reset/<uidb64>/<token>/",
-            auth_views.PasswordResetConfirmView.as_view(),
-            name="password_reset_confirm",
-        ),
-        path(
-            "accounts/reset/done/",
-            auth_views.PasswordResetCompleteView.as_view(),
-            name="password_reset_complete",
-        ),
+        path(f"accounts/{route}", view.as_view(), name=name) for route, view, name in password_views
     ]
 if "saml" in settings.LOGIN_METHODS:
     # SAML single sign-on; its log-out ends the identity provider's session too.
