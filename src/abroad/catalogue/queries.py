@@ -3,6 +3,7 @@ offers through :func:`filter_offers`, so a filter means the same everywhere."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
@@ -216,6 +217,14 @@ def partner_institutions() -> QuerySet[Institution]:
     return Institution.objects.filter(
         agreements__status__in=AgreementStatus.public_states()
     ).distinct()
+
+
+def by_schac_codes(hei_ids: Iterable[str], path: str = "") -> Q:
+    """Rows whose institution (``path`` leads to it, e.g. ``"partner__"``) has one of the SCHAC
+    codes ``hei_ids``, in any case: codes are stored in lower case (:class:`Institution`), so
+    this is one indexed ``IN``."""
+    codes = sorted({h.strip().lower() for h in hei_ids if h.strip()})
+    return Q(**{f"{path}schac_code__in": codes})
 
 
 def _level_field(eqf: int) -> str:

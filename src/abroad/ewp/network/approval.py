@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from lxml import etree
 
 from abroad.catalogue.enums import Programme
+from abroad.catalogue.queries import by_schac_codes
 from abroad.ewp.models import IiaLink
 from abroad.ewp.network import iias
 from abroad.ewp.network.httpsig import Refused
@@ -37,11 +37,10 @@ def approved(caller: Caller, wanted: list[str]) -> list[tuple[str, str]]:
     """(their iia-id, the hash we approved) for the ids ``wanted`` that name an Erasmus+
     agreement between the caller and us whose copy we accepted; in the order asked."""
     ids = list(dict.fromkeys(v.strip() for v in wanted if v.strip()))
-    partners = Q(pk__in=[])
-    for hei_id in caller.hei_ids:
-        partners |= Q(agreement__partner__schac_code__iexact=hei_id)
     links = IiaLink.objects.filter(
-        partners, partner_iia_id__in=ids, agreement__programme=Programme.ERASMUS
+        by_schac_codes(caller.hei_ids, "agreement__partner__"),
+        partner_iia_id__in=ids,
+        agreement__programme=Programme.ERASMUS,
     ).exclude(partner_hash="")
     found = {link.partner_iia_id: link.partner_hash.lower() for link in links}
     return [(i, found[i]) for i in ids if i in found and _SHA256.match(found[i])]

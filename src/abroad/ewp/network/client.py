@@ -170,7 +170,7 @@ def echo(hei_id: str, values: list[str], *, method: str = "GET") -> EchoResult:
     answer = call(hei_id, ECHO_V2, 2, method=method, params=[("echo", v) for v in values])
     if answer.status != 200:
         raise CallError(
-            f"The Echo API of {hei_id} answered {answer.status}: {_message(answer.body)}"
+            f"The Echo API of {hei_id} answered {answer.status}: {message(answer.body)}"
         )
     try:
         root = xml.parse(answer.body)
@@ -186,7 +186,13 @@ def echo(hei_id: str, values: list[str], *, method: str = "GET") -> EchoResult:
     )
 
 
-def _message(body: bytes) -> str:
+def failure(api: str, hei_id: str, answer: Answer) -> CallError:
+    """The error for a partner's answer other than 200, with its message."""
+    return CallError(f"The {api} API of {hei_id} answered {answer.status}: {message(answer.body)}")
+
+
+def message(body: bytes) -> str:
+    """The text of a partner's answer (an error response's developer message), for a log."""
     try:
         root = etree.fromstring(body)
     except etree.XMLSyntaxError:

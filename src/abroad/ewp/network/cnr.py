@@ -35,10 +35,11 @@ from lxml import etree
 
 from abroad.catalogue.enums import Programme
 from abroad.catalogue.models import Agreement, Institution
+from abroad.catalogue.queries import by_schac_codes
 from abroad.ewp import services, xml
 from abroad.ewp.models import Inbound, PendingCnr, SentCnr
 from abroad.ewp.network import iias
-from abroad.ewp.network.client import CallError, call
+from abroad.ewp.network.client import CallError, call, message
 from abroad.ewp.network.httpsig import Refused
 from abroad.ewp.network.registry import Api, RegistryError, catalogue
 from abroad.ewp.network.server import XML_TYPE, Caller, ewp_api
@@ -72,10 +73,7 @@ def _partner_heis(caller: Caller) -> list[str]:
     """The caller's HEIs the notification is about: those that are partners in our
     catalogue (a host may cover several HEIs), else all of them."""
     heis = [h.lower() for h in caller.hei_ids]
-    wanted = Q(pk__in=[])
-    for hei_id in heis:
-        wanted |= Q(schac_code__iexact=hei_id)
-    codes = Institution.objects.filter(wanted).values_list("schac_code", flat=True)
+    codes = Institution.objects.filter(by_schac_codes(heis)).values_list("schac_code", flat=True)
     known = {(code or "").lower() for code in codes}
     return [h for h in heis if h in known] or heis
 
@@ -121,20 +119,6 @@ def iia_cnr(request: HttpRequest, caller: Caller) -> HttpResponse:
 # -------------------------------------------------------------------------------- processing
 
 
-def fetch_document(hei_id: str, iia_id: str) -> bytes | None:
-    """``hei_id``'s IIAs get v7 answer for ``iia_id``, verified and valid; None when it serves
-    no such agreement (deleted, or not with us)."""
-    answer = call(hei_id, iias.IIAS_GET, 7, params=[("iia_id", iia_id)])
-    if answer.status != 200:
-        raise CallError(
-            f"The IIAs API of {hei_id} answered {answer.status}: {iias._text(answer.body)}"
-        )
-    root = xml.read(xml.IIA_GET, answer.body)
-    if root.find(f"{{{xml.IIA_GET.namespace}}}iia") is None:
-        return None
-    return answer.body
-
-
 def pause(attempts: int) -> timedelta:
     """How long to wait after ``attempts`` failed tries."""
     return min(LONGEST_PAUSE, FIRST_PAUSE * 2 ** max(0, attempts - 1))
@@ -146,7 +130,7 @@ def process(cnr: PendingCnr) -> PendingCnr:
     now = timezone.now()
     cnr.attempts += 1
     try:
-        data = fetch_document(cnr.hei_id, cnr.iia_id)
+        data = iias.fetch_document(cnr.hei_id, [cnr.iia_id])
         if data is None:
             cnr.outcome = _(
                 "%(hei)s serves no agreement %(iia_id)s with us (deleted, or not with us)."
@@ -238,7 +222,7 @@ def notify(agreement: Agreement) -> SentCnr:
             sent.state = SentCnr.State.SENT
         else:
             sent.state = SentCnr.State.FAILED
-            sent.error = f"HTTP {answer.status}: {iias._text(answer.body)}"[:2000]
+            sent.error = f"HTTP {answer.status}: {message(answer.body)}"[:2000]
     sent.save()
     return sent
 

@@ -32,12 +32,12 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_obj
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from lxml import etree
 
 from abroad.catalogue.enums import Programme
 from abroad.catalogue.models import Agreement, Offer
+from abroad.catalogue.queries import by_schac_codes
 from abroad.ewp import iia, presend, services, xml
-from abroad.ewp.network.client import CallError, call
+from abroad.ewp.network.client import CallError, call, failure
 from abroad.ewp.network.httpsig import Refused
 from abroad.ewp.network.registry import Api
 from abroad.ewp.network.server import XML_TYPE, Caller, ewp_api
@@ -72,11 +72,8 @@ _YEAR = re.compile(r"^(\d{4})/(\d{4})$")
 def visible_agreements(hei_ids: Iterable[str]) -> QuerySet[Agreement]:
     """The agreements a caller speaking for ``hei_ids`` is party to, with what rendering them
     reads (the partner and our EWP identity; the offers are prefetched by the callers)."""
-    wanted = Q(pk__in=[])
-    for hei_id in hei_ids:
-        wanted |= Q(partner__schac_code__iexact=hei_id)
     return (
-        Agreement.objects.filter(wanted, programme=Programme.ERASMUS)
+        Agreement.objects.filter(by_schac_codes(hei_ids, "partner__"), programme=Programme.ERASMUS)
         .select_related("partner", "ewp")
         .order_by("pk")
     )
@@ -276,23 +273,22 @@ def get(request: HttpRequest, caller: Caller) -> HttpResponse:
 # ----------------------------------------------------------------------------------- client
 
 
-def fetch(hei_id: str, iia_ids: list[str]) -> list[iia.Iia]:
-    """Call ``hei_id``'s IIAs get v7 for ``iia_ids`` and read its verified, valid answer."""
+def fetch_document(hei_id: str, iia_ids: list[str]) -> bytes | None:
+    """``hei_id``'s IIAs get v7 answer for ``iia_ids``, verified and valid; None when it
+    serves none of them (deleted, or not with us)."""
     answer = call(hei_id, IIAS_GET, 7, params=[("iia_id", i) for i in iia_ids])
     if answer.status != 200:
-        raise CallError(f"The IIAs API of {hei_id} answered {answer.status}: {_text(answer.body)}")
+        raise failure("IIAs", hei_id, answer)
     try:
         root = xml.read(xml.IIA_GET, answer.body)
     except EwpError as error:
         raise CallError(str(error)) from None
     if root.find("i:iia", iia.NS) is None:
-        return []
-    return iia.parse(answer.body)
+        return None
+    return answer.body
 
 
-def _text(body: bytes) -> str:
-    try:
-        root = etree.fromstring(body)
-    except etree.XMLSyntaxError:
-        return body[:200].decode("utf-8", "replace")
-    return " ".join(t.strip() for t in root.itertext() if t.strip())
+def fetch(hei_id: str, iia_ids: list[str]) -> list[iia.Iia]:
+    """Call ``hei_id``'s IIAs get v7 for ``iia_ids`` and read its verified, valid answer."""
+    data = fetch_document(hei_id, iia_ids)
+    return [] if data is None else iia.parse(data)
