@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from abroad.catalogue.models import Offer
 from abroad.core import audit, cycles
+from abroad.core.days360 import months_and_days
 from abroad.core.enums import CEFR
 from abroad.core.permissions import can, require_actor
 from abroad.mobility import checks, emails, queries
@@ -203,16 +204,9 @@ def propose_dates(*, academic_year: int, months: int) -> tuple[dt.date, dt.date]
 
 def months_between(start: dt.date, end: dt.date) -> int:
     """Months from ``start`` to ``end`` (both days included) as the Erasmus+ Programme Guide
-    counts them: every month of 30 days (1 September to 31 January is 5 months, 1 February to
-    28 February 30 days), a started month counting once it passes half."""
-    after = end + dt.timedelta(days=1)
-    days = (
-        (after.year - start.year) * 360
-        + (after.month - start.month) * 30
-        + min(after.day, 30)
-        - min(start.day, 30)
-    )
-    whole, rest = divmod(days, 30)
+    counts them (:func:`abroad.core.days360.days_360`: 1 September to 31 January is 5 months,
+    1 February to 28 February 30 days), a started month counting once it passes half."""
+    whole, rest = months_and_days(start, end)
     return max(1, whole + (1 if rest > 15 else 0))
 
 
