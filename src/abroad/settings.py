@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "abroad.mobility",
     "abroad.selection",
     "abroad.recognition",
+    "abroad.grants",
     "abroad.networks",
     "abroad.ewp",
     "abroad.privacy",

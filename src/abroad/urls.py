@@ -20,6 +20,7 @@ urlpatterns = [
     path("calls/", include("abroad.selection.urls")),
     path("mobility/", include("abroad.mobility.urls")),
     path("recognition/", include("abroad.recognition.urls")),
+    path("grants/", include("abroad.grants.urls")),
     path("networks/", include("abroad.networks.urls")),
     path("ewp/", include("abroad.ewp.urls")),
     path("privacy/", include("abroad.privacy.urls")),

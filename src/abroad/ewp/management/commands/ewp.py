@@ -43,13 +43,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from abroad.catalogue.models import Agreement, Institution
+from abroad.core.management.arguments import academic_year
 from abroad.ewp import services
 from abroad.ewp.models import Inbound, PendingCnr, SentCnr
 from abroad.ewp.network import cnr
 from abroad.ewp.network import commands as node
 from abroad.ewp.xml import EwpError
 from abroad.mobility.models import Mobility
-from abroad.recognition.management.commands.recognition import parse_academic_year
 
 
 class Command(BaseCommand):
@@ -168,7 +168,7 @@ class Command(BaseCommand):
                 raise CommandError(f"no mobility has the id {options['mobility']}")
             data = services.export_la(mobility)
         else:
-            year = parse_academic_year(options["year"]) if options["year"] else None
+            year = academic_year(options["year"]) if options["year"] else None
             host = None
             if options["host"]:
                 host = Institution.objects.filter(schac_code__iexact=options["host"]).first()

@@ -17,7 +17,6 @@ step (RecognitionError) is a CommandError with the service's message.
 from __future__ import annotations
 
 import io
-import re
 import time
 from pathlib import Path
 from typing import Any
@@ -26,8 +25,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from abroad.catalogue import erasmus_code
 from abroad.catalogue.models import Institution
-from abroad.core.academic_year import format_year, parse_year
+from abroad.core.academic_year import format_year
 from abroad.core.importing import Format, ImportReport, TableError, file_format
+from abroad.core.management.arguments import academic_year
 from abroad.mobility.models import Mobility
 from abroad.recognition import conversion, exports, importers, services
 from abroad.recognition.enums import Method
@@ -42,19 +42,6 @@ SCOPES = (
     (conversion.Scope.SCHOOL, "School"),
     (conversion.Scope.DEFAULT, "Every mobility (default)"),
 )
-
-
-def parse_academic_year(text: str) -> int:
-    """``2026`` or ``2026/2027``: the academic year's start year."""
-    text = text.strip()
-    if re.fullmatch(r"\d{4}", text):
-        return int(text)
-    try:
-        return parse_year(text)
-    except ValueError:
-        raise CommandError(
-            f"--year {text!r} is not an academic year: write 2026 or 2026/2027"
-        ) from None
 
 
 def plural(n: int, what: str) -> str:
@@ -225,7 +212,7 @@ class Command(BaseCommand):
 
     def export(self, year_text: str | None, fmt: Format | None, output: str | None) -> bool:
         """Write the export; True when it went to a file (and the timing may follow)."""
-        year = parse_academic_year(year_text) if year_text is not None else None
+        year = academic_year(year_text) if year_text is not None else None
         if output is not None:
             try:
                 named = file_format(output)

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from abroad.site.demo import catalogue as demo
+from abroad.site.demo.grants import load_grants_demo
 from abroad.site.demo.mobility import load_mobility_demo
 from abroad.site.demo.networks import load_networks_demo
 from abroad.site.demo.recognition import load_recognition_demo
@@ -86,6 +87,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  {line}")
         # Networks: ATHENS sessions, an Alliance4Tech student, a double-degree plan.
         for line in load_networks_demo().lines():
+            self.stdout.write(f"  {line}")
+        # Grants: the rate table, three mobilities' grant details.
+        for line in load_grants_demo().lines():
             self.stdout.write(f"  {line}")
 
         self.stdout.write("")

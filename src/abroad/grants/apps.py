@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GrantsConfig(AppConfig):
+    name = "abroad.grants"
+    verbose_name = _("Grants")
+
+    def ready(self) -> None:
+        from abroad.grants.timeline import grant_step
+        from abroad.mobility.timeline import register
+
+        register(grant_step)

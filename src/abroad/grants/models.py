@@ -1,0 +1,107 @@
+"""Grants as data: the rate table of each call year (imported and exported by the office) and
+what the grant of one mobility depends on beyond its dates (fewer opportunities, green travel,
+ISEE, zero-grant)."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from abroad.grants.enums import RateKey
+
+
+class RateTable(models.Model):
+    """The amounts of one academic year, with where they come from."""
+
+    academic_year = models.PositiveSmallIntegerField(_("academic year"), unique=True)
+    source = models.CharField(
+        _("source"),
+        max_length=300,
+        blank=True,
+        help_text=_("Where the amounts come from: the National Agency's note, a decree, a URL."),
+    )
+    note = models.TextField(
+        _("note"),
+        blank=True,
+        help_text=_("Shown to students and the office, e.g. that last year's amounts are used."),
+    )
+    instalments = models.CharField(
+        _("instalments (per cent)"),
+        max_length=40,
+        default="80,20",
+        help_text=_("The shares paid, in order, adding up to 100: 80,20 or 70,30."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("rate table")
+        verbose_name_plural = _("rate tables")
+        ordering = ("-academic_year",)
+
+    def __str__(self) -> str:
+        return f"{self.academic_year}/{self.academic_year + 1}"
+
+
+class Rate(models.Model):
+    """One amount of a table: what ``key`` says, for a country group, a distance band or an
+    ISEE band."""
+
+    table = models.ForeignKey(
+        RateTable, verbose_name=_("rate table"), on_delete=models.CASCADE, related_name="rates"
+    )
+    key = models.CharField(_("key"), max_length=40, choices=RateKey.choices)
+    group = models.CharField(_("country group"), max_length=10, blank=True)
+    country = CountryField(_("country"), blank=True)
+    low = models.DecimalField(_("from"), max_digits=10, decimal_places=2, null=True, blank=True)
+    high = models.DecimalField(_("to"), max_digits=10, decimal_places=2, null=True, blank=True)
+    amount = models.DecimalField(
+        _("amount"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    green_amount = models.DecimalField(
+        _("green amount"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("rate")
+        verbose_name_plural = _("rates")
+        ordering = ("key", "group", "country", "low")
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.group or self.country or self.low or ''} {self.amount}".strip()
+
+
+class GrantCase(models.Model):
+    """What a mobility's grant depends on beyond its dates and host, set by the office."""
+
+    mobility = models.OneToOneField(
+        "mobility.Mobility",
+        verbose_name=_("mobility"),
+        on_delete=models.CASCADE,
+        related_name="grant_case",
+    )
+    traineeship = models.BooleanField(_("traineeship"), default=False)
+    fewer_opportunities = models.BooleanField(_("fewer opportunities"), default=False)
+    green_travel = models.BooleanField(_("green travel"), default=False)
+    travel_days = models.PositiveSmallIntegerField(
+        _("travel days"), default=0, validators=[MaxValueValidator(30)]
+    )
+    isee = models.DecimalField(
+        _("ISEE"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("Empty when the student declared none."),
+    )
+    zero_grant = models.BooleanField(_("zero-grant"), default=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("grant case")
+        verbose_name_plural = _("grant cases")
+
+    def __str__(self) -> str:
+        return str(self.mobility)

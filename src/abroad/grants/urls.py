@@ -1,0 +1,11 @@
+"""The grant pages, under /grants/ (namespace ``grants``)."""
+
+from django.urls import path
+
+from abroad.grants import views
+
+app_name = "grants"
+
+urlpatterns = [
+    path("mobility/<int:pk>/", views.mobility_grant, name="mobility"),
+]
