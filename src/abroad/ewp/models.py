@@ -279,7 +279,7 @@ class ApprovalFetch(models.Model):
 
     class State(models.TextChoices):
         DONE = "done", _("Answered")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", _("Call failed")
 
     hei_id = models.CharField(_("partner's HEI id"), max_length=255, db_index=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices)
