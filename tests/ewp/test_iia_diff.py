@@ -4,6 +4,7 @@ each changed field is named (its EWP element and its human name)."""
 
 from __future__ import annotations
 
+from django.utils import translation
 from lxml import etree
 
 from abroad.ewp import iia_diff
@@ -201,3 +202,18 @@ def test_an_id_one_copy_does_not_know_yet_is_no_difference_but_another_id_is() -
     assert fields(iia_diff.compare(document(), document(partners=(POLIMI, other)))) == [
         ("iia-id", "delft-77", "delft-78")
     ]
+
+
+def test_the_field_names_are_in_italian_too() -> None:
+    """Needs the lead's merge of the translations (the PO file of this work)."""
+    theirs = document(
+        conditions=(
+            STUDIES_0715.replace("<total-months-per-year>10<", "<total-months-per-year>12<"),
+            STUDIES_0613,
+            INCOMING,
+        )
+    )
+    with translation.override("it"):
+        [difference] = iia_diff.compare(document(), theirs)
+    assert difference.label == "Mesi totali per anno"
+    assert difference.where.startswith("Studio studenti polimi.it → tudelft.nl")
