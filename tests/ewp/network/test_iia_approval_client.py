@@ -297,3 +297,12 @@ def test_the_approval_answer_is_read_only_for_the_ids_we_asked(world: World) -> 
     assert found == {iia_id(first): our_hash(first)}
     assert request_id
     assert approval.max_iia_ids(catalogue(), DELFT) == 2
+
+
+def test_without_a_registry_nobody_is_asked_and_the_command_says_why(
+    agreement: Agreement, settings: Any
+) -> None:
+    settings.EWP_REGISTRY_URL = ""
+    with pytest.raises(CommandError, match="no partner asked"):
+        call_command("ewp", "fetch-approvals", stdout=StringIO())
+    assert not PartnerApproval.objects.exists()

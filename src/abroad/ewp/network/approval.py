@@ -175,6 +175,7 @@ def _record(agreement: Agreement, hei_id: str, approved_hash: str, request_id: s
 class Fetched:
     calls: list[ApprovalFetch] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # partners not served by the network
+    problem: str = ""  # the registry could not be read: nobody was asked
 
     @property
     def failed(self) -> list[ApprovalFetch]:
@@ -190,6 +191,7 @@ def fetch_approvals(hei_id: str | None = None) -> Fetched:
         registry = catalogue()
     except RegistryError as error:
         log.warning("EWP approvals not asked: %s", error)
+        result.problem = str(error)
         if hei_id:
             result.calls.append(
                 ApprovalFetch.objects.create(

@@ -168,6 +168,8 @@ class Command(BaseCommand):
         if partner and not Agreement.objects.filter(partner__schac_code__iexact=partner).exists():
             raise CommandError(f"no agreement with {partner!r}")
         result = approval.fetch_approvals(partner)
+        if result.problem:
+            raise CommandError(f"no partner asked: {result.problem}")
         for hei_id in result.skipped:
             self.stdout.write(f"{hei_id}: not in the EWP network (no IIAs Approval v2)")
         totals: dict[str, list[int]] = {}
