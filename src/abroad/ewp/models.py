@@ -244,3 +244,55 @@ class SentCnr(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hei_id} {self.iia_id} {self.state}"
+
+
+class PartnerApproval(models.Model):
+    """What a partner's IIAs Approval API (v2) last said of our copy of an agreement: the
+    ``iia-hash`` of our copy it approved (empty: it approves none), when we learnt it and
+    the request that told us. Our copy is approved only while that hash is the hash of our
+    copy now (:func:`abroad.ewp.network.approval.readiness`)."""
+
+    agreement = models.OneToOneField(
+        Agreement,
+        verbose_name=_("agreement"),
+        on_delete=models.CASCADE,
+        related_name="ewp_approval",
+    )
+    hei_id = models.CharField(_("partner's HEI id"), max_length=255)
+    iia_hash = models.CharField(_("approved iia-hash"), max_length=64, blank=True)
+    approved_since = models.DateTimeField(_("approval first seen"), null=True, blank=True)
+    checked_at = models.DateTimeField(_("asked"))
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("partner's approval of our IIA")
+        verbose_name_plural = _("partners' approvals of our IIAs")
+
+    def __str__(self) -> str:
+        return f"{self.hei_id} {self.iia_hash or '-'}"
+
+
+class ApprovalFetch(models.Model):
+    """One call to a partner's IIAs Approval API (``ewp fetch-approvals``): how many of our
+    iia-ids were asked, how many it approves, the request id, and the error when it failed;
+    the office reads the last one on the agreement's EWP page."""
+
+    class State(models.TextChoices):
+        DONE = "done", _("Answered")
+        FAILED = "failed", _("Call failed")
+
+    hei_id = models.CharField(_("partner's HEI id"), max_length=255, db_index=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices)
+    asked = models.PositiveIntegerField(_("IIA ids asked"), default=0)
+    approved = models.PositiveIntegerField(_("approved"), default=0)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    at = models.DateTimeField(_("asked"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("call to a partner's IIAs Approval API")
+        verbose_name_plural = _("calls to partners' IIAs Approval APIs")
+        ordering = ("-at", "-pk")
+
+    def __str__(self) -> str:
+        return f"{self.hei_id} {self.state}"

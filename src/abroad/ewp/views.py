@@ -31,10 +31,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from abroad.catalogue.models import Agreement, Institution
 from abroad.core.permissions import can, office_page, visible_or_404
-from abroad.ewp import iia, services
+from abroad.ewp import services
 from abroad.ewp.forms import AcceptForm, UploadForm
 from abroad.ewp.models import Inbound, PendingCnr, SentCnr
-from abroad.ewp.network import registry
+from abroad.ewp.network import approval, registry
 from abroad.ewp.xml import EwpError
 from abroad.mobility.models import Mobility
 from abroad.people.models import User
@@ -106,14 +106,12 @@ def partner_path(hei_id: str) -> str:
 @office_page("ewp.view_agreement")
 @require_GET
 def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """Our iia-id, what we know of the partner's copy, our hash, the copies received."""
-    agreement = get_object_or_404(_agreements(), pk=pk)
+    """Our iia-id, what we know of the partner's copy, the approval readiness (our hash, the
+    partner's, who approved which, how the copies differ), the copies received."""
+    agreement = get_object_or_404(_agreements().select_related("ewp", "ewp_approval"), pk=pk)
     link = services.known_iia_link(agreement)  # a GET writes nothing
-    our_hash, problem = "", ""
-    try:
-        our_hash = iia.parse(services.export_iia(agreement))[0].computed_hash
-    except EwpError as error:
-        problem = str(error)
+    ready = approval.readiness(agreement, link)
+    our_hash, problem = ready.our_hash, ready.problem
     received = Inbound.objects.filter(agreement=agreement, kind=Inbound.Kind.IIA).select_related(
         "received_by"
     )
@@ -126,6 +124,7 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "link": link,
             "our_hash": our_hash,
             "problem": problem,
+            "ready": ready,
             "received": received,
         },
     )
@@ -323,7 +322,11 @@ def inbound(request: HttpRequest, pk: int) -> HttpResponse:
             initial={"agreement": compared.pk if compared else None},
         )
         try:
-            differences = services.iia_diff(document, compared)
+            differences: list[Any] = (
+                approval.inbound_differences(document, compared)
+                if compared is not None
+                else services.iia_diff(document, None)
+            )
         except EwpError as error:
             context["problem"] = str(error)
             differences = []

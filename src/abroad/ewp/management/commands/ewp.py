@@ -13,6 +13,7 @@
     ewp process-cnrs
     ewp notify-iia AGREEMENT_CODE
     ewp cnrs
+    ewp fetch-approvals [--partner HEI_ID]
 
 ``export`` writes the document (to the terminal without -o). ``import iia`` keeps the
 partner's copy waiting in the office's inbox and prints how it differs from our agreement;
@@ -29,7 +30,9 @@ checks the signature of its answer. ``process-cnrs`` processes the IIA change no
 partners sent us whose time has come (fetches their agreement into the inbox) and sends ours
 for the agreements changed since (cron runs it every few minutes), ``notify-iia`` sends the
 partner of an agreement our IIA CNR at once, ``cnrs`` lists the notifications received and
-sent, with their errors.
+sent, with their errors. ``fetch-approvals`` asks each partner's IIAs Approval API (or the
+one --partner names) which of our agreements it approved, with which hash (cron runs it);
+a failed call is logged for the agreement's EWP page and exits with status 1.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ from abroad.catalogue.models import Agreement, Institution
 from abroad.core.management.arguments import academic_year
 from abroad.ewp import services
 from abroad.ewp.models import Inbound, PendingCnr, SentCnr
-from abroad.ewp.network import cnr
+from abroad.ewp.network import approval, cnr
 from abroad.ewp.network import commands as node
 from abroad.ewp.xml import EwpError
 from abroad.mobility.models import Mobility
@@ -97,6 +100,10 @@ class Command(BaseCommand):
         )
         notify.add_argument("code", metavar="AGREEMENT_CODE")
         actions.add_parser("cnrs", help="the IIA change notifications received and sent")
+        approvals = actions.add_parser(
+            "fetch-approvals", help="ask partners which of our agreements they approved (cron)"
+        )
+        approvals.add_argument("--partner", metavar="HEI_ID", help="one partner only")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -104,6 +111,8 @@ class Command(BaseCommand):
                 node.run(self, options)
             elif options["action"] in ("process-cnrs", "notify-iia", "cnrs"):
                 self.cnrs(options)
+            elif options["action"] == "fetch-approvals":
+                self.fetch_approvals(options["partner"])
             elif options["action"] == "export":
                 self.export(options)
             else:
@@ -152,6 +161,29 @@ class Command(BaseCommand):
                 f"sent {out.sent_at:%Y-%m-%d %H:%M} {out.hei_id} {out.iia_id} {out.state} "
                 f"request={out.request_id or '-'} {out.error}"
             )
+
+    # ---------------------------------------------------------------------- approvals
+
+    def fetch_approvals(self, partner: str | None) -> None:
+        if partner and not Agreement.objects.filter(partner__schac_code__iexact=partner).exists():
+            raise CommandError(f"no agreement with {partner!r}")
+        result = approval.fetch_approvals(partner)
+        if result.problem:
+            raise CommandError(f"no partner asked: {result.problem}")
+        for hei_id in result.skipped:
+            self.stdout.write(f"{hei_id}: not in the EWP network (no IIAs Approval v2)")
+        totals: dict[str, list[int]] = {}
+        for done in result.calls:
+            if done.state == done.State.FAILED:
+                self.stderr.write(f"{done.hei_id}: {done.error}")
+                continue
+            total = totals.setdefault(done.hei_id, [0, 0])
+            total[0] += done.approved
+            total[1] += done.asked
+        for hei_id, (approved, asked) in totals.items():
+            self.stdout.write(f"{hei_id}: {approved} of {asked} approved")
+        if result.failed:
+            raise CommandError(f"{len(result.failed)} call(s) failed")
 
     # ------------------------------------------------------------------------- export
 
