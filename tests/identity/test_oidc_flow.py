@@ -213,3 +213,20 @@ def test_explicit_endpoints_need_no_discovery(oidc_site: OidcSite, client: Clien
     user = signed_in(client)
     assert user is not None
     assert user.email == "maria.rossi@mail.polimi.example"  # from the ID token alone
+
+
+def test_a_disabled_account_does_not_sign_in_and_its_session_ends(
+    oidc_site: OidcSite, client: Client
+) -> None:
+    oidc_site.sign_in(client)
+    assert signed_in(client) is not None
+    User.objects.filter(username=ROSSI_USERNAME).update(is_active=False)
+    # the open session counts for nobody from its next request on
+    response = client.get("/mobility/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    other = Client()
+    response = oidc_site.sign_in(other)
+    assert response.status_code == 403
+    assert "disabled" in response.content.decode()
+    assert signed_in(other) is None

@@ -277,5 +277,11 @@ class OidcBackend(OIDCAuthenticationBackend):
         )
         return services.sign_in(settings.OIDC_ISSUER, identity, protocol=Protocol.OIDC)
 
+    def get_user(self, user_id: Any) -> User | None:
+        """The session's user while the account is active (mozilla-django-oidc's own would
+        keep a disabled account signed in; Django's ModelBackend does not)."""
+        user = self.UserModel.objects.filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
+
     def store_tokens(self, access_token: str, id_token: str) -> None:
         """Nothing in the session yet: the callback keeps the ID token after the log-in."""
