@@ -86,10 +86,15 @@ def test_oidc_pages_for_each_persona(oidc_site: OidcSite, personas: dict[str, Cl
             assert start["Location"].startswith(f"{oidc_site.op.issuer}/authorize?")
         else:  # already signed in: no new log-in, just where they were going
             assert start["Location"] == "/calls/", name
-        # a callback nobody started is refused, and signs the person out rather than in
+        # a callback nobody started is refused, and changes nothing in the session (a
+        # link on another site cannot sign anybody out)
+        before = signed_in(client)
         callback = client.get("/oidc/callback/?code=x&state=y")
         assert callback.status_code == 400, name
-        assert signed_in(client) is None, name
+        assert "does not belong to a log-in started here" in callback.content.decode()
+        assert signed_in(client) == before, name
+        assert client.get("/oidc/callback/?error=access_denied&state=y").status_code == 403
+        assert signed_in(client) == before, name
         assert client.post("/oidc/callback/").status_code == 405, name
 
 

@@ -58,9 +58,16 @@ class LoginView(OIDCAuthenticationRequestView):
         return {"ui_locales": get_language() or settings.LANGUAGE_CODE}
 
 
-def _refuse(request: HttpRequest, why: Why, status: int = 403, detail: object = "") -> HttpResponse:
+def _refuse(
+    request: HttpRequest,
+    why: Why,
+    status: int = 403,
+    detail: object = "",
+    *,
+    sign_out: bool = True,
+) -> HttpResponse:
     logger.warning("OpenID Connect answer refused: %s %s", why, detail)
-    return refusals.page(request, refusals.message(why), status=status)
+    return refusals.page(request, refusals.message(why), status=status, sign_out=sign_out)
 
 
 class CallbackView(View):
@@ -78,10 +85,12 @@ class CallbackView(View):
         if isinstance(states, dict) and state in states:
             pending = states.pop(state)
             request.session["oidc_states"] = states
+        # An answer to no log-in this session started changes nothing in it.
         if request.GET.get("error"):
-            return _refuse(request, Why.NOT_SIGNED_IN, detail=request.GET["error"])
+            why = request.GET["error"]
+            return _refuse(request, Why.NOT_SIGNED_IN, detail=why, sign_out=pending is not None)
         if pending is None:
-            return _refuse(request, Why.REPLAYED, status=400, detail="state")
+            return _refuse(request, Why.REPLAYED, status=400, detail="state", sign_out=False)
         if not request.GET.get("code"):
             return _refuse(request, Why.NOT_OURS, status=400, detail="no code")
         backend = OidcBackend()

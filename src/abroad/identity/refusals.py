@@ -55,8 +55,12 @@ def missing(attribute: str) -> str:
     ) % {"attribute": attribute}
 
 
-def page(request: HttpRequest, reason: str, status: int = 403) -> HttpResponse:
-    """The refusal page; nobody is signed in afterwards."""
-    if request.user.is_authenticated:
+def page(
+    request: HttpRequest, reason: str, status: int = 403, *, sign_out: bool = True
+) -> HttpResponse:
+    """The refusal page; nobody is signed in afterwards (unless ``sign_out`` is False: an
+    answer to no log-in of this session must not end it, or any page could end it with a
+    link)."""
+    if sign_out and request.user.is_authenticated:
         auth.logout(request)
     return render(request, "identity/refused.html", {"reason": reason}, status=status)
