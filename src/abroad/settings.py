@@ -39,14 +39,15 @@ if SECRET_KEY == DEVELOPMENT_SECRET_KEY and not DEBUG and set(ALLOWED_HOSTS) - s
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 # The ways in (docs/operator-guide.md, "Single sign-on"): "local" (user name and password,
-# throttled by django-axes below), "saml" (SAML 2: IDEM/eduGAIN). A method left out is gone:
-# without "local" no password logs anybody in, without "saml" nothing under /saml2/ is routed.
+# throttled by django-axes below), "saml" (SAML 2: IDEM/eduGAIN), "oidc" (OpenID Connect:
+# MyAcademicID, Keycloak). A method left out is gone: without "local" no password logs anybody
+# in, without "saml" nothing under /saml2/ is routed, without "oidc" nothing under /oidc/.
 LOGIN_METHODS = envlist("LOGIN_METHODS", ["local"])
-_unknown_methods = set(LOGIN_METHODS) - {"local", "saml"}
+_unknown_methods = set(LOGIN_METHODS) - {"local", "saml", "oidc"}
 if _unknown_methods or not LOGIN_METHODS:
     raise ImproperlyConfigured(
         f"ABROAD_LOGIN_METHODS: {', '.join(sorted(_unknown_methods)) or 'empty'}; "
-        "name local, saml or both."
+        "name one or more of local, saml, oidc."
     )
 
 INSTALLED_APPS = [
@@ -145,6 +146,7 @@ AUTHENTICATION_BACKENDS = [
         else []
     ),
     *(["abroad.identity.backends.SamlBackend"] if "saml" in LOGIN_METHODS else []),
+    *(["abroad.identity.oidc.OidcBackend"] if "oidc" in LOGIN_METHODS else []),
 ]
 # After this many failed log-ins for one user name from one address, log-ins for it from
 # there are refused for ABROAD_LOGIN_LOCKOUT_MINUTES (django-axes; a success resets the count).
@@ -384,4 +386,52 @@ SAML_SESSION_COOKIE_NAME = "abroad_saml"
 # must travel with it (SameSite=None needs secure cookies, i.e. HTTPS).
 SAML_SESSION_COOKIE_SAMESITE = "None" if HTTPS or envbool("SECURE_COOKIES", False) else "Lax"
 SAML_IGNORE_AUTHENTICATED_USERS_ON_LOGIN = True
+# OpenID Connect (abroad/identity/oidc.py, mozilla-django-oidc): one provider, named on the
+# log-in page ("Sign in with MyAcademicID"). Its endpoints come from its discovery document
+# (ABROAD_OIDC_ISSUER + /.well-known/openid-configuration) unless given one by one; ID tokens
+# must be signed with the provider's key from its JWKS (RS256 by default, never a shared
+# secret) for this client, by this issuer, with this log-in's nonce, and not expired.
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", "")
+OIDC_ISSUER = env("OIDC_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env("OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_JWKS_ENDPOINT", "")
+OIDC_OP_END_SESSION_ENDPOINT = env("OIDC_END_SESSION_ENDPOINT", "")
+OIDC_DISCOVERY_REFRESH_MINUTES = envint("OIDC_DISCOVERY_REFRESH_MINUTES", 60)
+OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", "")
+OIDC_RP_SCOPES = " ".join(envlist("OIDC_SCOPES", ["openid", "profile", "email"]))
+OIDC_RP_SIGN_ALGO = env("OIDC_SIGNING_ALGORITHM", "RS256")
+if OIDC_RP_SIGN_ALGO[:2] not in {"RS", "PS", "ES"}:
+    raise ImproperlyConfigured(
+        "ABROAD_OIDC_SIGNING_ALGORITHM: RS256 (or another signature with the provider's "
+        "public key: RS384, RS512, PS256, ES256); a shared secret (HS256) is refused."
+    )
+OIDC_USE_PKCE = True
+OIDC_CLOCK_SKEW_SECONDS = envint("OIDC_CLOCK_SKEW_SECONDS", 60)
+OIDC_TIMEOUT = envint("OIDC_TIMEOUT_SECONDS", 20)
+# The claims, through the same map as SAML's attributes (abroad/identity/attributes.py): the
+# claim naming the person ("sub" by default), made "<value>@<OIDC_USERNAME_SCOPE>" (the
+# issuer's host name unless set; "-" for none) so that two providers' names never collide.
+OIDC_USERNAME_CLAIM = env("OIDC_USERNAME_CLAIM", "sub")
+OIDC_USERNAME_SCOPE = env("OIDC_USERNAME_SCOPE", "")
+OIDC_CLAIM_MAP = {
+    "email": "email",
+    "first_name": "given_name",
+    "last_name": "family_name",
+    "student_number": "schac_personal_unique_code",
+    "affiliation": "eduperson_affiliation",
+    **dict(pair.split("=", 1) for pair in envlist("OIDC_CLAIM_MAP", []) if "=" in pair),
+}
+OIDC_AFFILIATION_ROLES = dict(
+    pair.split("=", 1)
+    for pair in envlist("OIDC_AFFILIATION_ROLES", ["faculty=promoter", "student=student"])
+    if "=" in pair
+)
+if set(OIDC_AFFILIATION_ROLES.values()) - {"student", "promoter"}:
+    raise ImproperlyConfigured(
+        "ABROAD_OIDC_AFFILIATION_ROLES gives only student or promoter: the office grants "
+        "office and admin."
+    )
 # end of single sign-on -------------------------------------------------------------------

@@ -52,5 +52,11 @@ if "saml" in settings.LOGIN_METHODS:
 
     urlpatterns[:0] = [path("accounts/logout/", identity_views.logout, name="logout")]
     urlpatterns.append(path("saml2/", include("abroad.identity.urls")))
+if "oidc" in settings.LOGIN_METHODS:
+    # OpenID Connect; its log-out ends the provider's session too (and a SAML one as SAML's).
+    from abroad.identity import oidc_views
+
+    urlpatterns[:0] = [path("accounts/logout/", oidc_views.logout, name="logout")]
+    urlpatterns.append(path("oidc/", include("abroad.identity.oidc_urls")))
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

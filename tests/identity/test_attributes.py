@@ -8,7 +8,9 @@ from abroad.identity.attributes import (
     DEFAULT_AFFILIATION_ROLES,
     NAME_ID,
     MissingAttribute,
+    claims_as_attributes,
     identity_from,
+    identity_from_claims,
     role_from,
     student_number,
 )
@@ -96,3 +98,58 @@ def test_a_configured_map_is_followed() -> None:
         "m@example.org",
         "42",
     )
+
+
+def test_claims_are_attribute_values() -> None:
+    assert claims_as_attributes(
+        {
+            "sub": "abc",
+            "email_verified": True,
+            "eduperson_affiliation": ["student", "member"],
+            "address": {"country": "IT"},
+            "matricola": 123456,
+        }
+    ) == {"sub": ["abc"], "eduperson_affiliation": ["student", "member"], "matricola": ["123456"]}
+
+
+def test_an_identity_from_claims_is_scoped_by_its_provider() -> None:
+    claims = {
+        "sub": "a1b2",
+        "email": "maria@mail.example",
+        "given_name": "Maria",
+        "family_name": "Rossi",
+        "schac_personal_unique_code": "urn:schac:personalUniqueCode:it:polimi.it:studente:42",
+        "eduperson_scoped_affiliation": ["faculty@polimi.it"],
+    }
+    claim_map = {
+        "email": "email",
+        "first_name": "given_name",
+        "last_name": "family_name",
+        "student_number": "schac_personal_unique_code",
+        "affiliation": "eduperson_scoped_affiliation",
+    }
+    identity = identity_from_claims(claims, scope="myacademicid.org", claim_map=claim_map)
+    assert identity.username == "a1b2@myacademicid.org"
+    assert (identity.email, identity.first_name, identity.last_name) == (
+        "maria@mail.example",
+        "Maria",
+        "Rossi",
+    )
+    assert identity.student_number == "42"
+    assert identity.role == Role.PROMOTER
+    other = identity_from_claims(claims, scope="keycloak.polimi.example", claim_map=claim_map)
+    assert other.username != identity.username
+    assert identity_from_claims(claims, scope="", claim_map=claim_map).username == "a1b2"
+
+
+def test_a_missing_username_claim_is_refused() -> None:
+    with pytest.raises(MissingAttribute) as missing:
+        identity_from_claims(
+            {"sub": "a1b2"}, scope="x", username_claim="preferred_username", claim_map={}
+        )
+    assert missing.value.attribute == "preferred_username"
+
+
+def test_a_scoped_affiliation_counts_as_its_affiliation() -> None:
+    assert role_from(["faculty@polimi.it"], DEFAULT_AFFILIATION_ROLES) == Role.PROMOTER
+    assert role_from(["staff@polimi.it"], {"staff": Role.OFFICE}) == Role.STUDENT

@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from tests.identity.conftest import SamlSite
+from tests.identity.conftest import ROSSI, SamlSite, signed_in
 from tests.identity.idp import IdentityProvider, keypair, signed_aggregate
-from tests.identity.test_saml_flow import ROSSI, signed_in
 
 from abroad.identity.federation import MetadataRefused, check_signed
 
@@ -59,22 +58,18 @@ def federation_keys(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_a_signed_aggregate_is_checked_and_used(
     saml_site: SamlSite,
+    other_idp: IdentityProvider,
     federation_server: tuple[str, Published],
     federation_keys: tuple[Path, Path],
     settings: Any,
     tmp_path: Path,
 ) -> None:
     url, published = federation_server
-    member = IdentityProvider(
-        saml_site.folder,
-        entity_id="https://idp.unimi.example/idp/shibboleth",
-        names={"en": "University of Milan", "it": "Università degli Studi di Milano"},
-    )
+    member = other_idp
     published.document = signed_aggregate([member], *federation_keys)
     settings.DATA_DIR = tmp_path / "data"
     settings.SAML_IDP_METADATA_URL = url
     settings.SAML_IDP_METADATA_CERT = str(federation_keys[1])
-    member.trust(Client().get("/saml2/metadata/").content.decode())
     assert "University of Milan" in Client().get("/accounts/login/").content.decode()
     client = Client()
     response = saml_site.sign_in(client, ROSSI, idp=member)

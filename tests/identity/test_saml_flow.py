@@ -7,26 +7,12 @@ import re
 
 import pytest
 from django.test import Client
-from tests.identity.conftest import SamlSite
+from tests.identity.conftest import ROSSI, SamlSite, signed_in
 
 from abroad.people.enums import Role
 from abroad.people.models import User
 
 pytestmark = pytest.mark.integration
-
-ROSSI = {
-    "eduPersonPrincipalName": ["maria.rossi@polimi.example"],
-    "mail": ["maria.rossi@mail.polimi.example"],
-    "givenName": ["Maria"],
-    "sn": ["Rossi"],
-    "schacPersonalUniqueCode": ["urn:schac:personalUniqueCode:it:polimi.it:studente:123456"],
-    "eduPersonAffiliation": ["student", "member"],
-}
-
-
-def signed_in(client: Client) -> User | None:
-    user_id = client.session.get("_auth_user_id")
-    return User.objects.get(pk=user_id) if user_id else None
 
 
 def test_a_student_signs_in_and_is_created_with_her_attributes(
@@ -99,10 +85,11 @@ def test_the_persistent_name_id_can_name_the_person(saml_site: SamlSite, client:
     assert user.username == "persistent-id-1234"
 
 
-def test_local_log_in_still_works_beside_saml(saml_site: SamlSite, client: Client) -> None:
-    from tests.factories import PASSWORD, UserFactory
+def test_local_log_in_still_works_beside_saml(
+    saml_site: SamlSite, client: Client, foreign_student: User
+) -> None:
+    from tests.factories import PASSWORD
 
-    UserFactory.create(username="foreign-student")
     response = client.post(
         "/accounts/login/", {"username": "foreign-student", "password": PASSWORD}
     )

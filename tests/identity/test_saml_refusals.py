@@ -5,13 +5,12 @@ over an account abroad did not create for it."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 
 import pytest
 from django.test import Client
 from tests.factories import UserFactory
-from tests.identity.conftest import SamlSite
-from tests.identity.idp import IdentityProvider
-from tests.identity.test_saml_flow import ROSSI, signed_in
+from tests.identity.conftest import ROSSI, SamlSite, signed_in
 
 from abroad.identity.models import FederatedIdentity
 from abroad.people.enums import Role
@@ -19,11 +18,8 @@ from abroad.people.models import User
 
 pytestmark = pytest.mark.integration
 
-
-def started(saml_site: SamlSite, client: Client) -> str:
-    """A log-in started at abroad: the id of its AuthnRequest."""
-    start = client.get("/saml2/login/")
-    return saml_site.idp.receive(start["Location"]).id
+Started = Callable[[Client], str]
+Linked = Callable[..., User]
 
 
 def refused(client: Client, answer: str, reason: str) -> None:
@@ -37,89 +33,102 @@ def refused(client: Client, answer: str, reason: str) -> None:
     assert User.objects.count() == accounts
 
 
-def test_a_tampered_response_is_refused(saml_site: SamlSite, client: Client) -> None:
-    answer = saml_site.idp.response(started(saml_site, client), ROSSI)
+def test_a_tampered_response_is_refused(
+    saml_site: SamlSite, started: Started, client: Client
+) -> None:
+    answer = saml_site.idp.response(started(client), ROSSI)
     xml = base64.b64decode(answer).decode()
     forged = xml.replace("Rossi", "Verdi")
     assert forged != xml
     refused(client, base64.b64encode(forged.encode()).decode(), "could not be verified")
 
 
-def test_an_unsigned_response_is_refused(saml_site: SamlSite, client: Client) -> None:
-    answer = saml_site.idp.response(started(saml_site, client), ROSSI, sign=False)
+def test_an_unsigned_response_is_refused(
+    saml_site: SamlSite, started: Started, client: Client
+) -> None:
+    answer = saml_site.idp.response(started(client), ROSSI, sign=False)
     refused(client, answer, "could not be verified")
 
 
-def test_a_sha1_signature_is_refused(saml_site: SamlSite, client: Client) -> None:
-    answer = saml_site.idp.response(started(saml_site, client), ROSSI, sha1=True)
+def test_a_sha1_signature_is_refused(saml_site: SamlSite, started: Started, client: Client) -> None:
+    answer = saml_site.idp.response(started(client), ROSSI, sha1=True)
     refused(client, answer, "signed its answer with SHA-1")
 
 
 def test_a_sha1_signature_inside_an_encrypted_assertion_is_refused(
-    saml_site: SamlSite, client: Client
+    saml_site: SamlSite, started: Started, client: Client
 ) -> None:
-    answer = saml_site.idp.response(started(saml_site, client), ROSSI, sha1=True, encrypt=True)
+    answer = saml_site.idp.response(started(client), ROSSI, sha1=True, encrypt=True)
     refused(client, answer, "signed its answer with SHA-1")
 
 
 def test_a_response_signed_by_an_unknown_idp_is_refused(
-    saml_site: SamlSite, client: Client
+    saml_site: SamlSite, started: Started, client: Client
 ) -> None:
-    stranger = IdentityProvider(saml_site.folder, entity_id="https://idp.stranger.example/idp")
-    stranger.trust(Client().get("/saml2/metadata/").content.decode())
-    answer = stranger.response(started(saml_site, client), ROSSI)
+    stranger = saml_site.trusting_idp("https://idp.stranger.example/idp")
+    answer = stranger.response(started(client), ROSSI)
     refused(client, answer, "not known here")
 
 
-def test_a_response_for_another_service_is_refused(saml_site: SamlSite, client: Client) -> None:
+def test_a_response_for_another_service_is_refused(
+    saml_site: SamlSite, started: Started, client: Client
+) -> None:
     other = "https://other-sp.example/metadata"
-    ours = Client().get("/saml2/metadata/").content.decode()
+    ours = saml_site.sp_metadata()
     saml_site.idp.trust(ours.replace("http://127.0.0.1:8000/saml2/metadata/", other))
-    answer = saml_site.idp.response(started(saml_site, client), ROSSI, audience=other)
+    answer = saml_site.idp.response(started(client), ROSSI, audience=other)
     refused(client, answer, "was not accepted")
 
 
-def test_an_expired_response_is_refused(saml_site: SamlSite, client: Client) -> None:
+def test_an_expired_response_is_refused(
+    saml_site: SamlSite, started: Started, client: Client
+) -> None:
     # made for this very request, but an hour ago: its five minutes are long over
-    answer = saml_site.idp.response(started(saml_site, client), ROSSI, minutes_ago=60)
+    answer = saml_site.idp.response(started(client), ROSSI, minutes_ago=60)
     refused(client, answer, "has expired")
 
 
-def test_a_response_made_just_now_is_still_good(saml_site: SamlSite, client: Client) -> None:
+def test_a_response_made_just_now_is_still_good(
+    saml_site: SamlSite, started: Started, client: Client
+) -> None:
     """The control of the expiry test: the same shifted and re-signed response, made one
     minute ago, is accepted."""
-    answer = saml_site.idp.response(started(saml_site, client), ROSSI, minutes_ago=1)
+    answer = saml_site.idp.response(started(client), ROSSI, minutes_ago=1)
     assert client.post("/saml2/acs/", {"SAMLResponse": answer}).status_code == 302
     assert signed_in(client) is not None
 
 
-def test_a_replayed_response_is_refused(saml_site: SamlSite, client: Client) -> None:
-    answer = saml_site.idp.response(started(saml_site, client), ROSSI)
+def test_a_replayed_response_is_refused(
+    saml_site: SamlSite, started: Started, client: Client
+) -> None:
+    answer = saml_site.idp.response(started(client), ROSSI)
     assert client.post("/saml2/acs/", {"SAMLResponse": answer}).status_code == 302
     client.logout()
     refused(client, answer, "already used")
     refused(Client(), answer, "already used")
 
 
-def test_an_unsolicited_response_is_refused(saml_site: SamlSite, client: Client) -> None:
-    started(saml_site, client)
+def test_an_unsolicited_response_is_refused(
+    saml_site: SamlSite, started: Started, client: Client
+) -> None:
+    started(client)
     refused(client, saml_site.idp.response("id-never-asked", ROSSI), "already used")
     refused(Client(), saml_site.idp.response(None, ROSSI), "already used")
 
 
 def test_an_answer_without_the_name_attribute_is_refused(
-    saml_site: SamlSite, client: Client
+    saml_site: SamlSite, started: Started, client: Client
 ) -> None:
     nameless = {k: v for k, v in ROSSI.items() if k != "eduPersonPrincipalName"}
-    answer = saml_site.idp.response(started(saml_site, client), nameless)
+    answer = saml_site.idp.response(started(client), nameless)
     refused(client, answer, "did not send eduPersonPrincipalName")
 
 
 def test_a_local_account_with_the_same_name_is_not_taken_over(
-    saml_site: SamlSite, client: Client
+    saml_site: SamlSite, started: Started, client: Client
 ) -> None:
     local = UserFactory.create(username="maria.rossi@polimi.example", email="old@example.org")
-    answer = saml_site.idp.response(started(saml_site, client), ROSSI)
+    answer = saml_site.idp.response(started(client), ROSSI)
     refused(client, answer, "is not linked to your identity provider")
     local.refresh_from_db()
     assert local.email == "old@example.org"
@@ -128,27 +137,28 @@ def test_a_local_account_with_the_same_name_is_not_taken_over(
 
 
 def test_a_student_number_held_by_another_account_is_refused(
-    saml_site: SamlSite, client: Client
+    saml_site: SamlSite, started: Started, client: Client
 ) -> None:
     UserFactory.create(username="local-rossi", student_number="123456")
-    answer = saml_site.idp.response(started(saml_site, client), ROSSI)
+    answer = saml_site.idp.response(started(client), ROSSI)
     refused(client, answer, "student number 123456")
 
 
-def test_an_account_the_office_linked_signs_in(saml_site: SamlSite, client: Client) -> None:
-    local = UserFactory.create(username="maria.rossi@polimi.example", student_number="123456")
-    FederatedIdentity.objects.create(
-        user=local, issuer=saml_site.idp.entity_id, subject="maria.rossi@polimi.example"
-    )
+def test_an_account_the_office_linked_signs_in(
+    saml_site: SamlSite, client: Client, linked: Linked
+) -> None:
+    local = linked(saml_site.idp.entity_id, "maria.rossi@polimi.example", student_number="123456")
     assert saml_site.sign_in(client, ROSSI).status_code == 302
     assert signed_in(client) == local
 
 
-def test_a_disabled_account_does_not_sign_in(saml_site: SamlSite, client: Client) -> None:
+def test_a_disabled_account_does_not_sign_in(
+    saml_site: SamlSite, started: Started, client: Client
+) -> None:
     saml_site.sign_in(client, ROSSI)
     User.objects.filter(username="maria.rossi@polimi.example").update(is_active=False)
     other = Client()
-    answer = saml_site.idp.response(started(saml_site, other), ROSSI)
+    answer = saml_site.idp.response(started(other), ROSSI)
     refused(other, answer, "disabled")
 
 
@@ -184,20 +194,16 @@ def test_the_settings_cannot_map_an_affiliation_to_office(
     assert user.role == Role.STUDENT
 
 
-def test_attributes_never_change_an_existing_role(saml_site: SamlSite, client: Client) -> None:
-    office = UserFactory.create(username="maria.rossi@polimi.example", role=Role.OFFICE)
-    FederatedIdentity.objects.create(
-        user=office, issuer=saml_site.idp.entity_id, subject=office.username
-    )
+def test_attributes_never_change_an_existing_role(
+    saml_site: SamlSite, client: Client, linked: Linked
+) -> None:
+    office = linked(saml_site.idp.entity_id, "maria.rossi@polimi.example", role=Role.OFFICE)
     saml_site.sign_in(client, {**ROSSI, "eduPersonAffiliation": ["student"]})
     office.refresh_from_db()
     assert office.role == Role.OFFICE
     # and a student the IdP now calls faculty stays a student until the office decides
     client.logout()
-    student = UserFactory.create(username="luca.bianchi@polimi.example", role=Role.STUDENT)
-    FederatedIdentity.objects.create(
-        user=student, issuer=saml_site.idp.entity_id, subject=student.username
-    )
+    student = linked(saml_site.idp.entity_id, "luca.bianchi@polimi.example", role=Role.STUDENT)
     luca = {
         **ROSSI,
         "eduPersonPrincipalName": [student.username],
@@ -210,13 +216,13 @@ def test_attributes_never_change_an_existing_role(saml_site: SamlSite, client: C
 
 
 def test_refused_answers_do_not_lock_an_address_out_of_saml(
-    saml_site: SamlSite, client: Client, settings: object
+    saml_site: SamlSite, started: Started, client: Client, settings: object
 ) -> None:
     """Password throttling (django-axes) counts wrong passwords; a refused SAML answer is not
     one, and many of them from one address (a university's NAT) lock nobody out."""
     nameless = {k: v for k, v in ROSSI.items() if k != "eduPersonPrincipalName"}
     for _ in range(12):
-        answer = saml_site.idp.response(started(saml_site, client), nameless)
+        answer = saml_site.idp.response(started(client), nameless)
         assert client.post("/saml2/acs/", {"SAMLResponse": answer}).status_code == 403
     response = saml_site.sign_in(client, ROSSI)
     assert response.status_code == 302, response.content.decode()

@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 from django.test import Client
 from tests.factories import PASSWORD, UserFactory
-from tests.identity.conftest import SamlSite
+from tests.identity.conftest import ROSSI, SamlSite, signed_in
 from tests.identity.idp import IdentityProvider
-from tests.identity.test_saml_flow import ROSSI, signed_in
 from tests.who_may import who_may
 
 from abroad.identity.models import FederatedIdentity
@@ -35,9 +34,10 @@ def test_the_log_in_page_offers_both_methods(saml_site: SamlSite, client: Client
     assert 'name="password"' in page
 
 
-def test_without_local_log_in_no_password_signs_in(saml_site: SamlSite, methods: Any) -> None:
+def test_without_local_log_in_no_password_signs_in(
+    saml_site: SamlSite, methods: Any, foreign_student: Any
+) -> None:
     methods(["saml"])
-    UserFactory.create(username="foreign-student")
     client = Client()
     page = client.get("/accounts/login/").content.decode()
     assert 'name="password"' not in page
@@ -59,18 +59,12 @@ def test_the_demo_hint_stays_on_the_log_in_page(
 
 
 @pytest.fixture
-def two_idps(saml_site: SamlSite) -> IdentityProvider:
-    other = IdentityProvider(
-        saml_site.folder,
-        entity_id="https://idp.unimi.example/idp/shibboleth",
-        names={"en": "University of Milan", "it": "Università degli Studi di Milano"},
-    )
+def two_idps(saml_site: SamlSite, other_idp: IdentityProvider) -> IdentityProvider:
     saml_site.settings.SAML_IDP_METADATA_FILES = [
         *saml_site.settings.SAML_IDP_METADATA_FILES,
-        str(other.write_metadata()),
+        str(other_idp.write_metadata()),
     ]
-    other.trust(Client().get("/saml2/metadata/").content.decode())
-    return other
+    return other_idp
 
 
 def test_several_idps_are_listed_in_the_reader_s_language(
@@ -143,9 +137,9 @@ def test_who_may_see_and_link_federated_identities(people: dict[str, Any]) -> No
 
 
 def test_the_admin_lists_links_for_the_office_only(
-    saml_site: SamlSite, personas: dict[str, Client], student: Any
+    saml_site: SamlSite, personas: dict[str, Client], student: Any, linked: Any
 ) -> None:
-    FederatedIdentity.objects.create(user=student, issuer=saml_site.idp.entity_id, subject="s1")
+    linked(saml_site.idp.entity_id, "s1", user=student)
     url = "/office/admin/identity/federatedidentity/"
     assert personas["office"].get(url).status_code == 200
     assert personas["office"].get(url + "add/").status_code == 403

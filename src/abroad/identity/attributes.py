@@ -3,7 +3,8 @@
 The map is configured in the settings (``SAML_ATTRIBUTE_MAP``, ``SAML_USERNAME_ATTRIBUTE``,
 ``SAML_AFFILIATION_ROLES``; docs/operator-guide.md). Attribute names are the friendly names
 pysaml2 gives the URIs the federations use (``eduPersonPrincipalName`` for
-``urn:oid:1.3.6.1.4.1.5923.1.1.1.6``).
+``urn:oid:1.3.6.1.4.1.5923.1.1.1.6``). An OpenID Connect provider's claims go through the same
+map (``OIDC_CLAIM_MAP``, ``OIDC_USERNAME_CLAIM``; ``identity_from_claims``).
 """
 
 from __future__ import annotations
@@ -70,8 +71,10 @@ def student_number(value: str) -> str:
 
 def role_from(affiliations: Iterable[str], roles: Mapping[str, str]) -> str:
     """The role a new user starts with: the first affiliation the map knows (faculty before
-    student when a PhD student also teaches), student otherwise; never office or admin."""
-    given = {affiliation.strip().lower() for affiliation in affiliations}
+    student when a PhD student also teaches), student otherwise; never office or admin. A
+    scoped affiliation (``student@polimi.it``, eduPersonScopedAffiliation) counts as its
+    affiliation."""
+    given = {affiliation.strip().lower().split("@")[0] for affiliation in affiliations}
     for affiliation, role in roles.items():
         if affiliation.lower() in given and role not in ROLES_NEVER_FROM_ATTRIBUTES:
             return role
@@ -116,4 +119,44 @@ def identity_from(
         last_name=value("last_name")[: FIELD_LENGTHS["last_name"]],
         student_number=student_number(value("student_number")),
         role=role_from(affiliations, affiliation_roles),
+    )
+
+
+def claims_as_attributes(claims: Mapping[str, object]) -> dict[str, list[str]]:
+    """An OpenID Connect provider's claims as attribute values: a string is one value, a list
+    its strings, a number its text; objects (``address``) and booleans are left out."""
+    attributes: dict[str, list[str]] = {}
+    for name, value in claims.items():
+        if isinstance(value, bool) or value is None:
+            continue
+        if isinstance(value, str | int | float):
+            attributes[name] = [str(value)]
+        elif isinstance(value, list):
+            attributes[name] = [str(item) for item in value if isinstance(item, str | int)]
+    return attributes
+
+
+def identity_from_claims(
+    claims: Mapping[str, object],
+    *,
+    scope: str,
+    username_claim: str = "sub",
+    claim_map: Mapping[str, str],
+    affiliation_roles: Mapping[str, str] = DEFAULT_AFFILIATION_ROLES,
+) -> Identity:
+    """The identity in an OpenID Connect provider's claims, through the same map as SAML's
+    attributes. The username is the ``username_claim`` scoped by the provider
+    (``<value>@<scope>``), so that two providers' ``sub`` never name the same account; an
+    empty scope leaves the value as it is. Raises ``MissingAttribute`` when that claim is
+    missing."""
+    attributes = claims_as_attributes(claims)
+    value = _first(attributes.get(username_claim))
+    if value and scope:
+        attributes[username_claim] = [f"{value}@{scope}"]
+    return identity_from(
+        attributes,
+        None,
+        username_attribute=username_claim,
+        attribute_map=claim_map,
+        affiliation_roles=affiliation_roles,
     )

@@ -1,4 +1,5 @@
-"""``python -m abroad check`` (and every start) says what SAML lacks when it is switched on."""
+"""``python -m abroad check`` (and every start) says what SAML or OpenID Connect lacks when
+it is switched on."""
 
 from __future__ import annotations
 
@@ -27,4 +28,25 @@ def saml_configured(app_configs: Any = None, **kwargs: Any) -> list[Error]:
         config_dict()
     except ImproperlyConfigured as problem:
         return [Error(str(problem), id="identity.E002")]
+    return []
+
+
+@register()
+def oidc_configured(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    if "oidc" not in settings.LOGIN_METHODS:
+        return []
+    try:
+        from abroad.identity.oidc import check_configured
+    except ImportError:
+        return [
+            Error(
+                "ABROAD_LOGIN_METHODS names oidc but mozilla-django-oidc is not installed.",
+                hint="pip install mozilla-django-oidc (docs/operator-guide.md)",
+                id="identity.E003",
+            )
+        ]
+    try:
+        check_configured()
+    except ImproperlyConfigured as problem:
+        return [Error(str(problem), id="identity.E004")]
     return []

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from abroad.core import audit
 from abroad.identity.attributes import Identity
-from abroad.identity.models import FederatedIdentity
+from abroad.identity.models import FederatedIdentity, Protocol
 from abroad.people.models import User
 
 
@@ -38,8 +38,9 @@ def _update(user: User, identity: Identity) -> list[str]:
 
 
 @transaction.atomic
-def sign_in(issuer: str, identity: Identity) -> User:
-    """The account for ``identity`` as ``issuer`` vouches for it, created at the first log-in.
+def sign_in(issuer: str, identity: Identity, protocol: str = Protocol.SAML) -> User:
+    """The account for ``identity`` as ``issuer`` vouches for it, created at the first log-in
+    (``protocol``: how the provider spoke, SAML 2 or OpenID Connect; the same rule for both).
 
     The linking rule: the account already linked to this name at this provider; else, when no
     account has this username, a new one (its role from the affiliation, student or promoter,
@@ -73,12 +74,15 @@ def sign_in(issuer: str, identity: Identity) -> User:
         _update(user, identity)
         user.set_unusable_password()
         user.save()
-        link = FederatedIdentity.objects.create(user=user, issuer=issuer, subject=identity.username)
+        link = FederatedIdentity.objects.create(
+            user=user, issuer=issuer, subject=identity.username, protocol=protocol
+        )
         audit.record(
             actor=None,
             action="identity.account_created",
             obj=user,
             issuer=issuer,
+            protocol=protocol,
             role=user.role,
         )
     else:

@@ -24,8 +24,10 @@ from saml2.response import (
 from saml2.sigver import MissingKey, SigverError
 from saml2.validate import ResponseLifetimeExceed, ToEarly
 
+from abroad.identity import refusals
 from abroad.identity.attributes import MissingAttribute
 from abroad.identity.backends import REFUSAL, SamlBackend
+from abroad.identity.refusals import Why
 from abroad.identity.services import Refused
 
 logger = logging.getLogger(__name__)
@@ -43,32 +45,20 @@ def reason(request: HttpRequest, exception: BaseException | None) -> str:
     if isinstance(refusal, Refused):
         return str(refusal)
     if isinstance(refusal, MissingAttribute):
-        return _(
-            "Your identity provider did not send %(attribute)s, which names you here. Ask "
-            "your university's help desk to release it to this service."
-        ) % {"attribute": refusal.attribute}
+        return refusals.missing(refusal.attribute)
     if isinstance(exception, MissingKey):
-        return _("The answer comes from an identity provider that is not known here.")
+        return refusals.message(Why.UNKNOWN_PROVIDER)
     if isinstance(exception, SigverError | IncorrectlySigned):
-        return _(
-            "The answer of your identity provider could not be verified: its signature is "
-            "missing or wrong."
-        )
+        return refusals.message(Why.SIGNATURE)
     if isinstance(exception, DecryptionFailed):
         return _("The answer of your identity provider could not be decrypted.")
     if isinstance(exception, ResponseLifetimeExceed | ToEarly):
-        return _("The answer of your identity provider has expired. Please log in again.")
+        return refusals.message(Why.EXPIRED)
     if isinstance(exception, UnsolicitedResponse):
-        return _(
-            "This answer does not belong to a log-in started here, or it was already used. "
-            "Please log in again."
-        )
+        return refusals.message(Why.REPLAYED)
     if isinstance(exception, StatusError):
-        return _("Your identity provider did not sign you in.")
-    return _(
-        "The answer of your identity provider was not accepted (it may be meant for another "
-        "service). Please log in again."
-    )
+        return refusals.message(Why.NOT_SIGNED_IN)
+    return refusals.message(Why.NOT_OURS)
 
 
 def refused(
@@ -81,23 +71,14 @@ def refused(
     RESPONSE_FUNCTION``). Nobody is signed in afterwards."""
     if exception is not None and not isinstance(exception, PermissionDenied):
         logger.warning("SAML response refused: %s", exception.__class__.__name__)
-    if request.user.is_authenticated:
-        auth.logout(request)
-    return render(
-        request, "identity/refused.html", {"reason": reason(request, exception)}, status=status
-    )
+    return refusals.page(request, reason(request, exception), status=status)
 
 
 class LoginView(saml_views.LoginView):
     wayf_template = "identity/discovery.html"
 
     def unknown_idp(self, request: HttpRequest, idp: str) -> HttpResponse:
-        return render(
-            request,
-            "identity/refused.html",
-            {"reason": _("This identity provider is not known here.")},
-            status=403,
-        )
+        return refusals.page(request, _("This identity provider is not known here."))
 
 
 class AssertionConsumerServiceView(saml_views.AssertionConsumerServiceView):

@@ -11,7 +11,8 @@ logger = logging.getLogger(__name__)
 @register.simple_tag
 def login_methods() -> dict[str, Any]:
     """The ways in the log-in page offers (``ABROAD_LOGIN_METHODS``), with the identity
-    providers named in the reader's language. pysaml2 is imported only when SAML is on: a site
+    providers named in the reader's language (the OpenID Connect provider by its configured
+    name). pysaml2 is imported only when SAML is on: a site
     without it (the demo) needs none of it."""
     saml = "saml" in settings.LOGIN_METHODS
     providers: list[tuple[str, str]] = []
@@ -25,4 +26,18 @@ def login_methods() -> dict[str, Any]:
             logger.exception("SAML is switched on but its configuration does not load")
             saml = False
     local = "local" in settings.LOGIN_METHODS
-    return {"local": local, "saml": saml, "identity_providers": providers}
+    # OpenID Connect: one provider, named from the settings (no network here).
+    oidc = "oidc" in settings.LOGIN_METHODS
+    oidc_name = ""
+    if oidc:
+        from abroad.identity.oidc import provider_name
+
+        oidc_name = provider_name()
+    return {
+        "local": local,
+        "saml": saml,
+        "identity_providers": providers,
+        "oidc": oidc,
+        "oidc_name": oidc_name,
+        "single_sign_on": saml or oidc,
+    }
