@@ -198,13 +198,14 @@ CHANGES: list[tuple[str, Callable[[dict[str, Any]], str], str, str, Callable[...
     ("offer deleted", lambda w: reverse("catalogue:offers"), "Aalto University", "", _delete_offer),
     ("offer", lambda w: "/api/offers", '"seats": 2', '"seats": 17', _more_seats),
     ("agreement", lambda w: "/api/agreements", '"count": 1', '"count": 0', _draft_agreement),
-    ("school", lambda w: reverse("catalogue:contacts"), "School of Industrial", "School of Tomorrow",
-     _rename_school),
+    ("school", lambda w: reverse("catalogue:contacts"), "School of Industrial",
+     "School of Tomorrow", _rename_school),
     ("course of study", lambda w: reverse("home"), "Mechanical Engineering", "Robot Engineering",
      _rename_course),
     ("network", lambda w: reverse("catalogue:info", args=["networks"]), "IDEA League",
      "IDEA Alliance", _rename_network),
-    ("network member", lambda w: "/api/networks", '"member_count": 1}', '"member_count": 2}', _new_member),
+    ("network member", lambda w: "/api/networks", '"member_count": 1}', '"member_count": 2}',
+     _new_member),
     ("promoter's name", lambda w: w["agreement"].get_absolute_url(), "Anna Bianchi", "Anna Rossi",
      _rename_promoter),
     ("contact", lambda w: reverse("catalogue:contacts"), "International Mobility Unit",
@@ -261,9 +262,8 @@ def test_an_import_reaches_the_pages(world: dict[str, Any], tmp_path: Path) -> N
     url = reverse("catalogue:offers")
     assert "Aalto University" in anonymous_get(url).content.decode()
     # The ECHE import writes with bulk_update (no signals) inside write_atomically.
-    path = write_eche(
-        tmp_path / "eche.xlsx", [eche_row("SF ESPOO12", "AALTO-KORKEAKOULUSAATIO SR", "ESPOO", "FI")]
-    )
+    row = eche_row("SF ESPOO12", "AALTO-KORKEAKOULUSAATIO SR", "ESPOO", "FI")
+    path = write_eche(tmp_path / "eche.xlsx", [row])
     report = import_eche(path)
     assert report.updated
     assert "Aalto University" not in anonymous_get(url).content.decode()
@@ -412,3 +412,23 @@ def test_a_signed_in_user_gets_no_validators_and_a_full_page(
     assert response.status_code == 200
     assert "ETag" not in response
     assert "private" in response["Cache-Control"]
+
+
+def test_a_broken_cache_breaks_neither_a_page_nor_a_change(
+    world: dict[str, Any], settings: Any, tmp_path: Path
+) -> None:
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(not_a_folder / "cache"),
+        }
+    }
+    url = reverse("catalogue:offers")
+    assert "Aalto University" in anonymous_get(url).content.decode()
+    _rename_partner(world)
+    response = anonymous_get(url)
+    assert response.status_code == 200
+    assert "Aalto Yliopisto" in response.content.decode()
+    assert "ETag" not in response
