@@ -432,3 +432,26 @@ def test_a_broken_cache_breaks_neither_a_page_nor_a_change(
     assert response.status_code == 200
     assert "Aalto Yliopisto" in response.content.decode()
     assert "ETag" not in response
+
+
+def test_with_the_database_cache_a_hit_costs_one_query(
+    world: dict[str, Any], settings: Any, django_assert_max_num_queries: Any
+) -> None:
+    from django.core.management import call_command
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "abroad_test_cache",
+        }
+    }
+    call_command("createcachetable", verbosity=0)
+    url = reverse("catalogue:offers")
+    first = anonymous_get(url)
+    with django_assert_max_num_queries(1):
+        again = anonymous_get(url)
+    assert again["ETag"] == first["ETag"]
+    _rename_partner(world)
+    changed = anonymous_get(url)
+    assert changed["ETag"] != first["ETag"]
+    assert "Aalto Yliopisto" in changed.content.decode()
