@@ -131,3 +131,9 @@ def _test_settings(settings: Any, tmp_path: Any) -> None:
     per test user; the hashing itself is Django's, not ours, to test)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Each test (and each pytest-xdist worker) has its own empty cache: the database's rows
+    # are rolled back after a test, cached pages rendered from them must go too.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from django.core.cache import cache
+
+    cache.clear()

@@ -134,6 +134,44 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Cache (docs/operator-guide.md, "Cache"): the public pages are served from it
+# (abroad.core.cache). ABROAD_CACHE_URL names it: file:///path (the default, a folder in
+# DATA_DIR, shared by the processes of one machine), db://table (a table in the database, made
+# by `python -m abroad createcachetable`), redis://host:6379/0 or valkey://host:6379/0 (one
+# cache for several machines; needs the redis package), locmem:// (one process), dummy:// (no
+# cache). A cached public page lives ABROAD_CACHE_PAGE_SECONDS at most (pages that depend on
+# the clock, e.g. an ATHENS session opening, follow within that time).
+CACHE_URL = env("CACHE_URL", (DATA_DIR / "cache").as_uri())
+CACHE_PAGE_SECONDS = envint("CACHE_PAGE_SECONDS", 60)
+_cache_scheme, _cache_sep, _cache_location = CACHE_URL.partition("://")
+_CACHE_BACKENDS = {
+    "file": "django.core.cache.backends.filebased.FileBasedCache",
+    "db": "django.core.cache.backends.db.DatabaseCache",
+    "redis": "django.core.cache.backends.redis.RedisCache",
+    "rediss": "django.core.cache.backends.redis.RedisCache",
+    "valkey": "django.core.cache.backends.redis.RedisCache",
+    "locmem": "django.core.cache.backends.locmem.LocMemCache",
+    "dummy": "django.core.cache.backends.dummy.DummyCache",
+}
+if _cache_scheme not in _CACHE_BACKENDS:
+    raise ImproperlyConfigured(
+        f"ABROAD_CACHE_URL: unknown scheme {_cache_scheme!r}; use file, db, redis, valkey, "
+        "locmem or dummy (docs/operator-guide.md)."
+    )
+CACHES = {
+    "default": {
+        "BACKEND": _CACHE_BACKENDS[_cache_scheme],
+        "LOCATION": (
+            _cache_location
+            if _cache_scheme in ("file", "db", "locmem")
+            else CACHE_URL.replace("valkey://", "redis://", 1)
+        ),
+        "KEY_PREFIX": "abroad",
+        "OPTIONS": {"MAX_ENTRIES": 20_000} if _cache_scheme in ("file", "db", "locmem") else {},
+    }
+}
+# end of cache
+
 AUTH_USER_MODEL = "people.User"
 
 # Authentication is pluggable: ABROAD_AUTH_BACKENDS replaces the local one (local log-in).

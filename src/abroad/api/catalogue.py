@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django_countries import countries
 from ninja import Field, Path, Query, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.pagination import paginate
 from pydantic import WithJsonSchema, field_validator
 
@@ -38,6 +39,7 @@ from abroad.catalogue.models import (
     Offer,
     Promoter,
 )
+from abroad.core.cache import public_page
 from abroad.core.enums import CEFR, ISCED_FIELDS, DegreeLevel, Language
 
 router = Router(tags=["catalogue"])
@@ -487,6 +489,7 @@ def _courses_codes() -> Prefetch[Any]:
     summary="Partner institutions",
     url_name="institutions",
 )
+@decorate_view(public_page)
 @paginate(Pagination)
 def list_institutions(
     request: HttpRequest, filters: Query[InstitutionFilters]
@@ -513,6 +516,7 @@ def list_institutions(
     summary="A partner institution",
     url_name="institution",
 )
+@decorate_view(public_page)
 def get_institution(request: HttpRequest, institution_id: ID_IN_PATH) -> Institution:
     """A partner institution with the agreements you may see; 404 if it has none (or there
     is no such institution), 422 if the ID is not a positive 64-bit integer."""
@@ -539,6 +543,7 @@ def _agreement_rows(request: HttpRequest) -> QuerySet[Agreement]:
     summary="Agreements",
     url_name="agreements",
 )
+@decorate_view(public_page)
 @paginate(Pagination)
 def list_agreements(request: HttpRequest, filters: Query[AgreementFilters]) -> QuerySet[Agreement]:
     """The agreements you may see (the active ones, unless you are the office), by partner.
@@ -559,6 +564,7 @@ def list_agreements(request: HttpRequest, filters: Query[AgreementFilters]) -> Q
     summary="An agreement with its offers",
     url_name="agreement",
 )
+@decorate_view(public_page)
 def get_agreement(request: HttpRequest, agreement_id: ID_IN_PATH) -> Agreement:
     """An agreement, its partner and everything it offers; 404 if you may not see it (or
     there is no such agreement), 422 if the ID is not a positive 64-bit integer."""
@@ -577,6 +583,7 @@ def get_agreement(request: HttpRequest, agreement_id: ID_IN_PATH) -> Agreement:
     summary="Offers (the public catalogue)",
     url_name="offers",
 )
+@decorate_view(public_page)
 @paginate(Pagination)
 def list_offers(request: HttpRequest, filters: Query[OfferFilters]) -> QuerySet[Offer]:
     """The public catalogue: every offer of an active agreement, with the catalogue's
@@ -592,6 +599,7 @@ def list_offers(request: HttpRequest, filters: Query[OfferFilters]) -> QuerySet[
     summary="Courses of study",
     url_name="courses",
 )
+@decorate_view(public_page)
 @paginate(Pagination)
 def list_courses(request: HttpRequest) -> QuerySet[CourseOfStudy]:
     """The home university's courses of study: their codes are the values of the `course`
@@ -605,6 +613,7 @@ def list_courses(request: HttpRequest) -> QuerySet[CourseOfStudy]:
     summary="Networks",
     url_name="networks",
 )
+@decorate_view(public_page)
 @paginate(Pagination)
 def list_networks(request: HttpRequest) -> QuerySet[Network]:
     """The university networks: their codes are the values of the `network` filter."""

@@ -11,11 +11,13 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Path, Query, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.pagination import paginate
 from pydantic import WithJsonSchema, field_validator
 
 from abroad.api.catalogue import InstitutionRef, Message, ValidationMessage
 from abroad.api.common import MAX_ID, Pagination, describe_choices, optional_enum, optional_id
+from abroad.core.cache import public_page
 from abroad.core.enums import Language
 from abroad.networks.enums import Season
 from abroad.networks.forms import filter_courses
@@ -107,6 +109,7 @@ class CourseFilters(Schema):
     summary="ATHENS sessions",
     url_name="athens_sessions",
 )
+@decorate_view(public_page)
 @paginate(Pagination)
 def list_sessions(request: HttpRequest) -> QuerySet[AthensSession]:
     """Every ATHENS session, the newest first."""
@@ -136,6 +139,7 @@ SESSION_CODE = Annotated[
     summary="The courses of an ATHENS session",
     url_name="athens_courses",
 )
+@decorate_view(public_page)
 def list_courses(
     request: HttpRequest, code: SESSION_CODE, filters: Query[CourseFilters]
 ) -> list[AthensCourse]:

@@ -6,3 +6,9 @@ class CatalogueConfig(AppConfig):
     name = "abroad.catalogue"
     label = "catalogue"
     verbose_name = _("Agreements catalogue")
+
+    def ready(self) -> None:
+        # A change of anything a public page shows makes the cached pages stale.
+        from abroad.catalogue import signals
+
+        signals.connect(self)

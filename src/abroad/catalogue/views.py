@@ -28,6 +28,7 @@ from abroad.catalogue.models import (
     School,
     display_name_key,
 )
+from abroad.core.cache import public_page
 from abroad.core.importing import write_table
 
 PAGE_SIZE = 25
@@ -52,6 +53,7 @@ def _query_without_page(request: HttpRequest) -> str:
 
 
 @require_GET
+@public_page
 def offer_list(request: HttpRequest) -> HttpResponse:
     """The public catalogue: every offer open to students, filtered from the URL."""
     form, wanted = _filters(request)
@@ -74,6 +76,7 @@ def offer_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@public_page
 def offer_export(request: HttpRequest) -> HttpResponse:
     """The filtered catalogue as CSV, for those who live in spreadsheets: labels in the
     reader's language (programme, mobility type, country, language), UTF-8 with a byte-order
@@ -125,6 +128,7 @@ def offer_export(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@public_page
 def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     offers = Offer.objects.prefetch_related(
         Prefetch("courses", queryset=CourseOfStudy.objects.select_related("school"))
@@ -150,6 +154,7 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@public_page
 def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
     institution = get_object_or_404(Institution, pk=pk)
     agreements = (
@@ -172,6 +177,7 @@ def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@public_page
 def map_view(request: HttpRequest) -> HttpResponse:
     form, wanted = _filters(request)
     from django.conf import settings
@@ -197,6 +203,7 @@ def _url_pattern(name: str) -> str:
 
 
 @require_GET
+@public_page
 def map_data(request: HttpRequest) -> JsonResponse:
     _form, wanted = _filters(request)
     points = queries.map_points(wanted)
@@ -219,6 +226,7 @@ def map_data(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
+@public_page
 def contacts(request: HttpRequest) -> HttpResponse:
     """The International Mobility Unit and the promoting Schools and teachers."""
     schools = School.objects.prefetch_related(
@@ -255,6 +263,7 @@ def contacts(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@public_page
 def info(request: HttpRequest, slug: str) -> HttpResponse:
     if slug not in INFO_PAGES:
         raise Http404

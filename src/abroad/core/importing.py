@@ -39,7 +39,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from tqdm import tqdm
 
-from abroad.core import audit
+from abroad.core import audit, cache
 from abroad.core.academic_year import parse_year
 from abroad.core.enums import ISCED_FIELDS
 
@@ -929,6 +929,8 @@ def write_atomically(
             counts: dict[str, Any] = dict(report.counts())
             audit.record(actor=actor, action=action, file=Path(report.file).name, **counts)
             transaction.on_commit(refresh_statistics)
+            # Bulk writes send no signals: the cached public pages are made stale here.
+            cache.catalogue_changed()
 
 
 def refresh_statistics() -> None:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from abroad.core.cache import public_page
 from abroad.core.permissions import can, require
 from abroad.matching import explanation
 from abroad.matching import panel as ranked_list
@@ -49,6 +50,7 @@ def _courses(session: AthensSession) -> list[AthensCourse]:
 
 
 @require_GET
+@public_page
 def session_list(request: HttpRequest) -> HttpResponse:
     """Every ATHENS session, newest first, with its courses and places; a student also sees
     the state of their application to each."""
@@ -70,6 +72,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@public_page
 def session_detail(request: HttpRequest, code: str) -> HttpResponse:
     """A session's public catalogue: its courses with the filters in the URL, and the map."""
     session = _session(code)
@@ -97,6 +100,7 @@ def session_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_GET
+@public_page
 def session_map_data(request: HttpRequest, code: str) -> JsonResponse:
     """The session's hosts on the map, in the shape the catalogue's map script reads: one
     point per host with its courses (as the "agreements" list) and places."""

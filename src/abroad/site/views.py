@@ -7,8 +7,10 @@ from django.shortcuts import render
 
 from abroad.catalogue import queries
 from abroad.catalogue.models import CourseOfStudy, Institution
+from abroad.core.cache import public_page
 
 
+@public_page
 def home(request: HttpRequest) -> HttpResponse:
     offers = queries.public_offers()
     stats = offers.aggregate(
