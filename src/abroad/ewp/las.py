@@ -208,6 +208,19 @@ def sendable(versions: Sequence[LearningAgreement]) -> list[LearningAgreement]:
     return sent
 
 
+def waiting_proposal(versions: Sequence[LearningAgreement]) -> LearningAgreement | None:
+    """The version a partner sees as the ``changes-proposal`` (the only one it may approve or
+    comment): the newest the promoter approved, newer than the last signed by all three."""
+    signed = [v for v in versions if v.state == LearningAgreementState.SIGNED]
+    pending = [
+        v
+        for v in versions
+        if v.state == LearningAgreementState.APPROVED
+        and (not signed or v.number > signed[-1].number)
+    ]
+    return pending[-1] if pending else None
+
+
 def render(mobility: Mobility, versions: Sequence[LearningAgreement], parties: Parties) -> bytes:
     """The get-response for one mobility. ``versions``: its learning agreement versions with
     their components, oldest first. Refuses (EwpError) when nothing can be sent yet."""
@@ -265,14 +278,8 @@ def render(mobility: Mobility, versions: Sequence[LearningAgreement], parties: P
         _render_list(la, "first-version", first, me_person)
         if signed[-1] is not first:
             _render_list(la, "approved-changes", signed[-1], me_person, base=first)
-    pending = [
-        v
-        for v in sent
-        if v.state == LearningAgreementState.APPROVED
-        and (not signed or v.number > signed[-1].number)
-    ]
-    if pending:
-        version = pending[-1]
+    version = waiting_proposal(sent)
+    if version is not None:
         _render_list(
             la,
             "changes-proposal",
