@@ -31,7 +31,6 @@ from abroad.ewp.models import SentCnr
 from abroad.ewp.network import cnr
 from abroad.ewp.network.httpsig import Refused
 from abroad.ewp.network.iias import _single, parameters
-from abroad.ewp.network.las import SENT_STATES
 from abroad.ewp.network.registry import Api, RegistryError, catalogue
 from abroad.ewp.network.server import XML_TYPE, Caller, ewp_api
 from abroad.ewp.xml import EwpError
@@ -132,17 +131,21 @@ def changed_at() -> Subquery:
 
 def due_mobilities(now: datetime | None = None, limit: int = 100) -> list[Mobility]:
     """The mobilities whose receiving HEI should be told their learning agreement changed
-    (:func:`cnr.due`'s rules); only those with a version the partner sees, at hosts whose node
-    the catalogue lists with LA CNR v1."""
+    (:func:`cnr.due`'s rules); only those with a version the promoter approved (the partner
+    saw it), at hosts whose node the catalogue lists with LA CNR v1."""
     now = now or timezone.now()
     try:
         registry = catalogue()
     except RegistryError as error:
         log.warning("EWP LA CNRs not sent: %s", error)
         return []
-    sendable = LearningAgreement.objects.filter(mobility=OuterRef("pk"), state__in=SENT_STATES)
+    # A mobility the receiving HEI has seen: some version was approved by the promoter (it
+    # may be returned since, by the host: they are told that too).
+    seen = LearningAgreement.objects.filter(
+        mobility=OuterRef("pk"), promoter_signed_at__isnull=False
+    )
     candidates = (
-        Mobility.objects.filter(Exists(sendable))
+        Mobility.objects.filter(Exists(seen))
         .exclude(host__schac_code="")
         .select_related("host", "ewp")
         .annotate(la_changed=changed_at(), **cnr.last_notification("mobility"))
