@@ -318,6 +318,29 @@ class Update:
         return ", ".join(filter(None, (self.signer_name, self.signer_position))) or _("the host")
 
 
+def render_update(update: Update) -> bytes:
+    """An ``omobility-las-update-request`` answering a partner's proposal (the receiving HEI's
+    side, for a client of their update endpoint and for tests): approve it, or comment it."""
+    root = xml.new_document(LA_UPDATE_REQUEST, {"la": LAS})
+    element(root, "sending-hei-id", update.sending_hei)
+    node = element(root, "approve-proposal-v1" if update.approve else "comment-proposal-v1")
+    element(node, "omobility-id", update.omobility_id)
+    element(node, "changes-proposal-id", update.proposal_id)
+    if not update.approve:
+        element(node, "comment", update.comment)
+    signature = element(node, "signature")
+    for tag, value in (
+        ("signer-name", update.signer_name),
+        ("signer-position", update.signer_position),
+        ("signer-email", update.signer_email),
+    ):
+        if value:
+            element(signature, f"{{{LAS}}}{tag}", value)
+    element(signature, f"{{{LAS}}}timestamp", _timestamp(update.signed_at))
+    element(signature, f"{{{LAS}}}signer-app", SIGNER_APP)
+    return xml.serialize(root)
+
+
 def parse_update(data: bytes | str) -> Update:
     root = xml.read(LA_UPDATE_REQUEST, data)
     node = root.find("req:approve-proposal-v1", NS)

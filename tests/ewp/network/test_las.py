@@ -25,20 +25,18 @@ from abroad.ewp.network import las as node
 from abroad.mobility.enums import LearningAgreementState
 from abroad.mobility.models import LearningAgreement, Mobility
 from abroad.people.enums import Role
-from tests.ewp.network.test_iias import (
-    DELFT,
-    HOME,
-    WARSAW,
-    Partners,
-    delft,  # noqa: F401 (fixture)
-    partners,  # noqa: F401 (fixture)
-    warsaw,  # noqa: F401 (fixture)
-)
+from tests.ewp.network import test_iias
+from tests.ewp.network.test_iias import DELFT, HOME, WARSAW, Partners
 from tests.ewp.test_las import change, signed_first
 from tests.factories import UserFactory
 from tests.mobility.factories import MobilityFactory, agreement_with_rows
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+
+# The IIAs tests' fixtures: Delft's and Warsaw's signing keys in the catalogue, their HEIs.
+partners = test_iias.partners
+delft = test_iias.delft
+warsaw = test_iias.warsaw
 
 VENDORED = (
     "ewp-registry-service-vendored/src/main/resources/schemas/ewp-specs-api-omobility-las-v1.2.0"
@@ -100,7 +98,10 @@ def message(response: Any) -> str:
 
 
 def send_update(
-    partners: Partners, hei: str, body: bytes, content_type: str = "text/xml; charset=utf-8"
+    partners: Partners,
+    hei: str,
+    body: bytes,
+    content_type: str = "text/xml; charset=utf-8",
 ) -> Any:
     return Client().post(
         UPDATE, body, content_type=content_type, headers=partners.sign(hei, "POST", UPDATE, body)
@@ -205,7 +206,9 @@ def test_a_partner_sees_only_the_mobilities_it_receives(
 
 
 def test_a_mobility_that_cannot_be_written_is_served_by_neither(
-    partners: Partners, delft: Institution, ewp_schemas: Path
+    partners: Partners,
+    delft: Institution,
+    ewp_schemas: Path,
 ) -> None:
     good = received_by(delft)
     proposed(good)
@@ -234,7 +237,10 @@ def test_the_sending_hei_must_be_ours(partners: Partners, delft: Institution) ->
 
 
 def test_index_filters(
-    partners: Partners, delft: Institution, warsaw: Institution, ewp_schemas: Path
+    partners: Partners,
+    delft: Institution,
+    warsaw: Institution,
+    ewp_schemas: Path,
 ) -> None:
     this_year = received_by(delft, academic_year=2026)
     proposed(this_year)
@@ -279,7 +285,9 @@ def test_index_filters(
 
 
 def test_get_needs_an_id_and_takes_at_most_max_omobility_ids(
-    partners: Partners, delft: Institution, ewp_schemas: Path
+    partners: Partners,
+    delft: Institution,
+    ewp_schemas: Path,
 ) -> None:
     mobility = received_by(delft)
     proposed(mobility)
@@ -325,7 +333,10 @@ def test_index_and_get_take_as_many_queries_for_30_mobilities_as_for_one(
 
 
 def test_the_receiving_hei_approves_and_our_version_is_signed_by_the_host(
-    partners: Partners, delft: Institution, ewp_schemas: Path, client: Client
+    partners: Partners,
+    delft: Institution,
+    ewp_schemas: Path,
+    client: Client,
 ) -> None:
     mobility = received_by(delft)
     version = proposed(mobility)
@@ -352,7 +363,8 @@ def test_the_receiving_hei_approves_and_our_version_is_signed_by_the_host(
     # Delft now reads it as the first version, signed by the three; nothing more to answer.
     asked = [("sending_hei_id", HOME), ("omobility_id", services.omobility_id(mobility))]
     got = las.parse(partners.get(DELFT, GET, asked).content)[0]
-    assert got.first_version is not None and got.changes_proposal is None
+    assert got.first_version is not None
+    assert got.changes_proposal is None
     assert got.first_version.receiving is not None
     again = send_update(partners, DELFT, update_request(mobility, version))
     assert again.status_code == 409
@@ -360,7 +372,10 @@ def test_the_receiving_hei_approves_and_our_version_is_signed_by_the_host(
 
 
 def test_the_receiving_hei_comments_and_the_version_goes_back_to_the_student(
-    partners: Partners, delft: Institution, ewp_schemas: Path, client: Client
+    partners: Partners,
+    delft: Institution,
+    ewp_schemas: Path,
+    client: Client,
 ) -> None:
     mobility = received_by(delft)
     second = change(mobility, signed_first(mobility))
@@ -377,7 +392,9 @@ def test_the_receiving_hei_comments_and_the_version_goes_back_to_the_student(
 
 
 def test_an_update_by_another_hei_or_not_for_the_waiting_version_is_refused(
-    partners: Partners, delft: Institution, warsaw: Institution
+    partners: Partners,
+    delft: Institution,
+    warsaw: Institution,
 ) -> None:
     mobility = received_by(delft)
     first = signed_first(mobility)
@@ -415,7 +432,10 @@ def test_an_update_by_another_hei_or_not_for_the_waiting_version_is_refused(
 
 
 def test_the_manifest_lists_the_las_and_la_cnr_apis_valid_against_their_entry_schemas(
-    partners: Partners, client: Client, settings: Any, ewp_schemas: Path
+    partners: Partners,
+    client: Client,
+    settings: Any,
+    ewp_schemas: Path,
 ) -> None:
     from abroad.ewp.network import la_cnr
 
@@ -442,3 +462,23 @@ def test_the_manifest_lists_the_las_and_la_cnr_apis_valid_against_their_entry_sc
         f"{base}/ewp-specs-api-omobility-la-cnr-v1.1.0/manifest-entry.xsd",
     ):
         assert list(xml._schema(ewp_schemas, path).iter_errors(entry)) == [], path
+
+
+@pytest.mark.parametrize("approve", [True, False])
+def test_the_update_request_a_receiving_hei_writes_is_valid_and_read_back(
+    ewp_schemas: Path, approve: bool
+) -> None:
+    answer = las.Update(
+        sending_hei=HOME,
+        approve=approve,
+        omobility_id="m-1",
+        proposal_id="m-1-v2",
+        comment="" if approve else "Course X is full.",
+        signer_name="Anna Host",
+        signer_position="Coordinator",
+        signer_email="anna@tudelft.nl",
+        signed_at=dt.datetime(2027, 3, 1, 9, 30, tzinfo=dt.UTC),
+    )
+    data = las.render_update(answer)
+    valid(ewp_schemas, "update-request", data)
+    assert las.parse_update(data) == answer

@@ -143,7 +143,8 @@ def test_we_tell_the_receiving_hei_that_a_learning_agreement_changed_and_log_it(
     assert (sent.kind, sent.mobility, sent.hei_id) == ("la", world.mobility, DELFT)
     omobility_id = services.omobility_id(world.mobility)
     assert sent.subject_id == sent.omobility_id == omobility_id
-    assert sent.iia_id == "" and sent.agreement is None
+    assert sent.iia_id == ""
+    assert sent.agreement is None
     method, path, headers, body = world.delft_node.requests[0]
     assert (method, path) == ("POST", "/omobility-la-cnr")
     assert parse_qsl(body.decode()) == [("sending_hei_id", HOME), ("omobility_id", omobility_id)]
