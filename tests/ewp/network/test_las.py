@@ -153,6 +153,12 @@ def test_unsigned_requests_are_refused_with_401(partners: Partners, delft: Insti
         content_type="application/x-www-form-urlencoded",
     )
     assert response.status_code == 401
+    # A session (the office, the student logged in) is no signature: 401 all the same.
+    for user in (UserFactory.create(role=Role.OFFICE), mobility.student):
+        session = Client()
+        session.force_login(user)
+        assert session.get(f"{INDEX}?sending_hei_id={HOME}").status_code == 401
+        assert session.post(UPDATE, body, content_type="text/xml").status_code == 401
     # A key the registry does not list: 403.
     stranger = keys.KeyPair(keys.generate())
     target = f"{INDEX}?sending_hei_id={HOME}"
