@@ -28,5 +28,6 @@ urlpatterns = [
     path("omobility-las/index", las.index, name="las_index"),
     path("omobility-las/get", las.get, name="las_get"),
     path("omobility-las/update", las.update, name="las_update"),
+    path("omobility-las/stats", las.stats_view, name="las_stats"),
     path("omobility-la-cnr", la_cnr.omobility_la_cnr, name="omobility_la_cnr"),
 ]

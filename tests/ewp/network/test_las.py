@@ -488,3 +488,44 @@ def test_the_update_request_a_receiving_hei_writes_is_valid_and_read_back(
     data = las.render_update(answer)
     valid(ewp_schemas, "update-request", data)
     assert las.parse_update(data) == answer
+
+
+def test_stats_are_counted_by_year_for_the_stats_portal_only(
+    partners: Partners,
+    delft: Institution,
+    registry: Any,
+    ewp_schemas: Path,
+    django_assert_max_num_queries: Any,
+) -> None:
+    from tests.ewp.network.conftest import with_partner
+
+    portal = keys.KeyPair(keys.generate())
+    partners.pairs[node.STATS_PORTAL] = portal
+    registry.catalogue = with_partner(registry.catalogue, portal, [node.STATS_PORTAL])
+    proposed(received_by(delft))  # awaiting
+    signed_first(received_by(delft))  # approved, not modified after
+    changed = received_by(delft)
+    change(changed, signed_first(changed))  # modified after approval, awaiting
+    returned = received_by(delft, academic_year=2027)
+    version = proposed(returned)
+    version.state = LearningAgreementState.RETURNED
+    version.returned_at = timezone.now()
+    version.save()
+    agreement_with_rows(  # only the student signed: the partner never saw it
+        received_by(delft), state=LearningAgreementState.SUBMITTED, student_signed_at=timezone.now()
+    )
+
+    assert partners.get(DELFT, "/ewp/omobility-las/stats", []).status_code == 403
+    partners.get(node.STATS_PORTAL, "/ewp/omobility-las/stats", [])  # the catalogue, read once
+    with django_assert_max_num_queries(8):
+        response = partners.get(node.STATS_PORTAL, "/ewp/omobility-las/stats", [])
+    assert response.status_code == 200, response.content
+    root = valid(ewp_schemas, "stats-response", response.content)
+    found = {
+        xml.text(year, f"{{{node.STATS_NS}}}receiving-academic-year-id"): [
+            int(n.text or "") for n in year if etree.QName(n).localname.startswith("la-")
+        ]
+        for year in root
+    }
+    # total, not modified after approval, modified after, latest approved, rejected, awaiting
+    assert found == {"2026/2027": [3, 1, 1, 1, 0, 2], "2027/2028": [1, 0, 0, 0, 1, 0]}

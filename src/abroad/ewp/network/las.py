@@ -1,6 +1,7 @@
 """The OMobility LAs API v1 of the node (ewp-specs-api-omobility-las, stable-v1, 1.2.0):
-``index``, ``get`` and ``update`` for the learning agreements of our outgoing students (we are
-the sending HEI; abroad keeps no incoming mobilities).
+``index``, ``get``, ``update`` and ``stats`` (the EWP stats portal only) for the learning
+agreements of our outgoing students (we are the sending HEI; abroad keeps no incoming
+mobilities).
 
 Parameters: ``sending_hei_id`` (once, required) must be our HEI, else 400. ``index`` also takes
 ``receiving_hei_id`` (repeatable: narrows the list), ``receiving_academic_year_id`` (once,
@@ -62,9 +63,11 @@ MAX_OMOBILITY_IDS = 50  # the max-omobility-ids of our manifest
 LAS_GET = Api("omobility-las", MANIFEST_ENTRY, "get-url")
 LAS_INDEX = Api("omobility-las", MANIFEST_ENTRY, "index-url")
 LAS_UPDATE = Api("omobility-las", MANIFEST_ENTRY, "update-url")
+STATS_PORTAL = "stats.erasmuswithoutpaper.eu"  # the only caller of ``stats``
 _BASE = "https://github.com/erasmus-without-paper/ewp-specs-api-omobility-las/blob/stable-v1"
 INDEX_NS = f"{_BASE}/endpoints/index-response.xsd"
 UPDATE_RESPONSE_NS = f"{_BASE}/endpoints/update-response.xsd"
+STATS_NS = f"{_BASE}/endpoints/stats-response.xsd"
 LA_INDEX = xml.Kind(
     "la-index",
     INDEX_NS,
@@ -77,6 +80,13 @@ LA_UPDATE_RESPONSE = xml.Kind(
     UPDATE_RESPONSE_NS,
     "omobility-las-update-response",
     "ewp-specs-api-omobility-las/endpoints/update-response.xsd",
+    "stable-v1",
+)
+LA_STATS = xml.Kind(
+    "la-stats",
+    STATS_NS,
+    "las-outgoing-stats-response",
+    "ewp-specs-api-omobility-las/endpoints/stats-response.xsd",
     "stable-v1",
 )
 COMMON = "https://github.com/erasmus-without-paper/ewp-specs-architecture/blob/stable-v1/common-types.xsd"
@@ -335,6 +345,74 @@ def update(request: HttpRequest, caller: Caller) -> HttpResponse:
     except EwpError as error:  # pragma: no cover - a fixed, valid document
         log.error("EWP LAs update answered without message: %s", error)
         return _xml(xml.serialize(xml.new_document(LA_UPDATE_RESPONSE)))
+
+
+# ------------------------------------------------------------------------------------ stats
+
+
+@dataclass
+class YearStats:
+    total: int = 0
+    not_modified_after_approval: int = 0
+    modified_after_approval: int = 0
+    latest_approved: int = 0
+    latest_rejected: int = 0
+    latest_awaiting: int = 0
+
+
+def stats() -> dict[int, YearStats]:
+    """Our outgoing learning agreements by academic year, as the stats endpoint counts them
+    (one query): those with a version the promoter approved (the receiving HEI saw it); the
+    latest such version signed by the host (approved), returned (rejected) or waiting; only
+    one version, signed (not modified after approval), or versions after a signed one."""
+    rows = (
+        LearningAgreement.objects.filter(promoter_signed_at__isnull=False)
+        .order_by("mobility_id", "number")
+        .values_list("mobility_id", "mobility__academic_year", "number", "state")
+    )
+    by_mobility: dict[int, tuple[int, list[tuple[int, str]]]] = {}
+    for mobility_id, year, number, state in rows:
+        by_mobility.setdefault(mobility_id, (year, []))[1].append((number, state))
+    found: dict[int, YearStats] = {}
+    for year, versions in by_mobility.values():
+        counts = found.setdefault(year, YearStats())
+        counts.total += 1
+        signed = [n for n, state in versions if state == LearningAgreementState.SIGNED]
+        latest_number, latest_state = versions[-1]
+        if signed and len(versions) == 1:
+            counts.not_modified_after_approval += 1
+        elif signed and latest_number > signed[0]:
+            counts.modified_after_approval += 1
+        if latest_state == LearningAgreementState.SIGNED:
+            counts.latest_approved += 1
+        elif latest_state == LearningAgreementState.RETURNED:
+            counts.latest_rejected += 1
+        elif latest_state == LearningAgreementState.APPROVED:
+            counts.latest_awaiting += 1
+    return dict(sorted(found.items()))
+
+
+def render_stats(found: dict[int, YearStats]) -> bytes:
+    root = xml.new_document(LA_STATS)
+    for year, counts in found.items():
+        node = xml.element(root, "academic-year-la-stats")
+        xml.element(node, "receiving-academic-year-id", f"{year}/{year + 1}")
+        xml.element(node, "la-outgoing-total", counts.total)
+        xml.element(
+            node, "la-outgoing-not-modified-after-approval", counts.not_modified_after_approval
+        )
+        xml.element(node, "la-outgoing-modified-after-approval", counts.modified_after_approval)
+        xml.element(node, "la-outgoing-latest-version-approved", counts.latest_approved)
+        xml.element(node, "la-outgoing-latest-version-rejected", counts.latest_rejected)
+        xml.element(node, "la-outgoing-latest-version-awaiting", counts.latest_awaiting)
+    return services.emitted(LA_STATS, xml.serialize(root))
+
+
+@ewp_api(methods=("GET",))
+def stats_view(request: HttpRequest, caller: Caller) -> HttpResponse:
+    if STATS_PORTAL not in {h.lower() for h in caller.hei_ids}:
+        raise Refused(403, "The statistics are for the EWP stats portal only.")
+    return _xml(render_stats(stats()))
 
 
 # ----------------------------------------------------------------------------------- client

@@ -109,6 +109,7 @@ def build() -> bytes:
     _sub(las_v1, entry, "get-url", url("ewp:las_get"))
     _sub(las_v1, entry, "index-url", url("ewp:las_index"))
     _sub(las_v1, entry, "update-url", url("ewp:las_update"))
+    _sub(las_v1, entry, "stats-url", url("ewp:las_stats"))
     _sub(las_v1, entry, "max-omobility-ids", str(las.MAX_OMOBILITY_IDS))
 
     entry = la_cnr.MANIFEST_ENTRY
