@@ -208,6 +208,19 @@ def sendable(versions: Sequence[LearningAgreement]) -> list[LearningAgreement]:
     return sent
 
 
+def waiting_proposal(versions: Sequence[LearningAgreement]) -> LearningAgreement | None:
+    """The version a partner sees as the ``changes-proposal`` (the only one it may approve or
+    comment): the newest the promoter approved, newer than the last signed by all three."""
+    signed = [v for v in versions if v.state == LearningAgreementState.SIGNED]
+    pending = [
+        v
+        for v in versions
+        if v.state == LearningAgreementState.APPROVED
+        and (not signed or v.number > signed[-1].number)
+    ]
+    return pending[-1] if pending else None
+
+
 def render(mobility: Mobility, versions: Sequence[LearningAgreement], parties: Parties) -> bytes:
     """The get-response for one mobility. ``versions``: its learning agreement versions with
     their components, oldest first. Refuses (EwpError) when nothing can be sent yet."""
@@ -265,14 +278,8 @@ def render(mobility: Mobility, versions: Sequence[LearningAgreement], parties: P
         _render_list(la, "first-version", first, me_person)
         if signed[-1] is not first:
             _render_list(la, "approved-changes", signed[-1], me_person, base=first)
-    pending = [
-        v
-        for v in sent
-        if v.state == LearningAgreementState.APPROVED
-        and (not signed or v.number > signed[-1].number)
-    ]
-    if pending:
-        version = pending[-1]
+    version = waiting_proposal(sent)
+    if version is not None:
         _render_list(
             la,
             "changes-proposal",
@@ -309,6 +316,29 @@ class Update:
     @property
     def signer(self) -> str:
         return ", ".join(filter(None, (self.signer_name, self.signer_position))) or _("the host")
+
+
+def render_update(update: Update) -> bytes:
+    """An ``omobility-las-update-request`` answering a partner's proposal (the receiving HEI's
+    side, for a client of their update endpoint and for tests): approve it, or comment it."""
+    root = xml.new_document(LA_UPDATE_REQUEST, {"la": LAS})
+    element(root, "sending-hei-id", update.sending_hei)
+    node = element(root, "approve-proposal-v1" if update.approve else "comment-proposal-v1")
+    element(node, "omobility-id", update.omobility_id)
+    element(node, "changes-proposal-id", update.proposal_id)
+    if not update.approve:
+        element(node, "comment", update.comment)
+    signature = element(node, "signature")
+    for tag, value in (
+        ("signer-name", update.signer_name),
+        ("signer-position", update.signer_position),
+        ("signer-email", update.signer_email),
+    ):
+        if value:
+            element(signature, f"{{{LAS}}}{tag}", value)
+    element(signature, f"{{{LAS}}}timestamp", _timestamp(update.signed_at))
+    element(signature, f"{{{LAS}}}signer-app", SIGNER_APP)
+    return xml.serialize(root)
 
 
 def parse_update(data: bytes | str) -> Update:

@@ -215,13 +215,20 @@ class PendingCnr(models.Model):
 
 
 class SentCnr(models.Model):
-    """An IIA CNR we sent a partner (one of our agreements changed), with what came of it:
-    the request id, and the error when the partner could not be told."""
+    """A change notification we sent a partner, with what came of it: the request id, and
+    the error when the partner could not be told. Of one of our agreements (IIA CNR v3, to
+    the partner) or of a learning agreement of one of our outgoing students (OMobility LA
+    CNR v1, to the receiving HEI): ``kind`` says which."""
+
+    class Kind(models.TextChoices):
+        IIA = "iia", _("Agreement (IIA CNR)")
+        LA = "la", _("Learning agreement (LA CNR)")
 
     class State(models.TextChoices):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
+    kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices, default=Kind.IIA)
     agreement = models.ForeignKey(
         Agreement,
         verbose_name=_("agreement"),
@@ -229,8 +236,17 @@ class SentCnr(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    mobility = models.ForeignKey(
+        Mobility,
+        verbose_name=_("mobility"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     hei_id = models.CharField(_("partner's HEI id"), max_length=255)
-    iia_id = models.CharField(_("our IIA id"), max_length=64)
+    iia_id = models.CharField(_("our IIA id"), max_length=64, blank=True)
+    omobility_id = models.CharField(_("our omobility id"), max_length=64, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices)
     status = models.PositiveIntegerField(_("HTTP status"), null=True, blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
@@ -238,12 +254,17 @@ class SentCnr(models.Model):
     sent_at = models.DateTimeField(_("sent"), auto_now_add=True, db_index=True)
 
     class Meta:
-        verbose_name = _("sent IIA change notification")
-        verbose_name_plural = _("sent IIA change notifications")
+        verbose_name = _("sent change notification")
+        verbose_name_plural = _("sent change notifications")
         ordering = ("-sent_at", "-pk")
 
     def __str__(self) -> str:
-        return f"{self.hei_id} {self.iia_id} {self.state}"
+        return f"{self.hei_id} {self.subject_id} {self.state}"
+
+    @property
+    def subject_id(self) -> str:
+        """Our id of what changed: the iia-id, or the omobility-id."""
+        return self.omobility_id if self.kind == self.Kind.LA else self.iia_id
 
 
 class PartnerApproval(models.Model):

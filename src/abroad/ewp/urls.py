@@ -3,7 +3,7 @@
 from django.urls import path
 
 from abroad.ewp import views
-from abroad.ewp.network import approval, cnr, iias
+from abroad.ewp.network import approval, cnr, iias, la_cnr, las
 from abroad.ewp.network import views as node
 
 app_name = "ewp"
@@ -25,4 +25,9 @@ urlpatterns = [
     path("iias/get", iias.get, name="iias_get"),
     path("iia-cnr", cnr.iia_cnr, name="iia_cnr"),
     path("iias-approval", approval.iias_approval, name="iias_approval"),
+    path("omobility-las/index", las.index, name="las_index"),
+    path("omobility-las/get", las.get, name="las_get"),
+    path("omobility-las/update", las.update, name="las_update"),
+    path("omobility-las/stats", las.stats_view, name="las_stats"),
+    path("omobility-la-cnr", la_cnr.omobility_la_cnr, name="omobility_la_cnr"),
 ]

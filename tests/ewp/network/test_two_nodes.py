@@ -438,3 +438,91 @@ def test_a_tells_b_an_agreement_changed_and_b_fetches_it_into_its_inbox(nodes: N
     done = nodes.b.command("shell", "-c", B_INBOX)
     assert f"cnr {A} {iia_id(agreement)} done 1" in done.stdout
     assert f"inbox iia pending IIA A-B-1 from {A}, item 1" in done.stdout
+
+
+def b_answers(omobility_id: str, *, approve: bool, comment: str = "", proposal: str = "") -> str:
+    """What B runs, as the receiving HEI: fetch A's learning agreement with A's get (signed
+    both ways, checked against the schema), answer its changes proposal with A's update."""
+    return f"""
+import datetime as dt
+from abroad.ewp import las, xml
+from abroad.ewp.network import las as node
+data = node.fetch_document("{A}", "{A}", ["{omobility_id}"])
+[la] = las.parse(data)
+print("got", la.omobility_id, la.sending_hei, la.receiving_hei)
+proposal = {proposal!r} or la.changes_proposal.proposal_id
+print("proposal", proposal)
+request = las.render_update(las.Update(
+    sending_hei="{A}", approve={approve!r}, omobility_id=la.omobility_id, proposal_id=proposal,
+    comment={comment!r}, signer_name="Bea Host", signer_position="Coordinator",
+    signer_email="bea@{B}", signed_at=dt.datetime(2027, 3, 1, 9, 30, tzinfo=dt.UTC),
+))
+print("answer", node.send_update("{A}", request))
+"""
+
+
+def test_a_learning_agreement_goes_from_a_to_b_and_b_approves_then_comments(
+    nodes: Nodes,
+) -> None:
+    from django.utils import timezone
+
+    from abroad.ewp import services
+    from abroad.ewp.models import SentCnr
+    from abroad.ewp.network import la_cnr
+    from abroad.mobility.enums import LearningAgreementState
+    from tests.ewp.network.test_las import proposed, received_by
+    from tests.ewp.test_las import change
+    from tests.factories import InstitutionFactory
+
+    InstitutionFactory.create(
+        name="Home A", country="IT", schac_code=A, is_home=True, erasmus_code="I  A01"
+    )
+    partner_b = InstitutionFactory.create(name="Node B", country="NL", schac_code=B)
+    mobility = received_by(partner_b)
+    first = proposed(mobility)
+    omobility_id = services.omobility_id(mobility)
+
+    # A tells B's LA CNR (found in the catalogue) that the learning agreement changed: B
+    # answers at once, signed (it hosts no incoming side either: it logs it).
+    seen = nodes.b.seen()
+    sent = la_cnr.notify(mobility)
+    assert sent.state == SentCnr.State.SENT, sent.error
+    assert nodes.b.seen() == seen + 1
+
+    # B, the receiving HEI, fetches it with A's get and approves the proposal with A's update.
+    done = nodes.b.command("shell", "-c", b_answers(omobility_id, approve=True))
+    assert done.returncode == 0, done.stderr
+    assert f"got {omobility_id} {A} {B}" in done.stdout
+    assert f"proposal {omobility_id}-v{first.number}" in done.stdout
+    assert f"answer Version {first.number} is signed by the host (Bea Host, Coordinator)." in (
+        done.stdout
+    )
+    first.refresh_from_db()
+    assert first.state == LearningAgreementState.SIGNED
+    assert first.host_signer == "Bea Host, Coordinator"
+
+    # A second version, approved at A; B comments it: back to the student with the comment.
+    second = change(mobility, first)
+    assert second.promoter_signed_at is not None
+    assert second.promoter_signed_at <= timezone.now()
+    done = nodes.b.command(
+        "shell", "-c", b_answers(omobility_id, approve=False, comment="Course X is full.")
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"proposal {omobility_id}-v{second.number}" in done.stdout
+    assert "went back to the student" in done.stdout
+    second.refresh_from_db()
+    assert second.state == LearningAgreementState.RETURNED
+    assert "Course X is full." in second.comment
+    assert "Bea Host" in second.comment
+    first.refresh_from_db()
+    assert first.state == LearningAgreementState.SIGNED  # the signed version stays
+
+    # Approving the returned version all the same: A refuses it (409), and B's client says so.
+    stale = f"{omobility_id}-v{second.number}"
+    done = nodes.b.command("shell", "-c", b_answers(omobility_id, approve=True, proposal=stale))
+    assert done.returncode != 0
+    assert "answered 409" in done.stderr
+    assert "No changes proposal is waiting" in done.stderr
+    second.refresh_from_db()
+    assert second.state == LearningAgreementState.RETURNED

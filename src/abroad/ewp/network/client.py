@@ -47,9 +47,13 @@ def send(
     params: list[tuple[str, str]] | None = None,
     key: keys.KeyPair | None = None,
     extra_headers: dict[str, str] | None = None,
+    data: bytes | None = None,
+    content_type: str = "",
 ) -> tuple[int, bytes, dict[str, str], dict[str, str]]:
     """A signed request; the status, body and (lower-case) headers of the answer, and the
-    headers we sent. No check of the answer: see :func:`call`."""
+    headers we sent. ``data`` (with its ``content_type``) is a POST body of its own, such as
+    an XML document, instead of the form-encoded ``params``. No check of the answer: see
+    :func:`call`."""
     key = key or keys.current("client")
     parts = urlsplit(url)
     encoded = urlencode(params or [])
@@ -59,7 +63,10 @@ def send(
     if query:
         target += "?" + query
     headers_extra = dict(extra_headers or {})
-    if method != "GET":
+    if method != "GET" and data is not None:
+        body = data
+        headers_extra.setdefault("Content-Type", content_type or "application/xml")
+    elif method != "GET":
         body = encoded.encode("ascii")
         headers_extra.setdefault("Content-Type", "application/x-www-form-urlencoded")
     sent = httpsig.sign_request(
@@ -132,6 +139,8 @@ def call(
     *,
     method: str = "GET",
     params: list[tuple[str, str]] | None = None,
+    data: bytes | None = None,
+    content_type: str = "",
 ) -> Answer:
     try:
         registry = catalogue()
@@ -147,7 +156,9 @@ def call(
             time.sleep(settings.EWP_HTTP_RETRY_SECONDS * 2 ** (attempt - 1))
         try:
             # Each attempt is a new request: a new X-Request-Id, signed again.
-            status, body, headers, sent = send(endpoint.url, method=method, params=params)
+            status, body, headers, sent = send(
+                endpoint.url, method=method, params=params, data=data, content_type=content_type
+            )
         except CallError as error:
             problem = error
             continue

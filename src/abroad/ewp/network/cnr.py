@@ -23,11 +23,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, Model, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,7 +43,7 @@ from abroad.ewp.models import Inbound, PendingCnr, SentCnr
 from abroad.ewp.network import iias
 from abroad.ewp.network.client import CallError, call, message
 from abroad.ewp.network.httpsig import Refused
-from abroad.ewp.network.registry import Api, RegistryError, catalogue
+from abroad.ewp.network.registry import Api, Catalogue, RegistryError, catalogue
 from abroad.ewp.network.server import XML_TYPE, Caller, ewp_api
 from abroad.ewp.xml import EwpError
 
@@ -58,6 +60,7 @@ MAX_ATTEMPTS = 10
 FIRST_PAUSE = timedelta(minutes=1)  # then 2, 4, ... minutes
 LONGEST_PAUSE = timedelta(hours=6)
 DEBOUNCE = timedelta(minutes=2)  # an agreement left alone this long is notified
+M = TypeVar("M", bound=Model)
 _PRINTABLE = re.compile(r"^[\x20-\x7e]{1,64}$")  # ewp:AsciiPrintableIdentifier, our column
 
 
@@ -201,17 +204,23 @@ def process_pending(now: datetime | None = None, limit: int = 200) -> Processed:
 
 
 # ----------------------------------------------------------------------------------- sending
+#
+# The sending machinery is one for every kind of change notification (IIA CNR v3 here, OMobility
+# LA CNR v1 in :mod:`abroad.ewp.network.la_cnr`): :func:`deliver` makes the call and logs it as a
+# :class:`SentCnr` of its kind; :func:`due` picks the rows changed since their last notification
+# and left alone for :data:`DEBOUNCE`, or whose last notification failed and whose pause is over.
 
 
-def notify(agreement: Agreement) -> SentCnr:
-    """Tell the partner of ``agreement`` that it changed (its IIA CNR v3), and log it."""
-    hei_id = (agreement.partner.schac_code or "").strip().lower()
-    iia_id = iias.iia_id(agreement)
-    sent = SentCnr(agreement=agreement, hei_id=hei_id, iia_id=iia_id)
+def deliver(
+    sent: SentCnr, api: Api, major: int, params: list[tuple[str, str]], *, missing: str = ""
+) -> SentCnr:
+    """Send one notification (a signed POST to ``sent.hei_id``'s endpoint of ``api``, found in
+    the registry catalogue, with the client's timeout and retries) and log it in ``sent``.
+    ``missing``: why the partner has no HEI id, when it has none."""
     try:
-        if not hei_id:
-            raise CallError(f"{agreement.partner} has no SCHAC code, its id in EWP.")
-        answer = call(hei_id, IIA_CNR, 3, method="POST", params=[("iia_id", iia_id)])
+        if not sent.hei_id:
+            raise CallError(missing or "The partner has no SCHAC code, its id in EWP.")
+        answer = call(sent.hei_id, api, major, method="POST", params=params)
     except CallError as error:
         sent.state = SentCnr.State.FAILED
         sent.error = str(error)[:2000]
@@ -227,6 +236,92 @@ def notify(agreement: Agreement) -> SentCnr:
     return sent
 
 
+def notify(agreement: Agreement) -> SentCnr:
+    """Tell the partner of ``agreement`` that it changed (its IIA CNR v3), and log it."""
+    hei_id = (agreement.partner.schac_code or "").strip().lower()
+    iia_id = iias.iia_id(agreement)
+    sent = SentCnr(kind=SentCnr.Kind.IIA, agreement=agreement, hei_id=hei_id, iia_id=iia_id)
+    return deliver(
+        sent,
+        IIA_CNR,
+        3,
+        [("iia_id", iia_id)],
+        missing=f"{agreement.partner} has no SCHAC code, its id in EWP.",
+    )
+
+
+def last_notification(subject: str) -> dict[str, Subquery]:
+    """Annotations of each row's last notification (``last_sent``, ``last_state``): ``subject``
+    is the :class:`SentCnr` field naming the row (``agreement``, ``mobility``)."""
+    last = SentCnr.objects.filter(**{subject: OuterRef("pk")}).order_by("-sent_at", "-pk")
+    return {
+        "last_sent": Subquery(last.values("sent_at")[:1]),
+        "last_state": Subquery(last.values("state")[:1]),
+    }
+
+
+def changed_since_notified(changed: str, now: datetime) -> Q:
+    """The rows (annotated with :func:`last_notification`) whose time ``changed`` says they
+    are due: changed since the last notification (or never notified) and left alone since;
+    or unchanged since a notification that failed (tried again after its pause: :func:`due`)."""
+    return (
+        (Q(last_sent__isnull=True) | Q(**{f"{changed}__gt": F("last_sent")}))
+        & Q(**{f"{changed}__lte": now - DEBOUNCE})
+    ) | (Q(last_state=SentCnr.State.FAILED) & Q(**{f"{changed}__lte": F("last_sent")}))
+
+
+def _waiting_to_retry(
+    logged: QuerySet[SentCnr], last_sent: datetime | None, changed: datetime, now: datetime
+) -> bool:
+    """The row's last notification failed, unchanged since: has it failed :data:`MAX_ATTEMPTS`
+    times in a row, or is its pause not over?"""
+    if last_sent is None or changed > last_sent:
+        return False
+    last_ok = (
+        logged.filter(state=SentCnr.State.SENT)
+        .order_by("-sent_at")
+        .values_list("sent_at", flat=True)
+        .first()
+    )
+    failed = logged.filter(state=SentCnr.State.FAILED)
+    if last_ok is not None:
+        failed = failed.filter(sent_at__gt=last_ok)
+    failures = failed.count()
+    return failures >= MAX_ATTEMPTS or now < last_sent + pause(failures)
+
+
+def due(
+    candidates: Iterable[M],
+    *,
+    subject: str,
+    changed: str,
+    hei_of: Callable[[M], str],
+    api: Api,
+    major: int,
+    now: datetime,
+    registry: Catalogue,
+    limit: int,
+) -> list[M]:
+    """Of ``candidates`` (filtered with :func:`changed_since_notified` on the time ``changed``),
+    those to notify now: only partners whose node the catalogue lists with ``api`` v``major``
+    (asked once per HEI); a failed one only when its pause is over."""
+    found: list[M] = []
+    served: dict[str, bool] = {}
+    for row in candidates:
+        hei_id = hei_of(row)
+        if hei_id not in served:
+            served[hei_id] = registry.endpoint(hei_id, api, major) is not None
+        if not served[hei_id]:
+            continue  # not on the network: the office uses files with this partner
+        logged = SentCnr.objects.filter(**{subject: row})
+        if _waiting_to_retry(logged, getattr(row, "last_sent", None), getattr(row, changed), now):
+            continue
+        found.append(row)
+        if len(found) >= limit:
+            break
+    return found
+
+
 def due_agreements(now: datetime | None = None, limit: int = 100) -> list[Agreement]:
     """The Erasmus+ agreements whose partner should be told they changed: saved since the
     last notification (or never notified) and left alone for :data:`DEBOUNCE`; or whose last
@@ -238,54 +333,25 @@ def due_agreements(now: datetime | None = None, limit: int = 100) -> list[Agreem
     except RegistryError as error:
         log.warning("EWP IIA CNRs not sent: %s", error)
         return []
-    last = SentCnr.objects.filter(agreement=OuterRef("pk")).order_by("-sent_at", "-pk")
     candidates = (
         Agreement.objects.filter(programme=Programme.ERASMUS)
         .exclude(partner__schac_code="")
         .select_related("partner")
-        .annotate(
-            last_sent=Subquery(last.values("sent_at")[:1]),
-            last_state=Subquery(last.values("state")[:1]),
-        )
-        .filter(
-            # Changed since the last notification, and left alone since: notify.
-            (
-                (Q(last_sent__isnull=True) | Q(updated_at__gt=F("last_sent")))
-                & Q(updated_at__lte=now - DEBOUNCE)
-            )
-            # Unchanged since a notification that failed: try again (after its pause).
-            | (Q(last_state=SentCnr.State.FAILED) & Q(updated_at__lte=F("last_sent")))
-        )
+        .annotate(**last_notification("agreement"))
+        .filter(changed_since_notified("updated_at", now))
         .order_by("updated_at", "pk")
     )
-    due: list[Agreement] = []
-    served: dict[str, bool] = {}  # a partner's node lists IIA CNR v3 (asked once per HEI)
-    for agreement in candidates:
-        hei_id = (agreement.partner.schac_code or "").strip().lower()
-        if hei_id not in served:
-            served[hei_id] = registry.endpoint(hei_id, IIA_CNR, 3) is not None
-        if not served[hei_id]:
-            continue  # not on the network: the office uses files with this partner
-        last_sent = getattr(agreement, "last_sent", None)
-        if last_sent is not None and agreement.updated_at <= last_sent:
-            # The last one failed: how many in a row?
-            logged = SentCnr.objects.filter(agreement=agreement)
-            last_ok = (
-                logged.filter(state=SentCnr.State.SENT)
-                .order_by("-sent_at")
-                .values_list("sent_at", flat=True)
-                .first()
-            )
-            failed = logged.filter(state=SentCnr.State.FAILED)
-            if last_ok is not None:
-                failed = failed.filter(sent_at__gt=last_ok)
-            failures = failed.count()
-            if failures >= MAX_ATTEMPTS or now < last_sent + pause(failures):
-                continue
-        due.append(agreement)
-        if len(due) >= limit:
-            break
-    return due
+    return due(
+        candidates,
+        subject="agreement",
+        changed="updated_at",
+        hei_of=lambda a: (a.partner.schac_code or "").strip().lower(),
+        api=IIA_CNR,
+        major=3,
+        now=now,
+        registry=registry,
+        limit=limit,
+    )
 
 
 def send_due(now: datetime | None = None) -> list[SentCnr]:

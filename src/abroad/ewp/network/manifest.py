@@ -1,5 +1,6 @@
 """Our discovery manifest (ewp-specs-api-discovery v6): the host, the HEI it covers, the
-APIs served now (Discovery, Echo, IIAs v7, IIA CNR v3, IIAs Approval v2) and the public keys
+APIs served now (Discovery, Echo, IIAs v7, IIA CNR v3, IIAs Approval v2, OMobility LAs v1.2,
+OMobility LA CNR v1.1) and the public keys
 of our client and server."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from django.urls import reverse
 from lxml import etree
 
 from abroad.catalogue.models import Institution
-from abroad.ewp.network import approval, cnr, iias, keys
+from abroad.ewp.network import approval, cnr, iias, keys, la_cnr, las
 from abroad.ewp.network.registry import DISCOVERY_V6, ECHO_V2, REGISTRY
 from abroad.ewp.services import home_hei
 
@@ -100,6 +101,23 @@ def build() -> bytes:
     _http_security(approval_v2, entry)
     _sub(approval_v2, entry, "url", url("ewp:iias_approval"))
     _sub(approval_v2, entry, "max-iia-ids", str(approval.MAX_IIA_IDS))
+
+    entry = las.MANIFEST_ENTRY
+    las_v1 = etree.SubElement(apis, f"{{{entry}}}omobility-las", nsmap={"la1": entry})
+    las_v1.set("version", las.VERSION)
+    _http_security(las_v1, entry)
+    _sub(las_v1, entry, "get-url", url("ewp:las_get"))
+    _sub(las_v1, entry, "index-url", url("ewp:las_index"))
+    _sub(las_v1, entry, "update-url", url("ewp:las_update"))
+    _sub(las_v1, entry, "stats-url", url("ewp:las_stats"))
+    _sub(las_v1, entry, "max-omobility-ids", str(las.MAX_OMOBILITY_IDS))
+
+    entry = la_cnr.MANIFEST_ENTRY
+    la_cnr_v1 = etree.SubElement(apis, f"{{{entry}}}omobility-la-cnr", nsmap={"lc1": entry})
+    la_cnr_v1.set("version", la_cnr.VERSION)
+    _http_security(la_cnr_v1, entry)
+    _sub(la_cnr_v1, entry, "url", url("ewp:omobility_la_cnr"))
+    _sub(la_cnr_v1, entry, "max-omobility-ids", str(la_cnr.MAX_OMOBILITY_IDS))
 
     covered = _sub(host, MANIFEST, "institutions-covered")
     hei = _sub(covered, REGISTRY, "hei")

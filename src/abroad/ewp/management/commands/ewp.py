@@ -49,7 +49,7 @@ from abroad.catalogue.models import Agreement, Institution
 from abroad.core.management.arguments import academic_year
 from abroad.ewp import services
 from abroad.ewp.models import Inbound, PendingCnr, SentCnr
-from abroad.ewp.network import approval, cnr
+from abroad.ewp.network import approval, cnr, la_cnr
 from abroad.ewp.network import commands as node
 from abroad.ewp.xml import EwpError
 from abroad.mobility.models import Mobility
@@ -135,8 +135,8 @@ class Command(BaseCommand):
                 )
             for one in result.failed:
                 self.stderr.write(f"given up {one.hei_id} {one.iia_id}: {one.last_error}")
-            for sent in cnr.send_due():
-                line = f"notified {sent.hei_id} of {sent.iia_id}: {sent.state}"
+            for sent in [*cnr.send_due(), *la_cnr.send_due()]:
+                line = f"notified {sent.hei_id} of {sent.subject_id}: {sent.state}"
                 self.stdout.write(f"{line}, request {sent.request_id or '-'} {sent.error}")
             return
         if action == "notify-iia":
@@ -158,7 +158,7 @@ class Command(BaseCommand):
             )
         for out in SentCnr.objects.all()[:50]:
             self.stdout.write(
-                f"sent {out.sent_at:%Y-%m-%d %H:%M} {out.hei_id} {out.iia_id} {out.state} "
+                f"sent {out.sent_at:%Y-%m-%d %H:%M} {out.hei_id} {out.subject_id} {out.state} "
                 f"request={out.request_id or '-'} {out.error}"
             )
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalogue', '0006_offer_weeks'),
-        ('ewp', '0004_iia_change_notifications'),
+        ('ewp', '0005_la_change_notifications'),
     ]
 
     operations = [
