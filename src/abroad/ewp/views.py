@@ -263,7 +263,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
             # The EWP network's change notifications: what partners told us, what we told them.
             "received_cnrs": list(PendingCnr.objects.order_by("-received_at")[:NOTICE_LIMIT]),
             "sent_cnrs": list(
-                SentCnr.objects.select_related("agreement").order_by("-sent_at")[:NOTICE_LIMIT]
+                SentCnr.objects.select_related("agreement", "mobility__student").order_by(
+                    "-sent_at"
+                )[:NOTICE_LIMIT]
             ),
         },
         status=400 if form.errors else 200,

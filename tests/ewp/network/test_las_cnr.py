@@ -152,6 +152,17 @@ def test_we_tell_the_receiving_hei_that_a_learning_agreement_changed_and_log_it(
     assert headers["authorization"].startswith("Signature ")
 
 
+def test_the_office_inbox_names_the_learning_agreement_notified(world: World, office: Any) -> None:
+    sent = la_cnr.notify(world.mobility)
+    client = Client()
+    client.force_login(office)
+    html = client.get("/ewp/inbox/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    student = world.mobility.student
+    assert f"Learning agreement of {student}" in html
+    assert f"/mobility/office/{world.mobility.pk}/" in html
+    assert sent.request_id in html
+
+
 def test_a_receiving_hei_down_is_logged_as_failed_with_the_error(world: World) -> None:
     world.delft_node.down = True
     sent = la_cnr.notify(world.mobility)
