@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "csp",
     "ninja",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "abroad.core",
     "abroad.matching",
     "abroad.people",
@@ -202,6 +204,23 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "abroad <noreply@localhost>")
+# An SMTP server that does not answer in this many seconds counts as down (the message is
+# tried again later).
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
+
+# Background work (docs/operator-guide.md, "Background work"): e-mails are queued in the
+# database (django-tasks' database backend, no broker) and sent by `python -m abroad
+# db_worker`. A message the SMTP server refuses is tried again after MAIL_RETRY_SECONDS, then
+# twice that, and so on, MAIL_MAX_ATTEMPTS times in all; then it is marked failed in the
+# outbox (/office/outbox/).
+TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+MAIL_MAX_ATTEMPTS = envint("MAIL_MAX_ATTEMPTS", 6)
+MAIL_RETRY_SECONDS = envint("MAIL_RETRY_SECONDS", 60)
+# /health answers 503 when a due task has waited longer than this (the worker is not running),
+# or when `python -m abroad run-scheduled` has not run for HEALTH_SCHEDULER_HOURS (0: not
+# checked).
+HEALTH_QUEUE_MAX_SECONDS = envint("HEALTH_QUEUE_MAX_SECONDS", 900)
+HEALTH_SCHEDULER_HOURS = envint("HEALTH_SCHEDULER_HOURS", 26)
 
 # HTTPS: behind a proxy that terminates TLS, ABROAD_HTTPS=true redirects plain HTTP, marks the
 # cookies secure and sends HSTS; ABROAD_PROXY_SSL_HEADER=true trusts the proxy's

@@ -7,3 +7,7 @@ class SiteConfig(AppConfig):
     name = "abroad.site"
     label = "site"
     verbose_name = "Site"
+
+    def ready(self) -> None:
+        # the receiver that sets a person's language at the first log-in
+        from abroad.site import preferences  # noqa: F401

@@ -1,0 +1,52 @@
+"""My preferences, /accounts/preferences/: any signed-in person chooses the language of the
+e-mails abroad sends them. At the first log-in the language starts as the browser's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language_from_request
+from django.utils.translation import gettext_lazy as _
+
+from abroad.people.models import User
+
+
+class PreferencesForm(forms.ModelForm[User]):
+    class Meta:
+        model = User
+        fields = ("language",)
+        labels = {"language": _("Language of the e-mails")}
+        help_texts = {"language": _("Empty: the site's language.")}
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    form = PreferencesForm(request.POST or None, instance=user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your preferences are saved."))
+        return redirect("preferences")
+    return render(request, "site/preferences.html", {"form": form})
+
+
+@receiver(user_logged_in, dispatch_uid="abroad.site.preferences.language_from_browser")
+def language_from_browser(
+    sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any
+) -> None:
+    """A person without a language gets the browser's at log-in (when the site offers it)."""
+    if request is None or getattr(user, "language", None) != "":
+        return
+    language = get_language_from_request(request)
+    if language in {code for code, _name in settings.LANGUAGES}:
+        user.language = language
+        user.save(update_fields=["language"])
