@@ -25,7 +25,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
-from django.template import TemplateDoesNotExist
+from django.template import Context, TemplateDoesNotExist, engines
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -137,8 +137,8 @@ def render(message: OutboxMessage) -> EmailMultiAlternatives:
         "site_name": settings.SITE_NAME,
     }
     with translation.override(message.language):
-        subject = " ".join(render_to_string(f"{message.template}_subject.txt", context).split())
-        body = render_to_string(f"{message.template}.txt", context)
+        subject = " ".join(render_text(f"{message.template}_subject.txt", context).split())
+        body = render_text(f"{message.template}.txt", context)
         try:
             html = render_to_string(f"{message.template}.html", {**context, "subject": subject})
         except TemplateDoesNotExist:
@@ -149,6 +149,13 @@ def render(message: OutboxMessage) -> EmailMultiAlternatives:
     if html is not None:
         email.attach_alternative(html, "text/html")
     return email
+
+
+def render_text(name: str, context: dict[str, Any]) -> str:
+    """A plain-text template, rendered without HTML escaping (``O'Brien``, not
+    ``O&#x27;Brien``)."""
+    template = engines["django"].engine.get_template(name)  # type: ignore[attr-defined]
+    return str(template.render(Context(context, autoescape=False)))
 
 
 def retry_delay(attempts: int) -> timedelta:

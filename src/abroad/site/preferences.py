@@ -13,8 +13,8 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language_from_request
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 from abroad.people.models import User
 
@@ -43,10 +43,24 @@ def preferences(request: HttpRequest) -> HttpResponse:
 def language_from_browser(
     sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any
 ) -> None:
-    """A person without a language gets the browser's at log-in (when the site offers it)."""
+    """A person without a language gets the browser's at log-in: the one chosen on the site
+    (the language cookie), else the first of the browser's the site offers; none of them, the
+    field stays blank (the site's language)."""
     if request is None or getattr(user, "language", None) != "":
         return
-    language = get_language_from_request(request)
-    if language in {code for code, _name in settings.LANGUAGES}:
+    language = browser_language(request)
+    if language:
         user.language = language
         user.save(update_fields=["language"])
+
+
+def browser_language(request: HttpRequest) -> str:
+    offered = {code for code, _name in settings.LANGUAGES}
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if chosen in offered:
+        return chosen
+    for accepted, _quality in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+        code = accepted.split("-")[0].lower()
+        if code in offered:
+            return code
+    return ""
