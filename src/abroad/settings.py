@@ -221,6 +221,11 @@ MAIL_RETRY_SECONDS = envint("MAIL_RETRY_SECONDS", 60)
 # checked).
 HEALTH_QUEUE_MAX_SECONDS = envint("HEALTH_QUEUE_MAX_SECONDS", 900)
 HEALTH_SCHEDULER_HOURS = envint("HEALTH_SCHEDULER_HOURS", 26)
+# Reminders, sent once each by `python -m abroad run-scheduled` (0 turns one off): a student
+# with a draft application this many days before the call closes; a student offered a seat
+# and not yet answering this many days before the acceptance deadline.
+REMINDER_DRAFT_DAYS = envint("REMINDER_DRAFT_DAYS", 3)
+REMINDER_ACCEPTANCE_DAYS = envint("REMINDER_ACCEPTANCE_DAYS", 2)
 
 # HTTPS: behind a proxy that terminates TLS, ABROAD_HTTPS=true redirects plain HTTP, marks the
 # cookies secure and sends HSTS; ABROAD_PROXY_SSL_HEADER=true trusts the proxy's

@@ -99,22 +99,39 @@ def from_payload(value: Any) -> Any:
     return value
 
 
-def send(template: str, context: dict[str, Any], to: Recipients) -> list[OutboxMessage]:
+def send(
+    template: str, context: dict[str, Any], to: Recipients, *, key: str | None = None
+) -> list[OutboxMessage]:
     """Queue the e-mail ``template`` to ``to``: one outbox message per language, enqueued for
-    the worker when the current transaction commits (at once outside a transaction)."""
+    the worker when the current transaction commits (at once outside a transaction).
+
+    With a ``key``, the e-mail goes once: nothing is queued when a message with that key was
+    written before (the key of each message is ``key``, or ``key/<language>`` when the
+    recipients read several languages)."""
     groups = by_language(to)
-    if not groups:
+    if not groups or (key is not None and was_sent(key)):
         return []
     payload = to_payload(context)
     messages = [
         OutboxMessage.objects.create(
-            recipients=addresses, template=template, language=language, context=payload
+            recipients=addresses,
+            template=template,
+            language=language,
+            context=payload,
+            key=None if key is None else key if len(groups) == 1 else f"{key}/{language}",
         )
         for language, addresses in groups.items()
     ]
     ids = [message.pk for message in messages]
     transaction.on_commit(lambda: enqueue(ids))
     return messages
+
+
+def was_sent(key: str) -> bool:
+    """Whether an e-mail with this key was queued before (whatever became of it)."""
+    return OutboxMessage.objects.filter(
+        models.Q(key=key) | models.Q(key__startswith=f"{key}/")
+    ).exists()
 
 
 def enqueue(ids: list[int], delay: timedelta | None = None) -> None:

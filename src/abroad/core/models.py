@@ -98,6 +98,9 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # What a message that goes once is about ("selection.closing/application/12"): a second
+    # message with the same key is never written (reminders).
+    key = models.CharField(_("key"), max_length=200, null=True, blank=True, unique=True)
 
     class Meta:
         verbose_name = _("outgoing e-mail")
