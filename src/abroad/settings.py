@@ -216,6 +216,9 @@ EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 MAIL_MAX_ATTEMPTS = envint("MAIL_MAX_ATTEMPTS", 6)
 MAIL_RETRY_SECONDS = envint("MAIL_RETRY_SECONDS", 60)
+# A message still to send that no task waits for, untouched for this long, is handed to the
+# worker again by `python -m abroad run-scheduled`.
+MAIL_STRANDED_MINUTES = envint("MAIL_STRANDED_MINUTES", 30)
 # /health answers 503 when a due task has waited longer than this (the worker is not running),
 # or when `python -m abroad run-scheduled` has not run for HEALTH_SCHEDULER_HOURS (0: not
 # checked).

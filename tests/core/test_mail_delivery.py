@@ -6,6 +6,7 @@ still succeeds and the message is tried again; a rolled-back change sends nothin
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import signal
 import socket
@@ -19,9 +20,10 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from abroad.core import mail
+from abroad.core import mail, scheduled
 from abroad.core.models import OutboxMessage, OutboxState
 from abroad.mobility.enums import LearningAgreementState
 from abroad.mobility.models import Mobility
@@ -281,3 +283,30 @@ def test_a_committed_change_is_queued_and_sent(smtp: SmtpServer, mobility: Mobil
     assert to == ["anna@example.org"]
     assert "Add the thesis course." in parts(received)["text/plain"]
     assert "Add the thesis course." in parts(received)["text/html"]
+
+
+def test_a_message_whose_task_was_lost_is_handed_to_the_worker_again(
+    smtp: SmtpServer, mobility: Mobility, settings: Any
+) -> None:
+    """The process stopped between the commit and the enqueueing: run-scheduled finds the
+    message that no task waits for, once it has waited MAIL_STRANDED_MINUTES."""
+    settings.MAIL_STRANDED_MINUTES = 30
+    smtp.start()
+    sign(mobility)
+    lost, _kept = OutboxMessage.objects.order_by("language")
+    DBTaskResult.objects.filter(args_kwargs__args=[lost.pk]).delete()
+    assert DBTaskResult.objects.count() == 1
+
+    soon = timezone.now() + dt.timedelta(minutes=5)
+    assert scheduled.run(now=soon).report["core.outbox"] == 0  # not yet
+    later = timezone.now() + dt.timedelta(minutes=31)
+    assert scheduled.run(now=later).report["core.outbox"] == 1  # the lost one, not the kept
+    assert DBTaskResult.objects.count() == 2
+
+    run_worker()
+    assert sorted(to for to, _message in smtp.inbox.received) == [
+        ["bianchi@example.org"],
+        ["verdi@example.org"],
+    ]
+    assert {m.state for m in OutboxMessage.objects.all()} == {OutboxState.SENT}
+    assert scheduled.run(now=later).report["core.outbox"] == 0

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from django.apps import apps
@@ -28,6 +28,7 @@ from django.db import models, transaction
 from django.template import Context, TemplateDoesNotExist, engines
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django_tasks_db import DatabaseBackend
 
 from abroad.core.models import OutboxMessage, OutboxState
 
@@ -143,6 +144,36 @@ def enqueue(ids: list[int], delay: timedelta | None = None) -> None:
         task = deliver.using(run_after=timezone.now() + delay)
     for pk in ids:
         task.enqueue(pk)
+
+
+def requeue_stranded(now: datetime) -> int:
+    """Hand the worker again the messages still to send (queued or retrying) that no task
+    waits for and that nothing touched for ``MAIL_STRANDED_MINUTES``: the process stopped
+    between the commit and the enqueueing, or the task failed for a reason of its own.
+    Returns how many. Run by ``run-scheduled``."""
+    from django_tasks_db.models import DBTaskResult
+
+    from abroad.core.tasks import deliver
+
+    waiting = OutboxMessage.objects.filter(
+        state__in=(OutboxState.QUEUED, OutboxState.RETRYING),
+        updated_at__lt=now - timedelta(minutes=settings.MAIL_STRANDED_MINUTES),
+    ).values_list("pk", flat=True)
+    stranded = list(waiting)
+    if not stranded:
+        return 0
+    if isinstance(deliver.get_backend(), DatabaseBackend):
+        tasks = DBTaskResult.objects.filter(
+            task_path=deliver.module_path, status__in=("READY", "RUNNING")
+        ).values_list("args_kwargs", flat=True)
+        pending = {
+            args[0]
+            for args in (task.get("args", []) for task in tasks.iterator())
+            if len(args) == 1
+        }
+        stranded = [pk for pk in stranded if pk not in pending]
+    enqueue(stranded)
+    return len(stranded)
 
 
 def render(message: OutboxMessage) -> EmailMultiAlternatives:
