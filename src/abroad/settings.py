@@ -219,6 +219,8 @@ MAIL_RETRY_SECONDS = envint("MAIL_RETRY_SECONDS", 60)
 # A message still to send that no task waits for, untouched for this long, is handed to the
 # worker again by `python -m abroad run-scheduled`.
 MAIL_STRANDED_MINUTES = envint("MAIL_STRANDED_MINUTES", 30)
+# The outbox forgets a message sent or failed this many days ago (0: never).
+OUTBOX_KEEP_DAYS = envint("OUTBOX_KEEP_DAYS", 180)
 # /health answers 503 when a due task has waited longer than this (the worker is not running),
 # or when `python -m abroad run-scheduled` has not run for HEALTH_SCHEDULER_HOURS (0: not
 # checked).

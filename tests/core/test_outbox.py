@@ -4,6 +4,7 @@ queries; the admin shows the outbox read-only."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -109,3 +110,29 @@ def test_the_admin_shows_the_outbox_read_only(office: User) -> None:
         client.post(reverse("admin:core_outboxmessage_delete", args=[sent.pk])).status_code == 403
     )
     assert OutboxMessage.objects.filter(pk=sent.pk).exists()
+
+
+def test_old_sent_and_failed_messages_are_deleted(settings: Any) -> None:
+    from django.utils import timezone
+
+    from abroad.core import scheduled
+
+    settings.OUTBOX_KEEP_DAYS = 180
+    settings.MAIL_STRANDED_MINUTES = 10**7  # the retrying one is not handed on meanwhile
+    old_sent = message(OutboxState.SENT)
+    old_failed = message(OutboxState.FAILED)
+    old_retrying = message(OutboxState.RETRYING)
+    recent = message(OutboxState.SENT)
+    long_ago = timezone.now() - timedelta(days=181)
+    OutboxMessage.objects.filter(pk__in=[old_sent.pk, old_failed.pk, old_retrying.pk]).update(
+        updated_at=long_ago
+    )
+    run = scheduled.run(now=timezone.now())
+    assert run.report["core.outbox_prune"] == 2
+    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {
+        old_retrying.pk,
+        recent.pk,
+    }
+    settings.OUTBOX_KEEP_DAYS = 0
+    OutboxMessage.objects.update(updated_at=long_ago, state=OutboxState.SENT)
+    assert scheduled.run(now=timezone.now()).report["core.outbox_prune"] == 0

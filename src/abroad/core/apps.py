@@ -18,3 +18,5 @@ class CoreConfig(AppConfig):
 
         # e-mails whose task was lost are handed to the worker again
         scheduled.register("core.outbox", mail.requeue_stranded)
+        # and the old ones deleted (they hold addresses)
+        scheduled.register("core.outbox_prune", mail.prune)

@@ -176,6 +176,19 @@ def requeue_stranded(now: datetime) -> int:
     return len(stranded)
 
 
+def prune(now: datetime) -> int:
+    """Delete the messages sent or failed more than ``OUTBOX_KEEP_DAYS`` ago (they hold
+    addresses: personal data); 0 keeps them. Returns how many. Run by ``run-scheduled``."""
+    days = settings.OUTBOX_KEEP_DAYS
+    if days <= 0:
+        return 0
+    deleted, _by_model = OutboxMessage.objects.filter(
+        state__in=(OutboxState.SENT, OutboxState.FAILED),
+        updated_at__lt=now - timedelta(days=days),
+    ).delete()
+    return deleted
+
+
 def render(message: OutboxMessage) -> EmailMultiAlternatives:
     """The message, rendered in its language: subject, text and (when the template has one)
     HTML."""
