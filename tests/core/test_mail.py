@@ -180,3 +180,15 @@ def test_the_text_part_is_not_html_escaped(django_capture_on_commit_callbacks: A
     ((html, _kind),) = message.alternatives
     assert isinstance(html, str)
     assert "Anna O&#x27;Brien" in html
+
+
+@pytest.mark.django_db
+def test_nothing_is_queued_while_e_mails_are_switched_off(
+    mobility: Mobility, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The demo loaders switch e-mails off with the dummy backend: no outbox message is left
+    waiting for a worker (it would be sent once one runs)."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert mail.send("mobility/email/la_decided", {}, mobility.student) == []
+    assert OutboxMessage.objects.count() == 0

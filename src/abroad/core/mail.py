@@ -110,7 +110,7 @@ def send(
     written before (the key of each message is ``key``, or ``key/<language>`` when the
     recipients read several languages)."""
     groups = by_language(to)
-    if not groups or (key is not None and was_sent(key)):
+    if not groups or (key is not None and was_sent(key)) or switched_off():
         return []
     payload = to_payload(context)
     messages = [
@@ -126,6 +126,15 @@ def send(
     ids = [message.pk for message in messages]
     transaction.on_commit(lambda: enqueue(ids))
     return messages
+
+
+DUMMY_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+
+
+def switched_off() -> bool:
+    """E-mails are switched off with Django's dummy backend (the demo loaders do so while they
+    load): nothing is queued then, so nothing is sent later either."""
+    return bool(settings.EMAIL_BACKEND == DUMMY_BACKEND)
 
 
 def was_sent(key: str) -> bool:
