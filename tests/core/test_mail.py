@@ -192,3 +192,18 @@ def test_nothing_is_queued_while_e_mails_are_switched_off(
     with django_capture_on_commit_callbacks(execute=True):
         assert mail.send("mobility/email/la_decided", {}, mobility.student) == []
     assert OutboxMessage.objects.count() == 0
+
+
+@pytest.mark.unit
+def test_every_e_mail_has_a_text_and_an_html_template() -> None:
+    from pathlib import Path
+
+    import abroad
+
+    root = Path(abroad.__file__).parent
+    subjects = sorted(root.glob("*/templates/*/email/*_subject.txt"))
+    assert len(subjects) >= 12
+    for subject in subjects:
+        stem = str(subject)[: -len("_subject.txt")]
+        assert Path(stem + ".txt").exists(), stem
+        assert Path(stem + ".html").exists(), stem
