@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "csp",
     "ninja",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "abroad.core",
     "abroad.matching",
     "abroad.people",
@@ -243,6 +245,33 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "abroad <noreply@localhost>")
+# An SMTP server that does not answer in this many seconds counts as down (the message is
+# tried again later).
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
+
+# Background work (docs/operator-guide.md, "Background work"): e-mails are queued in the
+# database (django-tasks' database backend, no broker) and sent by `python -m abroad
+# db_worker`. A message the SMTP server refuses is tried again after MAIL_RETRY_SECONDS, then
+# twice that, and so on, MAIL_MAX_ATTEMPTS times in all; then it is marked failed in the
+# outbox (/office/outbox/).
+TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+MAIL_MAX_ATTEMPTS = envint("MAIL_MAX_ATTEMPTS", 6)
+MAIL_RETRY_SECONDS = envint("MAIL_RETRY_SECONDS", 60)
+# A message still to send that no task waits for, untouched for this long, is handed to the
+# worker again by `python -m abroad run-scheduled`.
+MAIL_STRANDED_MINUTES = envint("MAIL_STRANDED_MINUTES", 30)
+# The outbox forgets a message sent or failed this many days ago (0: never).
+OUTBOX_KEEP_DAYS = envint("OUTBOX_KEEP_DAYS", 180)
+# /health answers 503 when a due task has waited longer than this (the worker is not running),
+# or when `python -m abroad run-scheduled` has not run for HEALTH_SCHEDULER_HOURS (0: not
+# checked).
+HEALTH_QUEUE_MAX_SECONDS = envint("HEALTH_QUEUE_MAX_SECONDS", 900)
+HEALTH_SCHEDULER_HOURS = envint("HEALTH_SCHEDULER_HOURS", 26)
+# Reminders, sent once each by `python -m abroad run-scheduled` (0 turns one off): a student
+# with a draft application this many days before the call closes; a student offered a seat
+# and not yet answering this many days before the acceptance deadline.
+REMINDER_DRAFT_DAYS = envint("REMINDER_DRAFT_DAYS", 3)
+REMINDER_ACCEPTANCE_DAYS = envint("REMINDER_ACCEPTANCE_DAYS", 2)
 
 # HTTPS: behind a proxy that terminates TLS, ABROAD_HTTPS=true redirects plain HTTP, marks the
 # cookies secure and sends HSTS; ABROAD_PROXY_SSL_HEADER=true trusts the proxy's

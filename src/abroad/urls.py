@@ -8,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from abroad.api.api import api
+from abroad.site import health as site_health
+from abroad.site import outbox as site_outbox
+from abroad.site import preferences as site_preferences
 from abroad.site import views as site_views
 
 admin.site.site_header = _("abroad · mobility office")
@@ -30,6 +33,9 @@ urlpatterns = [
     path("api/", api.urls),
     path("office/admin/", admin.site.urls),
     path("favicon.ico", RedirectView.as_view(url=static_url("abroad/favicon.svg"), permanent=True)),
+    path("health", site_health.health, name="health"),
+    path("office/outbox/", site_outbox.outbox, name="outbox"),
+    path("accounts/preferences/", site_preferences.preferences, name="preferences"),
 ]
 if "local" in settings.LOGIN_METHODS:
     # Passwords: changed by their owner, reset by e-mail (never for an account without one:

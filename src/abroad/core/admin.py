@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from abroad.core import audit
-from abroad.core.models import AuditEvent
+from abroad.core.models import AuditEvent, OutboxMessage
 
 
 @admin.register(AuditEvent)
@@ -50,3 +50,23 @@ class AuditedModelAdmin(admin.ModelAdmin[Any]):
                 actor=request.user, action=f"{obj._meta.model_name}.deleted", obj=obj, via="admin"
             )
         super().delete_queryset(request, queryset)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin[OutboxMessage]):
+    """The outbox, read-only: the worker writes it (abroad.core.mail)."""
+
+    list_display = ("created_at", "subject", "language", "state", "attempts", "sent_at")
+    list_filter = ("state", "language")
+    search_fields = ("subject", "template", "recipients")
+    date_hierarchy = "created_at"
+    exclude = ("context",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -68,3 +68,61 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AuditLogIsAppendOnly(_("The audit log is append-only: events cannot be deleted."))
+
+
+class OutboxState(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    SENT = "sent", _("sent")
+    RETRYING = "retrying", _("retrying")
+    FAILED = "failed", _("failed")
+
+
+class OutboxMessage(models.Model):
+    """One e-mail: written when it is asked for (in the transaction of the change it tells
+    about), sent by the background worker (:mod:`abroad.core.mail`), which keeps its state,
+    attempts and last error here for the office to read (/office/outbox/)."""
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    recipients = models.JSONField(_("recipients"), default=list)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    template = models.CharField(_("template"), max_length=200)
+    language = models.CharField(_("language"), max_length=10)
+    # The template's context, models written as references (mail.to_payload) and read again
+    # when the message is rendered.
+    context = models.JSONField(_("context"), default=dict)
+    state = models.CharField(
+        _("state"), max_length=10, choices=OutboxState.choices, default=OutboxState.QUEUED
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # What a message that goes once is about ("selection.closing/application/12"): a second
+    # message with the same key is never written (reminders).
+    key = models.CharField(_("key"), max_length=200, null=True, blank=True, unique=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=("state", "created_at"), name="core_outbox_state_idx")]
+
+    def __str__(self) -> str:
+        return self.subject or self.template
+
+
+class SchedulerRun(models.Model):
+    """One run of ``python -m abroad run-scheduled``: /health reads the last one."""
+
+    started_at = models.DateTimeField(_("started"), db_index=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    report = models.JSONField(_("report"), default=dict)
+
+    class Meta:
+        verbose_name = _("scheduler run")
+        verbose_name_plural = _("scheduler runs")
+        ordering = ("-started_at",)
+
+    def __str__(self) -> str:
+        return str(self.started_at)

@@ -11,22 +11,23 @@ if TYPE_CHECKING:
     from abroad.mobility.models import ExtensionRequest, LearningAgreement
 
 
-def _send(template: str, context: dict[str, Any], to: list[str]) -> None:
+def _send(template: str, context: dict[str, Any], to: mail.Recipients) -> None:
     mail.send(f"mobility/email/{template}", context, to)
 
 
-def _emails(promoters: list[Any]) -> list[str]:
-    return [promoter.user.email for promoter in promoters]
+def _users(promoters: list[Any]) -> list[Any]:
+    return [promoter.user for promoter in promoters]
 
 
-def _approver_emails(mobility: Any) -> list[str]:
-    """Who approves (:func:`abroad.mobility.queries.approvers`)."""
-    return _emails(queries.approvers(mobility))
+def _approver_emails(mobility: Any) -> list[Any]:
+    """Who approves (:func:`abroad.mobility.queries.approvers`), each in their language."""
+    return _users(queries.approvers(mobility))
 
 
-def _decider_emails(mobility: Any) -> list[str]:
-    """Who decides extensions (:func:`abroad.mobility.queries.deciders`)."""
-    return _emails(queries.deciders(mobility))
+def _decider_emails(mobility: Any) -> list[Any]:
+    """Who decides extensions (:func:`abroad.mobility.queries.deciders`), each in their
+    language."""
+    return _users(queries.deciders(mobility))
 
 
 def send_la_submitted(agreement: LearningAgreement) -> None:
@@ -43,7 +44,7 @@ def send_la_decided(agreement: LearningAgreement) -> None:
     _send(
         "la_decided",
         {"agreement": agreement, "mobility": mobility, "student": mobility.student},
-        [mobility.student.email],
+        [mobility.student],
     )
 
 
@@ -61,5 +62,5 @@ def send_extension_decided(extension: ExtensionRequest) -> None:
     _send(
         "extension_decided",
         {"extension": extension, "mobility": mobility, "student": mobility.student},
-        [mobility.student.email],
+        [mobility.student],
     )

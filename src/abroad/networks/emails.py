@@ -16,7 +16,7 @@ def send_submission_confirmation(application: AthensApplication) -> None:
     mail.send(
         "networks/email/submitted",
         {"application": application, "session": application.session, "choices": choices},
-        application.student.email,
+        application.student,
     )
 
 
@@ -26,9 +26,9 @@ def send_results(allocations: Iterable[AthensAllocation]) -> None:
         mail.send(
             "networks/email/results",
             {"allocation": allocation, "session": session},
-            allocation.application.student.email,
+            allocation.application.student,
         )
 
 
 def send_plan_decided(plan: DoubleDegreePlan) -> None:
-    mail.send("networks/email/plan_decided", {"plan": plan}, plan.mobility.student.email)
+    mail.send("networks/email/plan_decided", {"plan": plan}, plan.mobility.student)

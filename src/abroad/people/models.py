@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -28,6 +29,11 @@ class User(AbstractUser):
         blank=True,
         on_delete=models.PROTECT,
         related_name="students",
+    )
+    # The language of the e-mails this person receives (blank: the site's); set from the
+    # browser's at the first log-in, changed on /accounts/preferences/.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
     )
 
     class Meta:

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from abroad.selection.models import Application, Assignment
 
 
-def _send(template: str, context: dict[str, Any], to: str) -> None:
+def _send(template: str, context: dict[str, Any], to: mail.Recipients) -> None:
     mail.send(f"selection/email/{template}", context, to)
 
 
@@ -22,7 +22,7 @@ def send_submission_confirmation(application: Application) -> None:
     _send(
         "submitted",
         {"application": application, "call": application.call, "preferences": preferences},
-        application.student.email,
+        application.student,
     )
 
 
@@ -31,7 +31,7 @@ def send_results(assignments: Iterable[Assignment]) -> None:
         _send(
             "results",
             {"assignment": assignment, "round": assignment.round, "call": assignment.round.call},
-            assignment.application.student.email,
+            assignment.application.student,
         )
 
 
@@ -39,5 +39,5 @@ def send_acceptance_confirmation(assignment: Assignment) -> None:
     _send(
         "accepted",
         {"assignment": assignment, "call": assignment.round.call},
-        assignment.application.student.email,
+        assignment.application.student,
     )

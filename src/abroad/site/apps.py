@@ -7,3 +7,12 @@ class SiteConfig(AppConfig):
     name = "abroad.site"
     label = "site"
     verbose_name = "Site"
+
+    def ready(self) -> None:
+        # the receiver that sets a person's language at the first log-in
+        from abroad.core import scheduled
+        from abroad.selection.reminders import send_reminders
+        from abroad.site import preferences  # noqa: F401
+
+        # the jobs of `python -m abroad run-scheduled`
+        scheduled.register("selection.reminders", send_reminders)
