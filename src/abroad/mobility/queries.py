@@ -24,6 +24,7 @@ from django.db.models import Q
 from abroad.catalogue.models import CourseOfStudy
 from abroad.mobility.checks import is_live
 from abroad.mobility.enums import LearningAgreementState, MobilityKind, MobilityState
+from abroad.people.rules import office_scope_q
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -180,3 +181,14 @@ def decider_q(promoter: Promoter, prefix: str = "") -> Q:
     return Q(**{f"{prefix}offer__agreement__promoter": promoter}) | (
         Q(**{f"{prefix}offer__agreement__promoter__isnull": True}) & approver_q(promoter, prefix)
     )
+
+
+# ------------------------------------------------------------- the office's School scope
+
+
+def office_mobilities_q(user: User | AnonymousUser, prefix: str = "") -> Q:
+    """The mobilities (or, with ``prefix`` such as ``"mobility__"``, the objects of the
+    mobilities) within ``user``'s office scope: the filter twin of
+    :func:`abroad.mobility.rules.in_mobility_scope` (a mobility belongs to its student's course
+    of study's School). Everything for an unscoped user."""
+    return office_scope_q(user, f"{prefix}student__course_of_study__school")

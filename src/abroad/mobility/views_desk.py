@@ -35,7 +35,7 @@ from abroad.mobility.enums import (
     Table,
 )
 from abroad.mobility.models import Component, ExtensionRequest, LearningAgreement
-from abroad.mobility.queries import approver_q, decider_q
+from abroad.mobility.queries import approver_q, decider_q, office_mobilities_q
 from abroad.mobility.services import MobilityError
 from abroad.people.models import User
 
@@ -178,11 +178,15 @@ def agreement_row(agreement: LearningAgreement) -> AgreementRow:
     )
 
 
-def _desk_agreements(promoter: Promoter | None, wanted: dict[str, Any]) -> list[AgreementRow]:
+def _desk_agreements(
+    user: User, promoter: Promoter | None, wanted: dict[str, Any]
+) -> list[AgreementRow]:
     kind = wanted.get("kind")
     if kind == EXTENSION:
         return []
-    agreements = _narrow(waiting_agreements(promoter), wanted)
+    agreements = _narrow(waiting_agreements(promoter), wanted).filter(
+        office_mobilities_q(user, "mobility__")
+    )
     if kind == FIRST:
         agreements = agreements.filter(stage=Stage.BEFORE)
     elif kind == CHANGE:
@@ -199,10 +203,14 @@ def _desk_agreements(promoter: Promoter | None, wanted: dict[str, Any]) -> list[
     return [agreement_row(agreement) for agreement in agreements]
 
 
-def _desk_extensions(promoter: Promoter | None, wanted: dict[str, Any]) -> list[ExtensionRequest]:
+def _desk_extensions(
+    user: User, promoter: Promoter | None, wanted: dict[str, Any]
+) -> list[ExtensionRequest]:
     if wanted.get("kind") in (FIRST, CHANGE):
         return []
-    extensions = _narrow(waiting_extensions(promoter), wanted)
+    extensions = _narrow(waiting_extensions(promoter), wanted).filter(
+        office_mobilities_q(user, "mobility__")
+    )
     return list(
         extensions.select_related("mobility__student__course_of_study", "mobility__host").order_by(
             "requested_at", "pk"
@@ -224,8 +232,8 @@ def desk(request: HttpRequest) -> HttpResponse:
         return _bulk(request, user, promoter)
     form = DeskFilterForm(request.GET)
     wanted = form.cleaned_data if form.is_valid() else {}
-    agreement_rows = _desk_agreements(promoter, wanted)
-    extensions = _desk_extensions(promoter, wanted)
+    agreement_rows = _desk_agreements(user, promoter, wanted)
+    extensions = _desk_extensions(user, promoter, wanted)
     template = "mobility/desk/desk.html"
     if getattr(request, "htmx", False):
         template += "#results"

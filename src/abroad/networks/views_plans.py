@@ -22,6 +22,7 @@ from abroad.catalogue.models import Agreement, Network
 from abroad.core.permissions import can, require, visible_or_404
 from abroad.mobility.enums import MobilityKind
 from abroad.mobility.models import Mobility
+from abroad.mobility.queries import office_mobilities_q
 from abroad.mobility.rules import approver_q
 from abroad.networks import double_degree, services
 from abroad.networks.enums import PlanState
@@ -168,8 +169,8 @@ def desk(request: HttpRequest) -> HttpResponse:
     """The plans a promoter approves (every plan, for the office), those waiting first."""
     user = request.user
     plans = DoubleDegreePlan.objects.select_related("mobility__student", "mobility__host")
-    if can(user, "networks.manage_sessions"):
-        pass
+    if can(user, "mobility.manage_mobilities"):
+        plans = plans.filter(office_mobilities_q(user, "mobility__"))
     elif getattr(user, "is_promoter", False) and getattr(user, "promoter", None) is not None:
         plans = plans.filter(approver_q(user.promoter, "mobility__"))  # type: ignore[union-attr]
     else:

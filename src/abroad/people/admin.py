@@ -20,20 +20,22 @@ PRIVILEGED_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions", "
 class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
     """Accounts. The office changes students' and promoters' accounts (names, e-mail, role
     between student and promoter, course, active) and nothing else; administrators any account
-    but a superuser's, and passwords; only superusers privileges (people/rules.py)."""
+    but a superuser's, and passwords; only superusers privileges (people/rules.py). The office
+    scope (``office_school``) is set by administrators only; a School-scoped office user
+    changes the accounts of their School's students and promoters only."""
 
     list_display = ("username", "first_name", "last_name", "email", "role", "course_of_study")
-    list_filter = ("role", "is_staff", "course_of_study__school")
+    list_filter = ("role", "is_staff", "course_of_study__school", "office_school")
     search_fields = ("username", "first_name", "last_name", "email", "student_number")
-    autocomplete_fields = ("course_of_study",)
+    autocomplete_fields = ("course_of_study", "office_school")
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
-        (_("Mobility"), {"fields": ("role", "student_number", "course_of_study")}),
+        (_("Mobility"), {"fields": ("role", "student_number", "course_of_study", "office_school")}),
     )
     limited_fieldsets = (
         (None, {"fields": ("username",)}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
-        (_("Mobility"), {"fields": ("role", "student_number", "course_of_study")}),
+        (_("Mobility"), {"fields": ("role", "student_number", "course_of_study", "office_school")}),
         (_("Status"), {"fields": ("is_active", "last_login", "date_joined")}),
     )
 
@@ -54,6 +56,9 @@ class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if can(request.user, "people.change_privileges"):
             return super().get_readonly_fields(request, obj)
+        if not can(request.user, "people.give_staff_roles"):
+            # an office user never sets anybody's office scope (nor widens their own)
+            return ("last_login", "date_joined", "office_school")
         return ("last_login", "date_joined")
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:

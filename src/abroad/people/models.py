@@ -29,6 +29,19 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="students",
     )
+    office_school = models.ForeignKey(
+        "catalogue.School",
+        verbose_name=_("office scope (School)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="office_users",
+        help_text=_(
+            "For an office user: the School whose calls, mobilities and recognitions they see "
+            "and act on (with its sections and the School it is a section of). Empty: the "
+            "whole university. Administrators are never limited."
+        ),
+    )
 
     class Meta:
         verbose_name = _("user")
