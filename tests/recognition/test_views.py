@@ -286,6 +286,29 @@ def test_desk_permissions(clients: dict[str, Client]) -> None:
     }
 
 
+def test_another_schools_office_sees_none_of_the_schools_recognitions(
+    clients: dict[str, Client],
+    mobility: Mobility,
+    office: User,
+    approver: User,
+    linear: ConversionRule,
+) -> None:
+    transcript = proposed(mobility, office)
+    for name in ("transcript", "transcript_enter", "conversion"):
+        address = url(name, mobility.pk)
+        assert clients["school_office"].get(address).status_code == 200, name
+        assert clients["other_school_office"].get(address).status_code == 404, name
+    # the desk and the registrar's export hold the office's School only
+    for persona, holds in (("school_office", [transcript.pk]), ("other_school_office", [])):
+        desk = clients[persona].get(url("desk")).context
+        assert [t.pk for t in desk["proposed"]] == holds, persona
+    services.validate_recognition(transcript=transcript, actor=approver)
+    for persona, exported in (("school_office", True), ("other_school_office", False)):
+        response = clients[persona].get(url("export", "csv"))
+        assert response.status_code == 200
+        assert ("Paris-Saclay" in response.content.decode()) is exported, persona
+
+
 def test_unknown_objects_are_404(clients: dict[str, Client]) -> None:
     office = clients["office"]
     for address in (
