@@ -309,6 +309,34 @@ def test_another_schools_office_sees_none_of_the_schools_recognitions(
         assert ("Paris-Saclay" in response.content.decode()) is exported, persona
 
 
+def test_a_substitute_validates_for_the_approver_and_the_page_names_both(
+    clients: dict[str, Client],
+    mobility: Mobility,
+    office: User,
+    approver: User,
+    linear: ConversionRule,
+) -> None:
+    from django.utils import timezone
+
+    from abroad.people.substitutes import name_substitute
+
+    proposed(mobility, office)
+    substitute = PromoterFactory.create(user__username="substitute").user
+    stand_in = logged_in(substitute)
+    assert stand_in.get(url("transcript", mobility.pk)).status_code == 404  # not yet named
+    today = timezone.localdate()
+    name_substitute(
+        promoter=approver, substitute=substitute, starts_on=today, ends_on=today, actor=approver
+    )
+    desk = stand_in.get(url("desk")).context
+    assert [t.mobility_id for t in desk["proposed"]] == [mobility.pk]
+    post(stand_in, url("validate", mobility.pk))
+    transcript = Transcript.objects.get(mobility=mobility)
+    assert (transcript.state, transcript.validated_by) == (TranscriptState.VALIDATED, substitute)
+    page = text(clients["student"].get(url("transcript", mobility.pk)))
+    assert f"Decided by {substitute}, substituting for {approver}" in page
+
+
 def test_unknown_objects_are_404(clients: dict[str, Client]) -> None:
     office = clients["office"]
     for address in (

@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from abroad.core.admin import AuditedModelAdmin
 from abroad.core.permissions import can
-from abroad.people.models import LanguageCertificate, PassedCourse, StudentCareer, User
+from abroad.people.models import (
+    LanguageCertificate,
+    OnBehalfDecision,
+    PassedCourse,
+    StudentCareer,
+    Substitution,
+    User,
+)
 from abroad.people.rules import MANAGED_ROLES
 
 # What only a superuser changes on an account (and the password, changed through its own view).
@@ -149,3 +156,44 @@ class PassedCourseAdmin(AuditedModelAdmin):
     @admin.display(description=_("student number"), ordering="student__student_number")
     def student_number(self, passed: PassedCourse) -> str:
         return passed.student.student_number
+
+
+@admin.register(Substitution)
+class SubstitutionAdmin(AuditedModelAdmin):
+    """A promoter's substitute for a period (the promoter names one on their desk; the office
+    may set one here). The model's rule refuses a non-promoter and a backwards period."""
+
+    list_display = ("promoter", "substitute", "starts_on", "ends_on", "created_by")
+    list_filter = ("starts_on",)
+    search_fields = (
+        "promoter__username",
+        "promoter__last_name",
+        "substitute__username",
+        "substitute__last_name",
+    )
+    list_select_related = ("promoter", "substitute", "created_by")
+    raw_id_fields = ("promoter", "substitute")
+    readonly_fields = ("created_by", "created_at")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(OnBehalfDecision)
+class OnBehalfDecisionAdmin(admin.ModelAdmin[OnBehalfDecision]):
+    """The decisions substitutes took, with both names: read only."""
+
+    list_display = ("decided_at", "substitute", "promoter", "action", "object_type", "object_id")
+    list_filter = ("action",)
+    list_select_related = ("substitute", "promoter")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -138,6 +138,11 @@ rules.add_perm("people.change_privileges", is_superuser)
 rules.add_perm("people.add_user", is_admin)
 rules.add_perm("people.delete_user", is_admin & is_ordinary_account)
 rules.add_perm("core.view_auditevent", is_office)
+# A promoter names a substitute from their desk; the office may do it in the admin.
+rules.add_perm("people.name_substitute", is_promoter)
+for action in ("view", "add", "change", "delete"):
+    rules.add_perm(f"people.{action}_substitution", is_office)
+rules.add_perm("people.view_onbehalfdecision", is_office)
 # The office keeps the registrar's data it imports: careers, certificates, passed courses.
 for model in ("studentcareer", "languagecertificate", "passedcourse"):
     rules.add_perm(f"people.view_{model}", is_office)

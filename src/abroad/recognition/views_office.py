@@ -27,8 +27,7 @@ from abroad.core.academic_year import format_year
 from abroad.core.importing import Format
 from abroad.core.permissions import can, office_page
 from abroad.mobility.models import Mobility
-from abroad.mobility.queries import office_mobilities_q
-from abroad.mobility.rules import approver_q
+from abroad.mobility.queries import acting_q, office_mobilities_q
 from abroad.people.models import User
 from abroad.recognition import exports, services
 from abroad.recognition.enums import TranscriptState
@@ -216,7 +215,7 @@ def _waiting(user: User, promoter: Promoter | None, state: str) -> QuerySet[Tran
         office_mobilities_q(user, "mobility__")
     )
     if promoter is not None:
-        transcripts = transcripts.filter(approver_q(promoter, "mobility__"))
+        transcripts = transcripts.filter(acting_q(promoter, user, "mobility__"))
     return transcripts.select_related(
         "mobility__student__course_of_study", "mobility__host", "rule"
     )
