@@ -442,3 +442,20 @@ def test_export_query_count_does_not_grow(office_client: Client) -> None:
         response = office_client.get(url("office_export"))
     assert len(response.content.decode("utf-8-sig").splitlines()) == 9
     assert len(many) == len(few)
+
+
+def test_the_admin_lists_the_offices_school_only(
+    personas: dict[str, Client], mobility: Mobility
+) -> None:
+    agreement_with_rows(mobility, state=LearningAgreementState.SUBMITTED)
+    for model in ("mobility", "learningagreement"):
+        address = f"/office/admin/mobility/{model}/"
+        counts = {
+            name: personas[name].get(address).context["cl"].result_count
+            for name in ("office", "school_office", "other_school_office")
+        }
+        assert counts == {"office": 1, "school_office": 1, "other_school_office": 0}, model
+    hidden = personas["other_school_office"].get(
+        f"/office/admin/mobility/mobility/{mobility.pk}/change/"
+    )
+    assert hidden.status_code == 302  # the admin's "does not exist": back to its index

@@ -862,3 +862,20 @@ def test_actions_need_the_csrf_token(office: User, scene: Scene) -> None:
     response = client.post(url("office_rank", scene.call.code))
     assert response.status_code == 403
     assert not AuditEvent.objects.filter(action="call.ranked").exists()
+
+
+def test_the_admin_lists_the_offices_school_calls_only(
+    personas: dict[str, Client], scene: Scene
+) -> None:
+    for model in ("call", "application"):
+        address = f"/office/admin/selection/{model}/"
+        counts = {
+            name: personas[name].get(address).context["cl"].result_count
+            for name in ("office", "school_office", "other_school_office")
+        }
+        expected = 1 if model == "call" else len(scene.applications)
+        assert counts == {
+            "office": expected,
+            "school_office": expected,
+            "other_school_office": 0,
+        }, model
