@@ -170,6 +170,21 @@ def test_a_schools_office_changes_its_own_schools_accounts_only(
     assert not can(school_office, "people.change_user", other_student)  # no course: nobody's
     client = Client()
     client.force_login(other_school_office)
-    assert _change(client, student, first_name="Changed").status_code == 403
+    # not in its list: the admin answers as for a missing account (back to the index)
+    assert _change(client, student, first_name="Changed").status_code == 302
     student.refresh_from_db()
     assert student.first_name != "Changed"
+
+
+def test_a_schools_office_lists_its_own_schools_people_only(
+    office: User, school_office: User, other_school_office: User, student: User
+) -> None:
+    listed = {}
+    for user in (office, school_office, other_school_office):
+        client = Client()
+        client.force_login(user)
+        page = client.get("/office/admin/people/user/")
+        listed[user.username] = {u.username for u in page.context["cl"].result_list}
+    assert "student" in listed["office"]
+    assert "student" in listed["school-office"]
+    assert listed["other-school-office"] == {"other-school-office"}

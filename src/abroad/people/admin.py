@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +18,19 @@ from abroad.people.models import (
     Substitution,
     User,
 )
-from abroad.people.rules import MANAGED_ROLES
+from abroad.people.rules import MANAGED_ROLES, office_scope, office_scope_q
+
+
+def accounts_in_scope(user: Any, prefix: str = "") -> Q:
+    """The accounts a School-scoped office user looks after (its School's students, by their
+    course of study, and promoters, by their School; ``people.rules.is_account_in_scope``),
+    reached through ``prefix`` (e.g. ``"student__"``); everybody for anybody else."""
+    if office_scope(user) is None:
+        return Q()
+    return office_scope_q(user, f"{prefix}course_of_study__school") | office_scope_q(
+        user, f"{prefix}promoter__school"
+    )
+
 
 # What only a superuser changes on an account (and the password, changed through its own view).
 PRIVILEGED_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions", "password")
@@ -45,6 +58,14 @@ class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
         (_("Mobility"), {"fields": ("role", "student_number", "course_of_study", "office_school")}),
         (_("Status"), {"fields": ("is_active", "last_login", "date_joined")}),
     )
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # a School-scoped office user lists its School's people (and itself) only
+        user = request.user
+        found = super().get_queryset(request)
+        if office_scope(user) is None:
+            return found
+        return found.filter(accounts_in_scope(user) | Q(pk=user.pk))
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None or can(request.user, "people.change_privileges"):
@@ -116,6 +137,9 @@ class StudentCareerAdmin(AuditedModelAdmin):
     raw_id_fields = ("student",)
     readonly_fields = ("updated_at",)
 
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).filter(accounts_in_scope(request.user, "student__"))
+
     @admin.display(description=_("student number"), ordering="student__student_number")
     def student_number(self, career: StudentCareer) -> str:
         return career.student.student_number
@@ -135,6 +159,9 @@ class LanguageCertificateAdmin(AuditedModelAdmin):
     list_select_related = ("student",)
     raw_id_fields = ("student",)
 
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).filter(accounts_in_scope(request.user, "student__"))
+
 
 @admin.register(PassedCourse)
 class PassedCourseAdmin(AuditedModelAdmin):
@@ -152,6 +179,9 @@ class PassedCourseAdmin(AuditedModelAdmin):
     )
     list_select_related = ("student",)
     raw_id_fields = ("student",)
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).filter(accounts_in_scope(request.user, "student__"))
 
     @admin.display(description=_("student number"), ordering="student__student_number")
     def student_number(self, passed: PassedCourse) -> str:
