@@ -1,4 +1,5 @@
-"""Shared fixtures: the personas (student, another student, promoter, office, anonymous),
+"""Shared fixtures: the personas (student, another student, promoter, office, the office of
+the objects' School, another School's office, anonymous),
 and the browser (Debian's Chromium driven by Playwright)."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from django.test import Client
 
 from abroad.people.enums import Role
 from abroad.people.models import User
-from tests.factories import CourseOfStudyFactory, PromoterFactory, UserFactory
+from tests.factories import CourseOfStudyFactory, PromoterFactory, SchoolFactory, UserFactory
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -93,13 +94,41 @@ def office(db: None) -> User:
 
 
 @pytest.fixture
-def people(student: User, other_student: User, promoter: User, office: User) -> dict[str, object]:
+def school_office(db: None) -> User:
+    """An office user scoped to the School the factories' objects belong to (3I: the
+    student's course of study's, the calls')."""
+    return UserFactory.create(
+        username="school-office", role=Role.OFFICE, office_school=SchoolFactory.create()
+    )
+
+
+@pytest.fixture
+def other_school_office(db: None) -> User:
+    """An office user scoped to another School, which none of the factories' objects belong
+    to: it sees the office's pages, never another School's objects."""
+    school = SchoolFactory.create(code="ELSEWHERE", name="Another School")
+    return UserFactory.create(
+        username="other-school-office", role=Role.OFFICE, office_school=school
+    )
+
+
+@pytest.fixture
+def people(
+    student: User,
+    other_student: User,
+    promoter: User,
+    office: User,
+    school_office: User,
+    other_school_office: User,
+) -> dict[str, object]:
     """The people the rules tests ask about (tests/who_may.py); an app's test may define its own."""
     return {
         "owner": student,
         "other_student": other_student,
         "promoter": promoter,
         "office": office,
+        "school_office": school_office,
+        "other_school_office": other_school_office,
         "anonymous": AnonymousUser(),
         "superuser": UserFactory.create(username="root", role=Role.ADMIN, is_superuser=True),
     }
@@ -113,13 +142,22 @@ def logged_in(user: User | None) -> Client:
 
 
 @pytest.fixture
-def personas(student: User, other_student: User, promoter: User, office: User) -> dict[str, Client]:
+def personas(
+    student: User,
+    other_student: User,
+    promoter: User,
+    office: User,
+    school_office: User,
+    other_school_office: User,
+) -> dict[str, Client]:
     """A client for each persona, anonymous included."""
     return {
         "student": logged_in(student),
         "other_student": logged_in(other_student),
         "promoter": logged_in(promoter),
         "office": logged_in(office),
+        "school_office": logged_in(school_office),
+        "other_school_office": logged_in(other_school_office),
         "anonymous": logged_in(None),
     }
 

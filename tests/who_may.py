@@ -7,7 +7,18 @@ from collections.abc import Mapping
 from abroad.core.permissions import can
 
 # The people every application's rules are asked about (tests/conftest.py's ``people``).
-PERSONAS = ("owner", "other_student", "promoter", "office", "anonymous", "superuser")
+# ``school_office`` is an office user scoped to the objects' School (3I), ``other_school_office``
+# one scoped to another School.
+PERSONAS = (
+    "owner",
+    "other_student",
+    "promoter",
+    "office",
+    "school_office",
+    "other_school_office",
+    "anonymous",
+    "superuser",
+)
 
 
 def who_may(people: Mapping[str, object], perm: str, obj: object = None) -> set[str]:

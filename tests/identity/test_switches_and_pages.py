@@ -131,7 +131,8 @@ def test_the_metadata_signs_requests_and_offers_encryption(
 def test_who_may_see_and_link_federated_identities(people: dict[str, Any]) -> None:
     admin = UserFactory.create(username="an-admin", role=Role.ADMIN)
     everyone = {**people, "admin": admin}
-    assert who_may(everyone, "identity.view_federatedidentity") == {"office", "superuser", "admin"}
+    offices = {"office", "school_office", "other_school_office"}  # accounts: university-wide
+    assert who_may(everyone, "identity.view_federatedidentity") == {*offices, "superuser", "admin"}
     for action in ("add", "change", "delete"):
         assert who_may(everyone, f"identity.{action}_federatedidentity") == {"superuser", "admin"}
 

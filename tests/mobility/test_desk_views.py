@@ -130,9 +130,28 @@ def test_desk_permissions(personas: dict[str, Client], mobility: Mobility) -> No
         "other_student": 404,
         "promoter": 200,
         "office": 200,
+        "school_office": 200,
+        "other_school_office": 200,  # the desk, without the other School's items
         "anonymous": 302,
     }
     assert login_redirect(personas["anonymous"].get(address))
+
+
+def test_the_desk_of_a_schools_office_holds_its_school_only(
+    personas: dict[str, Client], mobility: Mobility
+) -> None:
+    agreement = submitted(mobility)
+    extension = extension_of(mobility)
+
+    def seen(name: str) -> tuple[list[int], list[int]]:
+        context = personas[name].get(desk_url()).context
+        return (
+            [row.agreement.pk for row in context["agreement_rows"]],
+            [e.pk for e in context["extensions"]],
+        )
+
+    assert seen("office") == seen("school_office") == ([agreement.pk], [extension.pk])
+    assert seen("other_school_office") == ([], [])
 
 
 def test_desk_shows_only_what_the_promoter_decides(
@@ -354,6 +373,8 @@ def test_la_review_permissions(
         "other_student": 404,
         "promoter": 200,
         "office": 200,
+        "school_office": 200,
+        "other_school_office": 404,
         "anonymous": 302,
     }
     assert bystander.get(address).status_code == 404
@@ -502,6 +523,8 @@ def test_extension_review_permissions(
         "other_student": 404,
         "promoter": 404,  # approves the agreements; the site's promoter decides extensions
         "office": 200,
+        "school_office": 200,
+        "other_school_office": 404,
         "anonymous": 302,
     }
     assert logged_in(site_promoter).get(address).status_code == 200

@@ -92,8 +92,26 @@ def test_list_and_export_are_for_the_office(
             "other_student": 404,
             "promoter": 404,
             "office": 200,
+            "school_office": 200,
+            "other_school_office": 200,  # the page, without the other School's mobilities
             "anonymous": 302,
         }, name
+
+
+def test_list_and_export_hold_the_offices_school_only(
+    personas: dict[str, Client], mobility: Mobility
+) -> None:
+    elsewhere = MobilityFactory.create(student__course_of_study=CourseOfStudyFactory.create())
+    for name, expected in (
+        ("office", {mobility.pk, elsewhere.pk}),
+        ("school_office", {mobility.pk, elsewhere.pk}),
+        ("other_school_office", set()),
+    ):
+        page = personas[name].get(url("office_list")).context["page"]
+        assert {m.pk for m in page.object_list} == expected, name
+        exported = personas[name].get(url("office_export")).content.decode()
+        assert (mobility.student.last_name in exported) == bool(expected), name
+    assert mobility.student.last_name
 
 
 def test_mobility_page_permissions(personas: dict[str, Client], mobility: Mobility) -> None:
@@ -104,6 +122,8 @@ def test_mobility_page_permissions(personas: dict[str, Client], mobility: Mobili
         "other_student": 404,
         "promoter": 404,  # approves its agreements, on the desk only
         "office": 200,
+        "school_office": 200,
+        "other_school_office": 404,  # another School's mobility: as if missing
         "anonymous": 302,
     }
     assert bystander.get(address).status_code == 404
@@ -112,21 +132,34 @@ def test_mobility_page_permissions(personas: dict[str, Client], mobility: Mobili
 
 def test_actions_are_for_the_office(personas: dict[str, Client], mobility: Mobility) -> None:
     agreement = agreement_with_rows(mobility, state=LearningAgreementState.APPROVED)
+    offices = ("office", "school_office")
     state = statuses(
-        {k: v for k, v in personas.items() if k != "office"},
+        {k: v for k, v in personas.items() if k not in offices},
         "post",
         url("office_state", mobility.pk),
         {"state": MobilityState.APPLIED},
     )
-    assert state == {"student": 404, "other_student": 404, "promoter": 404, "anonymous": 302}
+    assert state == {
+        "student": 404,
+        "other_student": 404,
+        "promoter": 404,
+        "other_school_office": 404,
+        "anonymous": 302,
+    }
     signature = {
         name: client.post(
             url("host_signature", agreement.pk), {"signer": "Dr Smith", "file": pdf_upload()}
         ).status_code
         for name, client in personas.items()
-        if name != "office"
+        if name not in offices
     }
-    assert signature == {"student": 404, "other_student": 404, "promoter": 404, "anonymous": 302}
+    assert signature == {
+        "student": 404,
+        "other_student": 404,
+        "promoter": 404,
+        "other_school_office": 404,
+        "anonymous": 302,
+    }
     mobility.refresh_from_db()
     agreement.refresh_from_db()
     assert (mobility.state, agreement.state) == (
@@ -409,3 +442,20 @@ def test_export_query_count_does_not_grow(office_client: Client) -> None:
         response = office_client.get(url("office_export"))
     assert len(response.content.decode("utf-8-sig").splitlines()) == 9
     assert len(many) == len(few)
+
+
+def test_the_admin_lists_the_offices_school_only(
+    personas: dict[str, Client], mobility: Mobility
+) -> None:
+    agreement_with_rows(mobility, state=LearningAgreementState.SUBMITTED)
+    for model in ("mobility", "learningagreement"):
+        address = f"/office/admin/mobility/{model}/"
+        counts = {
+            name: personas[name].get(address).context["cl"].result_count
+            for name in ("office", "school_office", "other_school_office")
+        }
+        assert counts == {"office": 1, "school_office": 1, "other_school_office": 0}, model
+    hidden = personas["other_school_office"].get(
+        f"/office/admin/mobility/mobility/{mobility.pk}/change/"
+    )
+    assert hidden.status_code == 302  # the admin's "does not exist": back to its index

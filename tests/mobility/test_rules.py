@@ -35,6 +35,8 @@ PERSONAS = (
     "decider",
     "stranger",
     "office",
+    "school_office",
+    "other_school_office",
     "anonymous",
     "superuser",
 )
@@ -48,7 +50,9 @@ def mobility() -> Mobility:
 
 
 @pytest.fixture
-def people(mobility: Mobility) -> dict[str, User | AnonymousUser]:
+def people(
+    mobility: Mobility, school_office: User, other_school_office: User
+) -> dict[str, User | AnonymousUser]:
     assert mobility.offer is not None
     assert mobility.offer.agreement.promoter is not None
     return {
@@ -58,6 +62,8 @@ def people(mobility: Mobility) -> dict[str, User | AnonymousUser]:
         "decider": mobility.offer.agreement.promoter.user,
         "stranger": PromoterFactory.create().user,
         "office": UserFactory.create(role=Role.OFFICE),
+        "school_office": school_office,
+        "other_school_office": other_school_office,
         "anonymous": AnonymousUser(),
         "superuser": UserFactory.create(role=Role.STUDENT, is_superuser=True, is_staff=True),
     }
@@ -67,7 +73,11 @@ def allowed(people: dict[str, User | AnonymousUser], perm: str, obj: object = No
     return {name for name in PERSONAS if can(people[name], perm, obj)}
 
 
-OFFICE = {"office", "superuser"}
+# The office of the mobility's School (the student's course of study's): the unscoped office,
+# the School's office, a superuser; never another School's office.
+OFFICE = {"office", "school_office", "superuser"}
+# The office's pages, asked of no mobility: every office user (their lists are scoped).
+EVERY_OFFICE = {*OFFICE, "other_school_office"}
 
 
 def test_mobility_rules(mobility: Mobility, people: dict[str, User | AnonymousUser]) -> None:
@@ -81,11 +91,19 @@ def test_mobility_rules(mobility: Mobility, people: dict[str, User | AnonymousUs
     assert allowed(people, "mobility.request_extension", mobility) == {"owner"}
     assert allowed(people, "mobility.approve_learning_agreement", mobility) == {"approver"}
     assert allowed(people, "mobility.decide_extension", mobility) == {"decider"}
-    assert allowed(people, "mobility.manage_mobilities") == OFFICE
-    assert allowed(people, "mobility.use_desk") == {"approver", "decider", "stranger", *OFFICE}
+    assert allowed(people, "mobility.manage_mobilities") == EVERY_OFFICE
+    assert allowed(people, "mobility.manage_mobilities", mobility) == OFFICE
+    assert allowed(people, "mobility.change_planned_dates", mobility) == {"owner", *OFFICE}
+    assert allowed(people, "mobility.change_learning_agreement", mobility) == {"owner", *OFFICE}
+    assert allowed(people, "mobility.use_desk") == {
+        "approver",
+        "decider",
+        "stranger",
+        *EVERY_OFFICE,
+    }
     assert allowed(people, "mobility.decide_on_desk") == {"approver", "decider", "stranger"}
     for model in ("document", "learningagreement", "component", "extensionrequest"):
-        assert allowed(people, f"mobility.view_{model}") == OFFICE
+        assert allowed(people, f"mobility.view_{model}") == EVERY_OFFICE
 
 
 @pytest.mark.parametrize("state", LearningAgreementState.values)

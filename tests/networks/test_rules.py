@@ -52,6 +52,7 @@ def test_applications(people: dict[str, object], application: AthensApplication)
     assert _allowed(people, "networks.view_athens_application", application) == {
         "owner",
         "office",
+        "school_office",
         "superuser",
     }
     assert _allowed(people, "networks.change_athens_application", application) == {"owner"}
@@ -75,16 +76,18 @@ def test_answer_allocation(people: dict[str, object], application: AthensApplica
 
 
 def test_manage_sessions(people: dict[str, object]) -> None:
+    # a session ranks every School's students together: the unscoped office runs it
     assert _allowed(people, "networks.manage_sessions", None) == {"office", "superuser"}
 
 
 def test_plans_follow_their_state(people: dict[str, object], mobility: Mobility) -> None:
-    everyone_who_sees = {"owner", "promoter", "office", "superuser"}
+    offices = {"office", "school_office", "superuser"}  # never another School's office
+    everyone_who_sees = {"owner", "promoter", *offices}
     assert _allowed(people, "networks.view_plan", mobility) == everyone_who_sees
-    assert _allowed(people, "networks.edit_plan", mobility) == {"owner", "office", "superuser"}
+    assert _allowed(people, "networks.edit_plan", mobility) == {"owner", *offices}
     assert _allowed(people, "networks.approve_plan", mobility) == {"promoter"}
     # no plan yet: it can be written, there is nothing to decide
-    assert _allowed(people, "networks.change_plan", mobility) == {"owner", "office", "superuser"}
+    assert _allowed(people, "networks.change_plan", mobility) == {"owner", *offices}
     assert _allowed(people, "networks.decide_plan", mobility) == set()
     plan = DoubleDegreePlan.objects.create(
         mobility=mobility, credits_at_partner=90, credits_recognised_at_home=60

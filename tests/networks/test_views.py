@@ -255,6 +255,9 @@ def test_office_pages_are_for_the_office(
             "office": 200,
             "anonymous": 302,
         }, url
+        # a session ranks every School's students together: no School's office runs it
+        for persona in ("school_office", "other_school_office"):
+            assert personas[persona].get(url).status_code == 404, (url, persona)
     for name in ("office_rank", "office_allocate", "office_publish", "office_close"):
         url = reverse(f"networks:{name}", args=[session.code])
         for persona in ("student", "other_student", "promoter"):
@@ -421,6 +424,9 @@ def test_plan_pages_follow_the_mobility(plan_mobility, personas: dict[str, Clien
         ("anonymous", 302),
     ):
         assert personas[persona].post(decide, {"decision": "approve"}).status_code == code
+    assert personas["school_office"].get(url).status_code == 200
+    assert personas["other_school_office"].get(url).status_code == 404
+    assert personas["other_school_office"].post(save, PLAN).status_code == 404
     page = personas["promoter"].get(url).content.decode()
     assert "Approve the plan" in page
     response = personas["promoter"].post(
@@ -455,6 +461,8 @@ def test_the_desk_lists_the_plans_a_promoter_approves(
         "anonymous": 302,
     }
     assert "1 plan to approve" in personas["promoter"].get(url).content.decode()
+    assert personas["school_office"].get(url).context["waiting"] == [plan]
+    assert personas["other_school_office"].get(url).context["waiting"] == []
     stranger = UserFactory.create(username="stranger", role=Role.PROMOTER)
     from tests.factories import PromoterFactory
 

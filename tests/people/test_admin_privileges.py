@@ -133,3 +133,58 @@ def test_no_admin_lets_the_office_change_a_privilege(office: User, student: User
     assert checked > 10  # the office does use the admin: catalogue, careers...
     assert not admin.site._registry[Group].has_change_permission(request)
     assert not admin.site._registry[Group].has_add_permission(request)
+
+
+# ------------------------------------------------------------------------ the School scope
+
+
+def test_the_office_never_sets_an_office_scope(
+    office: User, school_office: User, other_school_office: User, student: User
+) -> None:
+    """An office user cannot widen its own scope (its account is staff) nor give anybody one
+    (the field is read-only for it); an administrator sets it."""
+    client = Client()
+    client.force_login(school_office)
+    assert _change(client, school_office, office_school="").status_code == 403
+    school_office.refresh_from_db()
+    assert school_office.office_school is not None
+    assert other_school_office.office_school is not None
+    other = other_school_office.office_school
+    assert _change(client, student, office_school=str(other.pk)).status_code == 302
+    student.refresh_from_db()
+    assert student.office_school is None
+    admin_user = UserFactory.create(username="an-admin", role=Role.ADMIN)
+    client.force_login(admin_user)
+    assert _change(client, office, office_school=str(other.pk)).status_code == 302
+    office.refresh_from_db()
+    assert office.office_school == other
+
+
+def test_a_schools_office_changes_its_own_schools_accounts_only(
+    school_office: User, other_school_office: User, student: User, other_student: User
+) -> None:
+    from abroad.core.permissions import can
+
+    assert can(school_office, "people.change_user", student)  # a 3I student
+    assert not can(other_school_office, "people.change_user", student)
+    assert not can(school_office, "people.change_user", other_student)  # no course: nobody's
+    client = Client()
+    client.force_login(other_school_office)
+    # not in its list: the admin answers as for a missing account (back to the index)
+    assert _change(client, student, first_name="Changed").status_code == 302
+    student.refresh_from_db()
+    assert student.first_name != "Changed"
+
+
+def test_a_schools_office_lists_its_own_schools_people_only(
+    office: User, school_office: User, other_school_office: User, student: User
+) -> None:
+    listed = {}
+    for user in (office, school_office, other_school_office):
+        client = Client()
+        client.force_login(user)
+        page = client.get("/office/admin/people/user/")
+        listed[user.username] = {u.username for u in page.context["cl"].result_list}
+    assert "student" in listed["office"]
+    assert "student" in listed["school-office"]
+    assert listed["other-school-office"] == {"other-school-office"}

@@ -16,6 +16,9 @@ EXPECTED = {
     "other_student": (False, False, False, False),
     "promoter": (False, False, False, False),
     "office": (True, True, True, False),
+    "school_office": (True, True, True, False),
+    # another School's office has the pages, never this student
+    "other_school_office": (False, True, False, False),
     "anonymous": (False, False, False, False),
 }
 

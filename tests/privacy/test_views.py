@@ -148,6 +148,24 @@ def test_the_office_finds_a_person(personas: dict[str, Client], owner: Record) -
     assert reverse("privacy:office_person", args=[owner.person.pk]) in response.content.decode()
 
 
+def test_another_schools_office_neither_finds_nor_opens_the_student(
+    personas: dict[str, Client], owner: Record
+) -> None:
+    from abroad.people.models import User as Person
+
+    person = Person.objects.get(pk=owner.person.pk)
+    assert person.course_of_study is not None  # a student of the 3I School
+    client = personas["other_school_office"]
+    found = client.get(reverse("privacy:office_people"), {"q": "100234"})
+    assert reverse("privacy:office_person", args=[person.pk]) not in found.content.decode()
+    assert client.get(reverse("privacy:office_person", args=[person.pk])).status_code == 404
+    assert client.post(reverse("privacy:office_export", args=[person.pk])).status_code == 404
+    assert client.post(reverse("privacy:office_erase", args=[person.pk])).status_code == 404
+    assert not is_erased(person)
+    page = personas["school_office"].get(reverse("privacy:office_person", args=[person.pk]))
+    assert page.status_code == 200
+
+
 def test_the_office_downloads_anyones_data(
     personas: dict[str, Client], owner: Record, office: User
 ) -> None:

@@ -25,7 +25,17 @@ from tests.recognition.factories import EndedMobilityFactory, signed_agreement, 
 
 pytestmark = pytest.mark.django_db
 
-PEOPLE = ("student", "other_student", "approver", "other_promoter", "office", "anonymous", "admin")
+PEOPLE = (
+    "student",
+    "other_student",
+    "approver",
+    "other_promoter",
+    "office",
+    "school_office",
+    "other_school_office",
+    "anonymous",
+    "admin",
+)
 
 
 @pytest.fixture
@@ -34,7 +44,7 @@ def mobility() -> Mobility:
 
 
 @pytest.fixture
-def people(mobility: Mobility) -> dict[str, Any]:
+def people(mobility: Mobility, school_office: User, other_school_office: User) -> dict[str, Any]:
     approver: User = PromoterFactory.create(user__username="approver").user
     coordinate(mobility, approver)
     return {
@@ -43,6 +53,8 @@ def people(mobility: Mobility) -> dict[str, Any]:
         "approver": approver,
         "other_promoter": PromoterFactory.create(user__username="other_promoter").user,
         "office": UserFactory.create(username="office", role=Role.OFFICE),
+        "school_office": school_office,
+        "other_school_office": other_school_office,
         "anonymous": AnonymousUser(),
         "admin": UserFactory.create(username="admin", is_superuser=True, is_staff=True),
     }
@@ -97,8 +109,8 @@ def test_the_state_predicates_are_the_same_for_everybody(
 @pytest.mark.parametrize(
     ("predicate", "allowed"),
     [
-        ("may_view_transcript", {"student", "approver", "office", "admin"}),
-        ("may_propose_recognition", {"approver", "office", "admin"}),
+        ("may_view_transcript", {"student", "approver", "office", "school_office", "admin"}),
+        ("may_propose_recognition", {"approver", "office", "school_office", "admin"}),
         ("approving_promoter", {"approver"}),
     ],
 )
@@ -116,10 +128,14 @@ def test_who_whatever_the_state(
         (
             "can_enter_transcript",
             {"", "entered", "disputed", "accepted", "proposed"},
-            {"office", "admin"},
+            {"office", "school_office", "admin"},
         ),
         ("can_accept_transcript", {"entered"}, {"student"}),
-        ("can_propose_recognition", {"accepted", "proposed"}, {"approver", "office", "admin"}),
+        (
+            "can_propose_recognition",
+            {"accepted", "proposed"},
+            {"approver", "office", "school_office", "admin"},
+        ),
         ("can_validate_recognition", {"proposed"}, {"approver"}),
     ],
 )
@@ -139,12 +155,15 @@ def test_who_and_when(
 @pytest.mark.parametrize(
     ("perm", "allowed"),
     [
-        ("recognition.view_transcript", {"student", "approver", "office", "admin"}),
-        ("recognition.enter_transcript", {"office", "admin"}),
+        (
+            "recognition.view_transcript",
+            {"student", "approver", "office", "school_office", "admin"},
+        ),
+        ("recognition.enter_transcript", {"office", "school_office", "admin"}),
         ("recognition.accept_transcript", {"student"}),
-        ("recognition.propose_recognition", {"approver", "office", "admin"}),
+        ("recognition.propose_recognition", {"approver", "office", "school_office", "admin"}),
         ("recognition.validate_recognition", {"approver"}),
-        ("recognition.enter_transcript_now", {"office", "admin"}),
+        ("recognition.enter_transcript_now", {"office", "school_office", "admin"}),
         ("recognition.accept_transcript_now", {"student"}),
         ("recognition.propose_recognition_now", set()),
         ("recognition.validate_recognition_now", set()),
@@ -160,11 +179,40 @@ def test_the_permissions_of_an_entered_transcript(
 @pytest.mark.parametrize(
     ("perm", "allowed"),
     [
-        ("recognition.enter_transcript", {"office", "admin"}),
-        ("recognition.export_recognitions", {"office", "admin"}),
-        ("recognition.view_rules", {"approver", "other_promoter", "office", "admin"}),
-        ("recognition.view_desk", {"approver", "other_promoter", "office", "admin"}),
-        ("recognition.change_conversionrule", {"office", "admin"}),
+        (
+            "recognition.enter_transcript",
+            {"office", "school_office", "other_school_office", "admin"},
+        ),
+        (
+            "recognition.export_recognitions",
+            {"office", "school_office", "other_school_office", "admin"},
+        ),
+        (
+            "recognition.view_rules",
+            {
+                "approver",
+                "other_promoter",
+                "office",
+                "school_office",
+                "other_school_office",
+                "admin",
+            },
+        ),
+        (
+            "recognition.view_desk",
+            {
+                "approver",
+                "other_promoter",
+                "office",
+                "school_office",
+                "other_school_office",
+                "admin",
+            },
+        ),
+        (
+            "recognition.change_conversionrule",
+            {"office", "school_office", "other_school_office", "admin"},
+        ),
     ],
 )
 def test_the_office_pages(people: dict[str, Any], perm: str, allowed: set[str]) -> None:

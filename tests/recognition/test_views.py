@@ -286,6 +286,57 @@ def test_desk_permissions(clients: dict[str, Client]) -> None:
     }
 
 
+def test_another_schools_office_sees_none_of_the_schools_recognitions(
+    clients: dict[str, Client],
+    mobility: Mobility,
+    office: User,
+    approver: User,
+    linear: ConversionRule,
+) -> None:
+    transcript = proposed(mobility, office)
+    for name in ("transcript", "transcript_enter", "conversion"):
+        address = url(name, mobility.pk)
+        assert clients["school_office"].get(address).status_code == 200, name
+        assert clients["other_school_office"].get(address).status_code == 404, name
+    # the desk and the registrar's export hold the office's School only
+    for persona, holds in (("school_office", [transcript.pk]), ("other_school_office", [])):
+        desk = clients[persona].get(url("desk")).context
+        assert [t.pk for t in desk["proposed"]] == holds, persona
+    services.validate_recognition(transcript=transcript, actor=approver)
+    for persona, exported in (("school_office", True), ("other_school_office", False)):
+        response = clients[persona].get(url("export", "csv"))
+        assert response.status_code == 200
+        assert ("Paris-Saclay" in response.content.decode()) is exported, persona
+
+
+def test_a_substitute_validates_for_the_approver_and_the_page_names_both(
+    clients: dict[str, Client],
+    mobility: Mobility,
+    office: User,
+    approver: User,
+    linear: ConversionRule,
+) -> None:
+    from django.utils import timezone
+
+    from abroad.people.substitutes import name_substitute
+
+    proposed(mobility, office)
+    substitute = PromoterFactory.create(user__username="substitute").user
+    stand_in = logged_in(substitute)
+    assert stand_in.get(url("transcript", mobility.pk)).status_code == 404  # not yet named
+    today = timezone.localdate()
+    name_substitute(
+        promoter=approver, substitute=substitute, starts_on=today, ends_on=today, actor=approver
+    )
+    desk = stand_in.get(url("desk")).context
+    assert [t.mobility_id for t in desk["proposed"]] == [mobility.pk]
+    post(stand_in, url("validate", mobility.pk))
+    transcript = Transcript.objects.get(mobility=mobility)
+    assert (transcript.state, transcript.validated_by) == (TranscriptState.VALIDATED, substitute)
+    page = text(clients["student"].get(url("transcript", mobility.pk)))
+    assert f"Decided by {substitute}, substituting for {approver}" in page
+
+
 def test_unknown_objects_are_404(clients: dict[str, Client]) -> None:
     office = clients["office"]
     for address in (

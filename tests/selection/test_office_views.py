@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpResponse
 from django.test import Client
@@ -197,11 +198,47 @@ def commission_scene() -> Scene:
     return scene
 
 
-def test_office_sees_every_page(personas: dict[str, Client], commission_scene: Scene) -> None:
+@pytest.mark.parametrize("persona", ["office", "school_office"])
+def test_office_sees_every_page(
+    personas: dict[str, Client], commission_scene: Scene, persona: str
+) -> None:
     for name, (method, address) in every_url(commission_scene).items():
         if method == "get":
-            response = fetch(personas["office"], method, address)
+            response = fetch(personas[persona], method, address)
             assert (name, response.status_code) == (name, 200)
+
+
+def test_another_schools_office_gets_404_on_the_call_and_does_not_list_it(
+    personas: dict[str, Client], commission_scene: Scene, other_school_office: User
+) -> None:
+    client = personas["other_school_office"]
+    statuses = {
+        name: fetch(client, method, address).status_code
+        for name, (method, address) in every_url(commission_scene).items()
+    }
+    assert set(statuses.values()) == {404}, statuses
+    listed = client.get(url("office_calls"))
+    assert listed.status_code == 200
+    assert listed.context["calls"] == []
+    assert [c.pk for c in personas["school_office"].get(url("office_calls")).context["calls"]] == [
+        commission_scene.call.pk
+    ]
+    # no round was made, no score written, nothing audited in its name
+    assert commission_scene.call.rounds.count() == 1
+    assert not AuditEvent.objects.filter(actor=other_school_office).exists()
+
+
+def test_a_schools_office_makes_calls_for_its_own_school_only(
+    personas: dict[str, Client], school_office: User
+) -> None:
+    other = SchoolFactory.create(code="DES", name="School of Design")
+    form = personas["school_office"].get(url("office_call_create")).context["form"]
+    assert list(form.fields["schools"].queryset) == [school_office.office_school]
+    now = timezone.now()
+    call = CallFactory.build(code="des-2028", opens_at=now, closes_at=now + dt.timedelta(days=30))
+    with pytest.raises(PermissionDenied):
+        services.create_call(call=call, schools=[other], actor=school_office)
+    assert not Call.objects.filter(code="des-2028").exists()
 
 
 def test_promoter_of_the_call_reads_the_ranking_and_nothing_else(
@@ -825,3 +862,20 @@ def test_actions_need_the_csrf_token(office: User, scene: Scene) -> None:
     response = client.post(url("office_rank", scene.call.code))
     assert response.status_code == 403
     assert not AuditEvent.objects.filter(action="call.ranked").exists()
+
+
+def test_the_admin_lists_the_offices_school_calls_only(
+    personas: dict[str, Client], scene: Scene
+) -> None:
+    for model in ("call", "application"):
+        address = f"/office/admin/selection/{model}/"
+        counts = {
+            name: personas[name].get(address).context["cl"].result_count
+            for name in ("office", "school_office", "other_school_office")
+        }
+        expected = 1 if model == "call" else len(scene.applications)
+        assert counts == {
+            "office": expected,
+            "school_office": expected,
+            "other_school_office": 0,
+        }, model

@@ -36,6 +36,7 @@ def test_view_application(people: dict[str, object], application: Application) -
         "owner",
         "promoter",
         "office",
+        "school_office",
         "superuser",
     }
 
@@ -69,23 +70,59 @@ def test_assignment(people: dict[str, object], application: Application) -> None
         "owner",
         "promoter",
         "office",
+        "school_office",
         "superuser",
     }
     assert _allowed(people, "selection.answer_assignment", assignment) == {"owner"}
 
 
+OFFICES = {"office", "school_office", "other_school_office", "superuser"}
+
+
 def test_office_rules(people: dict[str, object], application: Application) -> None:
-    assert _allowed(people, "selection.manage_calls", None) == {"office", "superuser"}
+    # the office's pages: every office user (the lists are scoped)
+    assert _allowed(people, "selection.manage_calls", None) == OFFICES
+    assert _allowed(people, "selection.view_office_calls", None) == {"promoter", *OFFICES}
+    # one call: the office of its Schools, and the unscoped office
+    assert _allowed(people, "selection.manage_calls", application.call) == {
+        "office",
+        "school_office",
+        "superuser",
+    }
     assert _allowed(people, "selection.view_ranking", application.call) == {
         "promoter",
         "office",
+        "school_office",
         "superuser",
     }
-    assert _allowed(people, "selection.view_office_calls", None) == {
-        "promoter",
+
+
+def test_another_schools_office_neither_ranks_nor_opens_rounds(
+    people: dict[str, object], application: Application
+) -> None:
+    call = application.call
+    call.closes_at = timezone.now() - dt.timedelta(seconds=1)
+    assert _allowed(people, "selection.rank_call", call) == {
         "office",
+        "school_office",
         "superuser",
     }
+    assert _allowed(people, "selection.create_round", call) == {
+        "office",
+        "school_office",
+        "superuser",
+    }
+
+
+def test_a_scope_takes_in_the_schools_sections(application: Application) -> None:
+    from tests.factories import UserFactory
+
+    section = SchoolFactory.create(code="3I-EN", name="Energy", parent=SchoolFactory.create())
+    call = CallFactory.create(schools=[section])
+    scoped = UserFactory.create(role="office", office_school=SchoolFactory.create())
+    assert can(scoped, "selection.manage_calls", call)
+    section_office = UserFactory.create(role="office", office_school=section)
+    assert not can(section_office, "selection.manage_calls", CallFactory.create(schools=[]))
 
 
 def test_a_promoter_of_another_school_reads_no_ranking(application: Application) -> None:

@@ -14,6 +14,7 @@ from abroad.mobility.models import (
     LearningAgreement,
     Mobility,
 )
+from abroad.mobility.queries import office_mobilities_q
 
 
 @admin.register(Mobility)
@@ -24,6 +25,10 @@ class MobilityAdmin(AuditedModelAdmin):
     autocomplete_fields = ("student", "host")
     raw_id_fields = ("offer",)
     list_select_related = ("student", "host")
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # a School-scoped office user reads their School's mobilities only
+        return super().get_queryset(request).filter(office_mobilities_q(request.user, ""))
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
@@ -58,6 +63,10 @@ class LearningAgreementAdmin(ReadOnlyAdmin):
     list_select_related = ("mobility__student", "mobility__host")
     inlines = (ComponentInline,)
 
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # a School-scoped office user reads their School's mobilities only
+        return super().get_queryset(request).filter(office_mobilities_q(request.user, "mobility__"))
+
 
 @admin.register(Document)
 class DocumentAdmin(ReadOnlyAdmin):
@@ -66,6 +75,10 @@ class DocumentAdmin(ReadOnlyAdmin):
     search_fields = ("mobility__student__last_name", "original_name")
     list_select_related = ("mobility__student", "mobility__host")
 
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # a School-scoped office user reads their School's mobilities only
+        return super().get_queryset(request).filter(office_mobilities_q(request.user, "mobility__"))
+
 
 @admin.register(ExtensionRequest)
 class ExtensionRequestAdmin(ReadOnlyAdmin):
@@ -73,3 +86,7 @@ class ExtensionRequestAdmin(ReadOnlyAdmin):
     list_filter = ("state",)
     search_fields = ("mobility__student__last_name", "mobility__student__student_number")
     list_select_related = ("mobility__student", "mobility__host")
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # a School-scoped office user reads their School's mobilities only
+        return super().get_queryset(request).filter(office_mobilities_q(request.user, "mobility__"))

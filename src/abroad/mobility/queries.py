@@ -16,14 +16,18 @@ apps: each rule written once.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeVar
 
 from django.db.models import Q
+from django.utils import timezone
 
 from abroad.catalogue.models import CourseOfStudy
 from abroad.mobility.checks import is_live
 from abroad.mobility.enums import LearningAgreementState, MobilityKind, MobilityState
+from abroad.people.rules import office_scope_q
+from abroad.people.substitutes import represented
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -143,23 +147,81 @@ def promoter_id(user: User | AnonymousUser) -> int | None:
     return promoter.pk if promoter is not None else None
 
 
+def substituted_promoters(user: User | AnonymousUser) -> list[Promoter]:
+    """The promoter records of the promoters ``user`` stands in for today
+    (:func:`abroad.people.substitutes.represented`); read once per user object."""
+    if not (getattr(user, "is_authenticated", False) and getattr(user, "is_promoter", False)):
+        return []
+    day = timezone.localdate()
+    cache: dict[dt.date, list[Promoter]] = user.__dict__.setdefault("_substituted_cache", {})
+    if day not in cache:
+        from abroad.catalogue.models import Promoter
+
+        users = represented(user, day)
+        cache[day] = list(Promoter.objects.filter(user__in=users)) if users else []
+    return cache[day]
+
+
+def _acting_ids(user: User | AnonymousUser) -> tuple[int | None, list[int]]:
+    """The user's own promoter key, and those of the promoters they stand in for today."""
+    return promoter_id(user), [p.pk for p in substituted_promoters(user)]
+
+
 def approves(user: User | AnonymousUser, mobility: Mobility | None) -> bool:
     """The user approves this mobility's learning agreements (the predicate of
-    :func:`approver_q`). Reads ``course.coordinators.all()``, so a prefetch is used."""
-    pk = promoter_id(user)
-    if pk is None or mobility is None:
+    :func:`approver_q`), in their own right or as a substitute of an approver today. Reads
+    ``course.coordinators.all()``, so a prefetch is used."""
+    own, standing_for = _acting_ids(user)
+    if (own is None and not standing_for) or mobility is None:
         return False
     ids = [p.pk for p in _coordinators(mobility)]
-    return pk in _approvers(ids, _site_promoter_id(mobility))
+    approving = _approvers(ids, _site_promoter_id(mobility))
+    return any(pk in approving for pk in [own, *standing_for] if pk is not None)
 
 
 def decides_extensions(user: User | AnonymousUser, mobility: Mobility | None) -> bool:
-    """The user decides this mobility's extensions (the predicate of :func:`decider_q`)."""
-    pk = promoter_id(user)
-    if pk is None or mobility is None:
+    """The user decides this mobility's extensions (the predicate of :func:`decider_q`), in
+    their own right or as a substitute of a decider today."""
+    own, standing_for = _acting_ids(user)
+    if (own is None and not standing_for) or mobility is None:
         return False
     ids = [p.pk for p in _coordinators(mobility)]
-    return pk in _deciders(ids, _site_promoter_id(mobility))
+    deciding = _deciders(ids, _site_promoter_id(mobility))
+    return any(pk in deciding for pk in [own, *standing_for] if pk is not None)
+
+
+def acting_for(
+    user: User | AnonymousUser, mobility: Mobility, *, extensions: bool = False
+) -> list[User]:
+    """On whose behalf ``user`` decides on ``mobility`` (its learning agreements; its
+    extensions with ``extensions``): nobody when they decide in their own right, else the
+    approvers (deciders) they stand in for today. What the services record beside the
+    decision (:func:`abroad.people.substitutes.record_on_behalf`)."""
+    own, _standing = _acting_ids(user)
+    ids = [p.pk for p in _coordinators(mobility)]
+    site = _site_promoter_id(mobility)
+    deciding = _deciders(ids, site) if extensions else _approvers(ids, site)
+    if own is not None and own in deciding:
+        return []
+    return [p.user for p in substituted_promoters(user) if p.pk in deciding]
+
+
+def acting_q(promoter: Promoter | None, user: User | AnonymousUser, prefix: str = "") -> Q:
+    """The mobilities ``user`` approves, in their own right (``promoter``, their record) or as
+    a substitute today: :func:`approves` in SQL, for the desks."""
+    found = approver_q(promoter, prefix) if promoter is not None else Q(pk__in=[])
+    for other in substituted_promoters(user):
+        found |= approver_q(other, prefix)
+    return found
+
+
+def acting_decider_q(promoter: Promoter | None, user: User | AnonymousUser, prefix: str = "") -> Q:
+    """The mobilities whose extensions ``user`` decides, in their own right or as a
+    substitute today: :func:`decides_extensions` in SQL."""
+    found = decider_q(promoter, prefix) if promoter is not None else Q(pk__in=[])
+    for other in substituted_promoters(user):
+        found |= decider_q(other, prefix)
+    return found
 
 
 def approver_q(promoter: Promoter, prefix: str = "") -> Q:
@@ -180,3 +242,14 @@ def decider_q(promoter: Promoter, prefix: str = "") -> Q:
     return Q(**{f"{prefix}offer__agreement__promoter": promoter}) | (
         Q(**{f"{prefix}offer__agreement__promoter__isnull": True}) & approver_q(promoter, prefix)
     )
+
+
+# ------------------------------------------------------------- the office's School scope
+
+
+def office_mobilities_q(user: User | AnonymousUser, prefix: str = "") -> Q:
+    """The mobilities (or, with ``prefix`` such as ``"mobility__"``, the objects of the
+    mobilities) within ``user``'s office scope: the filter twin of
+    :func:`abroad.mobility.rules.in_mobility_scope` (a mobility belongs to its student's course
+    of study's School). Everything for an unscoped user."""
+    return office_scope_q(user, f"{prefix}student__course_of_study__school")

@@ -26,6 +26,11 @@ The permissions:
   fixed, before the departure: they ask the office to change them.
 - ``mobility.manage_mobilities``: the office (its pages, the state of a mobility, a return by
   the host).
+- An office user scoped to a School (``User.office_school``) is the office of the mobilities
+  of that School's students only (a mobility belongs to its student's course of study's
+  School: :func:`in_mobility_scope`, the filter
+  :func:`abroad.mobility.queries.office_mobilities_q`); another School's mobility answers
+  404 as a missing one.
 - ``mobility.use_desk``: the promoter's desk (promoters; the office, read-only);
   ``mobility.decide_on_desk``: its bulk decisions (promoters).
 """
@@ -47,7 +52,7 @@ from abroad.mobility.queries import (  # noqa: F401  (approver_q, decider_q: use
     decides_extensions,
     extensions_apply,
 )
-from abroad.people.rules import is_office, is_promoter
+from abroad.people.rules import in_office_scope, is_office, is_promoter
 
 
 def _mobility(obj: Any) -> Any:
@@ -63,6 +68,24 @@ def is_owner(user: Any, obj: Any) -> bool:
         and user.is_authenticated
         and mobility.student_id == getattr(user, "pk", None)
     )
+
+
+def mobility_school_id(mobility: Any) -> int | None:
+    """The School a mobility belongs to: its student's course of study's."""
+    course = mobility.student.course_of_study
+    return course.school_id if course is not None else None
+
+
+@rules.predicate
+def in_mobility_scope(user: Any, obj: Any) -> bool:
+    """The object's mobility is within the user's office scope (None: mobilities in general,
+    the office's pages, whose lists are filtered)."""
+    mobility = _mobility(obj)
+    return mobility is None or in_office_scope(user, [mobility_school_id(mobility)])
+
+
+# The office of the mobility's School (an unscoped office: every School).
+is_office_of = is_office & in_mobility_scope
 
 
 @rules.predicate
@@ -121,29 +144,29 @@ can_approve = is_promoter & is_approver
 can_decide = is_promoter & is_decider
 
 rules.add_perm(
-    "mobility.view_mobility", is_owner | is_office | (is_promoter & (is_approver | is_decider))
+    "mobility.view_mobility", is_owner | is_office_of | (is_promoter & (is_approver | is_decider))
 )
-rules.add_perm("mobility.edit_mobility", is_owner | is_office)
+rules.add_perm("mobility.edit_mobility", is_owner | is_office_of)
 rules.add_perm("mobility.approve_learning_agreement", can_approve)
-rules.add_perm("mobility.review_learning_agreement", can_approve | is_office)
+rules.add_perm("mobility.review_learning_agreement", can_approve | is_office_of)
 rules.add_perm(
     "mobility.decide_submitted_learning_agreement", can_approve & is_submitted & not_recognised
 )
 # Opening or signing a version of the learning agreement stops once the recognition is validated.
-rules.add_perm("mobility.change_learning_agreement", (is_owner | is_office) & not_recognised)
+rules.add_perm("mobility.change_learning_agreement", (is_owner | is_office_of) & not_recognised)
 rules.add_perm("mobility.request_extension", is_owner & is_extendable)
 rules.add_perm(
     "mobility.change_planned_dates",
-    is_before_departure & ((is_owner & agreement_not_submitted) | is_office),
+    is_before_departure & ((is_owner & agreement_not_submitted) | is_office_of),
 )
 rules.add_perm(
     "mobility.ask_office_for_dates", is_before_departure & is_owner & ~agreement_not_submitted
 )
 rules.add_perm("mobility.withdraw_extension", is_owner & is_requested)
 rules.add_perm("mobility.decide_extension", can_decide)
-rules.add_perm("mobility.review_extension", can_decide | is_office)
+rules.add_perm("mobility.review_extension", can_decide | is_office_of)
 rules.add_perm("mobility.decide_requested_extension", can_decide & is_requested)
-rules.add_perm("mobility.manage_mobilities", is_office)
+rules.add_perm("mobility.manage_mobilities", is_office_of)
 rules.add_perm("mobility.use_desk", is_promoter | is_office)
 rules.add_perm("mobility.decide_on_desk", is_promoter)
 # ... and reads the records in the admin (where nothing is changed: see admin.py).

@@ -45,6 +45,7 @@ from abroad.mobility.models import (
     Mobility,
 )
 from abroad.people.models import User
+from abroad.people.substitutes import record_on_behalf
 
 MANAGE = "mobility.manage_mobilities"
 EDIT = "mobility.edit_mobility"
@@ -826,6 +827,16 @@ def _pending(agreement: LearningAgreement, state: str) -> LearningAgreement:
     return agreement
 
 
+def _on_behalf(actor: User | None, obj: LearningAgreement | ExtensionRequest, action: str) -> None:
+    """A substitute's decision records on whose behalf it was taken (both names)."""
+    if actor is None:
+        return
+    promoters = queries.acting_for(
+        actor, obj.mobility, extensions=isinstance(obj, ExtensionRequest)
+    )
+    record_on_behalf(actor=actor, promoters=promoters, obj=obj, action=action)
+
+
 @transaction.atomic
 def approve(*, agreement: LearningAgreement, actor: User | None) -> LearningAgreement:
     """The promoter approves (signs) a submitted version; it then waits for the host."""
@@ -837,6 +848,7 @@ def approve(*, agreement: LearningAgreement, actor: User | None) -> LearningAgre
     agreement.promoter_signed_at = timezone.now()
     agreement.save(update_fields=["state", "promoter", "promoter_signed_at"])
     audit.record(actor=actor, action="la.approved", obj=agreement)
+    _on_behalf(actor, agreement, "la.approved")
     transaction.on_commit(lambda: emails.send_la_decided(agreement))
     return agreement
 
@@ -857,6 +869,7 @@ def return_to_student(
     agreement.comment = comment.strip()
     agreement.save(update_fields=["state", "promoter", "returned_at", "comment"])
     audit.record(actor=actor, action="la.returned", obj=agreement, comment=agreement.comment)
+    _on_behalf(actor, agreement, "la.returned")
     transaction.on_commit(lambda: emails.send_la_decided(agreement))
     return agreement
 
@@ -1097,6 +1110,7 @@ def decide_extension(
         reason=extension.decision_reason,
         months=extension.months_after,
     )
+    _on_behalf(actor, extension, "extension.authorised" if authorise else "extension.refused")
     transaction.on_commit(lambda: emails.send_extension_decided(extension))
     return extension
 

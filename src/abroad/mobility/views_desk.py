@@ -35,9 +35,15 @@ from abroad.mobility.enums import (
     Table,
 )
 from abroad.mobility.models import Component, ExtensionRequest, LearningAgreement
-from abroad.mobility.queries import approver_q, decider_q
+from abroad.mobility.queries import acting_decider_q, acting_q, office_mobilities_q
 from abroad.mobility.services import MobilityError
-from abroad.people.models import User
+from abroad.people.models import Substitution, User
+from abroad.people.substitutes import (
+    SubstitutionError,
+    decisions_on_behalf,
+    end_substitution,
+    name_substitute,
+)
 
 # ------------------------------------------------------------------------------ who may
 
@@ -134,18 +140,19 @@ def _narrow(items: QuerySet[Any], wanted: dict[str, Any]) -> QuerySet[Any]:
     return items
 
 
-def waiting_agreements(promoter: Promoter | None) -> QuerySet[LearningAgreement]:
-    """The versions waiting for ``promoter`` (every one, for the office: None)."""
+def waiting_agreements(promoter: Promoter | None, user: User) -> QuerySet[LearningAgreement]:
+    """The versions waiting for ``promoter`` (``user``'s record), and for the promoters the
+    user stands in for today (every one, for the office: None)."""
     agreements = LearningAgreement.objects.filter(state=LearningAgreementState.SUBMITTED)
     if promoter is not None:
-        agreements = agreements.filter(approver_q(promoter, "mobility__"))
+        agreements = agreements.filter(acting_q(promoter, user, "mobility__"))
     return agreements
 
 
-def waiting_extensions(promoter: Promoter | None) -> QuerySet[ExtensionRequest]:
+def waiting_extensions(promoter: Promoter | None, user: User) -> QuerySet[ExtensionRequest]:
     extensions = ExtensionRequest.objects.filter(state=ExtensionState.REQUESTED)
     if promoter is not None:
-        extensions = extensions.filter(decider_q(promoter, "mobility__"))
+        extensions = extensions.filter(acting_decider_q(promoter, user, "mobility__"))
     return extensions
 
 
@@ -178,11 +185,15 @@ def agreement_row(agreement: LearningAgreement) -> AgreementRow:
     )
 
 
-def _desk_agreements(promoter: Promoter | None, wanted: dict[str, Any]) -> list[AgreementRow]:
+def _desk_agreements(
+    user: User, promoter: Promoter | None, wanted: dict[str, Any]
+) -> list[AgreementRow]:
     kind = wanted.get("kind")
     if kind == EXTENSION:
         return []
-    agreements = _narrow(waiting_agreements(promoter), wanted)
+    agreements = _narrow(waiting_agreements(promoter, user), wanted).filter(
+        office_mobilities_q(user, "mobility__")
+    )
     if kind == FIRST:
         agreements = agreements.filter(stage=Stage.BEFORE)
     elif kind == CHANGE:
@@ -199,10 +210,14 @@ def _desk_agreements(promoter: Promoter | None, wanted: dict[str, Any]) -> list[
     return [agreement_row(agreement) for agreement in agreements]
 
 
-def _desk_extensions(promoter: Promoter | None, wanted: dict[str, Any]) -> list[ExtensionRequest]:
+def _desk_extensions(
+    user: User, promoter: Promoter | None, wanted: dict[str, Any]
+) -> list[ExtensionRequest]:
     if wanted.get("kind") in (FIRST, CHANGE):
         return []
-    extensions = _narrow(waiting_extensions(promoter), wanted)
+    extensions = _narrow(waiting_extensions(promoter, user), wanted).filter(
+        office_mobilities_q(user, "mobility__")
+    )
     return list(
         extensions.select_related("mobility__student__course_of_study", "mobility__host").order_by(
             "requested_at", "pk"
@@ -224,8 +239,8 @@ def desk(request: HttpRequest) -> HttpResponse:
         return _bulk(request, user, promoter)
     form = DeskFilterForm(request.GET)
     wanted = form.cleaned_data if form.is_valid() else {}
-    agreement_rows = _desk_agreements(promoter, wanted)
-    extensions = _desk_extensions(promoter, wanted)
+    agreement_rows = _desk_agreements(user, promoter, wanted)
+    extensions = _desk_extensions(user, promoter, wanted)
     template = "mobility/desk/desk.html"
     if getattr(request, "htmx", False):
         template += "#results"
@@ -278,7 +293,7 @@ def _bulk(request: HttpRequest, user: User, promoter: Promoter | None) -> HttpRe
     # is reported as refused by the service.
     agreements = list(
         LearningAgreement.objects.filter(pk__in=ids)
-        .filter(approver_q(promoter, "mobility__"))
+        .filter(acting_q(promoter, user, "mobility__"))
         .select_related("mobility__student")
         .order_by("pk")
     )
@@ -382,6 +397,7 @@ def _review_context(user: User, agreement: LearningAgreement) -> dict[str, Any]:
         "findings": found,
         "certificates": list(student.certificates.all()),
         "may_act": can(user, DECIDE_AGREEMENT, agreement),
+        "on_behalf": decisions_on_behalf(agreement),
         "is_change": agreement.stage == Stage.DURING,
         "expected": checks.Context(
             months=agreement.mobility.months,
@@ -490,5 +506,75 @@ def extension_review(request: HttpRequest, pk: int) -> HttpResponse:
             "over_limit": used + extension.months_after > limit,
             "added": extension.months_after - extension.months_before,
             "may_act": can(user, DECIDE_EXTENSION, extension),
+            "on_behalf": decisions_on_behalf(extension),
+        },
+    )
+
+
+# --------------------------------------------------------------------------- substitutes
+
+SUBSTITUTES = "people.name_substitute"
+
+
+class SubstituteForm(forms.Form):
+    substitute = forms.ModelChoiceField(
+        label=gettext_lazy("Substitute"),
+        queryset=User.objects.none(),
+        help_text=gettext_lazy("Another promoter, who decides for you in the period."),
+    )
+    starts_on = forms.DateField(
+        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_on = forms.DateField(
+        label=gettext_lazy("Until (included)"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["substitute"]
+        # every account, so that naming a non-promoter is refused with its reason
+        field.queryset = (  # type: ignore[attr-defined]
+            User.objects.filter(is_active=True).exclude(pk=user.pk).order_by("last_name", "pk")
+        )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def substitutes(request: HttpRequest) -> HttpResponse:
+    """The promoter names a substitute for a period (and takes one back); sees whom they stand
+    in for. Promoters only: 404 for everybody else."""
+    user = _user(request)
+    if not can(user, SUBSTITUTES):
+        raise Http404
+    form = SubstituteForm(request.POST or None, user=user)
+    if request.method == "POST":
+        if request.POST.get("action") == "remove":
+            found = get_object_or_404(
+                Substitution, pk=request.POST.get("substitution") or 0, promoter=user
+            )
+            end_substitution(substitution=found, actor=user)
+            messages.success(request, _("The substitution was taken back."))
+            return redirect("mobility:substitutes")
+        if form.is_valid():
+            try:
+                name_substitute(
+                    promoter=user,
+                    substitute=form.cleaned_data["substitute"],
+                    starts_on=form.cleaned_data["starts_on"],
+                    ends_on=form.cleaned_data["ends_on"],
+                    actor=user,
+                )
+            except SubstitutionError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Your substitute was named."))
+                return redirect("mobility:substitutes")
+    return render(
+        request,
+        "mobility/desk/substitutes.html",
+        {
+            "form": form,
+            "given": Substitution.objects.filter(promoter=user).select_related("substitute"),
+            "taken": Substitution.objects.filter(substitute=user).select_related("promoter"),
         },
     )

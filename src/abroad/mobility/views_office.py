@@ -28,7 +28,7 @@ from abroad.catalogue.models import CourseOfStudy, Institution
 from abroad.core import audit
 from abroad.core.academic_year import format_year
 from abroad.core.importing import country_label, labels, write_table, yes_no_label
-from abroad.core.permissions import can, office_page
+from abroad.core.permissions import can, office_page, visible_or_404
 from abroad.mobility import services
 from abroad.mobility.enums import (
     DocumentKind,
@@ -39,6 +39,7 @@ from abroad.mobility.enums import (
 )
 from abroad.mobility.forms import CertificateForm, PlannedDatesForm
 from abroad.mobility.models import ExtensionRequest, LearningAgreement, Mobility
+from abroad.mobility.queries import office_mobilities_q
 from abroad.mobility.services import MobilityError
 from abroad.people.models import User
 
@@ -58,14 +59,16 @@ DATES = "mobility.change_planned_dates"
 
 
 def _office_mobility(request: HttpRequest, pk: int) -> tuple[User, Mobility]:
-    """The mobility (the office's pages are behind :func:`office_page`)."""
+    """The mobility (the office's pages are behind :func:`office_page`); 404 for another
+    School's office, as for a missing mobility."""
+    user = _user(request)
     mobility = get_object_or_404(
         Mobility.objects.select_related(
             "student__course_of_study", "host", "offer__agreement__promoter__user"
         ),
         pk=pk,
     )
-    return _user(request), mobility
+    return user, visible_or_404(user, MANAGE, mobility)
 
 
 # -------------------------------------------------------------------------------- filters
@@ -122,12 +125,13 @@ class MobilityFilterForm(forms.Form):
 FILTER_NAMES = ("state", "kind", "year", "course", "country", "q")
 
 
-def filtered_mobilities(form: MobilityFilterForm) -> QuerySet[Mobility]:
-    """Every mobility the filters keep, with its latest learning agreement version and whether
-    an extension waits: one query, whatever the number of rows."""
+def filtered_mobilities(form: MobilityFilterForm, user: User) -> QuerySet[Mobility]:
+    """Every mobility of the user's office scope the filters keep, with its latest learning
+    agreement version and whether an extension waits: one query, whatever the number of rows."""
     latest = LearningAgreement.objects.filter(mobility=OuterRef("pk")).order_by("-number")
     mobilities = (
-        Mobility.objects.select_related("student__course_of_study", "host")
+        Mobility.objects.filter(office_mobilities_q(user))
+        .select_related("student__course_of_study", "host")
         .annotate(
             la_number=Subquery(latest.values("number")[:1]),
             la_state=Subquery(latest.values("state")[:1]),
@@ -175,7 +179,7 @@ AGREEMENT_STATES = dict(LearningAgreementState.choices)
 def office_list(request: HttpRequest) -> HttpResponse:
     """Every mobility, filtered in the URL, a page at a time. A constant number of queries."""
     form = MobilityFilterForm(request.GET)
-    paginator = Paginator(filtered_mobilities(form), PAGE_SIZE)
+    paginator = Paginator(filtered_mobilities(form, _user(request)), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     # each mobility with the name of its latest version's state
     rows = [
@@ -284,7 +288,7 @@ def office_export(request: HttpRequest) -> HttpResponse:
     count = write_table(
         buffer,
         columns=EXPORT_COLUMNS,
-        rows=export_rows(filtered_mobilities(MobilityFilterForm(request.GET))),
+        rows=export_rows(filtered_mobilities(MobilityFilterForm(request.GET), _user(request))),
         fmt="csv",
         headers=labels(EXPORT_HEADERS),
     )

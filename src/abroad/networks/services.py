@@ -36,7 +36,7 @@ from abroad.matching.window import MatchingError, WindowState, when
 from abroad.mobility.checks import credits as table_credits
 from abroad.mobility.enums import MobilityKind, MobilityState, Table
 from abroad.mobility.models import Mobility
-from abroad.mobility.queries import in_force_or_latest
+from abroad.mobility.queries import acting_for, in_force_or_latest
 from abroad.mobility.services import create_mobility
 from abroad.networks import certificate, double_degree, emails, queries
 from abroad.networks.enums import AllocationState, ApplicationState, PlanState, ResultsState
@@ -51,6 +51,7 @@ from abroad.networks.models import (
 )
 from abroad.people.eligibility import career_problems
 from abroad.people.models import StudentCareer, User
+from abroad.people.substitutes import record_on_behalf
 from abroad.recognition.queries import recognised_credits
 
 ALLIANCE4TECH = "alliance4tech"
@@ -781,5 +782,12 @@ def decide_plan(
         obj=plan,
         comment=comment,
     )
+    if actor is not None:
+        record_on_behalf(
+            actor=actor,
+            promoters=acting_for(actor, plan.mobility),
+            obj=plan,
+            action="double_degree.plan_approved" if approve else "double_degree.plan_returned",
+        )
     transaction.on_commit(lambda: emails.send_plan_decided(plan))
     return plan

@@ -22,13 +22,14 @@ from abroad.catalogue.models import Agreement, Network
 from abroad.core.permissions import can, require, visible_or_404
 from abroad.mobility.enums import MobilityKind
 from abroad.mobility.models import Mobility
-from abroad.mobility.rules import approver_q
+from abroad.mobility.queries import acting_q, office_mobilities_q
 from abroad.networks import double_degree, services
 from abroad.networks.enums import PlanState
 from abroad.networks.forms import DecisionForm, PlanForm
 from abroad.networks.models import DoubleDegreePlan
 from abroad.networks.services import NetworksError
 from abroad.people.models import User
+from abroad.people.substitutes import decisions_on_behalf
 
 
 def _mobility(request: HttpRequest, pk: int) -> Mobility:
@@ -88,6 +89,7 @@ def plan(request: HttpRequest, mobility: int) -> HttpResponse:
             "form": _plan_form(instance=current, initial=initial) if editable else None,
             "can_submit": editable and current is not None,
             "can_decide": can(request.user, "networks.decide_plan", found),
+            "on_behalf": decisions_on_behalf(current) if current is not None else [],
             "decision_form": DecisionForm(),
             "partner_credits": double_degree.PARTNER_CREDITS,
             "max_home_credits": double_degree.MAX_HOME_CREDITS,
@@ -168,10 +170,10 @@ def desk(request: HttpRequest) -> HttpResponse:
     """The plans a promoter approves (every plan, for the office), those waiting first."""
     user = request.user
     plans = DoubleDegreePlan.objects.select_related("mobility__student", "mobility__host")
-    if can(user, "networks.manage_sessions"):
-        pass
+    if can(user, "mobility.manage_mobilities"):
+        plans = plans.filter(office_mobilities_q(user, "mobility__"))
     elif getattr(user, "is_promoter", False) and getattr(user, "promoter", None) is not None:
-        plans = plans.filter(approver_q(user.promoter, "mobility__"))  # type: ignore[union-attr]
+        plans = plans.filter(acting_q(user.promoter, user, "mobility__"))  # type: ignore[union-attr]
     else:
         raise Http404
     waiting = [p for p in plans.order_by("submitted_at", "pk") if p.state == PlanState.SUBMITTED]

@@ -35,6 +35,19 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
     )
+    office_school = models.ForeignKey(
+        "catalogue.School",
+        verbose_name=_("office scope (School)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="office_users",
+        help_text=_(
+            "For an office user: the School whose calls, mobilities and recognitions they see "
+            "and act on (with its sections and the School it is a section of). Empty: the "
+            "whole university. Administrators are never limited."
+        ),
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -180,3 +193,99 @@ class PassedCourse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+
+class Substitution(models.Model):
+    """A promoter names another promoter to stand in for them from one day to another (an
+    absence): in that period the substitute sees the promoter's desk and decides as the
+    promoter could (learning agreements, changes, extensions, recognitions, double-degree
+    plans); each such decision records both names (:class:`OnBehalfDecision`)."""
+
+    promoter = models.ForeignKey(
+        User,
+        verbose_name=_("promoter"),
+        on_delete=models.CASCADE,
+        related_name="substitutions_given",
+    )
+    substitute = models.ForeignKey(
+        User,
+        verbose_name=_("substitute"),
+        on_delete=models.CASCADE,
+        related_name="substitutions_taken",
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"), help_text=_("The last day, included."))
+    created_by = models.ForeignKey(
+        User,
+        verbose_name=_("named by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("named"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("substitution")
+        verbose_name_plural = _("substitutions")
+        ordering = ("-starts_on", "pk")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(starts_on__lte=models.F("ends_on")),
+                name="people_substitution_starts_before_it_ends",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(promoter=models.F("substitute")),
+                name="people_substitution_not_oneself",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(substitute)s for %(promoter)s, %(start)s – %(end)s") % {
+            "substitute": self.substitute,
+            "promoter": self.promoter,
+            "start": self.starts_on.isoformat(),
+            "end": self.ends_on.isoformat(),
+        }
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from abroad.people.substitutes import substitution_problems
+
+        problems = substitution_problems(
+            promoter=getattr(self, "promoter", None),
+            substitute=getattr(self, "substitute", None),
+            starts_on=self.starts_on,
+            ends_on=self.ends_on,
+        )
+        if problems:
+            raise ValidationError(problems)
+
+
+class OnBehalfDecision(models.Model):
+    """A decision a substitute took for a promoter: who acted and on whose behalf, beside the
+    decided object (its type and key, as the audit log names objects)."""
+
+    substitute = models.ForeignKey(
+        User, verbose_name=_("decided by"), on_delete=models.PROTECT, related_name="+"
+    )
+    promoter = models.ForeignKey(
+        User, verbose_name=_("on behalf of"), on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=80)
+    object_type = models.CharField(_("object type"), max_length=80)
+    object_id = models.CharField(_("object id"), max_length=64)
+    decided_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("decision on behalf of a promoter")
+        verbose_name_plural = _("decisions on behalf of promoters")
+        ordering = ("decided_at", "pk")
+        indexes = [models.Index(fields=("object_type", "object_id"))]
+
+    def __str__(self) -> str:
+        return _("%(substitute)s on behalf of %(promoter)s") % {
+            "substitute": self.substitute,
+            "promoter": self.promoter,
+        }

@@ -1,6 +1,7 @@
 """Who may exercise a person's data rights.
 
-- ``privacy.export_person`` (obj: the person): the person themselves, or the office.
+- ``privacy.export_person`` (obj: the person): the person themselves, or the office (a
+  School-scoped office user: of the person's School, ``people.rules.is_account_in_scope``).
 - ``privacy.manage_people``: the office's privacy pages (find a person, export, erase).
 - ``privacy.erase_person`` (obj: the person): the office for students' and promoters'
   accounts, administrators for any account but a superuser's; never one's own.
@@ -14,7 +15,7 @@ from typing import Any
 import rules
 
 from abroad.people.enums import Role
-from abroad.people.rules import is_admin, is_office
+from abroad.people.rules import is_account_in_scope, is_admin, is_office
 
 
 @rules.predicate
@@ -22,7 +23,9 @@ def is_the_person(user: Any, person: Any) -> bool:
     return bool(user.is_authenticated and person is not None and user.pk == person.pk)
 
 
-rules.add_perm("privacy.export_person", is_the_person | is_office)
+# A School-scoped office user acts on its School's students and promoters only.
+office_of_person = is_office & is_account_in_scope
+rules.add_perm("privacy.export_person", is_the_person | office_of_person)
 rules.add_perm("privacy.manage_people", is_office)
 
 
@@ -45,6 +48,6 @@ def is_ordinary_person(user: Any, person: Any) -> bool:
 
 rules.add_perm(
     "privacy.erase_person",
-    ((is_office & is_managed_person) | (is_admin & is_ordinary_person)) & ~is_the_person,
+    ((office_of_person & is_managed_person) | (is_admin & is_ordinary_person)) & ~is_the_person,
 )
 rules.add_perm("privacy.apply_retention", is_admin)

@@ -23,8 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from abroad.core.permissions import can, office_page
+from abroad.core.permissions import can, office_page, visible_or_404
 from abroad.people.models import User
+from abroad.people.rules import office_scope, office_scope_q
 from abroad.privacy.collect import Holding, collect
 from abroad.privacy.erasure import PrivacyError, erase_person, is_erased, refusal
 from abroad.privacy.export import export_person
@@ -92,6 +93,21 @@ def my_data_export(request: HttpRequest) -> HttpResponse:
     return _download(person, person)
 
 
+def _in_scope(user: User) -> Q:
+    """The people a School-scoped office user looks after: its School's students and
+    promoters (``people.rules.is_account_in_scope``); everybody for the unscoped office."""
+    if office_scope(user) is None:
+        return Q()
+    return office_scope_q(user, "course_of_study__school") | office_scope_q(
+        user, "promoter__school"
+    )
+
+
+def _person(request: HttpRequest, pk: int) -> User:
+    """The person, if the office user looks after them; 404 otherwise (as a missing one)."""
+    return visible_or_404(request.user, "privacy.export_person", get_object_or_404(User, pk=pk))
+
+
 @office_page(MANAGE)
 @require_GET
 def office_people(request: HttpRequest) -> HttpResponse:
@@ -104,14 +120,15 @@ def office_people(request: HttpRequest) -> HttpResponse:
             | Q(first_name__icontains=query)
             | Q(email__icontains=query)
             | Q(student_number=query)
-        ).order_by("last_name", "first_name", "pk")[:SEARCH_LIMIT]
+        ).filter(_in_scope(_user(request)))
+        people = people.order_by("last_name", "first_name", "pk")[:SEARCH_LIMIT]
     return render(request, "privacy/office_people.html", {"query": query, "people": people})
 
 
 @office_page(MANAGE)
 @require_GET
 def office_person(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(User, pk=pk)
+    person = _person(request, pk)
     holding = collect(person)
     return render(
         request,
@@ -131,14 +148,14 @@ def office_person(request: HttpRequest, pk: int) -> HttpResponse:
 @office_page(MANAGE)
 @require_POST
 def office_export(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(User, pk=pk)
+    person = _person(request, pk)
     return _download(_user(request), person)
 
 
 @office_page(MANAGE)
 @require_http_methods(["GET", "POST"])
 def office_erase(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(User, pk=pk)
+    person = _person(request, pk)
     actor = _user(request)
     if person.pk == actor.pk:
         messages.error(request, _("You cannot erase your own account."))

@@ -19,6 +19,7 @@ from django.utils import timezone
 from abroad.core import audit
 from abroad.core.academic_year import format_year
 from abroad.core.importing import Format, file_format, write_table
+from abroad.mobility.queries import office_mobilities_q
 from abroad.people.models import User
 from abroad.recognition.enums import TranscriptState
 from abroad.recognition.models import RecognitionLine
@@ -108,14 +109,21 @@ def export_recognitions(
     actor: User | None = None,
     academic_year: int | None = None,
 ) -> int:
-    """Write the validated recognitions (of one academic year, when given) to ``target``
+    """Write the validated recognitions (of one academic year, when given; of the actor's
+    School, for a School-scoped office user) to ``target``
     (XLSX or CSV, by its name or ``fmt``); return the number of rows written."""
     if fmt is None:
         fmt = file_format(str(target) if isinstance(target, str | Path) else target.name)
     count = write_table(
         target,
         columns=COLUMNS,
-        rows=recognition_rows(validated_lines(academic_year)),
+        rows=recognition_rows(
+            validated_lines(academic_year).filter(
+                office_mobilities_q(actor, "transcript__mobility__")
+            )
+            if actor is not None
+            else validated_lines(academic_year)
+        ),
         fmt=fmt,
         sheet="Recognitions",
         text_columns=TEXT_COLUMNS,

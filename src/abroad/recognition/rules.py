@@ -14,6 +14,8 @@ is_student_of & transcript_entered``. Each step has a permission for who may tak
 what to show, the services the latter after saying when the state is wrong (somebody acted
 already), so that the page and the service agree. A permission is asked of a mobility, a
 transcript or a line.
+An office user scoped to a School (``User.office_school``) is the office of its mobilities
+only (``mobility.rules.in_mobility_scope``: the student's course of study's School).
 Nobody is allowed by being a superuser: these are django-rules predicates, asked through
 :mod:`abroad.core.permissions`."""
 
@@ -23,7 +25,7 @@ from typing import Any
 
 import rules
 
-from abroad.mobility.rules import approves
+from abroad.mobility.rules import approves, in_mobility_scope
 from abroad.people.rules import is_office, is_promoter
 from abroad.recognition.enums import TranscriptState
 
@@ -115,20 +117,29 @@ def transcript_proposed(_user: Any, obj: Any) -> bool:
     return _state(obj) == TranscriptState.PROPOSED
 
 
+@rules.predicate
+def in_scope(user: Any, obj: Any) -> bool:
+    """The object's mobility is within the user's office scope (None: in general)."""
+    return obj is None or bool(in_mobility_scope(user, _mobility(obj)))
+
+
+# The office of the mobility's School (an unscoped office: every School).
+office_of = is_office & in_scope
+
 # ------------------------------------------------------------------------------ who & when
 
 approving_promoter = is_promoter & is_approver_of
 # Who: whatever the state (the admin, the API, a refusal's message name these).
-may_view_transcript = is_student_of | is_office | approving_promoter
-may_propose_recognition = is_office | approving_promoter  # the office asks, or the validator
+may_view_transcript = is_student_of | office_of | approving_promoter
+may_propose_recognition = office_of | approving_promoter  # the office asks, or the validator
 # Who and when: what the visitor may do now (the page's buttons, the services' refusals).
-can_enter_transcript = is_office & mobility_ended & transcript_editable
+can_enter_transcript = office_of & mobility_ended & transcript_editable
 can_accept_transcript = is_student_of & transcript_entered
 can_propose_recognition = may_propose_recognition & transcript_proposable
 can_validate_recognition = approving_promoter & transcript_proposed  # adjusting a line too
 
 rules.add_perm("recognition.view_transcript", may_view_transcript)
-rules.add_perm("recognition.enter_transcript", is_office)
+rules.add_perm("recognition.enter_transcript", office_of)
 rules.add_perm("recognition.accept_transcript", is_student_of)
 rules.add_perm("recognition.propose_recognition", may_propose_recognition)
 rules.add_perm("recognition.validate_recognition", approving_promoter)

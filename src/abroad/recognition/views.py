@@ -35,6 +35,7 @@ from abroad.core.permissions import can, office_page
 from abroad.mobility.models import Component, LearningAgreement, Mobility
 from abroad.mobility.queries import in_force
 from abroad.people.models import User
+from abroad.people.substitutes import decisions_on_behalf
 from abroad.recognition import services
 from abroad.recognition.enums import Outcome, TranscriptState
 from abroad.recognition.forms import (
@@ -156,6 +157,7 @@ def transcript(request: HttpRequest, pk: int) -> HttpResponse:
             "subject": subject,
             "is_student": mobility.student_id == getattr(user, "pk", None),
             "dispute_form": DisputeForm(),
+            "on_behalf": decisions_on_behalf(found) if found is not None else [],
         },
     )
 

@@ -27,7 +27,7 @@ from abroad.core.academic_year import format_year
 from abroad.core.importing import Format
 from abroad.core.permissions import can, office_page
 from abroad.mobility.models import Mobility
-from abroad.mobility.rules import approver_q
+from abroad.mobility.queries import acting_q, office_mobilities_q
 from abroad.people.models import User
 from abroad.recognition import exports, services
 from abroad.recognition.enums import TranscriptState
@@ -210,10 +210,12 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
 # ------------------------------------------------------------------------------ the desk
 
 
-def _waiting(promoter: Promoter | None, state: str) -> QuerySet[Transcript]:
-    transcripts = Transcript.objects.filter(state=state)
+def _waiting(user: User, promoter: Promoter | None, state: str) -> QuerySet[Transcript]:
+    transcripts = Transcript.objects.filter(state=state).filter(
+        office_mobilities_q(user, "mobility__")
+    )
     if promoter is not None:
-        transcripts = transcripts.filter(approver_q(promoter, "mobility__"))
+        transcripts = transcripts.filter(acting_q(promoter, user, "mobility__"))
     return transcripts.select_related(
         "mobility__student__course_of_study", "mobility__host", "rule"
     )
@@ -230,7 +232,7 @@ def desk(request: HttpRequest) -> HttpResponse:
     if promoter is None and not office:
         raise Http404  # a promoter's role without a promoter: nothing to show
     proposed = list(
-        _waiting(promoter, TranscriptState.PROPOSED)
+        _waiting(user, promoter, TranscriptState.PROPOSED)
         .annotate(
             line_count=Count("lines"),
             recognised_credits=Sum("lines__credits"),
@@ -238,7 +240,9 @@ def desk(request: HttpRequest) -> HttpResponse:
         )
         .order_by("proposed_at", "pk")
     )
-    accepted = list(_waiting(promoter, TranscriptState.ACCEPTED).order_by("accepted_at", "pk"))
+    accepted = list(
+        _waiting(user, promoter, TranscriptState.ACCEPTED).order_by("accepted_at", "pk")
+    )
     context: dict[str, Any] = {
         "proposed": proposed,
         "accepted": accepted,

@@ -26,6 +26,7 @@ from abroad.selection.models import (
     Preference,
     Round,
 )
+from abroad.selection.queries import office_calls_q
 
 
 class RoundInline(admin.TabularInline[Round, Call]):
@@ -104,6 +105,10 @@ class CallAdmin(AuditedModelAdmin):
         "months_single_cycle",
         "formula",
     )
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # a School-scoped office user reads their School's calls only
+        return super().get_queryset(request).filter(office_calls_q(request.user, ""))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -228,6 +233,10 @@ class ApplicationAdmin(AuditedModelAdmin):
     )
     inlines = (PreferenceInline, CommissionScoreInline, AssignmentInline)
 
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # a School-scoped office user reads their School's calls only
+        return super().get_queryset(request).filter(office_calls_q(request.user, "call__"))
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -260,6 +269,10 @@ class AssignmentAdmin(AuditedModelAdmin):
         "state",
         "decided_at",
     )
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # a School-scoped office user reads their School's calls only
+        return super().get_queryset(request).filter(office_calls_q(request.user, "round__call__"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -5,6 +5,7 @@ checks that they agree (tests/selection/test_queries.py)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -13,9 +14,13 @@ from abroad.catalogue.enums import MobilityType, Programme
 from abroad.catalogue.models import Offer
 from abroad.matching.window import Window
 from abroad.people.models import User
+from abroad.people.rules import office_scope
 from abroad.selection.enums import ApplicationState, AssignmentState, RoundState
 from abroad.selection.models import Application, Assignment, Call, CallOffer, Preference
 from abroad.selection.student_state import Answer, StudentState, state_of
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
 
 def open_calls_q(now: dt.datetime) -> Q:
@@ -146,3 +151,17 @@ def student_states(student: User, now: dt.datetime) -> dict[int, StudentState]:
         )
         for application in applications
     }
+
+
+# ------------------------------------------------------------- the office's School scope
+
+
+def office_calls_q(user: User | AnonymousUser, prefix: str = "") -> Q:
+    """The calls (or, with ``prefix`` such as ``"call__"``, the objects of the calls) within
+    ``user``'s office scope, as a semi-join (no duplicate rows): the filter twin of
+    :func:`abroad.selection.rules.in_call_scope`. Everything for an unscoped user."""
+    scope = office_scope(user)
+    if scope is None:
+        return Q()
+    in_scope = Call.schools.through.objects.filter(school_id__in=sorted(scope)).values("call_id")
+    return Q(**{f"{prefix}pk__in" if not prefix else f"{prefix}in": in_scope})

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import connection, models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -30,6 +31,7 @@ from abroad.matching.window import MatchingError, when
 from abroad.mobility.services import create_mobility
 from abroad.people.eligibility import career_problems
 from abroad.people.models import LanguageCertificate, StudentCareer, User
+from abroad.people.rules import in_office_scope
 from abroad.selection import emails, queries
 from abroad.selection.enums import ApplicationState, AssignmentState, RankingFormula, RoundState
 from abroad.selection.models import (
@@ -893,6 +895,12 @@ def _misfit_message(call: Call, misfits: QuerySet[CallOffer]) -> str:
     ) % {"count": count, "names": names}
 
 
+def _require_schools_in_scope(actor: Any, schools: Sequence[Any]) -> None:
+    """A School-scoped office user makes calls for their own Schools only (403)."""
+    if actor is not None and any(not in_office_scope(actor, [school.pk]) for school in schools):
+        raise PermissionDenied(_("You run the calls of your own School only."))
+
+
 @transaction.atomic
 def create_call(
     *, call: Call, schools: Sequence[Any], actor: Any, now: dt.datetime | None = None
@@ -900,6 +908,7 @@ def create_call(
     """Store a new call (built, not saved, by the caller) for ``schools``. It closes in the
     future and after it opens."""
     require_actor(actor, "selection.manage_calls")
+    _require_schools_in_scope(actor, schools)
     now = now or timezone.now()
     if call.closes_at <= now:
         raise SelectionError(_("A new call closes in the future."))
@@ -928,7 +937,8 @@ def update_call(
     as it was: a date change the window does not allow (:func:`date_change_problems`), a rule
     a published round froze, programmes or mobility types some offer in the call does not
     fit, fewer preferences than an application already ranks."""
-    require_actor(actor, "selection.manage_calls")
+    require_actor(actor, "selection.manage_calls", Call.objects.get(pk=call.pk))
+    _require_schools_in_scope(actor, schools)
     now = now or timezone.now()
     before = Call.objects.select_for_update().get(pk=call.pk)
     changed = [name for name in EDITABLE_FIELDS if getattr(call, name) != getattr(before, name)]
@@ -999,7 +1009,7 @@ def add_call_offers(*, call: Call, offers: QuerySet[Offer], actor: Any) -> int:
     call's programmes and mobility types (queries.fits_call), or not a candidate
     (:func:`call_offer_candidates`: an active agreement for its year, open to its Schools).
     Returns how many were added."""
-    require_actor(actor, "selection.manage_calls")
+    require_actor(actor, "selection.manage_calls", call)
     call = _locked_call(call)
     wanted = offers.exclude(call_offers__call=call).order_by()
     refused = wanted.exclude(pk__in=call_offer_candidates(call).order_by().values("pk"))
@@ -1044,7 +1054,7 @@ def remove_call_offers(*, call: Call, offers: QuerySet[Offer], actor: Any) -> in
     """Take ``offers`` out of the call, in one delete. Refused, removing none, if an
     application ranked one of them or a round gave it (queries.offers_in_use): the student's
     choice and the round's result keep pointing at it. Returns how many were removed."""
-    require_actor(actor, "selection.manage_calls")
+    require_actor(actor, "selection.manage_calls", call)
     call = _locked_call(call)
     targets = CallOffer.objects.filter(call=call, offer__in=offers.order_by().values("pk"))
     in_use = queries.offers_in_use(call).filter(pk__in=targets.values("pk"))
@@ -1079,7 +1089,7 @@ def set_call_offer_seats(*, call: Call, seats: dict[int, int], actor: Any) -> in
     """Change the seats of some of the call's offers (call offer id -> seats). Refused,
     changing none, below the seats students have already accepted. Returns how many
     changed."""
-    require_actor(actor, "selection.manage_calls")
+    require_actor(actor, "selection.manage_calls", call)
     call = _locked_call(call)
     current = {
         co.pk: co

@@ -40,10 +40,12 @@ from abroad.core.permissions import can, office_page, visible_or_404
 from abroad.matching import explanation
 from abroad.matching.ranking import ordered_parts
 from abroad.people.models import User
+from abroad.people.rules import office_scope_q
 from abroad.selection import exports, queries, services
 from abroad.selection.enums import ApplicationState, AssignmentState, RankingFormula, RoundState
 from abroad.selection.forms import CallForm
 from abroad.selection.models import Application, Assignment, Call, CallOffer, Round
+from abroad.selection.queries import office_calls_q
 from abroad.selection.rules import promoter_school_ids
 from abroad.selection.services import SelectionError
 
@@ -63,6 +65,12 @@ def _user(request: HttpRequest) -> User:
 
 def _get_call(code: str) -> Call:
     return get_object_or_404(Call.objects.prefetch_related("schools"), code=code)
+
+
+def _office_call(request: HttpRequest, code: str) -> Call:
+    """The call, for the office of its Schools (an unscoped office: any call); 404 for
+    another School's office, as for a missing call."""
+    return visible_or_404(request.user, OFFICE, _get_call(code))
 
 
 def _ranking_call(request: HttpRequest, code: str) -> Call:
@@ -157,6 +165,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
     if not office:
         calls = calls.filter(schools__in=promoter_school_ids(user)).distinct()
     else:
+        calls = calls.filter(office_calls_q(user))
         submitted = Q(applications__state=ApplicationState.SUBMITTED)
         calls = calls.annotate(
             drafts=Count(
@@ -184,7 +193,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def call_detail(request: HttpRequest, code: str) -> HttpResponse:
     """The call's steps, each with its counts and its button."""
-    call = _get_call(code)
+    call = _office_call(request, code)
     states = Counter(
         dict(call.applications.values("state").annotate(n=Count("id")).values_list("state", "n"))
     )
@@ -222,7 +231,7 @@ def call_detail(request: HttpRequest, code: str) -> HttpResponse:
 @office_page(OFFICE)
 @require_POST
 def fill_offers(request: HttpRequest, code: str) -> HttpResponse:
-    call = _get_call(code)
+    call = _office_call(request, code)
     try:
         added = services.fill_call_offers(call=call, actor=_user(request))
     except SelectionError as error:
@@ -244,7 +253,7 @@ def fill_offers(request: HttpRequest, code: str) -> HttpResponse:
 @office_page(OFFICE)
 @require_POST
 def rank(request: HttpRequest, code: str) -> HttpResponse:
-    call = _get_call(code)
+    call = _office_call(request, code)
     try:
         ranked = services.rank_call(call=call, actor=_user(request))
     except SelectionError as error:
@@ -370,7 +379,7 @@ def ranking_export(request: HttpRequest, code: str) -> HttpResponse:
 @office_page(OFFICE)
 @require_POST
 def round_create(request: HttpRequest, code: str) -> HttpResponse:
-    call = _get_call(code)
+    call = _office_call(request, code)
     form = RoundForm(request.POST)
     if not form.is_valid():
         messages.error(
@@ -432,7 +441,7 @@ def _partners(call: Call) -> dict[int, CallOffer]:
 def round_detail(request: HttpRequest, code: str, number: int) -> HttpResponse:
     """A round: its state and buttons, the result per offer (seats, filled, cutoff) and per
     student (choice, explanation). A constant number of queries."""
-    call = _get_call(code)
+    call = _office_call(request, code)
     round = _round(call, number)
     call_offers = _partners(call)
     names = {pk: str(co.offer.agreement.partner) for pk, co in call_offers.items()}
@@ -502,7 +511,7 @@ class Change:
 @require_GET
 def round_compare(request: HttpRequest, code: str, number: int) -> HttpResponse:
     """What changed since the previous dry run of the round (services.compare_with_previous)."""
-    call = _get_call(code)
+    call = _office_call(request, code)
     round = _round(call, number)
     changes = services.compare_with_previous(round)
     names = {pk: str(co.offer.agreement.partner) for pk, co in _partners(call).items()}
@@ -534,7 +543,7 @@ def round_compare(request: HttpRequest, code: str, number: int) -> HttpResponse:
 
 
 def _round_action(request: HttpRequest, code: str, number: int, action: str) -> HttpResponse:
-    call = _get_call(code)
+    call = _office_call(request, code)
     round = _round(call, number)
     user = _user(request)
     try:
@@ -594,7 +603,7 @@ def round_close(request: HttpRequest, code: str, number: int) -> HttpResponse:
 
 
 def _commission_call(request: HttpRequest, code: str) -> Call:
-    call = _get_call(code)
+    call = _office_call(request, code)
     if call.formula != RankingFormula.COMMISSION:
         raise Http404
     return call
@@ -682,7 +691,7 @@ def commission_score(request: HttpRequest, code: str, application: int) -> HttpR
 @office_page(OFFICE)
 @require_GET
 def nominations(request: HttpRequest, code: str) -> HttpResponse:
-    call = _get_call(code)
+    call = _office_call(request, code)
     rows = list(exports.nomination_rows(call))
     per_partner: dict[str, int] = defaultdict(int)
     for row in rows:
@@ -700,7 +709,7 @@ FORMATS: tuple[Format, ...] = ("xlsx", "csv")
 @office_page(OFFICE)
 @require_GET
 def nominations_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
-    call = _get_call(code)
+    call = _office_call(request, code)
     if fmt not in FORMATS:
         raise Http404
     chosen: Format = "xlsx" if fmt == "xlsx" else "csv"
@@ -727,10 +736,17 @@ def _error_text(form: forms.BaseForm) -> str:
     return " ".join(str(error) for errors in form.errors.values() for error in errors)
 
 
+def _scoped(form: CallForm, request: HttpRequest) -> CallForm:
+    """The form offers a School-scoped office user their own Schools only."""
+    field = form.fields["schools"]
+    field.queryset = field.queryset.filter(office_scope_q(_user(request), "pk"))  # type: ignore[attr-defined]
+    return form
+
+
 @office_page(OFFICE)
 def call_create(request: HttpRequest) -> HttpResponse:
     """A new call; then its offers."""
-    form = CallForm(request.POST or None)
+    form = _scoped(CallForm(request.POST or None), request)
     if request.method == "POST" and form.is_valid():
         call = form.save(commit=False)
         try:
@@ -748,8 +764,8 @@ def call_create(request: HttpRequest) -> HttpResponse:
 @office_page(OFFICE)
 def call_edit(request: HttpRequest, code: str) -> HttpResponse:
     """The call's dates and rules; the services say which changes the call's state allows."""
-    call = _get_call(code)
-    form = CallForm(request.POST or None, instance=call)
+    call = _office_call(request, code)
+    form = _scoped(CallForm(request.POST or None, instance=call), request)
     if request.method == "POST" and form.is_valid():
         changed_call = form.save(commit=False)
         try:
@@ -808,7 +824,7 @@ def call_offers(request: HttpRequest, code: str) -> HttpResponse:
     """The offers of the call, or the candidates not in it yet (``?show=candidates``), 50 a
     page, with the catalogue's filters. A constant number of queries whatever the number of
     offers."""
-    call = _get_call(code)
+    call = _office_call(request, code)
     show = CANDIDATES if request.GET.get("show") == CANDIDATES else IN_CALL
     filter_params = request.GET.copy()
     for name in ("show", "page"):
@@ -871,7 +887,7 @@ def _chosen_offers(call: Call, request: HttpRequest, action: str) -> QuerySet[Of
 def call_offers_change(request: HttpRequest, code: str) -> HttpResponse:
     """Add or remove offers (ticked, or all matching the filters), or save the seats of the
     rows shown; back to the same list and filters."""
-    call = _get_call(code)
+    call = _office_call(request, code)
     action = request.POST.get("action", "")
     actor = _user(request)
     try:

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from abroad.core import audit
 from abroad.mobility.enums import Table
 from abroad.mobility.models import Component, Mobility
-from abroad.mobility.queries import live
+from abroad.mobility.queries import acting_for, live
 from abroad.people.models import User
+from abroad.people.substitutes import record_on_behalf
 from abroad.recognition import conversion, proposal
 from abroad.recognition.enums import LineFlag, Outcome, TranscriptState
 from abroad.recognition.models import (
@@ -261,7 +262,15 @@ def adjust_line(
         proposed=line.proposed_grade,
         reason=line.adjusted_reason,
     )
+    _on_behalf(actor, transcript, "recognition.adjusted")
     return line
+
+
+def _on_behalf(actor: User | None, transcript: Transcript, action: str) -> None:
+    """A substitute's decision records on whose behalf it was taken (both names)."""
+    if actor is not None:
+        promoters = acting_for(actor, transcript.mobility)
+        record_on_behalf(actor=actor, promoters=promoters, obj=transcript, action=action)
 
 
 @transaction.atomic
@@ -291,4 +300,5 @@ def validate_recognition(*, transcript: Transcript, actor: User | None) -> Trans
         recognised=sum(1 for line in lines if line.grade),
         credits=total_credits(lines),
     )
+    _on_behalf(actor, transcript, "recognition.validated")
     return transcript

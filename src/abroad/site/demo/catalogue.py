@@ -52,6 +52,7 @@ PASSWORD = "demo-password"
 SEED = 2026
 LOGINS: tuple[tuple[str, str], ...] = (
     ("office", "the International Mobility Unit (staff, can use the admin)"),
+    ("office3i", "the office of one School (3I): its calls, mobilities and recognitions only"),
     ("promoter", "a professor who promotes agreements and coordinates courses"),
     ("student", "a student of the MSc in Mechanical Engineering"),
     ("erasmus", "a student abroad now, with a signed learning agreement"),
@@ -896,6 +897,16 @@ def _plan_users(
             email="office@example.org",
             role=Role.OFFICE,
             is_staff=True,
+            password=password,
+        ),
+        User(
+            username="office3i",
+            first_name="Paolo",
+            last_name="Brambilla",
+            email="office3i@example.org",
+            role=Role.OFFICE,
+            is_staff=True,
+            office_school=courses["3I-MSC-MECH"].school,
             password=password,
         ),
         User(
