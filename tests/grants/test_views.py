@@ -5,55 +5,17 @@ difference the actual dates make."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
-import pytest
 from django.test import Client
 
 from abroad.catalogue.models import Institution
 from abroad.grants import services
 from abroad.grants.models import GrantCase
-from abroad.mobility.enums import MobilityKind
 from abroad.mobility.models import Mobility
 from abroad.people.models import User
-from tests.factories import InstitutionFactory, PromoterFactory
-from tests.mobility.factories import MobilityFactory, coordinate
-
-DEMO_RATES = Path(__file__).parents[2] / "src/abroad/site/demo/data/rates-2025.csv"
-
-
-@pytest.fixture
-def rates_2025(office: User) -> None:
-    assert services.import_rates(DEMO_RATES, academic_year=2025, actor=office).ok
-
-
-@pytest.fixture
-def home(db: None) -> Institution:
-    return InstitutionFactory.create(
-        name="Politecnico di Milano",
-        country="IT",
-        latitude=45.4781,
-        longitude=9.2272,
-        is_home=True,
-    )
-
-
-@pytest.fixture
-def mobility(student: User, home: Institution) -> Mobility:
-    """A semester in Helsinki (group 1), 1 September to 31 January."""
-    helsinki = InstitutionFactory.create(
-        name="Aalto University", country="FI", latitude=60.1867, longitude=24.8277
-    )
-    found: Mobility = MobilityFactory.create(
-        student=student,
-        offer__agreement__partner=helsinki,
-        academic_year=2026,
-        kind=MobilityKind.SEMESTER,
-        planned_start=dt.date(2026, 9, 1),
-        planned_end=dt.date(2027, 1, 31),
-        actual_start=None,
-    )
-    return found
+from tests.factories import PromoterFactory
+from tests.grants.conftest import DEMO_RATES
+from tests.mobility.factories import coordinate
 
 
 def page(client: Client, mobility: Mobility) -> tuple[int, str]:
@@ -72,6 +34,8 @@ def test_who_sees_the_grant(
     assert seen == {
         "student": 200,
         "office": 200,
+        "school_office": 200,
+        "other_school_office": 404,  # another School's mobility
         "other_student": 404,
         "promoter": 404,
         "approver": 404,  # the promoter approves the studies, not the money

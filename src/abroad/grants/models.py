@@ -4,6 +4,7 @@ ISEE, zero-grant)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -105,3 +106,46 @@ class GrantCase(models.Model):
 
     def __str__(self) -> str:
         return str(self.mobility)
+
+
+class Payment(models.Model):
+    """One instalment of a mobility's grant as the accounting office paid it (a negative
+    amount: money the student paid back after the recomputation on the actual dates)."""
+
+    mobility = models.ForeignKey(
+        "mobility.Mobility",
+        verbose_name=_("mobility"),
+        on_delete=models.PROTECT,
+        related_name="grant_payments",
+    )
+    instalment = models.PositiveSmallIntegerField(_("instalment"))
+    amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
+    paid_on = models.DateField(_("paid on"))
+    reference = models.CharField(
+        _("reference"),
+        max_length=100,
+        blank=True,
+        help_text=_("The accounting office's reference (payment order, batch)."),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("grant payment")
+        verbose_name_plural = _("grant payments")
+        ordering = ("mobility", "instalment")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("mobility", "instalment"), name="grants_one_payment_per_instalment"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mobility} #{self.instalment} {self.amount}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO, Any
@@ -11,12 +12,15 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from abroad.catalogue.models import Institution
-from abroad.core import importing
+from abroad.core import audit, importing
+from abroad.core.academic_year import format_year
 from abroad.core.importing import ImportReport
+from abroad.core.permissions import require_actor
 from abroad.grants import compute, importers, rates
-from abroad.grants.models import GrantCase, Rate, RateTable
-from abroad.mobility.enums import MobilityKind
+from abroad.grants.models import GrantCase, Payment, Rate, RateTable
+from abroad.mobility.enums import MobilityKind, MobilityState
 from abroad.mobility.models import Mobility
+from abroad.mobility.queries import office_mobilities_q
 
 
 @dataclass
@@ -132,59 +136,96 @@ def _distance(home: Institution | None, host: Institution) -> int | None:
     return compute.distance_km(points[0], points[1]) if len(points) == 2 else None
 
 
+@dataclass(frozen=True)
+class _Year:
+    table: RateTable | None
+    engine: compute.Rates | None = None
+    groups: dict[str, str] = field(default_factory=dict)
+
+
+class Calculator:
+    """Grants of many mobilities with each year's table and the home institution read once:
+    the office's lists ask for hundreds (:func:`grants_of`)."""
+
+    def __init__(self) -> None:
+        self._years: dict[int, _Year] = {}
+        self._home: Institution | None = Institution.objects.find_home()
+
+    def year(self, academic_year: int) -> _Year:
+        if academic_year not in self._years:
+            table = rates.table_for(academic_year)
+            if table is None:
+                self._years[academic_year] = _Year(None)
+            else:
+                rows = list(table.rates.all())
+                self._years[academic_year] = _Year(
+                    table, rates.engine_rates(rows), rates.country_groups(rows)
+                )
+        return self._years[academic_year]
+
+    def grant(self, mobility: Mobility, case: GrantCase | None) -> MobilityGrant:
+        year = self.year(mobility.academic_year)
+        found = MobilityGrant(year.table, case, academic_year=mobility.academic_year)
+        if year.table is None or year.engine is None:
+            found.refused = _("No grant amounts are published for this academic year yet.")
+            return found
+        home, host = self._home, mobility.host
+        if home is not None and home.country and home.country == host.country:
+            found.refused = _("A mobility in the home country receives no mobility grant.")
+            return found
+        found.group = year.groups.get(str(host.country), compute.PARTNER_GROUP)
+        found.distance_km = _distance(home, host)
+        engine = year.engine
+        details = case or GrantCase(mobility=mobility)
+
+        def on(start: dt.date | None, end: dt.date | None) -> compute.Grant:
+            if start is None or end is None:
+                raise compute.NotEligible(_("The mobility's dates are not known yet."))
+            return compute.compute(
+                compute.Stay(
+                    stay_kind(mobility),
+                    start,
+                    end,
+                    group=found.group,
+                    traineeship=details.traineeship,
+                    distance_km=found.distance_km,
+                    fewer_opportunities=details.fewer_opportunities,
+                    green_travel=details.green_travel,
+                    travel_days=details.travel_days,
+                    zero_grant=details.zero_grant,
+                    isee=details.isee,
+                    # Europe, for the thesis's travel: the Programme's countries (groups 1-3).
+                    in_europe=found.group != compute.PARTNER_GROUP,
+                ),
+                engine,
+            )
+
+        try:
+            found.grant = on(mobility.start, mobility.end)
+            if (mobility.actual_start or mobility.actual_end) and mobility.planned_start:
+                planned = on(mobility.planned_start, mobility.planned_end)
+                if planned.total != found.grant.total:
+                    found.planned = planned
+        except compute.NotEligible as error:
+            found.refused = str(error)
+            found.grant = None
+            return found
+        found.instalments = compute.instalments(found.grant.total, table_shares(year.table))
+        return found
+
+
 def grant_of(mobility: Mobility) -> MobilityGrant:
     """THE grant of ``mobility`` (its page, the office's lists and exports ask here)."""
-    table = rates.table_for(mobility.academic_year)
     case = GrantCase.objects.filter(mobility=mobility).first()
-    found = MobilityGrant(table, case, academic_year=mobility.academic_year)
-    if table is None:
-        found.refused = _("No grant amounts are published for this academic year yet.")
-        return found
-    rows = list(table.rates.all())
-    home = Institution.objects.find_home()
-    host = mobility.host
-    if home is not None and home.country and home.country == host.country:
-        found.refused = _("A mobility in the home country receives no mobility grant.")
-        return found
-    found.group = rates.country_groups(rows).get(str(host.country), compute.PARTNER_GROUP)
-    found.distance_km = _distance(home, host)
-    engine = rates.engine_rates(rows)
-    case = case or GrantCase(mobility=mobility)
+    return Calculator().grant(mobility, case)
 
-    def on(start: dt.date | None, end: dt.date | None) -> compute.Grant:
-        if start is None or end is None:
-            raise compute.NotEligible(_("The mobility's dates are not known yet."))
-        return compute.compute(
-            compute.Stay(
-                stay_kind(mobility),
-                start,
-                end,
-                group=found.group,
-                traineeship=case.traineeship,
-                distance_km=found.distance_km,
-                fewer_opportunities=case.fewer_opportunities,
-                green_travel=case.green_travel,
-                travel_days=case.travel_days,
-                zero_grant=case.zero_grant,
-                isee=case.isee,
-                # Europe, for the thesis's travel: the Programme's countries (groups 1-3).
-                in_europe=found.group != compute.PARTNER_GROUP,
-            ),
-            engine,
-        )
 
-    try:
-        found.grant = on(mobility.start, mobility.end)
-        if (mobility.actual_start or mobility.actual_end) and mobility.planned_start:
-            planned = on(mobility.planned_start, mobility.planned_end)
-            if planned.total != found.grant.total:
-                found.planned = planned
-    except compute.NotEligible as error:
-        found.refused = str(error)
-        found.grant = None
-        return found
-    found.instalments = compute.instalments(found.grant.total, table_shares(table))
-    return found
+def grants_of(mobilities: Iterable[Mobility]) -> dict[int, MobilityGrant]:
+    """The grants of ``mobilities`` (their hosts selected), by mobility id, in a few queries."""
+    found = list(mobilities)
+    cases = {c.mobility_id: c for c in GrantCase.objects.filter(mobility__in=found)}
+    calculator = Calculator()
+    return {m.pk: calculator.grant(m, cases.get(m.pk)) for m in found}
 
 
 def table_shares(table: RateTable) -> list[int]:
@@ -194,3 +235,174 @@ def table_shares(table: RateTable) -> list[int]:
     except ValueError:
         return [100]
     return shares if shares and sum(shares) == 100 and min(shares) > 0 else [100]
+
+
+# ---------------------------------------------------------------------------------- payments
+
+MANAGE = "grants.manage_grants"
+
+
+class PaymentError(Exception):
+    """A payment refused, with the reason for the office."""
+
+
+def due(found: MobilityGrant, paid: Mapping[int, Decimal], instalment: int) -> Decimal | None:
+    """What instalment ``instalment`` (1-based) of a grant pays, given what was paid by
+    instalment: its share for every instalment but the last, the balance for the last (the
+    grant recomputed on the actual dates minus what was paid: negative when the student owes
+    money back); None when there is no such instalment, no grant or it is paid already."""
+    if found.grant is None or instalment in paid or not 1 <= instalment <= len(found.instalments):
+        return None
+    if instalment < len(found.instalments):
+        return found.instalments[instalment - 1]
+    return compute.balance(found.grant, sum(paid.values(), Decimal(0)))
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    mobility: Mobility
+    found: MobilityGrant
+    paid: dict[int, Decimal]
+    due: Decimal | None
+    payment: Payment | None  # the chosen instalment's, when paid
+
+    @property
+    def paid_total(self) -> Decimal:
+        return sum(self.paid.values(), Decimal(0))
+
+
+def payment_rows(
+    user: Any, academic_year: int, instalment: int, state: str = "due"
+) -> list[PaymentRow]:
+    """The mobilities of ``academic_year`` within ``user``'s office scope with a grant, for
+    instalment ``instalment``: ``state`` "due" (not paid yet, something to pay or recover),
+    "paid", or "all"; by the student's name. A fixed number of queries, however many."""
+    mobilities = list(
+        Mobility.objects.filter(office_mobilities_q(user), academic_year=academic_year)
+        .exclude(state=MobilityState.WITHDRAWN)
+        .select_related("student", "host")
+        .order_by("student__last_name", "student__first_name", "pk")
+    )
+    grants = grants_of(mobilities)
+    payments: dict[int, dict[int, Payment]] = {}
+    for payment in Payment.objects.filter(mobility__in=mobilities):
+        payments.setdefault(payment.mobility_id, {})[payment.instalment] = payment
+    rows = []
+    for mobility in mobilities:
+        found = grants[mobility.pk]
+        if found.grant is None:
+            continue
+        mine = payments.get(mobility.pk, {})
+        paid = {k: p.amount for k, p in mine.items()}
+        owed = due(found, paid, instalment)
+        row = PaymentRow(mobility, found, paid, owed, mine.get(instalment))
+        if (
+            state == "all"
+            or (state == "paid" and row.payment)
+            or (state == "due" and owed is not None and owed != 0)
+        ):
+            rows.append(row)
+    return rows
+
+
+def record_payments(
+    *,
+    actor: Any,
+    mobility_ids: Iterable[int],
+    instalment: int,
+    paid_on: dt.date,
+    reference: str = "",
+) -> list[Payment]:
+    """Record instalment ``instalment`` of each mobility as paid on ``paid_on`` for the amount
+    due now (computed here, never taken from the form); all or nothing, with one audit event.
+    A mobility with nothing due for that instalment refuses the whole batch, named."""
+    require_actor(actor, MANAGE)
+    ids = sorted(set(mobility_ids))
+    if not ids:
+        raise PaymentError(_("Tick at least one mobility."))
+    with transaction.atomic():
+        mobilities = list(
+            Mobility.objects.select_for_update()
+            .filter(office_mobilities_q(actor), pk__in=ids)
+            .select_related("student", "host")
+            .order_by("pk")
+        )
+        if len(mobilities) != len(ids):
+            raise PaymentError(_("A mobility ticked no longer exists: reload the page."))
+        grants = grants_of(mobilities)
+        paid: dict[int, dict[int, Decimal]] = {}
+        for payment in Payment.objects.filter(mobility__in=mobilities):
+            paid.setdefault(payment.mobility_id, {})[payment.instalment] = payment.amount
+        created = []
+        for mobility in mobilities:
+            owed = due(grants[mobility.pk], paid.get(mobility.pk, {}), instalment)
+            if owed is None:
+                raise PaymentError(
+                    _("Nothing is due on instalment %(number)d of %(student)s's grant.")
+                    % {"number": instalment, "student": mobility.student}
+                )
+            created.append(
+                Payment(
+                    mobility=mobility,
+                    instalment=instalment,
+                    amount=owed,
+                    paid_on=paid_on,
+                    reference=reference,
+                    recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+                )
+            )
+        Payment.objects.bulk_create(created)
+        audit.record(
+            actor=actor,
+            action="grants.payments_recorded",
+            instalment=instalment,
+            count=len(created),
+            total=str(sum((p.amount for p in created), Decimal(0))),
+            mobilities=ids,
+            paid_on=paid_on.isoformat(),
+            reference=reference,
+        )
+    return created
+
+
+PAYMENT_COLUMNS = (
+    "student_number",
+    "student",
+    "host",
+    "host_country",
+    "academic_year",
+    "grant_total",
+    "instalment",
+    "amount",
+    "paid_on",
+    "reference",
+)
+
+
+def export_payments(
+    rows: Iterable[PaymentRow], instalment: int, target: IO[bytes], fmt: importing.Format
+) -> int:
+    """The payment list for the accounting office, with stable column keys: the amount due
+    (or paid, for a paid row) of ``instalment``."""
+    return importing.write_table(
+        target,
+        columns=PAYMENT_COLUMNS,
+        fmt=fmt,
+        sheet="payments",
+        text_columns=("student_number",),
+        rows=(
+            {
+                "student_number": row.mobility.student.student_number,
+                "student": row.mobility.student.get_full_name() or row.mobility.student.username,
+                "host": row.mobility.host.display_name,
+                "host_country": str(row.mobility.host.country),
+                "academic_year": format_year(row.mobility.academic_year),
+                "grant_total": row.found.grant.total if row.found.grant else None,
+                "instalment": instalment,
+                "amount": row.payment.amount if row.payment else row.due,
+                "paid_on": row.payment.paid_on.isoformat() if row.payment else "",
+                "reference": row.payment.reference if row.payment else "",
+            }
+            for row in rows
+        ),
+    )

@@ -8,4 +8,5 @@ app_name = "grants"
 
 urlpatterns = [
     path("mobility/<int:pk>/", views.mobility_grant, name="mobility"),
+    path("office/payments/", views.payments, name="payments"),
 ]
