@@ -11,17 +11,22 @@
   and is a document exchanged between institutions, so students and visitors do not get it.
   The agreement's EWP page (identifiers, hashes, the partner copies received) is the
   office's.
+* The exchange with partners (the inbox, agreements' EWP pages, the nominations export) is the
+  university's: an office user limited to a School (``office_school``) does not run it, and
+  downloads the learning agreements of its School's mobilities only.
 """
 
 from __future__ import annotations
 
 import rules
 
-from abroad.mobility.rules import is_approver, is_owner
-from abroad.people.rules import is_office, is_promoter
+from abroad.mobility.rules import is_approver, is_office_of, is_owner
+from abroad.people.rules import is_office, is_promoter, is_scoped_office
+
+is_central_office = is_office & ~is_scoped_office
 
 rules.add_perm("ewp.download_iia", is_office | is_promoter)
-rules.add_perm("ewp.view_agreement", is_office)
-rules.add_perm("ewp.download_la", is_office | is_owner | (is_promoter & is_approver))
+rules.add_perm("ewp.view_agreement", is_central_office)
+rules.add_perm("ewp.download_la", is_office_of | is_owner | (is_promoter & is_approver))
 # The inbox (upload, compare, accept, discard) and the nominations export.
-rules.add_perm("ewp.exchange", is_office)
+rules.add_perm("ewp.exchange", is_central_office)
