@@ -6,6 +6,8 @@ then has over 2,000 offers)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -103,4 +105,14 @@ class Command(BaseCommand):
             address = options["addrport"]
             self.stdout.write("")
             self.stdout.write(f"Serving on http://{address}/ (Ctrl+C to stop)")
-            call_command("runserver", address, use_reloader=False)
+            # E-mails leave through the outbox's background worker (docs/operator-guide.md,
+            # "Background work"): the demo runs one beside the server, and the console backend
+            # prints what it sends here.
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "abroad", "db_worker", "--interval", "2", "--no-reload"]
+            )
+            try:
+                call_command("runserver", address, use_reloader=False)
+            finally:
+                worker.terminate()
+                worker.wait(timeout=30)
