@@ -6,6 +6,7 @@ then has over 2,000 offers)."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from typing import Any
@@ -111,6 +112,8 @@ class Command(BaseCommand):
             worker = subprocess.Popen(
                 [sys.executable, "-m", "abroad", "db_worker", "--interval", "2", "--no-reload"]
             )
+            # Stopped by SIGTERM as by Ctrl+C: the worker stops with the server.
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
             try:
                 call_command("runserver", address, use_reloader=False)
             finally:
