@@ -879,3 +879,29 @@ def test_the_admin_lists_the_offices_school_calls_only(
             "school_office": expected,
             "other_school_office": 0,
         }, model
+
+
+def test_the_round_page_shows_the_students_a_page_at_a_time(
+    office_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from abroad.selection import views_office
+
+    monkeypatch.setattr(views_office, "ROUND_PAGE_SIZE", 5)
+    scene = build_call(code="paged-2027", applicants=12)
+    services.rank_call(call=scene.call)
+    round = Round.objects.create(
+        call=scene.call, number=1, acceptance_deadline=timezone.now() + dt.timedelta(days=7)
+    )
+    services.run_round(round=round)
+    first = office_client.get(url("office_round", scene.call.code, 1))
+    last = office_client.get(url("office_round", scene.call.code, 1) + "?page=3")
+    assert len(first.context["student_rows"]) == 5
+    assert len(last.context["student_rows"]) == 2
+    # The counts are the whole round's, not the page's.
+    everyone = list(round.assignments.all())
+    assert first.context["assigned"] == sum(1 for a in everyone if a.call_offer_id)
+    assert first.context["assigned"] + first.context["unassigned"] == 12
+    assert sum(n for _, n in first.context["choices"]) == first.context["assigned"]
+    ranks = [row.assignment.application.rank for row in first.context["student_rows"]]
+    assert ranks == sorted(ranks)
+    assert 'rel="next"' in first.content.decode()

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, models, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -653,23 +653,23 @@ class OfferResult:
     cutoff: Decimal | None
 
 
-def offer_results(round: Round, assignments: Sequence[Assignment]) -> dict[int, OfferResult]:
-    """Per call offer, what ``round`` (whose ``assignments`` are given, with their
-    application) did with it. Offers the round neither held nor gave are left out."""
+def offer_results(round: Round) -> dict[int, OfferResult]:
+    """Per call offer, what ``round`` did with it, counted by the database (a round of 20,000
+    applications is two queries). Offers the round neither held nor gave are left out."""
     held = Counter(held_seats(round).values())
-    admitted: Counter[int] = Counter()
-    cutoffs: dict[int, Decimal] = {}
-    for assignment in assignments:
-        offer_id = assignment.call_offer_id
-        if offer_id is None:
-            continue
-        admitted[offer_id] += 1
-        score = assignment.application.score
-        if score is not None and (offer_id not in cutoffs or score < cutoffs[offer_id]):
-            cutoffs[offer_id] = score
+    given = {
+        row["call_offer_id"]: row
+        for row in round.assignments.filter(call_offer__isnull=False)
+        .values("call_offer_id")
+        .annotate(admitted=Count("pk"), cutoff=Min("application__score"))
+    }
     return {
-        pk: OfferResult(held=held.get(pk, 0), admitted=admitted.get(pk, 0), cutoff=cutoffs.get(pk))
-        for pk in set(held) | set(admitted)
+        pk: OfferResult(
+            held=held.get(pk, 0),
+            admitted=given[pk]["admitted"] if pk in given else 0,
+            cutoff=given[pk]["cutoff"] if pk in given else None,
+        )
+        for pk in set(held) | set(given)
     }
 
 

@@ -52,6 +52,7 @@ from abroad.selection.services import SelectionError
 OFFICE = "selection.manage_calls"
 
 RANKING_PAGE_SIZE = 100
+ROUND_PAGE_SIZE = 100  # students on a round's page
 
 # ------------------------------------------------------------------------------ who may
 
@@ -445,17 +446,12 @@ def round_detail(request: HttpRequest, code: str, number: int) -> HttpResponse:
     round = _round(call, number)
     call_offers = _partners(call)
     names = {pk: str(co.offer.agreement.partner) for pk, co in call_offers.items()}
-    assignments = list(
-        round.assignments.select_related("application__student__course_of_study").order_by(
-            F("application__rank").asc(nulls_last=True), "application_id"
-        )
-    )
     demand = dict(
         call.call_offers.filter(preferences__application__state=ApplicationState.SUBMITTED)
         .annotate(n=Count("preferences"))
         .values_list("pk", "n")
     )
-    results = services.offer_results(round, assignments)
+    results = services.offer_results(round)
     empty = services.OfferResult(held=0, admitted=0, cutoff=None)
     offer_rows = sorted(
         (
@@ -471,11 +467,26 @@ def round_detail(request: HttpRequest, code: str, number: int) -> HttpResponse:
         ),
         key=lambda row: (names[row.call_offer.pk], row.call_offer.pk),
     )
-    choices = Counter(a.choice for a in assignments if a.call_offer_id is not None)
-    states = Counter(a.state for a in assignments)
+    # The counts by the database; the students a page at a time (a call of 20,000).
+    choices = dict(
+        round.assignments.filter(call_offer__isnull=False, choice__isnull=False)
+        .values_list("choice")
+        .annotate(n=Count("pk"))
+        .values_list("choice", "n")
+    )
+    states = dict(
+        round.assignments.values_list("state").annotate(n=Count("pk")).values_list("state", "n")
+    )
+    assigned = round.assignments.filter(call_offer__isnull=False).count()
+    page = Paginator(
+        round.assignments.select_related("application__student__course_of_study").order_by(
+            F("application__rank").asc(nulls_last=True), "application_id"
+        ),
+        ROUND_PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
     student_rows = [
         StudentRow(a, names.get(a.call_offer_id, "") if a.call_offer_id else "", explain(a, names))
-        for a in assignments
+        for a in page.object_list
     ]
     now = timezone.now()
     return render(
@@ -487,9 +498,10 @@ def round_detail(request: HttpRequest, code: str, number: int) -> HttpResponse:
             "offer_rows": offer_rows,
             "unused_offers": len(call_offers) - len(offer_rows),
             "student_rows": student_rows,
-            "assigned": sum(1 for a in assignments if a.call_offer_id is not None),
-            "unassigned": sum(1 for a in assignments if a.call_offer_id is None),
-            "choices": sorted((c, n) for c, n in choices.items() if c is not None),
+            "page": page,
+            "assigned": assigned,
+            "unassigned": page.paginator.count - assigned,
+            "choices": sorted(choices.items()),
             "states": [(AssignmentState(s).label, n) for s, n in sorted(states.items())],
             "can_run": round.state in (RoundState.DRAFT, RoundState.DRY_RUN),
             "can_publish": round.state == RoundState.DRY_RUN,
