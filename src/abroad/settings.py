@@ -271,6 +271,8 @@ HEALTH_SCHEDULER_HOURS = envint("HEALTH_SCHEDULER_HOURS", 26)
 # with a draft application this many days before the call closes; a student offered a seat
 # and not yet answering this many days before the acceptance deadline.
 REMINDER_DRAFT_DAYS = envint("REMINDER_DRAFT_DAYS", 3)
+# The promoters' digest goes from this hour (local time) on, daily or on Mondays.
+DIGEST_HOUR = envint("DIGEST_HOUR", 7)
 REMINDER_ACCEPTANCE_DAYS = envint("REMINDER_ACCEPTANCE_DAYS", 2)
 
 # HTTPS: behind a proxy that terminates TLS, ABROAD_HTTPS=true redirects plain HTTP, marks the

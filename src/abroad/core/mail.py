@@ -24,7 +24,7 @@ from typing import Any, Protocol, runtime_checkable
 from django.apps import apps
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.template import Context, TemplateDoesNotExist, engines
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -126,6 +126,17 @@ def send(
     ids = [message.pk for message in messages]
     transaction.on_commit(lambda: enqueue(ids))
     return messages
+
+
+def send_once(key: str, template: str, context: dict[str, Any], to: Recipients) -> int:
+    """Queue the e-mail unless one with ``key`` was queued before (by this run or a concurrent
+    one: the key is unique): 1 when it was queued, else 0. For the reminders and digests of
+    ``run-scheduled``."""
+    try:
+        with transaction.atomic():
+            return 1 if send(template, context, to, key=key) else 0
+    except IntegrityError:  # another run wrote it meanwhile
+        return 0
 
 
 DUMMY_BACKEND = "django.core.mail.backends.dummy.EmailBackend"

@@ -20,12 +20,17 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeVar
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from abroad.catalogue.models import CourseOfStudy
 from abroad.mobility.checks import is_live
-from abroad.mobility.enums import LearningAgreementState, MobilityKind, MobilityState
+from abroad.mobility.enums import (
+    ExtensionState,
+    LearningAgreementState,
+    MobilityKind,
+    MobilityState,
+)
 from abroad.people.rules import office_scope_q
 from abroad.people.substitutes import represented
 
@@ -33,7 +38,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from abroad.catalogue.models import Promoter
-    from abroad.mobility.models import Component, LearningAgreement, Mobility
+    from abroad.mobility.models import Component, ExtensionRequest, LearningAgreement, Mobility
     from abroad.people.models import User
 
 R = TypeVar("R")
@@ -253,3 +258,28 @@ def office_mobilities_q(user: User | AnonymousUser, prefix: str = "") -> Q:
     :func:`abroad.mobility.rules.in_mobility_scope` (a mobility belongs to its student's course
     of study's School). Everything for an unscoped user."""
     return office_scope_q(user, f"{prefix}student__course_of_study__school")
+
+
+# ------------------------------------------------------------------- waiting for a promoter
+
+
+def waiting_agreements(promoter: Promoter | None, user: User) -> QuerySet[LearningAgreement]:
+    """The versions waiting for ``promoter`` (``user``'s record), and for the promoters the
+    user stands in for today (every one, for the office: None)."""
+    from abroad.mobility.models import LearningAgreement
+
+    agreements = LearningAgreement.objects.filter(state=LearningAgreementState.SUBMITTED)
+    if promoter is not None:
+        agreements = agreements.filter(acting_q(promoter, user, "mobility__"))
+    return agreements
+
+
+def waiting_extensions(promoter: Promoter | None, user: User) -> QuerySet[ExtensionRequest]:
+    """The extension requests waiting for ``promoter``'s decision (every one, for the office:
+    None), as :func:`waiting_agreements`."""
+    from abroad.mobility.models import ExtensionRequest
+
+    extensions = ExtensionRequest.objects.filter(state=ExtensionState.REQUESTED)
+    if promoter is not None:
+        extensions = extensions.filter(acting_decider_q(promoter, user, "mobility__"))
+    return extensions

@@ -27,15 +27,14 @@ from django.views.decorators.http import require_http_methods
 
 from abroad.catalogue.models import CourseOfStudy, Institution, Promoter
 from abroad.core.permissions import can, office_page, require, visible_or_404
-from abroad.mobility import checks, services
+from abroad.mobility import checks, queries, services
 from abroad.mobility.enums import (
-    ExtensionState,
     LearningAgreementState,
     Stage,
     Table,
 )
 from abroad.mobility.models import Component, ExtensionRequest, LearningAgreement
-from abroad.mobility.queries import acting_decider_q, acting_q, office_mobilities_q
+from abroad.mobility.queries import acting_q, office_mobilities_q
 from abroad.mobility.services import MobilityError
 from abroad.people.models import Substitution, User
 from abroad.people.substitutes import (
@@ -140,22 +139,6 @@ def _narrow(items: QuerySet[Any], wanted: dict[str, Any]) -> QuerySet[Any]:
     return items
 
 
-def waiting_agreements(promoter: Promoter | None, user: User) -> QuerySet[LearningAgreement]:
-    """The versions waiting for ``promoter`` (``user``'s record), and for the promoters the
-    user stands in for today (every one, for the office: None)."""
-    agreements = LearningAgreement.objects.filter(state=LearningAgreementState.SUBMITTED)
-    if promoter is not None:
-        agreements = agreements.filter(acting_q(promoter, user, "mobility__"))
-    return agreements
-
-
-def waiting_extensions(promoter: Promoter | None, user: User) -> QuerySet[ExtensionRequest]:
-    extensions = ExtensionRequest.objects.filter(state=ExtensionState.REQUESTED)
-    if promoter is not None:
-        extensions = extensions.filter(acting_decider_q(promoter, user, "mobility__"))
-    return extensions
-
-
 # ----------------------------------------------------------------------------- the desk
 
 
@@ -191,7 +174,7 @@ def _desk_agreements(
     kind = wanted.get("kind")
     if kind == EXTENSION:
         return []
-    agreements = _narrow(waiting_agreements(promoter, user), wanted).filter(
+    agreements = _narrow(queries.waiting_agreements(promoter, user), wanted).filter(
         office_mobilities_q(user, "mobility__")
     )
     if kind == FIRST:
@@ -215,7 +198,7 @@ def _desk_extensions(
 ) -> list[ExtensionRequest]:
     if wanted.get("kind") in (FIRST, CHANGE):
         return []
-    extensions = _narrow(waiting_extensions(promoter, user), wanted).filter(
+    extensions = _narrow(queries.waiting_extensions(promoter, user), wanted).filter(
         office_mobilities_q(user, "mobility__")
     )
     return list(

@@ -8,9 +8,17 @@ import datetime as dt
 
 from django.db.models import Q, QuerySet
 
+from abroad.catalogue.models import Promoter
 from abroad.matching.window import Window
-from abroad.networks.enums import AllocationState, ApplicationState
-from abroad.networks.models import AthensAllocation, AthensApplication, AthensCourse, AthensSession
+from abroad.mobility.queries import acting_q
+from abroad.networks.enums import AllocationState, ApplicationState, PlanState
+from abroad.networks.models import (
+    AthensAllocation,
+    AthensApplication,
+    AthensCourse,
+    AthensSession,
+    DoubleDegreePlan,
+)
 from abroad.people.models import User
 
 
@@ -50,3 +58,11 @@ def applications_of(student: User) -> QuerySet[AthensApplication]:
 def places_taken(course: AthensCourse) -> int:
     """The places of the course accepted so far."""
     return AthensAllocation.objects.filter(accepted_q(), course=course).count()
+
+
+def waiting_plans(promoter: Promoter, user: User) -> QuerySet[DoubleDegreePlan]:
+    """The double-degree plans waiting for ``promoter``'s approval (or for the promoters
+    ``user`` stands in for today)."""
+    return DoubleDegreePlan.objects.filter(
+        acting_q(promoter, user, "mobility__"), state=PlanState.SUBMITTED
+    )

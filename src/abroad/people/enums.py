@@ -9,3 +9,11 @@ class Role(models.TextChoices):
     PROMOTER = "promoter", _("Promoter (professor)")
     OFFICE = "office", _("Mobility office")
     ADMIN = "admin", _("Administrator")
+
+
+class Digest(models.TextChoices):
+    """How often a promoter hears of what waits on their desk."""
+
+    DAILY = "daily", _("Every day")
+    WEEKLY = "weekly", _("Every Monday")
+    NEVER = "never", _("Never")

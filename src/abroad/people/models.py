@@ -12,7 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from abroad.core.enums import CEFR, Language
-from abroad.people.enums import Role
+from abroad.people.enums import Digest, Role
 
 
 class User(AbstractUser):
@@ -34,6 +34,10 @@ class User(AbstractUser):
     # browser's at the first log-in, changed on /accounts/preferences/.
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
+    )
+    # A promoter's e-mail of what waits on their desk (abroad.site.digest).
+    digest = models.CharField(
+        _("digest of the desk"), max_length=10, choices=Digest.choices, default=Digest.DAILY
     )
     office_school = models.ForeignKey(
         "catalogue.School",

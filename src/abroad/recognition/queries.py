@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 
+from abroad.catalogue.models import Promoter
 from abroad.mobility.models import Mobility
+from abroad.mobility.queries import acting_q, office_mobilities_q
+from abroad.people.models import User
 from abroad.recognition.enums import TranscriptState
 from abroad.recognition.models import RecognitionLine, Transcript
 
@@ -35,3 +38,16 @@ def recognised_credits(mobility: Mobility | int) -> Decimal | None:
 def total_credits(lines: Iterable[RecognitionLine]) -> Decimal:
     """The credits of ``lines`` (a line has credits only with a grade)."""
     return sum((line.credits for line in lines), Decimal(0))
+
+
+def waiting_transcripts(user: User, promoter: Promoter | None, state: str) -> QuerySet[Transcript]:
+    """The transcripts in ``state`` on ``user``'s desk: within the office's School, and for a
+    promoter those of the mobilities they (or whom they stand in for) approve."""
+    transcripts = Transcript.objects.filter(state=state).filter(
+        office_mobilities_q(user, "mobility__")
+    )
+    if promoter is not None:
+        transcripts = transcripts.filter(acting_q(promoter, user, "mobility__"))
+    return transcripts.select_related(
+        "mobility__student__course_of_study", "mobility__host", "rule"
+    )

@@ -27,12 +27,11 @@ from abroad.core.academic_year import format_year
 from abroad.core.importing import Format
 from abroad.core.permissions import can, office_page
 from abroad.mobility.models import Mobility
-from abroad.mobility.queries import acting_q, office_mobilities_q
 from abroad.people.models import User
-from abroad.recognition import exports, services
+from abroad.recognition import exports, queries, services
 from abroad.recognition.enums import TranscriptState
 from abroad.recognition.forms import ExportForm, GradingTableUploadForm
-from abroad.recognition.models import ConversionRule, GradingTable, Transcript
+from abroad.recognition.models import ConversionRule, GradingTable
 from abroad.recognition.presenters import RuleView, rule_view, table_view
 from abroad.recognition.services import RecognitionError
 from abroad.recognition.views import form_errors, user_of
@@ -210,17 +209,6 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
 # ------------------------------------------------------------------------------ the desk
 
 
-def _waiting(user: User, promoter: Promoter | None, state: str) -> QuerySet[Transcript]:
-    transcripts = Transcript.objects.filter(state=state).filter(
-        office_mobilities_q(user, "mobility__")
-    )
-    if promoter is not None:
-        transcripts = transcripts.filter(acting_q(promoter, user, "mobility__"))
-    return transcripts.select_related(
-        "mobility__student__course_of_study", "mobility__host", "rule"
-    )
-
-
 @office_page("recognition.view_desk")
 @require_GET
 def desk(request: HttpRequest) -> HttpResponse:
@@ -232,7 +220,7 @@ def desk(request: HttpRequest) -> HttpResponse:
     if promoter is None and not office:
         raise Http404  # a promoter's role without a promoter: nothing to show
     proposed = list(
-        _waiting(user, promoter, TranscriptState.PROPOSED)
+        queries.waiting_transcripts(user, promoter, TranscriptState.PROPOSED)
         .annotate(
             line_count=Count("lines"),
             recognised_credits=Sum("lines__credits"),
@@ -241,7 +229,9 @@ def desk(request: HttpRequest) -> HttpResponse:
         .order_by("proposed_at", "pk")
     )
     accepted = list(
-        _waiting(user, promoter, TranscriptState.ACCEPTED).order_by("accepted_at", "pk")
+        queries.waiting_transcripts(user, promoter, TranscriptState.ACCEPTED).order_by(
+            "accepted_at", "pk"
+        )
     )
     context: dict[str, Any] = {
         "proposed": proposed,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 
 from abroad.core import mail
 from abroad.selection.enums import ApplicationState, AssignmentState, RoundState
@@ -33,7 +32,7 @@ def remind_drafts(now: dt.datetime) -> int:
     ).select_related("call", "student")
     sent = 0
     for application in drafts:
-        sent += _once(
+        sent += mail.send_once(
             f"selection.draft/application/{application.pk}",
             "selection/email/reminder_draft",
             {"application": application, "call": application.call},
@@ -54,20 +53,10 @@ def remind_acceptances(now: dt.datetime) -> int:
     ).select_related("round__call", "application__student", "call_offer__offer__agreement")
     sent = 0
     for assignment in offered:
-        sent += _once(
+        sent += mail.send_once(
             f"selection.acceptance/assignment/{assignment.pk}",
             "selection/email/reminder_acceptance",
             {"assignment": assignment, "round": assignment.round, "call": assignment.round.call},
             assignment.application.student,
         )
     return sent
-
-
-def _once(key: str, template: str, context: dict[str, object], to: mail.Recipient) -> int:
-    """Queue the e-mail unless one with ``key`` was queued before (by this run or a
-    concurrent one)."""
-    try:
-        with transaction.atomic():
-            return 1 if mail.send(template, context, to, key=key) else 0
-    except IntegrityError:  # another run wrote it meanwhile
-        return 0

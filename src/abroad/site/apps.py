@@ -13,6 +13,8 @@ class SiteConfig(AppConfig):
         from abroad.core import scheduled
         from abroad.selection.reminders import send_reminders
         from abroad.site import preferences  # noqa: F401
+        from abroad.site.digest import send_digests
 
         # the jobs of `python -m abroad run-scheduled`
         scheduled.register("selection.reminders", send_reminders)
+        scheduled.register("site.digest", send_digests)

@@ -22,9 +22,20 @@ from abroad.people.models import User
 class PreferencesForm(forms.ModelForm[User]):
     class Meta:
         model = User
-        fields = ("language",)
-        labels = {"language": _("Language of the e-mails")}
-        help_texts = {"language": _("Empty: the site's language.")}
+        fields = ("language", "digest")
+        labels = {
+            "language": _("Language of the e-mails"),
+            "digest": _("E-mail me what waits on my desk"),
+        }
+        help_texts = {
+            "language": _("Empty: the site's language."),
+            "digest": _("One e-mail with everything waiting for you; none when nothing waits."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.instance.is_promoter:  # the digest is of a promoter's desk
+            del self.fields["digest"]
 
 
 @login_required
