@@ -117,14 +117,13 @@ def by_omobility_id(caller: Caller, wanted: Iterable[str]) -> list[Mobility]:
     ids = []
     for value in wanted:
         try:
-            ids.append(uuid.UUID(value.strip()))
+            ids.append(str(uuid.UUID(value.strip())))
         except ValueError:
             continue  # not one of our ids
-    found = {
-        services.omobility_id(m): m
-        for m in visible_mobilities(caller.hei_ids).filter(ewp__omobility_id__in=ids)
-    }
-    return list(dict.fromkeys(found[str(i)] for i in ids if str(i) in found))
+    # A mobility whose identity is not stored yet has a derived id: matched over the
+    # caller's mobilities (one query), as the LAs API does.
+    found = {services.omobility_id(m): m for m in visible_mobilities(caller.hei_ids)}
+    return list(dict.fromkeys(found[i] for i in ids if i in found))
 
 
 # ------------------------------------------------------------------------------ parameters
