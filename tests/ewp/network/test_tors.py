@@ -39,7 +39,10 @@ from tests.recognition.factories import EndedMobilityFactory, signed_agreement
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
-VENDORED = "ewp-registry-service-vendored/src/main/resources/schemas/ewp-specs-api-imobility-tor-cnr-v2.0.0"
+VENDORED = (
+    "ewp-registry-service-vendored/src/main/resources/schemas/"
+    "ewp-specs-api-imobility-tor-cnr-v2.0.0"
+)
 CNR = "/ewp/imobility-tor-cnr"
 
 
