@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from abroad.catalogue.queries import by_schac_codes
 from abroad.ewp import nominations, services, xml
+from abroad.ewp.network.client import CallError, call, failure
 from abroad.ewp.network.httpsig import Refused
 from abroad.ewp.network.iias import _since, _single, _years, parameters
 from abroad.ewp.network.registry import Api
@@ -297,3 +298,56 @@ def update(request: HttpRequest, caller: Caller) -> HttpResponse:
         except MobilityError as error:
             raise Refused(409, str(error)) from None
     return _xml(render_update_response(message))
+
+
+# ----------------------------------------------------------------------------------- client
+#
+# The receiving HEI's side, for tests and tools (abroad keeps no incoming mobilities): read a
+# partner's nominations, approve or reject one.
+
+
+def fetch(hei_id: str, omobility_ids: list[str]) -> list[nominations.Nomination]:
+    """``hei_id``'s OMobilities get v3 answer for ``omobility_ids``, verified and valid."""
+    answer = call(hei_id, OMOBILITIES_GET, 3, params=[("omobility_id", i) for i in omobility_ids])
+    if answer.status != 200:
+        raise failure("OMobilities", hei_id, answer)
+    try:
+        return nominations.parse(answer.body)
+    except EwpError as error:
+        raise CallError(str(error)) from None
+
+
+def render_update(
+    omobility_id: str, proposal_id: str, *, approve: bool, comment: str = ""
+) -> bytes:
+    """An ``omobilities-update-request`` approving or rejecting (with ``comment``) a
+    nomination, checked against the schema."""
+    root = xml.new_document(UPDATE_REQUEST)
+    action = xml.element(root, "approve-proposal-v1" if approve else "reject-proposal-v1")
+    xml.element(action, "omobility-id", omobility_id)
+    xml.element(action, "proposal-id", proposal_id)
+    if not approve:
+        xml.element(action, "comment", comment)
+    return services.emitted(UPDATE_REQUEST, xml.serialize(root))
+
+
+def send_update(hei_id: str, document: bytes) -> str:
+    """Send an update request to ``hei_id``'s OMobilities update; its message, or CallError
+    with its refusal."""
+    answer = call(
+        hei_id,
+        OMOBILITIES_UPDATE,
+        3,
+        method="POST",
+        data=document,
+        content_type="text/xml; charset=utf-8",
+    )
+    if answer.status != 200:
+        raise failure("OMobilities update", hei_id, answer)
+    try:
+        root = xml.read(UPDATE_RESPONSE, answer.body)
+    except EwpError as error:
+        raise CallError(str(error)) from None
+    return " ".join(
+        (n.text or "").strip() for n in root.iterfind(f"{{{COMMON}}}success-user-message")
+    )
