@@ -260,3 +260,34 @@ def test_a_v3_transcript_is_read_and_entered(home: Institution, ewp_schemas: obj
     [inbound] = services.import_tors(data=data, file_name="tor.xml", actor=None)
     assert inbound.state == Inbound.State.APPLIED, inbound.message
     assert Transcript.objects.get(mobility=mobility).state == TranscriptState.ENTERED
+
+
+def test_the_office_enters_a_nominees_details_in_the_admin(agreement: Agreement) -> None:
+    from django.test import Client
+
+    from abroad.ewp.models import NomineeDetails
+
+    mobility = MobilityFactory.create(
+        offer=agreement.offers.get(isced_code="0715"), host=agreement.partner
+    )
+    assert services.export_nominations([mobility]).left_out
+    office = Client()
+    office.force_login(UserFactory.create(role=Role.OFFICE))
+    url = "/office/admin/ewp/nomineedetails/add/"
+    data = {
+        "student": mobility.student.pk,
+        "birth_date": "2002-11-30",
+        "nationality": "FR",
+        "gender": "1",
+    }
+    response = office.post(url, data)
+    assert response.status_code == 302, response.content
+    assert NomineeDetails.objects.get(student=mobility.student).nationality == "FR"
+    fresh = services.nomination_queryset().get(pk=mobility.pk)
+    [found] = nominations.parse(services.export_nominations([fresh]).data)
+    assert (found.birth_date, found.nationality, found.gender) == ("2002-11-30", "FR", "1")
+    # a student does not get in
+    student = Client()
+    student.force_login(mobility.student)
+    assert student.get(url).status_code in (302, 403, 404)
+    assert NomineeDetails.objects.count() == 1
