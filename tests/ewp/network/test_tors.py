@@ -261,3 +261,22 @@ def test_wrong_tor_cnrs_are_refused(world: World) -> None:
         Client().get(target, headers=world.partners.sign(DELFT, "GET", target)).status_code == 405
     )
     assert PendingCnr.objects.count() == 0
+
+
+def test_the_office_sees_the_tor_notification_and_its_error_in_the_inbox(world: World) -> None:
+    from tests.factories import UserFactory
+
+    world.node.down = True
+    params = [("receiving_hei_id", DELFT), ("omobility_id", world.omobility_id)]
+    assert notify_us(world, params).status_code == 200
+    cnr.process_pending()
+    office = Client()
+    office.force_login(UserFactory.create(role="office"))
+    page = office.get("/ewp/inbox/").content.decode()
+    assert "Transcript of records (ToR CNR)" in page
+    assert world.omobility_id in page
+    assert "cannot be reached" in page
+    # and a student gets no inbox
+    student = Client()
+    student.force_login(world.mobility.student)
+    assert student.get("/ewp/inbox/").status_code == 404
