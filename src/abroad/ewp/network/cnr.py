@@ -7,7 +7,8 @@ process-cnrs``, from cron) then fetches the partner's agreement with its IIAs ge
 the document to :func:`services.receive_iias`, so it waits in the office's inbox exactly as an
 upload does. A partner that cannot be reached (or serves an invalid document) leaves the
 notification waiting with the error; it is tried again after a pause that doubles each time,
-and given up after :data:`MAX_ATTEMPTS`.
+and given up after :data:`MAX_ATTEMPTS`. The same machinery processes the ToR CNRs
+(:class:`PendingCnr` of kind ``tor``: :mod:`abroad.ewp.network.tors`).
 
 Sending: :func:`notify` tells the partner of one of our agreements (its IIA CNR endpoint found
 in the registry catalogue) that it changed, signed, with the client's timeouts and retries,

@@ -101,7 +101,7 @@ class Command(BaseCommand):
             "notify-iia", help="tell the partner of an agreement that it changed (IIA CNR)"
         )
         notify.add_argument("code", metavar="AGREEMENT_CODE")
-        actions.add_parser("cnrs", help="the IIA change notifications received and sent")
+        actions.add_parser("cnrs", help="the change notifications received and sent")
         approvals = actions.add_parser(
             "fetch-approvals", help="ask partners which of our agreements they approved (cron)"
         )
