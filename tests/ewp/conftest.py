@@ -3,6 +3,7 @@ the folder ABROAD_TEST_EWP_SCHEMA_DIR names. They are never copied into the proj
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
@@ -10,11 +11,20 @@ from typing import Any
 import pytest
 
 from abroad.catalogue.models import Agreement, Institution
+from abroad.ewp.models import NomineeDetails
+from abroad.people.models import User
 from tests.factories import AgreementFactory, InstitutionFactory, OfferFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = Path(os.environ.get("ABROAD_TEST_EWP_SCHEMA_DIR", ROOT.parent / "shared" / "ewp"))
 HOME = "polimi.it"
+
+
+def nominee_details(student: User) -> NomineeDetails:
+    """What OMobilities v3 requires of a nominee beyond abroad's user (docs/ewp.md)."""
+    return NomineeDetails.objects.create(
+        student=student, birth_date=dt.date(2003, 4, 5), nationality="IT", gender=2
+    )
 
 
 def official(path: str) -> bytes:

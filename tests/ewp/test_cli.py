@@ -17,7 +17,7 @@ from abroad.ewp.management.commands.ewp import Command
 from abroad.ewp.models import IiaLink, Inbound
 from abroad.mobility.enums import LearningAgreementState
 from abroad.mobility.models import Mobility
-from tests.ewp.conftest import official
+from tests.ewp.conftest import nominee_details, official
 from tests.ewp.test_iia import partner_copy
 from tests.ewp.test_las import change, signed_first, update
 from tests.mobility.factories import MobilityFactory
@@ -46,6 +46,7 @@ def write(path: Path, data: bytes) -> str:
 @pytest.fixture
 def mobility(agreement: Agreement) -> Mobility:
     mobility = MobilityFactory.create(offer=agreement.offers.first(), host=agreement.partner)
+    nominee_details(mobility.student)
     signed_first(mobility)
     return mobility
 

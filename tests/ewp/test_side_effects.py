@@ -16,7 +16,7 @@ from abroad.ewp import iia, las, nominations, services
 from abroad.ewp.models import IiaLink, Inbound, MobilityLink
 from abroad.mobility.models import Mobility
 from abroad.people.models import User
-from tests.ewp.conftest import HOME
+from tests.ewp.conftest import HOME, nominee_details
 from tests.ewp.test_iia import partner_copy
 from tests.ewp.test_las import change, signed_first, update
 from tests.mobility.factories import MobilityFactory
@@ -31,6 +31,7 @@ def mobility(home: Institution, agreement: Agreement) -> Mobility:
     )
     mobility.student.student_number = "10654321"
     mobility.student.save()
+    nominee_details(mobility.student)
     signed_first(mobility)
     return mobility
 

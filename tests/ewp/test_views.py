@@ -19,7 +19,7 @@ from abroad.mobility.enums import LearningAgreementState, MobilityKind
 from abroad.mobility.models import Mobility
 from abroad.people.models import User
 from tests.conftest import logged_in
-from tests.ewp.conftest import HOME
+from tests.ewp.conftest import HOME, nominee_details
 from tests.ewp.test_iia import partner_copy
 from tests.ewp.test_las import change, signed_first, update
 from tests.factories import PromoterFactory
@@ -39,6 +39,7 @@ def mobility(home: Institution, agreement: Agreement, student: User, promoter: U
     )
     student.student_number = "10654321"
     student.save()
+    nominee_details(student)
     signed_first(mobility)
     return mobility
 
@@ -408,7 +409,7 @@ def test_a_year_with_a_short_stay_exports_the_others_and_names_it(
     client = personas["office"]
     response = client.get(reverse("ewp:nominations_xml"), {"year": str(mobility.academic_year)})
     assert response.status_code == 200
-    xml.read(xml.OMOBILITIES_GET, response.content)
+    xml.read(nominations.OMOBILITIES_GET, response.content)
     assert [n.omobility_id for n in nominations.parse(response.content)] == [
         str(services.mobility_link(mobility).omobility_id)
     ]

@@ -182,18 +182,25 @@ class SeenRequest(models.Model):
 
 
 class PendingCnr(models.Model):
-    """An IIA CNR a partner sent us (IIA CNR v3): answered at once, then processed off the
-    request (``ewp process-cnrs``): their agreement is fetched with their IIAs get and put in
-    the inbox as an upload. A partner that cannot be reached leaves it waiting, with the
-    error, and it is tried again later, each time after a longer pause."""
+    """A change notification a partner sent us, answered at once, then processed off the
+    request (``ewp process-cnrs``): for an IIA CNR v3 their agreement is fetched with their
+    IIAs get, for a ToR CNR v2 the transcript of one of our students with their IMobility ToRs
+    get, and put in the inbox as an upload. A partner that cannot be reached leaves it
+    waiting, with the error, and it is tried again later, each time after a longer pause."""
+
+    class Kind(models.TextChoices):
+        IIA = "iia", _("Agreement (IIA CNR)")
+        TOR = "tor", _("Transcript of records (ToR CNR)")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting to be fetched")
         DONE = "done", _("Fetched")
         FAILED = "failed", _("Given up")
 
+    kind = models.CharField(_("kind"), max_length=4, choices=Kind.choices, default=Kind.IIA)
     hei_id = models.CharField(_("partner's HEI id"), max_length=255)
-    iia_id = models.CharField(_("partner's IIA id"), max_length=64)
+    iia_id = models.CharField(_("partner's IIA id"), max_length=64, blank=True)
+    omobility_id = models.CharField(_("our omobility id"), max_length=64, blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.PENDING, db_index=True
@@ -206,12 +213,47 @@ class PendingCnr(models.Model):
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("received IIA change notification")
-        verbose_name_plural = _("received IIA change notifications")
+        verbose_name = _("received change notification")
+        verbose_name_plural = _("received change notifications")
         ordering = ("-received_at", "-pk")
 
     def __str__(self) -> str:
-        return f"{self.hei_id} {self.iia_id}"
+        return f"{self.hei_id} {self.subject_id}"
+
+    @property
+    def subject_id(self) -> str:
+        """The id the notification names: the partner's iia-id, or our omobility-id."""
+        return self.omobility_id if self.kind == self.Kind.TOR else self.iia_id
+
+
+class NomineeDetails(models.Model):
+    """What OMobilities v3 requires of a nominee and abroad keeps nowhere else: the date of
+    birth, the nationality (ISO 3166-1 alpha-2) and the gender (ISO/IEC 5218: 0 not known,
+    1 male, 2 female, 9 not applicable). A student without them is left out of the
+    nominations the node serves, and the reason is logged (docs/ewp.md)."""
+
+    class Gender(models.IntegerChoices):
+        NOT_KNOWN = 0, _("Not known")
+        MALE = 1, _("Male")
+        FEMALE = 2, _("Female")
+        NOT_APPLICABLE = 9, _("Not applicable")
+
+    student = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("student"),
+        on_delete=models.CASCADE,
+        related_name="nominee_details",
+    )
+    birth_date = models.DateField(_("date of birth"))
+    nationality = models.CharField(_("nationality (ISO country code)"), max_length=2)
+    gender = models.PositiveSmallIntegerField(_("gender"), choices=Gender.choices)
+
+    class Meta:
+        verbose_name = _("nominee's details for EWP")
+        verbose_name_plural = _("nominees' details for EWP")
+
+    def __str__(self) -> str:
+        return str(self.student)
 
 
 class SentCnr(models.Model):

@@ -648,14 +648,11 @@ def _proposal(update: las.Update, mobility: Mobility) -> LearningAgreement:
 def nominee(mobility: Mobility, home: str) -> nominations.Nominee:
     offer = mobility.offer
     link = known_iia_link(offer.agreement) if offer else None
-    level = getattr(mobility.student.course_of_study, "level", "")
+    course = mobility.student.course_of_study
+    level = getattr(course, "level", "")
     eqf = DegreeLevel(level).eqf if level else None
-    languages: list[tuple[str, str]] = []
-    if offer is not None and offer.language:
-        levels = [
-            c.level for c in mobility.student.certificates.all() if c.language == offer.language
-        ]
-        languages.append((offer.language, max(levels) if levels else ""))
+    # A reverse one-to-one: absent raises RelatedObjectDoesNotExist, an AttributeError.
+    details = getattr(mobility.student, "nominee_details", None)
     return nominations.Nominee(
         mobility=mobility,
         omobility_id=omobility_id(mobility),
@@ -666,7 +663,10 @@ def nominee(mobility: Mobility, home: str) -> nominations.Nominee:
         global_id=global_id(mobility.student, home),
         eqf=eqf,
         isced_code=offer.isced_code if offer else "",
-        languages=tuple(languages),
+        nominee_isced_code=getattr(course, "isced_code", "") or "",
+        birth_date=details.birth_date if details else None,
+        nationality=details.nationality if details else "",
+        gender=details.gender if details else None,
     )
 
 
@@ -686,17 +686,24 @@ def export_nominations(mobilities: Iterable[Mobility]) -> NominationsFile:
     left_out: list[str] = []
     for mobility in mobilities:
         reason = nominations.not_nominable(mobility)
-        if reason:
-            left_out.append(reason)
+        found = None if reason else nominee(mobility, home)
+        reason = reason or (nominations.missing(found) if found else None)
+        if reason or found is None:
+            left_out.append(reason or "")
         else:
-            items.append(nominee(mobility, home))
-    return NominationsFile(emitted(xml.OMOBILITIES_GET, nominations.render(items)), tuple(left_out))
+            items.append(found)
+    data = emitted(nominations.OMOBILITIES_GET, nominations.render(items))
+    return NominationsFile(data, tuple(left_out))
 
 
 def nomination_queryset(academic_year: int | None = None, host: Institution | None = None) -> Any:
     queryset = Mobility.objects.select_related(
-        "student__course_of_study", "host", "offer__agreement__ewp", "ewp"
-    ).prefetch_related("student__certificates")
+        "student__course_of_study",
+        "student__nominee_details",
+        "host",
+        "offer__agreement__ewp",
+        "ewp",
+    )
     if academic_year is not None:
         queryset = queryset.filter(academic_year=academic_year)
     if host is not None:

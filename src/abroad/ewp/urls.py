@@ -3,7 +3,7 @@
 from django.urls import path
 
 from abroad.ewp import views
-from abroad.ewp.network import approval, cnr, iias, la_cnr, las
+from abroad.ewp.network import approval, cnr, iias, la_cnr, las, omobilities, tors
 from abroad.ewp.network import views as node
 
 app_name = "ewp"
@@ -30,4 +30,8 @@ urlpatterns = [
     path("omobility-las/update", las.update, name="las_update"),
     path("omobility-las/stats", las.stats_view, name="las_stats"),
     path("omobility-la-cnr", la_cnr.omobility_la_cnr, name="omobility_la_cnr"),
+    path("omobilities/index", omobilities.index, name="omobilities_index"),
+    path("omobilities/get", omobilities.get, name="omobilities_get"),
+    path("omobilities/update", omobilities.update, name="omobilities_update"),
+    path("imobility-tor-cnr", tors.tor_cnr, name="imobility_tor_cnr"),
 ]

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import xmlschema
 from django.conf import settings
@@ -115,6 +116,7 @@ BRANCHES = {
 }
 # Where the W3C's xml.xsd (imported by some schemas) sits in the folder.
 XML_XSD = "ewp-registry-service-vendored/src/main/resources/schemas/xml.xsd"
+ELMO_V2_DIR = "ewp-registry-service-vendored/src/main/resources/schemas/elmo-schemas-v2.1.1"
 
 
 class EwpError(Exception):
@@ -152,9 +154,22 @@ def _local(root: Path, uri: str) -> str:
         candidate = root / folder / path
         if candidate.exists():
             return candidate.as_uri()
+    # ELMO v2 (imported by IMobility ToRs v3): the registry service's vendored copy.
+    match = re.match(
+        r"https://raw\.githubusercontent\.com/emrex-eu/elmo-schemas/v2[^/]*/(.+)$", uri
+    )
+    if match and (candidate := root / ELMO_V2_DIR / match.group(1)).exists():
+        return candidate.as_uri()
     match = re.match(r"https://raw\.githubusercontent\.com/emrex-eu/elmo-schemas/[^/]+/(.+)$", uri)
     if match and (candidate := root / "emrex-eu+elmo-schemas" / match.group(1)).exists():
         return candidate.as_uri()
+    # A vendored schema importing a version the vendored folder lacks (ELMO v2.1.1 imports
+    # the address types v1.0.1; v1.0.2 is vendored): the repository's clone at its branch.
+    match = re.match(r"file://.*/schemas/(ewp-specs-[a-z-]+?)-v[0-9.]+/(.+)$", uri)
+    if match and not Path(unquote(urlsplit(uri).path)).exists():
+        candidate = root / match.group(1) / match.group(2)
+        if candidate.exists():
+            return candidate.as_uri()
     if uri == "http://www.w3.org/2001/03/xml.xsd" and (root / XML_XSD).exists():
         return (root / XML_XSD).as_uri()
     return uri

@@ -50,6 +50,8 @@ def test_the_manifest_is_valid_and_lists_echo_and_our_keys(
         "iias-approval",
         "omobility-las",
         "omobility-la-cnr",
+        "omobilities",
+        "imobility-tor-cnr",
     ]  # served now
     hei = root.find("m:host/m:institutions-covered/r:hei", ns)
     assert hei is not None

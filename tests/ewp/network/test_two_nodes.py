@@ -526,3 +526,45 @@ def test_a_learning_agreement_goes_from_a_to_b_and_b_approves_then_comments(
     assert "No changes proposal is waiting" in done.stderr
     second.refresh_from_db()
     assert second.state == LearningAgreementState.RETURNED
+
+
+def b_reads_the_nomination(omobility_id: str) -> str:
+    """What B runs, as the receiving HEI: read A's nomination with A's OMobilities get v3
+    (signed both ways, checked against the schema) and approve it with A's update."""
+    return f"""
+from abroad.ewp.network import omobilities as node
+[found] = node.fetch("{A}", ["{omobility_id}"])
+print("got", found.omobility_id, found.sending_hei, found.receiving_hei, found.status)
+print("student", found.family_name, found.birth_date, found.nationality)
+request = node.render_update(found.omobility_id, found.proposal_id, approve=True)
+print("answer", node.send_update("{A}", request))
+[after] = node.fetch("{A}", ["{omobility_id}"])
+print("now", after.status)
+"""
+
+
+def test_a_nomination_goes_from_a_to_b_and_b_approves_it(nodes: Nodes) -> None:
+    from abroad.ewp import services
+    from abroad.mobility.enums import MobilityState
+    from tests.ewp.conftest import nominee_details
+    from tests.factories import InstitutionFactory
+    from tests.mobility.factories import MobilityFactory
+
+    InstitutionFactory.create(
+        name="Home A", country="IT", schac_code=A, is_home=True, erasmus_code="I  A01"
+    )
+    partner_b = InstitutionFactory.create(name="Node B", country="NL", schac_code=B)
+    mobility = MobilityFactory.create(
+        offer__agreement__partner=partner_b, host=partner_b, state=MobilityState.NOMINATED
+    )
+    nominee_details(mobility.student)
+    omobility_id = services.omobility_id(mobility)
+
+    done = nodes.b.command("shell", "-c", b_reads_the_nomination(omobility_id))
+    assert done.returncode == 0, done.stderr
+    assert f"got {omobility_id} {A} {B} pending" in done.stdout
+    assert f"student {mobility.student.last_name} 2003-04-05 IT" in done.stdout
+    assert "is recorded as accepted by Node B" in done.stdout
+    assert "now approved" in done.stdout
+    mobility.refresh_from_db()
+    assert mobility.state == MobilityState.ACCEPTED

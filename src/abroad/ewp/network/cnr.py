@@ -7,7 +7,8 @@ process-cnrs``, from cron) then fetches the partner's agreement with its IIAs ge
 the document to :func:`services.receive_iias`, so it waits in the office's inbox exactly as an
 upload does. A partner that cannot be reached (or serves an invalid document) leaves the
 notification waiting with the error; it is tried again after a pause that doubles each time,
-and given up after :data:`MAX_ATTEMPTS`.
+and given up after :data:`MAX_ATTEMPTS`. The same machinery processes the ToR CNRs
+(:class:`PendingCnr` of kind ``tor``: :mod:`abroad.ewp.network.tors`).
 
 Sending: :func:`notify` tells the partner of one of our agreements (its IIA CNR endpoint found
 in the registry catalogue) that it changed, signed, with the client's timeouts and retries,
@@ -40,7 +41,7 @@ from abroad.catalogue.models import Agreement, Institution
 from abroad.catalogue.queries import by_schac_codes
 from abroad.ewp import services, xml
 from abroad.ewp.models import Inbound, PendingCnr, SentCnr
-from abroad.ewp.network import iias
+from abroad.ewp.network import iias, tors
 from abroad.ewp.network.client import CallError, call, message
 from abroad.ewp.network.httpsig import Refused
 from abroad.ewp.network.registry import Api, Catalogue, RegistryError, catalogue
@@ -88,7 +89,7 @@ def record(caller: Caller, iia_id: str) -> list[PendingCnr]:
     found = []
     for hei_id in _partner_heis(caller):
         waiting = PendingCnr.objects.filter(
-            hei_id=hei_id, iia_id=iia_id, state=PendingCnr.State.PENDING
+            kind=PendingCnr.Kind.IIA, hei_id=hei_id, iia_id=iia_id, state=PendingCnr.State.PENDING
         ).first()
         if waiting is not None:
             waiting.next_try_at = now
@@ -127,30 +128,39 @@ def pause(attempts: int) -> timedelta:
     return min(LONGEST_PAUSE, FIRST_PAUSE * 2 ** max(0, attempts - 1))
 
 
+def fetch_iia(cnr: PendingCnr) -> str:
+    """Fetch the partner's agreement an IIA CNR names and put it in the inbox; the outcome."""
+    data = iias.fetch_document(cnr.hei_id, [cnr.iia_id])
+    if data is None:
+        return _("%(hei)s serves no agreement %(iia_id)s with us (deleted, or not with us).") % {
+            "hei": cnr.hei_id,
+            "iia_id": cnr.iia_id,
+        }
+    if Inbound.objects.filter(
+        source__sha256=hashlib.sha256(xml.stored(data).encode("utf-8")).hexdigest(),
+        state=Inbound.State.PENDING,
+    ).exists():
+        return _("The same copy is already waiting in the inbox.")
+    received = services.receive_iias(
+        data=data, file_name=f"EWP {cnr.hei_id} {cnr.iia_id}.xml", actor=None
+    )
+    return "; ".join(
+        _("%(summary)s (inbox #%(number)s)") % {"summary": i.summary, "number": i.pk}
+        for i in received
+    )
+
+
 def process(cnr: PendingCnr) -> PendingCnr:
-    """Fetch the partner's agreement once and put it in the inbox; on failure keep the
-    notification waiting, with the error and the time of the next try."""
+    """Fetch what the notification names once (the partner's agreement, or the transcript
+    of one of our students: :func:`tors.fetch_into_inbox`) and put it in the inbox; on
+    failure keep the notification waiting, with the error and the time of the next try."""
     now = timezone.now()
     cnr.attempts += 1
     try:
-        data = iias.fetch_document(cnr.hei_id, [cnr.iia_id])
-        if data is None:
-            cnr.outcome = _(
-                "%(hei)s serves no agreement %(iia_id)s with us (deleted, or not with us)."
-            ) % {"hei": cnr.hei_id, "iia_id": cnr.iia_id}
-        elif Inbound.objects.filter(
-            source__sha256=hashlib.sha256(xml.stored(data).encode("utf-8")).hexdigest(),
-            state=Inbound.State.PENDING,
-        ).exists():
-            cnr.outcome = _("The same copy is already waiting in the inbox.")
+        if cnr.kind == PendingCnr.Kind.TOR:
+            cnr.outcome = tors.fetch_into_inbox(cnr)
         else:
-            received = services.receive_iias(
-                data=data, file_name=f"EWP {cnr.hei_id} {cnr.iia_id}.xml", actor=None
-            )
-            cnr.outcome = "; ".join(
-                _("%(summary)s (inbox #%(number)s)") % {"summary": i.summary, "number": i.pk}
-                for i in received
-            )
+            cnr.outcome = fetch_iia(cnr)
     except (CallError, EwpError) as error:
         cnr.last_error = str(error)[:2000]
         if cnr.attempts >= MAX_ATTEMPTS:
@@ -158,7 +168,7 @@ def process(cnr: PendingCnr) -> PendingCnr:
             cnr.done_at = now
         else:
             cnr.next_try_at = now + pause(cnr.attempts)
-        log.warning("EWP IIA CNR %s %s: %s", cnr.hei_id, cnr.iia_id, cnr.last_error)
+        log.warning("EWP %s CNR %s %s: %s", cnr.kind, cnr.hei_id, cnr.subject_id, cnr.last_error)
     else:
         cnr.state = PendingCnr.State.DONE
         cnr.done_at = now

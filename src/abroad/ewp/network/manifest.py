@@ -1,6 +1,6 @@
 """Our discovery manifest (ewp-specs-api-discovery v6): the host, the HEI it covers, the
 APIs served now (Discovery, Echo, IIAs v7, IIA CNR v3, IIAs Approval v2, OMobility LAs v1.2,
-OMobility LA CNR v1.1) and the public keys
+OMobility LA CNR v1.1, OMobilities v3, IMobility ToR CNR v2) and the public keys
 of our client and server."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from django.urls import reverse
 from lxml import etree
 
 from abroad.catalogue.models import Institution
-from abroad.ewp.network import approval, cnr, iias, keys, la_cnr, las
+from abroad.ewp.network import approval, cnr, iias, keys, la_cnr, las, omobilities, tors
 from abroad.ewp.network.registry import DISCOVERY_V6, ECHO_V2, REGISTRY
 from abroad.ewp.services import home_hei
 
@@ -118,6 +118,22 @@ def build() -> bytes:
     _http_security(la_cnr_v1, entry)
     _sub(la_cnr_v1, entry, "url", url("ewp:omobility_la_cnr"))
     _sub(la_cnr_v1, entry, "max-omobility-ids", str(la_cnr.MAX_OMOBILITY_IDS))
+
+    entry = omobilities.MANIFEST_ENTRY
+    omobilities_v3 = etree.SubElement(apis, f"{{{entry}}}omobilities", nsmap={"om3": entry})
+    omobilities_v3.set("version", omobilities.VERSION)
+    _http_security(omobilities_v3, entry)
+    _sub(omobilities_v3, entry, "get-url", url("ewp:omobilities_get"))
+    _sub(omobilities_v3, entry, "index-url", url("ewp:omobilities_index"))
+    _sub(omobilities_v3, entry, "update-url", url("ewp:omobilities_update"))
+    _sub(omobilities_v3, entry, "max-omobility-ids", str(omobilities.MAX_OMOBILITY_IDS))
+
+    entry = tors.CNR_MANIFEST_ENTRY
+    tor_cnr_v2 = etree.SubElement(apis, f"{{{entry}}}imobility-tor-cnr", nsmap={"tc2": entry})
+    tor_cnr_v2.set("version", tors.CNR_VERSION)
+    _http_security(tor_cnr_v2, entry)
+    _sub(tor_cnr_v2, entry, "url", url("ewp:imobility_tor_cnr"))
+    _sub(tor_cnr_v2, entry, "max-omobility-ids", str(tors.MAX_OMOBILITY_IDS))
 
     covered = _sub(host, MANIFEST, "institutions-covered")
     hei = _sub(covered, REGISTRY, "hei")

@@ -26,8 +26,9 @@ The node (docs/ewp.md, "The node"): ``keys`` writes the RSA client and server ke
 files the settings name (an existing one is kept unless --force; --next and --promote rotate
 them), ``manifest`` prints our discovery manifest, ``registry`` reads the registry catalogue
 again and prints what it holds, ``echo`` calls a partner's Echo API with our signature and
-checks the signature of its answer. ``process-cnrs`` processes the IIA change notifications
-partners sent us whose time has come (fetches their agreement into the inbox) and sends ours
+checks the signature of its answer. ``process-cnrs`` processes the change notifications
+partners sent us whose time has come (fetches their agreement, or the transcript of one of our
+students, into the inbox) and sends ours
 for the agreements changed since (cron runs it every few minutes), ``notify-iia`` sends the
 partner of an agreement our IIA CNR at once, ``cnrs`` lists the notifications received and
 sent, with their errors. ``fetch-approvals`` asks each partner's IIAs Approval API (or the
@@ -70,7 +71,7 @@ class Command(BaseCommand):
         la = what.add_parser("la", help="a learning agreement as an OMobility LA get-response")
         la.add_argument("mobility", type=int, metavar="MOBILITY_ID")
         nominations = what.add_parser(
-            "nominations", help="the nominations as an OMobilities v2 get-response"
+            "nominations", help="the nominations as an OMobilities v3 get-response"
         )
         nominations.add_argument("--year", help="one academic year: 2027 or 2027/2028")
         nominations.add_argument("--host", help="one host institution, by its SCHAC code")
@@ -93,13 +94,14 @@ class Command(BaseCommand):
             kind.add_parser(name, help=text).add_argument("file", metavar="FILE")
         node.add_parsers(actions)
         actions.add_parser(
-            "process-cnrs", help="fetch the agreements partners told us changed (from cron)"
+            "process-cnrs",
+            help="fetch the agreements and transcripts partners told us changed (from cron)",
         )
         notify = actions.add_parser(
             "notify-iia", help="tell the partner of an agreement that it changed (IIA CNR)"
         )
         notify.add_argument("code", metavar="AGREEMENT_CODE")
-        actions.add_parser("cnrs", help="the IIA change notifications received and sent")
+        actions.add_parser("cnrs", help="the change notifications received and sent")
         approvals = actions.add_parser(
             "fetch-approvals", help="ask partners which of our agreements they approved (cron)"
         )
@@ -127,14 +129,14 @@ class Command(BaseCommand):
         if action == "process-cnrs":
             result = cnr.process_pending()
             for one in result.done:
-                self.stdout.write(f"fetched {one.hei_id} {one.iia_id}: {one.outcome}")
+                self.stdout.write(f"fetched {one.hei_id} {one.subject_id}: {one.outcome}")
             for one in result.waiting:
                 self.stdout.write(
-                    f"waiting {one.hei_id} {one.iia_id} (attempt {one.attempts}, next "
+                    f"waiting {one.hei_id} {one.subject_id} (attempt {one.attempts}, next "
                     f"{one.next_try_at:%Y-%m-%d %H:%M} UTC): {one.last_error}"
                 )
             for one in result.failed:
-                self.stderr.write(f"given up {one.hei_id} {one.iia_id}: {one.last_error}")
+                self.stderr.write(f"given up {one.hei_id} {one.subject_id}: {one.last_error}")
             for sent in [*cnr.send_due(), *la_cnr.send_due()]:
                 line = f"notified {sent.hei_id} of {sent.subject_id}: {sent.state}"
                 self.stdout.write(f"{line}, request {sent.request_id or '-'} {sent.error}")
@@ -153,7 +155,7 @@ class Command(BaseCommand):
         for received in PendingCnr.objects.all()[:50]:
             self.stdout.write(
                 f"received {received.received_at:%Y-%m-%d %H:%M} {received.hei_id} "
-                f"{received.iia_id} {received.state} attempts={received.attempts} "
+                f"{received.subject_id} {received.state} attempts={received.attempts} "
                 f"{received.last_error or received.outcome}"
             )
         for out in SentCnr.objects.all()[:50]:
