@@ -89,9 +89,7 @@ def save_queries(call: Call, student: User, ids: list[int]) -> int:
         response = client.post(f"/calls/{call.code}/ranking/", {"offer": ids})
     assert response.status_code == 302
     stored = Application.objects.get(call=call, student=student)
-    assert list(
-        stored.preferences.order_by("rank").values_list("call_offer_id", flat=True)
-    ) == ids
+    assert list(stored.preferences.order_by("rank").values_list("call_offer_id", flat=True)) == ids
     return len(queries.captured_queries)
 
 

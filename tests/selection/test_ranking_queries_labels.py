@@ -42,7 +42,9 @@ def setting() -> tuple[Call, User, list[Offer]]:
     call.schools.add(course.school)
     offers = [
         OfferFactory.create(courses=[course], language="de", language_level="B2"),
-        OfferFactory.create(courses=[course], language="fr", language_level="", mobility_type="thesis"),
+        OfferFactory.create(
+            courses=[course], language="fr", language_level="", mobility_type="thesis"
+        ),
         OfferFactory.create(courses=[course], language="en", language_level="B2"),
     ]
     services.fill_call_offers(call=call)
