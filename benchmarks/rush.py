@@ -40,6 +40,7 @@ import tempfile
 import textwrap
 import time
 from dataclasses import dataclass, field
+from http.cookiejar import Cookie
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -64,6 +65,7 @@ PASSWORD = "rush-password"  # the rush's students only, in a scratch database
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 MESSAGE = re.compile(r'<p class="message ([^"]*)">')
 TARGET_P99_MS = 1000.0
+SIGNED_IN = " (signed in before the rush)"
 
 
 @dataclass
@@ -75,6 +77,7 @@ class Plan:
     outcome: str = "not started"  # submitted, refused, error, not started
     saved: bool = False
     detail: str = ""
+    cookie: str = ""  # with --signed-in: the session opened before the rush
 
 
 @dataclass
@@ -121,19 +124,10 @@ class Student(FastHttpUser):
     def session(self, plan: Plan) -> None:
         assert RUN is not None
         call_page = f"/calls/{RUN.code}/"
-        page = self.get("log-in page", f"/accounts/login/?next={call_page}")
-        answer = self.post(
-            "log in",
-            "/accounts/login/",
-            {
-                "username": plan.username,
-                "password": PASSWORD,
-                "next": call_page,
-                "csrfmiddlewaretoken": token(page),
-            },
-        )
-        if answer != call_page:
-            raise RuntimeError(f"log in went to {answer!r}")
+        if plan.cookie:
+            self.client.cookiejar.set_cookie(session_cookie(plan.cookie))
+        else:
+            self.log_in(plan, call_page)
         page = self.get("call page", call_page)
         where = self.post(
             "save ranking",
@@ -157,6 +151,22 @@ class Student(FastHttpUser):
             self.refused(plan, "submit")
         else:
             plan.outcome, plan.detail = "error", f"submit said {submitted!r}"
+
+    def log_in(self, plan: Plan, call_page: str) -> None:
+        """The log-in form, landing on the call page."""
+        page = self.get("log-in page", f"/accounts/login/?next={call_page}")
+        answer = self.post(
+            "log in",
+            "/accounts/login/",
+            {
+                "username": plan.username,
+                "password": PASSWORD,
+                "next": call_page,
+                "csrfmiddlewaretoken": token(page),
+            },
+        )
+        if answer != call_page:
+            raise RuntimeError(f"log in went to {answer!r}")
 
     def refused(self, plan: Plan, step: str) -> None:
         """A refusal is expected after the deadline; before it, the call was open: an error
@@ -194,6 +204,16 @@ class Student(FastHttpUser):
     @property
     def port(self) -> str:
         return str(self.host).rsplit(":", 1)[-1]
+
+
+def session_cookie(value: str) -> Cookie:
+    """Django's session cookie for the server on the loopback."""
+    from django.conf import settings
+
+    return Cookie(
+        0, settings.SESSION_COOKIE_NAME, value, None, False, HOST, False, False, "/", True,
+        False, None, False, None, None, {},
+    )  # fmt: skip
 
 
 def token(page: str) -> str:
@@ -257,7 +277,7 @@ def setup_django() -> Path:
     return scratch
 
 
-def prepare(students: int, window: float, late: float, seed: int) -> Run:
+def prepare(students: int, window: float, late: float, seed: int, signed_in: bool) -> Run:
     """The rush's students (again), their rankings, and the call closing ``late`` x window
     before the window's end (counted from now: call it just before the rush starts)."""
     import datetime as dt
@@ -269,7 +289,7 @@ def prepare(students: int, window: float, late: float, seed: int) -> Run:
     from abroad.people.enums import Role
     from abroad.people.models import LanguageCertificate, StudentCareer, User
     from abroad.selection import services
-    from abroad.selection.models import Call
+    from abroad.selection.models import Application, Call
     from abroad.site.demo.selection import ENGINEERING_CALL
 
     call = Call.objects.get(code=ENGINEERING_CALL)
@@ -278,6 +298,7 @@ def prepare(students: int, window: float, late: float, seed: int) -> Run:
     certificates = list(LanguageCertificate.objects.filter(student=model))
     password = make_password(PASSWORD)  # one hash for all: hashing 1,000 takes minutes
     with transaction.atomic():
+        Application.objects.filter(student__username__startswith="rush-").delete()
         User.objects.filter(username__startswith="rush-").delete()
         users = User.objects.bulk_create(
             User(
@@ -321,6 +342,14 @@ def prepare(students: int, window: float, late: float, seed: int) -> Run:
         Plan(username=user.username, ranking=rng.sample(choosable, k=call.max_preferences))
         for user in users
     ]
+    if signed_in:
+        from django.conf import settings
+        from django.test import Client
+
+        for user, plan in zip(users, run.plans, strict=True):
+            client = Client()
+            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+            plan.cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     run.started = time.time()
     Call.objects.filter(pk=call.pk).update(
         closes_at=timezone.now() + dt.timedelta(seconds=run.deadline_after)
@@ -425,7 +454,7 @@ def one_run(args: argparse.Namespace, students: int) -> bool:
         # Both workers booted, their templates compiled, before the rush.
         for warm in ("/__bare__/", "/accounts/login/", f"/calls/{ENGINEERING_CALL}/"):
             measure(port, Page("warm-up", warm, warm), 2, 2.0)
-        run = prepare(students, args.window, args.late, args.seed)
+        run = prepare(students, args.window, args.late, args.seed, args.signed_in)
         table = rush(port, run, args.grace)
     finally:
         server.send_signal(signal.SIGTERM)
@@ -438,7 +467,8 @@ def one_run(args: argparse.Namespace, students: int) -> bool:
         outcomes[plan.outcome] = outcomes.get(plan.outcome, 0) + 1
     refused_saving = sum(1 for p in run.plans if p.outcome == "refused" and p.detail == "save")
     print(
-        f"\n{students} students over {args.window:.0f} s, deadline at {run.deadline_after:.0f} s; "
+        f"\n{students} students{SIGNED_IN if args.signed_in else ''} over {args.window:.0f} s, "
+        f"deadline at {run.deadline_after:.0f} s; "
         f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     )
     header = (
@@ -486,6 +516,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--seed", type=int, default=19)
     parser.add_argument(
+        "--signed-in",
+        action="store_true",
+        help="sessions opened before the rush: no log-in (the password hash's cost) in it",
+    )
+    parser.add_argument(
         "--search",
         action="store_true",
         help="find the largest N that holds: double from --students, then halve the gap twice",
@@ -511,6 +546,12 @@ def main() -> None:
             n *= 2
         else:
             bad = n
+            if good or n == 1:
+                break
+            n //= 2  # the first N fails: look lower
+            while n >= 1 and not one_run(args, n):
+                bad, n = n, n // 2
+            good = max(n, 0)
             break
     for _ in range(2):
         if not bad or not good or bad - good <= max(10, good // 10):
