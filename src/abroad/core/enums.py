@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -85,6 +87,14 @@ class Language(models.TextChoices):
     ZH = "zh", _("Chinese")
     JA = "ja", _("Japanese")
     KO = "ko", _("Korean")
+
+
+def choice_labels(choices: type[models.Choices]) -> dict[Any, str]:
+    """Every value of ``choices`` with its label in the active language, as a plain dict.
+    Build it once per request (or per page) and look the labels up in it: a model's
+    ``get_FOO_display`` rebuilds the field's choices, translating each label, at every call
+    (30 languages for each offer of a call page)."""
+    return {value: str(label) for value, label in choices.choices}
 
 
 # ISCED-F 2013 fields of education and training: broad (2 digits), narrow (3) and the

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, models, transaction
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -161,17 +161,26 @@ def ordered_availability(
     # Open to the course: listed by the offer (the Manifesto) and open at its level (the
     # catalogue's "what can I choose?"), each a semi-join SQL answers once: "y" or "" (text:
     # Django would pass a boolean or an integer through a converter on every row).
+    # With ``only`` (a student's posted ranking: a few ids), each offer is looked at alone
+    # (correlated EXISTS through the primary keys), so that validating six ids reads six
+    # offers, not the whole catalogue's offers at the student's level.
     if course is not None:
         at_level = filter_offers(Offer.objects.all(), OfferFilter(eqf=course.eqf)).order_by()
         listed = Offer.courses.through.objects.filter(courseofstudy_id=course.pk)
+        if only is None:
+            open_at_level: Any = Q(offer_id__in=at_level.values("pk"))
+            open_to_course: Any = Q(offer_id__in=listed.values("offer_id"))
+        else:
+            open_at_level = Exists(at_level.filter(pk=OuterRef("offer_id")))
+            open_to_course = Exists(listed.filter(offer_id=OuterRef("offer_id")))
         rows = rows.annotate(
             at_level=models.Case(
-                models.When(offer_id__in=at_level.values("pk"), then=models.Value("y")),
+                models.When(open_at_level, then=models.Value("y")),
                 default=models.Value(""),
                 output_field=models.CharField(),
             ),
             listed=models.Case(
-                models.When(offer_id__in=listed.values("offer_id"), then=models.Value("y")),
+                models.When(open_to_course, then=models.Value("y")),
                 default=models.Value(""),
                 output_field=models.CharField(),
             ),

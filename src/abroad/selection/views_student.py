@@ -18,7 +18,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet, TextChoices
+from django.db.models import QuerySet
 from django.forms.utils import flatatt
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -36,7 +36,7 @@ from abroad.catalogue.enums import MobilityType
 from abroad.catalogue.forms import ANY, OfferFilterForm
 from abroad.catalogue.models import CourseOfStudy, Offer, display_name, offer_label
 from abroad.catalogue.queries import OfferFilter, filter_offers
-from abroad.core.enums import Language
+from abroad.core.enums import Language, choice_labels
 from abroad.core.permissions import can, require
 from abroad.matching import explanation, ranking
 from abroad.matching import panel as ranked_list
@@ -384,23 +384,19 @@ def load_call_offers(ids: set[int]) -> dict[int, CallOffer]:
     return loaded
 
 
-def _choice_label(choices: type[TextChoices], value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
-
-
 def name_facts(call_offers: Iterable[CallOffer]) -> None:
     """Name each offer's type and language of instruction for its summary, as
-    ``mobility_type_name`` and ``language_name``: Django's ``get_language_display`` would
-    hash the whole list of languages, translating each, on every call."""
+    ``mobility_type_name`` and ``language_name``, from labels read once for the whole page
+    (:func:`~abroad.core.enums.choice_labels`): Django's ``get_language_display`` would
+    translate the whole list of languages on every call."""
+    types = choice_labels(MobilityType)
+    languages = choice_labels(Language)
     for call_offer in call_offers:
         offer = call_offer.offer
         # Read by the template only: not fields of the model.
         vars(offer).update(
-            mobility_type_name=_choice_label(MobilityType, offer.mobility_type),
-            language_name=_choice_label(Language, offer.language),
+            mobility_type_name=types.get(offer.mobility_type, offer.mobility_type),
+            language_name=languages.get(offer.language, offer.language),
         )
 
 
@@ -601,6 +597,7 @@ def _student_context(
         if item.get("option")
     }
     loaded = load_call_offers(plan.needed())
+    name_facts(a.call_offer for a in assignments if a.call_offer is not None)
     labels = call_offer_labels(plan.named() | skipped)
     panel = build_panel(call, plan, reasons, loaded, labels, editable=call.is_open(now))
     panel.closed = call.state_at(now) is WindowState.CLOSED
@@ -894,7 +891,12 @@ def application_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse
     )
     labels = {p.call_offer_id: p.call_offer.offer.label for p in preferences}
     now = timezone.now()
-    results = build_results(list(_visible_assignments(application)), labels, now)
+    assignments = list(_visible_assignments(application))
+    name_facts(
+        [p.call_offer for p in preferences]
+        + [a.call_offer for a in assignments if a.call_offer is not None]
+    )
+    results = build_results(assignments, labels, now)
     states = queries.student_states(application.student, now)
     held = Commitment([], [])
     if double_commitment(list(states.items()))[0]:
