@@ -34,7 +34,7 @@ def test_a_small_value_still_shows_a_bar_and_a_share_its_unit() -> None:
 
 def test_long_labels_are_shortened_in_the_chart() -> None:
     (bar,) = bar_chart([("x" * 80, 1)]).bars
-    assert len(bar.label) == 48
+    assert len(bar.label) == 40
     assert bar.label.endswith("…")
 
 

@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-WIDTH = 400
+WIDTH = 340
 LABEL_HEIGHT = 20
 BAR_HEIGHT = 18
 GAP = 10
-NUMBER_ROOM = 56  # room kept at the right for the number after the longest bar
-MAX_LABEL = 48  # characters of a label drawn in the chart (the table has them all)
+NUMBER_ROOM = 60  # room kept at the right for the number after the longest bar
+MAX_LABEL = 40  # characters of a label drawn in the chart (the table has them all)
 
 
 @dataclass(frozen=True)

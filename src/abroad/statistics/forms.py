@@ -18,11 +18,15 @@ from abroad.statistics.queries import Filters
 class FilterForm(forms.Form):
     year = forms.TypedChoiceField(label=_("Academic year"), required=False, coerce=int)
     school = forms.ModelChoiceField(
-        label=_("School"), queryset=School.objects.order_by("code"), required=False
+        label=_("School"),
+        queryset=School.objects.order_by("code"),
+        required=False,
+        empty_label="—",
     )
     course = forms.ModelChoiceField(
         label=_("Course of study"),
         queryset=CourseOfStudy.objects.order_by("code"),
+        empty_label="—",
         required=False,
     )
     programme = forms.ChoiceField(
