@@ -80,6 +80,15 @@ def test_the_office_filters_the_dashboard_and_downloads_a_table(
     assert_accessible(page)
     countries.scroll_into_view_if_needed()
     screenshot(page, "office-statistics-phone")
+
+    # in Italian, the same page is as accessible and as narrow
+    page.set_viewport_size(DESKTOP)
+    page.get_by_role("button", name="Italiano").click()
+    expect(page.locator("html")).to_have_attribute("lang", "it")
+    expect(page.locator("#id_country")).to_have_value(country)
+    assert_accessible(page)
+    page.set_viewport_size(PHONE)
+    no_horizontal_scroll(page)
     assert console_errors == []
 
 

@@ -157,7 +157,7 @@ def test_downloads_keep_stable_column_keys(personas: dict[str, Client], data: Da
     text = download(personas["office"], "recognition", "csv").decode("utf-8-sig")
     header, row = text.splitlines()[:2]
     assert header.split(",")[:3] == ["Academic year", "Credits planned", "Credits recognised"]
-    assert row == "2025/2026,12,6,50.0,2,1,50.0"
+    assert row == "2025/2026,12.0,6.0,50.0,2,1,50.0"
 
 
 # ------------------------------------------------------------------------------ public side

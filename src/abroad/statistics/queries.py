@@ -572,13 +572,18 @@ def recognition_by_year(
     }
     for row in planned:
         year = years.setdefault(row["year"], dict(empty))
-        year["planned_credits"] = row["total"]
+        year["planned_credits"] = _credits(row["total"])
         year["planned_courses"] = row["courses"]
     for row in recognised:
         year = years.setdefault(row["year"], dict(empty))
-        year["recognised_credits"] = row["total"]
+        year["recognised_credits"] = _credits(row["total"])
         year["recognised_courses"] = row["courses"]
     return years
+
+
+def _credits(total: Decimal | None) -> Decimal:
+    """Credits with one decimal on every database (SQLite drops a sum's decimals)."""
+    return Decimal(total or 0).quantize(Decimal("0.1"))
 
 
 def share(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
