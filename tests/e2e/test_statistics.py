@@ -97,3 +97,33 @@ def test_a_student_finds_no_dashboard(page: Page, demo_server: str) -> None:
     response = page.goto(f"{demo_server}/statistics/")
     assert response is not None
     assert response.status == 404
+
+
+def test_anybody_reads_a_partners_figures_from_its_page(
+    page: Page, demo_server: str, console_errors: list[str]
+) -> None:
+    """Five students in one past year are shown, three in another are not."""
+    from abroad.catalogue.enums import AgreementStatus
+    from abroad.catalogue.models import Offer
+    from abroad.core.academic_year import current_start_year, format_year
+    from abroad.mobility.enums import MobilityState
+    from tests.mobility.factories import MobilityFactory
+
+    offer = Offer.objects.filter(agreement__status__in=AgreementStatus.public_states()).first()
+    assert offer is not None
+    year = current_start_year()
+    for past, count in ((year - 2, 5), (year - 3, 3)):
+        for _ in range(count):
+            MobilityFactory.create(offer=offer, academic_year=past, state=MobilityState.COMPLETED)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{demo_server}/institutions/{offer.agreement.partner_id}/")
+    page.get_by_role("link", name="Our students here, in figures").click()
+    table = page.get_by_role("table")
+    shown = table.get_by_role("row", name=format_year(year - 2))
+    expect(shown.get_by_role("cell").first).to_have_text("5")
+    expect(table.get_by_role("row", name=format_year(year - 3))).to_contain_text(
+        "Fewer than 5 students: not shown"
+    )
+    no_horizontal_scroll(page)
+    assert_accessible(page)
+    assert console_errors == []
