@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from abroad.mobility.enums import MobilityState
 from abroad.mobility.models import Mobility
@@ -226,3 +227,20 @@ def test_recognition_share_on_the_partner_page(personas: dict[str, Client], data
     page = personas["anonymous"].get(url).content.decode()
     assert "<td>5</td>" in page
     assert "50.0 %" in page
+
+
+def test_downloads_and_the_dashboard_read_in_italian(
+    personas: dict[str, Client], data: Dataset
+) -> None:
+    """The headers follow the reader's language, the column order does not move. Needs the
+    lead's merge of /work/po/wp-stats.po ("Students" is new): skipped until then."""
+    with translation.override("it"):
+        if translation.gettext("Mobilities by country") == "Mobilities by country":
+            pytest.skip("the Italian of the statistics is not merged yet (/work/po/wp-stats.po)")
+    office = personas["office"]
+    office.cookies["django_language"] = "it"
+    text = download(office, "partners", "csv").decode("utf-8-sig")
+    assert text.splitlines()[0] == "Partner,Paese,Mobilità,Studenti"
+    page = office.get(DASHBOARD).content.decode()
+    assert "Mobilità per paese" in page
+    assert "Paese del partner" in page

@@ -39,6 +39,7 @@ from django.db.models import (
     When,
 )
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from abroad.catalogue.enums import Programme
 from abroad.catalogue.models import CourseOfStudy, Institution, School
@@ -672,7 +673,7 @@ def athens(filters: Filters, school: School | None = None) -> Figure:
     ).order_by("-year", "-season", "code")
     return Figure(
         key="athens",
-        title=_("ATHENS participation"),
+        title=pgettext_lazy("statistics heading", "ATHENS participation"),
         description=_("Per ATHENS session: applications, courses accepted, participants, passed."),
         columns=("session", "applications", "accepted", "participants", "passed"),
         headers=(_("Session"), _("Applications"), _("Accepted"), _("Participants"), _("Passed")),
