@@ -101,10 +101,28 @@ def test_the_filters_narrow_the_figures_and_the_downloads_keep_them(
     assert "DE" not in text
 
 
-def test_an_invalid_filter_keeps_everything(personas: dict[str, Client], data: Dataset) -> None:
-    page = personas["office"].get(DASHBOARD + "?year=nonsense&country=XX").content.decode()
+def test_an_invalid_filter_is_dropped_and_the_others_kept(
+    personas: dict[str, Client], data: Dataset
+) -> None:
+    office = personas["office"]
+    page = office.get(DASHBOARD + "?year=nonsense&country=XX").content.decode()
     assert "Paris University" in page
     assert "Berlin University" in page
+    page = office.get(DASHBOARD + "?year=nonsense&country=FR").content.decode()
+    assert "Paris University" in page
+    assert "Berlin University" not in page
+
+
+def test_a_calls_year_without_mobilities_is_a_filter(
+    personas: dict[str, Client], data: Dataset
+) -> None:
+    from tests.selection.factories import CallFactory
+
+    CallFactory.create(code="eng-2030", academic_year=2030)
+    page = personas["office"].get(DASHBOARD + "?year=2030").content.decode()
+    assert '<option value="2030" selected>2030/2031</option>' in page
+    assert "eng-2030" in page
+    assert "eng-2025" not in page
 
 
 def test_the_dashboard_runs_a_bounded_number_of_queries(

@@ -12,6 +12,7 @@ from abroad.catalogue.models import CourseOfStudy, Institution, School
 from abroad.core.academic_year import format_year
 from abroad.core.importing import country_label
 from abroad.mobility.models import Mobility
+from abroad.selection.models import Call
 from abroad.statistics.queries import Filters
 
 
@@ -36,9 +37,17 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        years = Mobility.objects.order_by("-academic_year").values_list("academic_year", flat=True)
+        # the years of mobilities and of calls (a call's year may have no mobility yet)
+        years = (
+            Mobility.objects.order_by()
+            .values_list("academic_year", flat=True)
+            .union(Call.objects.order_by().values_list("academic_year", flat=True))
+        )
         year_field: forms.TypedChoiceField = self.fields["year"]  # type: ignore[assignment]
-        year_field.choices = [("", "—"), *((year, format_year(year)) for year in years.distinct())]
+        year_field.choices = [
+            ("", "—"),
+            *((year, format_year(year)) for year in sorted(years, reverse=True)),
+        ]
         codes = (
             Institution.objects.filter(incoming_mobilities__isnull=False)
             .order_by("country")
@@ -53,14 +62,16 @@ class FilterForm(forms.Form):
         )
 
     def filters(self) -> Filters:
-        """What the form keeps (nothing when it is not valid)."""
-        if not self.is_valid():
-            return Filters()
-        data = self.cleaned_data
+        """What the form keeps: each valid filter (an invalid one keeps everything)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        year = data.get("year")
+        school = data.get("school")
+        course = data.get("course")
         return Filters(
-            year=data["year"] if data["year"] not in ("", None) else None,
-            school=data["school"].pk if data["school"] else None,
-            course=data["course"].pk if data["course"] else None,
-            programme=data["programme"] or "",
-            country=data["country"] or "",
+            year=year if year not in ("", None) else None,
+            school=school.pk if school else None,
+            course=course.pk if course else None,
+            programme=data.get("programme") or "",
+            country=data.get("country") or "",
         )

@@ -297,13 +297,18 @@ def rounds(filters: Filters, school: School | None = None) -> Figure:
 
 
 def _grouped(
-    found: QuerySet[Mobility], *group: str, order: Sequence[str] = ("-students",)
+    found: QuerySet[Mobility],
+    *group: str,
+    order: Sequence[str] = ("-mobilities",),
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    return list(
+    """Mobilities and distinct students per ``group``, the first ``limit`` groups."""
+    rows = (
         found.values(*group)
         .annotate(students=Count("student", distinct=True), mobilities=Count("pk"))
         .order_by(*order, *group)
     )
+    return list(rows[:limit] if limit is not None else rows)
 
 
 def by_country(filters: Filters, school: School | None = None) -> Figure:
@@ -329,10 +334,10 @@ def by_country(filters: Filters, school: School | None = None) -> Figure:
 
 
 def by_partner(filters: Filters, school: School | None = None, limit: int = 20) -> Figure:
-    rows = _grouped(mobilities(filters, school), "host", "host__name", "host__country")
+    rows = _grouped(mobilities(filters, school), "host", "host__name", "host__country", limit=limit)
     names = {
         partner.pk: partner.display_name
-        for partner in Institution.objects.filter(pk__in=[row["host"] for row in rows[:limit]])
+        for partner in Institution.objects.filter(pk__in=[row["host"] for row in rows])
     }
     return Figure(
         key="partners",
@@ -347,7 +352,7 @@ def by_partner(filters: Filters, school: School | None = None, limit: int = 20) 
                 "mobilities": row["mobilities"],
                 "students": row["students"],
             }
-            for row in rows[:limit]
+            for row in rows
         ],
         label="partner",
         value="mobilities",
