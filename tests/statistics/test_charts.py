@@ -46,5 +46,6 @@ def test_an_empty_chart() -> None:
 
 @pytest.mark.django_db
 def test_only_the_office_sees_the_dashboard(people: dict[str, object]) -> None:
-    assert who_may(people, "statistics.view_dashboard") == {"office", "superuser"}
+    allowed = who_may(people, "statistics.view_dashboard")
+    assert allowed == {"office", "school_office", "other_school_office", "superuser"}
     assert who_may(people, "statistics.view_partner") == set(people)

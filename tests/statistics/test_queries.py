@@ -127,11 +127,16 @@ def test_filters_reach_calls_and_athens(data: Dataset) -> None:
 
 
 def test_school_restriction_applies_on_top_of_the_filters(data: Dataset) -> None:
-    """The optional School restriction (for School-scoped office users) narrows every figure."""
-    for figure in queries.dashboard(Filters(), school=data.design):
+    """The optional scope (a School-scoped office user's Schools) narrows every figure."""
+    design = [data.design.pk]
+    for figure in queries.dashboard(Filters(), scope=design):
         if figure.key == "countries":
             assert {row["country_code"] for row in figure.rows} == {"FR"}
         if figure.key in ("calls", "rounds", "recognition"):
             assert figure.rows == [], figure.key
     # a School filter and a restriction to another School leave nothing
-    assert queries.by_country(Filters(school=data.engineering.pk), school=data.design).rows == []
+    assert queries.by_country(Filters(school=data.engineering.pk), scope=design).rows == []
+    assert queries.athens(Filters(), scope=design).rows[0]["applications"] == 0
+    engineering = queries.dashboard(Filters(), scope=[data.engineering.pk])
+    assert {row["country_code"] for row in engineering[2].rows} == {"DE"}
+    assert engineering[0].rows[0]["applications"] == 3

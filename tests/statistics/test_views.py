@@ -59,6 +59,25 @@ def test_the_office_and_administrators_see_the_dashboard(personas: dict[str, Cli
     assert logged_in(admin).get(DASHBOARD).status_code == 200
 
 
+def test_a_school_scoped_office_sees_its_schools_figures_only(data: Dataset) -> None:
+    """An office user limited to Design sees Paris (a Design student went there), never
+    Berlin (Engineering's), in the page and in the downloads."""
+    design_office = UserFactory.create(role=Role.OFFICE, office_school=data.design)
+    client = logged_in(design_office)
+    page = client.get(DASHBOARD).content.decode()
+    assert "Paris University" in page
+    assert "Berlin University" not in page
+    assert "eng-2025" not in page
+    text = download(client, "partners", "csv").decode("utf-8-sig")
+    assert "Paris University" in text
+    assert "Berlin" not in text
+    # the other School's office sees the other School's figures
+    engineering_office = UserFactory.create(role=Role.OFFICE, office_school=data.engineering)
+    page = logged_in(engineering_office).get(DASHBOARD).content.decode()
+    assert "Berlin University" in page
+    assert "Paris University" not in page
+
+
 def test_an_unknown_figure_or_format_is_404(personas: dict[str, Client]) -> None:
     office = personas["office"]
     assert office.get(reverse("statistics:download", args=["grants", "csv"])).status_code == 404

@@ -1,9 +1,9 @@
 """The office's figures, each a query (or a few) that aggregates in the database.
 
-Every figure takes the dashboard's :class:`Filters` and an optional ``school``: the School an
-office user is restricted to (None: every School). The restriction is applied exactly like the
-School filter, and on top of it, so that a School-scoped office can later be given its own
-figures by passing its School here.
+Every figure takes the dashboard's :class:`Filters` and an optional ``scope``: the Schools a
+School-scoped office user is limited to (``people.rules.office_scope``; None: the whole
+university). The scope applies on top of the filters: a student's course of study must belong
+to one of its Schools, a call must be open to one of them.
 
 A figure is a :class:`Figure`: a stable ``key`` (the download's name), stable column keys, the
 headers a person reads, the rows (one per group, never one per record) and which two columns
@@ -17,7 +17,7 @@ partner and suppresses every year with fewer than :data:`MIN_CELL` students.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -71,6 +71,10 @@ __all__ = [
     "partner_years",
 ]
 
+# The Schools (their keys) an office user is limited to, as people.rules.office_scope gives
+# them (a School, its sections and the School it is a section of); None: the whole university.
+Scope = Collection[int] | None
+
 # The smallest number of students a public cell may show.
 MIN_CELL = 5
 
@@ -114,18 +118,20 @@ def _school_q(path: str, school: int | School | None) -> Q:
     return Q(**{f"{path}school": pk}) | Q(**{f"{path}school__parent": pk})
 
 
-def _student_q(filters: Filters, school: School | None, path: str) -> Q:
+def _student_q(filters: Filters, scope: Scope, path: str) -> Q:
     """The School (filter and restriction) and course filters on a student found at ``path``."""
     course = f"{path}course_of_study__"
-    q = _school_q(course, filters.school) & _school_q(course, school)
+    q = _school_q(course, filters.school)
+    if scope is not None:
+        q &= Q(**{f"{course}school__in": sorted(scope)})
     if filters.course:
         q &= Q(**{f"{path}course_of_study": filters.course})
     return q
 
 
-def mobilities(filters: Filters, school: School | None = None) -> QuerySet[Mobility]:
+def mobilities(filters: Filters, scope: Scope = None) -> QuerySet[Mobility]:
     """The mobilities the figures count: every filter, withdrawn ones left out."""
-    q = _student_q(filters, school, "student__") & ~Q(state=MobilityState.WITHDRAWN)
+    q = _student_q(filters, scope, "student__") & ~Q(state=MobilityState.WITHDRAWN)
     if filters.year is not None:
         q &= Q(academic_year=filters.year)
     if filters.programme:
@@ -149,6 +155,15 @@ def _call_school_q(path: str, school: int | School | None) -> Q:
     )
 
 
+def _call_scope_q(path: str, scope: Scope) -> Q:
+    """Calls (``path`` leads to one) open to a School of ``scope`` (None: every call)."""
+    if scope is None:
+        return Q()
+    return Q(
+        Exists(Call.schools.through.objects.filter(school__in=sorted(scope), call=OuterRef(path)))
+    )
+
+
 def _offer_q(filters: Filters, path: str) -> Q:
     q = Q()
     if filters.programme:
@@ -161,15 +176,15 @@ def _offer_q(filters: Filters, path: str) -> Q:
 # ------------------------------------------------------------------------------ selection
 
 
-def calls(filters: Filters, school: School | None = None) -> Figure:
+def calls(filters: Filters, scope: Scope = None) -> Figure:
     """Per call: applications submitted, seats, seats filled, renounced and left empty.
     One query: each number is a subquery, so no join multiplies another."""
     found = Call.objects.all()
     if filters.year is not None:
         found = found.filter(academic_year=filters.year)
-    found = found.filter(_call_school_q("pk", filters.school), _call_school_q("pk", school))
+    found = found.filter(_call_school_q("pk", filters.school), _call_scope_q("pk", scope))
     applications = Application.objects.filter(
-        _student_q(filters, school, "student__"),
+        _student_q(filters, scope, "student__"),
         call=OuterRef("pk"),
         state=ApplicationState.SUBMITTED,
     )
@@ -183,7 +198,7 @@ def calls(filters: Filters, school: School | None = None) -> Figure:
         )
     offers = CallOffer.objects.filter(_offer_q(filters, "offer__"), call=OuterRef("pk"))
     assignments = Assignment.objects.filter(
-        _student_q(filters, school, "application__student__"),
+        _student_q(filters, scope, "application__student__"),
         _offer_q(filters, "call_offer__offer__"),
         round__call=OuterRef("pk"),
     )
@@ -246,17 +261,17 @@ def calls(filters: Filters, school: School | None = None) -> Figure:
     )
 
 
-def rounds(filters: Filters, school: School | None = None) -> Figure:
+def rounds(filters: Filters, scope: Scope = None) -> Figure:
     """Per call and round: seats offered, accepted, renounced, expired. One grouped query."""
     assignments = Assignment.objects.filter(
-        _student_q(filters, school, "application__student__"),
+        _student_q(filters, scope, "application__student__"),
         _offer_q(filters, "call_offer__offer__"),
         call_offer__isnull=False,
     )
     if filters.year is not None:
         assignments = assignments.filter(round__call__academic_year=filters.year)
     assignments = assignments.filter(
-        _call_school_q("round__call", filters.school), _call_school_q("round__call", school)
+        _call_school_q("round__call", filters.school), _call_scope_q("round__call", scope)
     )
     grouped = (
         assignments.values("round__call__code", "round__number")
@@ -311,8 +326,8 @@ def _grouped(
     return list(rows[:limit] if limit is not None else rows)
 
 
-def by_country(filters: Filters, school: School | None = None) -> Figure:
-    rows = _grouped(mobilities(filters, school), "host__country")
+def by_country(filters: Filters, scope: Scope = None) -> Figure:
+    rows = _grouped(mobilities(filters, scope), "host__country")
     return Figure(
         key="countries",
         title=_("Mobilities by country"),
@@ -333,8 +348,8 @@ def by_country(filters: Filters, school: School | None = None) -> Figure:
     )
 
 
-def by_partner(filters: Filters, school: School | None = None, limit: int = 20) -> Figure:
-    rows = _grouped(mobilities(filters, school), "host", "host__name", "host__country", limit=limit)
+def by_partner(filters: Filters, scope: Scope = None, limit: int = 20) -> Figure:
+    rows = _grouped(mobilities(filters, scope), "host", "host__name", "host__country", limit=limit)
     names = {
         partner.pk: partner.display_name
         for partner in Institution.objects.filter(pk__in=[row["host"] for row in rows])
@@ -359,8 +374,8 @@ def by_partner(filters: Filters, school: School | None = None, limit: int = 20) 
     )
 
 
-def by_programme(filters: Filters, school: School | None = None) -> Figure:
-    rows = _grouped(mobilities(filters, school), "offer__agreement__programme")
+def by_programme(filters: Filters, scope: Scope = None) -> Figure:
+    rows = _grouped(mobilities(filters, scope), "offer__agreement__programme")
     names = dict(Programme.choices)
     return Figure(
         key="programmes",
@@ -393,8 +408,8 @@ def _eqf() -> Case:
     )
 
 
-def by_level(filters: Filters, school: School | None = None) -> Figure:
-    rows = _grouped(mobilities(filters, school).annotate(eqf=_eqf()), "eqf", order=("eqf",))
+def by_level(filters: Filters, scope: Scope = None) -> Figure:
+    rows = _grouped(mobilities(filters, scope).annotate(eqf=_eqf()), "eqf", order=("eqf",))
     return Figure(
         key="levels",
         title=_("Mobilities by level (EQF)"),
@@ -415,8 +430,8 @@ def by_level(filters: Filters, school: School | None = None) -> Figure:
     )
 
 
-def by_duration(filters: Filters, school: School | None = None) -> Figure:
-    rows = _grouped(mobilities(filters, school), "months", order=("months",))
+def by_duration(filters: Filters, scope: Scope = None) -> Figure:
+    rows = _grouped(mobilities(filters, scope), "months", order=("months",))
     return Figure(
         key="durations",
         title=_("Mobilities by duration"),
@@ -437,10 +452,10 @@ def by_duration(filters: Filters, school: School | None = None) -> Figure:
     )
 
 
-def agreements_by_state(filters: Filters, school: School | None = None) -> Figure:
+def agreements_by_state(filters: Filters, scope: Scope = None) -> Figure:
     """Learning agreement versions by state."""
     rows = (
-        LearningAgreement.objects.filter(mobility__in=mobilities(filters, school))
+        LearningAgreement.objects.filter(mobility__in=mobilities(filters, scope))
         .values("state")
         .annotate(versions=Count("pk"))
         .order_by("state")
@@ -487,9 +502,9 @@ def median_days(found: QuerySet[LearningAgreement], start: str, end: str) -> Dec
     return (sum(days, Decimal(0)) / len(days)).quantize(Decimal("0.1"))
 
 
-def agreement_steps(filters: Filters, school: School | None = None) -> Figure:
+def agreement_steps(filters: Filters, scope: Scope = None) -> Figure:
     """The median days each step of a learning agreement took."""
-    found = LearningAgreement.objects.filter(mobility__in=mobilities(filters, school))
+    found = LearningAgreement.objects.filter(mobility__in=mobilities(filters, scope))
     rows = []
     for key, label, start, end in STEPS:
         median = median_days(found, start, end)
@@ -509,8 +524,8 @@ def agreement_steps(filters: Filters, school: School | None = None) -> Figure:
     )
 
 
-def extensions(filters: Filters, school: School | None = None) -> Figure:
-    totals = ExtensionRequest.objects.filter(mobility__in=mobilities(filters, school)).aggregate(
+def extensions(filters: Filters, scope: Scope = None) -> Figure:
+    totals = ExtensionRequest.objects.filter(mobility__in=mobilities(filters, scope)).aggregate(
         asked=Count("pk"),
         granted=Count("pk", filter=Q(state=ExtensionState.APPROVED)),
         refused=Count("pk", filter=Q(state=ExtensionState.REFUSED)),
@@ -599,8 +614,8 @@ def share(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
 
 
-def recognition(filters: Filters, school: School | None = None) -> Figure:
-    years = recognition_by_year(mobilities(filters, school))
+def recognition(filters: Filters, scope: Scope = None) -> Figure:
+    years = recognition_by_year(mobilities(filters, scope))
     return Figure(
         key="recognition",
         title=_("Recognition: credits planned and recognised"),
@@ -648,7 +663,7 @@ def _sessions_of_year(year: int) -> Q:
     return Q(season=Season.NOVEMBER, year=year) | Q(season=Season.MARCH, year=year + 1)
 
 
-def athens(filters: Filters, school: School | None = None) -> Figure:
+def athens(filters: Filters, scope: Scope = None) -> Figure:
     """Per ATHENS session: applications submitted, courses accepted, participations and
     passes. One query (subqueries)."""
     sessions = AthensSession.objects.all()
@@ -656,12 +671,12 @@ def athens(filters: Filters, school: School | None = None) -> Figure:
         sessions = sessions.filter(_sessions_of_year(filters.year))
     if filters.programme and filters.programme != Programme.NETWORK:
         sessions = sessions.none()
-    student = _student_q(filters, school, "student__")
+    student = _student_q(filters, scope, "student__")
     applications = AthensApplication.objects.filter(
         student, session=OuterRef("pk"), state=AthensApplicationState.SUBMITTED
     )
     allocations = AthensAllocation.objects.filter(
-        _student_q(filters, school, "application__student__"),
+        _student_q(filters, scope, "application__student__"),
         application__session=OuterRef("pk"),
         state=AllocationState.ACCEPTED,
     )
@@ -700,7 +715,7 @@ def athens(filters: Filters, school: School | None = None) -> Figure:
 # ------------------------------------------------------------------------------ the dashboard
 
 
-FIGURES: dict[str, Callable[[Filters, School | None], Figure]] = {
+FIGURES: dict[str, Callable[[Filters, Scope], Figure]] = {
     "calls": calls,
     "rounds": rounds,
     "countries": by_country,
@@ -716,15 +731,15 @@ FIGURES: dict[str, Callable[[Filters, School | None], Figure]] = {
 }
 
 
-def dashboard(filters: Filters, school: School | None = None) -> list[Figure]:
+def dashboard(filters: Filters, scope: Scope = None) -> list[Figure]:
     """Every figure, in the dashboard's order."""
-    return [build(filters, school) for build in FIGURES.values()]
+    return [build(filters, scope) for build in FIGURES.values()]
 
 
-def figure(key: str, filters: Filters, school: School | None = None) -> Figure | None:
+def figure(key: str, filters: Filters, scope: Scope = None) -> Figure | None:
     """One figure by its key (None if there is none)."""
     build = FIGURES.get(key)
-    return build(filters, school) if build else None
+    return build(filters, scope) if build else None
 
 
 # ------------------------------------------------------------------------------ public side

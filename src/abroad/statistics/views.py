@@ -1,4 +1,7 @@
-"""The office's statistics dashboard, its downloads, and a partner's public figures."""
+"""The office's statistics dashboard, its downloads, and a partner's public figures.
+
+A School-scoped office user (``people.rules.office_scope``) sees the figures of its Schools
+only, in the page and in the downloads."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from django.views.decorators.http import require_GET
 from abroad.catalogue.queries import visible_partners
 from abroad.core.importing import Format, labels, write_table
 from abroad.core.permissions import office_page, visible_or_404
+from abroad.people.rules import office_scope
 from abroad.statistics import queries
 from abroad.statistics.charts import Chart, bar_chart
 from abroad.statistics.forms import FilterForm
@@ -34,7 +38,7 @@ def chart_of(figure: queries.Figure) -> Chart:
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET or None)
-    figures = queries.dashboard(form.filters())
+    figures = queries.dashboard(form.filters(), office_scope(request.user))
     query = request.GET.urlencode()
     panels = [
         {
@@ -57,7 +61,9 @@ def download(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
     """One figure's table as CSV or XLSX, filtered like the dashboard's URL."""
     if fmt not in CONTENT_TYPES:
         raise Http404
-    figure = queries.figure(key, FilterForm(request.GET or None).filters())
+    figure = queries.figure(
+        key, FilterForm(request.GET or None).filters(), office_scope(request.user)
+    )
     if figure is None:
         raise Http404
     buffer = io.BytesIO()
