@@ -1,0 +1,101 @@
+"""The office's statistics dashboard, its downloads, and a partner's public figures.
+
+A School-scoped office user (``people.rules.office_scope``) sees the figures of its Schools
+only, in the page and in the downloads."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from abroad.catalogue.queries import visible_partners
+from abroad.core.importing import Format, labels, write_table
+from abroad.core.permissions import office_page, visible_or_404
+from abroad.people.rules import office_scope
+from abroad.statistics import queries
+from abroad.statistics.charts import Chart, bar_chart
+from abroad.statistics.forms import FilterForm
+
+DASHBOARD = "statistics.view_dashboard"
+PARTNER = "statistics.view_partner"
+CONTENT_TYPES: dict[str, str] = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def chart_of(figure: queries.Figure) -> Chart:
+    """The bars of ``figure``: its label column against its value column."""
+    fmt = "{} %" if figure.value.endswith("share") else "{}"
+    return bar_chart([(row[figure.label], row[figure.value]) for row in figure.rows], fmt=fmt)
+
+
+@office_page(DASHBOARD)
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form = FilterForm(request.GET or None)
+    figures = queries.dashboard(form.filters(), office_scope(request.user))
+    query = request.GET.urlencode()
+    panels = [
+        {
+            "figure": figure,
+            "chart": chart_of(figure),
+            "table": [[row.get(column, "") for column in figure.columns] for row in figure.rows],
+        }
+        for figure in figures
+    ]
+    return render(
+        request,
+        "statistics/dashboard.html",
+        {"form": form, "panels": panels, "query": query},
+    )
+
+
+@office_page(DASHBOARD)
+@require_GET
+def download(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
+    """One figure's table as CSV or XLSX, filtered like the dashboard's URL."""
+    if fmt not in CONTENT_TYPES:
+        raise Http404
+    figure = queries.figure(
+        key, FilterForm(request.GET or None).filters(), office_scope(request.user)
+    )
+    if figure is None:
+        raise Http404
+    buffer = io.BytesIO()
+    file_format: Format = "csv" if fmt == "csv" else "xlsx"
+    write_table(
+        buffer,
+        columns=figure.columns,
+        rows=figure.rows,
+        fmt=file_format,
+        sheet=figure.key[:31],
+        headers=labels(figure.headers),
+        text_columns=figure.text_columns,
+    )
+    return HttpResponse(
+        buffer.getvalue(),
+        content_type=CONTENT_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{figure.key}.{fmt}"'},
+    )
+
+
+@require_GET
+def partner(request: HttpRequest, pk: int) -> HttpResponse:
+    """A partner's public figures: students per past year, share of credits recognised."""
+    institution = visible_partners(request.user).filter(pk=pk).first()
+    if institution is None:
+        raise Http404
+    visible_or_404(request.user, PARTNER, institution)
+    years = queries.partner_years(institution)
+    context: dict[str, Any] = {
+        "institution": institution,
+        "years": years,
+        "min_cell": queries.MIN_CELL,
+        "chart": bar_chart([(year.label, year.students) for year in years if not year.suppressed]),
+    }
+    return render(request, "statistics/partner.html", context)
