@@ -80,7 +80,7 @@ INSTALLED_APPS = [
     "abroad.networks",
     "abroad.ewp",
     "abroad.privacy",
-    "abroad.statistics",
+    "abroad.reporting",
     "abroad.site",
 ]
 

@@ -27,7 +27,7 @@ urlpatterns = [
     path("networks/", include("abroad.networks.urls")),
     path("ewp/", include("abroad.ewp.urls")),
     path("privacy/", include("abroad.privacy.urls")),
-    path("statistics/", include("abroad.statistics.urls")),
+    path("statistics/", include("abroad.reporting.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

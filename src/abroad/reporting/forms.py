@@ -12,8 +12,8 @@ from abroad.catalogue.models import CourseOfStudy, Institution, School
 from abroad.core.academic_year import format_year
 from abroad.core.importing import country_label
 from abroad.mobility.models import Mobility
+from abroad.reporting.queries import Filters
 from abroad.selection.models import Call
-from abroad.statistics.queries import Filters
 
 
 class FilterForm(forms.Form):

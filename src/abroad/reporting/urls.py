@@ -1,6 +1,6 @@
 from django.urls import path
 
-from abroad.statistics import views
+from abroad.reporting import views
 
 app_name = "statistics"
 

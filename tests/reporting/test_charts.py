@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from abroad.statistics.charts import WIDTH, bar_chart
+from abroad.reporting.charts import WIDTH, bar_chart
 from tests.who_may import who_may
 
 

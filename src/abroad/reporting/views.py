@@ -16,9 +16,9 @@ from abroad.catalogue.queries import visible_partners
 from abroad.core.importing import Format, labels, write_table
 from abroad.core.permissions import office_page, visible_or_404
 from abroad.people.rules import office_scope
-from abroad.statistics import queries
-from abroad.statistics.charts import Chart, bar_chart
-from abroad.statistics.forms import FilterForm
+from abroad.reporting import queries
+from abroad.reporting.charts import Chart, bar_chart
+from abroad.reporting.forms import FilterForm
 
 DASHBOARD = "statistics.view_dashboard"
 PARTNER = "statistics.view_partner"

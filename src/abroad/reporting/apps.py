@@ -3,6 +3,6 @@ from django.utils.translation import gettext_lazy as _
 
 
 class StatisticsConfig(AppConfig):
-    name = "abroad.statistics"
+    name = "abroad.reporting"
     label = "statistics"
     verbose_name = _("Statistics")

@@ -3,7 +3,7 @@ page (every figure, aggregated in the database) and of one download, and the num
 queries, unfiltered and with each filter.
 
     ABROAD_DATABASE_URL=postgres://abroad:abroad@127.0.0.1:5432/abroad_scratch \\
-        .venv/bin/python benchmarks/statistics.py [--scale 10] [--requests 30]
+        .venv/bin/python benchmarks/dashboard.py [--scale 10] [--requests 30]
 
 It loads ``python -m abroad demo --scale N --reset`` into the database named by
 ABROAD_DATABASE_URL, which must be a scratch database: it is emptied (without it, SQLite in a

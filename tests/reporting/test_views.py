@@ -16,7 +16,7 @@ from abroad.people.enums import Role
 from tests.conftest import logged_in
 from tests.factories import AgreementFactory, InstitutionFactory, OfferFactory, UserFactory
 from tests.mobility.factories import MobilityFactory
-from tests.statistics.dataset import YEAR, Dataset, build
+from tests.reporting.dataset import YEAR, Dataset, build
 
 pytestmark = pytest.mark.django_db
 

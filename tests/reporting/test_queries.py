@@ -1,4 +1,4 @@
-"""The figures against a small dataset counted by hand (tests/statistics/dataset.py)."""
+"""The figures against a small dataset counted by hand (tests/reporting/dataset.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from abroad.statistics import queries
-from abroad.statistics.queries import Filters
-from tests.statistics.dataset import YEAR, Dataset, build
+from abroad.reporting import queries
+from abroad.reporting.queries import Filters
+from tests.reporting.dataset import YEAR, Dataset, build
 
 pytestmark = pytest.mark.django_db
 
