@@ -58,5 +58,13 @@ if "oidc" in settings.LOGIN_METHODS:
 
     urlpatterns[:0] = [path("accounts/logout/", oidc_views.logout, name="logout")]
     urlpatterns.append(path("oidc/", include("abroad.identity.oidc_urls")))
+for italian_identity in ("spid", "cie"):
+    # SPID and CIE: SAML profiles of their own (abroad/identity/spid.py).
+    if italian_identity in settings.LOGIN_METHODS:
+        from abroad.identity import spid_urls
+
+        urlpatterns.append(
+            path(f"{italian_identity}/", include(spid_urls.patterns(italian_identity)))
+        )
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
