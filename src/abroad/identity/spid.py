@@ -341,6 +341,8 @@ def unsigned_metadata(profile: Profile) -> bytes:
         _element(extensions, extension, "Public")
         _element(extensions, extension, "IPACode", settings.SPID_IPA_CODE)
         _element(extensions, extension, "Municipality", settings.SPID_MUNICIPALITY or "-")
+    if prefix == "cie":
+        _element(contact, MD, "Company", settings.SPID_ORGANIZATION_NAME)
     _element(contact, MD, "EmailAddress", settings.SPID_CONTACT_EMAIL)
     if settings.SPID_CONTACT_PHONE:
         _element(contact, MD, "TelephoneNumber", settings.SPID_CONTACT_PHONE)

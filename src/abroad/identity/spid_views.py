@@ -4,17 +4,33 @@ signs in by fiscal code at the level asked, and the signed metadata."""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from typing import Any
 
 from django.contrib import auth
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from saml2.s_utils import sid
 from saml2.saml import NAMEID_FORMAT_ENTITY, Issuer
 
-from abroad.identity import views
+from abroad.identity import spid_checks, views
+from abroad.identity.backends import REFUSAL
+from abroad.identity.services import Refused
 from abroad.identity.spid import PROFILES, SPID, Profile, SpidBackend, signed_metadata
 
+logger = logging.getLogger(__name__)
 SPID_BACKEND = "abroad.identity.spid.SpidBackend"
+# When each AuthnRequest of this browser was made (its id -> a POSIX time): an assertion
+# issued before its request is refused.
+REQUESTED_AT = "abroad_spid_requested_at"
+
+
+class SpidRulesBroken(Exception):
+    pass
 
 
 class LoginView(views.LoginView):
@@ -28,10 +44,43 @@ class LoginView(views.LoginView):
             text=entity_id, format=NAMEID_FORMAT_ENTITY, name_qualifier=entity_id
         )
         sso_kwargs["attribute_consuming_service_index"] = "0"
+        ident = sid()
+        sso_kwargs["message_id"] = ident
+        session = self.request.saml_session  # type: ignore[attr-defined]
+        requested = dict(session.get(REQUESTED_AT) or {})
+        # keep the last few (a student may start again), not every one
+        requested = dict(list(requested.items())[-9:])
+        requested[ident] = timezone.now().timestamp()
+        session[REQUESTED_AT] = requested
 
 
 class AssertionConsumerServiceView(views.AssertionConsumerServiceView):
     profile: Profile = SPID
+
+    def custom_validation(self, response: Any) -> None:
+        """SHA-1 refused (as for SAML), then SPID's rules on the Response
+        (abroad/identity/spid_checks.py)."""
+        super().custom_validation(response)
+        session = self.request.saml_session  # type: ignore[attr-defined]
+        stamp = (session.get(REQUESTED_AT) or {}).get(response.in_response_to)
+        found = spid_checks.problems(
+            str(response.xmlstr),
+            acs_url=f"{self.profile.base}/acs/",
+            requested_at=dt.datetime.fromtimestamp(stamp, dt.UTC) if stamp else None,
+            now=timezone.now(),
+            skew=dt.timedelta(seconds=settings.SAML_CLOCK_SKEW_SECONDS),
+        )
+        if found:
+            logger.warning("%s response refused: %s", self.profile.label, "; ".join(found))
+            refusal = Refused(
+                _(
+                    "The answer of your identity provider does not follow the %(method)s "
+                    "rules, so it was not accepted. Please log in again."
+                )
+                % {"method": self.profile.label}
+            )
+            setattr(self.request, REFUSAL, refusal)
+            raise SpidRulesBroken("; ".join(found))
 
     def authenticate_user(
         self,
