@@ -8,10 +8,10 @@ import datetime as dt
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.contrib import auth
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from saml2.s_utils import sid
@@ -46,7 +46,7 @@ class LoginView(views.LoginView):
         sso_kwargs["attribute_consuming_service_index"] = "0"
         ident = sid()
         sso_kwargs["message_id"] = ident
-        session = self.request.saml_session  # type: ignore[attr-defined]
+        session = self.request.saml_session
         requested = dict(session.get(REQUESTED_AT) or {})
         # keep the last few (a student may start again), not every one
         requested = dict(list(requested.items())[-9:])
@@ -61,7 +61,7 @@ class AssertionConsumerServiceView(views.AssertionConsumerServiceView):
         """SHA-1 refused (as for SAML), then SPID's rules on the Response
         (abroad/identity/spid_checks.py)."""
         super().custom_validation(response)
-        session = self.request.saml_session  # type: ignore[attr-defined]
+        session = self.request.saml_session
         stamp = (session.get(REQUESTED_AT) or {}).get(response.in_response_to)
         found = spid_checks.problems(
             str(response.xmlstr),
