@@ -190,3 +190,27 @@ def test_the_cie_metadata_is_its_own(cie: SpidSite) -> None:
     assert 'entityID="http://127.0.0.1:8000/cie/metadata/"' in metadata
     assert "https://www.cartaidentita.interno.gov.it/saml-extensions" in metadata
     assert 'Name="email"' not in metadata
+
+
+def test_the_log_in_page_offers_spid_with_its_identity_providers(spid: SpidSite) -> None:
+    page = Client().get("/accounts/login/?next=/mobility/")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Log in with SPID" in text
+    assert "Lepida ID" in text
+    assert "/spid/login/?next=/mobility/&amp;idp=https%3A%2F%2Fid.lepida.example" in text
+    # the password form stays beside it
+    assert 'name="password"' in text
+
+
+def test_the_log_in_page_offers_cie(cie: SpidSite) -> None:
+    text = Client().get("/accounts/login/").content.decode()
+    assert "Log in with CIE (electronic identity card)" in text
+    assert "/cie/login/?idp=https%3A%2F%2Fidserver.cie.example" in text
+    assert "Log in with SPID" not in text
+
+
+def test_without_spid_nothing_is_routed_under_spid(client: Client, db: None) -> None:
+    assert client.get("/spid/metadata/").status_code == 404
+    assert client.get("/cie/login/").status_code == 404
+    assert "SPID" not in client.get("/accounts/login/").content.decode()
