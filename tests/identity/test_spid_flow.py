@@ -157,7 +157,7 @@ def test_the_refusal_is_in_italian(spid: SpidSite, giulia: User) -> None:
     text = response.content.decode()
     if "You signed in at SPID level" in text:
         pytest.xfail("the Italian catalogue is compiled by the lead at merge")
-    assert "livello SPID 1" in text
+    assert "SPID di livello 1" in text
 
 
 @pytest.mark.parametrize("profile", ["spid", "cie"])
