@@ -214,3 +214,83 @@ def test_without_spid_nothing_is_routed_under_spid(client: Client, db: None) -> 
     assert client.get("/spid/metadata/").status_code == 404
     assert client.get("/cie/login/").status_code == 404
     assert "SPID" not in client.get("/accounts/login/").content.decode()
+
+
+def test_the_spid_registry_is_fetched_checked_and_offered(
+    spid: SpidSite, tmp_path: Path, settings: Any
+) -> None:
+    """AgID's registry of SPID identity providers, from a URL, used only signed by the
+    registry's certificate (the same check as a SAML federation's aggregate)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from tests.identity.idp import keypair, signed_aggregate
+    from tests.identity.spid_site import SpidIdentityProvider
+
+    folder = tmp_path / "agid"
+    folder.mkdir()
+    key, cert = keypair(folder, "agid-registry")
+    poste = SpidIdentityProvider(
+        folder,
+        entity_id="https://posteid.poste.example",
+        names={"en": "Poste ID", "it": "Poste ID"},
+    )
+    published = {"document": signed_aggregate([spid.idp, poste], key, cert)}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(published["document"])
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings.SPID_IDP_METADATA_FILES = []
+        settings.SPID_IDP_METADATA_URL = f"http://127.0.0.1:{server.server_port}/idps.xml"
+        settings.SPID_IDP_METADATA_CERT = str(cert)
+        text = Client().get("/accounts/login/").content.decode()
+        assert "Poste ID" in text
+        assert "Lepida ID" in text
+        # signed by another key: refused (and no copy kept yet, so no SPID provider at all)
+        settings.DATA_DIR = str(tmp_path / "other-data")
+        other_key, _ = keypair(folder, "impostor")
+        published["document"] = signed_aggregate([poste], other_key, cert)
+        settings.SPID_IDP_METADATA_URL += "?again"
+        assert "Poste ID" not in Client().get("/accounts/login/").content.decode()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_start_check_says_what_spid_lacks(spid: SpidSite) -> None:
+    from abroad.identity.checks import spid_configured
+
+    assert spid_configured() == []
+    spid.settings.SPID_IPA_CODE = ""
+    spid.settings.SPID_CONTACT_EMAIL = ""
+    spid.settings.SPID_IDP_METADATA_FILES = []
+    [error] = spid_configured()
+    assert error.id == "identity.E006"
+    assert "ABROAD_SPID_IDP_METADATA_FILES" in error.msg
+
+
+def test_the_metadata_is_public_and_signed(spid: SpidSite, student: User, office: User) -> None:
+    """The metadata is for identity providers and AgID: anybody may read it, the same."""
+    anonymous = Client().get("/spid/metadata/")
+    assert anonymous.status_code == 200
+    assert anonymous["Content-Type"] == "application/samlmetadata+xml"
+    assert b"<ds:SignatureValue>" in anonymous.content
+    for user in (student, office):
+        client = Client()
+        client.force_login(user)
+        assert client.get("/spid/metadata/").content == anonymous.content
+
+
+def test_a_get_on_the_acs_signs_nobody_in(spid: SpidSite, client: Client) -> None:
+    response = client.get("/spid/acs/")
+    assert response.status_code in (400, 403, 405)
+    assert signed_in(client) is None

@@ -199,7 +199,8 @@ def _config(name: str, _signature: str, _period: int) -> SPConfig:
 
 def sp_config(profile: Profile) -> SPConfig:
     stamps = [_modified(path) for path in _metadata_files(profile)]
-    signature = repr((config_dict(profile), stamps, _organization()))
+    registry = (profile.setting("IDP_METADATA_URL"), profile.setting("IDP_METADATA_CERT"))
+    signature = repr((config_dict(profile), stamps, registry, _organization()))
     period = int(time.time() // max(60, settings.SAML_METADATA_REFRESH_MINUTES * 60))
     return _config(profile.name, signature, period)
 
