@@ -294,3 +294,10 @@ def test_a_get_on_the_acs_signs_nobody_in(spid: SpidSite, client: Client) -> Non
     response = client.get("/spid/acs/")
     assert response.status_code in (400, 403, 405)
     assert signed_in(client) is None
+
+
+def test_a_fiscal_code_typed_in_lower_case_still_links(spid: SpidSite, client: Client) -> None:
+    giulia = UserFactory.create(username="giulia", fiscal_code="rssmra99a41f205x")
+    response = spid.sign_in(client, ROSSI_SPID)
+    assert response.status_code == 302, response.content.decode()
+    assert signed_in(client) == giulia

@@ -117,7 +117,7 @@ def sign_in_by_fiscal_code(issuer: str, person: ItalianIdentity, protocol: str) 
     the fiscal code, a student's, with no password. An account of that name without the
     fiscal code is never taken over: the log-in is refused until the office sets the code."""
     code = person.fiscal_code
-    user = User.objects.select_for_update().filter(fiscal_code=code).first()
+    user = User.objects.select_for_update().filter(fiscal_code__iexact=code).first()
     if user is None:
         username = code.lower()
         if User.objects.filter(username__iexact=username).exists():
