@@ -43,6 +43,9 @@ class SpidIdentityProvider(IdentityProvider):
         # SPID's attributes go by their plain names (urn:...:attrname-format:basic)
         policy.get_name_form = lambda sp_entity_id: NAME_FORMAT_BASIC
 
+    def _sp_slo(self) -> str:
+        return f"{self.sp_base}/{self.profile}/ls/"
+
     def spid_response(
         self,
         in_response_to: str | None,

@@ -301,3 +301,52 @@ def test_a_fiscal_code_typed_in_lower_case_still_links(spid: SpidSite, client: C
     response = spid.sign_in(client, ROSSI_SPID)
     assert response.status_code == 302, response.content.decode()
     assert signed_in(client) == giulia
+
+
+def test_single_logout_ends_the_spid_session_at_both_ends(spid: SpidSite, client: Client) -> None:
+    import html
+    import re
+
+    spid.sign_in(client, ROSSI_SPID)
+    assert signed_in(client) is not None
+    start = client.post("/accounts/logout/")
+    assert start.status_code == 200
+    assert signed_in(client) is None
+    link = re.search(r'id="continue-logout" href="([^"]+)"', start.content.decode())
+    assert link is not None
+    name_id, back = spid.idp.logout(html.unescape(link[1]))
+    assert name_id == "_transient-4f2a9c"
+    done = client.get(back.replace("http://127.0.0.1:8000", ""))
+    assert done.status_code == 302
+    assert signed_in(client) is None
+
+
+def test_a_local_session_logs_out_locally_while_spid_is_on(
+    spid: SpidSite, client: Client, student: User
+) -> None:
+    client.force_login(student)
+    response = client.post("/accounts/logout/")
+    assert response.status_code in (200, 302)
+    assert signed_in(client) is None
+
+
+def test_beside_saml_a_saml_session_still_logs_out_at_its_own_idp(
+    saml_site: Any, settings: Any, tmp_path: Path, client: Client
+) -> None:
+    import html
+    import re
+
+    from tests.identity.conftest import ROSSI
+    from tests.identity.spid_site import organisation, switch_on
+
+    organisation(settings, tmp_path)
+    settings.SPID_IDP_METADATA_FILES = list(settings.SAML_IDP_METADATA_FILES)
+    switch_on(settings, ["local", "saml", "spid"])
+    saml_site.sign_in(client, ROSSI)
+    assert signed_in(client) is not None
+    start = client.post("/accounts/logout/")
+    assert signed_in(client) is None
+    link = re.search(r'id="continue-logout" href="([^"]+)"', start.content.decode())
+    assert link is not None
+    name_id, _ = saml_site.idp.logout(html.unescape(link[1]))
+    assert name_id == "persistent-id-1234"

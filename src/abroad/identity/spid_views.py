@@ -10,10 +10,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import auth
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from djangosaml2 import views as saml_views
 from saml2.s_utils import sid
 from saml2.saml import NAMEID_FORMAT_ENTITY, Issuer
 
@@ -27,6 +31,8 @@ SPID_BACKEND = "abroad.identity.spid.SpidBackend"
 # When each AuthnRequest of this browser was made (its id -> a POSIX time): an assertion
 # issued before its request is refused.
 REQUESTED_AT = "abroad_spid_requested_at"
+# Which profile (spid, cie) this session was opened with: its log-out goes there.
+PROFILE_KEY = "abroad_sso_profile"
 
 
 class SpidRulesBroken(Exception):
@@ -94,6 +100,8 @@ class AssertionConsumerServiceView(views.AssertionConsumerServiceView):
         if user is None:
             raise PermissionDenied("No user could be authenticated.")
         auth.login(request, user, backend=SPID_BACKEND)
+        request.session[PROFILE_KEY] = self.profile.name
+        saml_views._set_subject_id(request.saml_session, session_info["name_id"])  # type: ignore[attr-defined]
         self.post_login_hook(request, user, session_info)
         self.customize_session(user, session_info)
         return user
@@ -108,3 +116,28 @@ def metadata(request: HttpRequest, profile: str) -> HttpResponse:
     return HttpResponse(
         signed_metadata(PROFILES[profile]), content_type="application/samlmetadata+xml"
     )
+
+
+def logout(request: HttpRequest) -> HttpResponseBase:
+    """The header's "Log out" while SPID or CIE is on: a session opened through one of them
+    ends at its identity provider too (a signed LogoutRequest, single logout); any other as
+    its own way in ends it (SAML's, OpenID Connect's, Django's). POST only, with the CSRF
+    token."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    profile = request.session.get(PROFILE_KEY)
+    subject = saml_views._get_subject_id(request.saml_session)  # type: ignore[attr-defined]
+    if request.user.is_authenticated and profile in PROFILES and subject is not None:
+        loader = f"abroad.identity.spid.{profile}_config"
+        response: HttpResponse = views.LogoutInitView.as_view(config_loader_path=loader)(request)
+        if response.status_code == 302:
+            # the CSP (form-action 'self') stops a form's redirect to another site
+            return render(request, "identity/logging_out.html", {"location": response["Location"]})
+        return response
+    if "oidc" in settings.LOGIN_METHODS:
+        from abroad.identity import oidc_views
+
+        return oidc_views.logout(request)
+    if "saml" in settings.LOGIN_METHODS:
+        return views.logout(request)
+    return auth_views.LogoutView.as_view()(request)
