@@ -40,14 +40,16 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 # The ways in (docs/operator-guide.md, "Single sign-on"): "local" (user name and password,
 # throttled by django-axes below), "saml" (SAML 2: IDEM/eduGAIN), "oidc" (OpenID Connect:
-# MyAcademicID, Keycloak). A method left out is gone: without "local" no password logs anybody
-# in, without "saml" nothing under /saml2/ is routed, without "oidc" nothing under /oidc/.
+# MyAcademicID, Keycloak), "spid" and "cie" (the Italian public identities, SAML profiles of
+# their own: abroad/identity/spid.py). A method left out is gone: without "local" no password
+# logs anybody in, without "saml" nothing under /saml2/ is routed, without "oidc" nothing under
+# /oidc/, without "spid" (or "cie") nothing under /spid/ (/cie/).
 LOGIN_METHODS = envlist("LOGIN_METHODS", ["local"])
-_unknown_methods = set(LOGIN_METHODS) - {"local", "saml", "oidc"}
+_unknown_methods = set(LOGIN_METHODS) - {"local", "saml", "oidc", "spid", "cie"}
 if _unknown_methods or not LOGIN_METHODS:
     raise ImproperlyConfigured(
         f"ABROAD_LOGIN_METHODS: {', '.join(sorted(_unknown_methods)) or 'empty'}; "
-        "name one or more of local, saml, oidc."
+        "name one or more of local, saml, oidc, spid, cie."
     )
 
 INSTALLED_APPS = [
@@ -188,6 +190,7 @@ AUTHENTICATION_BACKENDS = [
     ),
     *(["abroad.identity.backends.SamlBackend"] if "saml" in LOGIN_METHODS else []),
     *(["abroad.identity.oidc.OidcBackend"] if "oidc" in LOGIN_METHODS else []),
+    *(["abroad.identity.spid.SpidBackend"] if {"spid", "cie"} & set(LOGIN_METHODS) else []),
 ]
 # After this many failed log-ins for one user name from one address, log-ins for it from
 # there are refused for ABROAD_LOGIN_LOCKOUT_MINUTES (django-axes; a success resets the count).
@@ -504,4 +507,31 @@ if set(OIDC_AFFILIATION_ROLES.values()) - {"student", "promoter"}:
         "ABROAD_OIDC_AFFILIATION_ROLES gives only student or promoter: the office grants "
         "office and admin."
     )
+# SPID and CIE (abroad/identity/spid.py): SAML profiles of their own, each with its entity id,
+# metadata (signed, with the SPID/CIE extensions), identity providers (the AgID registry for
+# SPID; the Ministry of the Interior's for CIE) and level. The person is linked by her fiscal
+# code (fiscalNumber) to the account holding it. The organisation's data are shared.
+SPID_KEY_FILE = env("SPID_KEY_FILE", SAML_KEY_FILE)
+SPID_CERT_FILE = env("SPID_CERT_FILE", SAML_CERT_FILE)
+SPID_ORGANIZATION_NAME = env("SPID_ORGANIZATION_NAME", SITE_NAME)
+SPID_ORGANIZATION_DISPLAY_NAME = env("SPID_ORGANIZATION_DISPLAY_NAME", SPID_ORGANIZATION_NAME)
+SPID_ORGANIZATION_URL = env("SPID_ORGANIZATION_URL", SITE_URL)
+SPID_IPA_CODE = env("SPID_IPA_CODE", "")
+SPID_VAT_NUMBER = env("SPID_VAT_NUMBER", "")
+SPID_FISCAL_CODE = env("SPID_FISCAL_CODE", "")
+SPID_CONTACT_EMAIL = env("SPID_CONTACT_EMAIL", "")
+SPID_CONTACT_PHONE = env("SPID_CONTACT_PHONE", "")
+SPID_MUNICIPALITY = env("SPID_MUNICIPALITY", "")  # ISTAT code of the seat, for CIE
+SPID_ENTITY_ID = env("SPID_ENTITY_ID", f"{SITE_URL}/spid/metadata/")
+SPID_IDP_METADATA_FILES = envlist("SPID_IDP_METADATA_FILES", [])
+SPID_IDP_METADATA_URL = env("SPID_IDP_METADATA_URL", "")
+SPID_IDP_METADATA_CERT = env("SPID_IDP_METADATA_CERT", "")
+SPID_LEVEL = envint("SPID_LEVEL", 2)
+CIE_ENTITY_ID = env("CIE_ENTITY_ID", f"{SITE_URL}/cie/metadata/")
+CIE_IDP_METADATA_FILES = envlist("CIE_IDP_METADATA_FILES", [])
+CIE_IDP_METADATA_URL = env("CIE_IDP_METADATA_URL", "")
+CIE_IDP_METADATA_CERT = env("CIE_IDP_METADATA_CERT", "")
+CIE_LEVEL = envint("CIE_LEVEL", 2)
+if {SPID_LEVEL, CIE_LEVEL} - {1, 2, 3}:
+    raise ImproperlyConfigured("ABROAD_SPID_LEVEL and ABROAD_CIE_LEVEL are 1, 2 or 3.")
 # end of single sign-on -------------------------------------------------------------------

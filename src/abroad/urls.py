@@ -65,5 +65,16 @@ if "oidc" in settings.LOGIN_METHODS:
 
     urlpatterns[:0] = [path("accounts/logout/", oidc_views.logout, name="logout")]
     urlpatterns.append(path("oidc/", include("abroad.identity.oidc_urls")))
+italian_identities = [name for name in ("spid", "cie") if name in settings.LOGIN_METHODS]
+if italian_identities:
+    # SPID and CIE: SAML profiles of their own (abroad/identity/spid.py); their log-out ends
+    # a SPID/CIE session at its identity provider too (and any other as its own way in).
+    from abroad.identity import spid_urls, spid_views
+
+    urlpatterns[:0] = [path("accounts/logout/", spid_views.logout, name="logout")]
+    for italian_identity in italian_identities:
+        urlpatterns.append(
+            path(f"{italian_identity}/", include(spid_urls.patterns(italian_identity)))
+        )
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

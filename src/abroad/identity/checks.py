@@ -50,3 +50,29 @@ def oidc_configured(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     except ImproperlyConfigured as problem:
         return [Error(str(problem), id="identity.E004")]
     return []
+
+
+@register()
+def spid_configured(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """SPID and CIE: what their profile lacks (the key, the organisation's IPA code and
+    contact, the identity providers)."""
+    wanted = [name for name in ("spid", "cie") if name in settings.LOGIN_METHODS]
+    if not wanted:
+        return []
+    try:
+        from abroad.identity.spid import PROFILES, config_dict
+    except ImportError:
+        return [
+            Error(
+                "ABROAD_LOGIN_METHODS names spid or cie but pysaml2/djangosaml2 are not installed.",
+                hint="pip install --no-deps -r requirements-saml.txt (docs/operator-guide.md)",
+                id="identity.E005",
+            )
+        ]
+    errors = []
+    for name in wanted:
+        try:
+            config_dict(PROFILES[name])
+        except ImproperlyConfigured as problem:
+            errors.append(Error(str(problem), id="identity.E006"))
+    return errors

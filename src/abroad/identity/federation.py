@@ -59,15 +59,17 @@ def check_signed(document: bytes, cert_file: str) -> None:
         raise MetadataRefused("the signature is wrong")
 
 
-def cached_copy() -> Path:
-    return Path(settings.DATA_DIR) / "saml" / "federation-metadata.xml"
+def cached_copy(name: str = "federation") -> Path:
+    return Path(settings.DATA_DIR) / "saml" / f"{name}-metadata.xml"
 
 
-def refresh() -> Path | None:
-    """Fetch and check the aggregate; the path of the good copy (this one or the last), None
-    when there has never been one."""
-    url, cert = settings.SAML_IDP_METADATA_URL, settings.SAML_IDP_METADATA_CERT
-    copy = cached_copy()
+def refresh(url: str = "", cert: str = "", name: str = "federation") -> Path | None:
+    """Fetch and check the aggregate (the SAML federation's unless ``url`` and ``cert`` name
+    another: the AgID registry of SPID's providers); the path of the good copy (this one or
+    the last), None when there has never been one."""
+    if not url:
+        url, cert = settings.SAML_IDP_METADATA_URL, settings.SAML_IDP_METADATA_CERT
+    copy = cached_copy(name)
     try:
         response = requests.get(url, timeout=60, stream=True)
         response.raise_for_status()

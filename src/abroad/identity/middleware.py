@@ -9,6 +9,9 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+# SPID and CIE are SAML profiles: their requests wait in the same session.
+SAML_METHODS = {"saml", "spid", "cie"}
+
 
 class SamlSession:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -16,7 +19,7 @@ class SamlSession:
         self.saml: Callable[[HttpRequest], HttpResponse] | None = None
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if "saml" not in settings.LOGIN_METHODS:
+        if not SAML_METHODS & set(settings.LOGIN_METHODS):
             return self.get_response(request)
         if self.saml is None:
             from djangosaml2.middleware import SamlSessionMiddleware

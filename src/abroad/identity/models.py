@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 class Protocol(models.TextChoices):
     SAML = "saml", _("SAML 2")
     OIDC = "oidc", _("OpenID Connect")
+    SPID = "spid", _("SPID")
+    CIE = "cie", _("CIE (electronic identity card)")
 
 
 class FederatedIdentity(models.Model):

@@ -55,6 +55,27 @@ def missing(attribute: str) -> str:
     ) % {"attribute": attribute}
 
 
+def level_too_low(given: int, needed: int) -> str:
+    """A SPID or CIE log-in at a lower level than the service asks."""
+    if given == 0:
+        return _(
+            "Your identity provider did not say at which SPID level it signed you in; this "
+            "service needs level %(needed)s. Please log in again."
+        ) % {"needed": needed}
+    return _(
+        "You signed in at SPID level %(given)s, but this service needs level %(needed)s "
+        "(a password and a one-time code, or your identity card). Please log in again at "
+        "level %(needed)s."
+    ) % {"given": given, "needed": needed}
+
+
+def missing_fiscal_number() -> str:
+    return _(
+        "Your identity provider did not send your fiscal code (codice fiscale), which links "
+        "you to your student record here. Please log in again, and agree to share it."
+    )
+
+
 def page(
     request: HttpRequest, reason: str, status: int = 403, *, sign_out: bool = True
 ) -> HttpResponse:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from abroad.core import audit
 from abroad.identity.attributes import Identity
 from abroad.identity.models import FederatedIdentity, Protocol
+from abroad.identity.spid_attributes import ItalianIdentity
 from abroad.people.models import User
 
 
@@ -104,3 +105,73 @@ def sign_in(issuer: str, identity: Identity, protocol: str = Protocol.SAML) -> U
     link.last_login = timezone.now()
     link.save(update_fields=["last_login"])
     return user
+
+
+@transaction.atomic
+def sign_in_by_fiscal_code(issuer: str, person: ItalianIdentity, protocol: str) -> User:
+    """The account for a person a SPID or CIE identity provider (``issuer``) vouches for.
+
+    The linking rule: the fiscal code is the person (SPID's providers are many, all vouching
+    for the same code). The account holding this fiscal code (set by the office or the
+    student records) is hers, and is linked at her first log-in; else a new account, named by
+    the fiscal code, a student's, with no password. An account of that name without the
+    fiscal code is never taken over: the log-in is refused until the office sets the code."""
+    code = person.fiscal_code
+    user = User.objects.select_for_update().filter(fiscal_code__iexact=code).first()
+    if user is None:
+        username = code.lower()
+        if User.objects.filter(username__iexact=username).exists():
+            raise Refused(
+                _(
+                    "An account named %(username)s already exists here and does not hold your "
+                    "fiscal code. Ask the mobility office to link it."
+                )
+                % {"username": username}
+            )
+        user = User(username=username, fiscal_code=code)
+        user.set_unusable_password()
+        _update_italian(user, person)
+        user.save()
+        audit.record(
+            actor=None,
+            action="identity.account_created",
+            obj=user,
+            issuer=issuer,
+            protocol=protocol,
+            role=user.role,
+        )
+    else:
+        changed = _update_italian(user, person)
+        if changed:
+            user.save(update_fields=changed)
+            audit.record(actor=None, action="identity.attributes_updated", obj=user, fields=changed)
+    if not user.is_active:
+        raise Refused(_("Your account here is disabled. Ask the mobility office."))
+    link, created = FederatedIdentity.objects.get_or_create(
+        issuer=issuer, subject=code, defaults={"user": user, "protocol": protocol}
+    )
+    moved = link.user_id != user.pk
+    if moved:
+        # the fiscal code moved to another account (the office corrected it): follow it
+        link.user = user
+    if created or moved:
+        audit.record(
+            actor=None,
+            action="identity.linked_by_fiscal_code",
+            obj=user,
+            issuer=issuer,
+            protocol=protocol,
+        )
+    link.last_login = timezone.now()
+    link.save()
+    return user
+
+
+def _update_italian(user: User, person: ItalianIdentity) -> list[str]:
+    changed = []
+    for field in ("email", "first_name", "last_name"):
+        value = getattr(person, field)
+        if value and getattr(user, field) != value:
+            setattr(user, field, value)
+            changed.append(field)
+    return changed

@@ -29,6 +29,7 @@ from abroad.identity.attributes import MissingAttribute
 from abroad.identity.backends import REFUSAL, SamlBackend
 from abroad.identity.refusals import Why
 from abroad.identity.services import Refused
+from abroad.identity.spid_attributes import LevelTooLow, MissingFiscalNumber
 
 logger = logging.getLogger(__name__)
 SAML_BACKEND = "abroad.identity.backends.SamlBackend"
@@ -46,6 +47,10 @@ def reason(request: HttpRequest, exception: BaseException | None) -> str:
         return str(refusal)
     if isinstance(refusal, MissingAttribute):
         return refusals.missing(refusal.attribute)
+    if isinstance(refusal, LevelTooLow):
+        return refusals.level_too_low(refusal.given, refusal.needed)
+    if isinstance(refusal, MissingFiscalNumber):
+        return refusals.missing_fiscal_number()
     if isinstance(exception, MissingKey):
         return refusals.message(Why.UNKNOWN_PROVIDER)
     if isinstance(exception, SigverError | IncorrectlySigned):

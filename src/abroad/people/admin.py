@@ -46,16 +46,45 @@ class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
 
     list_display = ("username", "first_name", "last_name", "email", "role", "course_of_study")
     list_filter = ("role", "is_staff", "course_of_study__school", "office_school")
-    search_fields = ("username", "first_name", "last_name", "email", "student_number")
+    search_fields = (
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "student_number",
+        "fiscal_code",
+    )
     autocomplete_fields = ("course_of_study", "office_school")
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
-        (_("Mobility"), {"fields": ("role", "student_number", "course_of_study", "office_school")}),
+        (
+            _("Mobility"),
+            {
+                "fields": (
+                    "role",
+                    "student_number",
+                    "fiscal_code",
+                    "course_of_study",
+                    "office_school",
+                )
+            },
+        ),
     )
     limited_fieldsets = (
         (None, {"fields": ("username",)}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
-        (_("Mobility"), {"fields": ("role", "student_number", "course_of_study", "office_school")}),
+        (
+            _("Mobility"),
+            {
+                "fields": (
+                    "role",
+                    "student_number",
+                    "fiscal_code",
+                    "course_of_study",
+                    "office_school",
+                )
+            },
+        ),
         (_("Status"), {"fields": ("is_active", "last_login", "date_joined")}),
     )
 

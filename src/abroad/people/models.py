@@ -52,6 +52,11 @@ class User(AbstractUser):
             "whole university. Administrators are never limited."
         ),
     )
+    # The Italian fiscal code (codice fiscale), as the student records hold it: what SPID and
+    # CIE vouch for (fiscalNumber, "TINIT-<code>"), the link to the account at the first log-in.
+    fiscal_code = models.CharField(
+        _("fiscal code (codice fiscale)"), max_length=16, blank=True, db_index=True
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -61,7 +66,12 @@ class User(AbstractUser):
                 fields=("student_number",),
                 condition=~models.Q(student_number=""),
                 name="people_user_unique_student_number",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=("fiscal_code",),
+                condition=~models.Q(fiscal_code=""),
+                name="people_user_unique_fiscal_code",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -33,11 +33,28 @@ def login_methods() -> dict[str, Any]:
         from abroad.identity.oidc import provider_name
 
         oidc_name = provider_name()
+    italian = {name: _italian_providers(name) for name in ("spid", "cie")}
     return {
         "local": local,
+        "spid": italian["spid"],
+        "cie": italian["cie"],
         "saml": saml,
         "identity_providers": providers,
         "oidc": oidc,
         "oidc_name": oidc_name,
-        "single_sign_on": saml or oidc,
+        "single_sign_on": saml or oidc or bool(italian["spid"] or italian["cie"]),
     }
+
+
+def _italian_providers(name: str) -> list[tuple[str, str]]:
+    """SPID's (or CIE's) identity providers when that way in is on, else none (and none when
+    its configuration does not load: the other ways in stay)."""
+    if name not in settings.LOGIN_METHODS:
+        return []
+    from abroad.identity.spid import PROFILES, identity_providers
+
+    try:
+        return identity_providers(PROFILES[name])
+    except Exception:
+        logger.exception("%s is switched on but its configuration does not load", name.upper())
+        return []
