@@ -264,12 +264,13 @@ def test_after_the_departure_nobody_changes_the_planned_dates(office: User) -> N
 
 def test_who_may_change_the_planned_dates(people: dict[str, Any], office: User) -> None:
     mobility = nominated(student=people["owner"])
-    assert who_may(people, DATES, mobility) == {"owner", "office", "superuser"}
+    # The office of the student's School too, not another School's.
+    assert who_may(people, DATES, mobility) == {"owner", "office", "school_office", "superuser"}
 
     agreement_with_rows(
         mobility, state=LearningAgreementState.SUBMITTED, student_signed_at=timezone.now()
     )
-    assert who_may(people, DATES, mobility) == {"office", "superuser"}
+    assert who_may(people, DATES, mobility) == {"office", "school_office", "superuser"}
 
     mobility.actual_end = dt.date(2028, 1, 31)
     assert who_may(people, DATES, mobility) == set()

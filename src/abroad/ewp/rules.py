@@ -30,3 +30,6 @@ rules.add_perm("ewp.view_agreement", is_central_office)
 rules.add_perm("ewp.download_la", is_office_of | is_owner | (is_promoter & is_approver))
 # The inbox (upload, compare, accept, discard) and the nominations export.
 rules.add_perm("ewp.exchange", is_central_office)
+# The same rule for the menu of every page (``{% test_rule %}``): asked as a permission, Django's
+# ModelBackend would read the user's permissions from the database first, two queries a page.
+rules.add_rule("ewp.exchange", is_central_office)
