@@ -275,6 +275,10 @@ HEALTH_SCHEDULER_HOURS = envint("HEALTH_SCHEDULER_HOURS", 26)
 # with a draft application this many days before the call closes; a student offered a seat
 # and not yet answering this many days before the acceptance deadline.
 REMINDER_DRAFT_DAYS = envint("REMINDER_DRAFT_DAYS", 3)
+# A student's learning agreement not submitted this many days before the planned start, and a
+# transcript entered and not answered by the student after this many days: one reminder each.
+REMINDER_LA_DAYS = envint("REMINDER_LA_DAYS", 30)
+REMINDER_TRANSCRIPT_DAYS = envint("REMINDER_TRANSCRIPT_DAYS", 7)
 # The promoters' digest goes from this hour (local time) on, daily or on Mondays.
 DIGEST_HOUR = envint("DIGEST_HOUR", 7)
 REMINDER_ACCEPTANCE_DAYS = envint("REMINDER_ACCEPTANCE_DAYS", 2)

@@ -77,6 +77,9 @@ def test_the_digest_says_what_waits_once_a_day(
     assert message.subject == "2 items wait on your desk"
     assert "2 learning agreements or changes to approve" in message.body
     assert "https://abroad.example.org/mobility/desk/" in message.body
+    assert message.extra_headers["List-Unsubscribe"] == (
+        "<https://abroad.example.org/accounts/preferences/>"
+    )
     html = message.alternatives[0][0]
     assert "https://abroad.example.org/mobility/desk/" in str(html)
     run_at(TUESDAY_8, django_capture_on_commit_callbacks)  # a new day, still waiting

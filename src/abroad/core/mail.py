@@ -27,6 +27,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, models, transaction
 from django.template import Context, TemplateDoesNotExist, engines
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django_tasks_db import DatabaseBackend
 
@@ -209,6 +210,17 @@ def prune(now: datetime) -> int:
     return deleted
 
 
+# The e-mails a person may turn off (a digest; never a message about their own case), with the
+# name of the page where they do: their messages carry a List-Unsubscribe header (RFC 2369)
+# pointing there. The apps above register theirs in their AppConfig.ready.
+OPTIONAL: dict[str, str] = {}
+
+
+def optional(template: str, url_name: str) -> None:
+    """Mark the e-mail ``template`` as one its readers may turn off at ``url_name``."""
+    OPTIONAL[template] = url_name
+
+
 def render(message: OutboxMessage) -> EmailMultiAlternatives:
     """The message, rendered in its language: subject, text and (when the template has one)
     HTML."""
@@ -229,6 +241,10 @@ def render(message: OutboxMessage) -> EmailMultiAlternatives:
     )
     if html is not None:
         email.attach_alternative(html, "text/html")
+    if message.template in OPTIONAL:
+        email.extra_headers["List-Unsubscribe"] = (
+            f"<{settings.SITE_URL}{reverse(OPTIONAL[message.template])}>"
+        )
     return email
 
 

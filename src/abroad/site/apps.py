@@ -10,7 +10,9 @@ class SiteConfig(AppConfig):
 
     def ready(self) -> None:
         # the receiver that sets a person's language at the first log-in
-        from abroad.core import scheduled
+        from abroad.core import mail, scheduled
+        from abroad.mobility.reminders import remind_learning_agreements
+        from abroad.recognition.reminders import remind_transcripts
         from abroad.selection.reminders import send_reminders
         from abroad.site import preferences  # noqa: F401
         from abroad.site.digest import send_digests
@@ -18,3 +20,7 @@ class SiteConfig(AppConfig):
         # the jobs of `python -m abroad run-scheduled`
         scheduled.register("selection.reminders", send_reminders)
         scheduled.register("site.digest", send_digests)
+        scheduled.register("mobility.reminders", remind_learning_agreements)
+        scheduled.register("recognition.reminders", remind_transcripts)
+        # the digest is the one e-mail its readers may turn off (List-Unsubscribe)
+        mail.optional("site/email/digest", "preferences")
