@@ -129,33 +129,34 @@ class Student(FastHttpUser):
         else:
             self.log_in(plan, call_page)
         page = self.get("call page", call_page)
-        where = self.post(
+        # A refused save or submit answers 409 with the page; a success redirects (302).
+        status, where = self.post(
             "save ranking",
             f"/calls/{RUN.code}/ranking/",
             {"offer": plan.ranking, "csrfmiddlewaretoken": token(page)},
         )
-        page = self.get("page after saving", where)
-        saved = message(page)
-        if "error" in saved:
+        if status == 409:
             self.refused(plan, "save")
             return
+        page = self.get("page after saving", where)
         plan.saved = True
-        where = self.post(
+        status, where = self.post(
             "submit", f"/calls/{RUN.code}/submit/", {"csrfmiddlewaretoken": token(page)}
         )
+        if status == 409:
+            self.refused(plan, "submit")
+            return
         page = self.get("page after submitting", where)
         submitted = message(page)
         if "success" in submitted:
             plan.outcome = "submitted"
-        elif "error" in submitted:
-            self.refused(plan, "submit")
         else:
             plan.outcome, plan.detail = "error", f"submit said {submitted!r}"
 
     def log_in(self, plan: Plan, call_page: str) -> None:
         """The log-in form, landing on the call page."""
         page = self.get("log-in page", f"/accounts/login/?next={call_page}")
-        answer = self.post(
+        _status, answer = self.post(
             "log in",
             "/accounts/login/",
             {
@@ -184,8 +185,9 @@ class Student(FastHttpUser):
                 raise RuntimeError(f"{name}: {response.status_code}")
             return str(response.text)
 
-    def post(self, name: str, path: str, data: dict[str, Any]) -> str:
-        """Post the form; answer the redirect's target (a 302 is the only success)."""
+    def post(self, name: str, path: str, data: dict[str, Any]) -> tuple[int, str]:
+        """Post the form; answer the status and the redirect's target (302, a success) or the
+        page (409, a refusal: expected once the deadline has passed)."""
         with self.client.post(
             path,
             name=name,
@@ -194,12 +196,15 @@ class Student(FastHttpUser):
             allow_redirects=False,
             catch_response=True,
         ) as response:
+            if response.status_code == 409:
+                response.success()
+                return 409, str(response.text)
             if response.status_code != 302:
                 response.failure(f"{response.status_code}")
                 raise RuntimeError(f"{name}: {response.status_code}")
             location = str(response.headers.get("Location", ""))
             response.success()
-            return location.removeprefix(f"http://{HOST}:{self.port}")
+            return 302, location.removeprefix(f"http://{HOST}:{self.port}")
 
     @property
     def port(self) -> str:

@@ -561,9 +561,10 @@ def test_submit_and_withdraw_for_each_persona(
         assert personas["office"].post(_url(action, call)).status_code == 403
         anonymous = personas["anonymous"].post(_url(action, call))
         assert anonymous["Location"] == _login_url(_url(action, call))
-        # Another student acts on their own (absent) application, never on this one.
+        # Another student acts on their own (absent) application, never on this one: a
+        # submit with nothing ranked is refused (409), a withdrawal of nothing goes back.
         other = personas["other_student"].post(_url(action, call))
-        assert other.status_code == 302
+        assert other.status_code == (409 if action == "submit" else 302)
     application.refresh_from_db()
     assert application.state == ApplicationState.DRAFT
 
@@ -915,3 +916,23 @@ def test_call_list_query_count_is_constant(personas: dict[str, Client], student:
             ApplicationFactory.create(call=CallFactory.create(), student=student)
 
     assert _constant(personas["student"], reverse("selection:calls"), make) <= 8
+
+
+def test_a_refused_save_or_submit_answers_409_and_stores_nothing(
+    call: Call, offers: list[CallOffer], eligible: User
+) -> None:
+    client = Client()
+    client.force_login(eligible)
+    good = _post_ranking(client, call, [offers[0].pk])
+    assert good.status_code == 302
+    refused = _post_ranking(client, call, [999999])
+    assert refused.status_code == 409
+    assert "selection/call_detail.html" in [t.name for t in refused.templates]
+    application = Application.objects.get(call=call, student=eligible)
+    assert list(application.preferences.values_list("call_offer", flat=True)) == [offers[0].pk]
+    call.closes_at = timezone.now() - dt.timedelta(minutes=1)
+    call.save()
+    late = client.post(_url("submit", call), HTTP_ACCEPT_LANGUAGE="en")
+    assert late.status_code == 409
+    application.refresh_from_db()
+    assert application.state == ApplicationState.DRAFT

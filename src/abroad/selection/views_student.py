@@ -678,6 +678,15 @@ def _back_to(call: Call, anchor: str = "", query: str = "") -> HttpResponseRedir
     )
 
 
+def _refused(request: HttpRequest, call: Call, error: str, tags: str = "") -> HttpResponse:
+    """A refused save or submit without HTMX: the call's page with the reason, answered 409
+    (Conflict), so that a client tells it from a success (a redirect to the page) by the
+    status, not only by the message. Nothing was stored."""
+    messages.error(request, error, extra_tags=tags)
+    context = _call_context(request, call, timezone.now())
+    return render(request, "selection/call_detail.html", context, status=409)
+
+
 def _require_student(request: HttpRequest, call: Call) -> User:
     require(request.user, "selection.apply_to_call", call, _("Only students apply to calls."))
     return _user(request)
@@ -735,11 +744,11 @@ def save_ranking(request: HttpRequest, code: str) -> HttpResponse:
     if _is_htmx(request):
         return _ranking_answer(request, call, status=status, error=error)
     # Without HTMX: back to the panel, whose status line shows the message (tagged
-    # "ranking") where the student is looking; the page's top shows it too.
+    # "ranking") where the student is looking; the page's top shows it too. A refusal is the
+    # page itself, answered 409.
     if error:
-        messages.error(request, error, extra_tags="ranking")
-    else:
-        messages.success(request, status, extra_tags="ranking")
+        return _refused(request, call, error, "ranking")
+    messages.success(request, status, extra_tags="ranking")
     # The filters and the page the student was looking at travel in the query string.
     return _back_to(call, "ranking", request.GET.urlencode())
 
@@ -772,21 +781,19 @@ def submit(request: HttpRequest, code: str) -> HttpResponse:
     student = _require_student(request, call)
     application = _own_application(call, student)
     if application is None:
-        messages.error(request, _("Rank at least one destination before submitting."))
-        return _back_to(call)
+        return _refused(request, call, _("Rank at least one destination before submitting."))
     try:
         services.submit_application(application=application, actor=student)
     except SelectionError as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(
-            request,
-            _(
-                "Your application is submitted. We sent a confirmation to %(email)s. You can "
-                "still change your ranking or withdraw until the deadline."
-            )
-            % {"email": student.email or _("your e-mail address")},
+        return _refused(request, call, str(refusal))
+    messages.success(
+        request,
+        _(
+            "Your application is submitted. We sent a confirmation to %(email)s. You can "
+            "still change your ranking or withdraw until the deadline."
         )
+        % {"email": student.email or _("your e-mail address")},
+    )
     return _back_to(call)
 
 
