@@ -38,10 +38,9 @@ from abroad.ewp import iia, iia_diff, services, xml
 from abroad.ewp.models import ApprovalFetch, IiaLink, Inbound, PartnerApproval
 from abroad.ewp.network import iias
 from abroad.ewp.network.client import CallError, call, failure
-from abroad.ewp.network.httpsig import Refused
 from abroad.ewp.network.registry import NS as REGISTRY_NS
 from abroad.ewp.network.registry import Api, Catalogue, RegistryError, catalogue
-from abroad.ewp.network.server import XML_TYPE, Caller, ewp_api
+from abroad.ewp.network.server import XML_TYPE, Caller, ewp_api, wanted_ids
 from abroad.ewp.xml import EwpError
 
 log = logging.getLogger(__name__)
@@ -89,11 +88,7 @@ def render(approvals: list[tuple[str, str]]) -> bytes:
 @ewp_api(methods=("GET", "POST"))
 def iias_approval(request: HttpRequest, caller: Caller) -> HttpResponse:
     params = iias.parameters(request)
-    wanted = params.getlist("iia_id")
-    if not wanted:
-        raise Refused(400, "Give at least one iia_id.")
-    if len(wanted) > MAX_IIA_IDS:
-        raise Refused(400, f"Give at most {MAX_IIA_IDS} iia_id values (max-iia-ids).")
+    wanted = wanted_ids(params, "iia_id", MAX_IIA_IDS)
     return HttpResponse(render(approved(caller, wanted)), content_type=XML_TYPE)
 
 

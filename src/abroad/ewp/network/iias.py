@@ -40,7 +40,7 @@ from abroad.ewp import iia, presend, services, xml
 from abroad.ewp.network.client import CallError, call, failure
 from abroad.ewp.network.httpsig import Refused
 from abroad.ewp.network.registry import Api
-from abroad.ewp.network.server import XML_TYPE, Caller, ewp_api
+from abroad.ewp.network.server import XML_TYPE, Caller, ewp_api, served_hei, wanted_ids
 from abroad.ewp.xml import EwpError
 
 log = logging.getLogger(__name__)
@@ -135,11 +135,7 @@ def _our_hei(params: QueryDict) -> None:
     hei_id = _single(params, "hei_id", required=False)
     if hei_id is None:
         return
-    try:
-        home = services.home_hei()
-    except EwpError as error:
-        log.error("EWP IIAs not served: %s", error)
-        raise Refused(500, "This node has no HEI id configured.") from None
+    home = served_hei("IIAs not served")
     if hei_id.strip().lower() != home:
         raise Refused(400, f"This node does not cover the HEI {hei_id!r}.")
 
@@ -258,11 +254,7 @@ def index(request: HttpRequest, caller: Caller) -> HttpResponse:
 def get(request: HttpRequest, caller: Caller) -> HttpResponse:
     params = parameters(request)
     _our_hei(params)
-    wanted = params.getlist("iia_id")
-    if not wanted:
-        raise Refused(400, "Give at least one iia_id.")
-    if len(wanted) > MAX_IIA_IDS:
-        raise Refused(400, f"Give at most {MAX_IIA_IDS} iia_id values (max-iia-ids).")
+    wanted = wanted_ids(params, "iia_id", MAX_IIA_IDS)
     try:
         return _xml(services.export_iias(get_agreements(caller, wanted)))
     except EwpError as error:

@@ -32,7 +32,7 @@ from abroad.ewp.network import cnr
 from abroad.ewp.network.httpsig import Refused
 from abroad.ewp.network.iias import _single, parameters
 from abroad.ewp.network.registry import Api, RegistryError, catalogue
-from abroad.ewp.network.server import XML_TYPE, Caller, ewp_api
+from abroad.ewp.network.server import XML_TYPE, Caller, ewp_api, wanted_ids
 from abroad.ewp.xml import EwpError
 from abroad.mobility.models import LearningAgreement, Mobility
 
@@ -65,13 +65,7 @@ def omobility_la_cnr(request: HttpRequest, caller: Caller) -> HttpResponse:
     sending = (_single(params, "sending_hei_id", required=True) or "").strip().lower()
     if sending not in {h.lower() for h in caller.hei_ids}:
         raise Refused(400, f"sending_hei_id {sending!r} is not one of the HEIs your key covers.")
-    ids = [v.strip() for v in params.getlist("omobility_id")]
-    if not ids:
-        raise Refused(400, "Give at least one omobility_id.")
-    if len(ids) > MAX_OMOBILITY_IDS:
-        raise Refused(
-            400, f"Give at most {MAX_OMOBILITY_IDS} omobility_id values (max-omobility-ids)."
-        )
+    ids = [v.strip() for v in wanted_ids(params, "omobility_id", MAX_OMOBILITY_IDS)]
     # abroad keeps no incoming mobilities: nothing to fetch (docs/ewp.md).
     log.info(
         "EWP LA CNR from %s for %s (request %s): abroad keeps no incoming mobilities, not fetched",

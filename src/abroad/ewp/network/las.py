@@ -47,7 +47,7 @@ from abroad.ewp.network.client import CallError, call, failure
 from abroad.ewp.network.httpsig import Refused
 from abroad.ewp.network.iias import _since, _single, _years, parameters
 from abroad.ewp.network.registry import Api
-from abroad.ewp.network.server import XML_TYPE, Caller, ewp_api
+from abroad.ewp.network.server import XML_TYPE, Caller, ewp_api, served_hei, wanted_ids
 from abroad.ewp.xml import EwpError
 from abroad.mobility.enums import LearningAgreementState
 from abroad.mobility.models import Component, LearningAgreement, Mobility
@@ -180,11 +180,7 @@ def by_omobility_id(caller: Caller, wanted: Iterable[str]) -> list[Mobility]:
 def our_hei(params: QueryDict) -> str:
     """``sending_hei_id``: required, once, and our HEI (we serve our outgoing students)."""
     value = _single(params, "sending_hei_id", required=True) or ""
-    try:
-        home = services.home_hei()
-    except EwpError as error:
-        log.error("EWP LAs not served: %s", error)
-        raise Refused(500, "This node has no HEI id configured.") from None
+    home = served_hei("LAs not served")
     if value.strip().lower() != home:
         raise Refused(400, f"This node does not cover the sending HEI {value!r}.")
     return home
@@ -288,13 +284,7 @@ def index(request: HttpRequest, caller: Caller) -> HttpResponse:
 def get(request: HttpRequest, caller: Caller) -> HttpResponse:
     params = parameters(request)
     our_hei(params)
-    wanted = params.getlist("omobility_id")
-    if not wanted:
-        raise Refused(400, "Give at least one omobility_id.")
-    if len(wanted) > MAX_OMOBILITY_IDS:
-        raise Refused(
-            400, f"Give at most {MAX_OMOBILITY_IDS} omobility_id values (max-omobility-ids)."
-        )
+    wanted = wanted_ids(params, "omobility_id", MAX_OMOBILITY_IDS)
     try:
         found = servable(by_omobility_id(caller, wanted))
         return _xml(render_get([node for _mobility, node in found]))
@@ -312,11 +302,7 @@ def update(request: HttpRequest, caller: Caller) -> HttpResponse:
         answer = las.parse_update(request.body)
     except EwpError as error:
         raise Refused(400, f"The update request cannot be read: {error}") from None
-    try:
-        home = services.home_hei()
-    except EwpError as error:
-        log.error("EWP LAs update refused: %s", error)
-        raise Refused(500, "This node has no HEI id configured.") from None
+    home = served_hei("LAs update refused")
     if answer.sending_hei.strip().lower() != home:
         raise Refused(400, f"This node does not cover the sending HEI {answer.sending_hei!r}.")
     found = by_omobility_id(caller, [answer.omobility_id])

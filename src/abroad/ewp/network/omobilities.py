@@ -41,7 +41,7 @@ from abroad.ewp.network.client import CallError, call, failure
 from abroad.ewp.network.httpsig import Refused
 from abroad.ewp.network.iias import _since, _single, _years, parameters
 from abroad.ewp.network.registry import Api
-from abroad.ewp.network.server import XML_TYPE, Caller, ewp_api
+from abroad.ewp.network.server import XML_TYPE, Caller, ewp_api, served_hei, wanted_ids
 from abroad.ewp.nominations import VENDORED, VendoredKind
 from abroad.ewp.xml import EwpError
 from abroad.mobility import services as mobility_services
@@ -134,11 +134,7 @@ def _our_hei(params: QueryDict) -> None:
     value = _single(params, "sending_hei_id", required=False)
     if value is None:
         return
-    try:
-        home = services.home_hei()
-    except EwpError as error:
-        log.error("EWP OMobilities not served: %s", error)
-        raise Refused(500, "This node has no HEI id configured.") from None
+    home = served_hei("OMobilities not served")
     if value.strip().lower() != home:
         raise Refused(400, f"This node does not cover the sending HEI {value!r}.")
 
@@ -204,13 +200,7 @@ def index(request: HttpRequest, caller: Caller) -> HttpResponse:
 def get(request: HttpRequest, caller: Caller) -> HttpResponse:
     params = parameters(request)
     _our_hei(params)
-    wanted = params.getlist("omobility_id")
-    if not wanted:
-        raise Refused(400, "Give at least one omobility_id.")
-    if len(wanted) > MAX_OMOBILITY_IDS:
-        raise Refused(
-            400, f"Give at most {MAX_OMOBILITY_IDS} omobility_id values (max-omobility-ids)."
-        )
+    wanted = wanted_ids(params, "omobility_id", MAX_OMOBILITY_IDS)
     try:
         nominees = servable(by_omobility_id(caller, wanted))
         data = nominations.render(nominees)

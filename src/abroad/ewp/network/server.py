@@ -19,15 +19,17 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from lxml import etree
 
+from abroad.ewp import services
 from abroad.ewp.models import SeenRequest
 from abroad.ewp.network import httpsig, keys
 from abroad.ewp.network.httpsig import Refused
 from abroad.ewp.network.registry import RegistryError, catalogue
+from abroad.ewp.xml import EwpError
 
 log = logging.getLogger(__name__)
 
@@ -153,3 +155,28 @@ def ewp_api(methods: tuple[str, ...] = ("GET", "POST")) -> Callable[[View], View
         return wrapped
 
     return decorate
+
+
+# ------------------------------------------------------------------- what every API reads
+
+
+def wanted_ids(params: QueryDict, name: str, most: int) -> list[str]:
+    """The repeated id parameter ``name`` (``iia_id``, ``omobility_id``): at least one, at
+    most ``most`` (the manifest's ``max-iia-ids``, ``max-omobility-ids``); 400 otherwise."""
+    wanted = params.getlist(name)
+    if not wanted:
+        raise Refused(400, f"Give at least one {name}.")
+    if len(wanted) > most:
+        limit = f"max-{name.replace('_', '-')}s"
+        raise Refused(400, f"Give at most {most} {name} values ({limit}).")
+    return wanted
+
+
+def served_hei(what: str) -> str:
+    """Our HEI id, which every endpoint compares callers' parameters with; 500 (logged as
+    ``what``) when the node has none configured."""
+    try:
+        return services.home_hei()
+    except EwpError as error:
+        log.error("EWP %s: %s", what, error)
+        raise Refused(500, "This node has no HEI id configured.") from None

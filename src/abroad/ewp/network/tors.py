@@ -32,7 +32,7 @@ from abroad.ewp.network.httpsig import Refused
 from abroad.ewp.network.iias import _single, parameters
 from abroad.ewp.network.omobilities import by_omobility_id
 from abroad.ewp.network.registry import Api
-from abroad.ewp.network.server import XML_TYPE, Caller, ewp_api
+from abroad.ewp.network.server import XML_TYPE, Caller, ewp_api, served_hei, wanted_ids
 from abroad.ewp.xml import EwpError
 
 log = logging.getLogger(__name__)
@@ -107,20 +107,10 @@ def tor_cnr(request: HttpRequest, caller: Caller) -> HttpResponse:
         )
     sending = _single(params, "sending_hei_id", required=False)
     if sending is not None:
-        try:
-            home = services.home_hei()
-        except EwpError as error:
-            log.error("EWP ToR CNR refused: %s", error)
-            raise Refused(500, "This node has no HEI id configured.") from None
+        home = served_hei("ToR CNR refused")
         if sending.strip().lower() != home:
             raise Refused(400, f"This node does not cover the sending HEI {sending!r}.")
-    ids = [v.strip() for v in params.getlist("omobility_id")]
-    if not ids:
-        raise Refused(400, "Give at least one omobility_id.")
-    if len(ids) > MAX_OMOBILITY_IDS:
-        raise Refused(
-            400, f"Give at most {MAX_OMOBILITY_IDS} omobility_id values (max-omobility-ids)."
-        )
+    ids = [v.strip() for v in wanted_ids(params, "omobility_id", MAX_OMOBILITY_IDS)]
     record(caller, receiving, ids)
     return HttpResponse(response(), content_type=XML_TYPE)
 
