@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils.http import http_date
+from django.utils.http import http_date, parse_http_date
 
 from abroad.catalogue.enums import AgreementStatus, ContactKind
 from abroad.catalogue.importers.eche import import_eche
@@ -36,6 +37,14 @@ from tests.factories import (
 from tests.networks.factories import CourseFactory, SessionFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+
+
+@pytest.fixture(autouse=True)
+def one_time_bucket(settings: Any) -> None:
+    """A cached page is re-rendered when its time bucket ends (CACHE_PAGE_SECONDS), and its
+    validators move on with it. Two requests of a test must not straddle that boundary: with a
+    bucket longer than the epoch's age, every instant of the test is in bucket 0."""
+    settings.CACHE_PAGE_SECONDS = int(time.time()) + 3600
 
 
 @pytest.fixture
@@ -401,6 +410,23 @@ def test_if_modified_since_answers_304_until_the_data_changes(world: dict[str, A
     assert changed["ETag"] != first["ETag"]
     assert '"seats": 17' in changed.content.decode()
     assert anonymous_get(url, HTTP_IF_MODIFIED_SINCE=since).status_code == 304
+
+
+def test_a_new_time_bucket_renders_the_page_again_with_new_validators(
+    world: dict[str, Any], settings: Any
+) -> None:
+    settings.CACHE_PAGE_SECONDS = 60
+    url = "/api/offers"
+    first = anonymous_get(url)
+    bucket = int(time.time()) // 60
+    again = anonymous_get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    if int(time.time()) // 60 == bucket:  # the same minute: still fresh
+        assert again.status_code == 304
+    settings.CACHE_PAGE_SECONDS = 1  # now every second is a bucket of its own, later than the first
+    later = anonymous_get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert later.status_code == 200
+    assert later["ETag"] != first["ETag"]
+    assert parse_http_date(later["Last-Modified"]) >= parse_http_date(first["Last-Modified"])
 
 
 def test_a_signed_in_user_gets_no_validators_and_a_full_page(
