@@ -23,13 +23,28 @@ CHROMIUM = os.environ.get("ABROAD_CHROMIUM", "/usr/bin/chromium")
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Browser tests need Chromium. Without it they skip, unless ABROAD_REQUIRE_BROWSER is
-    set (CI sets it), in which case they fail: in CI the browser tests must run."""
-    if shutil.which(CHROMIUM) or os.environ.get("ABROAD_REQUIRE_BROWSER"):
+    set (CI sets it), in which case they fail: in CI the browser tests must run.
+
+    With ABROAD_SPLIT_BY_DATABASE set (CI runs the suite twice, on SQLite then on PostgreSQL,
+    and sets it to stay within its time), a test that does not depend on the database runs
+    once: one marked ``once`` (it reads and draws pages, or checks a tool's verdict) in the
+    SQLite run, and a browser journey (it writes through the pages) in the PostgreSQL run.
+    Every integration test, which exercises the queries, still runs on both."""
+    if not shutil.which(CHROMIUM) and not os.environ.get("ABROAD_REQUIRE_BROWSER"):
+        skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+        for item in items:
+            if "e2e" in item.keywords:
+                item.add_marker(skip)
+    if not os.environ.get("ABROAD_SPLIT_BY_DATABASE"):
         return
-    skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    on_postgresql = bool(os.environ.get("ABROAD_DATABASE_URL"))
+    read_once = pytest.mark.skip(reason="does not depend on the database: the SQLite run has it")
+    journey = pytest.mark.skip(reason="a browser journey: the PostgreSQL run has it")
     for item in items:
-        if "e2e" in item.keywords:
-            item.add_marker(skip)
+        if "once" in item.keywords and on_postgresql:
+            item.add_marker(read_once)
+        elif "e2e" in item.keywords and "once" not in item.keywords and not on_postgresql:
+            item.add_marker(journey)
 
 
 @pytest.fixture(scope="session")

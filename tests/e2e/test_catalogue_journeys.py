@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from abroad.catalogue.models import CourseOfStudy, Offer
 from tests.e2e.conftest import assert_accessible, screenshot
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.once]  # reads pages only
 
 PAGES = [
     "/",

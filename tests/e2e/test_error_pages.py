@@ -16,7 +16,7 @@ from abroad.mobility.models import Mobility
 from abroad.site.demo.mobility import ERASMUS, load_mobility_demo
 from tests.e2e.conftest import assert_accessible, log_in, no_horizontal_scroll
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.once]  # reads pages only
 
 SIZES: dict[str, ViewportSize] = {
     "phone": {"width": 360, "height": 740},

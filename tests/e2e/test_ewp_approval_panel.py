@@ -22,7 +22,7 @@ from tests.e2e.conftest import assert_accessible, log_in, screenshot
 from tests.e2e.test_ewp_journey import partner_copy
 from tests.ewp.conftest import SCHEMAS
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.once]  # reads pages only
 
 
 def test_the_office_reads_why_approval_is_blocked(

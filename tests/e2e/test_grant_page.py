@@ -13,7 +13,7 @@ from abroad.site.demo.grants import load_grants_demo
 from abroad.site.demo.mobility import ERASMUS, load_mobility_demo
 from tests.e2e.conftest import assert_accessible, log_in, no_horizontal_scroll, screenshot
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.once]  # reads pages only
 
 PHONE: ViewportSize = {"width": 360, "height": 740}
 

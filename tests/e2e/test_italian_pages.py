@@ -19,7 +19,7 @@ from abroad.mobility.models import Mobility
 from abroad.networks.models import AthensSession
 from tests.e2e.conftest import assert_accessible, log_in, screenshot
 
-pytestmark = [pytest.mark.e2e]
+pytestmark = [pytest.mark.e2e, pytest.mark.once]  # reads pages only
 
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 # A number written the English way inside Italian text: "26.332" (a decimal point between

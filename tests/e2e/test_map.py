@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import screenshot
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.once]  # reads pages only
 
 # The widest step between two consecutive points of a country's outline, in degrees of
 # longitude, per country (world-atlas ids: 643 Russia, 242 Fiji, 840 the USA, 296 Kiribati).

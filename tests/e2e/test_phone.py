@@ -26,6 +26,7 @@ from tests.e2e.conftest import assert_accessible, log_in, no_horizontal_scroll, 
 # once, in the SQLite run (as the lint and type checks do), to keep CI within its time.
 pytestmark = [
     pytest.mark.e2e,
+    pytest.mark.once,
     pytest.mark.skipif(
         bool(os.environ.get("ABROAD_DATABASE_URL")), reason="layout: checked in the SQLite run"
     ),

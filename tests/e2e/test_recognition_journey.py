@@ -235,6 +235,7 @@ def test_transcript_entered_accepted_converted_adjusted_validated_exported(
     assert console_errors == []
 
 
+@pytest.mark.once  # reads a page only
 def test_an_italian_reader_reads_the_explanation_in_italian(
     page: Page, demo_server: str, console_errors: list[str]
 ) -> None:

@@ -17,7 +17,7 @@ from abroad.site.demo.recognition import load_recognition_demo
 from abroad.site.demo.selection import load_selection_demo
 from tests.e2e.conftest import assert_accessible, log_in, no_horizontal_scroll, screenshot
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.once]  # reads pages only
 
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 PHONE: ViewportSize = {"width": 360, "height": 740}

@@ -25,7 +25,8 @@ from tests.identity.spid_site import organisation, switch_on
 
 from abroad.identity.spid import PROFILES, write_metadata
 
-pytestmark = pytest.mark.integration
+# AgID's checker judges our metadata and our verdicts on its responses: one database is enough.
+pytestmark = [pytest.mark.integration, pytest.mark.once]
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = Path(
