@@ -52,8 +52,15 @@ def run_at(when: dt.datetime, capture: Any) -> SchedulerRun:
         return scheduled.run(now=when)
 
 
+def sent() -> list[EmailMultiAlternatives]:
+    """The messages sent, each with its HTML part (as :mod:`abroad.core.mail` renders them)."""
+    found = [m for m in django_mail.outbox if isinstance(m, EmailMultiAlternatives)]
+    assert len(found) == len(django_mail.outbox)
+    return found
+
+
 def to(email: str, words: str) -> list[EmailMultiAlternatives]:
-    return [m for m in django_mail.outbox if email in m.to and words in m.subject]
+    return [m for m in sent() if email in m.to and words in m.subject]
 
 
 def days(n: int) -> dt.timedelta:
@@ -202,7 +209,7 @@ def test_the_arrival_reminder_goes_once_a_week_after_the_planned_start(
     run = run_at(NOW + days(4), django_capture_on_commit_callbacks)
     assert run.report["mobility.documents"] == {"acceptance_letter": 0, "arrival": 1}
     run_at(NOW + days(5), django_capture_on_commit_callbacks)
-    (message,) = django_mail.outbox
+    (message,) = sent()
     assert message.to == ["rossi@polimi.example"]
     assert "arrival confirmation" in message.subject
     assert f"{SITE}/mobility/{mobility.pk}/#documents" in message.body
@@ -264,7 +271,7 @@ def test_the_extension_reminder_goes_once_to_the_promoter_after_a_week(
     assert run.report["mobility.extensions"] == 1
     run_at(NOW + days(8), django_capture_on_commit_callbacks)
     run_at(NOW + days(20), django_capture_on_commit_callbacks)
-    (message,) = django_mail.outbox
+    (message,) = sent()
     assert message.to == ["neri@polimi.example"]  # the promoter, not the student
     assert message.subject == "Extension request of Anna Rossi still to decide"
     assert f"{SITE}/mobility/desk/extension/{extension.pk}/" in message.body
@@ -286,3 +293,16 @@ def test_a_decided_extension_is_not_reminded(
     requested(MobilityFactory.create(), NOW - days(10), ExtensionState.REQUESTED)
     run_at(NOW, django_capture_on_commit_callbacks)
     assert django_mail.outbox == []
+
+
+def test_the_reminders_read_in_italian(django_capture_on_commit_callbacks: Any) -> None:
+    """Needs the Italian catalogue with this work's strings (merged by the lead)."""
+    student = italian(arrived(TODAY - days(32), "rossi@polimi.example").student)
+    letter = accepted(TODAY + days(40), "bianchi@polimi.example")
+    italian(letter.student)
+    run_at(NOW, django_capture_on_commit_callbacks)
+    (window,) = to(student.email, "learning agreement")
+    assert window.subject.endswith(": il periodo sta per chiudersi")
+    assert "puoi proporre modifiche al tuo learning agreement" in window.body
+    (upload,) = to("bianchi@polimi.example", "lettera di accettazione")
+    assert "Apri i tuoi documenti" in str(upload.alternatives[0][0])
