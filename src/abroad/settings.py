@@ -279,6 +279,14 @@ REMINDER_DRAFT_DAYS = envint("REMINDER_DRAFT_DAYS", 3)
 # transcript entered and not answered by the student after this many days: one reminder each.
 REMINDER_LA_DAYS = envint("REMINDER_LA_DAYS", 30)
 REMINDER_TRANSCRIPT_DAYS = envint("REMINDER_TRANSCRIPT_DAYS", 7)
+# The window for changing the learning agreement (LA_CHANGE_WINDOW_DAYS) closing within this
+# many days and no change submitted; the host's acceptance letter not uploaded this many days
+# before the planned start; the arrival confirmation missing this many days after it; an
+# extension request waiting for the promoter's decision this many days: one reminder each.
+REMINDER_CHANGE_WINDOW_DAYS = envint("REMINDER_CHANGE_WINDOW_DAYS", 5)
+REMINDER_ACCEPTANCE_LETTER_DAYS = envint("REMINDER_ACCEPTANCE_LETTER_DAYS", 45)
+REMINDER_ARRIVAL_DAYS = envint("REMINDER_ARRIVAL_DAYS", 7)
+REMINDER_EXTENSION_DAYS = envint("REMINDER_EXTENSION_DAYS", 7)
 # The promoters' digest goes from this hour (local time) on, daily or on Mondays.
 DIGEST_HOUR = envint("DIGEST_HOUR", 7)
 REMINDER_ACCEPTANCE_DAYS = envint("REMINDER_ACCEPTANCE_DAYS", 2)

@@ -1,6 +1,8 @@
 """Password reset by e-mail for local accounts: the link goes to the account's address only,
 works once, sets a password the validators accept; nothing tells a stranger whether an address
-has an account; an account without a password (single sign-on) gets no e-mail."""
+has an account; an account without a password (single sign-on) gets no e-mail. The e-mail goes
+through the outbox once the request's transaction commits (tests/people/
+test_password_reset_outbox.py sends it with the real worker and SMTP server)."""
 
 from __future__ import annotations
 
@@ -25,12 +27,15 @@ def _link(message: Any, site_url: str) -> str:
     return found.group(1)
 
 
-def test_a_student_resets_her_password_by_e_mail(student: User, settings: Any) -> None:
+def test_a_student_resets_her_password_by_e_mail(
+    student: User, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     settings.SITE_URL = "https://mobility.example.edu"
     client = Client()
     login_page = client.get(reverse("login")).content.decode()
     assert f'href="{reverse("password_reset")}"' in login_page
-    answer = client.post(reverse("password_reset"), {"email": student.email}, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(reverse("password_reset"), {"email": student.email}, follow=True)
     assert "Check your e-mail" in answer.content.decode()
     [message] = mail.outbox
     assert message.to == [student.email]
@@ -51,25 +56,33 @@ def test_a_student_resets_her_password_by_e_mail(student: User, settings: Any) -
     assert "This link does not work any more" in again
 
 
-def test_nothing_tells_whether_an_address_has_an_account(student: User) -> None:
+def test_nothing_tells_whether_an_address_has_an_account(
+    student: User, django_capture_on_commit_callbacks: Any
+) -> None:
     client = Client()
     for email in ("nobody@example.org", student.email.upper()):
-        answer = client.post(reverse("password_reset"), {"email": email}, follow=True)
+        with django_capture_on_commit_callbacks(execute=True):
+            answer = client.post(reverse("password_reset"), {"email": email}, follow=True)
         assert "If an account with a password has this address" in answer.content.decode()
     assert [m.to for m in mail.outbox] == [[student.email]]  # the address in any case
 
 
-def test_an_account_without_password_gets_no_e_mail() -> None:
+def test_an_account_without_password_gets_no_e_mail(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
     """Single sign-on accounts have no password here: their university resets theirs."""
     federated = UserFactory.create(username="sso@polimi.it", email="sso@polimi.it")
     federated.set_unusable_password()
     federated.save()
-    Client().post(reverse("password_reset"), {"email": "sso@polimi.it"})
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(reverse("password_reset"), {"email": "sso@polimi.it"})
     assert mail.outbox == []
 
 
-def test_the_e_mail_speaks_the_readers_language(student: User) -> None:
-    with translation.override("en"):
+def test_the_e_mail_speaks_the_readers_language(
+    student: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
         Client().post(
             reverse("password_reset"), {"email": student.email}, HTTP_ACCEPT_LANGUAGE="it"
         )

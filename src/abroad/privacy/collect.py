@@ -12,7 +12,9 @@ a row (``uploaded_by``, ``decided_by``, ``validated_by``), and following them fr
 user or a promoter would export other students' records. Many-to-many links are exported as
 part of the row that declares them (the serializer lists the linked ids).
 
-Then the audit events whose actor is the person or whose object is one of the rows found.
+Then the audit events whose actor is the person or whose object is one of the rows found, and
+the e-mails the outbox holds that were written to the person's address (only their subject,
+when and their state: a message to several people names the others among its recipients).
 
 The walk runs one query per relation and wave (not per row), and stops at
 ``settings.PRIVACY_EXPORT_MAX_ROWS`` rows: the result says it was truncated.
@@ -28,7 +30,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from abroad.core.models import AuditEvent
+from abroad.core.models import AuditEvent, OutboxMessage
 from abroad.people.models import User
 
 # Relations that mean "belongs to": the others (SET_NULL, DO_NOTHING, SET_DEFAULT) only say
@@ -58,12 +60,18 @@ class Holding:
     person: User
     rows: dict[type[models.Model], dict[Any, models.Model]] = field(default_factory=dict)
     events: list[AuditEvent] = field(default_factory=list)
+    messages: list[OutboxMessage] = field(default_factory=list)
     truncated: bool = False
     limit: int = 0
 
     @property
     def count(self) -> int:
-        return 1 + sum(len(rows) for rows in self.rows.values()) + len(self.events)
+        return (
+            1
+            + sum(len(rows) for rows in self.rows.values())
+            + len(self.events)
+            + len(self.messages)
+        )
 
     def instances(self) -> Iterator[models.Model]:
         for rows in self.rows.values():
@@ -115,7 +123,37 @@ def collect(person: User, *, limit: int | None = None) -> Holding:
         frontier = next_frontier
     holding.rows = {model: rows for model, rows in holding.rows.items() if rows}
     _collect_events(holding)
+    _collect_messages(holding)
     return holding
+
+
+def written_to(address: str) -> list[OutboxMessage]:
+    """The outbox's messages with ``address`` among their recipients (whatever its case), the
+    newest first. The database narrows by text, the exact address is compared here: a
+    message to "anna.rossi@..." is not one to "anna@..."."""
+    address = address.strip().lower()
+    if not address:
+        return []
+    found = OutboxMessage.objects.filter(recipients__icontains=address).order_by(
+        "-created_at", "-id"
+    )
+    return [
+        message
+        for message in found.iterator()
+        if address in {str(to).strip().lower() for to in message.recipients}
+    ]
+
+
+def _collect_messages(holding: Holding) -> None:
+    """The e-mails written to the person's address, within the cap."""
+    if holding.truncated:
+        return
+    messages = written_to(holding.person.email)
+    room = holding._room()
+    if len(messages) > room:
+        holding.truncated = True
+        messages = messages[: max(room, 0)]
+    holding.messages = messages
 
 
 def _collect_events(holding: Holding) -> None:

@@ -1,5 +1,6 @@
-"""The export of a person's data: a ZIP with ``data.json`` (every row, grouped by model),
-``index.html`` (the same, readable, self-contained) and the uploaded files (``documents/``).
+"""The export of a person's data: a ZIP with ``data.json`` (every row, grouped by model, the
+audit events and the e-mails written to the person), ``index.html`` (the same, readable,
+self-contained) and the uploaded files (``documents/``).
 
 :func:`export_person` is the service: it checks the actor, writes the archive and audits it.
 """
@@ -23,7 +24,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from abroad.core.audit import record
-from abroad.core.models import AuditEvent
+from abroad.core.models import AuditEvent, OutboxMessage
 from abroad.core.permissions import require_actor
 from abroad.people.models import User
 from abroad.privacy.collect import Holding, collect
@@ -31,6 +32,9 @@ from abroad.privacy.collect import Holding, collect
 # Never exported: a password hash is of no use to the person and a risk in a downloaded file.
 NEVER = {("people.user", "password")}
 EVENT_FIELDS = ("created_at", "actor_name", "action", "object_type", "object_id", "object_repr")
+# Of an e-mail written to the person, what is theirs: never the recipients (a message to several
+# people names the others), the context or the server's last error.
+MESSAGE_FIELDS = ("created_at", "sent_at", "subject", "state")
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,10 @@ def _display(
     return str(value)
 
 
+def _when(value: dt.datetime | None) -> str:
+    return date_format(timezone.localtime(value), "DATETIME_FORMAT") if value else ""
+
+
 def _file_name(obj: models.Model, field: models.Field[Any, Any], name: str) -> str:
     return f"documents/{obj._meta.label_lower}/{obj.pk}-{field.name}-{PurePosixPath(name).name}"
 
@@ -177,6 +185,13 @@ def write_archive(holding: Holding, out: IO[bytes]) -> ExportSummary:
     events = [
         {name: getattr(event, name) for name in (*EVENT_FIELDS, "data")} for event in holding.events
     ]
+    messages = [
+        {name: getattr(message, name) for name in MESSAGE_FIELDS} for message in holding.messages
+    ]
+    message_labels = [
+        str(getattr(OutboxMessage._meta.get_field(name), "verbose_name", name))
+        for name in MESSAGE_FIELDS
+    ]
     data = {
         "person": {"id": person.pk, "username": person.get_username()},
         "generated_at": timezone.now(),
@@ -184,6 +199,7 @@ def write_archive(holding: Holding, out: IO[bytes]) -> ExportSummary:
         "max_rows": holding.limit,
         "records": records,
         "audit_events": events,
+        "e_mails": messages,
         "files": [name for name, _file in files],
     }
     missing = 0
@@ -214,6 +230,16 @@ def write_archive(holding: Holding, out: IO[bytes]) -> ExportSummary:
                         [getattr(event, name) for name in EVENT_FIELDS] for event in holding.events
                     ],
                     "event_labels": event_labels,
+                    "messages": [
+                        [
+                            _when(message.created_at),
+                            _when(message.sent_at),
+                            message.subject,
+                            message.get_state_display(),
+                        ]
+                        for message in holding.messages
+                    ],
+                    "message_labels": message_labels,
                     "files": [name for name, _file in files],
                 },
             ),

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from abroad.core.models import OutboxMessage
 from abroad.core.permissions import can, office_page, visible_or_404
 from abroad.people.models import User
 from abroad.people.rules import office_scope, office_scope_q
@@ -41,9 +42,12 @@ def _user(request: HttpRequest) -> User:
 
 
 def _summary(holding: Holding) -> list[tuple[str, int]]:
-    return [
+    found = [
         (str(model._meta.verbose_name_plural), len(rows)) for model, rows in holding.rows.items()
     ]
+    if holding.messages:  # the e-mails written to the person's address
+        found.append((str(OutboxMessage._meta.verbose_name_plural), len(holding.messages)))
+    return found
 
 
 def _download(actor: User, person: User) -> HttpResponse:

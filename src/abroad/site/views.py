@@ -1,6 +1,4 @@
-from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import PasswordResetForm
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -8,6 +6,7 @@ from django.shortcuts import render
 from abroad.catalogue import queries
 from abroad.catalogue.models import CourseOfStudy, Institution
 from abroad.core.cache import public_page
+from abroad.site.password_reset import PasswordResetForm
 
 
 @public_page
@@ -30,9 +29,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Django's password reset, its link built on ``SITE_URL`` (read at each request, never the
-    request's Host header) and named with ``SITE_NAME``."""
+    """Django's password reset, its e-mail queued in the outbox and sent by the background
+    worker (:mod:`abroad.site.password_reset`): the link built on ``SITE_URL`` (never the
+    request's Host header), named with ``SITE_NAME``, in the reader's language."""
 
-    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
-        self.extra_email_context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
-        return super().form_valid(form)
+    form_class = PasswordResetForm

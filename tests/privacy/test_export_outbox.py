@@ -1,0 +1,89 @@
+"""The export holds the e-mails written to the person (the outbox's subject, when and state),
+never those to other people, nor the other recipients of a message to several people."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zipfile
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from abroad.core.models import OutboxMessage, OutboxState
+from abroad.people.models import User
+from abroad.privacy.collect import collect
+from abroad.privacy.export import export_person
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+
+WHEN = timezone.now().replace(microsecond=0) - dt.timedelta(days=2)
+
+
+def written(to: list[str], subject: str, state: str = OutboxState.SENT) -> OutboxMessage:
+    message = OutboxMessage.objects.create(
+        recipients=to,
+        template="mobility/email/reminder_la",
+        language="en",
+        subject=subject,
+        state=state,
+        sent_at=WHEN if state == OutboxState.SENT else None,
+        last_error="SMTPRecipientsRefused: other@polimi.example" if state != "sent" else "",
+    )
+    return message
+
+
+@pytest.fixture
+def anna() -> User:
+    person: User = UserFactory.create(username="anna", email="Anna@Polimi.example")
+    written(["anna@polimi.example"], "Your learning agreement is not submitted yet")
+    written(
+        ["anna@polimi.example", "other@polimi.example"], "Your seat", state=OutboxState.RETRYING
+    )
+    written(["other@polimi.example"], "Somebody else's transcript")
+    written(["joanna@polimi.example"], "Joanna's acceptance letter")  # the address inside
+    return person
+
+
+def exported(person: User) -> tuple[dict[str, Any], str]:
+    out = io.BytesIO()
+    export_person(actor=person, person=person, out=out)
+    archive = zipfile.ZipFile(out)
+    return json.loads(archive.read("data.json")), archive.read("index.html").decode()
+
+
+def test_the_export_holds_the_e_mails_written_to_the_person_only(anna: User) -> None:
+    data, index = exported(anna)
+    mails = sorted(data["e_mails"], key=lambda m: m["subject"])
+    assert [(m["subject"], m["state"]) for m in mails] == [
+        ("Your learning agreement is not submitted yet", "sent"),
+        ("Your seat", "retrying"),
+    ]
+    assert set(mails[0]) == {"created_at", "sent_at", "subject", "state"}
+    assert mails[0]["sent_at"] is not None
+    assert mails[1]["sent_at"] is None
+    text = json.dumps(data)
+    for foreign in ("other@polimi.example", "Somebody else", "Joanna", "SMTPRecipientsRefused"):
+        assert foreign not in text
+        assert foreign not in index
+    assert "E-mails sent to you" in index
+    assert "Your learning agreement is not submitted yet" in index
+    assert collect(anna).count == 1 + 2 + len(collect(anna).events)
+
+
+def test_somebody_without_e_mails_exports_none(anna: User) -> None:
+    nobody: User = UserFactory.create(username="marco", email="marco@polimi.example")
+    data, _index = exported(nobody)
+    assert data["e_mails"] == []
+
+
+def test_my_data_counts_the_e_mails(anna: User) -> None:
+    client = Client()
+    client.force_login(anna)
+    page = client.get(reverse("privacy:my_data")).content.decode()
+    assert "Outgoing e-mails" in page
