@@ -196,6 +196,22 @@ def test_our_institution_with_names_contacts_and_units_valid_and_signed(
 
 
 @pytest.mark.django_db
+def test_what_the_schema_would_refuse_is_left_out_of_a_valid_answer(
+    partners: Partners, home: Institution, ewp_schemas: Path
+) -> None:
+    # Django accepts both; ewp:Email wants a dot in the domain, website-url http(s).
+    home.website = "ftp://ftp.polimi.it"
+    home.save()
+    Contact.objects.create(kind=ContactKind.OFFICE, name="Desk", email="desk@localhost")
+    root = ok(partners.get(DELFT, "/ewp/institutions", [("hei_id", HOME)]))
+    valid(ewp_schemas, "institutions", root)
+    (contact,) = root.iterfind("i:hei/c:contact", {**IN, **C})
+    assert xml.text(contact, "c:contact-name", C) == "Desk"
+    assert contact.find("c:email", C) is None
+    assert root.find("i:hei/i:website-url", IN) is None
+
+
+@pytest.mark.django_db
 def test_a_post_asks_the_same(partners: Partners, units: dict[str, School]) -> None:
     root = ok(partners.post(WARSAW, "/ewp/institutions", [("hei_id", HOME)]))
     assert hei_ids(root) == [HOME]

@@ -84,7 +84,12 @@ OUNITS = xml.Kind(
 _EXTRA_NS: dict[str | None, str] = {"a": ADDRESS, "c": CONTACT, "p": PHONE}
 _PHONE_PUNCTUATION = re.compile(r"[\s().\-/]")
 _E164 = re.compile(r"^\+[0-9]{1,15}$")
-_CONTACT_ORDER = {ContactKind.OFFICE: 0, ContactKind.SCHOOL: 1, ContactKind.HELPDESK: 2}
+_EMAIL = re.compile(r"^[^@]+@[^.]+\..+$")  # ewp:Email (Django also takes user@localhost)
+_CONTACT_ORDER: dict[str, int] = {
+    ContactKind.OFFICE: 0,
+    ContactKind.SCHOOL: 1,
+    ContactKind.HELPDESK: 2,
+}
 
 
 # ------------------------------------------------------------------------- what we publish
@@ -128,7 +133,7 @@ def _contact(parent: etree._Element, contact: Contact) -> None:
     xml.element(node, f"{{{CONTACT}}}contact-name", contact.name)
     if contact.phone.strip():
         _phone(node, contact.phone)
-    if contact.email:
+    if _EMAIL.match(contact.email):
         xml.element(node, f"{{{CONTACT}}}email", contact.email)
     if contact.address.strip():
         address = xml.element(node, f"{{{ADDRESS}}}street-address")
