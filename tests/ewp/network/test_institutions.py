@@ -8,17 +8,20 @@ example answers are read by our client-side reader."""
 from __future__ import annotations
 
 import urllib.request
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 from lxml import etree
 
 from abroad.catalogue.enums import ContactKind
 from abroad.catalogue.models import Contact, Institution, School
 from abroad.ewp import xml
-from abroad.ewp.network import httpsig, institutions, keys, registry
+from abroad.ewp.network import httpsig, institutions, keys
+from abroad.ewp.network import registry as registry_module
 from abroad.ewp.network.institutions import (
     INSTITUTIONS_NS,
     MAX_HEI_IDS,
@@ -190,7 +193,7 @@ def test_our_institution_with_names_contacts_and_units_valid_and_signed(
         skew=300,
     )
     assert parameters.key_id == keys.current("server").key_id
-    public = registry.catalogue().public_key(parameters.key_id)
+    public = registry_module.catalogue().public_key(parameters.key_id)
     assert public is not None
     httpsig.verify_response_signature(parameters, answer, public)
 
@@ -432,6 +435,30 @@ def test_our_client_reads_our_node_over_http_with_signatures(
     assert found is not None
     assert found.name("it") == "Politecnico di Milano"
     assert found.root_ounit_id == ROOT_OUNIT_ID
+    assert institutions.max_ounit_ids(registry_module.catalogue(), HOME) == MAX_OUNIT_IDS
     got = institutions.fetch_ounits(HOME, list(found.ounit_ids))
     assert [u.code for u in got] == [HOME, "AUIC", "AUIC-ARCH", "ICAT"]
     assert got[2].parent_id == str(units["AUIC"].pk)
+    # A partner that takes 3 ids at most is asked in batches.
+    registry.catalogue = registry.catalogue.replace(
+        f"max-ounit-ids>{MAX_OUNIT_IDS}<".encode(), b"max-ounit-ids>3<"
+    )
+    registry_module.refresh(force=True)
+    assert institutions.max_ounit_ids(registry_module.catalogue(), HOME) == 3
+    again = institutions.fetch_ounits(HOME, list(found.ounit_ids))
+    assert [u.code for u in again] == [HOME, "AUIC", "AUIC-ARCH", "ICAT"]
+    out = StringIO()
+    call_command("ewp", "fetch-institution", HOME, stdout=out)
+    printed = out.getvalue()
+    assert f"{HOME}: en: Polytechnic University of Milan; it: Politecnico di Milano" in printed
+    assert f"unit {units['AUIC-ARCH'].pk} AUIC-ARCH: Architecture (in {units['AUIC'].pk})" in (
+        printed
+    )
+
+
+@pytest.mark.django_db
+def test_fetch_institution_of_an_hei_the_registry_does_not_list_is_a_command_error(
+    partners: Partners,
+) -> None:
+    with pytest.raises(CommandError, match=r"lists no institutions v2 for unknown\.example"):
+        call_command("ewp", "fetch-institution", "unknown.example")

@@ -39,7 +39,8 @@ from abroad.ewp import services, xml
 from abroad.ewp.network.client import CallError, call, failure
 from abroad.ewp.network.httpsig import Refused
 from abroad.ewp.network.iias import parameters
-from abroad.ewp.network.registry import Api
+from abroad.ewp.network.registry import NS as REGISTRY_NS
+from abroad.ewp.network.registry import Api, Catalogue, RegistryError, catalogue
 from abroad.ewp.network.server import XML_TYPE, Caller, ewp_api, served_hei, wanted_ids
 from abroad.ewp.xml import EwpError
 
@@ -365,13 +366,38 @@ def fetch_institution(hei_id: str) -> Unit | None:
     return next((unit for unit in found if unit.id.lower() == hei_id.lower()), None)
 
 
+def max_ounit_ids(registry: Catalogue, hei_id: str) -> int:
+    """The ``max-ounit-ids`` of ``hei_id``'s OUnits v2 entry in the catalogue (1 when it
+    gives none: what every server takes)."""
+    ns = OUNITS_ENTRY
+    found = []
+    for host in registry.hosts():
+        if hei_id.lower() not in (h.lower() for h in registry.heis_of(host)):
+            continue
+        apis = host.find("r:apis-implemented", REGISTRY_NS)
+        for entry in apis.iterfind(f"{{{ns}}}organizational-units") if apis is not None else ():
+            value = xml.text(entry.find(f"{{{ns}}}max-ounit-ids"))
+            if entry.get("version", "").startswith("2.") and value.isdigit() and int(value) > 0:
+                found.append(int(value))
+    return max(found) if found else 1
+
+
 def fetch_ounits(hei_id: str, ounit_ids: list[str]) -> list[Unit]:
-    """Call ``hei_id``'s OUnits API v2 for ``ounit_ids`` and read its verified answer."""
-    params = [("hei_id", hei_id), *(("ounit_id", value) for value in ounit_ids)]
-    answer = call(hei_id, OUNITS_API, 2, params=params)
-    if answer.status != 200:
-        raise failure("OUnits", hei_id, answer)
+    """Call ``hei_id``'s OUnits API v2 for ``ounit_ids`` (in batches of its
+    ``max-ounit-ids``) and read its verified answers."""
     try:
-        return read_ounits(answer.body)
-    except EwpError as error:
+        most = max_ounit_ids(catalogue(), hei_id)
+    except RegistryError as error:
         raise CallError(str(error)) from None
+    found: list[Unit] = []
+    for start in range(0, len(ounit_ids), most):
+        batch = ounit_ids[start : start + most]
+        params = [("hei_id", hei_id), *(("ounit_id", value) for value in batch)]
+        answer = call(hei_id, OUNITS_API, 2, params=params)
+        if answer.status != 200:
+            raise failure("OUnits", hei_id, answer)
+        try:
+            found.extend(read_ounits(answer.body))
+        except EwpError as error:
+            raise CallError(str(error)) from None
+    return found
