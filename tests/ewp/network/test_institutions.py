@@ -247,6 +247,20 @@ def test_an_unsigned_request_is_refused_with_401(partners: Partners, path: str) 
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/ewp/institutions?hei_id=polimi.it", "/ewp/ounits"])
+def test_no_person_signed_in_to_abroad_reads_them_without_a_signature(
+    partners: Partners, people: dict[str, Any], path: str
+) -> None:
+    """The student, another student, the promoter, the offices (all Schools, its own School,
+    another School's), the superuser and anonymous: a session is no EWP signature."""
+    for name, user in people.items():
+        client = Client()
+        if user.is_authenticated:
+            client.force_login(user)
+        assert client.get(path).status_code == 401, name
+
+
+@pytest.mark.django_db
 def test_a_key_the_registry_does_not_know_is_refused_with_403(partners: Partners) -> None:
     stranger = keys.KeyPair(keys.generate())
     target = f"/ewp/institutions?hei_id={HOME}"
