@@ -3,7 +3,16 @@
 from django.urls import path
 
 from abroad.ewp import views
-from abroad.ewp.network import approval, cnr, iias, la_cnr, las, omobilities, tors
+from abroad.ewp.network import (
+    approval,
+    cnr,
+    iias,
+    institutions,
+    la_cnr,
+    las,
+    omobilities,
+    tors,
+)
 from abroad.ewp.network import views as node
 
 app_name = "ewp"
@@ -34,4 +43,6 @@ urlpatterns = [
     path("omobilities/get", omobilities.get, name="omobilities_get"),
     path("omobilities/update", omobilities.update, name="omobilities_update"),
     path("imobility-tor-cnr", tors.tor_cnr, name="imobility_tor_cnr"),
+    path("institutions", institutions.institutions, name="institutions"),
+    path("ounits", institutions.ounits, name="ounits"),
 ]

@@ -52,6 +52,8 @@ def test_the_manifest_is_valid_and_lists_echo_and_our_keys(
         "omobility-la-cnr",
         "omobilities",
         "imobility-tor-cnr",
+        "institutions",
+        "organizational-units",
     ]  # served now
     hei = root.find("m:host/m:institutions-covered/r:hei", ns)
     assert hei is not None

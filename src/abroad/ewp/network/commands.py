@@ -1,4 +1,5 @@
-"""The node's actions of ``python -m abroad ewp`` (keys, manifest, registry, echo)."""
+"""The node's actions of ``python -m abroad ewp`` (keys, manifest, registry, echo,
+fetch-institution)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from abroad.ewp.network import client, keys, manifest, registry
+from abroad.ewp.network import client, institutions, keys, manifest, registry
 
-ACTIONS = ("keys", "manifest", "registry", "echo")
+ACTIONS = ("keys", "manifest", "registry", "echo", "fetch-institution")
 
 
 def add_parsers(actions: _SubParsersAction) -> None:
@@ -27,6 +28,10 @@ def add_parsers(actions: _SubParsersAction) -> None:
     echo.add_argument("hei", metavar="HEI_ID")
     echo.add_argument("values", nargs="*", metavar="VALUE")
     echo.add_argument("--post", action="store_true", help="POST instead of GET")
+    fetch = actions.add_parser(
+        "fetch-institution", help="read a partner's Institutions and OUnits APIs, signed"
+    )
+    fetch.add_argument("hei", metavar="HEI_ID")
 
 
 def run(command: BaseCommand, options: dict[str, Any]) -> None:
@@ -42,6 +47,8 @@ def run(command: BaseCommand, options: dict[str, Any]) -> None:
             command.stdout.write(
                 f"{len(found.hosts())} hosts, {len(found.hei_ids())} HEIs in the catalogue."
             )
+        elif action == "fetch-institution":
+            _institution(command, options["hei"])
         else:
             method = "POST" if options["post"] else "GET"
             result = client.echo(options["hei"], options["values"], method=method)
@@ -52,6 +59,22 @@ def run(command: BaseCommand, options: dict[str, Any]) -> None:
                 command.stdout.write(f"echo: {value}")
     except (registry.RegistryError, client.CallError, keys.KeyFileError) as error:
         raise CommandError(str(error)) from None
+
+
+def _institution(command: BaseCommand, hei_id: str) -> None:
+    """What ``hei_id`` says of itself (Institutions v2) and of its units (OUnits v2)."""
+    found = institutions.fetch_institution(hei_id)
+    if found is None:
+        raise CommandError(f"The Institutions API of {hei_id} does not describe it.")
+    command.stdout.write(
+        f"{found.id}: " + "; ".join(f"{lang or '-'}: {name}" for lang, name in found.names)
+    )
+    for url in found.websites:
+        command.stdout.write(f"website: {url}")
+    if found.ounit_ids:
+        for unit in institutions.fetch_ounits(hei_id, list(found.ounit_ids)):
+            parent = f" (in {unit.parent_id})" if unit.parent_id else ""
+            command.stdout.write(f"unit {unit.id} {unit.code}: {unit.name()}{parent}")
 
 
 def _keys(command: BaseCommand, options: dict[str, Any]) -> None:

@@ -1,7 +1,7 @@
 """Our discovery manifest (ewp-specs-api-discovery v6): the host, the HEI it covers, the
 APIs served now (Discovery, Echo, IIAs v7, IIA CNR v3, IIAs Approval v2, OMobility LAs v1.2,
-OMobility LA CNR v1.1, OMobilities v3, IMobility ToR CNR v2) and the public keys
-of our client and server."""
+OMobility LA CNR v1.1, OMobilities v3, IMobility ToR CNR v2, Institutions v2.2,
+Organizational Units v2.1) and the public keys of our client and server."""
 
 from __future__ import annotations
 
@@ -12,7 +12,17 @@ from django.urls import reverse
 from lxml import etree
 
 from abroad.catalogue.models import Institution
-from abroad.ewp.network import approval, cnr, iias, keys, la_cnr, las, omobilities, tors
+from abroad.ewp.network import (
+    approval,
+    cnr,
+    iias,
+    institutions,
+    keys,
+    la_cnr,
+    las,
+    omobilities,
+    tors,
+)
 from abroad.ewp.network.registry import DISCOVERY_V6, ECHO_V2, REGISTRY
 from abroad.ewp.services import home_hei
 
@@ -135,14 +145,31 @@ def build() -> bytes:
     _sub(tor_cnr_v2, entry, "url", url("ewp:imobility_tor_cnr"))
     _sub(tor_cnr_v2, entry, "max-omobility-ids", str(tors.MAX_OMOBILITY_IDS))
 
+    entry = institutions.INSTITUTIONS_ENTRY
+    institutions_v2 = etree.SubElement(apis, f"{{{entry}}}institutions", nsmap={"in2": entry})
+    institutions_v2.set("version", institutions.INSTITUTIONS_VERSION)
+    _http_security(institutions_v2, entry)
+    _sub(institutions_v2, entry, "url", url("ewp:institutions"))
+    _sub(institutions_v2, entry, "max-hei-ids", str(institutions.MAX_HEI_IDS))
+
+    entry = institutions.OUNITS_ENTRY
+    ounits_v2 = etree.SubElement(apis, f"{{{entry}}}organizational-units", nsmap={"ou2": entry})
+    ounits_v2.set("version", institutions.OUNITS_VERSION)
+    _http_security(ounits_v2, entry)
+    _sub(ounits_v2, entry, "url", url("ewp:ounits"))
+    _sub(ounits_v2, entry, "max-ounit-ids", str(institutions.MAX_OUNIT_IDS))
+    _sub(ounits_v2, entry, "max-ounit-codes", str(institutions.MAX_OUNIT_CODES))
+
     covered = _sub(host, MANIFEST, "institutions-covered")
     hei = _sub(covered, REGISTRY, "hei")
     hei.set("id", hei_id)
     home = Institution.objects.find_home()
     if home is not None and home.erasmus_code:
         _sub(hei, REGISTRY, "other-id", home.erasmus_code).set("type", "erasmus")
-    name = _sub(hei, REGISTRY, "name", home.name if home is not None else hei_id)
-    name.set(f"{{{XML_NS}}}lang", "en")
+    for lang, text in institutions.names(home, hei_id):  # as the Institutions API names us
+        name = _sub(hei, REGISTRY, "name", text)
+        if lang:
+            name.set(f"{{{XML_NS}}}lang", lang)
 
     for role in keys.ROLES:
         section = _sub(host, MANIFEST, f"{role}-credentials-in-use")

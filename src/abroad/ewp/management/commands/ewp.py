@@ -10,6 +10,7 @@
     ewp manifest
     ewp registry [--force]
     ewp echo HEI_ID [VALUE ...] [--post]
+    ewp fetch-institution HEI_ID
     ewp process-cnrs
     ewp notify-iia AGREEMENT_CODE
     ewp cnrs
@@ -26,7 +27,8 @@ The node (docs/ewp.md, "The node"): ``keys`` writes the RSA client and server ke
 files the settings name (an existing one is kept unless --force; --next and --promote rotate
 them), ``manifest`` prints our discovery manifest, ``registry`` reads the registry catalogue
 again and prints what it holds, ``echo`` calls a partner's Echo API with our signature and
-checks the signature of its answer. ``process-cnrs`` processes the change notifications
+checks the signature of its answer, ``fetch-institution`` prints what a partner's Institutions
+and OUnits APIs say of it and its units. ``process-cnrs`` processes the change notifications
 partners sent us whose time has come (fetches their agreement, or the transcript of one of our
 students, into the inbox) and sends ours
 for the agreements changed since (cron runs it every few minutes), ``notify-iia`` sends the
