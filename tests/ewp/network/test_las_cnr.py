@@ -24,12 +24,11 @@ from lxml import etree
 from abroad.catalogue.models import Institution
 from abroad.ewp import services, xml
 from abroad.ewp.models import PendingCnr, SentCnr
-from abroad.ewp.network import cnr, keys, la_cnr
-from abroad.ewp.network.registry import REGISTRY
+from abroad.ewp.network import cnr, la_cnr
 from abroad.mobility.enums import LearningAgreementState
 from abroad.mobility.models import LearningAgreement, Mobility
-from tests.ewp.network.conftest import Registry, catalogue_from, with_partner
-from tests.ewp.network.test_iia_cnr import PartnerNode
+from tests.ewp.network.conftest import Registry
+from tests.ewp.network.partner_node import PartnerNode, partner_catalogue
 from tests.ewp.network.test_iias import DELFT, HOME, WARSAW, Partners
 from tests.ewp.network.test_las import proposed, received_by
 from tests.factories import InstitutionFactory
@@ -43,15 +42,18 @@ VENDORED = (
 CNR_PATH = "/ewp/omobility-la-cnr"
 
 
-def la_cnr_apis(url: str) -> etree._Element:
-    """Delft's ``apis-implemented``: the LA CNR v1.1 only."""
-    apis = etree.Element(f"{{{REGISTRY}}}apis-implemented")
-    ns = la_cnr.MANIFEST_ENTRY
-    entry = etree.SubElement(apis, f"{{{ns}}}omobility-la-cnr", nsmap={"lc": ns})
-    entry.set("version", "1.1.0")
-    etree.SubElement(entry, f"{{{ns}}}url").text = f"{url}/omobility-la-cnr"
-    etree.SubElement(entry, f"{{{ns}}}max-omobility-ids").text = "10"
-    return apis
+class LaCnrNode(PartnerNode):
+    """Delft's node with the LA CNR v1.1 only."""
+
+    def content(self, path: str) -> bytes:
+        return la_cnr.response()
+
+    def entries(self, apis: etree._Element) -> None:
+        ns = la_cnr.MANIFEST_ENTRY
+        entry = etree.SubElement(apis, f"{{{ns}}}omobility-la-cnr", nsmap={"lc": ns})
+        entry.set("version", "1.1.0")
+        etree.SubElement(entry, f"{{{ns}}}url").text = f"{self.url}/omobility-la-cnr"
+        etree.SubElement(entry, f"{{{ns}}}max-omobility-ids").text = "10"
 
 
 @dataclass
@@ -71,17 +73,8 @@ def world(
     settings: Any,
     home: Institution,
 ) -> Iterator[World]:
-    settings.EWP_HEI_ID = HOME
-    settings.EWP_ADMIN_EMAIL = "ewp-admin@abroad.example.eu"
-    settings.EWP_HTTP_RETRIES = 0
-    settings.EWP_HTTP_TIMEOUT_SECONDS = 10
-    partners = Partners()
-    node = PartnerNode(keys.KeyPair(keys.generate()))
-    ours = catalogue_from([client.get("/ewp/manifest.xml").content])
-    with_delft = with_partner(
-        ours, partners.pairs[DELFT], [DELFT], server=node.key, apis=la_cnr_apis(node.url)
-    )
-    registry.catalogue = with_partner(with_delft, partners.pairs[WARSAW], [WARSAW])
+    node = LaCnrNode()
+    partners = partner_catalogue(client, registry, settings, node)
     delft = InstitutionFactory.create(name="TU Delft", country="NL", schac_code=DELFT)
     mobility = received_by(delft)
     version = proposed(mobility)
