@@ -19,14 +19,16 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from lxml import etree
 
 from abroad.catalogue.models import Institution
-from abroad.ewp import services, xml
+from abroad.ewp import services, tasks, xml
 from abroad.ewp.models import PendingCnr, SentCnr
 from abroad.ewp.network import cnr, la_cnr
 from abroad.mobility.enums import LearningAgreementState
 from abroad.mobility.models import LearningAgreement, Mobility
+from tests.core.test_mail_delivery import run_worker
 from tests.ewp.network.conftest import Registry
 from tests.ewp.network.partner_node import PartnerNode, partner_catalogue
 from tests.ewp.network.test_iias import DELFT, HOME, WARSAW, Partners
@@ -232,3 +234,40 @@ def test_process_cnrs_command_sends_the_la_notifications_due(world: World) -> No
     listed = StringIO()
     call_command("ewp", "cnrs", stdout=listed)
     assert f"tudelft.nl {omobility_id} sent" in listed.getvalue()
+
+
+# ------------------------------------------------------------------ in the background worker
+
+
+@pytest.fixture
+def database_queue(settings: Any) -> None:
+    """The queue of a real installation (django-tasks' database backend), not the tests'
+    immediate one: asked before ``world``, so the fixture's own changes are queued too."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_notifies_a_burst_of_changes_once_after_the_debounce(
+    database_queue: None, world: World
+) -> None:
+    # the promoter approved (the fixture), then the host signs: one task, moved later
+    world.version.host_signed_at = timezone.now()
+    world.version.save()
+    [waiting] = DBTaskResult.objects.filter(task_path=tasks.send_la_cnr.module_path)
+    assert waiting.args_kwargs["args"] == [world.mobility.pk]
+    assert waiting.run_after > timezone.now()
+    run_worker()
+    assert world.delft_node.requests == []  # not before the debounce is over
+
+    before = timezone.now() - cnr.DEBOUNCE - timedelta(seconds=1)
+    LearningAgreement.objects.filter(mobility=world.mobility).update(
+        promoter_signed_at=before, host_signed_at=before
+    )
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+    run_worker()
+
+    [post] = [r for r in world.delft_node.requests if r.method == "POST"]
+    omobility_id = services.omobility_id(world.mobility)
+    assert ("omobility_id", omobility_id) in parse_qsl(post.body.decode())
+    [sent] = SentCnr.objects.all()
+    assert (sent.kind, sent.state, sent.mobility) == ("la", SentCnr.State.SENT, world.mobility)
