@@ -10,6 +10,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 
+import pytest
 from django.test import Client
 from lxml import etree
 
@@ -110,3 +111,10 @@ def partner_catalogue(
     )
     registry.catalogue = with_partner(with_delft, partners.pairs[WARSAW], [WARSAW])
     return partners
+
+
+@pytest.fixture
+def database_queue(settings: Any) -> None:
+    """The queue of a real installation (django-tasks' database backend), not the tests'
+    immediate one; ask for it before the world, so that the world's own changes queue too."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

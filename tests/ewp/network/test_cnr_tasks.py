@@ -8,9 +8,7 @@ Delft once. Time passes by moving the queue's and the rows' times back, never by
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,43 +17,30 @@ from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from abroad.catalogue.models import Agreement, Institution
+from abroad.catalogue.models import Agreement
 from abroad.core import scheduled
 from abroad.ewp import iia, services, tasks
 from abroad.ewp.models import Inbound, PendingCnr, SentCnr
 from abroad.ewp.network import cnr
 from abroad.ewp.network.iias import iia_id
 from tests.core.test_mail_delivery import run_worker
-from tests.ewp.network.conftest import Registry
-from tests.ewp.network.partner_node import partner_catalogue
-from tests.ewp.network.test_iia_cnr import DELFT_IIA_ID, PartnerNode, World, delft_copy
-from tests.ewp.network.test_iias import DELFT, make_agreement
-from tests.factories import InstitutionFactory, UserFactory
+from tests.ewp.network.partner_node import database_queue  # noqa: F401 (a fixture)
+from tests.ewp.network.test_iia_cnr import (
+    DELFT_IIA_ID,
+    PartnerNode,
+    World,
+    delft_copy,
+    world,  # noqa: F401 (the fixture)
+)
+from tests.ewp.network.test_iias import DELFT
+from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def world(
-    client: Client,
-    registry: Registry,
-    node_keys: dict[str, Path],
-    settings: Any,
-    home: Institution,
-) -> Iterator[World]:
-    """Delft's node and our agreement with Delft, on a real installation's queue (the database
-    backend), the agreement's own notification already sent (nothing waits in the queue)."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    node = PartnerNode()
-    partners = partner_catalogue(client, registry, settings, node)
-    delft = InstitutionFactory.create(name="TU Delft", country="NL", schac_code="TUDelft.nl")
-    agreement = make_agreement(delft, code="E+ NL DELFT01", start_year=2026, end_year=2028)
-    node.document = delft_copy(agreement)
-    DBTaskResult.objects.all().delete()  # the agreement's creation: not what these tests ask
-    try:
-        yield World(partners, node, delft, agreement)
-    finally:
-        node.close()
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+    # the queue of a real installation, set before the world (Delft's node, our agreement)
+    pytest.mark.usefixtures("database_queue"),
+]
 
 
 def queued(job: Any) -> list[DBTaskResult]:
@@ -72,7 +57,7 @@ def cnr_posts(node: PartnerNode) -> list[str]:
 
 
 def test_a_cnr_while_the_partner_is_down_is_answered_at_once_and_fetched_once_it_is_up(
-    world: World,
+    world: World,  # noqa: F811 (the fixture)
 ) -> None:
     world.delft_node.down = True
     response = world.partners.post(DELFT, "/ewp/iia-cnr", [("iia_id", DELFT_IIA_ID)])
@@ -114,7 +99,9 @@ def test_a_cnr_while_the_partner_is_down_is_answered_at_once_and_fetched_once_it
     ).exists()
 
 
-def test_a_cnr_given_up_after_the_last_attempt_is_not_enqueued_again(world: World) -> None:
+def test_a_cnr_given_up_after_the_last_attempt_is_not_enqueued_again(
+    world: World,  # noqa: F811 (the fixture)
+) -> None:
     world.delft_node.down = True
     assert world.partners.post(DELFT, "/ewp/iia-cnr", [("iia_id", "x")]).status_code == 200
     PendingCnr.objects.update(attempts=cnr.MAX_ATTEMPTS - 1)
@@ -123,7 +110,9 @@ def test_a_cnr_given_up_after_the_last_attempt_is_not_enqueued_again(world: Worl
     assert queued(tasks.process_cnr) == []
 
 
-def test_several_changes_in_a_short_window_are_one_cnr(world: World) -> None:
+def test_several_changes_in_a_short_window_are_one_cnr(
+    world: World,  # noqa: F811 (the fixture)
+) -> None:
     for _edit in range(3):  # the office saves the agreement three times
         world.agreement.save()
     [waiting] = queued(tasks.send_iia_cnr)  # one task, moved later by each change
@@ -143,9 +132,13 @@ def test_several_changes_in_a_short_window_are_one_cnr(world: World) -> None:
     assert queued(tasks.send_iia_cnr) == []
 
 
-def test_a_rolled_back_change_sends_nothing(world: World) -> None:
+def test_a_rolled_back_change_sends_nothing(
+    world: World,  # noqa: F811 (the fixture)
+) -> None:
     class Refused(Exception):
         pass
+
+    DBTaskResult.objects.all().delete()  # the agreement's creation: not what is asked here
 
     def change_then_refuse() -> None:
         with transaction.atomic():
@@ -163,7 +156,9 @@ def test_a_rolled_back_change_sends_nothing(world: World) -> None:
     assert SentCnr.objects.count() == 0
 
 
-def test_a_failed_cnr_is_retried_after_its_pause_and_the_office_sees_it(world: World) -> None:
+def test_a_failed_cnr_is_retried_after_its_pause_and_the_office_sees_it(
+    world: World,  # noqa: F811 (the fixture)
+) -> None:
     world.delft_node.down = True
     world.agreement.save()
     Agreement.objects.filter(pk=world.agreement.pk).update(
@@ -194,17 +189,17 @@ def test_a_failed_cnr_is_retried_after_its_pause_and_the_office_sees_it(world: W
     assert queued(tasks.send_iia_cnr) == []
 
 
-def approve_delft_copy(world: World) -> None:
+def approve_delft_copy(delft: World) -> None:
     """The office accepted Delft's copy as it is served now (our approval)."""
-    link = services.iia_link(world.agreement)
+    link = services.iia_link(delft.agreement)
     link.partner_iia_id = DELFT_IIA_ID
-    link.partner_hash = iia.parse(world.delft_node.document)[0].iia_hash
+    link.partner_hash = iia.parse(delft.delft_node.document)[0].iia_hash
     link.partner_updated_at = timezone.now()
     link.save()
 
 
 def test_the_copy_we_approved_is_not_in_the_inbox_again_and_our_approval_is_told_once(
-    world: World,
+    world: World,  # noqa: F811 (the fixture)
 ) -> None:
     approve_delft_copy(world)
     assert world.partners.post(DELFT, "/ewp/iia-cnr", [("iia_id", DELFT_IIA_ID)]).status_code == 200
@@ -234,7 +229,7 @@ def test_the_copy_we_approved_is_not_in_the_inbox_again_and_our_approval_is_told
 
 
 def test_run_scheduled_hands_the_worker_a_notification_whose_task_was_lost(
-    world: World,
+    world: World,  # noqa: F811 (the fixture)
 ) -> None:
     assert world.partners.post(DELFT, "/ewp/iia-cnr", [("iia_id", DELFT_IIA_ID)]).status_code == 200
     DBTaskResult.objects.all().delete()  # the process stopped before the worker saw it

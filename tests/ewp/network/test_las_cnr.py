@@ -30,7 +30,11 @@ from abroad.mobility.enums import LearningAgreementState
 from abroad.mobility.models import LearningAgreement, Mobility
 from tests.core.test_mail_delivery import run_worker
 from tests.ewp.network.conftest import Registry
-from tests.ewp.network.partner_node import PartnerNode, partner_catalogue
+from tests.ewp.network.partner_node import (
+    PartnerNode,
+    database_queue,  # noqa: F401 (a fixture)
+    partner_catalogue,
+)
 from tests.ewp.network.test_iias import DELFT, HOME, WARSAW, Partners
 from tests.ewp.network.test_las import proposed, received_by
 from tests.factories import InstitutionFactory
@@ -239,16 +243,10 @@ def test_process_cnrs_command_sends_the_la_notifications_due(world: World) -> No
 # ------------------------------------------------------------------ in the background worker
 
 
-@pytest.fixture
-def database_queue(settings: Any) -> None:
-    """The queue of a real installation (django-tasks' database backend), not the tests'
-    immediate one: asked before ``world``, so the fixture's own changes are queued too."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_notifies_a_burst_of_changes_once_after_the_debounce(
-    database_queue: None, world: World
+    database_queue: None,  # noqa: F811 (the fixture)
+    world: World,
 ) -> None:
     # the promoter approved (the fixture), then the host signs: one task, moved later
     world.version.host_signed_at = timezone.now()
