@@ -510,12 +510,13 @@ def sweep(now: datetime) -> dict[str, int]:
         if not tasks.waiting(tasks.process_cnr, pk):
             tasks.schedule(tasks.process_cnr, pk)
             received += 1
-    agreements = 0
+    agreements = mobilities = 0
+    if not settings.EWP_REGISTRY_URL:  # no node: nothing to send
+        return {"received": received, "agreements": agreements, "mobilities": mobilities}
     for agreement in due_agreements(now):
         if not tasks.waiting(tasks.send_iia_cnr, agreement.pk):
             tasks.schedule(tasks.send_iia_cnr, agreement.pk)
             agreements += 1
-    mobilities = 0
     for mobility in la_cnr.due_mobilities(now):
         if not tasks.waiting(tasks.send_la_cnr, mobility.pk):
             tasks.schedule(tasks.send_la_cnr, mobility.pk)
