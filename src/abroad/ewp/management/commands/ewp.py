@@ -30,7 +30,7 @@ checks the signature of its answer. ``process-cnrs`` processes at once the chang
 notifications partners sent us whose time has come (fetches their agreement, or the transcript
 of one of our students, into the inbox) and sends ours for the agreements and learning
 agreements changed since: the same services the background worker runs (``db_worker``:
-abroad.ewp.tasks), for an installation without one or an operator in a hurry;
+abroad.ewp.tasks), at once, for an operator in a hurry;
 ``notify-iia`` sends the partner of an agreement our IIA CNR at once, ``cnrs`` lists the
 notifications received and sent, with their errors. ``fetch-approvals`` asks each partner's
 IIAs Approval API (or the one --partner names) which of our agreements it approved, with
