@@ -7,6 +7,7 @@ a field and sends its CNR, A processes it, and A's inbox names the field that di
 from __future__ import annotations
 
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -95,7 +96,11 @@ def b_sends_its_cnr(both: Nodes) -> Inbound:
 
 def test_b_approves_our_iia_a_sees_it_then_b_changes_a_field_and_a_sees_which(
     nodes: Nodes,  # noqa: F811 (the fixture)
+    settings: Any,
 ) -> None:
+    # A queues its background work as an installation does (B's CNR is fetched when A runs
+    # process-cnrs here, as its worker would), not at once in the request.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     office = logged_in(User.objects.create_user("office", role="office"))
     partner_b = InstitutionFactory.create(name="Node B", country="NL", schac_code=B)
     agreement = make_agreement(partner_b, code="A-B-APPROVE")

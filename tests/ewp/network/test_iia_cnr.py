@@ -5,11 +5,9 @@ client for what we send Delft."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -24,11 +22,12 @@ from lxml import etree
 from abroad.catalogue.models import Agreement, Institution
 from abroad.ewp import iia, xml
 from abroad.ewp.models import Inbound, PendingCnr, SentCnr
-from abroad.ewp.network import cnr, httpsig, keys
+from abroad.ewp.network import cnr
 from abroad.ewp.network.iias import MANIFEST_ENTRY as IIAS_ENTRY
 from abroad.ewp.network.iias import iia_id
-from abroad.ewp.network.registry import REGISTRY
-from tests.ewp.network.conftest import Registry, catalogue_from, with_partner
+from tests.ewp.network import partner_node
+from tests.ewp.network.conftest import Registry
+from tests.ewp.network.partner_node import partner_catalogue
 from tests.ewp.network.test_iias import DELFT, HOME, WARSAW, Partners, make_agreement
 from tests.factories import InstitutionFactory
 
@@ -38,61 +37,14 @@ VENDORED = "ewp-registry-service-vendored/src/main/resources/schemas/ewp-specs-a
 DELFT_IIA_ID = "delft-0001"
 
 
-class PartnerNode:
+class PartnerNode(partner_node.PartnerNode):
     """Delft's node: answers its IIAs get with ``document`` and its IIA CNR with the empty
-    response, signed with its server key; ``down`` closes every connection unanswered."""
+    response."""
 
-    def __init__(self, server_key: keys.KeyPair) -> None:
-        self.key = server_key
-        self.document = b""
-        self.down = False
-        self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
-        node = self
+    def content(self, path: str) -> bytes:
+        return self.document if urlsplit(path).path == "/iias/get" else cnr.response()
 
-        class Handler(BaseHTTPRequestHandler):
-            def answer(self, method: str) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                if node.down:
-                    self.close_connection = True
-                    return
-                node.requests.append((method, self.path, headers, body))
-                path = urlsplit(self.path).path
-                content = node.document if path == "/iias/get" else cnr.response()
-                signature = httpsig.parse_parameters(headers["authorization"], scheme="Signature")
-                signed = httpsig.sign_response(
-                    node.key.private,
-                    node.key.key_id,
-                    body=content,
-                    request_id=headers.get("x-request-id"),
-                    request_signature=signature.signature,
-                )
-                self.send_response(200)
-                self.send_header("Content-Type", "application/xml")
-                self.send_header("Content-Length", str(len(content)))
-                for name, value in signed.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(content)
-
-            def do_GET(self) -> None:
-                self.answer("GET")
-
-            def do_POST(self) -> None:
-                self.answer("POST")
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def apis(self) -> etree._Element:
-        """Its ``apis-implemented``, as the registry copies it from its manifest."""
-        apis = etree.Element(f"{{{REGISTRY}}}apis-implemented")
+    def entries(self, apis: etree._Element) -> None:
         entry = etree.SubElement(apis, f"{{{IIAS_ENTRY}}}iias", nsmap={"i7": IIAS_ENTRY})
         entry.set("version", "7.0.0")
         etree.SubElement(entry, f"{{{IIAS_ENTRY}}}get-url").text = f"{self.url}/iias/get"
@@ -102,11 +54,6 @@ class PartnerNode:
         entry = etree.SubElement(apis, f"{{{ns}}}iia-cnr", nsmap={"c3": ns})
         entry.set("version", "3.0.0")
         etree.SubElement(entry, f"{{{ns}}}url").text = f"{self.url}/iia-cnr"
-        return apis
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @dataclass
@@ -125,17 +72,8 @@ def world(
     settings: Any,
     home: Institution,
 ) -> Iterator[World]:
-    settings.EWP_HEI_ID = HOME
-    settings.EWP_ADMIN_EMAIL = "ewp-admin@abroad.example.eu"
-    settings.EWP_HTTP_RETRIES = 0
-    settings.EWP_HTTP_TIMEOUT_SECONDS = 10
-    partners = Partners()
-    node = PartnerNode(keys.KeyPair(keys.generate()))
-    ours = catalogue_from([client.get("/ewp/manifest.xml").content])
-    with_delft = with_partner(
-        ours, partners.pairs[DELFT], [DELFT], server=node.key, apis=node.apis()
-    )
-    registry.catalogue = with_partner(with_delft, partners.pairs[WARSAW], [WARSAW])
+    node = PartnerNode()
+    partners = partner_catalogue(client, registry, settings, node)
     delft = InstitutionFactory.create(name="TU Delft", country="NL", schac_code="TUDelft.nl")
     agreement = make_agreement(delft, code="E+ NL DELFT01", start_year=2026, end_year=2028)
     node.document = delft_copy(agreement)

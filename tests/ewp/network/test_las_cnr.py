@@ -19,17 +19,22 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from lxml import etree
 
 from abroad.catalogue.models import Institution
-from abroad.ewp import services, xml
+from abroad.ewp import services, tasks, xml
 from abroad.ewp.models import PendingCnr, SentCnr
-from abroad.ewp.network import cnr, keys, la_cnr
-from abroad.ewp.network.registry import REGISTRY
+from abroad.ewp.network import cnr, la_cnr
 from abroad.mobility.enums import LearningAgreementState
 from abroad.mobility.models import LearningAgreement, Mobility
-from tests.ewp.network.conftest import Registry, catalogue_from, with_partner
-from tests.ewp.network.test_iia_cnr import PartnerNode
+from tests.core.test_mail_delivery import run_worker
+from tests.ewp.network.conftest import Registry
+from tests.ewp.network.partner_node import (
+    PartnerNode,
+    database_queue,  # noqa: F401 (a fixture)
+    partner_catalogue,
+)
 from tests.ewp.network.test_iias import DELFT, HOME, WARSAW, Partners
 from tests.ewp.network.test_las import proposed, received_by
 from tests.factories import InstitutionFactory
@@ -43,15 +48,18 @@ VENDORED = (
 CNR_PATH = "/ewp/omobility-la-cnr"
 
 
-def la_cnr_apis(url: str) -> etree._Element:
-    """Delft's ``apis-implemented``: the LA CNR v1.1 only."""
-    apis = etree.Element(f"{{{REGISTRY}}}apis-implemented")
-    ns = la_cnr.MANIFEST_ENTRY
-    entry = etree.SubElement(apis, f"{{{ns}}}omobility-la-cnr", nsmap={"lc": ns})
-    entry.set("version", "1.1.0")
-    etree.SubElement(entry, f"{{{ns}}}url").text = f"{url}/omobility-la-cnr"
-    etree.SubElement(entry, f"{{{ns}}}max-omobility-ids").text = "10"
-    return apis
+class LaCnrNode(PartnerNode):
+    """Delft's node with the LA CNR v1.1 only."""
+
+    def content(self, path: str) -> bytes:
+        return la_cnr.response()
+
+    def entries(self, apis: etree._Element) -> None:
+        ns = la_cnr.MANIFEST_ENTRY
+        entry = etree.SubElement(apis, f"{{{ns}}}omobility-la-cnr", nsmap={"lc": ns})
+        entry.set("version", "1.1.0")
+        etree.SubElement(entry, f"{{{ns}}}url").text = f"{self.url}/omobility-la-cnr"
+        etree.SubElement(entry, f"{{{ns}}}max-omobility-ids").text = "10"
 
 
 @dataclass
@@ -71,17 +79,8 @@ def world(
     settings: Any,
     home: Institution,
 ) -> Iterator[World]:
-    settings.EWP_HEI_ID = HOME
-    settings.EWP_ADMIN_EMAIL = "ewp-admin@abroad.example.eu"
-    settings.EWP_HTTP_RETRIES = 0
-    settings.EWP_HTTP_TIMEOUT_SECONDS = 10
-    partners = Partners()
-    node = PartnerNode(keys.KeyPair(keys.generate()))
-    ours = catalogue_from([client.get("/ewp/manifest.xml").content])
-    with_delft = with_partner(
-        ours, partners.pairs[DELFT], [DELFT], server=node.key, apis=la_cnr_apis(node.url)
-    )
-    registry.catalogue = with_partner(with_delft, partners.pairs[WARSAW], [WARSAW])
+    node = LaCnrNode()
+    partners = partner_catalogue(client, registry, settings, node)
     delft = InstitutionFactory.create(name="TU Delft", country="NL", schac_code=DELFT)
     mobility = received_by(delft)
     version = proposed(mobility)
@@ -239,3 +238,34 @@ def test_process_cnrs_command_sends_the_la_notifications_due(world: World) -> No
     listed = StringIO()
     call_command("ewp", "cnrs", stdout=listed)
     assert f"tudelft.nl {omobility_id} sent" in listed.getvalue()
+
+
+# ------------------------------------------------------------------ in the background worker
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_notifies_a_burst_of_changes_once_after_the_debounce(
+    database_queue: None,  # noqa: F811 (the fixture)
+    world: World,
+) -> None:
+    # the promoter approved (the fixture), then the host signs: one task, moved later
+    world.version.host_signed_at = timezone.now()
+    world.version.save()
+    [waiting] = DBTaskResult.objects.filter(task_path=tasks.send_la_cnr.module_path)
+    assert waiting.args_kwargs["args"] == [world.mobility.pk]
+    assert waiting.run_after > timezone.now()
+    run_worker()
+    assert world.delft_node.requests == []  # not before the debounce is over
+
+    before = timezone.now() - cnr.DEBOUNCE - timedelta(seconds=1)
+    LearningAgreement.objects.filter(mobility=world.mobility).update(
+        promoter_signed_at=before, host_signed_at=before
+    )
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+    run_worker()
+
+    [post] = [r for r in world.delft_node.requests if r.method == "POST"]
+    omobility_id = services.omobility_id(world.mobility)
+    assert ("omobility_id", omobility_id) in parse_qsl(post.body.decode())
+    [sent] = SentCnr.objects.all()
+    assert (sent.kind, sent.state, sent.mobility) == ("la", SentCnr.State.SENT, world.mobility)

@@ -7,11 +7,9 @@ again."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -25,14 +23,14 @@ from lxml import etree
 from abroad.catalogue.models import Institution
 from abroad.ewp import services, xml
 from abroad.ewp.models import Inbound, PendingCnr
-from abroad.ewp.network import cnr, httpsig, keys, tors
-from abroad.ewp.network.registry import REGISTRY
+from abroad.ewp.network import cnr, tors
 from abroad.mobility.models import Mobility
 from abroad.recognition.enums import TranscriptState
 from abroad.recognition.models import Transcript
 from abroad.recognition.services import ensure_standard_scales
-from tests.ewp.network.conftest import Registry, catalogue_from, with_partner
-from tests.ewp.network.test_iias import DELFT, HOME, WARSAW, Partners
+from tests.ewp.network.conftest import Registry
+from tests.ewp.network.partner_node import PartnerNode, partner_catalogue
+from tests.ewp.network.test_iias import DELFT, WARSAW, Partners
 from tests.ewp.test_nominations import tor_v3
 from tests.factories import InstitutionFactory
 from tests.recognition.factories import EndedMobilityFactory, signed_agreement
@@ -46,71 +44,16 @@ VENDORED = (
 CNR = "/ewp/imobility-tor-cnr"
 
 
-class TorNode:
-    """Delft's node: answers its IMobility ToRs get v3 with ``document``, signed with its
-    server key; ``down`` closes every connection unanswered."""
+class TorNode(PartnerNode):
+    """Delft's node: answers its IMobility ToRs get v3 with ``document``."""
 
-    def __init__(self, server_key: keys.KeyPair) -> None:
-        self.key = server_key
-        self.document = b""
-        self.down = False
-        self.requests: list[tuple[str, str, dict[str, str]]] = []
-        node = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def answer(self, method: str) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                if node.down:
-                    self.close_connection = True
-                    return
-                node.requests.append((method, self.path, headers))
-                content = node.document
-                signature = httpsig.parse_parameters(headers["authorization"], scheme="Signature")
-                signed = httpsig.sign_response(
-                    node.key.private,
-                    node.key.key_id,
-                    body=content,
-                    request_id=headers.get("x-request-id"),
-                    request_signature=signature.signature,
-                )
-                self.send_response(200)
-                self.send_header("Content-Type", "application/xml")
-                self.send_header("Content-Length", str(len(content)))
-                for name, value in signed.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(content)
-
-            def do_GET(self) -> None:
-                self.answer("GET")
-
-            def do_POST(self) -> None:
-                self.answer("POST")
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def apis(self) -> etree._Element:
-        apis = etree.Element(f"{{{REGISTRY}}}apis-implemented")
+    def entries(self, apis: etree._Element) -> None:
         ns = tors.TORS_MANIFEST_ENTRY
         entry = etree.SubElement(apis, f"{{{ns}}}imobility-tors", nsmap={"t3": ns})
         entry.set("version", "3.0.0")
         etree.SubElement(entry, f"{{{ns}}}get-url").text = f"{self.url}/tors/get"
         etree.SubElement(entry, f"{{{ns}}}index-url").text = f"{self.url}/tors/index"
         etree.SubElement(entry, f"{{{ns}}}max-omobility-ids").text = "10"
-        return apis
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @dataclass
@@ -130,18 +73,9 @@ def world(
     home: Institution,
     ewp_schemas: Path,
 ) -> Iterator[World]:
-    settings.EWP_HEI_ID = HOME
-    settings.EWP_ADMIN_EMAIL = "ewp-admin@abroad.example.eu"
-    settings.EWP_HTTP_RETRIES = 0
-    settings.EWP_HTTP_TIMEOUT_SECONDS = 10
     ensure_standard_scales()
-    partners = Partners()
-    node = TorNode(keys.KeyPair(keys.generate()))
-    ours = catalogue_from([client.get("/ewp/manifest.xml").content])
-    with_delft = with_partner(
-        ours, partners.pairs[DELFT], [DELFT], server=node.key, apis=node.apis()
-    )
-    registry.catalogue = with_partner(with_delft, partners.pairs[WARSAW], [WARSAW])
+    node = TorNode()
+    partners = partner_catalogue(client, registry, settings, node)
     # Delft, on the French grading scale (the standard scales a data migration adds)
     host = InstitutionFactory.create(name="TU Delft", country="FR", schac_code=DELFT)
     mobility: Mobility = EndedMobilityFactory.create(offer__agreement__partner=host, host=host)
@@ -190,7 +124,7 @@ def test_the_tor_cnr_is_processed_into_the_inbox_and_the_recognition(world: Worl
     out = StringIO()
     call_command("ewp", "process-cnrs", stdout=out)
     assert f"fetched {DELFT} {world.omobility_id}" in out.getvalue()
-    method, path, headers = world.node.requests[0]
+    method, path, headers, _body = world.node.requests[0]
     assert method == "GET"
     assert ("omobility_id", world.omobility_id) in parse_qsl(urlsplit(path).query)
     assert headers["authorization"].startswith("Signature ")

@@ -15,7 +15,11 @@ approved only while the hash the partner approved is the hash of our copy now
 (:func:`readiness`, the agreement page's approval readiness panel).
 
 The IIA Approval CNR API (a partner telling us it approved) is not among the specifications
-we implement (IIAs v7 partners send an IIA CNR instead): we poll, from cron.
+we implement: IIAs v7 partners send an IIA CNR instead, after which the worker asks the
+partner's approvals (:func:`abroad.ewp.tasks.ask_approvals`); cron polls for the others. Our
+approval reaches the partner the same way: accepting its copy saves the agreement, whose IIA
+CNR follows (:mod:`abroad.ewp.network.cnr`, which tells it again when it notifies the copy we
+approved and nothing of ours has said so since).
 """
 
 from __future__ import annotations

@@ -1,22 +1,31 @@
-"""The IIA CNR API v3 of the node (ewp-specs-api-iia-cnr, stable-v3), both ways.
+"""The IIA CNR API v3 of the node (ewp-specs-api-iia-cnr, stable-v3), both ways, as background
+work (:mod:`abroad.ewp.tasks`, run by ``python -m abroad db_worker``).
 
 Receiving: ``/ewp/iia-cnr`` (POST, ``iia_id``: the caller's id of an agreement it changed) is
 answered at once with the empty ``iia-cnr-response`` and recorded as a
-:class:`~abroad.ewp.models.PendingCnr`; :func:`process_pending` (``python -m abroad ewp
-process-cnrs``, from cron) then fetches the partner's agreement with its IIAs get v7 and hands
-the document to :func:`services.receive_iias`, so it waits in the office's inbox exactly as an
-upload does. A partner that cannot be reached (or serves an invalid document) leaves the
-notification waiting with the error; it is tried again after a pause that doubles each time,
-and given up after :data:`MAX_ATTEMPTS`. The same machinery processes the ToR CNRs
-(:class:`PendingCnr` of kind ``tor``: :mod:`abroad.ewp.network.tors`).
+:class:`~abroad.ewp.models.PendingCnr`; when the request's transaction commits, the task
+:func:`~abroad.ewp.tasks.process_cnr` is enqueued, which fetches the partner's agreement with
+its IIAs get v7 and hands the document to :func:`services.receive_iias`, so it waits in the
+office's inbox exactly as an upload does. A partner that cannot be reached (or serves an
+invalid document) leaves the notification waiting with the error (the inbox page shows it);
+the task is enqueued again for after a pause that doubles each time, and the notification is
+given up after :data:`MAX_ATTEMPTS`. The same machinery processes the ToR CNRs
+(:class:`PendingCnr` of kind ``tor``: :mod:`abroad.ewp.network.tors`). After a partner's IIA
+CNR we also ask its IIAs Approval API what it approved (IIAs v7 partners announce an approval
+with an IIA CNR), and when the copy it serves is the one we approved and no notification of
+ours has said so since, we tell it again (:func:`approval_unannounced`).
 
 Sending: :func:`notify` tells the partner of one of our agreements (its IIA CNR endpoint found
 in the registry catalogue) that it changed, signed, with the client's timeouts and retries,
-and logs the outcome as a :class:`~abroad.ewp.models.SentCnr`. :func:`send_due` (run by the
-same command) notifies, for each Erasmus+ agreement with a partner whose node serves IIA CNR
-v3, the changes saved since the last notification, once the agreement has been left alone for
-:data:`DEBOUNCE` (a burst of edits is one notification); a failed one is tried again with the
-same back-off as received ones.
+and logs the outcome as a :class:`~abroad.ewp.models.SentCnr`. Saving an Erasmus+ agreement
+enqueues (on commit) :func:`~abroad.ewp.tasks.send_iia_cnr` due :data:`DEBOUNCE` later; a
+further save meanwhile moves that task later instead of adding one, so a burst of edits is
+one notification (:func:`due_agreements` decides, for partners whose node serves IIA CNR v3);
+a failed one is enqueued again with the same back-off as received ones.
+
+``python -m abroad ewp process-cnrs`` runs the same service functions at once for everything
+due (:func:`process_pending`, :func:`send_due`), and the ``ewp.cnrs`` job of
+``run-scheduled`` (:func:`sweep`) hands the worker any notification whose task was lost.
 """
 
 from __future__ import annotations
@@ -29,18 +38,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Model, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks.base import Task
 from lxml import etree
 
 from abroad.catalogue.enums import Programme
 from abroad.catalogue.models import Agreement, Institution
 from abroad.catalogue.queries import by_schac_codes
-from abroad.ewp import services, xml
-from abroad.ewp.models import Inbound, PendingCnr, SentCnr
+from abroad.ewp import iia, services, tasks, xml
+from abroad.ewp.models import IiaLink, Inbound, PendingCnr, SentCnr
 from abroad.ewp.network import iias, tors
 from abroad.ewp.network.client import CallError, call, message
 from abroad.ewp.network.httpsig import Refused
@@ -82,9 +93,11 @@ def _partner_heis(caller: Caller) -> list[str]:
     return [h for h in heis if h in known] or heis
 
 
+@transaction.atomic
 def record(caller: Caller, iia_id: str) -> list[PendingCnr]:
-    """The notification, waiting to be processed: one per partner HEI; a notification for
-    the same agreement still waiting is brought forward instead of repeated."""
+    """The notification, waiting to be processed (enqueued for the worker on commit): one per
+    partner HEI; a notification for the same agreement still waiting is brought forward
+    instead of repeated."""
     now = timezone.now()
     found = []
     for hei_id in _partner_heis(caller):
@@ -102,6 +115,7 @@ def record(caller: Caller, iia_id: str) -> list[PendingCnr]:
                 hei_id=hei_id, iia_id=iia_id, request_id=caller.request_id, next_try_at=now
             )
         )
+    tasks.process_on_commit([pending.pk for pending in found])
     return found
 
 
@@ -128,14 +142,48 @@ def pause(attempts: int) -> timedelta:
     return min(LONGEST_PAUSE, FIRST_PAUSE * 2 ** max(0, attempts - 1))
 
 
+def approved_copy(cnr: PendingCnr, data: bytes) -> IiaLink | None:
+    """Our link to the agreement whose copy the partner serves in ``data`` if it is the copy
+    we approved (the same ``iia-hash`` as the one the office accepted)."""
+    hashes = {
+        one.iia_hash.lower()
+        for one in iia.parse(data)
+        if one.iia_hash and any(p.iia_id == cnr.iia_id for p in one.partners)
+    }
+    links = IiaLink.objects.filter(
+        by_schac_codes([cnr.hei_id], "agreement__partner__"), partner_iia_id=cnr.iia_id
+    ).select_related("agreement")
+    return next((link for link in links if link.partner_hash.lower() in hashes), None)
+
+
+def approval_unannounced(link: IiaLink) -> bool:
+    """No notification of ours reached the partner since the office approved its copy."""
+    return not SentCnr.objects.filter(
+        kind=SentCnr.Kind.IIA,
+        agreement=link.agreement,
+        state=SentCnr.State.SENT,
+        sent_at__gte=link.partner_updated_at or link.agreement.updated_at,
+    ).exists()
+
+
 def fetch_iia(cnr: PendingCnr) -> str:
-    """Fetch the partner's agreement an IIA CNR names and put it in the inbox; the outcome."""
+    """Fetch the partner's agreement an IIA CNR names and put it in the inbox; the outcome.
+    The copy we approved already is not put in the inbox again: the partner is told of our
+    approval once more when no notification of ours has said so since."""
     data = iias.fetch_document(cnr.hei_id, [cnr.iia_id])
     if data is None:
         return _("%(hei)s serves no agreement %(iia_id)s with us (deleted, or not with us).") % {
             "hei": cnr.hei_id,
             "iia_id": cnr.iia_id,
         }
+    link = approved_copy(cnr, data)
+    if link is not None:
+        outcome = _("We approved this copy already (%(code)s).") % {"code": link.agreement.code}
+        if approval_unannounced(link):
+            pk = link.agreement_id
+            transaction.on_commit(lambda: tasks.schedule(tasks.send_iia_cnr, pk, True))
+            outcome += " " + _("Our approval is notified to the partner again.")
+        return outcome
     if Inbound.objects.filter(
         source__sha256=hashlib.sha256(xml.stored(data).encode("utf-8")).hexdigest(),
         state=Inbound.State.PENDING,
@@ -173,8 +221,37 @@ def process(cnr: PendingCnr) -> PendingCnr:
         cnr.state = PendingCnr.State.DONE
         cnr.done_at = now
         cnr.last_error = ""
+        if cnr.kind == PendingCnr.Kind.IIA:
+            hei_id = cnr.hei_id
+            transaction.on_commit(lambda: tasks.schedule(tasks.ask_approvals, hei_id))
     cnr.save()
     return cnr
+
+
+def process_one(pk: int, now: datetime | None = None) -> PendingCnr | None:
+    """Process the notification ``pk`` if it is waiting and its time has come, in its own
+    transaction; None when not (done, given up, not due, or another process holds it)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        cnr = (
+            PendingCnr.objects.select_for_update(skip_locked=True)
+            .filter(pk=pk, state=PendingCnr.State.PENDING, next_try_at__lte=now)
+            .first()
+        )
+        if cnr is None:
+            return None
+        return process(cnr)
+
+
+def run_received(pk: int) -> str:
+    """The task of a received notification: process it once; still waiting, enqueue the next
+    try for its time."""
+    cnr = process_one(pk)
+    if cnr is None:
+        return "not due"
+    if cnr.state == PendingCnr.State.PENDING:
+        tasks.schedule(tasks.process_cnr, cnr.pk, at=cnr.next_try_at)
+    return cnr.state
 
 
 @dataclass
@@ -195,15 +272,9 @@ def process_pending(now: datetime | None = None, limit: int = 200) -> Processed:
     )
     result = Processed()
     for pk in due:
-        with transaction.atomic():
-            cnr = (
-                PendingCnr.objects.select_for_update(skip_locked=True)
-                .filter(pk=pk, state=PendingCnr.State.PENDING)
-                .first()
-            )
-            if cnr is None:
-                continue
-            process(cnr)
+        cnr = process_one(pk, now)
+        if cnr is None:
+            continue
         if cnr.state == PendingCnr.State.DONE:
             result.done.append(cnr)
         elif cnr.state == PendingCnr.State.FAILED:
@@ -287,6 +358,12 @@ def _waiting_to_retry(
     times in a row, or is its pause not over?"""
     if last_sent is None or changed > last_sent:
         return False
+    failures = failures_in_a_row(logged)
+    return failures >= MAX_ATTEMPTS or now < last_sent + pause(failures)
+
+
+def failures_in_a_row(logged: QuerySet[SentCnr]) -> int:
+    """How many of the notifications ``logged`` failed since the last one sent."""
     last_ok = (
         logged.filter(state=SentCnr.State.SENT)
         .order_by("-sent_at")
@@ -296,8 +373,7 @@ def _waiting_to_retry(
     failed = logged.filter(state=SentCnr.State.FAILED)
     if last_ok is not None:
         failed = failed.filter(sent_at__gt=last_ok)
-    failures = failed.count()
-    return failures >= MAX_ATTEMPTS or now < last_sent + pause(failures)
+    return failed.count()
 
 
 def due(
@@ -332,11 +408,14 @@ def due(
     return found
 
 
-def due_agreements(now: datetime | None = None, limit: int = 100) -> list[Agreement]:
+def due_agreements(
+    now: datetime | None = None, limit: int = 100, pks: list[int] | None = None
+) -> list[Agreement]:
     """The Erasmus+ agreements whose partner should be told they changed: saved since the
     last notification (or never notified) and left alone for :data:`DEBOUNCE`; or whose last
     notification failed, once its pause is over (up to :data:`MAX_ATTEMPTS` failures in a
-    row). Only partners whose node the catalogue lists with IIA CNR v3."""
+    row). Only partners whose node the catalogue lists with IIA CNR v3; of ``pks`` only when
+    given."""
     now = now or timezone.now()
     try:
         registry = catalogue()
@@ -351,6 +430,8 @@ def due_agreements(now: datetime | None = None, limit: int = 100) -> list[Agreem
         .filter(changed_since_notified("updated_at", now))
         .order_by("updated_at", "pk")
     )
+    if pks is not None:
+        candidates = candidates.filter(pk__in=pks)
     return due(
         candidates,
         subject="agreement",
@@ -367,3 +448,77 @@ def due_agreements(now: datetime | None = None, limit: int = 100) -> list[Agreem
 def send_due(now: datetime | None = None) -> list[SentCnr]:
     """Notify the partners of :func:`due_agreements`; what was sent or failed."""
     return [notify(agreement) for agreement in due_agreements(now)]
+
+
+def retry_later(sent: SentCnr, job: Task, pk: int) -> None:
+    """After a failed notification, enqueue ``job(pk)`` for when its pause is over (not after
+    :data:`MAX_ATTEMPTS` failures in a row: the office sees them given up)."""
+    logged = SentCnr.objects.filter(kind=sent.kind)
+    if sent.kind == SentCnr.Kind.LA:
+        logged = logged.filter(mobility=sent.mobility)
+    else:
+        logged = logged.filter(agreement=sent.agreement)
+    failures = failures_in_a_row(logged)
+    if failures < MAX_ATTEMPTS:
+        tasks.schedule(job, pk, at=sent.sent_at + pause(failures))
+
+
+def run_agreement(pk: int, *, force: bool = False) -> str:
+    """The task of a changed agreement: notify its partner if it is due (:func:`due_agreements`,
+    or at once with ``force``: our approval to announce); a failure is tried again later."""
+    if force:
+        agreement = Agreement.objects.select_related("partner").filter(pk=pk).first()
+        found = [agreement] if agreement is not None else []
+    else:
+        found = due_agreements(pks=[pk])
+    if not found:
+        return "not due"
+    sent = notify(found[0])
+    if sent.state == SentCnr.State.FAILED:
+        retry_later(sent, tasks.send_iia_cnr, pk)
+    return sent.state
+
+
+def agreement_saved(sender: type[Agreement], instance: Agreement, **kwargs: object) -> None:
+    """``post_save`` of an agreement: once the change commits, the task that notifies its
+    partner waits :data:`DEBOUNCE` (moved later by each further save). Nothing while the node
+    has no registry to find partners in, nor for fixtures loaded raw."""
+    if kwargs.get("raw") or not settings.EWP_REGISTRY_URL:
+        return
+    if instance.programme != Programme.ERASMUS:
+        return
+    pk = instance.pk
+    transaction.on_commit(
+        lambda: tasks.schedule(tasks.send_iia_cnr, pk, at=timezone.now() + DEBOUNCE)
+    )
+
+
+# ------------------------------------------------------------------------------ the sweep
+
+
+def sweep(now: datetime) -> dict[str, int]:
+    """The ``ewp.cnrs`` job of ``run-scheduled``: hand the worker every received notification
+    that is due and that no task waits for (the process stopped between the commit and the
+    enqueueing, or the backend could not defer its next try), and every agreement and
+    learning agreement whose notification is due with no task waiting for it."""
+    from abroad.ewp.network import la_cnr
+
+    received = 0
+    for pk in PendingCnr.objects.filter(
+        state=PendingCnr.State.PENDING, next_try_at__lte=now
+    ).values_list("pk", flat=True)[:500]:
+        if not tasks.waiting(tasks.process_cnr, pk):
+            tasks.schedule(tasks.process_cnr, pk)
+            received += 1
+    agreements = mobilities = 0
+    if not settings.EWP_REGISTRY_URL:  # no node: nothing to send
+        return {"received": received, "agreements": agreements, "mobilities": mobilities}
+    for agreement in due_agreements(now):
+        if not tasks.waiting(tasks.send_iia_cnr, agreement.pk):
+            tasks.schedule(tasks.send_iia_cnr, agreement.pk)
+            agreements += 1
+    for mobility in la_cnr.due_mobilities(now):
+        if not tasks.waiting(tasks.send_la_cnr, mobility.pk):
+            tasks.schedule(tasks.send_la_cnr, mobility.pk)
+            mobilities += 1
+    return {"received": received, "agreements": agreements, "mobilities": mobilities}

@@ -1,13 +1,16 @@
 """The OMobility LA CNR API v1 (ewp-specs-api-omobility-la-cnr, stable-v1, 1.1.0), both ways.
 
 Sending (our outgoing students): when a learning agreement changes as the receiving HEI sees it
-(a version the promoter approved, the host signed or a version returned), :func:`send_due`
-(run by ``python -m abroad ewp process-cnrs``) tells the receiving HEI's LA CNR endpoint, once
-the mobility's learning agreement has been left alone for :data:`cnr.DEBOUNCE`; a failed one is
-tried again with the same pauses as the IIA ones, all through the machinery of
-:mod:`abroad.ewp.network.cnr` (logged as a :class:`SentCnr` of kind ``la``). A version only the
-student signed is not the sending HEI's proposal yet: nothing is sent until the promoter
-approves it.
+(a version the promoter approved, the host signed or a version returned), the receiving HEI's
+LA CNR endpoint is told once the mobility's learning agreement has been left alone for
+:data:`cnr.DEBOUNCE`: saving a version enqueues (on commit) the background task
+:func:`~abroad.ewp.tasks.send_la_cnr` due then, a further save moves it later (one
+notification for a burst), and :func:`run_mobility` sends it if :func:`due_mobilities` says
+so; a failed one is enqueued again with the same pauses as the IIA ones, all through the
+machinery of :mod:`abroad.ewp.network.cnr` (logged as a :class:`SentCnr` of kind ``la``).
+``python -m abroad ewp process-cnrs`` sends everything due at once (:func:`send_due`). A version
+only the student signed is not the sending HEI's proposal yet: nothing is sent until the
+promoter approves it.
 
 Receiving: an LA CNR is about the *partner's* outgoing students, whose learning agreements we
 would host. abroad keeps no incoming mobilities, so there is nothing to fetch: the notification
@@ -20,13 +23,15 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models import DateTimeField, Exists, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from lxml import etree
 
-from abroad.ewp import services
+from abroad.ewp import services, tasks
 from abroad.ewp.models import SentCnr
 from abroad.ewp.network import cnr
 from abroad.ewp.network.httpsig import Refused
@@ -123,10 +128,12 @@ def changed_at() -> Subquery:
     return Subquery(versions, output_field=DateTimeField())
 
 
-def due_mobilities(now: datetime | None = None, limit: int = 100) -> list[Mobility]:
+def due_mobilities(
+    now: datetime | None = None, limit: int = 100, pks: list[int] | None = None
+) -> list[Mobility]:
     """The mobilities whose receiving HEI should be told their learning agreement changed
     (:func:`cnr.due`'s rules); only those with a version the promoter approved (the partner
-    saw it), at hosts whose node the catalogue lists with LA CNR v1."""
+    saw it), at hosts whose node the catalogue lists with LA CNR v1; of ``pks`` when given."""
     now = now or timezone.now()
     try:
         registry = catalogue()
@@ -146,6 +153,8 @@ def due_mobilities(now: datetime | None = None, limit: int = 100) -> list[Mobili
         .filter(cnr.changed_since_notified("la_changed", now))
         .order_by("la_changed", "pk")
     )
+    if pks is not None:
+        candidates = candidates.filter(pk__in=pks)
     return cnr.due(
         candidates,
         subject="mobility",
@@ -162,3 +171,29 @@ def due_mobilities(now: datetime | None = None, limit: int = 100) -> list[Mobili
 def send_due(now: datetime | None = None) -> list[SentCnr]:
     """Notify the receiving HEIs of :func:`due_mobilities`; what was sent or failed."""
     return [notify(mobility) for mobility in due_mobilities(now)]
+
+
+def run_mobility(pk: int) -> str:
+    """The task of a changed learning agreement: notify the receiving HEI if it is due; a
+    failure is tried again after its pause."""
+    found = due_mobilities(pks=[pk])
+    if not found:
+        return "not due"
+    sent = notify(found[0])
+    if sent.state == SentCnr.State.FAILED:
+        cnr.retry_later(sent, tasks.send_la_cnr, pk)
+    return sent.state
+
+
+def learning_agreement_saved(
+    sender: type[LearningAgreement], instance: LearningAgreement, **kwargs: object
+) -> None:
+    """``post_save`` of a learning agreement version: once the change commits, the task that
+    notifies the receiving HEI waits :data:`cnr.DEBOUNCE` (moved later by each further save).
+    Nothing while the node has no registry, nor for fixtures loaded raw."""
+    if kwargs.get("raw") or not settings.EWP_REGISTRY_URL:
+        return
+    pk = instance.mobility_id
+    transaction.on_commit(
+        lambda: tasks.schedule(tasks.send_la_cnr, pk, at=timezone.now() + cnr.DEBOUNCE)
+    )

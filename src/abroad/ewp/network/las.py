@@ -47,7 +47,17 @@ from abroad.ewp.network.client import CallError, call, failure
 from abroad.ewp.network.httpsig import Refused
 from abroad.ewp.network.iias import _since, _single, _years, parameters
 from abroad.ewp.network.registry import Api
-from abroad.ewp.network.server import XML_TYPE, Caller, ewp_api, served_hei, wanted_ids
+from abroad.ewp.network.server import (
+    COMMON,
+    Caller,
+    ewp_api,
+    render_ids,
+    render_update_response,
+    serve,
+    served_hei,
+    wanted_ids,
+    xml_response,
+)
 from abroad.ewp.xml import EwpError
 from abroad.mobility.enums import LearningAgreementState
 from abroad.mobility.models import Component, LearningAgreement, Mobility
@@ -89,7 +99,6 @@ LA_STATS = xml.Kind(
     "ewp-specs-api-omobility-las/endpoints/stats-response.xsd",
     "stable-v1",
 )
-COMMON = "https://github.com/erasmus-without-paper/ewp-specs-architecture/blob/stable-v1/common-types.xsd"
 SENT_STATES = (LearningAgreementState.APPROVED, LearningAgreementState.SIGNED)
 XML_BODIES = ("application/xml", "text/xml")
 _ESI = re.compile(r"^urn:schac:personalUniqueCode:int:esi:([^:]+):(.+)$", re.IGNORECASE)
@@ -246,17 +255,6 @@ def index_ids(caller: Caller, query: IndexQuery) -> list[str]:
 # ------------------------------------------------------------------------------------ views
 
 
-def _xml(body: bytes) -> HttpResponse:
-    return HttpResponse(body, content_type=XML_TYPE)
-
-
-def render_index(ids: list[str]) -> bytes:
-    root = xml.new_document(LA_INDEX)
-    for value in ids:
-        xml.element(root, "omobility-id", value)
-    return services.emitted(LA_INDEX, xml.serialize(root))
-
-
 def render_get(elements: list[etree._Element]) -> bytes:
     root = xml.new_document(xml.LA_GET)
     for node in elements:
@@ -264,20 +262,14 @@ def render_get(elements: list[etree._Element]) -> bytes:
     return services.emitted(xml.LA_GET, xml.serialize(root))
 
 
-def render_update_response(message: str) -> bytes:
-    root = xml.new_document(LA_UPDATE_RESPONSE, {"ewp": COMMON})
-    xml.element(root, f"{{{COMMON}}}success-user-message", message)
-    return services.emitted(LA_UPDATE_RESPONSE, xml.serialize(root))
-
-
 @ewp_api(methods=("GET", "POST"))
 def index(request: HttpRequest, caller: Caller) -> HttpResponse:
     query = index_query(parameters(request))
-    try:
-        return _xml(render_index(index_ids(caller, query)))
-    except EwpError as error:
-        log.error("EWP LAs index not served: %s", error)
-        raise Refused(500, "The index could not be written.") from None
+    return serve(
+        "LAs index",
+        "The index could not be written.",
+        lambda: render_ids(LA_INDEX, index_ids(caller, query)),
+    )
 
 
 @ewp_api(methods=("GET", "POST"))
@@ -285,12 +277,11 @@ def get(request: HttpRequest, caller: Caller) -> HttpResponse:
     params = parameters(request)
     our_hei(params)
     wanted = wanted_ids(params, "omobility_id", MAX_OMOBILITY_IDS)
-    try:
-        found = servable(by_omobility_id(caller, wanted))
-        return _xml(render_get([node for _mobility, node in found]))
-    except EwpError as error:
-        log.error("EWP LAs get not served: %s", error)
-        raise Refused(500, "The learning agreements could not be written as valid ones.") from None
+    return serve(
+        "LAs get",
+        "The learning agreements could not be written as valid ones.",
+        lambda: render_get([node for _m, node in servable(by_omobility_id(caller, wanted))]),
+    )
 
 
 @ewp_api(methods=("POST",))
@@ -327,10 +318,10 @@ def update(request: HttpRequest, caller: Caller) -> HttpResponse:
     if inbound.state != Inbound.State.APPLIED:
         raise Refused(409, inbound.message)  # it changed meanwhile
     try:
-        return _xml(render_update_response(inbound.message))
+        return xml_response(render_update_response(LA_UPDATE_RESPONSE, inbound.message))
     except EwpError as error:  # pragma: no cover - a fixed, valid document
         log.error("EWP LAs update answered without message: %s", error)
-        return _xml(xml.serialize(xml.new_document(LA_UPDATE_RESPONSE)))
+        return xml_response(xml.serialize(xml.new_document(LA_UPDATE_RESPONSE)))
 
 
 # ------------------------------------------------------------------------------------ stats
@@ -398,7 +389,7 @@ def render_stats(found: dict[int, YearStats]) -> bytes:
 def stats_view(request: HttpRequest, caller: Caller) -> HttpResponse:
     if STATS_PORTAL not in {h.lower() for h in caller.hei_ids}:
         raise Refused(403, "The statistics are for the EWP stats portal only.")
-    return _xml(render_stats(stats()))
+    return xml_response(render_stats(stats()))
 
 
 # ----------------------------------------------------------------------------------- client

@@ -41,7 +41,17 @@ from abroad.ewp.network.client import CallError, call, failure
 from abroad.ewp.network.httpsig import Refused
 from abroad.ewp.network.iias import _since, _single, _years, parameters
 from abroad.ewp.network.registry import Api
-from abroad.ewp.network.server import XML_TYPE, Caller, ewp_api, served_hei, wanted_ids
+from abroad.ewp.network.server import (
+    COMMON,
+    Caller,
+    ewp_api,
+    render_ids,
+    render_update_response,
+    serve,
+    served_hei,
+    wanted_ids,
+    xml_response,
+)
 from abroad.ewp.nominations import VENDORED, VendoredKind
 from abroad.ewp.xml import EwpError
 from abroad.mobility import services as mobility_services
@@ -62,7 +72,6 @@ OMOBILITIES_INDEX = Api("omobilities", MANIFEST_ENTRY, "index-url")
 OMOBILITIES_UPDATE = Api("omobilities", MANIFEST_ENTRY, "update-url")
 _BASE = "https://github.com/erasmus-without-paper/ewp-specs-api-omobilities/blob/stable-v3"
 _FOLDER = f"{VENDORED}/ewp-specs-api-omobilities-v3.0.0/endpoints"
-COMMON = "https://github.com/erasmus-without-paper/ewp-specs-architecture/blob/stable-v1/common-types.xsd"
 
 
 def _kind(key: str, name: str, root: str) -> VendoredKind:
@@ -169,31 +178,14 @@ def index_ids(caller: Caller, query: IndexQuery) -> list[str]:
 # ------------------------------------------------------------------------------------ views
 
 
-def _xml(body: bytes) -> HttpResponse:
-    return HttpResponse(body, content_type=XML_TYPE)
-
-
-def render_index(ids: list[str]) -> bytes:
-    root = xml.new_document(INDEX)
-    for value in ids:
-        xml.element(root, "omobility-id", value)
-    return services.emitted(INDEX, xml.serialize(root))
-
-
-def render_update_response(message: str) -> bytes:
-    root = xml.new_document(UPDATE_RESPONSE, {"ewp": COMMON})
-    xml.element(root, f"{{{COMMON}}}success-user-message", message)
-    return services.emitted(UPDATE_RESPONSE, xml.serialize(root))
-
-
 @ewp_api(methods=("GET", "POST"))
 def index(request: HttpRequest, caller: Caller) -> HttpResponse:
     query = index_query(parameters(request))
-    try:
-        return _xml(render_index(index_ids(caller, query)))
-    except EwpError as error:
-        log.error("EWP OMobilities index not served: %s", error)
-        raise Refused(500, "The index could not be written.") from None
+    return serve(
+        "OMobilities index",
+        "The index could not be written.",
+        lambda: render_ids(INDEX, index_ids(caller, query)),
+    )
 
 
 @ewp_api(methods=("GET", "POST"))
@@ -201,13 +193,14 @@ def get(request: HttpRequest, caller: Caller) -> HttpResponse:
     params = parameters(request)
     _our_hei(params)
     wanted = wanted_ids(params, "omobility_id", MAX_OMOBILITY_IDS)
-    try:
-        nominees = servable(by_omobility_id(caller, wanted))
-        data = nominations.render(nominees)
-        return _xml(services.emitted(nominations.OMOBILITIES_GET, data))
-    except EwpError as error:
-        log.error("EWP OMobilities get not served: %s", error)
-        raise Refused(500, "The nominations could not be written as valid ones.") from None
+    return serve(
+        "OMobilities get",
+        "The nominations could not be written as valid ones.",
+        lambda: services.emitted(
+            nominations.OMOBILITIES_GET,
+            nominations.render(servable(by_omobility_id(caller, wanted))),
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -287,7 +280,7 @@ def update(request: HttpRequest, caller: Caller) -> HttpResponse:
                 message = accept(mobility)
         except MobilityError as error:
             raise Refused(409, str(error)) from None
-    return _xml(render_update_response(message))
+    return xml_response(render_update_response(UPDATE_RESPONSE, message))
 
 
 # ----------------------------------------------------------------------------------- client

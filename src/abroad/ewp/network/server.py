@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from lxml import etree
 
-from abroad.ewp import services
+from abroad.ewp import services, xml
 from abroad.ewp.models import SeenRequest
 from abroad.ewp.network import httpsig, keys
 from abroad.ewp.network.httpsig import Refused
@@ -180,3 +180,35 @@ def served_hei(what: str) -> str:
     except EwpError as error:
         log.error("EWP %s: %s", what, error)
         raise Refused(500, "This node has no HEI id configured.") from None
+
+
+# ------------------------------------------------------------------- what every API answers
+
+
+def xml_response(body: bytes) -> HttpResponse:
+    return HttpResponse(body, content_type=XML_TYPE)
+
+
+def serve(what: str, refusal: str, build: Callable[[], bytes]) -> HttpResponse:
+    """The document ``build`` writes; a document that cannot be written valid (EwpError) is
+    logged as ``what`` not served and answered 500 with ``refusal``."""
+    try:
+        return xml_response(build())
+    except EwpError as error:
+        log.error("EWP %s not served: %s", what, error)
+        raise Refused(500, refusal) from None
+
+
+def render_ids(kind: xml.Kind, ids: list[str], element: str = "omobility-id") -> bytes:
+    """An index response of ``kind``: one ``element`` per id, checked against its schema."""
+    root = xml.new_document(kind)
+    for value in ids:
+        xml.element(root, element, value)
+    return services.emitted(kind, xml.serialize(root))
+
+
+def render_update_response(kind: xml.Kind, message: str) -> bytes:
+    """An update response of ``kind`` with its ``success-user-message``."""
+    root = xml.new_document(kind, {"ewp": COMMON})
+    xml.element(root, f"{{{COMMON}}}success-user-message", message)
+    return services.emitted(kind, xml.serialize(root))

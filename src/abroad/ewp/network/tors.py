@@ -7,12 +7,13 @@ serves it with its IMobility ToRs ``get``; it tells us with a ToR CNR. ``/ewp/im
 :data:`MAX_OMOBILITY_IDS`; a ``sending_hei_id``, if given, must be ours) is answered at once
 with the empty ``imobility-tor-cnr-response`` and recorded as a
 :class:`~abroad.ewp.models.PendingCnr` of kind ``tor``, one per mobility of ours the caller
-receives (others are ignored, as unknown ids are). ``python -m abroad ewp process-cnrs``
-then fetches the transcript with a signed call verified as every answer is
-(:func:`fetch_document`) and hands the document to :func:`services.import_tors`, exactly as an
-uploaded ToR file goes: entered into the recognition of the mobility, or kept as refused with
-the reason. A partner that is down leaves the notification waiting, tried again with the
-pauses of :mod:`abroad.ewp.network.cnr`.
+receives (others are ignored, as unknown ids are). The background task
+:func:`~abroad.ewp.tasks.process_cnr`, enqueued when the request commits (or ``python -m
+abroad ewp process-cnrs``), then fetches the transcript with a signed call verified as every
+answer is (:func:`fetch_document`) and hands the document to :func:`services.import_tors`,
+exactly as an uploaded ToR file goes: entered into the recognition of the mobility, or kept
+as refused with the reason. A partner that is down leaves the notification waiting, tried
+again with the pauses of :mod:`abroad.ewp.network.cnr`.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from __future__ import annotations
 import hashlib
 import logging
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
 
-from abroad.ewp import nominations, services, xml
+from abroad.ewp import nominations, services, tasks, xml
 from abroad.ewp.models import Inbound, PendingCnr
 from abroad.ewp.network.client import CallError, call, failure
 from abroad.ewp.network.httpsig import Refused
@@ -64,9 +66,11 @@ def response() -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
+@transaction.atomic
 def record(caller: Caller, hei_id: str, omobility_ids: list[str]) -> list[PendingCnr]:
-    """One waiting notification per mobility of ours that ``hei_id`` receives; one for the
-    same mobility still waiting is brought forward instead of repeated."""
+    """One waiting notification per mobility of ours that ``hei_id`` receives (enqueued for
+    the worker on commit); one for the same mobility still waiting is brought forward instead
+    of repeated."""
     now = timezone.now()
     found = []
     for mobility in by_omobility_id(caller, omobility_ids):
@@ -94,6 +98,7 @@ def record(caller: Caller, hei_id: str, omobility_ids: list[str]) -> list[Pendin
                 next_try_at=now,
             )
         )
+    tasks.process_on_commit([pending.pk for pending in found])
     return found
 
 

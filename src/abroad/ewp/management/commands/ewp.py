@@ -28,14 +28,16 @@ files the settings name (an existing one is kept unless --force; --next and --pr
 them), ``manifest`` prints our discovery manifest, ``registry`` reads the registry catalogue
 again and prints what it holds, ``echo`` calls a partner's Echo API with our signature and
 checks the signature of its answer, ``fetch-institution`` prints what a partner's Institutions
-and OUnits APIs say of it and its units. ``process-cnrs`` processes the change notifications
-partners sent us whose time has come (fetches their agreement, or the transcript of one of our
-students, into the inbox) and sends ours
-for the agreements changed since (cron runs it every few minutes), ``notify-iia`` sends the
-partner of an agreement our IIA CNR at once, ``cnrs`` lists the notifications received and
-sent, with their errors. ``fetch-approvals`` asks each partner's IIAs Approval API (or the
-one --partner names) which of our agreements it approved, with which hash (cron runs it);
-a failed call is logged for the agreement's EWP page and exits with status 1.
+and OUnits APIs say of it and its units. ``process-cnrs`` processes at once the change
+notifications partners sent us whose time has come (fetches their agreement, or the transcript
+of one of our students, into the inbox) and sends ours for the agreements and learning
+agreements changed since: the same services the background worker runs (``db_worker``:
+abroad.ewp.tasks), at once, for an operator in a hurry;
+``notify-iia`` sends the partner of an agreement our IIA CNR at once, ``cnrs`` lists the
+notifications received and sent, with their errors. ``fetch-approvals`` asks each partner's
+IIAs Approval API (or the one --partner names) which of our agreements it approved, with
+which hash (cron runs it); a failed call is logged for the agreement's EWP page and exits
+with status 1.
 """
 
 from __future__ import annotations
