@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -10,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from abroad.grants.models import GrantCase, Payment
 from abroad.mobility.enums import MobilityState
 from abroad.mobility.models import Mobility
 from abroad.people.enums import Role
@@ -80,7 +83,7 @@ def test_a_school_scoped_office_sees_its_schools_figures_only(data: Dataset) -> 
 
 def test_an_unknown_figure_or_format_is_404(personas: dict[str, Client]) -> None:
     office = personas["office"]
-    assert office.get(reverse("statistics:download", args=["grants", "csv"])).status_code == 404
+    assert office.get(reverse("statistics:download", args=["nothing", "csv"])).status_code == 404
     assert office.get(reverse("statistics:download", args=["countries", "pdf"])).status_code == 404
 
 
@@ -91,12 +94,13 @@ def test_the_dashboard_draws_every_figure_with_its_table_and_downloads(
     personas: dict[str, Client], data: Dataset
 ) -> None:
     page = personas["office"].get(DASHBOARD).content.decode()
-    for key in ("calls", "rounds", "countries", "partners", "recognition", "athens"):
+    keys = ("calls", "rounds", "countries", "partners", "recognition", "grades", "grants", "athens")
+    for key in keys:
         assert f'id="figure-{key}"' in page
         assert reverse("statistics:download", args=[key, "csv"]) in page
         assert reverse("statistics:download", args=[key, "xlsx"]) in page
-    assert page.count("<svg") == 12
-    assert page.count('<details class="figure-table">') == 12
+    assert page.count("<svg") == 14
+    assert page.count('<details class="figure-table">') == 14
     assert '<title id="chart-countries-title">' in page
     assert "<script" not in page.split("<main")[1]
     assert "style=" not in page
@@ -155,10 +159,14 @@ def test_the_dashboard_runs_a_bounded_number_of_queries(
     with CaptureQueriesContext(connection) as few:
         office.get(DASHBOARD)
     for _ in range(30):
-        MobilityFactory.create(
+        more = MobilityFactory.create(
             student=UserFactory.create(course_of_study=data.msc),
             offer=OfferFactory.create(agreement=AgreementFactory.create()),
             academic_year=YEAR,
+        )
+        GrantCase.objects.create(mobility=more, amount=Decimal("1000.00"))
+        Payment.objects.create(
+            mobility=more, instalment=1, amount=Decimal("800.00"), paid_on=dt.date(2025, 10, 1)
         )
     with CaptureQueriesContext(connection) as many:
         office.get(DASHBOARD)
@@ -188,6 +196,20 @@ def test_xlsx_download(personas: dict[str, Client], data: Dataset) -> None:
     assert rows[1][0] == "=Berlin University"
     cell = sheet.cell(row=2, column=1)
     assert cell.data_type == "s"  # text, never a formula
+
+
+def test_the_grants_download(personas: dict[str, Client], data: Dataset) -> None:
+    text = download(personas["office"], "grants", "csv").decode("utf-8-sig")
+    header, row = text.splitlines()[:2]
+    assert header.split(",")[:4] == [
+        "Academic year",
+        "Mobilities with a grant",
+        "Committed (EUR)",
+        "Paid (EUR)",
+    ]
+    assert row == "2025/2026,3,6500.00,1600.00,1,4900.00,24.6"
+    page = personas["office"].get(DASHBOARD).content.decode()
+    assert "6500.00" in page
 
 
 def test_downloads_keep_stable_column_keys(personas: dict[str, Client], data: Dataset) -> None:
