@@ -713,7 +713,8 @@ def grants(filters: Filters, scope: Scope = None) -> Figure:
         .order_by()
     )
     years: dict[int, dict[str, Any]] = {}
-    empty = {"grants": 0, "committed": Decimal(0), "paid": Decimal(0), "paid_mobilities": 0}
+    zero = Decimal("0.00")
+    empty = {"grants": 0, "committed": zero, "paid": zero, "paid_mobilities": 0}
     for row in committed:
         year = years.setdefault(row["year"], dict(empty))
         year["grants"], year["committed"] = row["grants"], _money(row["total"])
