@@ -16,12 +16,14 @@ from abroad.catalogue.queries import visible_partners
 from abroad.core.importing import Format, labels, write_table
 from abroad.core.permissions import office_page, visible_or_404
 from abroad.people.rules import office_scope
+from abroad.reporting import ifs02 as proof
 from abroad.reporting import queries
 from abroad.reporting.charts import Chart, bar_chart
 from abroad.reporting.forms import FilterForm
 
 DASHBOARD = "statistics.view_dashboard"
 PARTNER = "statistics.view_partner"
+IFS02 = "statistics.export_ifs02"
 CONTENT_TYPES: dict[str, str] = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -81,6 +83,25 @@ def download(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
         buffer.getvalue(),
         content_type=CONTENT_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{figure.key}.{fmt}"'},
+    )
+
+
+@office_page(IFS02)
+@require_GET
+def ifs02(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The proof of mobility periods (IFS02.5) of the students within the user's School scope,
+    for the dashboard's academic year and School filters."""
+    if fmt not in CONTENT_TYPES:
+        raise Http404
+    filters = FilterForm(request.GET or None).filters()
+    buffer = io.BytesIO()
+    file_format: Format = "csv" if fmt == "csv" else "xlsx"
+    proof.export(buffer, file_format, request.user, year=filters.year, school=filters.school)
+    suffix = f"-{filters.year}" if filters.year is not None else ""
+    return HttpResponse(
+        buffer.getvalue(),
+        content_type=CONTENT_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="ifs02-5{suffix}.{fmt}"'},
     )
 
 
