@@ -106,7 +106,9 @@ def test_one_row_per_period_with_the_e_services_fields(stay: Mobility, home: Ins
         "departure_country": "Italia",
         "departure_country_code": "IT",
     }
-    assert row["departure_department"] == stay.student.course_of_study.school.display_name
+    course = stay.student.course_of_study
+    assert course is not None
+    assert row["departure_department"] == course.school.display_name
     # the year filter
     assert ifs02.export(io.BytesIO(), "csv", year=2024) == 0
 
