@@ -303,3 +303,25 @@ def test_downloads_and_the_dashboard_read_in_italian(
     page = office.get(DASHBOARD).content.decode()
     assert "Mobilità per paese" in page
     assert "Paese del partner" in page
+
+
+def test_the_tables_are_escaped_and_localised_like_the_template(
+    personas: dict[str, Client], data: Dataset
+) -> None:
+    """The rows are built in the view (one pass): a name is escaped, a number written as the
+    reader's language writes it, a missing one as a dash."""
+    data.paris.name = "<b>Paris</b> University"
+    data.paris.save()
+    office = personas["office"]
+    page = office.get(DASHBOARD, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<td>&lt;b&gt;Paris&lt;/b&gt; University</td>" in page
+    assert "<b>Paris</b>" not in page
+    assert "<td>2025/2026</td><td>3</td><td>6500.00</td><td>1600.00</td>" in page
+    assert "<td>24.6</td>" in page
+    office.cookies["django_language"] = "it"
+    page = office.get(DASHBOARD).content.decode()
+    assert "<td>24,6</td>" in page
+    assert "<td>6500,00</td>" in page
+    # an empty figure says so
+    page = office.get(DASHBOARD + "?school=" + str(data.design.pk)).content.decode()
+    assert page.count('<tr><td colspan="2">') >= 1

@@ -129,6 +129,13 @@ def periods(
 
 def rows(mobilities: Iterable[Mobility], home: Institution | None) -> Iterator[dict[str, Any]]:
     """The export's rows, keyed by :data:`COLUMNS`."""
+    names: dict[str, str] = {}  # a country's Italian name, looked up once per country
+
+    def italian(code: str) -> str:
+        if code not in names:
+            names[code] = italian_country(code)
+        return names[code]
+
     for mobility in mobilities:
         student = mobility.student
         start = mobility.start
@@ -151,12 +158,12 @@ def rows(mobilities: Iterable[Mobility], home: Institution | None) -> Iterator[d
             "destination_institute_name": mobility.host.display_name,
             "destination_erasmus_code": mobility.host.erasmus_code or "",
             "destination_department": "",
-            "destination_country": italian_country(str(mobility.host.country)),
+            "destination_country": italian(str(mobility.host.country)),
             "destination_country_code": str(mobility.host.country),
             "departure_institute_name": home.display_name if home else "",
             "departure_erasmus_code": (home.erasmus_code or "") if home else "",
             "departure_department": course.school.display_name if course else "",
-            "departure_country": italian_country(str(home.country)) if home else "",
+            "departure_country": italian(str(home.country)) if home else "",
             "departure_country_code": str(home.country) if home else "",
         }
 

@@ -10,6 +10,9 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.formats import localize
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
 from abroad.catalogue.queries import visible_partners
@@ -36,6 +39,29 @@ def chart_of(figure: queries.Figure) -> Chart:
     return bar_chart([(row[figure.label], row[figure.value]) for row in figure.rows], fmt=fmt)
 
 
+def table_rows(figure: queries.Figure) -> SafeString:
+    """The rows of ``figure``'s table as HTML, escaped and localised as the template would
+    (a missing number is a dash), built here in one pass: at ten times the demo, the
+    template's loop over every cell was a fifth of the page's time."""
+    return format_html_join(
+        "",
+        "<tr>{}</tr>",
+        (
+            (
+                format_html_join(
+                    "",
+                    "<td>{}</td>",
+                    (
+                        ("–" if (cell := row.get(column, "")) is None else localize(cell),)
+                        for column in figure.columns
+                    ),
+                ),
+            )
+            for row in figure.rows
+        ),
+    )
+
+
 @office_page(DASHBOARD)
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -46,7 +72,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "figure": figure,
             "chart": chart_of(figure),
-            "table": [[row.get(column, "") for column in figure.columns] for row in figure.rows],
+            "rows": table_rows(figure),
         }
         for figure in figures
     ]
