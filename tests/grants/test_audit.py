@@ -145,3 +145,17 @@ def test_each_payment_is_in_its_mobilitys_history(mobility: Mobility, office: Us
     }
     assert "grants.payments_recorded" in AuditEvent.objects.values_list("action", flat=True)
     assert actions(mobility)[-1] == "grants.payment_recorded"
+
+
+@pytest.mark.usefixtures("computed")
+def test_the_admin_never_deletes_a_case_nor_moves_it(mobility: Mobility, office: User) -> None:
+    office.is_staff = True
+    office.is_superuser = True
+    office.save()
+    client = Client()
+    client.force_login(office)
+    case = GrantCase.objects.get(mobility=mobility)
+    assert client.get(f"/office/admin/grants/grantcase/{case.pk}/delete/").status_code == 403
+    page = client.get(f"/office/admin/grants/grantcase/{case.pk}/change/").content.decode()
+    assert 'name="mobility"' not in page
+    assert GrantCase.objects.filter(pk=case.pk).exists()

@@ -48,6 +48,14 @@ class GrantCaseAdmin(admin.ModelAdmin[GrantCase]):
     search_fields = ("mobility__student__username", "mobility__student__last_name")
     autocomplete_fields = ("mobility",)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # a case stays with its mobility: its history is the mobility's
+        return ("mobility", "amount", "computed_at") if obj is not None else self.readonly_fields
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Never deleted (that would leave no trace): the details are set back instead."""
+        return False
+
     def save_model(self, request: HttpRequest, obj: GrantCase, form: Any, change: bool) -> None:
         """Through the service: each detail changed is in the audit log, and the grant is
         computed again."""
