@@ -7,9 +7,13 @@ queries, unfiltered and with each filter.
 
 It loads ``python -m abroad demo --scale N --reset`` into the database named by
 ABROAD_DATABASE_URL, which must be a scratch database: it is emptied (without it, SQLite in a
-temporary folder). Requests go through Django's test client in this process (the middleware,
-the view, the templates; no HTTP server), logged in as the demo's office user; each line is
-timed over ``--requests`` requests after one warm-up.
+temporary folder). At ``--scale 10`` the demo's three past years (site/demo/history.py) give
+over a thousand mobilities with their learning agreements, recognitions, grants and payments.
+Requests go through Django's test client in this process (the middleware, the view, the
+templates; no HTTP server), logged in as the demo's office user; each line is timed over
+``--requests`` requests after one warm-up, and the last column says whether its p95 is within
+the target (:data:`TARGET_MS`). The machine's load average is printed: on a shared machine the
+times follow it.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ import io  # noqa: E402
 import os  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+
+TARGET_MS = 300  # issue 17: the dashboard answers in under 300 ms p95 at 10x the demo
 
 
 def percentile(times: list[float], share: float) -> float:
@@ -59,7 +65,7 @@ def main() -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from abroad.catalogue.models import Offer, School
+    from abroad.catalogue.models import CourseOfStudy, Offer, School
     from abroad.mobility.models import Mobility
     from abroad.people.models import User
 
@@ -80,7 +86,10 @@ def main() -> None:
     client.force_login(User.objects.get(username="office"))
     mobility = Mobility.objects.select_related("host").order_by("-academic_year").first()
     school = School.objects.order_by("code").first()
-    lines = [("dashboard", "/statistics/")]
+    # the floor: a small office page through the same middleware and base template (the
+    # payment list of a year without mobilities), so that a busy machine shows as a slow floor
+    lines = [("floor: empty office page", "/grants/office/payments/?year=2000")]
+    lines.append(("dashboard", "/statistics/"))
     if mobility is not None:
         lines += [
             ("filter: year", f"/statistics/?year={mobility.academic_year}"),
@@ -89,12 +98,28 @@ def main() -> None:
         ]
     if school is not None:
         lines.append(("filter: School", f"/statistics/?school={school.pk}"))
+    course = (
+        CourseOfStudy.objects.filter(students__mobilities__isnull=False).order_by("code").first()
+    )
+    if course is not None:
+        lines.append(("filter: course", f"/statistics/?course={course.pk}"))
+    if mobility is not None:
+        lines.append(
+            (
+                "filter: all five",
+                f"/statistics/?year={mobility.academic_year}&school={school.pk if school else ''}"
+                f"&programme=erasmus&country={mobility.host.country}",
+            )
+        )
     lines += [
         ("download partners.xlsx", "/statistics/download/partners.xlsx"),
         ("download calls.csv", "/statistics/download/calls.csv"),
+        ("download grants.csv", "/statistics/download/grants.csv"),
+        ("download ifs02.csv", "/statistics/ifs02.csv"),
     ]
 
-    print(f"{'page':<24} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8}")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"{'page':<24} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8}  < {TARGET_MS} ms")
     for name, url in lines:
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
@@ -105,9 +130,9 @@ def main() -> None:
             start = time.perf_counter()
             client.get(url)
             times.append((time.perf_counter() - start) * 1000)
-        print(
-            f"{name:<24} {count:>7} {percentile(times, 0.5):>8.1f} {percentile(times, 0.95):>8.1f}"
-        )
+        p95 = percentile(times, 0.95)
+        verdict = "yes" if p95 < TARGET_MS else "NO"
+        print(f"{name:<24} {count:>7} {percentile(times, 0.5):>8.1f} {p95:>8.1f}  {verdict}")
 
 
 if __name__ == "__main__":

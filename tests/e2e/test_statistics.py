@@ -1,6 +1,8 @@
 """The office's statistics dashboard in Debian's Chromium: filter it, read a table, download
 it; axe-clean at desktop and phone width, no sideways scrolling at 360 px, nothing the CSP
-blocks. Screenshots: office-statistics.png, office-statistics-phone.png."""
+blocks; the past years of the demo fill every chart. Screenshots: office-statistics.png,
+office-statistics-phone.png, office-statistics-grants.png, office-statistics-grades.png,
+office-statistics-mobilities.png."""
 
 from __future__ import annotations
 
@@ -11,11 +13,19 @@ import pytest
 from playwright.sync_api import Page, ViewportSize, expect
 
 from abroad.mobility.models import Mobility
+from abroad.site.demo.grants import load_grants_demo
+from abroad.site.demo.history import load_history_demo
 from abroad.site.demo.mobility import load_mobility_demo
 from abroad.site.demo.networks import load_networks_demo
 from abroad.site.demo.recognition import load_recognition_demo
 from abroad.site.demo.selection import load_selection_demo
-from tests.e2e.conftest import assert_accessible, log_in, no_horizontal_scroll, screenshot
+from tests.e2e.conftest import (
+    SCREENSHOTS,
+    assert_accessible,
+    log_in,
+    no_horizontal_scroll,
+    screenshot,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.once]  # reads pages only
 
@@ -26,17 +36,48 @@ PHONE: ViewportSize = {"width": 360, "height": 740}
 def test_the_office_filters_the_dashboard_and_downloads_a_table(
     page: Page, demo_server: str, console_errors: list[str], tmp_path: Path
 ) -> None:
-    # the demo as `python -m abroad demo` loads it (grants left out: no figure counts them)
+    # the demo as `python -m abroad demo` loads it, with its three past years
     load_selection_demo()
     load_mobility_demo()
     load_recognition_demo()
     load_networks_demo()
+    load_grants_demo()
+    load_history_demo()
     page.set_viewport_size(DESKTOP)
     log_in(page, demo_server, "office", "/statistics/")
     expect(page.get_by_role("heading", name="Statistics", level=1)).to_be_visible()
     countries = page.locator("#figure-countries")
     expect(countries.locator("svg title")).to_have_text("Mobilities by country")
     assert_accessible(page)
+
+    # every chart draws bars; the grants and the grades, with their tables open, for the guide
+    for figure in page.locator("section.statistics-figure:has(svg)").all():
+        expect(figure.locator("svg rect[fill='#1d4f91']").first).to_be_attached()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for key in ("grants", "grades"):
+        figure = page.locator(f"#figure-{key}")
+        figure.locator("details.figure-table summary").click()
+        expect(figure.get_by_role("table")).to_be_visible()
+        figure.screenshot(path=str(SCREENSHOTS / f"office-statistics-{key}.png"))
+    grants = page.locator("#figure-grants tbody tr")
+    expect(grants.first).to_contain_text("/")
+    assert grants.count() >= 3  # three past years and more
+    page.locator("#figure-countries").screenshot(
+        path=str(SCREENSHOTS / "office-statistics-mobilities.png")
+    )
+    assert_accessible(page)
+
+    # the grants table downloads as a spreadsheet, the proof of mobility periods too
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Grants committed and paid (XLSX)").click()
+    assert info.value.suggested_filename == "grants.xlsx"
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Proof of mobility periods (CSV)").click()
+    path = tmp_path / "ifs02.csv"
+    info.value.save_as(path)
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("mobility_id,student_number,tax_code")
+    assert len(lines) > 50
 
     # filter by the year of most mobilities and by one of its countries
     year = Mobility.objects.order_by("-academic_year").values_list("academic_year", flat=True)[0]

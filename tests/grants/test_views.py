@@ -46,7 +46,9 @@ def test_who_sees_the_grant(
 def test_the_student_reads_her_grant_line_by_line(
     personas: dict[str, Client], mobility: Mobility, rates_2025: None
 ) -> None:
-    GrantCase.objects.create(mobility=mobility, fewer_opportunities=True, green_travel=True)
+    GrantCase.objects.update_or_create(
+        mobility=mobility, defaults={"fewer_opportunities": True, "green_travel": True}
+    )
     status, html = page(personas["student"], mobility)
     assert status == 200
     # 5 months x 350 + 5 x 250 fewer opportunities + 50 green + travel 500-1,999 km green 417.

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from abroad.catalogue.enums import Programme
 from abroad.catalogue.models import CourseOfStudy, Institution, School
+from abroad.grants.models import GrantCase, Payment
 from abroad.mobility.enums import (
     DocumentKind,
     ExtensionState,
@@ -103,7 +104,7 @@ def build() -> Dataset:
         MobilityFactory.create(student=student(msc), offer=erasmus, academic_year=YEAR, months=6)
         for _ in range(3)
     ]
-    MobilityFactory.create(
+    withdrawn = MobilityFactory.create(
         student=student(msc), offer=erasmus, academic_year=YEAR, state=MobilityState.WITHDRAWN
     )
     went.append(
@@ -139,7 +140,12 @@ def build() -> Dataset:
         validated_at=T0,
     )
     RecognitionLine.objects.create(
-        transcript=transcript, position=1, title="Home 1", credits=Decimal(6)
+        transcript=transcript,
+        position=1,
+        title="Home 1",
+        credits=Decimal(6),
+        grade="27",
+        proposed_grade="27",
     )
     RecognitionLine.objects.create(
         transcript=transcript, position=2, title="Home 2", credits=Decimal(0)
@@ -185,5 +191,18 @@ def build() -> Dataset:
         course=course,
         passed=True,
         nominated_at=timezone.now(),
+    )
+    # grants: 2,000 + 1,500 committed in Berlin (one paid 1,600), 3,000 in Paris, none for the
+    # third Berlin stay (zero-grant) and the withdrawn one's left out
+    for mobility, amount in (
+        (went[0], "2000.00"),
+        (went[1], "1500.00"),
+        (went[2], "0.00"),
+        (went[3], "3000.00"),
+        (withdrawn, "999.00"),
+    ):
+        GrantCase.objects.create(mobility=mobility, amount=Decimal(amount))
+    Payment.objects.create(
+        mobility=went[0], instalment=1, amount=Decimal("1600.00"), paid_on=dt.date(2025, 10, 1)
     )
     return Dataset(engineering, design, msc, bsc, berlin, paris, went)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from abroad.reporting.charts import WIDTH, bar_chart
+from abroad.reporting.charts import DIGIT_WIDTH, WIDTH, bar_chart
 from tests.who_may import who_may
 
 
@@ -49,3 +49,9 @@ def test_only_the_office_sees_the_dashboard(people: dict[str, object]) -> None:
     allowed = who_may(people, "statistics.view_dashboard")
     assert allowed == {"office", "school_office", "other_school_office", "superuser"}
     assert who_may(people, "statistics.view_partner") == set(people)
+
+
+def test_a_long_number_still_fits_after_the_longest_bar() -> None:
+    chart = bar_chart([("2023/2024", Decimal("170544.70")), ("2024/2025", Decimal("138574.99"))])
+    longest = chart.bars[0]
+    assert longest.number_x + len(longest.text) * DIGIT_WIDTH + 6 <= WIDTH

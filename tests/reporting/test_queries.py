@@ -92,6 +92,35 @@ def test_recognition_credits_and_courses(data: Dataset) -> None:
     assert row["courses_share"] == Decimal("50.0")
 
 
+def test_grade_distribution(data: Dataset) -> None:
+    assert queries.grades(Filters()).rows == [{"grade": "27", "courses": 1}]
+    assert queries.grades(Filters(school=data.design.pk)).rows == []
+
+
+def test_grades_are_ordered_as_grades() -> None:
+    found = sorted(["30L", "A", "18", "30", "27", "19.5"], key=queries._grade_key)
+    assert found == ["18", "19.5", "27", "30", "30L", "A"]
+
+
+def test_grants_committed_and_paid(data: Dataset) -> None:
+    (row,) = queries.grants(Filters()).rows
+    assert row == {
+        "academic_year": "2025/2026",
+        "grants": 3,  # the zero-grant stay has none, the withdrawn one is left out
+        "committed": Decimal("6500.00"),
+        "paid": Decimal("1600.00"),
+        "paid_mobilities": 1,
+        "to_pay": Decimal("4900.00"),
+        "paid_share": Decimal("24.6"),
+    }
+    (design,) = queries.grants(Filters(school=data.design.pk)).rows
+    assert (design["committed"], design["paid"]) == (Decimal("3000.00"), Decimal(0))
+    (berlin,) = queries.grants(Filters(country="DE"), scope=[data.engineering.pk]).rows
+    assert berlin["committed"] == Decimal("3500.00")
+    assert queries.grants(Filters(year=YEAR + 1)).rows == []
+    assert queries.grants(Filters(), scope=[data.design.pk]).rows[0]["paid"] == Decimal(0)
+
+
 def test_athens_participation(data: Dataset) -> None:
     (row,) = queries.athens(Filters(year=YEAR)).rows
     assert (row["applications"], row["accepted"], row["participants"], row["passed"]) == (

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from collections.abc import Iterator
+from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from abroad.grants.models import GrantCase, Payment
 from abroad.mobility.enums import MobilityState
 from abroad.mobility.models import Mobility
 from abroad.people.enums import Role
@@ -21,6 +26,14 @@ from tests.reporting.dataset import YEAR, Dataset, build
 pytestmark = pytest.mark.django_db
 
 DASHBOARD = reverse("statistics:dashboard")
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards() -> Iterator[None]:
+    """A request in Italian leaves Italian active in this thread (the locale middleware
+    activates it and nothing deactivates it): the tests after these read English again."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
@@ -80,7 +93,7 @@ def test_a_school_scoped_office_sees_its_schools_figures_only(data: Dataset) -> 
 
 def test_an_unknown_figure_or_format_is_404(personas: dict[str, Client]) -> None:
     office = personas["office"]
-    assert office.get(reverse("statistics:download", args=["grants", "csv"])).status_code == 404
+    assert office.get(reverse("statistics:download", args=["nothing", "csv"])).status_code == 404
     assert office.get(reverse("statistics:download", args=["countries", "pdf"])).status_code == 404
 
 
@@ -91,12 +104,13 @@ def test_the_dashboard_draws_every_figure_with_its_table_and_downloads(
     personas: dict[str, Client], data: Dataset
 ) -> None:
     page = personas["office"].get(DASHBOARD).content.decode()
-    for key in ("calls", "rounds", "countries", "partners", "recognition", "athens"):
+    keys = ("calls", "rounds", "countries", "partners", "recognition", "grades", "grants", "athens")
+    for key in keys:
         assert f'id="figure-{key}"' in page
         assert reverse("statistics:download", args=[key, "csv"]) in page
         assert reverse("statistics:download", args=[key, "xlsx"]) in page
-    assert page.count("<svg") == 12
-    assert page.count('<details class="figure-table">') == 12
+    assert page.count("<svg") == 14
+    assert page.count('<details class="figure-table">') == 14
     assert '<title id="chart-countries-title">' in page
     assert "<script" not in page.split("<main")[1]
     assert "style=" not in page
@@ -155,10 +169,14 @@ def test_the_dashboard_runs_a_bounded_number_of_queries(
     with CaptureQueriesContext(connection) as few:
         office.get(DASHBOARD)
     for _ in range(30):
-        MobilityFactory.create(
+        more = MobilityFactory.create(
             student=UserFactory.create(course_of_study=data.msc),
             offer=OfferFactory.create(agreement=AgreementFactory.create()),
             academic_year=YEAR,
+        )
+        GrantCase.objects.create(mobility=more, amount=Decimal("1000.00"))
+        Payment.objects.create(
+            mobility=more, instalment=1, amount=Decimal("800.00"), paid_on=dt.date(2025, 10, 1)
         )
     with CaptureQueriesContext(connection) as many:
         office.get(DASHBOARD)
@@ -188,6 +206,20 @@ def test_xlsx_download(personas: dict[str, Client], data: Dataset) -> None:
     assert rows[1][0] == "=Berlin University"
     cell = sheet.cell(row=2, column=1)
     assert cell.data_type == "s"  # text, never a formula
+
+
+def test_the_grants_download(personas: dict[str, Client], data: Dataset) -> None:
+    text = download(personas["office"], "grants", "csv").decode("utf-8-sig")
+    header, row = text.splitlines()[:2]
+    assert header.split(",")[:4] == [
+        "Academic year",
+        "Mobilities with a grant",
+        "Committed (EUR)",
+        "Paid (EUR)",
+    ]
+    assert row == "2025/2026,3,6500.00,1600.00,1,4900.00,24.6"
+    page = personas["office"].get(DASHBOARD).content.decode()
+    assert "6500.00" in page
 
 
 def test_downloads_keep_stable_column_keys(personas: dict[str, Client], data: Dataset) -> None:
@@ -281,3 +313,25 @@ def test_downloads_and_the_dashboard_read_in_italian(
     page = office.get(DASHBOARD).content.decode()
     assert "Mobilità per paese" in page
     assert "Paese del partner" in page
+
+
+def test_the_tables_are_escaped_and_localised_like_the_template(
+    personas: dict[str, Client], data: Dataset
+) -> None:
+    """The rows are built in the view (one pass): a name is escaped, a number written as the
+    reader's language writes it, a missing one as a dash."""
+    data.paris.name = "<b>Paris</b> University"
+    data.paris.save()
+    office = personas["office"]
+    page = office.get(DASHBOARD, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<td>&lt;b&gt;Paris&lt;/b&gt; University</td>" in page
+    assert "<b>Paris</b>" not in page
+    assert "<td>2025/2026</td><td>3</td><td>6500.00</td><td>1600.00</td>" in page
+    assert "<td>24.6</td>" in page
+    office.cookies["django_language"] = "it"
+    page = office.get(DASHBOARD).content.decode()
+    assert "<td>24,6</td>" in page
+    assert "<td>6500,00</td>" in page
+    # an empty figure says so
+    page = office.get(DASHBOARD + "?school=" + str(data.design.pk)).content.decode()
+    assert page.count('<tr><td colspan="2">') >= 1

@@ -7,7 +7,9 @@ class GrantsConfig(AppConfig):
     verbose_name = _("Grants")
 
     def ready(self) -> None:
+        from abroad.grants import signals
         from abroad.grants.timeline import grant_step
         from abroad.mobility.timeline import register
 
         register(grant_step)
+        signals.connect()

@@ -98,7 +98,24 @@ class GrantCase(models.Model):
         help_text=_("Empty when the student declared none."),
     )
     zero_grant = models.BooleanField(_("zero-grant"), default=False)
+    # The grant as last computed (services.refresh_grants): on the actual dates once known,
+    # else the planned ones; None when the mobility has no grant. The dashboard sums it; the
+    # pages compute the grant again, line by line.
+    amount = models.DecimalField(
+        _("grant committed"), max_digits=10, decimal_places=2, null=True, blank=True, editable=False
+    )
+    computed_at = models.DateTimeField(_("computed"), null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    # The details the office sets (the audit log names each one that changes).
+    DETAILS = (
+        "traineeship",
+        "fewer_opportunities",
+        "green_travel",
+        "travel_days",
+        "isee",
+        "zero_grant",
+    )
 
     class Meta:
         verbose_name = _("grant case")

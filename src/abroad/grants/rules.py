@@ -11,3 +11,5 @@ from abroad.people.rules import is_office
 
 rules.add_perm("grants.view_grant", is_owner | is_office_of)
 rules.add_perm("grants.manage_grants", is_office)
+# a mobility's grant details (fewer opportunities, ISEE...): the office of its School
+rules.add_perm("grants.change_case", is_office_of)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from abroad.catalogue.models import Institution
@@ -81,6 +82,12 @@ def import_rates(
             for row in rows
         )
         report.created = len(rows)
+        # every grant this table may pay is computed again (audited where it moves)
+        refresh_grants(
+            Mobility.objects.filter(academic_year__gte=academic_year).select_related("host"),
+            actor=actor,
+            reason="rates",
+        )
 
     importing.write_atomically(report, write, actor=actor, action="grants.import_rates")
     return report
@@ -228,6 +235,88 @@ def grants_of(mobilities: Iterable[Mobility]) -> dict[int, MobilityGrant]:
     return {m.pk: calculator.grant(m, cases.get(m.pk)) for m in found}
 
 
+# ------------------------------------------------------------------ the amount committed, audited
+
+
+def refresh_grants(mobilities: Iterable[Mobility], *, actor: Any, reason: str) -> int:
+    """Compute the grants of ``mobilities`` (their hosts selected) again and keep each total on
+    its :class:`GrantCase` (created when missing), the amount the dashboard counts as
+    committed. Every amount that changes is an audit event on its mobility
+    (``grants.recomputed``: before, after, why). Returns how many changed."""
+    found = list(mobilities)
+    if not found:
+        return 0
+    cases = {case.mobility_id: case for case in GrantCase.objects.filter(mobility__in=found)}
+    calculator = Calculator()
+    now = timezone.now()
+    created: list[GrantCase] = []
+    updated: list[GrantCase] = []
+    events: list[tuple[Mobility, Decimal | None, Decimal | None]] = []
+    for mobility in found:
+        computed = calculator.grant(mobility, cases.get(mobility.pk))
+        amount = computed.grant.total if computed.grant is not None else None
+        case = cases.get(mobility.pk)
+        if case is None:
+            if amount is None:
+                continue
+            created.append(GrantCase(mobility=mobility, amount=amount, computed_at=now))
+            events.append((mobility, None, amount))
+        elif case.amount != amount or case.computed_at is None:
+            if case.amount != amount:
+                events.append((mobility, case.amount, amount))
+            case.amount, case.computed_at = amount, now
+            updated.append(case)
+    with transaction.atomic():
+        GrantCase.objects.bulk_create(created)
+        GrantCase.objects.bulk_update(updated, ["amount", "computed_at"])
+        for mobility, before, after in events:
+            audit.record(
+                actor=actor,
+                action="grants.recomputed",
+                obj=mobility,
+                before=before,
+                after=after,
+                reason=reason,
+            )
+    return len(events)
+
+
+def refresh_grant(mobility: Mobility, *, actor: Any, reason: str) -> int:
+    """:func:`refresh_grants` for one mobility (its dates, host or details changed)."""
+    fresh = Mobility.objects.select_related("host").filter(pk=mobility.pk)
+    return refresh_grants(fresh, actor=actor, reason=reason)
+
+
+def save_case(*, actor: Any, case: GrantCase) -> GrantCase:
+    """Save the office's details of a mobility's grant (the admin's form, the demo): each
+    detail that changed, before and after, is one audit event (``grants.case_changed``), and
+    the grant is computed again (``grants.recomputed`` when its amount moves)."""
+    require_actor(actor, CHANGE_CASE, case.mobility)
+    with transaction.atomic():
+        before = (
+            GrantCase.objects.select_for_update().filter(pk=case.pk).first() if case.pk else None
+        )
+        if before is None:
+            before = GrantCase.objects.filter(mobility=case.mobility_id).first()
+            if before is not None:
+                case.pk = before.pk
+        changes = {
+            name: [getattr(before, name) if before else None, getattr(case, name)]
+            for name in GrantCase.DETAILS
+            if before is None or getattr(before, name) != getattr(case, name)
+        }
+        if before is not None:
+            case.amount, case.computed_at = before.amount, before.computed_at
+        case.save()
+        if changes:
+            audit.record(
+                actor=actor, action="grants.case_changed", obj=case.mobility, changes=changes
+            )
+        refresh_grant(case.mobility, actor=actor, reason="details")
+        case.refresh_from_db()
+    return case
+
+
 def table_shares(table: RateTable) -> list[int]:
     """The table's instalment shares (``80,20``); 100 when the field cannot be read."""
     try:
@@ -240,6 +329,7 @@ def table_shares(table: RateTable) -> list[int]:
 # ---------------------------------------------------------------------------------- payments
 
 MANAGE = "grants.manage_grants"
+CHANGE_CASE = "grants.change_case"
 
 
 class PaymentError(Exception):
@@ -362,6 +452,17 @@ def record_payments(
             paid_on=paid_on.isoformat(),
             reference=reference,
         )
+        # and on each mobility, so that its own history shows what it was paid
+        for payment in created:
+            audit.record(
+                actor=actor,
+                action="grants.payment_recorded",
+                obj=payment.mobility,
+                instalment=instalment,
+                amount=payment.amount,
+                paid_on=paid_on.isoformat(),
+                reference=reference,
+            )
     return created
 
 

@@ -15,7 +15,8 @@ WIDTH = 340
 LABEL_HEIGHT = 20
 BAR_HEIGHT = 18
 GAP = 10
-NUMBER_ROOM = 60  # room kept at the right for the number after the longest bar
+NUMBER_ROOM = 60  # room kept at the right for the number after the longest bar, at least
+DIGIT_WIDTH = 10  # the width of a character of the numbers (15 px, bold), generously
 MAX_LABEL = 40  # characters of a label drawn in the chart (the table has them all)
 
 
@@ -49,10 +50,13 @@ def bar_chart(
     """Lay out one horizontal bar per ``(label, value)``; a missing value draws no bar."""
     values = [value for _, value in items if value is not None]
     highest = max((float(value) for value in values), default=0.0)
-    room = WIDTH - NUMBER_ROOM
+    texts = ["–" if value is None else fmt.format(value) for _, value in items]
+    # the longest number (euros: "163643.30") still fits after the longest bar
+    widest = max((len(text) for text in texts), default=0) * DIGIT_WIDTH + 12
+    room = WIDTH - max(NUMBER_ROOM, widest)
     bars = []
     y = 0
-    for label, value in items:
+    for (label, value), text in zip(items, texts, strict=True):
         width = 0
         if value is not None and highest > 0:
             width = max(round(float(value) / highest * room), 1 if value else 0)
@@ -61,7 +65,7 @@ def bar_chart(
             Bar(
                 label=_short(str(label)),
                 value=value if not isinstance(value, float) else Decimal(str(value)),
-                text="–" if value is None else fmt.format(value),
+                text=text,
                 label_y=y + LABEL_HEIGHT - 6,
                 bar_y=bar_y,
                 width=width,

@@ -45,6 +45,7 @@ from abroad.catalogue.enums import Programme
 from abroad.catalogue.models import CourseOfStudy, Institution, School
 from abroad.core.academic_year import current_start_year, format_year
 from abroad.core.importing import country_label
+from abroad.grants.models import GrantCase, Payment
 from abroad.mobility.enums import (
     ComponentStatus,
     ExtensionState,
@@ -655,6 +656,116 @@ def recognition(filters: Filters, scope: Scope = None) -> Figure:
     )
 
 
+def _grade_key(grade: str) -> tuple[int, Decimal, str]:
+    """Italian grades in order (18 ... 30, 30L after 30); anything else after them, by name."""
+    number = grade.rstrip("Ll").replace(",", ".")
+    try:
+        return (0, Decimal(number) + (Decimal("0.5") if number != grade else 0), grade)
+    except ArithmeticError:
+        return (1, Decimal(0), grade)
+
+
+def grades(filters: Filters, scope: Scope = None) -> Figure:
+    """The home grades of the validated recognitions: how many courses got each. One grouped
+    query."""
+    rows = (
+        RecognitionLine.objects.filter(
+            transcript__state=TranscriptState.VALIDATED,
+            transcript__mobility__in=mobilities(filters, scope),
+        )
+        .exclude(grade="")
+        .values("grade")
+        .annotate(courses=Count("pk"))
+        .order_by()
+    )
+    ordered = sorted(rows, key=lambda row: _grade_key(row["grade"]))
+    return Figure(
+        key="grades",
+        title=_("Recognition: grade distribution"),
+        description=_("The home grades given to the courses of the validated recognitions."),
+        columns=("grade", "courses"),
+        headers=(_("Grade"), _("Courses")),
+        rows=[{"grade": row["grade"], "courses": row["courses"]} for row in ordered],
+        label="grade",
+        value="courses",
+        text_columns=("grade",),
+    )
+
+
+# ------------------------------------------------------------------------------ grants
+
+
+def grants(filters: Filters, scope: Scope = None) -> Figure:
+    """Per academic year: the mobilities with a grant, the grants committed (each mobility's
+    grant as last computed, kept on its grant case) and what was paid (payments, less the
+    money paid back). Two grouped queries."""
+    found = mobilities(filters, scope)
+    committed = (
+        GrantCase.objects.filter(mobility__in=found, amount__isnull=False)
+        .values(year=F("mobility__academic_year"))
+        .annotate(total=Sum("amount"), grants=Count("pk", filter=Q(amount__gt=0)))
+        .order_by()
+    )
+    paid = (
+        Payment.objects.filter(mobility__in=found)
+        .values(year=F("mobility__academic_year"))
+        .annotate(total=Sum("amount"), paid_mobilities=Count("mobility", distinct=True))
+        .order_by()
+    )
+    years: dict[int, dict[str, Any]] = {}
+    zero = Decimal("0.00")
+    empty = {"grants": 0, "committed": zero, "paid": zero, "paid_mobilities": 0}
+    for row in committed:
+        year = years.setdefault(row["year"], dict(empty))
+        year["grants"], year["committed"] = row["grants"], _money(row["total"])
+    for row in paid:
+        year = years.setdefault(row["year"], dict(empty))
+        year["paid"], year["paid_mobilities"] = _money(row["total"]), row["paid_mobilities"]
+    return Figure(
+        key="grants",
+        title=_("Grants committed and paid"),
+        description=_(
+            "Per academic year, in euros: the grants of the mobilities as last computed "
+            "(on the actual dates once known), what has been paid so far (less money paid "
+            "back) and what is left to pay."
+        ),
+        columns=(
+            "academic_year",
+            "grants",
+            "committed",
+            "paid",
+            "paid_mobilities",
+            "to_pay",
+            "paid_share",
+        ),
+        headers=(
+            _("Academic year"),
+            _("Mobilities with a grant"),
+            _("Committed (EUR)"),
+            _("Paid (EUR)"),
+            _("Mobilities paid"),
+            _("Left to pay (EUR)"),
+            _("Paid (%)"),
+        ),
+        rows=[
+            {
+                "academic_year": format_year(year),
+                **values,
+                "to_pay": values["committed"] - values["paid"],
+                "paid_share": share(values["paid"], values["committed"]),
+            }
+            for year, values in sorted(years.items(), reverse=True)
+        ],
+        label="academic_year",
+        value="committed",
+    )
+
+
+def _money(total: Decimal | None) -> Decimal:
+    """Euros with two decimals on every database (SQLite drops a sum's decimals)."""
+    return Decimal(total or 0).quantize(Decimal("0.01"))
+
+
 # ------------------------------------------------------------------------------ ATHENS
 
 
@@ -727,6 +838,8 @@ FIGURES: dict[str, Callable[[Filters, Scope], Figure]] = {
     "learning_agreement_days": agreement_steps,
     "extensions": extensions,
     "recognition": recognition,
+    "grades": grades,
+    "grants": grants,
     "athens": athens,
 }
 

@@ -10,18 +10,23 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.formats import localize
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET
 
 from abroad.catalogue.queries import visible_partners
 from abroad.core.importing import Format, labels, write_table
 from abroad.core.permissions import office_page, visible_or_404
 from abroad.people.rules import office_scope
+from abroad.reporting import ifs02 as proof
 from abroad.reporting import queries
 from abroad.reporting.charts import Chart, bar_chart
 from abroad.reporting.forms import FilterForm
 
 DASHBOARD = "statistics.view_dashboard"
 PARTNER = "statistics.view_partner"
+IFS02 = "statistics.export_ifs02"
 CONTENT_TYPES: dict[str, str] = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -34,6 +39,29 @@ def chart_of(figure: queries.Figure) -> Chart:
     return bar_chart([(row[figure.label], row[figure.value]) for row in figure.rows], fmt=fmt)
 
 
+def table_rows(figure: queries.Figure) -> SafeString:
+    """The rows of ``figure``'s table as HTML, escaped and localised as the template would
+    (a missing number is a dash), built here in one pass: at ten times the demo, the
+    template's loop over every cell was a fifth of the page's time."""
+    return format_html_join(
+        "",
+        "<tr>{}</tr>",
+        (
+            (
+                format_html_join(
+                    "",
+                    "<td>{}</td>",
+                    (
+                        ("–" if (cell := row.get(column, "")) is None else localize(cell),)
+                        for column in figure.columns
+                    ),
+                ),
+            )
+            for row in figure.rows
+        ),
+    )
+
+
 @office_page(DASHBOARD)
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -44,7 +72,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "figure": figure,
             "chart": chart_of(figure),
-            "table": [[row.get(column, "") for column in figure.columns] for row in figure.rows],
+            "rows": table_rows(figure),
         }
         for figure in figures
     ]
@@ -81,6 +109,25 @@ def download(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
         buffer.getvalue(),
         content_type=CONTENT_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{figure.key}.{fmt}"'},
+    )
+
+
+@office_page(IFS02)
+@require_GET
+def ifs02(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The proof of mobility periods (IFS02.5) of the students within the user's School scope,
+    for the dashboard's academic year and School filters."""
+    if fmt not in CONTENT_TYPES:
+        raise Http404
+    filters = FilterForm(request.GET or None).filters()
+    buffer = io.BytesIO()
+    file_format: Format = "csv" if fmt == "csv" else "xlsx"
+    proof.export(buffer, file_format, request.user, year=filters.year, school=filters.school)
+    suffix = f"-{filters.year}" if filters.year is not None else ""
+    return HttpResponse(
+        buffer.getvalue(),
+        content_type=CONTENT_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="ifs02-5{suffix}.{fmt}"'},
     )
 
 

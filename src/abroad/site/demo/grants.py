@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from abroad.grants import services
 from abroad.grants.models import GrantCase, RateTable
@@ -45,7 +46,10 @@ def load_grants_demo() -> GrantsDemoSummary:
             )
             if not report.ok:
                 raise RuntimeError("; ".join(report.lines()))
-        if not GrantCase.objects.exists():
+        with_details = GrantCase.objects.filter(
+            Q(fewer_opportunities=True) | Q(zero_grant=True) | Q(isee__isnull=False)
+        )
+        if not with_details.exists():
             # The demo's student abroad now first (her page is the one the guide shows).
             abroad = Mobility.objects.exclude(state=MobilityState.WITHDRAWN).exclude(
                 kind=MobilityKind.THESIS
@@ -54,6 +58,10 @@ def load_grants_demo() -> GrantsDemoSummary:
                 abroad.select_related("student")[:50],
                 key=lambda m: (m.student.username != "erasmus", m.pk),
             )
-            for mobility, case in zip(first, CASES, strict=False):
-                GrantCase.objects.create(mobility=mobility, **case)
-    return GrantsDemoSummary(RateTable.objects.count(), GrantCase.objects.count())
+            for mobility, details in zip(first, CASES, strict=False):
+                case = GrantCase.objects.filter(mobility=mobility).first()
+                case = case or GrantCase(mobility=mobility)
+                for name, value in details.items():
+                    setattr(case, name, value)
+                services.save_case(actor=None, case=case)
+    return GrantsDemoSummary(RateTable.objects.count(), with_details.count())

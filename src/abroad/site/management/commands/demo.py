@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from abroad.site.demo import catalogue as demo
 from abroad.site.demo.grants import load_grants_demo
+from abroad.site.demo.history import load_history_demo
 from abroad.site.demo.mobility import load_mobility_demo
 from abroad.site.demo.networks import load_networks_demo
 from abroad.site.demo.recognition import load_recognition_demo
@@ -93,6 +94,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  {line}")
         # Grants: the rate table, three mobilities' grant details.
         for line in load_grants_demo().lines():
+            self.stdout.write(f"  {line}")
+        # History: three past academic years, so that the statistics have something to show.
+        for line in load_history_demo(scale=scale).lines():
             self.stdout.write(f"  {line}")
 
         self.stdout.write("")
