@@ -9,8 +9,10 @@ import shutil
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
+from django.utils import translation
 
 from abroad.people.enums import Role
 from abroad.people.models import User
@@ -175,6 +177,14 @@ def personas(
         "other_school_office": logged_in(other_school_office),
         "anonymous": logged_in(None),
     }
+
+
+@pytest.fixture(autouse=True)
+def _english_first() -> None:
+    """Every test starts in the site's language. A request in Italian leaves Italian active in
+    the thread (the locale middleware activates it and nothing deactivates it), and a test
+    that ran after it on the same worker read Italian where it expected English."""
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterator
 from decimal import Decimal
 
 import openpyxl
 import pytest
-from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -26,14 +24,6 @@ from tests.reporting.dataset import YEAR, Dataset, build
 pytestmark = pytest.mark.django_db
 
 DASHBOARD = reverse("statistics:dashboard")
-
-
-@pytest.fixture(autouse=True)
-def english_afterwards() -> Iterator[None]:
-    """A request in Italian leaves Italian active in this thread (the locale middleware
-    activates it and nothing deactivates it): the tests after these read English again."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
