@@ -17,6 +17,11 @@ rule for both), so the ``iia-hash`` a partner computes is the one the office see
 agreement that cannot be written as a valid IIA (a broad ISCED-F field, studies with no
 language: the checks before sending) is left out of both endpoints and logged: nothing invalid
 leaves the node.
+
+What they cost follows what is asked: ``index`` builds each listed agreement's :class:`iia.Iia`
+but renders and checks each distinct one once per process (:func:`_problems`); ``get`` finds
+the ids asked by the stored ids' index and the caller's agreements' primary keys, and builds
+those alone (docs/performance.md, "The EWP node's IIAs API").
 """
 
 from __future__ import annotations
