@@ -17,6 +17,11 @@ rule for both), so the ``iia-hash`` a partner computes is the one the office see
 agreement that cannot be written as a valid IIA (a broad ISCED-F field, studies with no
 language: the checks before sending) is left out of both endpoints and logged: nothing invalid
 leaves the node.
+
+What they cost follows what is asked: ``index`` builds each listed agreement's :class:`iia.Iia`
+but renders and checks each distinct one once per process (:func:`_problems`); ``get`` finds
+the ids asked by the stored ids' index and the caller's agreements' primary keys, and builds
+those alone (docs/performance.md, "The EWP node's IIAs API").
 """
 
 from __future__ import annotations
@@ -27,8 +32,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -40,7 +46,14 @@ from abroad.ewp import iia, presend, services, xml
 from abroad.ewp.network.client import CallError, call, failure
 from abroad.ewp.network.httpsig import Refused
 from abroad.ewp.network.registry import Api
-from abroad.ewp.network.server import XML_TYPE, Caller, ewp_api, served_hei, wanted_ids
+from abroad.ewp.network.server import (
+    Caller,
+    ewp_api,
+    render_ids,
+    serve,
+    served_hei,
+    wanted_ids,
+)
 from abroad.ewp.xml import EwpError
 
 log = logging.getLogger(__name__)
@@ -79,9 +92,20 @@ def visible_agreements(hei_ids: Iterable[str]) -> QuerySet[Agreement]:
     )
 
 
+@lru_cache(maxsize=16384)
+def _problems(built: iia.Iia) -> tuple[str, ...]:
+    """What keeps ``built`` from being served (the checks before sending on its rendered
+    document), remembered per IIA: the document is a function of the :class:`iia.Iia` alone,
+    so any change it would show (an offer, the partner's code, our HEI, the partner's copy)
+    is another key, and an unchanged agreement is not rendered, hashed and parsed again."""
+    return tuple(presend.problems(xml.parse(iia.render([built]), ours=True)))
+
+
 def servable(agreements: Iterable[Agreement]) -> list[Agreement]:
     """Those that can be written as IIAs a partner accepts (offers prefetched): built, and
-    passing the checks before sending (:mod:`abroad.ewp.presend`); the others are logged."""
+    passing the checks before sending (:mod:`abroad.ewp.presend`); the others are logged.
+    Building is cheap; the checks on the rendered document run once per distinct IIA
+    (:func:`_problems`)."""
     found = []
     home = services.home_hei()
     for agreement in agreements:
@@ -90,7 +114,7 @@ def servable(agreements: Iterable[Agreement]) -> list[Agreement]:
         except EwpError as error:
             log.error("EWP IIA %s not served: %s", agreement.code, error)
             continue
-        problems = presend.problems(xml.parse(iia.render([built]), ours=True))
+        problems = _problems(built)
         if problems:
             log.error("EWP IIA %s not served: %s", agreement.code, " ".join(problems))
             continue
@@ -217,37 +241,36 @@ def get_agreements(caller: Caller, wanted: list[str]) -> list[Agreement]:
     ids = []
     for value in wanted:
         try:
-            ids.append(str(uuid.UUID(value.strip())))
+            ids.append(uuid.UUID(value.strip()))
         except ValueError:
             continue  # not one of our ids
-    by_id = {iia_id(a): a for a in visible_agreements(caller.hei_ids)}
+    if not ids:
+        return []
+    visible = visible_agreements(caller.hei_ids)
+    # Stored ids are indexed; a derived id is found among the caller's agreements without a
+    # stored one by its primary key alone (one HMAC each, no agreement read or built).
+    pks = {
+        services.derived_id("agreement", pk): pk
+        for pk in visible.filter(ewp__isnull=True).values_list("pk", flat=True)
+    }
+    derived = [pks[i] for i in ids if i in pks]
+    matched = visible.filter(Q(ewp__iia_id__in=ids) | Q(pk__in=derived)).prefetch_related("offers")
+    by_id = {uuid.UUID(iia_id(a)): a for a in matched}
     found = list(dict.fromkeys(by_id[i] for i in ids if i in by_id))
-    prefetch_related_objects(found, "offers")
     return servable(found)
 
 
 # ------------------------------------------------------------------------------------ views
 
 
-def _xml(body: bytes) -> HttpResponse:
-    return HttpResponse(body, content_type=XML_TYPE)
-
-
-def render_index(ids: list[str]) -> bytes:
-    root = xml.new_document(IIA_INDEX)
-    for value in ids:
-        xml.element(root, "iia-id", value)
-    return services.emitted(IIA_INDEX, xml.serialize(root))
-
-
 @ewp_api(methods=("GET", "POST"))
 def index(request: HttpRequest, caller: Caller) -> HttpResponse:
     query = index_query(parameters(request))
-    try:
-        return _xml(render_index(index_ids(caller, query)))
-    except EwpError as error:
-        log.error("EWP IIAs index not served: %s", error)
-        raise Refused(500, "The index could not be written.") from None
+    return serve(
+        "IIAs index",
+        "The index could not be written.",
+        lambda: render_ids(IIA_INDEX, index_ids(caller, query), "iia-id"),
+    )
 
 
 @ewp_api(methods=("GET", "POST"))
@@ -255,11 +278,11 @@ def get(request: HttpRequest, caller: Caller) -> HttpResponse:
     params = parameters(request)
     _our_hei(params)
     wanted = wanted_ids(params, "iia_id", MAX_IIA_IDS)
-    try:
-        return _xml(services.export_iias(get_agreements(caller, wanted)))
-    except EwpError as error:
-        log.error("EWP IIAs get not served: %s", error)
-        raise Refused(500, "The agreements could not be written as valid IIAs.") from None
+    return serve(
+        "IIAs get",
+        "The agreements could not be written as valid IIAs.",
+        lambda: services.export_iias(get_agreements(caller, wanted)),
+    )
 
 
 # ----------------------------------------------------------------------------------- client
