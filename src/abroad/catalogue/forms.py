@@ -67,8 +67,10 @@ class OfferFilterForm(forms.Form):
         course_field.choices = ANY + [
             (course.code, str(course)) for course in CourseOfStudy.objects.order_by("name", "level")
         ]
+        # order_by(): the model's ordering would join the DISTINCT, one row per partner.
         used = (
             Institution.objects.filter(agreements__isnull=False)
+            .order_by()
             .values_list("country", flat=True)
             .distinct()
         )
