@@ -76,8 +76,11 @@ class OfferFilterForm(forms.Form):
         )
         country_field = self.fields["country"]
         assert isinstance(country_field, forms.ChoiceField)
+        # Every name at once: countries.name(code) goes through all the translated names for
+        # each code.
+        names = dict(countries)
         country_field.choices = ANY + sorted(
-            ((code, countries.name(code)) for code in set(used)), key=lambda item: str(item[1])
+            ((code, names.get(code, code)) for code in set(used)), key=lambda item: str(item[1])
         )
         network_field = self.fields["network"]
         assert isinstance(network_field, forms.ChoiceField)
