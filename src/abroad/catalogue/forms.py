@@ -67,15 +67,20 @@ class OfferFilterForm(forms.Form):
         course_field.choices = ANY + [
             (course.code, str(course)) for course in CourseOfStudy.objects.order_by("name", "level")
         ]
+        # order_by(): the model's ordering would join the DISTINCT, one row per partner.
         used = (
             Institution.objects.filter(agreements__isnull=False)
+            .order_by()
             .values_list("country", flat=True)
             .distinct()
         )
         country_field = self.fields["country"]
         assert isinstance(country_field, forms.ChoiceField)
+        # Every name at once: countries.name(code) goes through all the translated names for
+        # each code.
+        names = dict(countries)
         country_field.choices = ANY + sorted(
-            ((code, countries.name(code)) for code in set(used)), key=lambda item: str(item[1])
+            ((code, names.get(code, code)) for code in set(used)), key=lambda item: str(item[1])
         )
         network_field = self.fields["network"]
         assert isinstance(network_field, forms.ChoiceField)

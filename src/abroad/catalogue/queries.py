@@ -166,6 +166,15 @@ def map_points(wanted: OfferFilter) -> list[dict[str, Any]]:
                 "programme": row["agreement__programme"],
             }
         )
+    # A country's name once per country, not per partner (django-countries looks it up among
+    # all the translated names: with 2,740 partners that was most of the map's time).
+    country_names: dict[str, str] = {}
+
+    def country_name(code: str) -> str:
+        if code not in country_names:
+            country_names[code] = str(Country(code).name)
+        return country_names[code]
+
     points = [
         {
             "id": row["agreement__partner_id"],
@@ -174,7 +183,7 @@ def map_points(wanted: OfferFilter) -> list[dict[str, Any]]:
             ),
             "city": row["agreement__partner__city"],
             # the country's name in the reader's language ("India"), as the popup shows it
-            "country": str(Country(row["agreement__partner__country"]).name),
+            "country": country_name(row["agreement__partner__country"]),
             "country_code": row["agreement__partner__country"],
             "lat": float(row["agreement__partner__latitude"] or 0),
             "lon": float(row["agreement__partner__longitude"] or 0),

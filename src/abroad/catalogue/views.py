@@ -209,17 +209,20 @@ def map_data(request: HttpRequest) -> JsonResponse:
     points = queries.map_points(wanted)
     institution_url = _url_pattern("catalogue:institution")
     agreement_url = _url_pattern("catalogue:agreement")
+    facts: dict[tuple[int, int], str] = {}  # many points say the same: worded once each
     for point in points:
         point["url"] = institution_url.format(point["id"])
         # what the popup says under the name, in the reader's language and plural forms
-        point["facts"] = " · ".join(
-            (
-                ngettext("%(count)d offer", "%(count)d offers", point["offers"])
-                % {"count": point["offers"]},
-                ngettext("%(count)d seat", "%(count)d seats", point["seats"] or 0)
-                % {"count": point["seats"] or 0},
+        counts = (point["offers"], point["seats"] or 0)
+        if counts not in facts:
+            facts[counts] = " · ".join(
+                (
+                    ngettext("%(count)d offer", "%(count)d offers", counts[0])
+                    % {"count": counts[0]},
+                    ngettext("%(count)d seat", "%(count)d seats", counts[1]) % {"count": counts[1]},
+                )
             )
-        )
+        point["facts"] = facts[counts]
         for agreement in point["agreements"]:
             agreement["url"] = agreement_url.format(agreement["id"])
     return JsonResponse({"points": points, "count": len(points)})

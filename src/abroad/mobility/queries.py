@@ -85,7 +85,11 @@ def live(rows: Iterable[R], table: str | None = None) -> list[R]:
 
 def agreement_submitted(mobility: Mobility) -> bool:
     """The student signed (submitted) a version of the learning agreement: its planned dates
-    are now the office's to change."""
+    are now the office's to change. From the learning agreements when a page prefetched them
+    (the timeline asks this twice a request)."""
+    prefetched = getattr(mobility, "_prefetched_objects_cache", {}).get("learning_agreements")
+    if prefetched is not None:
+        return any(agreement.student_signed_at is not None for agreement in prefetched)
     return mobility.learning_agreements.filter(student_signed_at__isnull=False).exists()
 
 

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods
 
 from abroad.catalogue.models import CourseOfStudy, Institution, Promoter
 from abroad.core.permissions import can, office_page, require, visible_or_404
+from abroad.core.widgets import QuickSelect
 from abroad.mobility import checks, queries, services
 from abroad.mobility.enums import (
     LearningAgreementState,
@@ -93,12 +94,16 @@ KIND_CHOICES = [
 
 
 class DeskFilterForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("What"), required=False, choices=KIND_CHOICES)
+    # QuickSelect: the same HTML without a template per option (core/widgets.py).
+    kind = forms.ChoiceField(
+        label=gettext_lazy("What"), required=False, choices=KIND_CHOICES, widget=QuickSelect
+    )
     course = forms.ModelChoiceField(
         label=gettext_lazy("Course of study"),
         required=False,
         queryset=CourseOfStudy.objects.order_by("name"),
         empty_label=gettext_lazy("Any"),
+        widget=QuickSelect,
     )
     partner = forms.ModelChoiceField(
         label=gettext_lazy("Host institution"),
@@ -107,6 +112,7 @@ class DeskFilterForm(forms.Form):
         .distinct()
         .order_by("name"),
         empty_label=gettext_lazy("Any"),
+        widget=QuickSelect,
     )
     q = forms.CharField(
         label=gettext_lazy("Student (name or number)"), required=False, max_length=100

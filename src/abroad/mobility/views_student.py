@@ -20,7 +20,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from abroad.catalogue.models import Promoter
 from abroad.core.academic_year import format_year
 from abroad.core.permissions import can, require, visible_or_404
 from abroad.mobility import checks, queries, services
@@ -73,9 +74,15 @@ DATES = "mobility.change_planned_dates"
 
 
 def _mobilities() -> QuerySet[Mobility]:
+    # The coordinators with their users in one query (``coordinators__user`` took two).
     return Mobility.objects.select_related(
         "student__course_of_study", "host", "offer__agreement__promoter__user"
-    ).prefetch_related("student__course_of_study__coordinators__user")
+    ).prefetch_related(
+        Prefetch(
+            "student__course_of_study__coordinators",
+            queryset=Promoter.objects.select_related("user"),
+        )
+    )
 
 
 def _user(request: HttpRequest) -> User:
@@ -454,7 +461,13 @@ def mobility_list(request: HttpRequest) -> HttpResponse:
 def _detail_context(request: HttpRequest, mobility: Mobility) -> dict[str, Any]:
     user = request.user
     documents = list(mobility.documents.select_related("uploaded_by").order_by("kind", "-pk"))
-    agreements = list(mobility.learning_agreements.order_by("-number"))
+    # Prefetched: the rules asked below (the planned dates' forms) read them from here
+    # (queries.agreement_submitted), not with a query each.
+    prefetch_related_objects(
+        [mobility],
+        Prefetch("learning_agreements", queryset=LearningAgreement.objects.order_by("-number")),
+    )
+    agreements = list(mobility.learning_agreements.all())
     extensions = list(mobility.extensions.select_related("form").order_by("-requested_at"))
     can_edit = can(user, EDIT, mobility)
     current = mobility.documents.filter(replaced_at__isnull=True).order_by("kind", "-pk")

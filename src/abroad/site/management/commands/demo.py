@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from abroad.core.importing import refresh_statistics
 from abroad.site.demo import catalogue as demo
 from abroad.site.demo.grants import load_grants_demo
 from abroad.site.demo.history import load_history_demo
@@ -98,6 +99,8 @@ class Command(BaseCommand):
         # History: three past academic years, so that the statistics have something to show.
         for line in load_history_demo(scale=scale).lines():
             self.stdout.write(f"  {line}")
+        # The planner's statistics, once every loader has written (SQLite guesses without them).
+        refresh_statistics()
 
         self.stdout.write("")
         self.stdout.write(f"Log in with one of these users, password '{demo.PASSWORD}':")
