@@ -207,3 +207,32 @@ def test_every_e_mail_has_a_text_and_an_html_template() -> None:
         stem = str(subject)[: -len("_subject.txt")]
         assert Path(stem + ".txt").exists(), stem
         assert Path(stem + ".html").exists(), stem
+
+
+@pytest.mark.django_db
+def test_many_e_mails_are_written_together_and_handed_over_once(
+    mobility: Mobility, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A round's results: one transaction writes every message, one hand-over on its commit
+    enqueues them all (one call to ``mail.send`` each made two commits per e-mail)."""
+    context = {"agreement": agreement_with_rows(mobility), "mobility": mobility}
+    students = [UserFactory.create(email=f"s{n}@example.org") for n in range(5)]
+    emails = [("mobility/email/la_decided", context, s) for s in students]
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        messages = mail.send_many(emails)
+    assert len(callbacks) == 1
+    assert [m.recipients for m in messages] == [[s.email] for s in students]
+    assert sorted(m.to[0] for m in django_mail.outbox) == sorted(s.email for s in students)
+    assert {m.state for m in OutboxMessage.objects.all()} == {OutboxState.SENT}
+
+
+@pytest.mark.django_db
+def test_a_batch_that_fails_midway_queues_nothing(mobility: Mobility) -> None:
+    def emails() -> Any:
+        context = {"agreement": agreement_with_rows(mobility), "mobility": mobility}
+        yield ("mobility/email/la_decided", context, mobility.student)
+        raise RuntimeError("the round's data could not be read")
+
+    with pytest.raises(RuntimeError):
+        mail.send_many(emails())
+    assert not OutboxMessage.objects.exists()

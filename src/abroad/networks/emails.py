@@ -21,13 +21,15 @@ def send_submission_confirmation(application: AthensApplication) -> None:
 
 
 def send_results(allocations: Iterable[AthensAllocation]) -> None:
-    for allocation in allocations:
-        session = allocation.application.session
-        mail.send(
+    """Every applicant's result, queued in one go."""
+    mail.send_many(
+        (
             "networks/email/results",
-            {"allocation": allocation, "session": session},
+            {"allocation": allocation, "session": allocation.application.session},
             allocation.application.student,
         )
+        for allocation in allocations
+    )
 
 
 def send_plan_decided(plan: DoubleDegreePlan) -> None:

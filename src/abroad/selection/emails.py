@@ -27,12 +27,15 @@ def send_submission_confirmation(application: Application) -> None:
 
 
 def send_results(assignments: Iterable[Assignment]) -> None:
-    for assignment in assignments:
-        _send(
-            "results",
+    """Every applicant's result, queued in one go (a round may have thousands)."""
+    mail.send_many(
+        (
+            "selection/email/results",
             {"assignment": assignment, "round": assignment.round, "call": assignment.round.call},
             assignment.application.student,
         )
+        for assignment in assignments
+    )
 
 
 def send_acceptance_confirmation(assignment: Assignment) -> None:
