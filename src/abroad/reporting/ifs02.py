@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import translation
 from django_countries import countries
 
@@ -26,6 +26,7 @@ from abroad.core.academic_year import format_year
 from abroad.mobility.enums import MobilityKind, MobilityState
 from abroad.mobility.models import LearningAgreement, Mobility
 from abroad.mobility.queries import office_mobilities_q
+from abroad.reporting.queries import student_eqf
 
 COLUMNS = (
     "mobility_id",
@@ -58,9 +59,6 @@ QUARTER = "trimestrale"
 SEMESTER = "semestrale"
 YEAR = "annuale"
 LONG_TERM = "lungo_termine"
-
-# A course of study's EQF level (core.enums.DegreeLevel.eqf), when no learning agreement says.
-EQF_OF_LEVEL = {"BSc": 6, "MSc": 7, "SC": 7, "PhD": 8}
 
 # The states of a mobility that is (or was) a period abroad.
 PERIOD_STATES = (MobilityState.IN_MOBILITY, MobilityState.COMPLETED)
@@ -107,14 +105,6 @@ def periods(
         found = found.filter(
             Q(student__course_of_study__school=pk) | Q(student__course_of_study__school__parent=pk)
         )
-    level = Case(
-        *(
-            When(student__course_of_study__level=code, then=Value(eqf))
-            for code, eqf in EQF_OF_LEVEL.items()
-        ),
-        default=Value(None),
-        output_field=IntegerField(),
-    )
     agreement_eqf = (
         LearningAgreement.objects.filter(mobility=OuterRef("pk"), eqf__isnull=False)
         .order_by("-number")
@@ -122,7 +112,7 @@ def periods(
     )
     return (
         found.select_related("student__course_of_study__school", "host")
-        .annotate(agreement_eqf=Subquery(agreement_eqf), course_eqf=level)
+        .annotate(agreement_eqf=Subquery(agreement_eqf), course_eqf=student_eqf())
         .order_by("student__last_name", "student__first_name", "student_id", "actual_start", "pk")
     )
 

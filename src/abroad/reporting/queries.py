@@ -44,6 +44,7 @@ from django.utils.translation import pgettext_lazy
 from abroad.catalogue.enums import Programme
 from abroad.catalogue.models import CourseOfStudy, Institution, School
 from abroad.core.academic_year import current_start_year, format_year
+from abroad.core.enums import DegreeLevel
 from abroad.core.importing import country_label
 from abroad.grants.models import GrantCase, Payment
 from abroad.mobility.enums import (
@@ -79,8 +80,8 @@ Scope = Collection[int] | None
 # The smallest number of students a public cell may show.
 MIN_CELL = 5
 
-# A course of study's EQF level, computed by the database (core.enums.DegreeLevel.eqf).
-EQF_OF_LEVEL = {"BSc": 6, "MSc": 7, "SC": 7, "PhD": 8}
+# A course of study's EQF level (core.enums.DegreeLevel.eqf), for the database to compute.
+EQF_OF_LEVEL = {level.value: level.eqf for level in DegreeLevel}
 
 
 @dataclass(frozen=True)
@@ -398,7 +399,8 @@ def by_programme(filters: Filters, scope: Scope = None) -> Figure:
     )
 
 
-def _eqf() -> Case:
+def student_eqf() -> Case:
+    """The EQF level of a mobility's student's course of study, as a database expression."""
     return Case(
         *(
             When(student__course_of_study__level=level, then=Value(eqf))
@@ -410,7 +412,7 @@ def _eqf() -> Case:
 
 
 def by_level(filters: Filters, scope: Scope = None) -> Figure:
-    rows = _grouped(mobilities(filters, scope).annotate(eqf=_eqf()), "eqf", order=("eqf",))
+    rows = _grouped(mobilities(filters, scope).annotate(eqf=student_eqf()), "eqf", order=("eqf",))
     return Figure(
         key="levels",
         title=_("Mobilities by level (EQF)"),
