@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import translation
 from django_countries import countries
 
@@ -26,7 +26,7 @@ from abroad.core.academic_year import format_year
 from abroad.mobility.enums import MobilityKind, MobilityState
 from abroad.mobility.models import LearningAgreement, Mobility
 from abroad.mobility.queries import office_mobilities_q
-from abroad.reporting.queries import student_eqf
+from abroad.reporting.queries import school_q, student_eqf
 
 COLUMNS = (
     "mobility_id",
@@ -100,11 +100,7 @@ def periods(
         found = found.filter(office_mobilities_q(user))
     if year is not None:
         found = found.filter(academic_year=year)
-    if school is not None:
-        pk = school.pk if isinstance(school, School) else school
-        found = found.filter(
-            Q(student__course_of_study__school=pk) | Q(student__course_of_study__school__parent=pk)
-        )
+    found = found.filter(school_q("student__course_of_study__", school))
     agreement_eqf = (
         LearningAgreement.objects.filter(mobility=OuterRef("pk"), eqf__isnull=False)
         .order_by("-number")

@@ -111,7 +111,7 @@ class Figure:
 # ------------------------------------------------------------------------------ filters
 
 
-def _school_q(path: str, school: int | School | None) -> Q:
+def school_q(path: str, school: int | School | None) -> Q:
     """Rows whose course of study (``path`` leads to it) belongs to ``school`` or one of its
     sections (AUIC and AUIC-ARCH / AUIC-ENG)."""
     if school is None:
@@ -123,7 +123,7 @@ def _school_q(path: str, school: int | School | None) -> Q:
 def _student_q(filters: Filters, scope: Scope, path: str) -> Q:
     """The School (filter and restriction) and course filters on a student found at ``path``."""
     course = f"{path}course_of_study__"
-    q = _school_q(course, filters.school)
+    q = school_q(course, filters.school)
     if scope is not None:
         q &= Q(**{f"{course}school__in": sorted(scope)})
     if filters.course:
@@ -143,7 +143,7 @@ def mobilities(filters: Filters, scope: Scope = None) -> QuerySet[Mobility]:
     return Mobility.objects.filter(q)
 
 
-def _call_school_q(path: str, school: int | School | None) -> Q:
+def _callschool_q(path: str, school: int | School | None) -> Q:
     """Calls (``path`` leads to one) open to ``school`` or one of its sections."""
     if school is None:
         return Q()
@@ -184,7 +184,7 @@ def calls(filters: Filters, scope: Scope = None) -> Figure:
     found = Call.objects.all()
     if filters.year is not None:
         found = found.filter(academic_year=filters.year)
-    found = found.filter(_call_school_q("pk", filters.school), _call_scope_q("pk", scope))
+    found = found.filter(_callschool_q("pk", filters.school), _call_scope_q("pk", scope))
     applications = Application.objects.filter(
         _student_q(filters, scope, "student__"),
         call=OuterRef("pk"),
@@ -273,7 +273,7 @@ def rounds(filters: Filters, scope: Scope = None) -> Figure:
     if filters.year is not None:
         assignments = assignments.filter(round__call__academic_year=filters.year)
     assignments = assignments.filter(
-        _call_school_q("round__call", filters.school), _call_scope_q("round__call", scope)
+        _callschool_q("round__call", filters.school), _call_scope_q("round__call", scope)
     )
     grouped = (
         assignments.values("round__call__code", "round__number")
