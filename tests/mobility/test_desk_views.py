@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import escape
 
 from abroad.mobility import services
 from abroad.mobility.enums import (
@@ -223,6 +225,27 @@ def test_desk_filters(personas: dict[str, Client], mobility: Mobility, promoter:
     assert rows("q=Z77") == [change.pk]
     assert rows(f"course={mobility.student.course_of_study_id}") == [first.pk]
     assert rows(f"partner={second_mobility.host_id}") == [change.pk]
+
+
+def test_desk_course_filter_names_each_course_as_the_catalogue_does(
+    personas: dict[str, Client], mobility: Mobility
+) -> None:
+    """The course select's labels are ``CourseOfStudy.__str__``'s (name and degree level),
+    in English and in Italian, though the desk no longer calls ``get_level_display``."""
+    submitted(mobility)
+    course = mobility.student.course_of_study
+    assert course is not None
+    client = personas["promoter"]
+    labels = []
+    for language in ("en", "it"):
+        with translation.override(language):
+            expected = str(course)
+        labels.append(expected)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        html = client.get(desk_url("")).content.decode()
+        select = html.split('name="course"')[1].split("</select>")[0]
+        assert f'value="{course.pk}">{escape(expected)}</option>' in select
+    assert labels[0] != labels[1]  # the level's label is translated
 
 
 def test_desk_htmx_renders_the_results_only(

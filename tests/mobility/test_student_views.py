@@ -493,6 +493,10 @@ def test_replace_keeps_the_old_document_marked_replaced(
     page = personas["student"].get(_url("detail", mobility))
     assert [d.pk for d in page.context["documents"]] == [new.pk, old.pk]
     assert "replaced on" in page.text
+    # The upload form offers the new document only (read with the page's rows, no query).
+    select = page.text.split('name="replaces"')[1].split("</select>")[0]
+    assert f'value="{new.pk}"' in select
+    assert f'value="{old.pk}"' not in select
 
 
 def test_replacing_a_replaced_document_is_refused(

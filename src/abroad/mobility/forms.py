@@ -8,6 +8,7 @@ a row without ECTS)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, cast
 
@@ -16,6 +17,7 @@ from django.forms import BaseFormSet, formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from abroad.core.enums import Language
+from abroad.core.formfields import ListedModelChoiceField
 from abroad.mobility import checks
 from abroad.mobility.enums import ComponentStatus, DocumentKind, ReasonCode, Stage, Table
 from abroad.mobility.models import LANGUAGE_LEVELS, Document
@@ -41,7 +43,7 @@ class DocumentForm(forms.Form):
         allow_empty_file=True,
         error_messages={"required": _("Choose the file to upload.")},
     )
-    replaces = forms.ModelChoiceField(
+    replaces = ListedModelChoiceField(
         label=_("Replaces (optional)"),
         queryset=Document.objects.none(),
         required=False,
@@ -49,12 +51,22 @@ class DocumentForm(forms.Form):
         error_messages={"invalid_choice": _("That document cannot be replaced any more.")},
     )
 
-    def __init__(self, *args: Any, documents: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        documents: Any = None,
+        loaded: Sequence[Document] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``documents``: the queryset of the documents that may be replaced (a submitted
+        choice is checked against it); ``loaded``: those same documents, when the page has
+        already read them, to offer without a query."""
         super().__init__(*args, **kwargs)
         field = self.fields["replaces"]
-        assert isinstance(field, forms.ModelChoiceField)
+        assert isinstance(field, ListedModelChoiceField)
         if documents is not None:
             field.queryset = documents
+        field.loaded = loaded
 
 
 class ThesisForm(forms.Form):

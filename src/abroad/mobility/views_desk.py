@@ -26,6 +26,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from abroad.catalogue.models import CourseOfStudy, Institution, Promoter
+from abroad.core.enums import DegreeLevel
+from abroad.core.formfields import ListedModelChoiceField
 from abroad.core.permissions import can, office_page, require, visible_or_404
 from abroad.core.widgets import QuickSelect
 from abroad.mobility import checks, queries, services
@@ -93,19 +95,30 @@ KIND_CHOICES = [
 ]
 
 
+class CourseChoiceField(ListedModelChoiceField):
+    """Each course as ``CourseOfStudy.__str__`` names it (its name and degree level), with the
+    level's label read from the enum: ``get_level_display`` rebuilds the translated choices
+    at every call (about 0.1 ms a course, 6 ms for the demo's 52)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        level = DegreeLevel(obj.level).label if obj.level in DegreeLevel.values else obj.level
+        return f"{obj.display_name} ({level})"
+
+
 class DeskFilterForm(forms.Form):
-    # QuickSelect: the same HTML without a template per option (core/widgets.py).
+    # QuickSelect: the same HTML without a template per option (core/widgets.py); the
+    # courses and the institutions in one ordinary query each (core/formfields.py).
     kind = forms.ChoiceField(
         label=gettext_lazy("What"), required=False, choices=KIND_CHOICES, widget=QuickSelect
     )
-    course = forms.ModelChoiceField(
+    course = CourseChoiceField(
         label=gettext_lazy("Course of study"),
         required=False,
         queryset=CourseOfStudy.objects.order_by("name"),
         empty_label=gettext_lazy("Any"),
         widget=QuickSelect,
     )
-    partner = forms.ModelChoiceField(
+    partner = ListedModelChoiceField(
         label=gettext_lazy("Host institution"),
         required=False,
         queryset=Institution.objects.filter(incoming_mobilities__isnull=False)

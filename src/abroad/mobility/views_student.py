@@ -471,6 +471,9 @@ def _detail_context(request: HttpRequest, mobility: Mobility) -> dict[str, Any]:
     extensions = list(mobility.extensions.select_related("form").order_by("-requested_at"))
     can_edit = can(user, EDIT, mobility)
     current = mobility.documents.filter(replaced_at__isnull=True).order_by("kind", "-pk")
+    # The upload form offers the documents not yet replaced, from the rows read above (in the
+    # same order): no query; a submitted choice is checked against ``current``.
+    loaded = [d for d in documents if d.replaced_at is None]
     return {
         "mobility": mobility,
         "year": format_year(mobility.academic_year),
@@ -487,7 +490,7 @@ def _detail_context(request: HttpRequest, mobility: Mobility) -> dict[str, Any]:
         "agreements": agreements,
         "extensions": extensions,
         "is_owner": mobility.student_id == user.pk,
-        "document_form": DocumentForm(documents=current) if can_edit else None,
+        "document_form": DocumentForm(documents=current, loaded=loaded) if can_edit else None,
         "is_thesis": mobility.kind == MobilityKind.THESIS,
         "thesis_form": ThesisForm(
             initial={
