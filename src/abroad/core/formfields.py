@@ -1,12 +1,12 @@
 """Form fields that ask the database less (issue 19, personal pages at 32 clients).
 
 Django walks a ``ModelChoiceField``'s choices with ``queryset.iterator()``: on PostgreSQL a
-server-side cursor, three round trips (``DECLARE``, ``FETCH``, ``CLOSE``) for one query, and a
-new query every time the choices are walked. Under load a page's time goes mostly in waiting
-for such round trips (docs/performance.md). :class:`ListedModelChoiceField` reads its rows once
-per form, with an ordinary query (one round trip), or takes rows the page has already loaded
-(``loaded``). Whatever is shown, a submitted value is still checked against the field's
-queryset, as Django's field does.
+server-side cursor, three or four round trips (``DECLARE``, ``FETCH``..., ``CLOSE``) for one
+query, and a new query every time the choices are walked. Under load a page's time goes
+mostly in waiting for such round trips (docs/performance.md). :class:`ListedModelChoiceField`
+reads its rows once per form, with an ordinary query (one round trip), or takes rows the page
+has already loaded (``loaded``). Whatever is shown, a submitted value is still checked against
+the field's queryset, as Django's field does.
 """
 
 from __future__ import annotations
