@@ -8,6 +8,7 @@ personal pages p95 < 500 ms at 32 clients.
     .venv/bin/pip install -e '.[server]'   # gunicorn
     ABROAD_DATABASE_URL=postgres://abroad:abroad@127.0.0.1:5432/abroad_scratch \\
         .venv/bin/python benchmarks/pages.py [--seconds 1.5] [--clients 1,8,32] [--only public]
+            [--first 10]
 
 It loads the demo (the five loaders of ``python -m abroad demo``) into the database named by
 ABROAD_DATABASE_URL, which must be a scratch database: it is flushed (without it, SQLite in a
@@ -17,7 +18,9 @@ a free port, and is stopped at the end; each cell of the table lasts ``--seconds
 warm-up request that must answer 200), so the run is bounded: about pages x clients x seconds.
 The clients are threads of this process (plain http.client, one connection per request, as
 gunicorn's sync workers close them); they share the machine's cores with the server, for the
-floor as for the pages.
+floor as for the pages. ``--first SECONDS`` first times each page's first request on a new
+worker (one gunicorn per page, asked SECONDS after it opened its socket, so that the worker
+has booted): what the first visitor of a new or restarted worker waits.
 """
 
 from __future__ import annotations
@@ -60,6 +63,14 @@ def main() -> None:
         "--only",
         default="",
         help="only the pages whose persona or name has one of these (comma-separated)",
+    )
+    parser.add_argument(
+        "--first",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="also time each page's first request on a new worker, asked SECONDS after "
+        "gunicorn opened its socket (enough for the worker to boot): one gunicorn per page",
     )
     args = parser.parse_args()
     clients = [int(n) for n in args.clients.split(",")]
@@ -112,6 +123,8 @@ def main() -> None:
     pages = [p for p in pages if not wanted or any(w in f"{p.persona} {p.name}" for w in wanted)]
     connection.close()
 
+    if args.first:
+        first_requests(pages, scratch, args.first)
     port = free_port()
     server = start_gunicorn(port, args.workers, scratch)
     try:
@@ -143,11 +156,7 @@ def main() -> None:
                     flush=True,
                 )
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
 
 
@@ -232,13 +241,51 @@ def load_and_list_pages() -> list[Page]:
     return pages
 
 
+def first_requests(pages: list[Page], scratch: Path, wait: float) -> None:
+    """Each page's first request on a worker that has just booted (one worker; nothing asked
+    before it), then its second and third: the cost of a new or restarted worker's first
+    visitor."""
+    print(f"first requests on a new worker (asked {wait:.0f} s after the socket opened), ms:")
+    for page in pages:
+        port = free_port()
+        server = start_gunicorn(port, 1, scratch, probe=False)
+        try:
+            time.sleep(wait)
+            times = []
+            for _ in range(3):
+                start = time.perf_counter()
+                status, _size = get(port, page.path, page.cookie)
+                times.append((time.perf_counter() - start) * 1000)
+                if status != 200:
+                    sys.exit(f"{page.persona} {page.name} {page.path}: {status}")
+        finally:
+            stop(server)
+        print(
+            f"  {page.persona:<10} | {page.name:<34} | first {times[0]:7.1f} | "
+            f"then {times[1]:6.1f}, {times[2]:6.1f}",
+            flush=True,
+        )
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))
         return int(s.getsockname()[1])
 
 
-def start_gunicorn(port: int, workers: int, scratch: Path) -> subprocess.Popen[bytes]:
+def start_gunicorn(
+    port: int, workers: int, scratch: Path, probe: bool = True
+) -> subprocess.Popen[bytes]:
+    """gunicorn on 127.0.0.1:port; returns once the bare view answers, or (``probe`` False:
+    asking nothing of the workers) once the socket accepts connections."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
     if not gunicorn.exists():
         sys.exit("gunicorn is not installed: .venv/bin/pip install -e '.[server]'")
@@ -263,6 +310,9 @@ def start_gunicorn(port: int, workers: int, scratch: Path) -> subprocess.Popen[b
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
+            if not probe:
+                socket.create_connection((HOST, port), timeout=1).close()
+                return server
             status, _ = get(port, "/__bare__/", "")
             if status == 200:
                 return server
