@@ -40,8 +40,7 @@ def warm_up() -> dict[str, float]:
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             translation.gettext("Log in")  # loads the catalogues
-            resolver.resolve("/")  # imports every view
-            _build_url_tables(resolver)
+            _build_url_tables(resolver)  # imports every view on the way
     templates = 0
     # The site's engine(s), every template; the form renderer's own engine (widgets and
     # fields render through it), Django's form templates.
