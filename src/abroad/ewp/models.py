@@ -247,6 +247,9 @@ class NomineeDetails(models.Model):
     birth_date = models.DateField(_("date of birth"))
     nationality = models.CharField(_("nationality (ISO country code)"), max_length=2)
     gender = models.PositiveSmallIntegerField(_("gender"), choices=Gender.choices)
+    # When they last changed: a nomination whose nominee changed is listed by OMobilities'
+    # ``modified_since``.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("nominee's details for EWP")
