@@ -138,6 +138,16 @@ def test_a_host_contact_without_email_is_named(mobility: Mobility) -> None:
         services.export_la(mobility)
 
 
+def test_a_sending_contact_without_email_is_named(mobility: Mobility) -> None:
+    """The sending HEI's contact is the promoter who signed: without an e-mail, nothing goes."""
+    version = signed_first(mobility)
+    assert version.promoter is not None
+    version.promoter.email = ""
+    version.promoter.save()
+    with pytest.raises(EwpError, match="names the promoter who signed, with an e-mail"):
+        services.export_la(mobility)
+
+
 def update(
     mobility: Mobility, version: LearningAgreement, *, approve: bool = True, hei: str = HOME
 ) -> bytes:

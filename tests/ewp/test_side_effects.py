@@ -16,8 +16,7 @@ from abroad.ewp import iia, las, nominations, services
 from abroad.ewp.models import IiaLink, Inbound, MobilityLink
 from abroad.mobility.models import Mobility
 from abroad.people.models import User
-from tests.ewp.conftest import HOME, nominee_details
-from tests.ewp.test_iia import partner_copy
+from tests.ewp.conftest import nominee_details
 from tests.ewp.test_las import change, signed_first, update
 from tests.mobility.factories import MobilityFactory
 
@@ -106,13 +105,3 @@ def test_a_partners_answer_naming_a_derived_id_finds_our_row(
     inbound = services.apply_la_update(data=data, file_name="a.xml", actor=office)
     assert inbound.state == Inbound.State.APPLIED, inbound.message
     assert str(MobilityLink.objects.get(mobility=mobility).omobility_id) == sent
-
-
-def test_a_partner_copy_naming_our_derived_iia_id_matches_the_agreement(
-    agreement: Agreement, office: User
-) -> None:
-    data = partner_copy(agreement)  # names our iia-id (and stores it, as a write would)
-    IiaLink.objects.all().delete()
-    [inbound] = services.receive_iias(data=data, file_name="t.xml", actor=office)
-    assert inbound.agreement == agreement
-    assert HOME in data.decode()

@@ -3,6 +3,7 @@ and their offers (the seats a student can apply for)."""
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -415,6 +416,9 @@ class Agreement(models.Model):
     )
     partner_contact = models.CharField(_("contact at the partner"), max_length=300, blank=True)
     notes = models.TextField(_("notes for students"), blank=True)
+    # Our id of the agreement in Erasmus Without Paper (the iia-id partners hold): given once,
+    # when the agreement is created, and never changed by a setting or a secret.
+    iia_id = models.UUIDField(_("IIA id"), default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

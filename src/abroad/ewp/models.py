@@ -15,13 +15,13 @@ from abroad.mobility.models import Mobility
 
 
 class IiaLink(models.Model):
-    """An agreement as an EWP inter-institutional agreement: our iia-id, and what we know of
-    the partner's copy (its iia-id, code and hash, and the XML last accepted)."""
+    """An agreement as an EWP inter-institutional agreement: what we know of the partner's
+    copy (its iia-id, code and hash, and the XML last accepted). Our iia-id is the
+    agreement's own (:attr:`Agreement.iia_id`), given when it is created."""
 
     agreement = models.OneToOneField(
         Agreement, verbose_name=_("agreement"), on_delete=models.CASCADE, related_name="ewp"
     )
-    iia_id = models.UUIDField(_("our IIA id"), default=uuid.uuid4, unique=True, editable=False)
     partner_iia_id = models.CharField(_("partner's IIA id"), max_length=64, blank=True)
     partner_iia_code = models.CharField(_("partner's IIA code"), max_length=100, blank=True)
     partner_hash = models.CharField(_("partner's iia-hash"), max_length=64, blank=True)
@@ -34,6 +34,11 @@ class IiaLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agreement.code}: {self.iia_id}"
+
+    @property
+    def iia_id(self) -> uuid.UUID:
+        """Our iia-id: the agreement's."""
+        return self.agreement.iia_id
 
 
 class MobilityLink(models.Model):
@@ -247,6 +252,9 @@ class NomineeDetails(models.Model):
     birth_date = models.DateField(_("date of birth"))
     nationality = models.CharField(_("nationality (ISO country code)"), max_length=2)
     gender = models.PositiveSmallIntegerField(_("gender"), choices=Gender.choices)
+    # When they last changed: a nomination whose nominee changed is listed by OMobilities'
+    # ``modified_since``.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("nominee's details for EWP")

@@ -89,11 +89,12 @@ def _schac(institution: Institution) -> str:
 # --------------------------------------------------------------------------------- IIAs
 
 
-# Our ids (an agreement's iia-id, a mobility's omobility-id) for a row that has no stored EWP
-# identity yet are derived from its primary key with the secret key: a download (a GET) names
-# the same id every time without writing anything, nobody can guess another row's id, and the
-# first write that needs the identity (accepting a partner's copy, applying their answer)
-# stores that same id. Ids stored before this stay as they are.
+# An agreement's iia-id is stored on it (Agreement.iia_id, given when it is created, kept
+# whatever the settings and the secret key). A mobility's omobility-id, for a row that has no
+# stored EWP identity yet, is derived from its primary key with the secret key: a download (a
+# GET) names the same id every time without writing anything, nobody can guess another row's
+# id, and the first write that needs the identity (applying a partner's answer) stores that
+# same id. Ids stored before this stay as they are.
 
 
 def _derived_ids(kind: str, pk: int) -> list[uuid.UUID]:
@@ -121,19 +122,17 @@ def _derived_match(kind: str, wanted: str, pks: Iterable[int]) -> int | None:
 
 
 def known_iia_link(agreement: Agreement) -> IiaLink:
-    """The agreement's EWP identity, read only: the stored one, else the one it will have
-    (not saved; its iia-id is the derived one)."""
+    """What we know of the agreement in EWP, read only: the stored link, else an empty one
+    (not saved; its iia-id is the agreement's)."""
     try:
         return agreement.ewp
     except IiaLink.DoesNotExist:
-        return IiaLink(agreement=agreement, iia_id=derived_id("agreement", agreement.pk))
+        return IiaLink(agreement=agreement)
 
 
 def iia_link(agreement: Agreement) -> IiaLink:
-    """The agreement's EWP identity, stored (for a write: its iia-id is the one sent)."""
-    link, _created = IiaLink.objects.get_or_create(
-        agreement=agreement, defaults={"iia_id": derived_id("agreement", agreement.pk)}
-    )
+    """What we know of the agreement in EWP, stored (for a write)."""
+    link, _created = IiaLink.objects.get_or_create(agreement=agreement)
     return link
 
 
@@ -263,16 +262,9 @@ def find_agreement(theirs: iia.Iia, home: str) -> Agreement | None:
     other = next(p for p in theirs.partners if p.hei_id != home)
     if mine is not None and mine.iia_id:
         try:
-            link = IiaLink.objects.select_related("agreement").get(iia_id=uuid.UUID(mine.iia_id))
-            return link.agreement
-        except (ValueError, IiaLink.DoesNotExist):
+            return Agreement.objects.select_related("partner").get(iia_id=uuid.UUID(mine.iia_id))
+        except (ValueError, Agreement.DoesNotExist):
             pass
-        unstored = Agreement.objects.filter(
-            ewp__isnull=True, partner__schac_code__iexact=other.hei_id
-        ).values_list("pk", flat=True)
-        pk = _derived_match("agreement", mine.iia_id, unstored)
-        if pk is not None:
-            return Agreement.objects.select_related("partner").get(pk=pk)
     if other.iia_id:
         known = (
             IiaLink.objects.select_related("agreement")

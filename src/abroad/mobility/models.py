@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -93,6 +94,10 @@ class Mobility(models.Model):
     host_supervisor = models.CharField(_("host thesis supervisor"), max_length=200, blank=True)
     thesis_credits = models.PositiveSmallIntegerField(_("thesis credits"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # When the row last changed (dates, state, anything saved): what EWP partners ask with
+    # ``modified_since`` (OMobilities, OMobility LAs). Kept by :meth:`save`, also when it
+    # writes only some fields; a queryset ``update()`` does not move it.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("mobility")
@@ -101,6 +106,12 @@ class Mobility(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} → {self.host} ({format_year(self.academic_year)})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        fields = kwargs.get("update_fields")
+        if fields:  # an empty list saves nothing, and stays so
+            kwargs["update_fields"] = {*fields, "updated_at"}
+        super().save(*args, **kwargs)
 
     @property
     def start(self) -> dt.date | None:

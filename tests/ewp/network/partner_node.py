@@ -1,6 +1,7 @@
 """A partner's node for the tests of what we fetch and send: a small HTTP server in a thread
 that the test catalogue lists (with the APIs a subclass names and its server key) and that
-signs its answers as a real node does; ``down`` closes every connection unanswered. And
+signs its answers as a real node does; ``down`` closes every connection unanswered, ``status``
+answers with another status (503: a node that is up but cannot serve). And
 :func:`partner_catalogue`, the set-up those tests share: our node's settings, and a catalogue
 with our manifest, the partner's host (Delft) and Warsaw (on the network, serving nothing)."""
 
@@ -29,12 +30,13 @@ class Request(NamedTuple):
 
 class PartnerNode:
     """Answers every request with :meth:`content` (``document`` unless a subclass says
-    otherwise), signed with its server key; keeps the requests it answered."""
+    otherwise) and ``status``, signed with its server key; keeps the requests it answered."""
 
     def __init__(self, server_key: keys.KeyPair | None = None) -> None:
         self.key = server_key or keys.KeyPair(keys.generate())
         self.document = b""
         self.down = False
+        self.status = 200
         self.requests: list[Request] = []
         node = self
 
@@ -56,7 +58,7 @@ class PartnerNode:
                     request_id=headers.get("x-request-id"),
                     request_signature=signature.signature,
                 )
-                self.send_response(200)
+                self.send_response(node.status)
                 self.send_header("Content-Type", "application/xml")
                 self.send_header("Content-Length", str(len(content)))
                 for name, value in signed.items():

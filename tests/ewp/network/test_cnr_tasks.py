@@ -9,6 +9,7 @@ Delft once. Time passes by moving the queue's and the rows' times back, never by
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -108,6 +109,38 @@ def test_a_cnr_given_up_after_the_last_attempt_is_not_enqueued_again(
     run_worker()
     assert PendingCnr.objects.get().state == PendingCnr.State.FAILED
     assert queued(tasks.process_cnr) == []
+
+
+def test_a_fetch_failing_with_an_error_of_ours_is_tried_as_often_as_a_partners_then_shown(
+    world: World,  # noqa: F811 (the fixture)
+    settings: Any,
+) -> None:
+    # Our client key file is gone (an operator's slip): no fault of Delft's, and no CallError.
+    Path(settings.EWP_CLIENT_KEY).unlink()
+    assert world.partners.post(DELFT, "/ewp/iia-cnr", [("iia_id", DELFT_IIA_ID)]).status_code == 200
+    run_worker(max_tasks=1)
+
+    pending = PendingCnr.objects.get()
+    assert (pending.state, pending.attempts) == (PendingCnr.State.PENDING, 1)
+    assert "An error of this node, not of the partner: KeyFileError" in pending.last_error
+    [retry] = queued(tasks.process_cnr)  # after its pause, as for a partner that is down
+    assert retry.run_after == pending.next_try_at > timezone.now()
+    assert scheduled.run().report["ewp.cnrs"]["received"] == 0  # not due: not handed again
+
+    PendingCnr.objects.update(attempts=cnr.MAX_ATTEMPTS - 1, next_try_at=timezone.now())
+    time_passes()
+    run_worker()
+    pending.refresh_from_db()
+    assert (pending.state, pending.attempts) == (PendingCnr.State.FAILED, cnr.MAX_ATTEMPTS)
+    assert queued(tasks.process_cnr) == []
+    assert scheduled.run().report["ewp.cnrs"]["received"] == 0  # given up: never again
+    assert queued(tasks.process_cnr) == []
+    assert world.delft_node.requests == []
+    office = Client()
+    office.force_login(UserFactory.create(role="office"))
+    page = office.get("/ewp/inbox/").content.decode()
+    assert DELFT_IIA_ID in page
+    assert "An error of this node, not of the partner: KeyFileError" in page
 
 
 def test_several_changes_in_a_short_window_are_one_cnr(

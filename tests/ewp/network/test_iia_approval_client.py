@@ -1,5 +1,5 @@
-"""Our side of IIA approvals: ``ewp fetch-approvals`` asks Delft's IIAs Approval API (a small
-node in a thread that the test catalogue lists and that signs its answers) which of our
+"""Our side of IIA approvals: ``ewp fetch-approvals`` asks Delft's IIAs Approval API (a
+:class:`~tests.ewp.network.partner_node.PartnerNode`, which signs its answers) which of our
 iia-ids it approved, in batches of its ``max-iia-ids``, and keeps the answer; a node that is
 down is logged where the office sees it. The approval readiness panel of the agreement's
 EWP page: our hash, theirs, who approved which, the fields where the copies differ; only the
@@ -7,10 +7,8 @@ office opens it, in a fixed number of queries."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -25,11 +23,12 @@ from lxml import etree
 from abroad.catalogue.models import Agreement, Institution
 from abroad.ewp import iia, services
 from abroad.ewp.models import ApprovalFetch, PartnerApproval
-from abroad.ewp.network import approval, httpsig, keys
+from abroad.ewp.network import approval
 from abroad.ewp.network.iias import iia_id
-from abroad.ewp.network.registry import REGISTRY, catalogue
-from tests.ewp.network.conftest import Registry, catalogue_from, with_partner
-from tests.ewp.network.test_iias import DELFT, HOME, Partners, make_agreement
+from abroad.ewp.network.registry import catalogue
+from tests.ewp.network.conftest import Registry
+from tests.ewp.network.partner_node import PartnerNode, partner_catalogue
+from tests.ewp.network.test_iias import DELFT, make_agreement
 from tests.ewp.test_iia import partner_copy
 from tests.factories import InstitutionFactory
 
@@ -38,62 +37,35 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 ALL = ("student", "other_student", "promoter", "office", "anonymous")
 
 
-class ApprovalNode:
+class ApprovalNode(PartnerNode):
     """Delft's node: its IIAs Approval v2 answers, for the ids asked, those in ``approved``
-    (our iia-id -> the hash it approved), signed with its server key; ``down`` answers 503."""
+    (our iia-id -> the hash it approved); ``status`` 503: up, but it cannot serve."""
 
-    def __init__(self, server_key: keys.KeyPair) -> None:
-        self.key = server_key
+    def __init__(self, max_ids: int) -> None:
+        super().__init__()
         self.approved: dict[str, str] = {}
-        self.down = False
-        self.asked: list[list[str]] = []
-        node = self
+        self.max_ids = max_ids
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                ids = [v for k, v in parse_qsl(urlsplit(self.path).query) if k == "iia_id"]
-                node.asked.append(ids)
-                status = 503 if node.down else 200
-                content = approval.render(
-                    [(i, node.approved[i]) for i in ids if i in node.approved]
-                )
-                signature = httpsig.parse_parameters(headers["authorization"], scheme="Signature")
-                signed = httpsig.sign_response(
-                    node.key.private,
-                    node.key.key_id,
-                    body=content,
-                    request_id=headers.get("x-request-id"),
-                    request_signature=signature.signature,
-                )
-                self.send_response(status)
-                self.send_header("Content-Type", "application/xml")
-                self.send_header("Content-Length", str(len(content)))
-                for name, value in signed.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(content)
+    @staticmethod
+    def ids(path: str) -> list[str]:
+        return [v for k, v in parse_qsl(urlsplit(path).query) if k == "iia_id"]
 
-            def log_message(self, *args: Any) -> None:
-                pass
+    @property
+    def asked(self) -> list[list[str]]:
+        """The iia-ids of each request, in order."""
+        return [self.ids(r.path) for r in self.requests]
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+    def content(self, path: str) -> bytes:
+        return approval.render(
+            [(i, self.approved[i]) for i in self.ids(path) if i in self.approved]
+        )
 
-    def apis(self, max_ids: int) -> etree._Element:
-        apis = etree.Element(f"{{{REGISTRY}}}apis-implemented")
+    def entries(self, apis: etree._Element) -> None:
         ns = approval.MANIFEST_ENTRY
         entry = etree.SubElement(apis, f"{{{ns}}}iias-approval", nsmap={"a2": ns})
         entry.set("version", "2.0.0")
         etree.SubElement(entry, f"{{{ns}}}url").text = f"{self.url}/iias-approval"
-        etree.SubElement(entry, f"{{{ns}}}max-iia-ids").text = str(max_ids)
-        return apis
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        etree.SubElement(entry, f"{{{ns}}}max-iia-ids").text = str(self.max_ids)
 
 
 @dataclass
@@ -111,16 +83,8 @@ def world(
     settings: Any,
     home: Institution,
 ) -> Iterator[World]:
-    settings.EWP_HEI_ID = HOME
-    settings.EWP_ADMIN_EMAIL = "ewp-admin@abroad.example.eu"
-    settings.EWP_HTTP_RETRIES = 0
-    settings.EWP_HTTP_TIMEOUT_SECONDS = 10
-    partners = Partners()
-    node = ApprovalNode(keys.KeyPair(keys.generate()))
-    ours = catalogue_from([client.get("/ewp/manifest.xml").content])
-    registry.catalogue = with_partner(
-        ours, partners.pairs[DELFT], [DELFT], server=node.key, apis=node.apis(max_ids=2)
-    )
+    node = ApprovalNode(max_ids=2)
+    partner_catalogue(client, registry, settings, node)
     delft = InstitutionFactory.create(name="TU Delft", country="NL", schac_code=DELFT)
     agreements = [
         make_agreement(delft, code=f"E+ NL DELFT0{n}", start_year=2026, end_year=2028)
@@ -182,7 +146,7 @@ def test_fetch_approvals_asks_in_batches_and_keeps_each_answer(world: World) -> 
 def test_a_partner_that_is_down_is_logged_and_shown_to_the_office(
     world: World, personas: dict[str, Client]
 ) -> None:
-    world.node.down = True
+    world.node.status = 503
     out, err = StringIO(), StringIO()
     with pytest.raises(CommandError, match="failed"):
         call_command("ewp", "fetch-approvals", stdout=out, stderr=err)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -21,8 +21,8 @@ from lxml import etree
 
 from abroad.catalogue.models import Agreement, Institution
 from abroad.ewp import iia, xml
-from abroad.ewp.models import Inbound, PendingCnr, SentCnr
-from abroad.ewp.network import cnr
+from abroad.ewp.models import Inbound, PendingCnr, SeenRequest, SentCnr
+from abroad.ewp.network import cnr, httpsig, keys
 from abroad.ewp.network.iias import MANIFEST_ENTRY as IIAS_ENTRY
 from abroad.ewp.network.iias import iia_id
 from tests.ewp.network import partner_node
@@ -239,6 +239,60 @@ def test_an_unsigned_cnr_is_refused_with_401(world: World) -> None:
     assert response.status_code == 401
     assert b"developer-message" in response.content
     assert PendingCnr.objects.count() == 0
+
+
+def cnr_signed(
+    key: keys.KeyPair, *, key_id: str = "", date: str | None = None, body: bytes = b"iia_id=x"
+) -> dict[str, str]:
+    """The headers of an IIA CNR whose body is ``body``, signed with ``key`` (as ``key_id``)."""
+    headers = httpsig.sign_request(
+        key.private,
+        key_id or key.key_id,
+        method="POST",
+        target="/ewp/iia-cnr",
+        host="testserver",
+        body=body,
+        date=date,
+    )
+    return {name: value for name, value in headers.items() if name != "Host"}
+
+
+def post_cnr(headers: dict[str, str], body: bytes = b"iia_id=x") -> Any:
+    return Client().post(
+        "/ewp/iia-cnr", body, content_type="application/x-www-form-urlencoded", headers=headers
+    )
+
+
+@pytest.mark.parametrize(
+    "case", ["unknown key", "another HEI's key", "tampered body", "date outside the skew"]
+)
+def test_a_badly_signed_cnr_is_refused_as_the_specification_says_and_nothing_is_recorded(
+    world: World, case: str
+) -> None:
+    delft, warsaw = world.partners.pairs[DELFT], world.partners.pairs[WARSAW]
+    long_ago = httpsig.http_date(datetime.now(UTC) - timedelta(minutes=10))
+    status, headers, body = {
+        "unknown key": (403, cnr_signed(keys.KeyPair(keys.generate())), b"iia_id=x"),
+        # Warsaw's key presented as Delft's: the signature does not hold.
+        "another HEI's key": (400, cnr_signed(warsaw, key_id=delft.key_id), b"iia_id=x"),
+        "tampered body": (400, cnr_signed(delft), b"iia_id=y"),  # the Digest does not match
+        "date outside the skew": (400, cnr_signed(delft, date=long_ago), b"iia_id=x"),
+    }[case]
+    response = post_cnr(headers, body)
+    assert response.status_code == status, response.content
+    assert b"developer-message" in response.content
+    assert PendingCnr.objects.count() == 0
+    assert SeenRequest.objects.count() == 0
+    assert world.delft_node.requests == []
+
+
+def test_a_replayed_cnr_is_refused_with_400_and_recorded_once(world: World) -> None:
+    headers = cnr_signed(world.partners.pairs[DELFT])
+    assert post_cnr(headers).status_code == 200
+    response = post_cnr(headers)
+    assert response.status_code == 400
+    assert b"already used" in response.content
+    assert PendingCnr.objects.count() == 1
 
 
 @pytest.mark.parametrize(

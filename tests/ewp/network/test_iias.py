@@ -301,7 +301,7 @@ def test_index_and_get_take_as_many_queries_for_50_agreements_as_for_one(
 ) -> None:
     settings.EWP_HEI_ID = hei_setting  # without it, our HEI is the home institution's code
     first = make_agreement(delft)
-    services.iia_link(first)  # one stored identity, the others derived
+    services.iia_link(first)  # one with what we know of the partner's copy, the others none
     partners.get(DELFT, "/ewp/iias/index", [("hei_id", HOME)])  # the catalogue is read once
     with django_assert_max_num_queries(12) as one_index:
         assert len(index_ids(partners.get(DELFT, "/ewp/iias/index", [("hei_id", HOME)]))) == 1
@@ -316,6 +316,20 @@ def test_index_and_get_take_as_many_queries_for_50_agreements_as_for_one(
     with django_assert_max_num_queries(len(one_get.captured_queries)):
         asked = [("hei_id", HOME), *(("iia_id", i) for i in ids)]
         assert len(got_ids(partners.get(DELFT, "/ewp/iias/get", asked))) == 50
+
+
+@pytest.mark.django_db
+def test_get_finds_the_stored_id_after_the_secret_key_changed(
+    partners: Partners, delft: Institution, settings: Any
+) -> None:
+    agreement = make_agreement(delft)
+    held = iia_id(agreement)  # what Delft was sent
+    assert held == str(Agreement.objects.get(pk=agreement.pk).iia_id)
+    settings.SECRET_KEY = "another secret key, after a rotation"
+    settings.SECRET_KEY_FALLBACKS = []
+    asked = [("iia_id", held)]
+    assert got_ids(partners.get(DELFT, "/ewp/iias/get", asked)) == [held]
+    assert index_ids(partners.get(DELFT, "/ewp/iias/index", [])) == [held]
 
 
 @pytest.mark.django_db

@@ -22,6 +22,7 @@ from abroad.ewp import las, services, xml
 from abroad.ewp.models import Inbound
 from abroad.ewp.network import httpsig, keys
 from abroad.ewp.network import las as node
+from abroad.mobility import services as mobility_services
 from abroad.mobility.enums import LearningAgreementState
 from abroad.mobility.models import LearningAgreement, Mobility
 from abroad.people.enums import Role
@@ -288,6 +289,29 @@ def test_index_filters(
     ):
         response = partners.get(DELFT, INDEX, [("sending_hei_id", HOME), bad])
         assert response.status_code == 400, bad
+
+
+def test_modified_since_counts_a_change_of_the_mobility_too(
+    partners: Partners, delft: Institution, ewp_schemas: Path
+) -> None:
+    moved, unchanged = received_by(delft), received_by(delft)
+    for mobility in (moved, unchanged):
+        proposed(mobility)
+    long_ago = timezone.now() - dt.timedelta(days=30)
+    Mobility.objects.update(updated_at=long_ago)
+    LearningAgreement.objects.update(created_at=long_ago, promoter_signed_at=long_ago)
+    instant = (timezone.now() - dt.timedelta(days=1)).isoformat()
+
+    def listed() -> list[str]:
+        params = [("sending_hei_id", HOME), ("modified_since", instant)]
+        return index_ids(partners.get(DELFT, INDEX, params), ewp_schemas)
+
+    assert listed() == []
+    # The office moves the planned dates, which the learning agreement carries.
+    mobility_services.set_planned_dates(
+        mobility=moved, actor=None, start=dt.date(2026, 9, 14), end=dt.date(2027, 2, 28)
+    )
+    assert listed() == [services.omobility_id(moved)]
 
 
 def test_get_needs_an_id_and_takes_at_most_max_omobility_ids(

@@ -6,18 +6,22 @@ HEI approves a nomination (recorded as the host's acceptance) or names a stale p
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from lxml import etree
 
 from abroad.catalogue.models import Institution
 from abroad.ewp import nominations, services, xml
+from abroad.ewp.models import IiaLink, NomineeDetails
 from abroad.ewp.network import httpsig, keys
 from abroad.ewp.network import omobilities as node
+from abroad.mobility import services as mobility_services
 from abroad.mobility.enums import MobilityKind, MobilityState
 from abroad.mobility.models import Mobility
 from abroad.people.enums import Role
@@ -213,6 +217,57 @@ def test_index_and_get_take_as_many_queries_for_40_nominations_as_for_one(
     with django_assert_max_num_queries(len(one_get.captured_queries)):
         response = partners.post(DELFT, GET, [("omobility_id", i or "") for i in ids])
     assert len(nominations.parse(response.content)) == 40
+
+
+def test_modified_since_lists_the_nominations_changed_after_it(
+    partners: Partners, delft: Institution, ewp_schemas: Path
+) -> None:
+    dates, details, partner_copy, unchanged = (nominated(delft) for _ in range(4))
+    agreements = {m.pk: m.offer.agreement for m in (dates, partner_copy, unchanged) if m.offer}
+    for agreement in agreements.values():
+        services.iia_link(agreement)
+    long_ago = timezone.now() - dt.timedelta(days=30)
+    Mobility.objects.update(updated_at=long_ago)
+    NomineeDetails.objects.update(updated_at=long_ago)
+    instant = timezone.now() - dt.timedelta(days=1)
+
+    def listed() -> list[str]:
+        since = [("modified_since", instant.isoformat())]
+        return index_ids(partners.get(DELFT, INDEX, since), ewp_schemas)
+
+    assert listed() == []
+    # The office moves the dates (a save of two fields moves the mobility's time too) ...
+    mobility_services.set_planned_dates(
+        mobility=dates, actor=None, start=dt.date(2026, 9, 14), end=dt.date(2027, 2, 28)
+    )
+    # ... the student's details for EWP change, the partner's copy (their iia-id) is accepted.
+    details_row = NomineeDetails.objects.get(student=details.student)
+    details_row.nationality = "FR"
+    details_row.save()
+    IiaLink.objects.filter(agreement=agreements[partner_copy.pk]).update(
+        partner_iia_id="delft-1", partner_updated_at=timezone.now()
+    )
+    assert sorted(listed()) == sorted(
+        services.omobility_id(m) for m in (dates, details, partner_copy)
+    )
+    everything = index_ids(partners.get(DELFT, INDEX, []), ewp_schemas)
+    assert services.omobility_id(unchanged) in everything
+
+
+def test_modified_since_takes_as_many_queries_for_30_changed_nominations_as_for_one(
+    partners: Partners, delft: Institution, django_assert_max_num_queries: Any
+) -> None:
+    instant = (timezone.now() - dt.timedelta(minutes=1)).isoformat()
+    since = [("modified_since", instant)]
+    nominated(delft)
+    partners.get(DELFT, INDEX, since)  # the catalogue is read once
+    with django_assert_max_num_queries(15) as one:
+        assert partners.get(DELFT, INDEX, since).status_code == 200
+    for _ in range(29):
+        nominated(delft)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = partners.get(DELFT, INDEX, since)
+    assert len(etree.fromstring(response.content)) == 30
 
 
 # ------------------------------------------------------------------------------ update

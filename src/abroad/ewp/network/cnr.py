@@ -9,8 +9,10 @@ its IIAs get v7 and hands the document to :func:`services.receive_iias`, so it w
 office's inbox exactly as an upload does. A partner that cannot be reached (or serves an
 invalid document) leaves the notification waiting with the error (the inbox page shows it);
 the task is enqueued again for after a pause that doubles each time, and the notification is
-given up after :data:`MAX_ATTEMPTS`. The same machinery processes the ToR CNRs
-(:class:`PendingCnr` of kind ``tor``: :mod:`abroad.ewp.network.tors`). After a partner's IIA
+given up after :data:`MAX_ATTEMPTS`. A fetch that fails with an error of ours (not the
+partner's: a key file missing, a fault) counts the same way, with the reason. The same
+machinery processes the ToR CNRs (:class:`PendingCnr` of kind ``tor``:
+:mod:`abroad.ewp.network.tors`). After a partner's IIA
 CNR we also ask its IIAs Approval API what it approved (IIAs v7 partners announce an approval
 with an IIA CNR), and when the copy it serves is the one we approved and no notification of
 ours has said so since, we tell it again (:func:`approval_unannounced`).
@@ -205,18 +207,25 @@ def process(cnr: PendingCnr) -> PendingCnr:
     now = timezone.now()
     cnr.attempts += 1
     try:
-        if cnr.kind == PendingCnr.Kind.TOR:
-            cnr.outcome = tors.fetch_into_inbox(cnr)
-        else:
-            cnr.outcome = fetch_iia(cnr)
+        # A savepoint: what a failed fetch wrote is undone, and the notification is still
+        # saved with its error (also after a database error, on PostgreSQL).
+        with transaction.atomic():
+            if cnr.kind == PendingCnr.Kind.TOR:
+                cnr.outcome = tors.fetch_into_inbox(cnr)
+            else:
+                cnr.outcome = fetch_iia(cnr)
     except (CallError, EwpError) as error:
-        cnr.last_error = str(error)[:2000]
-        if cnr.attempts >= MAX_ATTEMPTS:
-            cnr.state = PendingCnr.State.FAILED
-            cnr.done_at = now
-        else:
-            cnr.next_try_at = now + pause(cnr.attempts)
+        failed(cnr, str(error), now)
         log.warning("EWP %s CNR %s %s: %s", cnr.kind, cnr.hei_id, cnr.subject_id, cnr.last_error)
+    except Exception as error:
+        # An error of ours, not the partner's (a key file missing, a bug): counted as a
+        # partner's error is, so that it is tried again after the same pauses and given up
+        # after MAX_ATTEMPTS, never handed to the worker for ever; the office sees the reason.
+        reason = _("An error of this node, not of the partner: %(error)s") % {
+            "error": f"{type(error).__name__}: {error}"
+        }
+        failed(cnr, reason, now)
+        log.exception("EWP %s CNR %s %s failed here", cnr.kind, cnr.hei_id, cnr.subject_id)
     else:
         cnr.state = PendingCnr.State.DONE
         cnr.done_at = now
@@ -226,6 +235,17 @@ def process(cnr: PendingCnr) -> PendingCnr:
             transaction.on_commit(lambda: tasks.schedule(tasks.ask_approvals, hei_id))
     cnr.save()
     return cnr
+
+
+def failed(cnr: PendingCnr, reason: str, now: datetime) -> None:
+    """A try of ``cnr`` failed for ``reason``: it waits for its next try, or after
+    :data:`MAX_ATTEMPTS` it is given up (failed, shown with the reason in the inbox)."""
+    cnr.last_error = reason[:2000]
+    if cnr.attempts >= MAX_ATTEMPTS:
+        cnr.state = PendingCnr.State.FAILED
+        cnr.done_at = now
+    else:
+        cnr.next_try_at = now + pause(cnr.attempts)
 
 
 def process_one(pk: int, now: datetime | None = None) -> PendingCnr | None:

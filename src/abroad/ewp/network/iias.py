@@ -124,7 +124,7 @@ def servable(agreements: Iterable[Agreement]) -> list[Agreement]:
 
 def iia_id(agreement: Agreement) -> str:
     """Our iia-id of the agreement, as ``get`` and the download name it."""
-    return str(services.known_iia_link(agreement).iia_id)
+    return str(agreement.iia_id)
 
 
 # ------------------------------------------------------------------------------ parameters
@@ -246,16 +246,9 @@ def get_agreements(caller: Caller, wanted: list[str]) -> list[Agreement]:
             continue  # not one of our ids
     if not ids:
         return []
-    visible = visible_agreements(caller.hei_ids)
-    # Stored ids are indexed; a derived id is found among the caller's agreements without a
-    # stored one by its primary key alone (one HMAC each, no agreement read or built).
-    pks = {
-        services.derived_id("agreement", pk): pk
-        for pk in visible.filter(ewp__isnull=True).values_list("pk", flat=True)
-    }
-    derived = [pks[i] for i in ids if i in pks]
-    matched = visible.filter(Q(ewp__iia_id__in=ids) | Q(pk__in=derived)).prefetch_related("offers")
-    by_id = {uuid.UUID(iia_id(a)): a for a in matched}
+    # Every agreement's id is stored on it (indexed): only the asked ones are read.
+    matched = visible_agreements(caller.hei_ids).filter(iia_id__in=ids)
+    by_id = {a.iia_id: a for a in matched.prefetch_related("offers")}
     found = list(dict.fromkeys(by_id[i] for i in ids if i in by_id))
     return servable(found)
 

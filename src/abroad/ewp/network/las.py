@@ -43,6 +43,7 @@ from lxml import etree
 from abroad.catalogue.queries import by_schac_codes
 from abroad.ewp import las, presend, services, xml
 from abroad.ewp.models import Inbound
+from abroad.ewp.network import omobilities
 from abroad.ewp.network.client import CallError, call, failure
 from abroad.ewp.network.httpsig import Refused
 from abroad.ewp.network.iias import _since, _single, _years, parameters
@@ -236,14 +237,16 @@ def index_mobilities(caller: Caller, query: IndexQuery) -> QuerySet[Mobility]:
     if query.modified_since is not None:
         since = query.modified_since
         # What changes the document as a partner sees it: a version created, approved by the
-        # promoter, signed by the host or returned (docs/ewp.md names what does not count).
+        # promoter, signed by the host or returned; the mobility it is for (its dates, the
+        # student's details: as the nominations' index counts them). docs/ewp.md names what
+        # does not count.
         changed = LearningAgreement.objects.filter(mobility=OuterRef("pk")).filter(
             Q(created_at__gt=since)
             | Q(promoter_signed_at__gt=since)
             | Q(host_signed_at__gt=since)
             | Q(returned_at__gt=since)
         )
-        mobilities = mobilities.filter(Exists(changed))
+        mobilities = mobilities.filter(Exists(changed) | omobilities.changed_since(since))
     return mobilities
 
 

@@ -5,6 +5,7 @@ Organizational Units v2.1) and the public keys of our client and server."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -68,6 +69,119 @@ def _http_security(entry: etree._Element, namespace: str) -> None:
     etree.SubElement(servers, f"{{{SRVAUTH_HTTPSIG}}}httpsig", nsmap={"b2": SRVAUTH_HTTPSIG})
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One API of the manifest: its element in its manifest-entry namespace (written with
+    ``prefix``), its version, whether it names its HTTP security, and its children in the
+    schema's order: a ``str`` value is the name of one of our URLs, an ``int`` a limit."""
+
+    namespace: str
+    element: str
+    prefix: str
+    version: str
+    children: tuple[tuple[str, str | int], ...]
+    secured: bool = True
+
+    def write(self, apis: etree._Element) -> None:
+        entry = etree.SubElement(
+            apis, f"{{{self.namespace}}}{self.element}", nsmap={self.prefix: self.namespace}
+        )
+        entry.set("version", self.version)
+        if self.secured:
+            _http_security(entry, self.namespace)
+        for name, value in self.children:
+            _sub(entry, self.namespace, name, url(value) if isinstance(value, str) else str(value))
+
+
+APIS = (
+    Entry(
+        DISCOVERY_V6.namespace,
+        "discovery",
+        "d6",
+        "6.0.0",
+        (("url", "ewp:manifest"),),
+        secured=False,
+    ),
+    Entry(ECHO_V2.namespace, "echo", "e2", "2.0.0", (("url", "ewp:echo"),)),
+    Entry(
+        iias.MANIFEST_ENTRY,
+        "iias",
+        "i7",
+        iias.VERSION,
+        (
+            ("get-url", "ewp:iias_get"),
+            ("max-iia-ids", iias.MAX_IIA_IDS),
+            ("index-url", "ewp:iias_index"),
+        ),
+    ),
+    Entry(cnr.MANIFEST_ENTRY, "iia-cnr", "ic3", cnr.VERSION, (("url", "ewp:iia_cnr"),)),
+    Entry(
+        approval.MANIFEST_ENTRY,
+        "iias-approval",
+        "ia2",
+        approval.VERSION,
+        (("url", "ewp:iias_approval"), ("max-iia-ids", approval.MAX_IIA_IDS)),
+    ),
+    Entry(
+        las.MANIFEST_ENTRY,
+        "omobility-las",
+        "la1",
+        las.VERSION,
+        (
+            ("get-url", "ewp:las_get"),
+            ("index-url", "ewp:las_index"),
+            ("update-url", "ewp:las_update"),
+            ("stats-url", "ewp:las_stats"),
+            ("max-omobility-ids", las.MAX_OMOBILITY_IDS),
+        ),
+    ),
+    Entry(
+        la_cnr.MANIFEST_ENTRY,
+        "omobility-la-cnr",
+        "lc1",
+        la_cnr.VERSION,
+        (("url", "ewp:omobility_la_cnr"), ("max-omobility-ids", la_cnr.MAX_OMOBILITY_IDS)),
+    ),
+    Entry(
+        omobilities.MANIFEST_ENTRY,
+        "omobilities",
+        "om3",
+        omobilities.VERSION,
+        (
+            ("get-url", "ewp:omobilities_get"),
+            ("index-url", "ewp:omobilities_index"),
+            ("update-url", "ewp:omobilities_update"),
+            ("max-omobility-ids", omobilities.MAX_OMOBILITY_IDS),
+        ),
+    ),
+    Entry(
+        tors.CNR_MANIFEST_ENTRY,
+        "imobility-tor-cnr",
+        "tc2",
+        tors.CNR_VERSION,
+        (("url", "ewp:imobility_tor_cnr"), ("max-omobility-ids", tors.MAX_OMOBILITY_IDS)),
+    ),
+    Entry(
+        institutions.INSTITUTIONS_ENTRY,
+        "institutions",
+        "in2",
+        institutions.INSTITUTIONS_VERSION,
+        (("url", "ewp:institutions"), ("max-hei-ids", institutions.MAX_HEI_IDS)),
+    ),
+    Entry(
+        institutions.OUNITS_ENTRY,
+        "organizational-units",
+        "ou2",
+        institutions.OUNITS_VERSION,
+        (
+            ("url", "ewp:ounits"),
+            ("max-ounit-ids", institutions.MAX_OUNIT_IDS),
+            ("max-ounit-codes", institutions.MAX_OUNIT_CODES),
+        ),
+    ),
+)
+
+
 def build() -> bytes:
     hei_id = home_hei()
     root = etree.Element(
@@ -80,85 +194,8 @@ def build() -> bytes:
     _sub(host, COMMON, "admin-notes", f"{settings.SITE_NAME}: an abroad node")
     apis = _sub(host, REGISTRY, "apis-implemented")
 
-    discovery = etree.SubElement(
-        apis, f"{{{DISCOVERY_V6.namespace}}}discovery", nsmap={"d6": DISCOVERY_V6.namespace}
-    )
-    discovery.set("version", "6.0.0")
-    _sub(discovery, DISCOVERY_V6.namespace, "url", url("ewp:manifest"))
-
-    echo = etree.SubElement(apis, f"{{{ECHO_V2.namespace}}}echo", nsmap={"e2": ECHO_V2.namespace})
-    echo.set("version", "2.0.0")
-    _http_security(echo, ECHO_V2.namespace)
-    _sub(echo, ECHO_V2.namespace, "url", url("ewp:echo"))
-
-    entry = iias.MANIFEST_ENTRY
-    iias_v7 = etree.SubElement(apis, f"{{{entry}}}iias", nsmap={"i7": entry})
-    iias_v7.set("version", iias.VERSION)
-    _http_security(iias_v7, entry)
-    _sub(iias_v7, entry, "get-url", url("ewp:iias_get"))
-    _sub(iias_v7, entry, "max-iia-ids", str(iias.MAX_IIA_IDS))
-    _sub(iias_v7, entry, "index-url", url("ewp:iias_index"))
-
-    entry = cnr.MANIFEST_ENTRY
-    iia_cnr = etree.SubElement(apis, f"{{{entry}}}iia-cnr", nsmap={"ic3": entry})
-    iia_cnr.set("version", cnr.VERSION)
-    _http_security(iia_cnr, entry)
-    _sub(iia_cnr, entry, "url", url("ewp:iia_cnr"))
-
-    entry = approval.MANIFEST_ENTRY
-    approval_v2 = etree.SubElement(apis, f"{{{entry}}}iias-approval", nsmap={"ia2": entry})
-    approval_v2.set("version", approval.VERSION)
-    _http_security(approval_v2, entry)
-    _sub(approval_v2, entry, "url", url("ewp:iias_approval"))
-    _sub(approval_v2, entry, "max-iia-ids", str(approval.MAX_IIA_IDS))
-
-    entry = las.MANIFEST_ENTRY
-    las_v1 = etree.SubElement(apis, f"{{{entry}}}omobility-las", nsmap={"la1": entry})
-    las_v1.set("version", las.VERSION)
-    _http_security(las_v1, entry)
-    _sub(las_v1, entry, "get-url", url("ewp:las_get"))
-    _sub(las_v1, entry, "index-url", url("ewp:las_index"))
-    _sub(las_v1, entry, "update-url", url("ewp:las_update"))
-    _sub(las_v1, entry, "stats-url", url("ewp:las_stats"))
-    _sub(las_v1, entry, "max-omobility-ids", str(las.MAX_OMOBILITY_IDS))
-
-    entry = la_cnr.MANIFEST_ENTRY
-    la_cnr_v1 = etree.SubElement(apis, f"{{{entry}}}omobility-la-cnr", nsmap={"lc1": entry})
-    la_cnr_v1.set("version", la_cnr.VERSION)
-    _http_security(la_cnr_v1, entry)
-    _sub(la_cnr_v1, entry, "url", url("ewp:omobility_la_cnr"))
-    _sub(la_cnr_v1, entry, "max-omobility-ids", str(la_cnr.MAX_OMOBILITY_IDS))
-
-    entry = omobilities.MANIFEST_ENTRY
-    omobilities_v3 = etree.SubElement(apis, f"{{{entry}}}omobilities", nsmap={"om3": entry})
-    omobilities_v3.set("version", omobilities.VERSION)
-    _http_security(omobilities_v3, entry)
-    _sub(omobilities_v3, entry, "get-url", url("ewp:omobilities_get"))
-    _sub(omobilities_v3, entry, "index-url", url("ewp:omobilities_index"))
-    _sub(omobilities_v3, entry, "update-url", url("ewp:omobilities_update"))
-    _sub(omobilities_v3, entry, "max-omobility-ids", str(omobilities.MAX_OMOBILITY_IDS))
-
-    entry = tors.CNR_MANIFEST_ENTRY
-    tor_cnr_v2 = etree.SubElement(apis, f"{{{entry}}}imobility-tor-cnr", nsmap={"tc2": entry})
-    tor_cnr_v2.set("version", tors.CNR_VERSION)
-    _http_security(tor_cnr_v2, entry)
-    _sub(tor_cnr_v2, entry, "url", url("ewp:imobility_tor_cnr"))
-    _sub(tor_cnr_v2, entry, "max-omobility-ids", str(tors.MAX_OMOBILITY_IDS))
-
-    entry = institutions.INSTITUTIONS_ENTRY
-    institutions_v2 = etree.SubElement(apis, f"{{{entry}}}institutions", nsmap={"in2": entry})
-    institutions_v2.set("version", institutions.INSTITUTIONS_VERSION)
-    _http_security(institutions_v2, entry)
-    _sub(institutions_v2, entry, "url", url("ewp:institutions"))
-    _sub(institutions_v2, entry, "max-hei-ids", str(institutions.MAX_HEI_IDS))
-
-    entry = institutions.OUNITS_ENTRY
-    ounits_v2 = etree.SubElement(apis, f"{{{entry}}}organizational-units", nsmap={"ou2": entry})
-    ounits_v2.set("version", institutions.OUNITS_VERSION)
-    _http_security(ounits_v2, entry)
-    _sub(ounits_v2, entry, "url", url("ewp:ounits"))
-    _sub(ounits_v2, entry, "max-ounit-ids", str(institutions.MAX_OUNIT_IDS))
-    _sub(ounits_v2, entry, "max-ounit-codes", str(institutions.MAX_OUNIT_CODES))
+    for api in APIS:
+        api.write(apis)
 
     covered = _sub(host, MANIFEST, "institutions-covered")
     hei = _sub(covered, REGISTRY, "hei")

@@ -10,10 +10,10 @@ v3 requires: date of birth, nationality, gender, e-mail, EQF level, four-digit I
 :func:`nominations.missing`) is left out of both endpoints and logged, as the IIAs are.
 
 Parameters: ``index`` takes ``receiving_hei_id`` (repeatable, narrows the list to those of the
-caller's HEIs), ``receiving_academic_year_id`` (``2026/2027``) and ``modified_since`` (checked;
-abroad keeps no modification time of a nomination, so every matching mobility is listed, as
-the specification allows); ``get`` takes ``omobility_id`` (repeatable, at most
-:data:`MAX_OMOBILITY_IDS`). A ``sending_hei_id`` (v2's habit) must name our HEI.
+caller's HEIs), ``receiving_academic_year_id`` (``2026/2027``) and ``modified_since`` (the
+mobilities whose nomination changed after it: :func:`changed_since`); ``get`` takes
+``omobility_id`` (repeatable, at most :data:`MAX_OMOBILITY_IDS`). A ``sending_hei_id`` (v2's
+habit) must name our HEI.
 
 ``update`` (POST, an ``omobilities-update-request`` as XML): the receiving HEI approves the
 nomination whose ``proposal-id`` it names: recorded with the mobility service that records
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.translation import gettext as _
 
@@ -100,6 +100,19 @@ def visible_mobilities(hei_ids: Iterable[str]) -> QuerySet[Mobility]:
     """Our outgoing mobilities whose receiving HEI is one of ``hei_ids``, with what the
     nomination reads (a fixed number of queries)."""
     return services.nomination_queryset().filter(by_schac_codes(hei_ids, "host__"))
+
+
+def changed_since(since: datetime) -> Q:
+    """The mobilities whose nomination (and learning agreement's mobility data) changed after
+    ``since``: the mobility saved (its dates, state, kind...: ``Mobility.updated_at``), the
+    nominee's details (``NomineeDetails.updated_at``), or the partner's copy of the agreement
+    accepted (their iia-id, which the nomination names). One condition, in the index's one
+    query; docs/ewp.md names what does not count."""
+    return (
+        Q(updated_at__gt=since)
+        | Q(student__nominee_details__updated_at__gt=since)
+        | Q(offer__agreement__ewp__partner_updated_at__gt=since)
+    )
 
 
 def servable(mobilities: Iterable[Mobility]) -> list[nominations.Nominee]:
@@ -172,6 +185,8 @@ def index_ids(caller: Caller, query: IndexQuery) -> list[str]:
     mobilities = visible_mobilities(heis)
     if query.year is not None:
         mobilities = mobilities.filter(academic_year=query.year)
+    if query.modified_since is not None:
+        mobilities = mobilities.filter(changed_since(query.modified_since))
     return [n.omobility_id for n in servable(mobilities.order_by("pk"))]
 
 
