@@ -12,3 +12,11 @@ from abroad.core import mail
 def deliver(message_id: int) -> str:
     """Render and send one outbox message (:func:`abroad.core.mail.deliver_message`)."""
     return mail.deliver_message(message_id)
+
+
+@task()
+def run_job(job_id: str) -> str:
+    """Run one long import or export (:func:`abroad.core.jobs.run`)."""
+    from abroad.core import jobs
+
+    return jobs.run(job_id)
