@@ -115,6 +115,26 @@ class OutboxMessage(models.Model):
         return self.subject or self.template
 
 
+class OutboxRecipient(models.Model):
+    """An account among a message's recipients, with the address it was written to: a
+    person's e-mails are found by their account even after they changed their address (the
+    privacy export, the erasure). A plain address has none."""
+
+    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="accounts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    address = models.CharField(_("address"), max_length=254)
+
+    class Meta:
+        verbose_name = _("recipient account")
+        verbose_name_plural = _("recipient accounts")
+        constraints = [
+            models.UniqueConstraint(fields=("message", "user"), name="core_outbox_recipient_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.address
+
+
 class SchedulerRun(models.Model):
     """One run of ``python -m abroad run-scheduled``: /health reads the last one."""
 
