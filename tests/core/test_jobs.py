@@ -22,6 +22,7 @@ from abroad.core.importing import Progress
 from abroad.core.models import Job, JobState
 from abroad.people.enums import Role
 from abroad.people.models import User
+from abroad.privacy.collect import collect
 from tests.conftest import logged_in
 from tests.core.test_mail_delivery import run_worker
 from tests.factories import UserFactory
@@ -153,3 +154,11 @@ def test_the_scheduler_prunes_finished_jobs_and_their_files(office: User) -> Non
 def test_an_unknown_kind_is_refused_when_asked(office: User) -> None:
     with pytest.raises(KeyError):
         jobs.submit("tests.nothing", requested_by=office)
+
+
+def test_a_job_is_not_in_the_askers_personal_data(office: User) -> None:
+    """What a job holds is the office's work (here an export of other people's records), not
+    data about the person who asked: their privacy export leaves it out."""
+    jobs.submit("tests.export", requested_by=office)
+    run_worker()
+    assert Job not in collect(office).rows

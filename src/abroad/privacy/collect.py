@@ -31,7 +31,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from abroad.core.models import AuditEvent, OutboxMessage, OutboxRecipient
+from abroad.core.models import AuditEvent, Job, OutboxMessage, OutboxRecipient
 from abroad.people.models import User
 
 # Relations that mean "belongs to": the others (SET_NULL, DO_NOTHING, SET_DEFAULT) only say
@@ -48,6 +48,9 @@ def _owning(relation: models.ForeignObjectRel) -> bool:
         and relation.related_model is not AuditEvent
         # the e-mails come as the messages themselves (_collect_messages)
         and relation.related_model is not OutboxRecipient
+        # a job holds the office's work (an import's file, an export of other people's
+        # records), not data about the person who asked; it is deleted within days
+        and relation.related_model is not Job
     )
 
 
