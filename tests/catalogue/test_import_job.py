@@ -148,3 +148,25 @@ def test_a_check_stays_in_the_request_and_enqueues_nothing(
     assert not Job.objects.exists()
     assert not DBTaskResult.objects.exists()
     assert not Agreement.objects.exists()
+
+
+def test_the_report_is_in_the_language_of_who_asked(
+    queue: None,
+    office_staff: tuple[User, Client],
+    agreement_refs: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    """The worker renders the report in the language the request was in (Italian here),
+    whatever language the worker runs in."""
+    _user, client = office_staff
+    path = write_csv(tmp_path / "agreements.csv", with_cell("seats", "three"))
+    upload = SimpleUploadedFile(path.name, path.read_bytes())
+    response = client.post(reverse(IMPORT_URL), {"file": upload}, HTTP_ACCEPT_LANGUAGE="it")
+    assert Job.objects.get().language == "it"
+
+    run_worker()
+
+    html = Job.objects.get().report["html"]
+    assert "Non è stato importato nulla: il file ha 1 problema." in html
+    page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="it").content.decode()
+    assert "Non è stato importato nulla: il file ha 1 problema." in page
