@@ -162,3 +162,20 @@ def test_a_job_is_not_in_the_askers_personal_data(office: User) -> None:
     jobs.submit("tests.export", requested_by=office)
     run_worker()
     assert Job not in collect(office).rows
+
+
+def test_a_job_whose_task_was_lost_is_handed_to_the_worker_again(office: User) -> None:
+    """A job still waiting with no task for it (the process stopped between the commit and
+    the enqueueing) is enqueued again by run-scheduled; one with its task waiting is not."""
+    lost = Job.objects.create(kind="tests.export", requested_by=office, language="en")
+    waiting = jobs.submit("tests.export", requested_by=office)
+    long_ago = timezone.now() - dt.timedelta(minutes=settings.MAIL_STRANDED_MINUTES + 1)
+    Job.objects.update(updated_at=long_ago)
+
+    run = scheduled.run()
+
+    assert run.report["core.jobs"] == 1
+    run_worker()
+    states = dict(Job.objects.values_list("pk", "state"))
+    assert states == {lost.pk: JobState.DONE, waiting.pk: JobState.DONE}
+    assert scheduled.run().report["core.jobs"] == 0

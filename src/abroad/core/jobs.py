@@ -270,10 +270,7 @@ def requeue_stranded(now: datetime) -> int:
     """Hand the worker again the jobs still waiting that no task waits for and that nothing
     touched for ``MAIL_STRANDED_MINUTES`` (the process stopped between the commit and the
     enqueueing). Returns how many. Run by ``run-scheduled``."""
-    from django_tasks_db import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
-
-    from abroad.core.tasks import run_job
+    from abroad.core.tasks import run_job, waiting_for
 
     waiting = [
         str(pk)
@@ -284,12 +281,9 @@ def requeue_stranded(now: datetime) -> int:
     ]
     if not waiting:
         return 0
-    if isinstance(run_job.get_backend(), DatabaseBackend):
-        tasks = DBTaskResult.objects.filter(
-            task_path=run_job.module_path, status__in=("READY", "RUNNING")
-        ).values_list("args_kwargs", flat=True)
-        pending = {str(args[0]) for args in (task.get("args", []) for task in tasks) if args}
-        waiting = [pk for pk in waiting if pk not in pending]
+    pending = waiting_for(run_job)
+    if pending is not None:
+        waiting = [pk for pk in waiting if pk not in {str(arg) for arg in pending}]
     for pk in waiting:
         enqueue(UUID(pk))
     return len(waiting)

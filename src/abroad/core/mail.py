@@ -30,7 +30,6 @@ from django.template import Context, TemplateDoesNotExist, engines
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django_tasks_db import DatabaseBackend
 
 from abroad.core.models import OutboxMessage, OutboxRecipient, OutboxState
 
@@ -239,9 +238,7 @@ def requeue_stranded(now: datetime) -> int:
     waits for and that nothing touched for ``MAIL_STRANDED_MINUTES``: the process stopped
     between the commit and the enqueueing, or the task failed for a reason of its own.
     Returns how many. Run by ``run-scheduled``."""
-    from django_tasks_db.models import DBTaskResult
-
-    from abroad.core.tasks import deliver
+    from abroad.core.tasks import deliver, waiting_for
 
     waiting = OutboxMessage.objects.filter(
         state__in=(OutboxState.QUEUED, OutboxState.RETRYING),
@@ -250,15 +247,8 @@ def requeue_stranded(now: datetime) -> int:
     stranded = list(waiting)
     if not stranded:
         return 0
-    if isinstance(deliver.get_backend(), DatabaseBackend):
-        tasks = DBTaskResult.objects.filter(
-            task_path=deliver.module_path, status__in=("READY", "RUNNING")
-        ).values_list("args_kwargs", flat=True)
-        pending = {
-            args[0]
-            for args in (task.get("args", []) for task in tasks.iterator())
-            if len(args) == 1
-        }
+    pending = waiting_for(deliver)
+    if pending is not None:
         stranded = [pk for pk in stranded if pk not in pending]
     enqueue(stranded)
     return len(stranded)
