@@ -64,6 +64,7 @@ def test_office_imports_agreements_and_fixes_a_bad_row(
     report = page.locator("#import-report")
     expect(report).to_contain_text("Nothing was imported: the file has 1 problem.")
     expect(report).to_contain_text("'three' is not a whole number between 1 and 200")
+    assert_accessible(page)
     assert not Agreement.objects.filter(code="EU-2027-0999").exists()
     screenshot(page, "office-import-errors", full_page=True)
 
