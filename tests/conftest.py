@@ -189,13 +189,15 @@ def _english_first() -> None:
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any, tmp_path: Any) -> None:
-    """Uploads and generated files go to the test's own folder, never to ./var/media; and
-    passwords are hashed with a fast hasher (PBKDF2's million rounds cost a third of a second
-    per test user; the hashing itself is Django's, not ours, to test). Background tasks run
-    at once, in the test (the e-mails land in ``mail.outbox`` when the change commits); the
-    delivery tests in tests/core/test_mail_delivery.py run the real database worker."""
+    """Uploads and generated files (the jobs' too) go to the test's own folder, never to
+    ./var; and passwords are hashed with a fast hasher (PBKDF2's million rounds cost a third
+    of a second per test user; the hashing itself is Django's, not ours, to test). Background
+    tasks run at once, in the test (the e-mails land in ``mail.outbox`` when the change
+    commits); the delivery tests in tests/core/test_mail_delivery.py run the real database
+    worker."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.JOBS_ROOT = tmp_path / "jobs"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Each test (and each pytest-xdist worker) has its own empty cache: the database's rows
     # are rolled back after a test, cached pages rendered from them must go too.

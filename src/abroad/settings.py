@@ -266,6 +266,14 @@ MAIL_RETRY_SECONDS = envint("MAIL_RETRY_SECONDS", 60)
 MAIL_STRANDED_MINUTES = envint("MAIL_STRANDED_MINUTES", 30)
 # The outbox forgets a message sent or failed this many days ago (0: never).
 OUTBOX_KEEP_DAYS = envint("OUTBOX_KEEP_DAYS", 180)
+# Long imports and exports run as jobs (abroad.core.jobs) in the same worker: their uploads
+# and results are kept in JOBS_ROOT (private, never under a public URL), retried
+# JOBS_MAX_ATTEMPTS times in all after a crash (JOBS_RETRY_SECONDS, then twice that...), and
+# deleted with their job JOBS_KEEP_DAYS after they finished by `run-scheduled`.
+JOBS_ROOT = Path(env("JOBS_ROOT", str(DATA_DIR / "jobs")))
+JOBS_MAX_ATTEMPTS = envint("JOBS_MAX_ATTEMPTS", 3)
+JOBS_RETRY_SECONDS = envint("JOBS_RETRY_SECONDS", 60)
+JOBS_KEEP_DAYS = envint("JOBS_KEEP_DAYS", 7)
 # /health answers 503 when a due task has waited longer than this (the worker is not running),
 # or when `python -m abroad run-scheduled` has not run for HEALTH_SCHEDULER_HOURS (0: not
 # checked).

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from abroad.api.api import api
+from abroad.core import jobs_views
 from abroad.site import health as site_health
 from abroad.site import outbox as site_outbox
 from abroad.site import preferences as site_preferences
@@ -36,6 +37,8 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static_url("abroad/favicon.svg"), permanent=True)),
     path("health", site_health.health, name="health"),
     path("office/outbox/", site_outbox.outbox, name="outbox"),
+    path("jobs/<uuid:pk>/", jobs_views.job_page, name="job"),
+    path("jobs/<uuid:pk>/file", jobs_views.job_file, name="job_file"),
     path("accounts/preferences/", site_preferences.preferences, name="preferences"),
 ]
 if "local" in settings.LOGIN_METHODS:

@@ -20,6 +20,7 @@ from abroad.people.models import User
 from tests.catalogue.test_import_agreements import GOOD_ROWS, with_cell, write_csv
 from tests.conftest import logged_in
 from tests.factories import AgreementFactory, OfferFactory, UserFactory
+from tests.jobs import follow_job
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
@@ -53,10 +54,10 @@ def test_the_office_imports_a_file_and_sees_the_report(
     assert "partner_erasmus_code" in page.text  # the columns are explained
 
     path = write_csv(tmp_path / "agreements.csv", GOOD_ROWS)
-    response = office_staff.post(reverse(IMPORT_URL), upload(path))
+    job, response = follow_job(office_staff, office_staff.post(reverse(IMPORT_URL), upload(path)))
 
     assert response.status_code == 200
-    assert response.context["report"].counts()["agreements_created"] == 2
+    assert job.report["counts"]["agreements_created"] == 2
     assert "Imported:" in response.text
     assert "DELFT-1" in response.text
     assert Agreement.objects.count() == 2
@@ -67,7 +68,7 @@ def test_the_office_sees_every_problem_and_nothing_is_imported(
     office_staff: Client, agreement_refs: dict[str, Any], tmp_path: Path
 ) -> None:
     path = write_csv(tmp_path / "agreements.csv", with_cell("seats", "three"))
-    response = office_staff.post(reverse(IMPORT_URL), upload(path))
+    _job, response = follow_job(office_staff, office_staff.post(reverse(IMPORT_URL), upload(path)))
     assert response.status_code == 200
     assert "Nothing was imported: the file has 1 problem." in response.text
     assert "&#x27;three&#x27; is not a whole number between 1 and 200" in response.text

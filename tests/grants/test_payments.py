@@ -19,9 +19,11 @@ from abroad.grants import services
 from abroad.grants.models import Payment
 from abroad.mobility.models import Mobility
 from abroad.people.models import User
+from tests.jobs import exported
 from tests.mobility.factories import MobilityFactory
 
 URL = "/grants/office/payments/?year=2026&instalment={}&state={}"
+EXPORT = "/grants/office/payments/export/?year=2026&instalment={}&state={}"
 pytestmark = pytest.mark.usefixtures("rates_2025")
 
 
@@ -131,14 +133,40 @@ def test_the_export_escapes_formulas(personas: dict[str, Client], mobility: Mobi
     student = mobility.student
     student.first_name = '=HYPERLINK("http://evil.example","x")'
     student.save()
-    response = personas["office"].get(URL.format(1, "due") + "&format=csv")
+    office = personas["office"]
+    assert "/grants/office/payments/export/?year=2026" in listed(office)[1]
+    response = exported(office, EXPORT.format(1, "due"), {"format": "csv"})
     assert response["Content-Disposition"] == 'attachment; filename="payments-2026-1.csv"'
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     assert list(rows[0]) == list(services.PAYMENT_COLUMNS)
     assert rows[0]["student"].startswith("'=HYPERLINK")
     assert rows[0]["amount"] == "1400.00"
-    xlsx = personas["office"].get(URL.format(1, "due") + "&format=xlsx")
-    assert xlsx.content[:2] == b"PK"
+    xlsx = exported(office, EXPORT.format(1, "due"), {"format": "xlsx"})
+    assert xlsx.getvalue()[:2] == b"PK"
+
+
+def test_who_exports_the_payment_list(personas: dict[str, Client], mobility: Mobility) -> None:
+    """The file holds what the asker's list shows: another School's office gets a file
+    without this student; nobody but the office may ask."""
+    asked = {
+        name: client.post(EXPORT.format(1, "due"), {"format": "csv"})
+        for name, client in personas.items()
+    }
+    assert {name: response.status_code for name, response in asked.items()} == {
+        "student": 404,
+        "other_student": 404,
+        "promoter": 404,
+        "office": 302,
+        "school_office": 302,
+        "other_school_office": 302,
+        "anonymous": 302,
+    }
+    assert asked["anonymous"]["Location"].startswith("/accounts/login/")
+    name = mobility.student.get_full_name()
+    for persona, sees in (("school_office", True), ("other_school_office", False)):
+        client = personas[persona]
+        text = exported(client, EXPORT.format(1, "due"), {"format": "csv"}).getvalue().decode()
+        assert (name in text) is sees
 
 
 def test_the_list_costs_the_same_queries_for_many_mobilities(

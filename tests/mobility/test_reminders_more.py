@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from abroad.core import scheduled
 from abroad.core.models import OutboxMessage, SchedulerRun
+from abroad.mobility import services
 from abroad.mobility.enums import (
     DocumentKind,
     ExtensionState,
@@ -134,6 +135,26 @@ def test_no_change_window_reminder_once_a_change_is_submitted_or_the_window_clos
     run = run_at(NOW, django_capture_on_commit_callbacks)
     assert run.report["mobility.change_window"] == 0
     assert django_mail.outbox == []
+
+
+def test_the_reminder_follows_the_change_deadline_rule(
+    settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The reminder selects by the services' rule (arrival + LA_CHANGE_WINDOW_DAYS): the
+    filter and the deadline the e-mail names agree, at the edges, for another window too."""
+    settings.LA_CHANGE_WINDOW_DAYS = 20
+    edges = {
+        arrived(TODAY - days(20 - offset), f"m{offset}@polimi.example"): offset
+        for offset in (-1, 0, 5, 6)
+    }
+    for mobility, offset in edges.items():
+        assert services.change_deadline(mobility) == TODAY + days(offset)
+    closing = Mobility.objects.filter(services.change_deadline_q(TODAY, TODAY + days(5)))
+    assert sorted(edges[m] for m in closing) == [0, 5]
+    run = run_at(NOW, django_capture_on_commit_callbacks)
+    assert run.report["mobility.change_window"] == 2
+    (last_day,) = to("m0@polimi.example", "")
+    assert TODAY.strftime("%d/%m/%Y") in last_day.body
 
 
 def test_the_change_window_reminder_can_be_turned_off(

@@ -25,6 +25,7 @@ from abroad.networks.models import AthensAllocation, AthensApplication, AthensSe
 from abroad.people.enums import Role
 from abroad.people.models import User
 from tests.factories import InstitutionFactory, NetworkFactory, UserFactory, member
+from tests.jobs import follow_job
 from tests.networks.factories import CareerFactory, CourseFactory, SessionFactory, in_days
 from tests.networks.test_double_degree import double_degree_mobility
 
@@ -360,17 +361,19 @@ def test_the_office_creates_a_session_and_imports_its_courses(office: User) -> N
     created = AthensSession.objects.get(code="athens-2028-03")
     upload = io.BytesIO(b"code,host_erasmus_code,title,capacity\nX1,NL DELFT01,,2\n")
     upload.name = "courses.csv"
-    response = client.post(reverse("networks:office_import", args=[created.code]), {"file": upload})
+    url = reverse("networks:office_import", args=[created.code])
+    # the import runs as a background job; its page shows the report
+    _job, response = follow_job(client, client.post(url, {"file": upload}))
     assert (
         "line 2, column &#x27;title&#x27;: give the course&#x27;s title"
         in response.content.decode()
     )
+    assert not created.courses.exists()
     upload = io.BytesIO(b"code,host_erasmus_code,title,capacity\nX1,NL DELFT01,Robots,2\n")
     upload.name = "courses.csv"
-    response = client.post(
-        reverse("networks:office_import", args=[created.code]), {"file": upload}, follow=True
-    )
+    _job, response = follow_job(client, client.post(url, {"file": upload}))
     assert "Courses imported: 1 created, 0 updated." in response.content.decode()
+    assert reverse("networks:office_session", args=[created.code]) in response.content.decode()
     assert created.courses.get().title == "Robots"
 
 

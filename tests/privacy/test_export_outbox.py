@@ -14,9 +14,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from abroad.core.models import OutboxMessage, OutboxState
+from abroad.core import mail
+from abroad.core.models import OutboxMessage, OutboxRecipient, OutboxState
 from abroad.people.models import User
 from abroad.privacy.collect import collect
+from abroad.privacy.erasure import erase_person
 from abroad.privacy.export import export_person
 from tests.factories import UserFactory
 
@@ -87,3 +89,58 @@ def test_my_data_counts_the_e_mails(anna: User) -> None:
     client.force_login(anna)
     page = client.get(reverse("privacy:my_data")).content.decode()
     assert "Outgoing e-mails" in page
+
+
+def test_the_e_mails_to_a_former_address_are_theirs_too(
+    anna: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    """An e-mail queued to the account is linked to it: after Anna changes her address, the
+    export still holds it (the old address itself is not shown); a plain address is nobody's
+    account."""
+    anna.email = "anna.old@polimi.example"
+    anna.save(update_fields=["email"])
+    with django_capture_on_commit_callbacks(execute=False):
+        mail.send("mobility/email/reminder_la", {}, [anna, "office@polimi.example"])
+        mail.send("mobility/email/reminder_la", {}, "anna.other@polimi.example")
+    OutboxMessage.objects.filter(recipients__icontains="anna.old@").update(
+        subject="Sent to the old address"
+    )
+    anna.email = "anna@polimi.example"
+    anna.save(update_fields=["email"])
+
+    data, index = exported(anna)
+
+    subjects = sorted(m["subject"] for m in data["e_mails"])
+    assert "Sent to the old address" in subjects
+    assert len(subjects) == 3  # and the two written to her address today
+    assert "anna.old@polimi.example" not in json.dumps(data)
+    assert "office@polimi.example" not in index
+
+
+def test_erasure_takes_the_person_out_of_the_outbox(
+    anna: User, office: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Her messages alone are deleted; in one to several people her addresses (today's, and
+    a former one her account was written to) leave the recipients and the others' stay."""
+    anna.email = "anna.old@polimi.example"
+    anna.save(update_fields=["email"])
+    with django_capture_on_commit_callbacks(execute=False):
+        mail.send("mobility/email/reminder_la", {}, anna)
+        mail.send("mobility/email/reminder_la", {}, [anna, "colleague@polimi.example"])
+    anna.email = "anna@polimi.example"
+    anna.save(update_fields=["email"])
+    before = OutboxMessage.objects.count()
+
+    report = erase_person(actor=office, person=anna)
+
+    assert report.changed
+    left = sorted(message.recipients for message in OutboxMessage.objects.all())
+    assert left == [
+        ["colleague@polimi.example"],  # written to her and a colleague: the colleague's stays
+        ["joanna@polimi.example"],
+        ["other@polimi.example"],  # "Your seat", to her and another
+        ["other@polimi.example"],
+    ]
+    assert OutboxMessage.objects.count() == before - 2  # the two to her alone
+    assert not OutboxRecipient.objects.exists()
+    assert collect(anna).messages == []

@@ -4,15 +4,18 @@ import io
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.validators import FileExtensionValidator
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from abroad.catalogue import jobs as catalogue_jobs
 from abroad.catalogue.importers.agreements import (
     column_help,
     export_agreements,
@@ -29,6 +32,7 @@ from abroad.catalogue.models import (
     Promoter,
     School,
 )
+from abroad.core import jobs
 from abroad.core.admin import AuditedModelAdmin
 from abroad.core.importing import Format
 from abroad.core.permissions import can
@@ -198,21 +202,26 @@ class AgreementAdmin(AuditedModelAdmin):
         return [*own, *super().get_urls()]
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
-        """Upload the agreements spreadsheet: the same import, and report, as the command."""
+        """Upload the agreements spreadsheet: the same import, and report, as the command; the
+        check (dry run) in the request, the import as a background job."""
         if not self.has_manage_permission(request):
             raise Http404
         form = AgreementImportForm(request.POST or None, request.FILES or None)
         report = None
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            report = import_agreements(
-                upload,
-                name=upload.name,
-                dry_run=form.cleaned_data["dry_run"],
-                actor=_user(request),
-            )
-            if report.imported:
-                messages.success(request, _("The agreements were imported."))
+            if not form.cleaned_data["dry_run"]:
+                # the import itself runs in the background worker; its page shows the report
+                with transaction.atomic():
+                    job = jobs.submit(
+                        catalogue_jobs.AGREEMENTS_IMPORT,
+                        requested_by=_user(request),
+                        upload=upload,
+                        upload_name=upload.name,
+                    )
+                return redirect("job", pk=job.pk)
+            # checking the file (bounded by ABROAD_IMPORT_MAX_*) stays in the request
+            report = import_agreements(upload, name=upload.name, dry_run=True, actor=_user(request))
         context: dict[str, Any] = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

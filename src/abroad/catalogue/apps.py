@@ -12,3 +12,8 @@ class CatalogueConfig(AppConfig):
         from abroad.catalogue import signals
 
         signals.connect(self)
+
+        # the agreements import runs in the background worker
+        from abroad.catalogue import jobs
+
+        jobs.register()

@@ -20,3 +20,13 @@ class CoreConfig(AppConfig):
         scheduled.register("core.outbox", mail.requeue_stranded)
         # and the old ones deleted (they hold addresses)
         scheduled.register("core.outbox_prune", mail.prune)
+
+        from django.db.models.signals import post_delete
+
+        from abroad.core import jobs
+        from abroad.core.models import Job
+
+        # long imports and exports: jobs whose task was lost, and the old ones with their files
+        scheduled.register("core.jobs", jobs.requeue_stranded)
+        scheduled.register("core.jobs_prune", jobs.prune)
+        post_delete.connect(jobs.files_deleted, sender=Job, dispatch_uid="abroad.core.job_files")

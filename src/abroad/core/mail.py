@@ -23,15 +23,15 @@ from typing import Any, Protocol, runtime_checkable
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, models, transaction
 from django.template import Context, TemplateDoesNotExist, engines
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django_tasks_db import DatabaseBackend
 
-from abroad.core.models import OutboxMessage, OutboxState
+from abroad.core.models import OutboxMessage, OutboxRecipient, OutboxState
 
 
 @runtime_checkable
@@ -127,9 +127,13 @@ def send_many(emails: Iterable[Email]) -> list[OutboxMessage]:
     applicant) in one transaction, and hand them to the worker in one more when it commits:
     two commits in all, not two per e-mail (on SQLite each commit is a write to the disk)."""
     with transaction.atomic():
+        links: list[OutboxRecipient] = []
         messages = [
-            message for template, context, to in emails for message in _write(template, context, to)
+            message
+            for template, context, to in emails
+            for message in _write(template, context, to, links=links)
         ]
+        _link(links)
         ids = [message.pk for message in messages]
         if ids:
             transaction.on_commit(lambda: enqueue(ids))
@@ -137,22 +141,57 @@ def send_many(emails: Iterable[Email]) -> list[OutboxMessage]:
 
 
 def _write(
-    template: str, context: dict[str, Any], to: Recipients, *, key: str | None = None
+    template: str,
+    context: dict[str, Any],
+    to: Recipients,
+    *,
+    key: str | None = None,
+    links: list[OutboxRecipient] | None = None,
 ) -> list[OutboxMessage]:
+    """The messages, one per language; each linked to the accounts among its recipients (at
+    once, or added to ``links`` for the caller to write in one go)."""
     groups = by_language(to)
     if not groups or switched_off():
         return []
     payload = to_payload(context)
-    return [
-        OutboxMessage.objects.create(
+    accounts = _accounts(to)
+    messages = []
+    found: list[OutboxRecipient] = []
+    for language, addresses in groups.items():
+        message = OutboxMessage.objects.create(
             recipients=addresses,
             template=template,
             language=language,
             context=payload,
             key=None if key is None else key if len(groups) == 1 else f"{key}/{language}",
         )
-        for language, addresses in groups.items()
-    ]
+        messages.append(message)
+        found += [
+            OutboxRecipient(message=message, user_id=accounts[address], address=address)
+            for address in addresses
+            if address in accounts
+        ]
+    if links is None:
+        _link(found)
+    else:
+        links += found
+    return messages
+
+
+def _accounts(to: Recipients) -> dict[str, Any]:
+    """The recipients that are accounts (users): their address and key."""
+    listed: Iterable[str | Recipient] = [to] if isinstance(to, str | Recipient) else to
+    user_model = get_user_model()
+    return {
+        recipient.email: recipient.pk
+        for recipient in listed
+        if isinstance(recipient, user_model) and recipient.email and recipient.pk is not None
+    }
+
+
+def _link(links: list[OutboxRecipient]) -> None:
+    if links:
+        OutboxRecipient.objects.bulk_create(links, ignore_conflicts=True)
 
 
 def send_once(key: str, template: str, context: dict[str, Any], to: Recipients) -> int:
@@ -199,9 +238,7 @@ def requeue_stranded(now: datetime) -> int:
     waits for and that nothing touched for ``MAIL_STRANDED_MINUTES``: the process stopped
     between the commit and the enqueueing, or the task failed for a reason of its own.
     Returns how many. Run by ``run-scheduled``."""
-    from django_tasks_db.models import DBTaskResult
-
-    from abroad.core.tasks import deliver
+    from abroad.core.tasks import deliver, waiting_for
 
     waiting = OutboxMessage.objects.filter(
         state__in=(OutboxState.QUEUED, OutboxState.RETRYING),
@@ -210,15 +247,8 @@ def requeue_stranded(now: datetime) -> int:
     stranded = list(waiting)
     if not stranded:
         return 0
-    if isinstance(deliver.get_backend(), DatabaseBackend):
-        tasks = DBTaskResult.objects.filter(
-            task_path=deliver.module_path, status__in=("READY", "RUNNING")
-        ).values_list("args_kwargs", flat=True)
-        pending = {
-            args[0]
-            for args in (task.get("args", []) for task in tasks.iterator())
-            if len(args) == 1
-        }
+    pending = waiting_for(deliver)
+    if pending is not None:
         stranded = [pk for pk in stranded if pk not in pending]
     enqueue(stranded)
     return len(stranded)

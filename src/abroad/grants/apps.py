@@ -13,3 +13,8 @@ class GrantsConfig(AppConfig):
 
         register(grant_step)
         signals.connect()
+
+        # the rates import and the payments export run in the background worker
+        from abroad.grants import jobs
+
+        jobs.register()

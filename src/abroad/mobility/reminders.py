@@ -77,8 +77,6 @@ def remind_change_windows(now: dt.datetime) -> int:
     if days <= 0:
         return 0
     today = timezone.localdate(now)
-    window = dt.timedelta(days=settings.LA_CHANGE_WINDOW_DAYS)
-    # the last day of the window (arrival + window) falls from today to today + days
     in_force = LearningAgreement.objects.filter(
         mobility=OuterRef("pk"), state=LearningAgreementState.SIGNED
     )
@@ -89,9 +87,9 @@ def remind_change_windows(now: dt.datetime) -> int:
         Mobility.objects.filter(
             state=MobilityState.IN_MOBILITY,
             recognised_at__isnull=True,
-            actual_start__gte=today - window,
-            actual_start__lte=today - window + dt.timedelta(days=days),
         )
+        # the last day for a change (the services' rule) falls from today to today + days
+        .filter(services.change_deadline_q(today, today + dt.timedelta(days=days)))
         .filter(Exists(in_force))
         .exclude(Exists(changed))
         .select_related("student", "host")

@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -721,7 +721,17 @@ def change_deadline(mobility: Mobility) -> dt.date | None:
     """The last day a student may propose a change: the arrival plus the window."""
     if mobility.actual_start is None:
         return None
-    return mobility.actual_start + dt.timedelta(days=settings.LA_CHANGE_WINDOW_DAYS)
+    return mobility.actual_start + _change_window()
+
+
+def change_deadline_q(first: dt.date, last: dt.date) -> Q:
+    """:func:`change_deadline` as a filter: the mobilities whose last day for a change falls
+    from ``first`` to ``last`` (the reminder of the closing window)."""
+    return Q(actual_start__gte=first - _change_window(), actual_start__lte=last - _change_window())
+
+
+def _change_window() -> dt.timedelta:
+    return dt.timedelta(days=settings.LA_CHANGE_WINDOW_DAYS)
 
 
 def change_window_check(

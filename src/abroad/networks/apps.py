@@ -15,3 +15,8 @@ class NetworksConfig(AppConfig):
 
         register(certificate_step)
         register(double_degree_step)
+
+        # the courses import runs in the background worker
+        from abroad.networks import jobs
+
+        jobs.register()

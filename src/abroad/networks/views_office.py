@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Any, cast
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,10 +19,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from abroad.core import audit
+from abroad.core import audit, jobs
 from abroad.core.permissions import office_page
 from abroad.matching import explanation
 from abroad.networks import importers, services
+from abroad.networks import jobs as networks_jobs
 from abroad.networks.enums import AllocationState, ApplicationState
 from abroad.networks.forms import CourseImportForm, PublishForm, ResultForm, SessionForm
 from abroad.networks.models import AthensSession, Participation
@@ -207,7 +209,8 @@ def close(request: HttpRequest, code: str) -> HttpResponse:
 @office_page(OFFICE)
 @require_http_methods(["GET", "POST"])
 def import_courses(request: HttpRequest, code: str) -> HttpResponse:
-    """Import the session's courses from a spreadsheet: all or nothing, every bad row named."""
+    """Import the session's courses from a spreadsheet: all or nothing, every bad row named;
+    the check (dry run) in the request, the import as a background job (abroad.core.jobs)."""
     user = _user(request)
     session = _session(code)
     form = CourseImportForm()
@@ -216,20 +219,21 @@ def import_courses(request: HttpRequest, code: str) -> HttpResponse:
         form = CourseImportForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
+            if not form.cleaned_data["dry_run"]:
+                # the import runs in the background worker; its page shows the report
+                with transaction.atomic():
+                    job = jobs.submit(
+                        networks_jobs.COURSES_IMPORT,
+                        requested_by=user,
+                        params={"session": session.code},
+                        upload=upload,
+                        upload_name=upload.name,
+                    )
+                return redirect("job", pk=job.pk)
+            # the check (bounded by ABROAD_IMPORT_MAX_*) stays in the request
             report = importers.import_courses(
-                upload,
-                session=session,
-                name=upload.name,
-                dry_run=form.cleaned_data["dry_run"],
-                actor=user,
+                upload, session=session, name=upload.name, dry_run=True, actor=user
             )
-            if report.imported:
-                messages.success(
-                    request,
-                    _("Courses imported: %(created)d created, %(updated)d updated.")
-                    % {"created": report.created, "updated": report.updated},
-                )
-                return _to_session(session, "courses")
     return render(
         request,
         "networks/office/import.html",

@@ -149,3 +149,26 @@ for model in ("studentcareer", "languagecertificate", "passedcourse"):
 rules.add_perm("people.change_passedcourse", is_office)
 rules.add_perm("people.add_passedcourse", is_office)
 rules.add_perm("people.delete_passedcourse", is_office)
+
+
+# ------------------------------------------------------------------ background jobs (core.jobs)
+
+
+@rules.predicate
+def asked_for_job(user: Any, job: Any) -> bool:
+    """The person who asked for the job (an import or an export)."""
+    return bool(user.is_authenticated and job is not None and job.requested_by_id == user.pk)
+
+
+@rules.predicate
+def is_job_in_scope(user: Any, job: Any) -> bool:
+    """A job of the user's own School (asked by somebody of the same office scope: what it
+    holds is what that scope shows), or any job for an office user of the whole university."""
+    if job is None:
+        return False
+    if office_scope(user) is None:
+        return True
+    return job.school_id is not None and job.school_id == user.office_school_id
+
+
+rules.add_perm("core.view_job", asked_for_job | (is_office & is_job_in_scope))

@@ -13,8 +13,9 @@ user or a promoter would export other students' records. Many-to-many links are 
 part of the row that declares them (the serializer lists the linked ids).
 
 Then the audit events whose actor is the person or whose object is one of the rows found, and
-the e-mails the outbox holds that were written to the person's address (only their subject,
-when and their state: a message to several people names the others among its recipients).
+the e-mails the outbox holds that were written to the person: to their account (a former
+address of theirs too) or to their address today (only their subject, when and their state: a
+message to several people names the others among its recipients).
 
 The walk runs one query per relation and wave (not per row), and stops at
 ``settings.PRIVACY_EXPORT_MAX_ROWS`` rows: the result says it was truncated.
@@ -30,7 +31,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from abroad.core.models import AuditEvent, OutboxMessage
+from abroad.core.models import AuditEvent, Job, OutboxMessage, OutboxRecipient
 from abroad.people.models import User
 
 # Relations that mean "belongs to": the others (SET_NULL, DO_NOTHING, SET_DEFAULT) only say
@@ -45,6 +46,11 @@ def _owning(relation: models.ForeignObjectRel) -> bool:
         not relation.many_to_many
         and relation.on_delete in OWNING
         and relation.related_model is not AuditEvent
+        # the e-mails come as the messages themselves (_collect_messages)
+        and relation.related_model is not OutboxRecipient
+        # a job holds the office's work (an import's file, an export of other people's
+        # records), not data about the person who asked; it is deleted within days
+        and relation.related_model is not Job
     )
 
 
@@ -127,28 +133,32 @@ def collect(person: User, *, limit: int | None = None) -> Holding:
     return holding
 
 
-def written_to(address: str) -> list[OutboxMessage]:
-    """The outbox's messages with ``address`` among their recipients (whatever its case), the
-    newest first. The database narrows by text, the exact address is compared here: a
-    message to "anna.rossi@..." is not one to "anna@..."."""
-    address = address.strip().lower()
-    if not address:
-        return []
-    found = OutboxMessage.objects.filter(recipients__icontains=address).order_by(
-        "-created_at", "-id"
-    )
+def written_to(person: User) -> list[OutboxMessage]:
+    """The outbox's messages written to ``person``, the newest first: those linked to their
+    account (whatever address they had then: a former one too) and those with their address
+    today among the recipients (whatever its case; a message to a plain address has no
+    account). The database narrows by text, the exact address is compared here: a message to
+    "anna.rossi@..." is not one to "anna@..."."""
+    address = person.email.strip().lower()
+    links = OutboxRecipient.objects.filter(user=person)
+    linked_ids = set(links.values_list("message_id", flat=True))
+    wanted = Q(pk__in=links.values("message_id"))
+    if address:
+        wanted |= Q(recipients__icontains=address)
+    found = OutboxMessage.objects.filter(wanted).order_by("-created_at", "-id")
     return [
         message
         for message in found.iterator()
-        if address in {str(to).strip().lower() for to in message.recipients}
+        if message.pk in linked_ids
+        or (address and address in {str(to).strip().lower() for to in message.recipients})
     ]
 
 
 def _collect_messages(holding: Holding) -> None:
-    """The e-mails written to the person's address, within the cap."""
+    """The e-mails written to the person, within the cap."""
     if holding.truncated:
         return
-    messages = written_to(holding.person.email)
+    messages = written_to(holding.person)
     room = holding._room()
     if len(messages) > room:
         holding.truncated = True

@@ -9,6 +9,9 @@ that count them keep working), but nothing in it identifies them any more.
 - the uploaded files are deleted, except the legal records: the documents of a mobility
   whose recognition was validated or whose learning agreement was signed by all three, kept
   until ``RETENTION_RECORDS_YEARS`` after the mobility's end (``apply-retention``).
+- the e-mails written to the person leave the outbox: to them alone, deleted; to several
+  people, the person's addresses (today's and those their account was written to) are taken
+  out of the recipients.
 
 Refused while the person has a mobility in progress, an open application, or a seat offered
 and not yet answered. Idempotent:
@@ -27,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from abroad.core.audit import record, redact_names
+from abroad.core.models import OutboxMessage, OutboxRecipient
 from abroad.core.permissions import require_actor
 from abroad.mobility.enums import LearningAgreementState, MobilityState
 from abroad.mobility.models import Document, ExtensionRequest, LearningAgreement, Mobility
@@ -34,7 +38,7 @@ from abroad.networks.enums import AllocationState, PlanState
 from abroad.networks.enums import ApplicationState as AthensApplicationState
 from abroad.networks.models import AthensAllocation, AthensApplication, DoubleDegreePlan
 from abroad.people.models import User
-from abroad.privacy.collect import collect
+from abroad.privacy.collect import collect, written_to
 from abroad.recognition.enums import TranscriptState
 from abroad.recognition.models import Transcript
 from abroad.selection.enums import ApplicationState, AssignmentState
@@ -160,6 +164,30 @@ def _blank_texts(person: User) -> int:
     return count
 
 
+def _erase_messages(person: User) -> int:
+    """The e-mails written to the person leave the outbox (:func:`written_to`: to their
+    account, whatever address they had then, or to their address): a message to them alone
+    is deleted; from one to several people, their addresses are taken out of the recipients
+    and the others' record stays. Returns how many messages changed."""
+    theirs = {person.email.strip().lower()} - {""}
+    theirs |= {
+        address.strip().lower()
+        for address in OutboxRecipient.objects.filter(user=person).values_list("address", flat=True)
+    }
+    alone: list[int] = []
+    messages = written_to(person)
+    for message in messages:
+        others = [to for to in message.recipients if str(to).strip().lower() not in theirs]
+        if not others:
+            alone.append(message.pk)
+            continue
+        message.recipients = others
+        message.save(update_fields=["recipients", "updated_at"])
+    OutboxRecipient.objects.filter(user=person).delete()
+    OutboxMessage.objects.filter(pk__in=alone).delete()
+    return len(messages)
+
+
 def _redact_audit_names(person: User) -> int:
     """The audit log keeps what happened; the names beside it go: events by the person show
     the pseudonym, events about the person's rows no longer show their names."""
@@ -182,6 +210,7 @@ def erase_person(
         if reason:
             raise PrivacyError(reason)
         texts = _blank_texts(person)
+        messages = _erase_messages(person)
         documents = Document.objects.filter(mobility__student=person).exclude(file="")
         kept = documents.filter(mobility__in=legal_mobilities()).count()
         files = delete_documents(documents.exclude(mobility__in=legal_mobilities()))
@@ -201,7 +230,7 @@ def erase_person(
             person.groups.clear()
             person.user_permissions.clear()
         redacted = _redact_audit_names(person)
-        changed = identity_changed or bool(texts) or bool(files) or bool(redacted)
+        changed = identity_changed or bool(texts) or bool(files) or bool(redacted) or bool(messages)
         if changed:
             record(
                 actor=actor,
@@ -211,6 +240,7 @@ def erase_person(
                 files_deleted=files,
                 files_kept=kept,
                 events_redacted=redacted,
+                emails_erased=messages,
             )
     return ErasureReport(
         person=person, changed=changed, texts=texts, files_deleted=files, files_kept=kept

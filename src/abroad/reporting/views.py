@@ -8,21 +8,23 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.formats import localize
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from abroad.catalogue.queries import visible_partners
+from abroad.core import jobs
 from abroad.core.importing import Format, labels, write_table
 from abroad.core.permissions import office_page, visible_or_404
 from abroad.people.rules import office_scope
-from abroad.reporting import ifs02 as proof
 from abroad.reporting import queries
 from abroad.reporting.charts import Chart, bar_chart
 from abroad.reporting.forms import FilterForm
+from abroad.reporting.jobs import IFS02_EXPORT
 
 DASHBOARD = "statistics.view_dashboard"
 PARTNER = "statistics.view_partner"
@@ -113,22 +115,18 @@ def download(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
 
 
 @office_page(IFS02)
-@require_GET
+@require_POST
 def ifs02(request: HttpRequest, fmt: str) -> HttpResponse:
     """The proof of mobility periods (IFS02.5) of the students within the user's School scope,
-    for the dashboard's academic year and School filters."""
+    for the dashboard's academic year and School filters: made by the background worker
+    (reporting/jobs.py); the request writes the job and goes to its page."""
     if fmt not in CONTENT_TYPES:
         raise Http404
     filters = FilterForm(request.GET or None).filters()
-    buffer = io.BytesIO()
-    file_format: Format = "csv" if fmt == "csv" else "xlsx"
-    proof.export(buffer, file_format, request.user, year=filters.year, school=filters.school)
-    suffix = f"-{filters.year}" if filters.year is not None else ""
-    return HttpResponse(
-        buffer.getvalue(),
-        content_type=CONTENT_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="ifs02-5{suffix}.{fmt}"'},
-    )
+    params = {"format": fmt, "year": filters.year, "school": filters.school}
+    with transaction.atomic():
+        job = jobs.submit(IFS02_EXPORT, requested_by=request.user, params=params)
+    return redirect("job", pk=job.pk)
 
 
 @require_GET
