@@ -274,6 +274,9 @@ JOBS_ROOT = Path(env("JOBS_ROOT", str(DATA_DIR / "jobs")))
 JOBS_MAX_ATTEMPTS = envint("JOBS_MAX_ATTEMPTS", 3)
 JOBS_RETRY_SECONDS = envint("JOBS_RETRY_SECONDS", 60)
 JOBS_KEEP_DAYS = envint("JOBS_KEEP_DAYS", 7)
+# A job "running" that nothing touched for this long lost its worker (killed, a restart):
+# `run-scheduled` gives it to the worker again, or marks it failed after its last attempt.
+JOBS_STALE_MINUTES = envint("JOBS_STALE_MINUTES", 60)
 # /health answers 503 when a due task has waited longer than this (the worker is not running),
 # or when `python -m abroad run-scheduled` has not run for HEALTH_SCHEDULER_HOURS (0: not
 # checked).

@@ -179,3 +179,45 @@ def test_a_job_whose_task_was_lost_is_handed_to_the_worker_again(office: User) -
     states = dict(Job.objects.values_list("pk", "state"))
     assert states == {lost.pk: JobState.DONE, waiting.pk: JobState.DONE}
     assert scheduled.run().report["core.jobs"] == 0
+
+
+def test_a_job_left_running_by_a_stopped_worker_is_run_again_then_failed(office: User) -> None:
+    """A job "running" that nothing touched for JOBS_STALE_MINUTES lost its worker: the
+    scheduler hands it to the worker again while it has attempts left, and marks it failed
+    after its last one; a job running recently is left alone."""
+    stale_at = timezone.now() - dt.timedelta(minutes=settings.JOBS_STALE_MINUTES + 1)
+    lost = Job.objects.create(
+        kind="tests.export",
+        requested_by=office,
+        language="en",
+        state=JobState.RUNNING,
+        attempts=1,
+    )
+    spent = Job.objects.create(
+        kind="tests.export",
+        requested_by=office,
+        language="en",
+        state=JobState.RUNNING,
+        attempts=settings.JOBS_MAX_ATTEMPTS,
+    )
+    Job.objects.update(updated_at=stale_at)
+    busy = Job.objects.create(
+        kind="tests.export",
+        requested_by=office,
+        language="en",
+        state=JobState.RUNNING,
+        attempts=1,
+    )
+
+    assert scheduled.run().report["core.jobs_stale"] == 2
+    run_worker()
+
+    lost.refresh_from_db()
+    spent.refresh_from_db()
+    busy.refresh_from_db()
+    assert (lost.state, lost.attempts, lost.result_name) == (JobState.DONE, 2, "list.csv")
+    assert spent.state == JobState.FAILED
+    assert spent.error == "The worker stopped while it ran this job."
+    assert spent.finished_at is not None
+    assert busy.state == JobState.RUNNING  # its worker may well be at it
+    assert scheduled.run().report["core.jobs_stale"] == 0

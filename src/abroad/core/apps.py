@@ -29,4 +29,5 @@ class CoreConfig(AppConfig):
         # long imports and exports: jobs whose task was lost, and the old ones with their files
         scheduled.register("core.jobs", jobs.requeue_stranded)
         scheduled.register("core.jobs_prune", jobs.prune)
+        scheduled.register("core.jobs_stale", jobs.recover_stale)
         post_delete.connect(jobs.files_deleted, sender=Job, dispatch_uid="abroad.core.job_files")

@@ -289,6 +289,31 @@ def requeue_stranded(now: datetime) -> int:
     return len(waiting)
 
 
+def recover_stale(now: datetime) -> int:
+    """The jobs left "running" by a worker that stopped in the middle (killed, the machine
+    restarted): a job running that nothing touched for ``JOBS_STALE_MINUTES`` is given to the
+    worker again while it has attempts left (an import is all or nothing, so its half-done
+    try left nothing), else marked failed. Returns how many. Run by ``run-scheduled``."""
+    stale = list(
+        Job.objects.filter(
+            state=JobState.RUNNING,
+            updated_at__lt=now - timedelta(minutes=settings.JOBS_STALE_MINUTES),
+        ).values_list("pk", "attempts")
+    )
+    message = "The worker stopped while it ran this job."
+    for pk, attempts in stale:
+        if attempts < settings.JOBS_MAX_ATTEMPTS:
+            Job.objects.filter(pk=pk, state=JobState.RUNNING).update(
+                state=JobState.QUEUED, error=message, updated_at=timezone.now()
+            )
+            enqueue(pk)
+        else:
+            Job.objects.filter(pk=pk, state=JobState.RUNNING).update(
+                state=JobState.FAILED, error=message, finished_at=now, updated_at=timezone.now()
+            )
+    return len(stale)
+
+
 def may_see(user: Any, job: Job) -> bool:
     """The person who asked, or the office of the job's School (the whole university's office
     for a job of no School): the rule ``core.view_job`` (abroad.people.rules)."""
