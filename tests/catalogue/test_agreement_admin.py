@@ -15,12 +15,13 @@ from django.urls import reverse
 
 from abroad.catalogue.importers.agreements import import_agreements
 from abroad.catalogue.models import Agreement, Institution
+from abroad.core.models import Job
 from abroad.people.enums import Role
 from abroad.people.models import User
 from tests.catalogue.test_import_agreements import GOOD_ROWS, with_cell, write_csv
 from tests.conftest import logged_in
 from tests.factories import AgreementFactory, OfferFactory, UserFactory
-from tests.jobs import follow_job
+from tests.jobs import exported, follow_job
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
@@ -117,24 +118,28 @@ def test_staff_who_are_not_the_office_get_404(
     assert professor.post(reverse(IMPORT_URL), upload(path)).status_code == 404
     export = reverse("admin:catalogue_agreement_export", args=["csv"])
     assert professor.get(export).status_code == 404
+    assert professor.post(export).status_code == 404
     assert Agreement.objects.count() == 0
+    assert not Job.objects.exists()
 
 
 def test_the_export_action_downloads_the_selected_agreements(
     office_staff: Client, db: None
 ) -> None:
+    """The action makes the file in the background worker: the change list's post leads to the
+    job's page, which gives the file of the selected agreements only."""
     chosen = OfferFactory.create(agreement__code="CHOSEN").agreement
     OfferFactory.create(agreement__code="OTHER")
-    response = office_staff.post(
+    response = exported(
+        office_staff,
         reverse("admin:catalogue_agreement_changelist"),
         {"action": "export_xlsx", "_selected_action": [chosen.pk]},
     )
     assert response.status_code == 200
-    assert response["Content-Type"] == (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
     assert response["Content-Disposition"].startswith('attachment; filename="agreements-')
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert '.xlsx"' in response["Content-Disposition"]
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     assert sheet is not None
     codes = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert codes == ["CHOSEN"]
@@ -143,14 +148,17 @@ def test_the_export_action_downloads_the_selected_agreements(
 def test_export_all_as_csv_reads_back(office_staff: Client, db: None) -> None:
     AgreementFactory.create(code="AGR-A")
     AgreementFactory.create(code="AGR-B")
-    response = office_staff.get(reverse("admin:catalogue_agreement_export", args=["csv"]))
+    url = reverse("admin:catalogue_agreement_export", args=["csv"])
+    assert office_staff.get(url).status_code == 405  # the button posts: a link makes nothing
+    assert not Job.objects.exists()
+    response = exported(office_staff, url)
     assert response.status_code == 200
-    assert response["Content-Type"] == "text/csv; charset=utf-8"
-    report = import_agreements(io.BytesIO(response.content), name="a.csv", dry_run=True)
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    report = import_agreements(io.BytesIO(content), name="a.csv", dry_run=True)
     assert report.errors == []
     assert [outcome.code for outcome in report.unchanged] == ["AGR-A", "AGR-B"]
     unknown = reverse("admin:catalogue_agreement_export", args=["pdf"])
-    assert office_staff.get(unknown).status_code == 404
+    assert office_staff.post(unknown).status_code == 404
 
 
 def test_an_agreement_with_a_partner_withdrawn_from_the_eche_list_is_flagged(

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django import forms
@@ -8,17 +7,15 @@ from django.contrib import admin
 from django.core.validators import FileExtensionValidator
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from abroad.catalogue import jobs as catalogue_jobs
 from abroad.catalogue.importers.agreements import (
     column_help,
-    export_agreements,
     import_agreements,
 )
 from abroad.catalogue.models import (
@@ -233,13 +230,15 @@ class AgreementAdmin(AuditedModelAdmin):
         return TemplateResponse(request, "admin/catalogue/agreement/import.html", context)
 
     def export_view(self, request: HttpRequest, fmt: str) -> HttpResponse:
-        """Every agreement, as a file the import reads back."""
+        """Every agreement, as a file the import reads back (made by the background worker;
+        the change list's button posts here)."""
         if not self.has_manage_permission(request):
             raise Http404
-        for known in CONTENT_TYPES:
-            if fmt == known:
-                return self._export(request, Agreement.objects.all(), known)
-        raise Http404
+        if fmt not in CONTENT_TYPES:
+            raise Http404
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        return self._export(request, None, "xlsx" if fmt == "xlsx" else "csv")
 
     @admin.action(description=_("Export the selected agreements (XLSX)"), permissions=["manage"])
     def export_xlsx(self, request: HttpRequest, queryset: QuerySet[Agreement]) -> HttpResponse:
@@ -250,16 +249,16 @@ class AgreementAdmin(AuditedModelAdmin):
         return self._export(request, queryset, "csv")
 
     def _export(
-        self, request: HttpRequest, queryset: QuerySet[Agreement], fmt: Format
+        self, request: HttpRequest, queryset: QuerySet[Agreement] | None, fmt: Format
     ) -> HttpResponse:
-        buffer = io.BytesIO()
-        export_agreements(buffer, agreements=queryset, fmt=fmt, actor=_user(request))
-        name = f"agreements-{timezone.localdate():%Y-%m-%d}.{fmt}"
-        return HttpResponse(
-            buffer.getvalue(),
-            content_type=CONTENT_TYPES[fmt],
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        ids = None if queryset is None else list(queryset.values_list("pk", flat=True))
+        with transaction.atomic():
+            job = jobs.submit(
+                catalogue_jobs.AGREEMENTS_EXPORT,
+                requested_by=_user(request),
+                params={"format": fmt, "ids": ids},
+            )
+        return redirect("job", pk=job.pk)
 
 
 @admin.register(Offer)
