@@ -79,6 +79,16 @@ def test_office_imports_agreements_and_fixes_a_bad_row(
     agreement = Agreement.objects.get(code="EU-2027-0999")
     assert agreement.offers.order_by("id").first().seats == 3  # type: ignore[union-attr]
 
+    # The export is made in the background too, and offered on its job's page.
+    page.goto(demo_server + "/office/admin/catalogue/agreement/")
+    page.get_by_role("button", name="Export all (CSV)").click()
+    expect(job).to_have_attribute("data-state", "queued")
+    run_worker()
+    expect(job).to_have_attribute("data-state", "done")
+    with page.expect_download() as download:
+        page.get_by_role("button", name=re.compile(r"^Download agreements-.*\.csv$")).click()
+    assert "EU-2027-0999" in Path(download.value.path()).read_text(encoding="utf-8")
+
     # Students find it in the catalogue at once.
     page.goto(demo_server + "/destinations/?q=EU-2027-0999")
     expect(page.locator(".result-count")).to_contain_text(f"{agreement.offers.count()} offer")
