@@ -42,7 +42,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from abroad.catalogue.enums import Programme
-from abroad.catalogue.models import CourseOfStudy, Institution, School
+from abroad.catalogue.models import CourseOfStudy, Institution, Offer, School
 from abroad.core.academic_year import current_start_year, format_year
 from abroad.core.enums import DegreeLevel
 from abroad.core.importing import country_label
@@ -113,11 +113,17 @@ class Figure:
 
 def school_q(path: str, school: int | School | None) -> Q:
     """Rows whose course of study (``path`` leads to it) belongs to ``school`` or one of its
-    sections (AUIC and AUIC-ARCH / AUIC-ENG)."""
+    sections (AUIC and AUIC-ARCH / AUIC-ENG).
+
+    The courses are a subquery of the few courses of study (``course_of_study IN (...)``), not
+    a join to the course and its School with an OR across them: at ten times the demo each
+    figure joined every mobility's student to both, and the School filter made the dashboard
+    the slowest of its lines (docs/performance.md)."""
     if school is None:
         return Q()
     pk = school.pk if isinstance(school, School) else school
-    return Q(**{f"{path}school": pk}) | Q(**{f"{path}school__parent": pk})
+    courses = CourseOfStudy.objects.filter(Q(school=pk) | Q(school__parent=pk)).values("pk")
+    return Q(**{f"{path.removesuffix('__')}__in": courses})
 
 
 def _student_q(filters: Filters, scope: Scope, path: str) -> Q:
@@ -125,7 +131,8 @@ def _student_q(filters: Filters, scope: Scope, path: str) -> Q:
     course = f"{path}course_of_study__"
     q = school_q(course, filters.school)
     if scope is not None:
-        q &= Q(**{f"{course}school__in": sorted(scope)})
+        scoped = CourseOfStudy.objects.filter(school__in=sorted(scope)).values("pk")
+        q &= Q(**{f"{path}course_of_study__in": scoped})
     if filters.course:
         q &= Q(**{f"{path}course_of_study": filters.course})
     return q
@@ -137,7 +144,7 @@ def mobilities(filters: Filters, scope: Scope = None) -> QuerySet[Mobility]:
     if filters.year is not None:
         q &= Q(academic_year=filters.year)
     if filters.programme:
-        q &= Q(offer__agreement__programme=filters.programme)
+        q &= _offer_q(filters.programme, "", "offer")
     if filters.country:
         q &= Q(host__country=filters.country)
     return Mobility.objects.filter(q)
@@ -166,13 +173,23 @@ def _call_scope_q(path: str, scope: Scope) -> Q:
     )
 
 
-def _offer_q(filters: Filters, path: str) -> Q:
-    q = Q()
-    if filters.programme:
-        q &= Q(**{f"{path}agreement__programme": filters.programme})
-    if filters.country:
-        q &= Q(**{f"{path}agreement__partner__country": filters.country})
-    return q
+def _offer_q(programme: str, country: str, path: str) -> Q:
+    """Rows whose offer (``path`` leads to it) is of ``programme`` and in ``country`` ("":
+    any). The offers are a subquery (``offer IN (...)``) that the database evaluates once,
+    not a join to the offer and its agreement for each row: that join, asked per call, made
+    the programme filter the dashboard's slowest line (docs/performance.md)."""
+    offers = Q()
+    if programme:
+        offers &= Q(agreement__programme=programme)
+    if country:
+        offers &= Q(agreement__partner__country=country)
+    if not offers:
+        return Q()
+    return Q(**{f"{path}__in": Offer.objects.filter(offers).values("pk")})
+
+
+def _offers_q(filters: Filters, path: str) -> Q:
+    return _offer_q(filters.programme, filters.country, path)
 
 
 # ------------------------------------------------------------------------------ selection
@@ -194,14 +211,14 @@ def calls(filters: Filters, scope: Scope = None) -> Figure:
         applications = applications.filter(
             Exists(
                 Preference.objects.filter(
-                    _offer_q(filters, "call_offer__offer__"), application=OuterRef("pk")
+                    _offers_q(filters, "call_offer__offer"), application=OuterRef("pk")
                 )
             )
         )
-    offers = CallOffer.objects.filter(_offer_q(filters, "offer__"), call=OuterRef("pk"))
+    offers = CallOffer.objects.filter(_offers_q(filters, "offer"), call=OuterRef("pk"))
     assignments = Assignment.objects.filter(
         _student_q(filters, scope, "application__student__"),
-        _offer_q(filters, "call_offer__offer__"),
+        _offers_q(filters, "call_offer__offer"),
         round__call=OuterRef("pk"),
     )
     rows = (
@@ -267,7 +284,7 @@ def rounds(filters: Filters, scope: Scope = None) -> Figure:
     """Per call and round: seats offered, accepted, renounced, expired. One grouped query."""
     assignments = Assignment.objects.filter(
         _student_q(filters, scope, "application__student__"),
-        _offer_q(filters, "call_offer__offer__"),
+        _offers_q(filters, "call_offer__offer"),
         call_offer__isnull=False,
     )
     if filters.year is not None:
