@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ import pytest
 from abroad.catalogue.enums import Programme
 from abroad.catalogue.models import Institution, Offer, School
 from abroad.mobility.enums import MobilityState
-from abroad.mobility.models import Mobility
+from abroad.mobility.models import LearningAgreement, Mobility
 from abroad.networks.enums import AllocationState
 from abroad.networks.enums import ApplicationState as AthensState
 from abroad.networks.models import AthensApplication, AthensSession
@@ -133,6 +134,23 @@ def mobilities_by_hand(filters: Filters, scope: Scope) -> set[int]:
         )
         and (not filters.country or mobility.host.country == filters.country)
     }
+
+
+def medians_by_hand(found: set[int]) -> dict[str, Decimal | None]:
+    """The median days of each learning agreement step, from the versions' dates."""
+    versions = list(LearningAgreement.objects.filter(mobility__in=found))
+    result: dict[str, Decimal | None] = {}
+    for key, _label, start, end in queries.STEPS:
+        days = sorted(
+            Decimal((getattr(v, end) - getattr(v, start)).total_seconds()) / 86400
+            for v in versions
+            if getattr(v, start) is not None and getattr(v, end) is not None
+        )
+        middle = days[(len(days) - 1) // 2 : len(days) // 2 + 1]
+        result[key] = (
+            (sum(middle, Decimal(0)) / len(middle)).quantize(Decimal("0.1")) if days else None
+        )
+    return result
 
 
 def calls_by_hand(filters: Filters, scope: Scope) -> dict[str, tuple[int, int, int, int]]:
@@ -258,6 +276,11 @@ def test_each_filtered_figure_matches_a_count_by_hand(
     countries = Counter(str(mobility.host.country) for mobility in mobilities)
     rows = queries.by_country(filters, scope).rows
     assert {row["country_code"]: row["mobilities"] for row in rows} == countries
+
+    steps = {
+        row["step"]: row["median_days"] for row in queries.agreement_steps(filters, scope).rows
+    }
+    assert steps == medians_by_hand(found)
 
     calls = calls_by_hand(filters, scope)
     rows = queries.calls(filters, scope).rows

@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
+    Aggregate,
     Case,
     Count,
     DurationField,
@@ -506,29 +508,69 @@ STEPS = (
 )
 
 
-def median_days(found: QuerySet[LearningAgreement], start: str, end: str) -> Decimal | None:
-    """The median number of days between ``start`` and ``end`` of the versions that have both:
-    the database orders the differences and hands back the middle one (or two). Two queries."""
-    spans = (
-        found.filter(**{f"{start}__isnull": False, f"{end}__isnull": False})
-        .annotate(span=ExpressionWrapper(F(end) - F(start), output_field=DurationField()))
-        .order_by("span")
-    )
-    count = spans.count()
-    if not count:
-        return None
-    middle = list(spans.values_list("span", flat=True)[(count - 1) // 2 : count // 2 + 1])
-    days = [Decimal(span.total_seconds()) / 86400 for span in middle]
+class _Median(Aggregate):
+    """PostgreSQL's median of an interval: the middle value, or the mean of the middle two
+    (``percentile_cont``, which leaves out the rows where the interval is null)."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
+def _span(start: str, end: str) -> ExpressionWrapper:
+    return ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+
+
+def _days(spans: Sequence[dt.timedelta]) -> Decimal:
+    days = [Decimal(span.total_seconds()) / 86400 for span in spans]
     return (sum(days, Decimal(0)) / len(days)).quantize(Decimal("0.1"))
+
+
+def medians(
+    found: QuerySet[LearningAgreement], steps: Sequence[tuple[str, str, str]]
+) -> dict[str, Decimal | None]:
+    """The median number of days between ``start`` and ``end`` of the versions that have both,
+    for each ``(key, start, end)`` of ``steps``. On PostgreSQL one query for every step (the
+    database computes each median); elsewhere two a step: the database orders the
+    differences and hands back the middle one (or two)."""
+    if connection.vendor == "postgresql":
+        found_medians = found.aggregate(
+            **{key: _Median(_span(start, end)) for key, start, end in steps}
+        )
+        return {
+            key: None if found_medians[key] is None else _days([found_medians[key]])
+            for key, _start, _end in steps
+        }
+    result: dict[str, Decimal | None] = {}
+    for key, start, end in steps:
+        spans = (
+            found.filter(**{f"{start}__isnull": False, f"{end}__isnull": False})
+            .annotate(span=_span(start, end))
+            .order_by("span")
+        )
+        count = spans.count()
+        if not count:
+            result[key] = None
+            continue
+        middle = list(spans.values_list("span", flat=True)[(count - 1) // 2 : count // 2 + 1])
+        result[key] = _days(middle)
+    return result
+
+
+def median_days(found: QuerySet[LearningAgreement], start: str, end: str) -> Decimal | None:
+    """The median number of days between ``start`` and ``end`` of the versions that have
+    both (:func:`medians` of one step)."""
+    return medians(found, [("days", start, end)])["days"]
 
 
 def agreement_steps(filters: Filters, scope: Scope = None) -> Figure:
     """The median days each step of a learning agreement took."""
     found = LearningAgreement.objects.filter(mobility__in=mobilities(filters, scope))
-    rows = []
-    for key, label, start, end in STEPS:
-        median = median_days(found, start, end)
-        rows.append({"step": key, "label": str(label), "median_days": median})
+    days = medians(found, [(key, start, end) for key, _label, start, end in STEPS])
+    rows = [
+        {"step": key, "label": str(label), "median_days": days[key]}
+        for key, label, _start, _end in STEPS
+    ]
     return Figure(
         key="learning_agreement_days",
         title=_("Days each learning agreement step took (median)"),
