@@ -199,15 +199,22 @@ def _offers_q(filters: Filters, path: str) -> Q:
 
 def calls(filters: Filters, scope: Scope = None) -> Figure:
     """Per call: applications submitted, seats, seats filled, renounced and left empty.
-    One query: each number is a subquery, so no join multiplies another."""
+    Four queries: the calls, then the numbers grouped by call over the calls found (each
+    table read once, not once per call: with the demo's past years, a subquery per call read
+    every assignment once per call)."""
     found = Call.objects.all()
     if filters.year is not None:
         found = found.filter(academic_year=filters.year)
     found = found.filter(_callschool_q("pk", filters.school), _call_scope_q("pk", scope))
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in found.order_by("-academic_year", "code").values(
+            "pk", "code", "title", "academic_year"
+        )
+    ]
+    ids = [row["pk"] for row in rows]
     applications = Application.objects.filter(
-        _student_q(filters, scope, "student__"),
-        call=OuterRef("pk"),
-        state=ApplicationState.SUBMITTED,
+        _student_q(filters, scope, "student__"), call__in=ids, state=ApplicationState.SUBMITTED
     )
     if filters.programme or filters.country:
         applications = applications.filter(
@@ -217,26 +224,34 @@ def calls(filters: Filters, scope: Scope = None) -> Figure:
                 )
             )
         )
-    offers = CallOffer.objects.filter(_offers_q(filters, "offer"), call=OuterRef("pk"))
+    n_applications = _per(applications, "call", total=Count("pk"))
+    n_seats = _per(
+        CallOffer.objects.filter(_offers_q(filters, "offer"), call__in=ids),
+        "call",
+        total=Sum("seats"),
+    )
     assignments = Assignment.objects.filter(
         _student_q(filters, scope, "application__student__"),
         _offers_q(filters, "call_offer__offer"),
-        round__call=OuterRef("pk"),
+        round__call__in=ids,
     )
-    rows = (
-        found.annotate(
-            n_applications=_count(applications),
-            n_seats=_sum(offers, "seats"),
-            n_filled=_count(assignments.filter(state=AssignmentState.ACCEPTED)),
-            n_renounced=_count(
-                assignments.filter(state__in=[AssignmentState.RENOUNCED, AssignmentState.EXPIRED])
+    outcomes = {
+        row["round__call"]: row
+        for row in assignments.values("round__call")
+        .annotate(
+            filled=Count("pk", filter=Q(state=AssignmentState.ACCEPTED)),
+            renounced=Count(
+                "pk", filter=Q(state__in=[AssignmentState.RENOUNCED, AssignmentState.EXPIRED])
             ),
         )
-        .order_by("-academic_year", "code")
-        .values(
-            "code", "title", "academic_year", "n_applications", "n_seats", "n_filled", "n_renounced"
-        )
-    )
+        .order_by()
+    }
+    for row in rows:
+        pk = row["pk"]
+        row["n_applications"] = n_applications.get(pk, 0)
+        row["n_seats"] = n_seats.get(pk, 0)
+        row["n_filled"] = outcomes.get(pk, {}).get("filled", 0)
+        row["n_renounced"] = outcomes.get(pk, {}).get("renounced", 0)
     return Figure(
         key="calls",
         title=_("Applications and seats per call"),
@@ -978,19 +993,19 @@ class _Count(Subquery):
     output_field = IntegerField()
 
 
-class _Total(Subquery):
-    """The sum of the column ``total`` of a correlated queryset (0 for none)."""
-
-    template = "(SELECT COALESCE(SUM(_rows.total), 0) FROM (%(subquery)s) _rows)"
-    output_field = IntegerField()
+def _per(found: QuerySet[Any], group: str, *, total: Aggregate) -> dict[int, int]:
+    """``total`` of ``found`` per value of ``group`` (a key), as one grouped query."""
+    return {
+        key: value or 0
+        for key, value in found.values(group)
+        .annotate(total=total)
+        .values_list(group, "total")
+        .order_by()
+    }
 
 
 def _count(found: QuerySet[Any]) -> _Count:
     return _Count(found.order_by().values("pk"))
-
-
-def _sum(found: QuerySet[Any], column: str) -> _Total:
-    return _Total(found.order_by().values(total=F(column)))
 
 
 def courses() -> QuerySet[CourseOfStudy]:
