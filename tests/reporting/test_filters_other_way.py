@@ -4,8 +4,8 @@ sections, two programmes and several countries, each figure's rows recounted her
 from the records, for the programme filter, the School filter (a School with sections and a
 section alone), a country, all of them together and a School-scoped office user.
 
-The dashboard writes its School and programme filters as subqueries (``course_of_study IN``,
-``offer IN``: docs/performance.md); these tests hold the figures to what the filters mean."""
+The dashboard counts the calls' numbers in grouped queries and, on PostgreSQL, the medians in
+the database (docs/performance.md); these tests hold the figures to what the filters mean."""
 
 from __future__ import annotations
 

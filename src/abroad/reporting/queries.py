@@ -44,7 +44,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from abroad.catalogue.enums import Programme
-from abroad.catalogue.models import CourseOfStudy, Institution, Offer, School
+from abroad.catalogue.models import CourseOfStudy, Institution, School
 from abroad.core.academic_year import current_start_year, format_year
 from abroad.core.enums import DegreeLevel
 from abroad.core.importing import country_label
@@ -115,17 +115,11 @@ class Figure:
 
 def school_q(path: str, school: int | School | None) -> Q:
     """Rows whose course of study (``path`` leads to it) belongs to ``school`` or one of its
-    sections (AUIC and AUIC-ARCH / AUIC-ENG).
-
-    The courses are a subquery of the few courses of study (``course_of_study IN (...)``), not
-    a join to the course and its School with an OR across them: at ten times the demo each
-    figure joined every mobility's student to both, and the School filter made the dashboard
-    the slowest of its lines (docs/performance.md)."""
+    sections (AUIC and AUIC-ARCH / AUIC-ENG)."""
     if school is None:
         return Q()
     pk = school.pk if isinstance(school, School) else school
-    courses = CourseOfStudy.objects.filter(Q(school=pk) | Q(school__parent=pk)).values("pk")
-    return Q(**{f"{path.removesuffix('__')}__in": courses})
+    return Q(**{f"{path}school": pk}) | Q(**{f"{path}school__parent": pk})
 
 
 def _student_q(filters: Filters, scope: Scope, path: str) -> Q:
@@ -133,8 +127,7 @@ def _student_q(filters: Filters, scope: Scope, path: str) -> Q:
     course = f"{path}course_of_study__"
     q = school_q(course, filters.school)
     if scope is not None:
-        scoped = CourseOfStudy.objects.filter(school__in=sorted(scope)).values("pk")
-        q &= Q(**{f"{path}course_of_study__in": scoped})
+        q &= Q(**{f"{course}school__in": sorted(scope)})
     if filters.course:
         q &= Q(**{f"{path}course_of_study": filters.course})
     return q
@@ -146,7 +139,7 @@ def mobilities(filters: Filters, scope: Scope = None) -> QuerySet[Mobility]:
     if filters.year is not None:
         q &= Q(academic_year=filters.year)
     if filters.programme:
-        q &= _offer_q(filters.programme, "", "offer")
+        q &= Q(offer__agreement__programme=filters.programme)
     if filters.country:
         q &= Q(host__country=filters.country)
     return Mobility.objects.filter(q)
@@ -175,23 +168,13 @@ def _call_scope_q(path: str, scope: Scope) -> Q:
     )
 
 
-def _offer_q(programme: str, country: str, path: str) -> Q:
-    """Rows whose offer (``path`` leads to it) is of ``programme`` and in ``country`` ("":
-    any). The offers are a subquery (``offer IN (...)``) that the database evaluates once,
-    not a join to the offer and its agreement for each row: that join, asked per call, made
-    the programme filter the dashboard's slowest line (docs/performance.md)."""
-    offers = Q()
-    if programme:
-        offers &= Q(agreement__programme=programme)
-    if country:
-        offers &= Q(agreement__partner__country=country)
-    if not offers:
-        return Q()
-    return Q(**{f"{path}__in": Offer.objects.filter(offers).values("pk")})
-
-
-def _offers_q(filters: Filters, path: str) -> Q:
-    return _offer_q(filters.programme, filters.country, path)
+def _offer_q(filters: Filters, path: str) -> Q:
+    q = Q()
+    if filters.programme:
+        q &= Q(**{f"{path}agreement__programme": filters.programme})
+    if filters.country:
+        q &= Q(**{f"{path}agreement__partner__country": filters.country})
+    return q
 
 
 # ------------------------------------------------------------------------------ selection
@@ -220,19 +203,19 @@ def calls(filters: Filters, scope: Scope = None) -> Figure:
         applications = applications.filter(
             Exists(
                 Preference.objects.filter(
-                    _offers_q(filters, "call_offer__offer"), application=OuterRef("pk")
+                    _offer_q(filters, "call_offer__offer__"), application=OuterRef("pk")
                 )
             )
         )
     n_applications = _per(applications, "call", total=Count("pk"))
     n_seats = _per(
-        CallOffer.objects.filter(_offers_q(filters, "offer"), call__in=ids),
+        CallOffer.objects.filter(_offer_q(filters, "offer__"), call__in=ids),
         "call",
         total=Sum("seats"),
     )
     assignments = Assignment.objects.filter(
         _student_q(filters, scope, "application__student__"),
-        _offers_q(filters, "call_offer__offer"),
+        _offer_q(filters, "call_offer__offer__"),
         round__call__in=ids,
     )
     outcomes = {
@@ -301,7 +284,7 @@ def rounds(filters: Filters, scope: Scope = None) -> Figure:
     """Per call and round: seats offered, accepted, renounced, expired. One grouped query."""
     assignments = Assignment.objects.filter(
         _student_q(filters, scope, "application__student__"),
-        _offers_q(filters, "call_offer__offer"),
+        _offer_q(filters, "call_offer__offer__"),
         call_offer__isnull=False,
     )
     if filters.year is not None:
