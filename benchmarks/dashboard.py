@@ -8,7 +8,9 @@ queries, unfiltered and with each filter.
 It loads ``python -m abroad demo --scale N --reset`` into the database named by
 ABROAD_DATABASE_URL, which must be a scratch database: it is emptied (without it, SQLite in a
 temporary folder). At ``--scale 10`` the demo's three past years (site/demo/history.py) give
-over a thousand mobilities with their learning agreements, recognitions, grants and payments.
+over a thousand mobilities with their learning agreements, recognitions, grants and payments,
+the past calls that gave them their seats (applications, two rounds each) and the past ATHENS
+weeks.
 Requests go through Django's test client in this process (the middleware, the view, the
 templates; no HTTP server), logged in as the demo's office user; each line is timed over
 ``--requests`` requests after one warm-up, and the last column says whether its p95 is within

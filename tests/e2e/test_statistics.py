@@ -2,7 +2,7 @@
 it; axe-clean at desktop and phone width, no sideways scrolling at 360 px, nothing the CSP
 blocks; the past years of the demo fill every chart. Screenshots: office-statistics.png,
 office-statistics-phone.png, office-statistics-grants.png, office-statistics-grades.png,
-office-statistics-mobilities.png."""
+office-statistics-calls.png, office-statistics-athens.png, office-statistics-mobilities.png."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, ViewportSize, expect
 
+from abroad.core.academic_year import current_start_year
 from abroad.mobility.models import Mobility
 from abroad.site.demo.grants import load_grants_demo
 from abroad.site.demo.history import load_history_demo
@@ -50,15 +51,25 @@ def test_the_office_filters_the_dashboard_and_downloads_a_table(
     expect(countries.locator("svg title")).to_have_text("Mobilities by country")
     assert_accessible(page)
 
-    # every chart draws bars; the grants and the grades, with their tables open, for the guide
+    # every chart draws bars; the grants, the grades, the calls and ATHENS, with their tables
+    # open, for the guide
     for figure in page.locator("section.statistics-figure:has(svg)").all():
         expect(figure.locator("svg rect[fill='#1d4f91']").first).to_be_attached()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for key in ("grants", "grades"):
+    for key in ("grants", "grades", "calls", "athens"):
         figure = page.locator(f"#figure-{key}")
         figure.locator("details.figure-table summary").click()
         expect(figure.get_by_role("table")).to_be_visible()
         figure.screenshot(path=str(SCREENSHOTS / f"office-statistics-{key}.png"))
+    # the calls and the ATHENS weeks of the past years too, not only the current demo's
+    past = current_start_year() - 1
+    calls = page.locator("#figure-calls tbody")
+    expect(calls).to_contain_text(f"engineering-{past}-1")
+    expect(calls).to_contain_text(f"design-{past - 2}-1")
+    expect(page.locator("#figure-rounds svg")).to_contain_text(f"engineering-{past}-1 · 2")
+    athens = page.locator("#figure-athens tbody")
+    expect(athens).to_contain_text(f"athens-{past - 2}-11")
+    expect(athens).to_contain_text(f"athens-{past + 1}-03")
     grants = page.locator("#figure-grants tbody tr")
     expect(grants.first).to_contain_text("/")
     assert grants.count() >= 3  # three past years and more

@@ -175,6 +175,41 @@ def test_the_dashboard_runs_a_bounded_number_of_queries(
         office.get(DASHBOARD)
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "programme=erasmus",
+        "school={school}",
+        "year={year}&school={school}&programme=erasmus&country=DE",
+    ],
+    ids=["programme", "School", "all"],
+)
+def test_a_filtered_dashboard_runs_as_many_queries_however_many_rows(
+    personas: dict[str, Client], data: Dataset, query: str
+) -> None:
+    """The programme and School filters are subqueries in the figures' queries, never a
+    query more per row: 30 more mobilities of that School and programme cost no query more."""
+    office = personas["office"]
+    url = DASHBOARD + "?" + query.format(school=data.engineering.pk, year=YEAR)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        office.get(url)
+    partner = InstitutionFactory.create(country="DE")
+    for _ in range(30):
+        MobilityFactory.create(
+            student=UserFactory.create(course_of_study=data.msc),
+            offer=OfferFactory.create(agreement=AgreementFactory.create(partner=partner)),
+            host=partner,
+            academic_year=YEAR,
+        )
+    with CaptureQueriesContext(connection) as many:
+        page = office.get(url)
+    assert page.status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries) <= 30
+
+
 # ------------------------------------------------------------------------------ downloads
 
 

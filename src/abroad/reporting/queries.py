@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
+    Aggregate,
     Case,
     Count,
     DurationField,
@@ -180,15 +182,22 @@ def _offer_q(filters: Filters, path: str) -> Q:
 
 def calls(filters: Filters, scope: Scope = None) -> Figure:
     """Per call: applications submitted, seats, seats filled, renounced and left empty.
-    One query: each number is a subquery, so no join multiplies another."""
+    Four queries: the calls, then the numbers grouped by call over the calls found (each
+    table read once, not once per call: with the demo's past years, a subquery per call read
+    every assignment once per call)."""
     found = Call.objects.all()
     if filters.year is not None:
         found = found.filter(academic_year=filters.year)
     found = found.filter(_callschool_q("pk", filters.school), _call_scope_q("pk", scope))
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in found.order_by("-academic_year", "code").values(
+            "pk", "code", "title", "academic_year"
+        )
+    ]
+    ids = [row["pk"] for row in rows]
     applications = Application.objects.filter(
-        _student_q(filters, scope, "student__"),
-        call=OuterRef("pk"),
-        state=ApplicationState.SUBMITTED,
+        _student_q(filters, scope, "student__"), call__in=ids, state=ApplicationState.SUBMITTED
     )
     if filters.programme or filters.country:
         applications = applications.filter(
@@ -198,26 +207,34 @@ def calls(filters: Filters, scope: Scope = None) -> Figure:
                 )
             )
         )
-    offers = CallOffer.objects.filter(_offer_q(filters, "offer__"), call=OuterRef("pk"))
+    n_applications = _per(applications, "call", total=Count("pk"))
+    n_seats = _per(
+        CallOffer.objects.filter(_offer_q(filters, "offer__"), call__in=ids),
+        "call",
+        total=Sum("seats"),
+    )
     assignments = Assignment.objects.filter(
         _student_q(filters, scope, "application__student__"),
         _offer_q(filters, "call_offer__offer__"),
-        round__call=OuterRef("pk"),
+        round__call__in=ids,
     )
-    rows = (
-        found.annotate(
-            n_applications=_count(applications),
-            n_seats=_sum(offers, "seats"),
-            n_filled=_count(assignments.filter(state=AssignmentState.ACCEPTED)),
-            n_renounced=_count(
-                assignments.filter(state__in=[AssignmentState.RENOUNCED, AssignmentState.EXPIRED])
+    outcomes = {
+        row["round__call"]: row
+        for row in assignments.values("round__call")
+        .annotate(
+            filled=Count("pk", filter=Q(state=AssignmentState.ACCEPTED)),
+            renounced=Count(
+                "pk", filter=Q(state__in=[AssignmentState.RENOUNCED, AssignmentState.EXPIRED])
             ),
         )
-        .order_by("-academic_year", "code")
-        .values(
-            "code", "title", "academic_year", "n_applications", "n_seats", "n_filled", "n_renounced"
-        )
-    )
+        .order_by()
+    }
+    for row in rows:
+        pk = row["pk"]
+        row["n_applications"] = n_applications.get(pk, 0)
+        row["n_seats"] = n_seats.get(pk, 0)
+        row["n_filled"] = outcomes.get(pk, {}).get("filled", 0)
+        row["n_renounced"] = outcomes.get(pk, {}).get("renounced", 0)
     return Figure(
         key="calls",
         title=_("Applications and seats per call"),
@@ -489,29 +506,69 @@ STEPS = (
 )
 
 
-def median_days(found: QuerySet[LearningAgreement], start: str, end: str) -> Decimal | None:
-    """The median number of days between ``start`` and ``end`` of the versions that have both:
-    the database orders the differences and hands back the middle one (or two). Two queries."""
-    spans = (
-        found.filter(**{f"{start}__isnull": False, f"{end}__isnull": False})
-        .annotate(span=ExpressionWrapper(F(end) - F(start), output_field=DurationField()))
-        .order_by("span")
-    )
-    count = spans.count()
-    if not count:
-        return None
-    middle = list(spans.values_list("span", flat=True)[(count - 1) // 2 : count // 2 + 1])
-    days = [Decimal(span.total_seconds()) / 86400 for span in middle]
+class _Median(Aggregate):
+    """PostgreSQL's median of an interval: the middle value, or the mean of the middle two
+    (``percentile_cont``, which leaves out the rows where the interval is null)."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
+def _span(start: str, end: str) -> ExpressionWrapper:
+    return ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+
+
+def _days(spans: Sequence[dt.timedelta]) -> Decimal:
+    days = [Decimal(span.total_seconds()) / 86400 for span in spans]
     return (sum(days, Decimal(0)) / len(days)).quantize(Decimal("0.1"))
+
+
+def medians(
+    found: QuerySet[LearningAgreement], steps: Sequence[tuple[str, str, str]]
+) -> dict[str, Decimal | None]:
+    """The median number of days between ``start`` and ``end`` of the versions that have both,
+    for each ``(key, start, end)`` of ``steps``. On PostgreSQL one query for every step (the
+    database computes each median); elsewhere two a step: the database orders the
+    differences and hands back the middle one (or two)."""
+    if connection.vendor == "postgresql":
+        found_medians = found.aggregate(
+            **{key: _Median(_span(start, end)) for key, start, end in steps}
+        )
+        return {
+            key: None if found_medians[key] is None else _days([found_medians[key]])
+            for key, _start, _end in steps
+        }
+    result: dict[str, Decimal | None] = {}
+    for key, start, end in steps:
+        spans = (
+            found.filter(**{f"{start}__isnull": False, f"{end}__isnull": False})
+            .annotate(span=_span(start, end))
+            .order_by("span")
+        )
+        count = spans.count()
+        if not count:
+            result[key] = None
+            continue
+        middle = list(spans.values_list("span", flat=True)[(count - 1) // 2 : count // 2 + 1])
+        result[key] = _days(middle)
+    return result
+
+
+def median_days(found: QuerySet[LearningAgreement], start: str, end: str) -> Decimal | None:
+    """The median number of days between ``start`` and ``end`` of the versions that have
+    both (:func:`medians` of one step)."""
+    return medians(found, [("days", start, end)])["days"]
 
 
 def agreement_steps(filters: Filters, scope: Scope = None) -> Figure:
     """The median days each step of a learning agreement took."""
     found = LearningAgreement.objects.filter(mobility__in=mobilities(filters, scope))
-    rows = []
-    for key, label, start, end in STEPS:
-        median = median_days(found, start, end)
-        rows.append({"step": key, "label": str(label), "median_days": median})
+    days = medians(found, [(key, start, end) for key, _label, start, end in STEPS])
+    rows = [
+        {"step": key, "label": str(label), "median_days": days[key]}
+        for key, label, _start, _end in STEPS
+    ]
     return Figure(
         key="learning_agreement_days",
         title=_("Days each learning agreement step took (median)"),
@@ -919,19 +976,19 @@ class _Count(Subquery):
     output_field = IntegerField()
 
 
-class _Total(Subquery):
-    """The sum of the column ``total`` of a correlated queryset (0 for none)."""
-
-    template = "(SELECT COALESCE(SUM(_rows.total), 0) FROM (%(subquery)s) _rows)"
-    output_field = IntegerField()
+def _per(found: QuerySet[Any], group: str, *, total: Aggregate) -> dict[int, int]:
+    """``total`` of ``found`` per value of ``group`` (a key), as one grouped query."""
+    return {
+        key: value or 0
+        for key, value in found.values(group)
+        .annotate(total=total)
+        .values_list(group, "total")
+        .order_by()
+    }
 
 
 def _count(found: QuerySet[Any]) -> _Count:
     return _Count(found.order_by().values("pk"))
-
-
-def _sum(found: QuerySet[Any], column: str) -> _Total:
-    return _Total(found.order_by().values(total=F(column)))
 
 
 def courses() -> QuerySet[CourseOfStudy]:

@@ -271,32 +271,37 @@ def _host(members: list[Institution], number: int, language: str) -> Institution
     return host
 
 
+def course_row(
+    session: AthensSession, members: list[Institution], number: int, capacity: int
+) -> AthensCourse:
+    """The ``number``-th course of :data:`COURSES` (from 1) in ``session``, not saved; the
+    members take turns to host it."""
+    title, isced, language, fee, description, culture = COURSES[(number - 1) % len(COURSES)]
+    host = _host(members, number, language)
+    return AthensCourse(
+        session=session,
+        code=f"{host.country.code}{number:02d}",
+        host=host,
+        title=title,
+        isced_code=isced,
+        language=language,
+        starts_on=session.starts_on,
+        ends_on=session.ends_on,
+        capacity=capacity,
+        prerequisites="Basic mathematics and physics; English B2." if language == "en" else "",
+        description=description,
+        cultural_programme=culture,
+        fee=Decimal(fee),
+    )
+
+
 def _courses(session: AthensSession, members: list[Institution], count: int) -> list[AthensCourse]:
     rng = random.Random(session.code)
     courses = []
-    for number, (title, isced, language, fee, description, culture) in enumerate(
-        COURSES[:count], start=1
-    ):
-        host = _host(members, number, language)
-        courses.append(
-            AthensCourse.objects.create(
-                session=session,
-                code=f"{host.country.code}{number:02d}",
-                host=host,
-                title=title,
-                isced_code=isced,
-                language=language,
-                starts_on=session.starts_on,
-                ends_on=session.ends_on,
-                capacity=rng.choice((1, 2, 2, 3)),
-                prerequisites="Basic mathematics and physics; English B2."
-                if language == "en"
-                else "",
-                description=description,
-                cultural_programme=culture,
-                fee=Decimal(fee),
-            )
-        )
+    for number in range(1, min(count, len(COURSES)) + 1):
+        course = course_row(session, members, number, rng.choice((1, 2, 2, 3)))
+        course.save()
+        courses.append(course)
     return courses
 
 
