@@ -4,7 +4,7 @@ import pytest
 
 from abroad import env
 from abroad.core.academic_year import current_start_year, format_year, parse_year
-from abroad.core.enums import CEFR, isced_name
+from abroad.core.enums import CEFR, ISCED_FIELDS, is_isced_field, isced_name
 
 pytestmark = pytest.mark.unit
 
@@ -35,6 +35,19 @@ def test_isced_name_falls_back_to_the_broader_field() -> None:
     assert isced_name("0731") == "Architecture and town planning"
     assert isced_name("0739") == "Architecture and construction"
     assert isced_name("9999") == ""
+
+
+def test_isced_f_2013_is_complete_and_knows_its_not_elsewhere_classified_fields() -> None:
+    """Every detailed field of ISCED-F 2013 (80, and the ten inter-disciplinary xx88), so that
+    a university outside engineering imports its agreements (0913 nursing was refused)."""
+    detailed = [code for code in ISCED_FIELDS if len(code) == 4]
+    assert len(detailed) == 90
+    assert {"0913", "0421", "1015", "0841", "0188"} <= set(detailed)
+    # each detailed field sits under a narrow field of the list, each narrow under a broad one
+    assert all(code[:3] in ISCED_FIELDS for code in detailed if not code.endswith("88"))
+    assert all(code[:2] in ISCED_FIELDS for code in ISCED_FIELDS if len(code) == 3)
+    assert [is_isced_field(code) for code in ("0719", "0799", "079", "0913")] == [True] * 4
+    assert [is_isced_field(c) for c in ("0710", "0777", "1215", "9999", "07x9", "")] == [False] * 6
 
 
 def test_env_reads_variables_and_files(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:

@@ -39,6 +39,9 @@ def _tree(body: str) -> Any:
         ("<isced-f-code>071</isced-f-code>", "“071” is not a detailed field"),
         ("<isced-f-code>0710</isced-f-code>", "“0710” is not a detailed field"),
         ("<isced-f-code>1215</isced-f-code>", "“1215” is not a detailed field"),
+        # four digits of the old pattern, but no field of ISCED-F 2013 (no narrow field 077)
+        ("<isced-f-code>0777</isced-f-code>", "“0777” is not a detailed field"),
+        ("<isced-f-code>0618</isced-f-code>", "“0618” is not a detailed field"),
         ("<nominee-isced-f-code>07</nominee-isced-f-code>", "“07” is not a detailed field"),
         (
             "<student-studies-mobility-spec><subject-area><isced-f-code>0715</isced-f-code>"
@@ -61,6 +64,8 @@ def test_a_good_document_has_no_problem() -> None:
         "</recommended-language-skill><subject-area><isced-f-code>0715</isced-f-code>"
         "</subject-area><subject-area><isced-f-code>0719</isced-f-code></subject-area>"
         "<subject-area><isced-f-code>0788</isced-f-code></subject-area>"
+        "<subject-area><isced-f-code>0913</isced-f-code></subject-area>"
+        "<subject-area><isced-f-code>0799</isced-f-code></subject-area>"
         "</student-studies-mobility-spec><non-standard-mobility-period/>"
     )
     assert presend.problems(_tree(body)) == []

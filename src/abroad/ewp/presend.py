@@ -3,8 +3,8 @@ although the schema allows it (the providers' known issues, docs/ewp.md "Checks 
 sending"). Pure: a document's tree in, the problems in the office's words out.
 
 - a person without a family name (the schema allows an empty one; partners cannot file it);
-- an ISCED-F code that is not a detailed field of ISCED-F 2013 (four digits: a broad field
-  00-10, a narrow digit and a detailed digit, neither 0; partners map subject areas at that
+- an ISCED-F code that is not a detailed field of ISCED-F 2013 (four digits, a field of the
+  official list, :func:`abroad.core.enums.is_isced_field`; partners map subject areas at that
   level; a broad "07" or narrow "071" code is refused by several systems);
 - an agreement's student-studies conditions without any language requirement;
 - an element left empty (an empty clarification, an empty name: some partners refuse the
@@ -13,17 +13,12 @@ sending"). Pure: a document's tree in, the problems in the office's words out.
 
 from __future__ import annotations
 
-import re
-
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from abroad.core.enums import is_isced_field
 from abroad.ewp.xml import local
 
-# A detailed field: broad 00-10, then a narrow and a detailed digit (1-9: 8 interdisciplinary,
-# 9 not elsewhere classified). The whole official list is not shipped; the fields abroad names
-# (core.enums.ISCED_FIELDS) are a part of it.
-_DETAILED = re.compile(r"^(0\d|10)[1-9][1-9]$")
 # Elements written without content on purpose: the schemas' empty markers, and an agreement's
 # conditions while it has no offer yet (a draft a partner may read).
 _EMPTY_BY_DESIGN = frozenset({"non-standard-mobility-period", "cooperation-conditions"})
@@ -81,7 +76,7 @@ def _person(node: etree._Element, found: list[str]) -> None:
 
 
 def _isced(code: str, found: list[str]) -> None:
-    if not _DETAILED.match(code):
+    if len(code) != 4 or not is_isced_field(code):
         found.append(
             _(
                 "The ISCED-F code “%(code)s” is not a detailed field of ISCED-F 2013 (four "
