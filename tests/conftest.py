@@ -199,6 +199,10 @@ def _test_settings(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.JOBS_ROOT = tmp_path / "jobs"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # No promoter's digest unless a test asks for one (tests/site/test_digest.py): a test that
+    # runs the scheduler "in 31 minutes" met 7:00 in Rome when run at 6:29-7:00, and counted
+    # a digest among its messages.
+    settings.DIGEST_HOUR = 24
     # Each test (and each pytest-xdist worker) has its own empty cache: the database's rows
     # are rolled back after a test, cached pages rendered from them must go too.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -45,7 +45,6 @@ def defaults(settings: Any) -> None:
     settings.REMINDER_ARRIVAL_DAYS = 7
     settings.REMINDER_EXTENSION_DAYS = 7
     settings.SITE_URL = SITE
-    settings.DIGEST_HOUR = 24  # no promoter's digest: it has tests of its own
 
 
 def run_at(when: dt.datetime, capture: Any) -> SchedulerRun:
