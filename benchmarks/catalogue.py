@@ -4,7 +4,7 @@ the planner's statistics of the demo's size, then fresh, as an import leaves the
 bare view (the floor) in the same run. Prints p50/p95 in milliseconds (target: p95 < 100 ms) and
 the machine's load average. The page cache is off: every request is a miss.
 
-    .venv/bin/python benchmarks/catalogue.py [--requests 60] [--scale 10]
+    .venv/bin/python benchmarks/catalogue.py [--requests 60] [--scale 10] [--phases fresh]
 
 It builds its own SQLite database in a temporary folder (or uses ABROAD_DATABASE_URL when set,
 which must name a scratch database: it is flushed). Requests go through Django's test client in
@@ -28,6 +28,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=60, help="requests per scenario")
     parser.add_argument("--scale", type=int, default=10, help="multiplier for the big run")
+    parser.add_argument(
+        "--phases",
+        default="demo,stale,fresh",
+        help="which tables to measure, comma-separated: demo (the demo's size), stale (ten "
+        "times the data, statistics of the demo's size), fresh (ten times, fresh statistics)",
+    )
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="abroad-bench-"))
@@ -116,11 +122,18 @@ def main() -> None:
 
     # Ten times the data twice: with the planner's statistics of the demo's size (as before
     # imports refreshed them), then after ``refresh_statistics``, as an import leaves them.
-    for label in ("demo", f"x{args.scale} stale", f"x{args.scale}"):
-        if label == f"x{args.scale} stale":
+    phases = {phase.strip() for phase in args.phases.split(",")}
+    for phase, label in (
+        ("demo", "demo"),
+        ("stale", f"x{args.scale} stale"),
+        ("fresh", f"x{args.scale}"),
+    ):
+        if phase == "stale":
             multiply(args.scale)
-        elif label != "demo":
+        elif phase == "fresh":
             refresh_statistics()
+        if phase not in phases:
+            continue
         offers = Offer.objects.count()
         partners = Agreement.objects.values("partner_id").distinct().count()
         floor = measure(client, "/__bare__/", args.requests)
