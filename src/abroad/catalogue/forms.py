@@ -140,17 +140,20 @@ def filter_choices() -> dict[str, Choices]:
         key = (current_generation(), language)
     except Exception:  # the cache is down: the page still shows, with choices read for it
         logger.exception("The cache could not say its generation; the choices are read.")
-        return {**_fixed(language), **_read_choices()}
+        return {**fixed_choices(), **_read_choices()}
     found = _choices.get(key)
     if found is None:
-        found = {**_fixed(language), **_read_choices()}
+        found = {**fixed_choices(), **_read_choices()}
         if any(generation != key[0] for generation, _language in _choices):
             _choices.clear()
         _choices[key] = found
     return found
 
 
-def _fixed(language: str) -> dict[str, Choices]:
+def fixed_choices() -> dict[str, Choices]:
+    """The choices of the selects whose lists are fixed (programme, degree level, subject
+    area, language...), their labels translated into the active language, once per language."""
+    language = get_language() or ""
     found = _fixed_choices.get(language)
     if found is None:
         found = _fixed_choices[language] = {
