@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django_countries.fields import Country
+from django.utils.translation import get_language
+from django_countries import countries
 
 from abroad.catalogue.enums import AgreementStatus
 from abroad.catalogue.models import (
@@ -166,15 +167,9 @@ def map_points(wanted: OfferFilter) -> list[dict[str, Any]]:
                 "programme": row["agreement__programme"],
             }
         )
-    # A country's name once per country, not per partner (django-countries looks it up among
-    # all the translated names: with 2,740 partners that was most of the map's time).
-    country_names: dict[str, str] = {}
-
-    def country_name(code: str) -> str:
-        if code not in country_names:
-            country_names[code] = str(Country(code).name)
-        return country_names[code]
-
+    # Every country's name at once (django-countries looks each up among all the translated
+    # names: with 2,740 partners that was most of the map's time).
+    names = country_names()
     points = [
         {
             "id": row["agreement__partner_id"],
@@ -183,7 +178,7 @@ def map_points(wanted: OfferFilter) -> list[dict[str, Any]]:
             ),
             "city": row["agreement__partner__city"],
             # the country's name in the reader's language ("India"), as the popup shows it
-            "country": country_name(row["agreement__partner__country"]),
+            "country": names.get(row["agreement__partner__country"], ""),
             "country_code": row["agreement__partner__country"],
             "lat": float(row["agreement__partner__latitude"] or 0),
             "lon": float(row["agreement__partner__longitude"] or 0),
@@ -194,6 +189,21 @@ def map_points(wanted: OfferFilter) -> list[dict[str, Any]]:
         for row in partners
     ]
     return sorted(points, key=lambda point: point["name"].casefold())
+
+
+# Every country's name, by language: translations do not change while a process runs.
+_country_names: dict[str, dict[str, str]] = {}
+
+
+def country_names() -> dict[str, str]:
+    """Every country's name in the active language, by code (what ``Country(code).name``
+    says), made in one pass once per language: ``countries.name(code)`` goes through all the
+    translated names for each code."""
+    language = get_language() or ""
+    names = _country_names.get(language)
+    if names is None:
+        names = _country_names[language] = {code: str(name) for code, name in countries}
+    return names
 
 
 def public_agreements() -> QuerySet[Agreement]:

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -16,9 +17,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from abroad.catalogue import queries
-from abroad.catalogue.enums import AgreementStatus
+from abroad.catalogue.enums import AgreementStatus, MobilityType, Programme
 from abroad.catalogue.forms import OfferFilterForm
 from abroad.catalogue.models import (
+    Agreement,
     Contact,
     CourseOfStudy,
     Institution,
@@ -29,6 +31,7 @@ from abroad.catalogue.models import (
     display_name_key,
 )
 from abroad.core.cache import public_page
+from abroad.core.enums import Language, choice_labels
 from abroad.core.importing import write_table
 
 PAGE_SIZE = 25
@@ -52,6 +55,41 @@ def _query_without_page(request: HttpRequest) -> str:
     return params.urlencode()
 
 
+@dataclass(frozen=True, slots=True)
+class OfferRow:
+    """An offer as the catalogue's table and its CSV name it."""
+
+    offer: Offer
+    agreement: Agreement
+    partner: Institution
+    country: str
+    programme: str
+    mobility_type: str
+    language: str
+
+
+def _labelled(offers: Iterable[Offer]) -> Iterator[OfferRow]:
+    """``offers`` (with their agreements and partners joined) with their labels, each list of
+    labels made once (a model's ``get_FOO_display`` translates every choice of its field at
+    each call, and a country's ``name`` goes through every translated country name)."""
+    countries = queries.country_names()
+    programmes = choice_labels(Programme)
+    types = choice_labels(MobilityType)
+    languages = choice_labels(Language)
+    for offer in offers:
+        agreement = offer.agreement
+        partner = agreement.partner
+        yield OfferRow(
+            offer=offer,
+            agreement=agreement,
+            partner=partner,
+            country=countries.get(partner.country.code, ""),
+            programme=programmes.get(agreement.programme, agreement.programme),
+            mobility_type=types.get(offer.mobility_type, offer.mobility_type),
+            language=languages.get(offer.language, offer.language),
+        )
+
+
 @require_GET
 @public_page
 def offer_list(request: HttpRequest) -> HttpResponse:
@@ -64,6 +102,7 @@ def offer_list(request: HttpRequest) -> HttpResponse:
         "wanted": wanted,
         "active_filters": _active_filters(wanted),
         "page": page,
+        "rows": list(_labelled(page.object_list)),
         "query": _query_without_page(request),
         "selected_course": (
             CourseOfStudy.objects.filter(code=wanted.course).first() if wanted.course else None
@@ -100,22 +139,22 @@ def offer_export(request: HttpRequest) -> HttpResponse:
     ]
 
     def rows() -> Iterator[dict[str, Any]]:
-        for offer in queries.catalogue_page(wanted):
-            partner = offer.agreement.partner
+        for row in _labelled(queries.catalogue_page(wanted)):
+            offer, partner = row.offer, row.partner
             values = [
-                offer.agreement.code,
+                row.agreement.code,
                 partner.display_name,
                 partner.erasmus_code or "",
                 partner.city,
-                str(partner.country.name),
-                offer.agreement.get_programme_display(),
-                offer.get_mobility_type_display(),
+                row.country,
+                row.programme,
+                row.mobility_type,
                 " ".join(str(level) for level in offer.eqf_levels),
                 offer.isced_code,
                 offer.seats,
                 offer.months,
                 _("yes") if offer.extendable else _("no"),
-                offer.get_language_display(),
+                row.language,
                 offer.language_level,
             ]
             yield dict(zip(columns, values, strict=True))

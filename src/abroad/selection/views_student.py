@@ -30,12 +30,11 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
-from django_countries import countries
 
 from abroad.catalogue.enums import MobilityType
-from abroad.catalogue.forms import ANY, OfferFilterForm
+from abroad.catalogue.forms import ANY, OfferFilterForm, fixed_choices
 from abroad.catalogue.models import CourseOfStudy, Offer, display_name, offer_label
-from abroad.catalogue.queries import OfferFilter, filter_offers
+from abroad.catalogue.queries import OfferFilter, country_names, filter_offers
 from abroad.core.enums import Language, choice_labels
 from abroad.core.permissions import can, require
 from abroad.matching import explanation, ranking
@@ -118,13 +117,19 @@ class CallOfferFilterForm(forms.Form):
 
     def __init__(self, data: Any, *, country_codes: Collection[str]) -> None:
         super().__init__(data)
-        for choice_field in self.fields.values():
+        # The catalogue's labels, translated once per language (lazy ones would be translated
+        # option by option at each rendering).
+        fixed = fixed_choices()
+        for name, choice_field in self.fields.items():
             if isinstance(choice_field, forms.ChoiceField):
+                if name in fixed:
+                    choice_field.choices = fixed[name]
                 choice_field.widget = PlainSelect(choices=cast(Any, choice_field.choices))
         country_field = self.fields["country"]
         assert isinstance(country_field, forms.ChoiceField)
+        names = country_names()  # every name at once: countries.name(code) goes through them all
         country_field.choices = ANY + sorted(
-            ((code, countries.name(code)) for code in set(country_codes)),
+            ((code, names.get(code, "")) for code in set(country_codes)),
             key=lambda item: str(item[1]),
         )
 
