@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.html import escape
 from django_countries.fields import Country
 
-from abroad.catalogue.forms import OfferFilterForm
+from abroad.catalogue.forms import OfferFilterForm, filter_choices
 from abroad.catalogue.models import CourseOfStudy, Institution, Offer
 from abroad.core.widgets import QuickSelect
 from tests.factories import (
@@ -110,17 +110,17 @@ def test_the_labels_are_the_models_own(catalogue: CourseOfStudy, language: str) 
 def test_the_choices_are_read_once_per_generation_and_language(catalogue: CourseOfStudy) -> None:
     with CaptureQueriesContext(connection) as first:
         OfferFilterForm()
-    assert len(first.captured_queries) == 3  # courses, countries, networks
+    assert len(first.captured_queries) == 4  # courses, countries, networks, subject areas
     with CaptureQueriesContext(connection) as again:
         form = OfferFilterForm({"country": "DE"})
         assert form.is_valid()
     assert again.captured_queries == []
     with translation.override("it"), CaptureQueriesContext(connection) as italian:
         OfferFilterForm()
-    assert len(italian.captured_queries) == 3
+    assert len(italian.captured_queries) == 4
 
 
-@pytest.mark.parametrize("change", ["course", "partner", "country", "network"])
+@pytest.mark.parametrize("change", ["course", "partner", "country", "network", "field"])
 def test_a_change_of_the_catalogue_shows_in_the_next_form(
     catalogue: CourseOfStudy, change: str
 ) -> None:
@@ -140,9 +140,14 @@ def test_a_change_of_the_catalogue_shows_in_the_next_form(
         partner.save()
         assert "JP" in choices("country")
         assert "DE" not in choices("country")
-    else:
+    elif change == "network":
         NetworkFactory.create(code="CESAER", name="CESAER")
         assert choices("network")["CESAER"] == "CESAER"
+    else:
+        assert "0916" not in choices("isced")
+        OfferFactory.create(isced_code="0916")
+        assert choices("isced")["0916"] == "0916 Pharmacy"
+        assert choices("isced")["09"] == "09 Health and welfare"
 
 
 @pytest.mark.parametrize("language", ["en", "it"])
@@ -168,3 +173,12 @@ def test_the_rows_and_the_csv_say_djangos_labels(
     if language == "it":
         assert '<td data-label="Paese">Costa d&#x27;Avorio</td>' in page
         assert 'data-label="Istituto"' in page
+
+
+def test_the_subject_areas_are_those_of_the_offers_with_their_broader_fields() -> None:
+    """ISCED-F 2013 has 90 detailed fields; the filter lists those the catalogue's offers have,
+    with the narrow and broad fields above them (which match every offer under them)."""
+    OfferFactory.create(isced_code="0715")
+    OfferFactory.create(isced_code="0913")
+    codes = [code for code, _label in filter_choices()["isced"] if code]
+    assert codes == ["07", "09", "071", "0715", "091", "0913"]

@@ -8,7 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from abroad.catalogue.enums import MobilityType, Programme
-from abroad.catalogue.models import CourseOfStudy, Institution, Network
+from abroad.catalogue.models import CourseOfStudy, Institution, Network, Offer
 from abroad.catalogue.queries import SORTS, OfferFilter, country_names
 from abroad.core.cache import current_generation
 from abroad.core.enums import (
@@ -50,12 +50,7 @@ class OfferFilterForm(forms.Form):
         empty_value=None,
         choices=ANY + [(level.value, level.label) for level in EQF if level.value >= 6],
     )
-    isced = forms.ChoiceField(
-        widget=QuickSelect,
-        label=_("Subject area (ISCED-F)"),
-        required=False,
-        choices=[*ANY, *ISCED_BROAD_CHOICES, *ISCED_CHOICES],
-    )
+    isced = forms.ChoiceField(widget=QuickSelect, label=_("Subject area (ISCED-F)"), required=False)
     language = forms.ChoiceField(
         widget=QuickSelect,
         label=_("Language of instruction"),
@@ -126,7 +121,7 @@ _choices: dict[tuple[str, str], dict[str, Choices]] = {}
 # What depends on the language alone, by language (translations do not change while a process
 # runs): the fixed lists' choices.
 _fixed_choices: dict[str, dict[str, Choices]] = {}
-DATA_FIELDS = ("course", "country", "network")
+DATA_FIELDS = ("course", "country", "network", "isced")
 
 
 def filter_choices() -> dict[str, Choices]:
@@ -165,7 +160,9 @@ def fixed_choices() -> dict[str, Choices]:
 
 
 def _read_choices() -> dict[str, Choices]:
-    """The choices read from the catalogue (three queries)."""
+    """The choices read from the catalogue (four queries). The subject areas are those of the
+    offers, with the narrow and broad fields above them (ISCED-F 2013 has 90 detailed fields;
+    a student filters by those the catalogue has)."""
     any_ = [(value, str(label)) for value, label in ANY]
     # A course's label is str(course), with the level's label looked up once for all courses
     # (get_level_display translates every level at each call).
@@ -181,7 +178,15 @@ def _read_choices() -> dict[str, Choices]:
         .distinct()
     )
     names = country_names()
+    fields = set(Offer.objects.order_by().values_list("isced_code", flat=True).distinct())
+    areas = {code[:length] for code in fields for length in (2, 3, 4) if len(code) >= length}
     return {
+        "isced": any_
+        + [
+            (code, str(label))
+            for code, label in [*ISCED_BROAD_CHOICES, *ISCED_CHOICES]
+            if code in areas
+        ],
         "course": any_
         + [
             (course.code, f"{course.display_name} ({levels.get(course.level, course.level)})")
