@@ -194,10 +194,13 @@ def test_transcript_entered_accepted_converted_adjusted_validated_exported(
     screenshot(page, "grading-table", full_page=True)
     page.get_by_role("link", name="Recognition", exact=True).click()
     page.get_by_label("Academic year").select_option(format_year(mobility.academic_year))
-    with page.expect_download() as download_info:
-        page.get_by_role("button", name="Download CSV").click()
-    download = download_info.value
+    # (made as a background job: its page offers the file once made)
+    page.get_by_role("button", name="Download CSV").click()
+    expect(page.locator("#job")).to_have_attribute("data-state", "done")
     year = mobility.academic_year
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name=f"Download recognitions-{year}-{year + 1}.csv").click()
+    download = download_info.value
     assert download.suggested_filename == f"recognitions-{year}-{year + 1}.csv"
     rows = list(csv.DictReader(io.StringIO(download.path().read_text(encoding="utf-8-sig"))))
     assert_accessible(page)

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from abroad.mobility.enums import LearningAgreementState
 from abroad.mobility.models import Mobility
+from tests.jobs import follow_job
 from tests.mobility.factories import agreement_with_rows
 from tests.mobility.test_office_views import media, mobility, office_client  # noqa: F401
 
@@ -21,9 +22,13 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 def test_mobilities_csv_in_italian(office_client: Client, mobility: Mobility) -> None:  # noqa: F811
     agreement_with_rows(mobility, state=LearningAgreementState.APPROVED)
-    response = office_client.get(reverse("mobility:office_export"), HTTP_ACCEPT_LANGUAGE="it")
+    # the job is made in the asker's language, and so is its file
+    asked = office_client.post(reverse("mobility:office_export"), HTTP_ACCEPT_LANGUAGE="it")
+    job, _page = follow_job(office_client, asked)
+    assert job.language == "it"
+    response = office_client.get(reverse("job_file", args=[job.pk]))
     assert response.status_code == 200
-    data = response.content
+    data = response.getvalue()
     assert data.startswith(b"\xef\xbb\xbf")  # the BOM: Excel reads UTF-8
     text = data.decode("utf-8-sig")
     header = next(csv.reader(io.StringIO(text)))

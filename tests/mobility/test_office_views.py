@@ -17,13 +17,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from abroad.core.models import AuditEvent
+from abroad.core.models import AuditEvent, Job
 from abroad.mobility import views_office
 from abroad.mobility.enums import DocumentKind, LearningAgreementState, MobilityKind, MobilityState
 from abroad.mobility.models import Document, LearningAgreement, Mobility
 from abroad.people.models import User
 from tests.conftest import logged_in
 from tests.factories import CourseOfStudyFactory, InstitutionFactory, PromoterFactory
+from tests.jobs import exported, run_queued_jobs
 from tests.mobility.factories import (
     PNG_BYTES,
     MobilityFactory,
@@ -86,16 +87,30 @@ def statuses(
 def test_list_and_export_are_for_the_office(
     personas: dict[str, Client], mobility: Mobility
 ) -> None:
-    for name in ("office_list", "office_export"):
-        assert statuses(personas, "get", url(name)) == {
-            "student": 404,
-            "other_student": 404,
-            "promoter": 404,
-            "office": 200,
-            "school_office": 200,
-            "other_school_office": 200,  # the page, without the other School's mobilities
-            "anonymous": 302,
-        }, name
+    assert statuses(personas, "get", url("office_list")) == {
+        "student": 404,
+        "other_student": 404,
+        "promoter": 404,
+        "office": 200,
+        "school_office": 200,
+        "other_school_office": 200,  # the page, without the other School's mobilities
+        "anonymous": 302,
+    }
+    # the export posts and makes a job, for the office only (its file: the next test)
+    assert statuses(personas, "post", url("office_export")) == {
+        "student": 404,
+        "other_student": 404,
+        "promoter": 404,
+        "office": 302,
+        "school_office": 302,
+        "other_school_office": 302,  # a file without the other School's mobilities
+        "anonymous": 302,
+    }
+    asked = Job.objects.values_list("requested_by__username", flat=True)
+    assert sorted(asked) == ["office", "other-school-office", "school-office"]
+    # a GET of the export makes nothing
+    assert personas["office"].get(url("office_export")).status_code == 405
+    assert Job.objects.count() == 3
 
 
 def test_list_and_export_hold_the_offices_school_only(
@@ -109,8 +124,9 @@ def test_list_and_export_hold_the_offices_school_only(
     ):
         page = personas[name].get(url("office_list")).context["page"]
         assert {m.pk for m in page.object_list} == expected, name
-        exported = personas[name].get(url("office_export")).content.decode()
-        assert (mobility.student.last_name in exported) == bool(expected), name
+        # made by the worker for who asked: within their School
+        made = exported(personas[name], url("office_export")).getvalue().decode()
+        assert (mobility.student.last_name in made) == bool(expected), name
     assert mobility.student.last_name
 
 
@@ -227,12 +243,17 @@ def test_list_pagination(office_client: Client, settings: Any, monkeypatch: Any)
 def test_export_is_the_filtered_list(office_client: Client, mobility: Mobility) -> None:
     agreement_with_rows(mobility, state=LearningAgreementState.APPROVED)
     MobilityFactory.create(state=MobilityState.COMPLETED)
-    response = office_client.get(url("office_export") + "?state=nominated")
-    exported = AuditEvent.objects.get(action="mobilities.exported")
-    assert (exported.data["rows"], exported.data["filters"]) == (1, {"state": "nominated"})
-    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    # the list's download posts its filters to the export, whose job makes the file
+    export = url("office_export") + "?state=nominated"
+    page = office_client.get(url("office_list") + "?state=nominated")
+    assert f'action="{export}"' in page.content.decode()
+    response = exported(office_client, export)
+    event = AuditEvent.objects.get(action="mobilities.exported")
+    assert (event.data["rows"], event.data["filters"]) == (1, {"state": "nominated"})
+    assert event.actor_name == "office"
+    assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"] == 'attachment; filename="mobilities.csv"'
-    text = response.content.decode("utf-8-sig")
+    text = response.getvalue().decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     student = mobility.student
     assert rows == [
@@ -434,13 +455,19 @@ def test_list_query_count_does_not_grow(office_client: Client, query: str) -> No
 
 
 def test_export_query_count_does_not_grow(office_client: Client) -> None:
+    """The worker's queries (the job's own bookkeeping included) do not grow with the rows."""
     fill(2)
+    office_client.post(url("office_export"))
     with CaptureQueriesContext(connection) as few:
-        office_client.get(url("office_export"))
+        run_queued_jobs()
     fill(6)
+    office_client.post(url("office_export"))
     with CaptureQueriesContext(connection) as many:
-        response = office_client.get(url("office_export"))
-    assert len(response.content.decode("utf-8-sig").splitlines()) == 9
+        run_queued_jobs()
+    job = Job.objects.order_by("created_at").last()
+    assert job is not None
+    response = office_client.get(reverse("job_file", args=[job.pk]))
+    assert len(response.getvalue().decode("utf-8-sig").splitlines()) == 9
     assert len(many) == len(few)
 
 

@@ -20,6 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from abroad.catalogue.models import CourseOfStudy, Institution
+from abroad.core.models import Job
 from abroad.mobility.enums import MobilityState
 from abroad.mobility.models import Mobility
 from abroad.people.models import User
@@ -29,6 +30,7 @@ from abroad.recognition.models import ConversionRule, GradingTable, RecognitionL
 from abroad.recognition.services import EntryData
 from tests.conftest import logged_in
 from tests.factories import CourseOfStudyFactory, InstitutionFactory, PromoterFactory
+from tests.jobs import exported
 from tests.mobility.factories import coordinate
 from tests.recognition.factories import (
     ConversionRuleFactory,
@@ -256,14 +258,12 @@ def test_rules_page_permissions(clients: dict[str, Client], linear: ConversionRu
     }
 
 
-@pytest.mark.parametrize("name", ["grading_tables", "grading_table", "export_csv", "export_xlsx"])
+@pytest.mark.parametrize("name", ["grading_tables", "grading_table"])
 def test_office_pages_permissions(clients: dict[str, Client], name: str) -> None:
     table = GradingTableFactory.create()
     address = {
         "grading_tables": url("grading_tables"),
         "grading_table": url("grading_table", table.pk),
-        "export_csv": url("export", "csv"),
-        "export_xlsx": url("export", "xlsx"),
     }[name]
     assert statuses(clients, address) == {
         "student": 404,
@@ -273,6 +273,29 @@ def test_office_pages_permissions(clients: dict[str, Client], name: str) -> None
         "anonymous": 302,
         "approver": 404,
     }
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_who_asks_for_the_export(clients: dict[str, Client], fmt: str) -> None:
+    """The export posts and makes a job (its file made by the worker) for the office only;
+    for anybody else no job; a GET of it makes nothing."""
+    address = url("export", fmt)
+    assert posted(clients, address, {}) == {
+        "student": 404,
+        "other_student": 404,
+        "promoter": 404,
+        "office": 302,
+        "anonymous": 302,
+        "approver": 404,
+    }
+    assert login_redirect(clients["anonymous"].post(address))
+    (job,) = Job.objects.all()
+    assert (job.requested_by.username if job.requested_by else None, job.params) == (
+        "office",
+        {"format": fmt, "year": None},
+    )
+    assert clients["office"].get(address).status_code == 405
+    assert Job.objects.count() == 1
 
 
 def test_desk_permissions(clients: dict[str, Client]) -> None:
@@ -303,10 +326,15 @@ def test_another_schools_office_sees_none_of_the_schools_recognitions(
         desk = clients[persona].get(url("desk")).context
         assert [t.pk for t in desk["proposed"]] == holds, persona
     services.validate_recognition(transcript=transcript, actor=approver)
-    for persona, exported in (("school_office", True), ("other_school_office", False)):
-        response = clients[persona].get(url("export", "csv"))
-        assert response.status_code == 200
-        assert ("Paris-Saclay" in response.content.decode()) is exported, persona
+    # (made by the worker for who asked: the rows of the asker's School)
+    for persona, has_it in (("school_office", True), ("other_school_office", False)):
+        response = exported(clients[persona], url("export", "csv"))
+        assert ("Paris-Saclay" in response.getvalue().decode()) is has_it, persona
+        # the other School's office does not get the file made for this one
+        job = Job.objects.order_by("created_at").last()
+        assert job is not None
+        other = "other_school_office" if persona == "school_office" else "school_office"
+        assert clients[other].get(reverse("job_file", args=[job.pk])).status_code == 404
 
 
 def test_a_substitute_validates_for_the_approver_and_the_page_names_both(
@@ -1039,10 +1067,10 @@ def validated(mobility: Mobility, office: User, approver: User, linear: Conversi
 
 @pytest.mark.usefixtures("validated")
 def test_export_csv(clients: dict[str, Client], mobility: Mobility) -> None:
-    response = clients["office"].get(url("export", "csv"))
-    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    response = exported(clients["office"], url("export", "csv"))
+    assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"] == 'attachment; filename="recognitions.csv"'
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     assert [(r["course_code"], r["credits"], r["grade"]) for r in rows] == [
         ("052345", "6", "23"),
         ("052346", "6", "20"),
@@ -1057,9 +1085,9 @@ def test_export_csv(clients: dict[str, Client], mobility: Mobility) -> None:
 
 @pytest.mark.usefixtures("validated")
 def test_export_xlsx_by_year(clients: dict[str, Client]) -> None:
-    response = clients["office"].get(url("export", "xlsx") + "?year=2026")
+    response = exported(clients["office"], url("export", "xlsx"), {"year": "2026"})
     assert response["Content-Disposition"] == 'attachment; filename="recognitions-2026-2027.xlsx"'
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).active
     assert sheet is not None
     values = list(sheet.iter_rows(values_only=True))
     assert values[0][:6] == (
@@ -1077,9 +1105,11 @@ def test_export_xlsx_by_year(clients: dict[str, Client]) -> None:
         ("052348", "30"),
     ]
     EndedMobilityFactory.create(academic_year=2025)
-    other_year = clients["office"].get(url("export", "csv") + "?year=2025")
-    assert other_year.content.decode("utf-8-sig").strip().count("\n") == 0  # the header only
-    assert clients["office"].get(url("export", "csv") + "?year=1800").status_code == 400
+    other_year = exported(clients["office"], url("export", "csv"), {"year": "2025"})
+    assert other_year.getvalue().decode("utf-8-sig").strip().count("\n") == 0  # the header only
+    jobs = Job.objects.count()
+    assert clients["office"].post(url("export", "csv"), {"year": "1800"}).status_code == 400
+    assert Job.objects.count() == jobs  # a bad year makes no job
 
 
 @pytest.mark.usefixtures("validated")

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from abroad.catalogue.models import CourseOfStudy, Institution, School
-from abroad.core.models import AuditEvent
+from abroad.core.models import AuditEvent, Job
 from abroad.people.enums import Role
 from abroad.people.models import User
 from abroad.selection import services
@@ -41,6 +41,7 @@ from tests.factories import (
     SchoolFactory,
     UserFactory,
 )
+from tests.jobs import exported, run_queued_jobs
 from tests.selection.factories import (
     ApplicationFactory,
     CallFactory,
@@ -161,7 +162,7 @@ def office_client(office: User) -> Client:
 
 # ---------------------------------------------------------------------------- who may see
 
-READ_PAGES = ("office_ranking", "office_ranking_export")
+READ_PAGES = ("office_ranking",)
 OFFICE_PAGES = ("office_call", "office_nominations")
 ROUND_PAGES = ("office_round", "office_round_compare")
 ACTIONS = ("office_fill_offers", "office_rank", "office_round_create")
@@ -175,7 +176,9 @@ def every_url(scene: Scene) -> dict[str, tuple[str, str]]:
     urls |= {name: ("get", url(name, code, 1)) for name in ROUND_PAGES}
     urls |= {name: ("post", url(name, code)) for name in ACTIONS}
     urls |= {name: ("post", url(name, code, 1)) for name in ROUND_ACTIONS}
-    urls["office_nominations_export"] = ("get", url("office_nominations_export", code, "csv"))
+    # the exports post: the file is made by the background worker (abroad.core.jobs)
+    urls["office_ranking_export"] = ("post", url("office_ranking_export", code))
+    urls["office_nominations_export"] = ("post", url("office_nominations_export", code, "csv"))
     urls["office_commission_score"] = (
         "post",
         url("office_commission_score", code, scene.applications[0].pk),
@@ -217,6 +220,7 @@ def test_another_schools_office_gets_404_on_the_call_and_does_not_list_it(
         for name, (method, address) in every_url(commission_scene).items()
     }
     assert set(statuses.values()) == {404}, statuses
+    assert not Job.objects.exists()
     listed = client.get(url("office_calls"))
     assert listed.status_code == 200
     assert listed.context["calls"] == []
@@ -242,7 +246,7 @@ def test_a_schools_office_makes_calls_for_its_own_school_only(
 
 
 def test_promoter_of_the_call_reads_the_ranking_and_nothing_else(
-    personas: dict[str, Client], commission_scene: Scene
+    personas: dict[str, Client], commission_scene: Scene, promoter: User
 ) -> None:
     client = personas["promoter"]  # a promoter of the 3I School, the call's
     statuses = {
@@ -251,7 +255,7 @@ def test_promoter_of_the_call_reads_the_ranking_and_nothing_else(
     }
     assert statuses == {
         "office_ranking": 200,
-        "office_ranking_export": 200,
+        "office_ranking_export": 302,
         "office_call": 404,
         "office_nominations": 404,
         "office_nominations_export": 404,
@@ -268,8 +272,16 @@ def test_promoter_of_the_call_reads_the_ranking_and_nothing_else(
     }
     page = client.get(url("office_ranking", commission_scene.call.code)).content.decode()
     assert "read only" in page
-    assert '<form method="post"' not in page.split('id="main"')[1]
-    # it changed nothing; what it took away (the ranking's CSV) is recorded
+    # no form but the ranking's download
+    export = url("office_ranking_export", commission_scene.call.code)
+    forms = page.split('id="main"')[1].split('<form method="post"')[1:]
+    assert [form.split('action="')[1].split('"')[0] for form in forms] == [export]
+    # it changed nothing; what it took away (the ranking's CSV, made by the worker for the
+    # promoter, who asked) is recorded
+    (job,) = Job.objects.all()
+    assert (job.requested_by, job.kind) == (promoter, "selection.ranking_export")
+    assert run_queued_jobs() == 1
+    assert client.get(reverse("job_file", args=[job.pk])).status_code == 200
     by_promoter = AuditEvent.objects.filter(actor__username="promoter")
     assert list(by_promoter.values_list("action", flat=True)) == ["call.ranking_exported"]
 
@@ -292,6 +304,7 @@ def test_others_get_404_everywhere(
         for method, address in every_url(commission_scene).values()
     }
     assert statuses == {404}
+    assert not Job.objects.exists()
     assert client.get(url("office_calls")).status_code == (
         200 if persona == "other_promoter" else 404
     )
@@ -303,6 +316,7 @@ def test_anonymous_is_sent_to_log_in(personas: dict[str, Client], commission_sce
         response = fetch(personas["anonymous"], method, address)
         assert response.status_code == 302
         assert response["Location"] == f"{reverse('login')}?next={address}"
+    assert not Job.objects.exists()
 
 
 # ------------------------------------------------------------------------------ the list
@@ -475,8 +489,8 @@ def test_every_step_through_the_views(office_client: Client, office: User, scene
     ]
 
     # 7. Nominations: Rossi, to Delft.
-    response = office_client.get(url("office_nominations_export", code, "csv"))
-    nominated = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    response = exported(office_client, url("office_nominations_export", code, "csv"))
+    nominated = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     assert nominated[1][:4] == ["TU Delft", "NL DELFT01", "Rossi Anna0", "eng-2027-000"]
 
     # Every step is in the audit log, by the office.
@@ -587,9 +601,13 @@ def test_ranking_filters_and_csv(office_client: Client, scene: Scene) -> None:
     page = office_client.get(url("office_ranking", code), {"eligibility": "ineligible"})
     assert "You must have completed your first year." in page.content.decode()
 
-    response = office_client.get(url("office_ranking_export", code), {"eligibility": "eligible"})
+    # the page's download posts its filters to the export, whose job makes the file
+    export = url("office_ranking_export", code) + "?eligibility=eligible"
+    page = office_client.get(url("office_ranking", code), {"eligibility": "eligible"})
+    assert f'action="{export}"' in page.content.decode()
+    response = exported(office_client, export)
     assert response["Content-Disposition"] == f'attachment; filename="ranking-{code}.csv"'
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     assert rows == [
         ["Rank", "Student", "Student number", "Course of study", "Level", "Score",
          "How it was computed", "Eligible", "Eligibility notes", "Preferences"],
@@ -604,13 +622,13 @@ def test_ranking_filters_and_csv(office_client: Client, scene: Scene) -> None:
          "exchanges penalty: 0",
          "yes", "", "TU Delft; RWTH Aachen"],
     ]  # fmt: skip
-    exported = AuditEvent.objects.get(action="call.ranking_exported")
-    assert (exported.actor_name, exported.object_repr, exported.data["rows"]) == (
+    event = AuditEvent.objects.get(action="call.ranking_exported")
+    assert (event.actor_name, event.object_repr, event.data["rows"]) == (
         "office",
         str(Call.objects.get(code=code)),
         2,
     )
-    assert exported.data["filters"] == {"eligibility": "eligible"}
+    assert event.data["filters"] == {"eligibility": "eligible"}
 
 
 def test_ranking_htmx_returns_the_results_only(office_client: Client, scene: Scene) -> None:
@@ -708,8 +726,12 @@ def test_no_commission_page_for_an_engineering_call(office_client: Client, scene
 def test_nominations_page_and_unknown_format(office_client: Client, scene: Scene) -> None:
     code = scene.call.code
     assert office_client.get(url("office_nominations", code)).context["rows"] == []
-    assert office_client.get(url("office_nominations_export", code, "pdf")).status_code == 404
-    response = office_client.get(url("office_nominations_export", code, "xlsx"))
+    assert office_client.post(url("office_nominations_export", code, "pdf")).status_code == 404
+    # a GET of the export makes nothing: the page's buttons post
+    assert office_client.get(url("office_nominations_export", code, "xlsx")).status_code == 405
+    assert office_client.get(url("office_ranking_export", code)).status_code == 405
+    assert not Job.objects.exists()
+    response = exported(office_client, url("office_nominations_export", code, "xlsx"))
     assert response["Content-Type"] == (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

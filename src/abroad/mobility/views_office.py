@@ -9,7 +9,6 @@ Anybody else gets 404 on every page, the list included; an anonymous visitor is 
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django import forms
@@ -25,10 +24,11 @@ from django.views.decorators.http import require_GET, require_POST
 from django_countries import countries
 
 from abroad.catalogue.models import CourseOfStudy, Institution
-from abroad.core import audit
+from abroad.core import jobs
 from abroad.core.academic_year import format_year
-from abroad.core.importing import country_label, labels, write_table, yes_no_label
+from abroad.core.importing import country_label, yes_no_label
 from abroad.core.permissions import can, office_page, visible_or_404
+from abroad.mobility import jobs as mobility_jobs
 from abroad.mobility import services
 from abroad.mobility.enums import (
     DocumentKind,
@@ -281,30 +281,17 @@ def export_rows(mobilities: QuerySet[Mobility]) -> Any:
 
 
 @office_page(MANAGE)
-@require_GET
+@require_POST
 def office_export(request: HttpRequest) -> HttpResponse:
-    """The filtered list as CSV."""
-    buffer = io.BytesIO()
-    count = write_table(
-        buffer,
-        columns=EXPORT_COLUMNS,
-        rows=export_rows(filtered_mobilities(MobilityFilterForm(request.GET), _user(request))),
-        fmt="csv",
-        headers=labels(EXPORT_HEADERS),
-    )
-    # personal data leaving the system: who took which list is in the audit log
-    audit.record(
-        actor=_user(request),
-        action="mobilities.exported",
-        format="csv",
-        rows=count,
-        filters=request.GET.dict(),
-    )
-    return HttpResponse(
-        buffer.getvalue(),
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="mobilities.csv"'},
-    )
+    """The filtered list as CSV, made by the background worker (abroad.core.jobs): the request
+    writes the job, with the page's filters, and goes to its page, where the file is offered."""
+    with transaction.atomic():
+        job = jobs.submit(
+            mobility_jobs.MOBILITIES_EXPORT,
+            requested_by=_user(request),
+            params={"filters": request.GET.dict()},
+        )
+    return redirect("job", pk=job.pk)
 
 
 # ------------------------------------------------------------------------- one mobility

@@ -11,3 +11,8 @@ class RecognitionConfig(AppConfig):
         from abroad.recognition.timeline import recognition_step
 
         register(recognition_step)
+
+        # the registrar's export runs in the background worker
+        from abroad.recognition import jobs
+
+        jobs.register()

@@ -10,25 +10,26 @@ the promoters (what they approve) and the office (everything, read only). Anybod
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from abroad.catalogue.models import Promoter
+from abroad.core import jobs
 from abroad.core.academic_year import format_year
-from abroad.core.importing import Format
 from abroad.core.permissions import can, office_page
 from abroad.mobility.models import Mobility
 from abroad.people.models import User
-from abroad.recognition import exports, queries, services
+from abroad.recognition import jobs as recognition_jobs
+from abroad.recognition import queries, services
 from abroad.recognition.enums import TranscriptState
 from abroad.recognition.forms import ExportForm, GradingTableUploadForm
 from abroad.recognition.models import ConversionRule, GradingTable
@@ -186,24 +187,20 @@ def _years() -> list[tuple[int, str]]:
 
 
 @office_page(OFFICE)
-@require_GET
+@require_POST
 def export(request: HttpRequest, fmt: str) -> HttpResponse:
-    """The validated recognitions (of one academic year, with ``?year=2026``) for the
-    registrar, as CSV or XLSX."""
-    user = user_of(request)
-    form = ExportForm(request.GET, years=_years())
+    """The validated recognitions (of one academic year, with ``year=2026``) for the
+    registrar, as CSV or XLSX, made by the background worker: the request writes the job and
+    goes to its page, where the file is offered once made."""
+    form = ExportForm(request.POST, years=_years())
     if not form.is_valid():
         return HttpResponseBadRequest(form_errors(form))
-    year = form.cleaned_data["year"]
-    kind: Format = "xlsx" if fmt == "xlsx" else "csv"
-    buffer = io.BytesIO()
-    exports.export_recognitions(buffer, fmt=kind, actor=user, academic_year=year)
-    name = "recognitions" + (f"-{year}-{year + 1}" if year else "") + f".{kind}"
-    return HttpResponse(
-        buffer.getvalue(),
-        content_type=exports.CONTENT_TYPES[kind],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    params = {"format": "xlsx" if fmt == "xlsx" else "csv", "year": form.cleaned_data["year"]}
+    with transaction.atomic():
+        job = jobs.submit(
+            recognition_jobs.RECOGNITIONS_EXPORT, requested_by=user_of(request), params=params
+        )
+    return redirect("job", pk=job.pk)
 
 
 # ------------------------------------------------------------------------------ the desk

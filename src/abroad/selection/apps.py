@@ -6,3 +6,9 @@ class SelectionConfig(AppConfig):
     name = "abroad.selection"
     label = "selection"
     verbose_name = _("Calls and selection")
+
+    def ready(self) -> None:
+        # the ranking's and the nominations' exports run in the background worker
+        from abroad.selection import jobs
+
+        jobs.register()

@@ -12,7 +12,6 @@ and an anonymous visitor is sent to log in (``core.permissions.office_page``).
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,6 +21,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -34,6 +34,7 @@ from django.views.decorators.http import require_GET, require_POST
 from abroad.catalogue.forms import OfferFilterForm
 from abroad.catalogue.models import Offer
 from abroad.catalogue.queries import OfferFilter, filter_offers
+from abroad.core import jobs
 from abroad.core.enums import DegreeLevel
 from abroad.core.importing import Format
 from abroad.core.permissions import can, office_page, visible_or_404
@@ -42,6 +43,7 @@ from abroad.matching.ranking import ordered_parts
 from abroad.people.models import User
 from abroad.people.rules import office_scope_q
 from abroad.selection import exports, queries, services
+from abroad.selection import jobs as selection_jobs
 from abroad.selection.enums import ApplicationState, AssignmentState, RankingFormula, RoundState
 from abroad.selection.forms import CallForm
 from abroad.selection.models import Application, Assignment, Call, CallOffer, Round
@@ -286,7 +288,7 @@ def score_parts(details: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-def _ranking_queryset(call: Call, form: RankingFilterForm) -> QuerySet[Application]:
+def ranking_queryset(call: Call, form: RankingFilterForm) -> QuerySet[Application]:
     applications = (
         call.applications.filter(state=ApplicationState.SUBMITTED)
         .select_related("student__course_of_study")
@@ -332,7 +334,7 @@ def ranking(request: HttpRequest, code: str) -> HttpResponse:
     URL. A constant number of queries."""
     call = _ranking_call(request, code)
     form = RankingFilterForm(request.GET)
-    paginator = Paginator(_ranking_queryset(call, form), RANKING_PAGE_SIZE)
+    paginator = Paginator(ranking_queryset(call, form), RANKING_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     rows = [RankingRow(a, score_parts(a.score_details)) for a in page.object_list]
     active = sum(1 for name in ("q", "eligibility", "level") if request.GET.get(name))
@@ -355,23 +357,16 @@ def ranking(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_POST
 def ranking_export(request: HttpRequest, code: str) -> HttpResponse:
-    """The filtered ranking as CSV."""
+    """The filtered ranking as CSV, made by the background worker (a call may hold 20,000
+    applications): the request writes the job, with the page's filters, and goes to its page,
+    where the file is offered once made."""
     call = _ranking_call(request, code)
-    form = RankingFilterForm(request.GET)
-    applications = _ranking_queryset(call, form).prefetch_related(
-        "preferences__call_offer__offer__agreement__partner"
-    )
-    buffer = io.BytesIO()
-    exports.export_ranking(
-        applications, buffer, call=call, actor=_user(request), filters=request.GET.dict()
-    )
-    return HttpResponse(
-        buffer.getvalue(),
-        content_type=exports.CONTENT_TYPES["csv"],
-        headers={"Content-Disposition": f'attachment; filename="ranking-{call.code}.csv"'},
-    )
+    params = {"call": call.pk, "filters": request.GET.dict()}
+    with transaction.atomic():
+        job = jobs.submit(selection_jobs.RANKING_EXPORT, requested_by=_user(request), params=params)
+    return redirect("job", pk=job.pk)
 
 
 # ---------------------------------------------------------------------------- the rounds
@@ -719,19 +714,18 @@ FORMATS: tuple[Format, ...] = ("xlsx", "csv")
 
 
 @office_page(OFFICE)
-@require_GET
+@require_POST
 def nominations_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    """The nominations as XLSX or CSV, made by the background worker; its page offers the file."""
     call = _office_call(request, code)
     if fmt not in FORMATS:
         raise Http404
-    chosen: Format = "xlsx" if fmt == "xlsx" else "csv"
-    buffer = io.BytesIO()
-    exports.export_nominations(call, buffer, fmt=chosen, actor=_user(request))
-    return HttpResponse(
-        buffer.getvalue(),
-        content_type=exports.CONTENT_TYPES[chosen],
-        headers={"Content-Disposition": f'attachment; filename="nominations-{call.code}.{chosen}"'},
-    )
+    params = {"call": call.pk, "format": fmt}
+    with transaction.atomic():
+        job = jobs.submit(
+            selection_jobs.NOMINATIONS_EXPORT, requested_by=_user(request), params=params
+        )
+    return redirect("job", pk=job.pk)
 
 
 # ------------------------------------------------------------------ the call editor (issue 18)
