@@ -159,6 +159,22 @@ def fixed_choices() -> dict[str, Choices]:
     return found
 
 
+# Every field of ISCED-F 2013, by language (a call's page: the call's destinations are a few
+# hundred, filtered in the page's own query).
+_all_isced: dict[str, Choices] = {}
+
+
+def all_isced_choices() -> Choices:
+    """Every broad, narrow and detailed field of ISCED-F 2013, translated once per language."""
+    language = get_language() or ""
+    found = _all_isced.get(language)
+    if found is None:
+        found = _all_isced[language] = [
+            (value, str(label)) for value, label in [*ANY, *ISCED_BROAD_CHOICES, *ISCED_CHOICES]
+        ]
+    return found
+
+
 def _read_choices() -> dict[str, Choices]:
     """The choices read from the catalogue (four queries). The subject areas are those of the
     offers, with the narrow and broad fields above them (ISCED-F 2013 has 90 detailed fields;

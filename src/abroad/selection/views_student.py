@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from abroad.catalogue.enums import MobilityType
-from abroad.catalogue.forms import ANY, OfferFilterForm, fixed_choices
+from abroad.catalogue.forms import ANY, OfferFilterForm, all_isced_choices, fixed_choices
 from abroad.catalogue.models import CourseOfStudy, Offer, display_name, offer_label
 from abroad.catalogue.queries import OfferFilter, country_names, filter_offers
 from abroad.core.enums import Language, choice_labels
@@ -118,8 +118,8 @@ class CallOfferFilterForm(forms.Form):
     def __init__(self, data: Any, *, country_codes: Collection[str]) -> None:
         super().__init__(data)
         # The catalogue's labels, translated once per language (lazy ones would be translated
-        # option by option at each rendering).
-        fixed = fixed_choices()
+        # option by option at each rendering), and every subject area of ISCED-F.
+        fixed = {**fixed_choices(), "isced": all_isced_choices()}
         for name, choice_field in self.fields.items():
             if isinstance(choice_field, forms.ChoiceField):
                 if name in fixed:
